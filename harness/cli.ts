@@ -1,0 +1,38 @@
+// faasbench's command line. Each verb lives in harness/commands/<verb>.ts and
+// registers itself here; `--help` works on every verb.
+
+import { Command, CommanderError } from 'commander';
+import { registerRun } from './commands/run.js';
+import { FAASBENCH_VERSION } from './run.js';
+
+/** Errors a user can fix: printed as one line, exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function buildProgram(): Command {
+  const program = new Command('faasbench')
+    .description('Benchmark and conformance suite: WebAssembly serverless functions vs containers, pre-warmed pools and Lambda-style runtimes')
+    .version(FAASBENCH_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerRun(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander already printed help/version/the usage message.
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const err = e as Error;
+    process.stderr.write(`faasbench: ${err.message}\n`);
+    if (process.env.FAASBENCH_DEBUG && err.stack) process.stderr.write(err.stack + '\n');
+    process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 2;
+  }
+}

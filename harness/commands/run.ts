@@ -1,0 +1,90 @@
+// `faasbench run`: measure the chosen runtimes × workloads × modes, write the raw
+// results (JSON Lines), print the summary and write the HTML report.
+
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { MODES, type Mode } from '../../runtimes/types.js';
+import { renderHtmlReport } from '../../reports/html/render.js';
+import { createProgress } from '../progress.js';
+import { readResults } from '../results/reader.js';
+import { runBenchmark } from '../run.js';
+import { RUNTIMES, runtimeIds } from '../runtimes.js';
+import { summarizeSamples, summaryTable } from '../summary.js';
+import { VARIANT_KINDS, resolveWorkloads } from '../workloads.js';
+import { intOption, listOption } from './options.js';
+
+interface RunFlags {
+  workload?: string[];
+  runtime?: string[];
+  mode?: string[];
+  variant?: string[];
+  request?: string;
+  iterations: number;
+  warmup: number;
+  seed?: number;
+  out: string;
+  quiet?: boolean;
+  report: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('measure cold start (and, with --mode, warm latency, throughput, density) on every available runtime')
+    .option('-w, --workload <name...>', 'built-in workload name or a folder with a workload.json (repeatable; default: all)', listOption(null, 'workload'))
+    .option('-r, --runtime <id...>', `runtimes to measure (repeatable or comma-separated; default: every available one): ${runtimeIds().join(', ')}`, listOption(runtimeIds(), 'runtime'))
+    .option('-m, --mode <mode...>', `measurement modes: ${MODES.join(', ')} (default: cold)`, listOption(MODES, 'mode'))
+    .option('--variant <kind...>', `only these workload variants: ${VARIANT_KINDS.join(', ')}`, listOption(VARIANT_KINDS, 'variant'))
+    .option('--request <name>', 'manifest request to send (default: the first of size "test")')
+    .option('-n, --iterations <n>', 'samples per runtime × workload × measurement', intOption('--iterations', 1, 1_000_000), 100)
+    .option('--warmup <n>', 'unrecorded samples before measuring', intOption('--warmup', 0, 100_000), 5)
+    .option('--seed <n>', 'seed for the interleaving order (default: random, recorded in the results)', intOption('--seed', 0, 2 ** 32 - 1))
+    .option('-o, --out <dir>', 'results directory', 'results')
+    .option('-q, --quiet', 'no progress, only the summary')
+    .option('--no-report', 'do not write the HTML report')
+    .action(async (flags: RunFlags) => {
+      const workloads = resolveWorkloads(flags.workload);
+      const ids = flags.runtime ?? RUNTIMES.filter((r) => r.default).map((r) => r.id);
+      const runtimes = RUNTIMES.filter((r) => ids.includes(r.id));
+      const modes = (flags.mode ?? ['cold']) as Mode[];
+      const quiet = flags.quiet === true;
+      const progress = createProgress({ quiet });
+      const abort = new AbortController();
+      const onSignal = () => {
+        if (abort.signal.aborted) process.exit(130);
+        progress.log('interrupted: finishing the current sample and cleaning up (Ctrl-C again to force)');
+        abort.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const outDir = resolve(flags.out);
+      const outcome = await runBenchmark(
+        {
+          workloads, runtimes, modes,
+          ...(flags.variant ? { variants: flags.variant } : {}),
+          ...(flags.request ? { request: flags.request } : {}),
+          iterations: flags.iterations, warmup: flags.warmup,
+          seed: flags.seed ?? Math.floor(Math.random() * 2 ** 32),
+          outDir, command: ['faasbench', ...process.argv.slice(2)],
+        },
+        progress,
+        abort.signal,
+      ).finally(() => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      });
+      const runs = readResults(outcome.resultsFile);
+      const summaries = summarizeSamples(runs.flatMap((r) => r.samples));
+      process.stdout.write(summaries.length ? summaryTable(summaries) + '\n' : 'no correct samples were measured\n');
+      for (const e of runs.flatMap((r) => r.events).filter((e) => e.level === 'error')) process.stdout.write(`error: ${e.message}\n`);
+      process.stdout.write(`\nresults: ${outcome.resultsFile}\n`);
+      if (flags.report && summaries.length) {
+        const html = outcome.resultsFile.replace(/\.jsonl$/, '.html');
+        writeFileSync(html, renderHtmlReport(runs));
+        process.stdout.write(`report:  ${html}\n`);
+      }
+      if (outcome.status === 'interrupted') process.exitCode = 130;
+      else if (summaries.length === 0) process.exitCode = 1;
+    });
+}

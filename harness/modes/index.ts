@@ -1,0 +1,10 @@
+// Every measurement mode the run verb knows, by name.
+
+import type { Mode } from '../../runtimes/types.js';
+import { coldMode, warmMode } from './cold.js';
+import type { MeasurementMode } from './types.js';
+
+export const MEASUREMENT_MODES: Partial<Record<Mode, MeasurementMode>> = {
+  cold: coldMode,
+  warm: warmMode,
+};

@@ -1,0 +1,43 @@
+// A measurement mode turns (runtime, workload, variant) into a Cell: something that
+// takes one sample at a time. The run loop visits all cells round by round in a
+// seeded shuffled order (A B A B …), so machine drift touches every runtime alike.
+
+import type { SampleRow } from '../results/schema.js';
+import type { Deployment, Mode, RuntimeAdapter } from '../../runtimes/types.js';
+import type { LoadedWorkload, SampleRequest, VariantKind } from '../workloads.js';
+
+export type SampleOut = Omit<SampleRow, 'type' | 'workload' | 'variant' | 'runtime' | 'mode'>;
+
+export interface CellContext {
+  adapter: RuntimeAdapter;
+  workload: LoadedWorkload;
+  variant: VariantKind;
+  deployment: Deployment;
+  request: SampleRequest;
+  options: ModeOptions;
+  /** Where a cell reports what it noticed (slow start, fallbacks ...). */
+  warn(message: string): void;
+}
+
+export interface ModeOptions {
+  iterations: number;
+  warmup: number;
+  /** Per-mode extras (throughput rates, density budget ...). */
+  [key: string]: unknown;
+}
+
+export interface Cell {
+  /** Label for progress and messages: runtime/workload/variant[/kind]. */
+  readonly label: string;
+  /** How many samples this cell wants in total. */
+  readonly rounds: number;
+  setup(): Promise<void>;
+  /** Takes sample number `iteration` (0-based) and returns its rows. */
+  sample(iteration: number): Promise<SampleOut[]>;
+  teardown(): Promise<void>;
+}
+
+export interface MeasurementMode {
+  readonly mode: Mode;
+  cells(ctx: CellContext): Cell[];
+}

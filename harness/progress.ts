@@ -1,0 +1,37 @@
+// Progress on a long run: one live line on a TTY, nothing when quiet or piped.
+
+export interface Progress {
+  update(done: number, total: number, label: string): void;
+  log(message: string): void;
+  done(): void;
+}
+
+export function createProgress(opts: { quiet: boolean; stream?: NodeJS.WriteStream }): Progress {
+  const stream = opts.stream ?? process.stderr;
+  const live = !opts.quiet && stream.isTTY === true;
+  let last = 0;
+  let shown = false;
+  return {
+    update(done, total, label) {
+      if (!live) return;
+      const now = Date.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      const width = 24;
+      const filled = total > 0 ? Math.round((done / total) * width) : 0;
+      const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+      const line = `${bar} ${done}/${total} ${label}`;
+      stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 100) - 1)}`);
+      shown = true;
+    },
+    log(message) {
+      if (opts.quiet) return;
+      if (shown) stream.write('\r\x1b[2K');
+      stream.write(message + '\n');
+    },
+    done() {
+      if (shown) stream.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+}

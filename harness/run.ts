@@ -1,0 +1,209 @@
+// The run loop: availability → plan → cells → interleaved rounds → results file.
+// Every sample is written the moment it is taken; a failure in one cell is recorded
+// and the run goes on; Ctrl-C ends the run cleanly with what it has.
+
+import { join } from 'node:path';
+import type { Mode, RuntimeAdapter } from '../runtimes/types.js';
+import { MEASUREMENT_MODES } from './modes/index.js';
+import type { Cell, ModeOptions } from './modes/types.js';
+import type { Progress } from './progress.js';
+import { rng, shuffled } from './random.js';
+import { gitInfo, machineInfo, newRunId } from './results/environment.js';
+import type { HeaderRow } from './results/schema.js';
+import { ResultsWriter } from './results/writer.js';
+import type { RuntimeEntry } from './runtimes.js';
+import { VARIANT_KINDS, type LoadedWorkload, type SampleRequest } from './workloads.js';
+
+export interface RunOptions {
+  workloads: LoadedWorkload[];
+  runtimes: RuntimeEntry[];
+  modes: Mode[];
+  /** Only these variants (default: every variant a runtime accepts). */
+  variants?: string[];
+  /** Manifest request to send (default: the first of size 'test'). */
+  request?: string;
+  iterations: number;
+  warmup: number;
+  seed: number;
+  outDir: string;
+  command: string[];
+  /** Mode-specific options, passed through to the mode. */
+  modeOptions?: Record<string, unknown>;
+  /** Give up on a cell whose first this-many samples all failed. */
+  failFast?: number;
+}
+
+export interface RunOutcome {
+  runId: string;
+  resultsFile: string;
+  samples: number;
+  status: 'completed' | 'interrupted';
+  skipped: Array<{ runtime: string; reason: string }>;
+}
+
+export const FAASBENCH_VERSION = '0.1.0';
+
+interface LiveCell {
+  cell: Cell;
+  runtime: string;
+  workload: string;
+  variant: string;
+  mode: Mode;
+  ready: boolean;
+  done: boolean;
+  okSeen: boolean;
+  failures: number;
+}
+
+export function pickRequest(w: LoadedWorkload, name?: string): SampleRequest {
+  if (name) {
+    const r = w.requests.find((x) => x.name === name);
+    if (!r) throw new Error(`workload ${w.name} has no request '${name}' (it has: ${w.requests.map((x) => x.name).join(', ')})`);
+    return r;
+  }
+  return w.requests.find((r) => r.size === 'test') ?? w.requests[0]!;
+}
+
+export async function runBenchmark(opts: RunOptions, progress: Progress, signal: AbortSignal): Promise<RunOutcome> {
+  const adapters: RuntimeAdapter[] = [];
+  const skipped: RunOutcome['skipped'] = [];
+  for (const entry of opts.runtimes) {
+    const adapter = await entry.create();
+    const a = await adapter.available();
+    if (a.ok) adapters.push(adapter);
+    else {
+      skipped.push({ runtime: entry.id, reason: a.reason });
+      progress.log(`skipping runtime ${entry.id}: ${a.reason}`);
+    }
+  }
+  if (adapters.length === 0) throw new Error(`no runtime is available (${skipped.map((s) => `${s.runtime}: ${s.reason}`).join('; ')})`);
+
+  const runId = newRunId();
+  const resultsFile = join(opts.outDir, `${runId}.jsonl`);
+  const versions: Record<string, string> = { faasbench: FAASBENCH_VERSION, node: process.versions.node, v8: process.versions.v8 };
+  for (const a of adapters) {
+    for (const [k, v] of Object.entries((await a.describeEnvironment?.()) ?? {})) versions[`${a.id}.${k}`] = v;
+  }
+  const header: HeaderRow = {
+    type: 'header',
+    schema: 1,
+    runId,
+    startedAt: new Date().toISOString(),
+    command: opts.command,
+    git: gitInfo(process.cwd()),
+    machine: machineInfo(),
+    versions,
+    flags: [...process.execArgv],
+    seed: opts.seed,
+    config: {
+      workloads: opts.workloads.map((w) => w.name),
+      runtimes: adapters.map((a) => a.id),
+      skippedRuntimes: skipped,
+      modes: opts.modes,
+      iterations: opts.iterations,
+      warmup: opts.warmup,
+      ...(opts.modeOptions ?? {}),
+    },
+  };
+  const out = new ResultsWriter(resultsFile, header);
+  for (const s of skipped) out.event('warning', `runtime unavailable: ${s.reason}`, { runtime: s.runtime });
+
+  const random = rng(opts.seed);
+  let status: RunOutcome['status'] = 'completed';
+  const liveCells: LiveCell[] = [];
+  try {
+    for (const mode of opts.modes) {
+      const measurement = MEASUREMENT_MODES[mode];
+      if (!measurement) throw new Error(`mode '${mode}' is not available in this build`);
+      const cells: LiveCell[] = [];
+      for (const adapter of adapters) {
+        const caps = adapter.capabilities();
+        if (!caps.modes.includes(mode)) {
+          out.event('info', `${adapter.id} does not support mode ${mode}`, { runtime: adapter.id });
+          continue;
+        }
+        for (const workload of opts.workloads) {
+          for (const variant of VARIANT_KINDS) {
+            if (!caps.variants.includes(variant) || !workload.variantPaths[variant]) continue;
+            if (opts.variants && !opts.variants.includes(variant)) continue;
+            if (signal.aborted) break;
+            try {
+              const deployment = await adapter.prepare(workload, variant);
+              const modeOptions: ModeOptions = { iterations: opts.iterations, warmup: opts.warmup, ...(opts.modeOptions ?? {}) };
+              const ctx = {
+                adapter, workload, variant, deployment, request: pickRequest(workload, opts.request), options: modeOptions,
+                warn: (m: string) => { out.event('warning', m, { runtime: adapter.id, workload: workload.name }); progress.log(`warning: ${m}`); },
+              };
+              for (const cell of measurement.cells(ctx)) {
+                cells.push({ cell, runtime: adapter.id, workload: workload.name, variant, mode, ready: false, done: false, okSeen: false, failures: 0 });
+              }
+            } catch (e) {
+              const msg = `${adapter.id}/${workload.name}/${variant}: prepare failed: ${(e as Error).message}`;
+              out.event('error', msg, { runtime: adapter.id, workload: workload.name });
+              progress.log(`error: ${msg}`);
+            }
+          }
+        }
+      }
+      liveCells.push(...cells);
+      await runRounds(cells, out, progress, random, signal, opts.failFast ?? 5);
+      if (signal.aborted) break;
+    }
+    if (signal.aborted) status = 'interrupted';
+  } finally {
+    for (const c of liveCells) if (c.ready && !c.done) await c.cell.teardown().catch(() => {});
+    for (const a of adapters) await a.dispose().catch((e: Error) => out.event('warning', `cleanup of ${a.id} failed: ${e.message}`, { runtime: a.id }));
+    out.end(status);
+    progress.done();
+  }
+  return { runId, resultsFile, samples: out.sampleCount, status, skipped };
+}
+
+async function runRounds(cells: LiveCell[], out: ResultsWriter, progress: Progress, random: () => number, signal: AbortSignal, failFast: number): Promise<void> {
+  const total = cells.reduce((s, c) => s + c.cell.rounds, 0);
+  let done = 0;
+  const maxRounds = Math.max(0, ...cells.map((c) => c.cell.rounds));
+  for (let round = 0; round < maxRounds && !signal.aborted; round++) {
+    for (const c of shuffled(cells.filter((x) => !x.done && round < x.cell.rounds), random)) {
+      if (signal.aborted) break;
+      const where = { runtime: c.runtime, workload: c.workload };
+      if (!c.ready) {
+        try {
+          await c.cell.setup();
+          c.ready = true;
+        } catch (e) {
+          c.done = true;
+          done += c.cell.rounds;
+          const msg = `${c.cell.label}: setup failed: ${(e as Error).message}`;
+          out.event('error', msg, where);
+          progress.log(`error: ${msg}`);
+          continue;
+        }
+      }
+      let rows;
+      try {
+        rows = await c.cell.sample(round);
+      } catch (e) {
+        rows = [{ phase: 'total', metric: 'error', value: 0, ok: false, iteration: round, error: (e as Error).message }];
+      }
+      for (const r of rows) out.sample({ workload: c.workload, variant: c.variant, runtime: c.runtime, mode: c.mode, ...r });
+      const failed = rows.find((r) => r.phase === 'total' && !r.ok);
+      if (failed) {
+        c.failures++;
+        if (c.failures <= 3) progress.log(`sample failed: ${c.cell.label}: ${failed.error ?? 'not ok'}`);
+      } else if (rows.length > 0) c.okSeen = true;
+      done++;
+      if (!c.okSeen && c.failures >= failFast) {
+        c.done = true;
+        done += c.cell.rounds - round - 1;
+        const msg = `${c.cell.label}: gave up after ${c.failures} failed samples and none correct`;
+        out.event('error', msg, where);
+        progress.log(`error: ${msg}`);
+      } else if (round === c.cell.rounds - 1) {
+        c.done = true;
+      }
+      if (c.done && c.ready) await c.cell.teardown().catch((e: Error) => out.event('warning', `${c.cell.label}: teardown failed: ${e.message}`, where));
+      progress.update(done, total, c.cell.label);
+    }
+  }
+}

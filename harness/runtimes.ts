@@ -1,0 +1,20 @@
+// The runtime registry: every adapter faasbench can run, by id. One line per adapter.
+
+import type { RuntimeAdapter } from '../runtimes/types.js';
+
+export interface RuntimeEntry {
+  id: string;
+  /** In the default suite (run with no --runtime)? Baselines are opt-in. */
+  default: boolean;
+  /** Loaded lazily, so a run pays only for the adapters it uses. */
+  create(): Promise<RuntimeAdapter>;
+}
+
+export const RUNTIMES: RuntimeEntry[] = [
+  { id: 'wasm', default: true, create: async () => (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter() },
+  { id: 'node-wasi', default: false, create: async () => (await import('../runtimes/wasm/node-wasi-adapter.js')).nodeWasiAdapter() },
+];
+
+export function runtimeIds(): string[] {
+  return RUNTIMES.map((r) => r.id);
+}

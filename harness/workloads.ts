@@ -1,0 +1,196 @@
+// Workload manifests: what a workload is, its variants, its sample requests and
+// the response each must get. The manifest is what holds the variants together:
+// a sample only counts once its response matches the expectation here.
+
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const VARIANT_KINDS = ['wasm', 'native', 'node'] as const;
+export type VariantKind = (typeof VARIANT_KINDS)[number];
+export const REQUEST_SIZES = ['test', 'small', 'large'] as const;
+export type RequestSize = (typeof REQUEST_SIZES)[number];
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits');
+
+const ArtifactVariant = z.object({
+  /** Built file, relative to the workload folder (committed, so users need no toolchain). */
+  artifact: z.string().min(1),
+  sha256: sha256Hex,
+  /** C source it is built from, relative to the workload folder. */
+  source: z.string().optional(),
+}).strict();
+
+const NodeVariant = z.object({
+  /** ES module exporting `default async function handle(request) → response`. */
+  module: z.string().min(1),
+}).strict();
+
+const RequestSpec = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
+  size: z.enum(REQUEST_SIZES).default('test'),
+  method: z.string().regex(/^[A-Z]+$/).default('GET'),
+  path: z.string().startsWith('/').default('/'),
+  query: z.string().default(''),
+  headers: z.record(z.string()).default({}),
+  /** Exactly one body source at most: text, base64, or a file in the workload folder. */
+  body: z.string().optional(),
+  bodyBase64: z.string().optional(),
+  bodyFile: z.string().optional(),
+  expect: z.object({
+    status: z.number().int().min(100).max(599),
+    /** Subset match, names compared lower-cased. */
+    headers: z.record(z.string()).default({}),
+    body: z.string().optional(),
+    bodyBase64: z.string().optional(),
+    bodySha256: sha256Hex.optional(),
+  }).strict().refine((e) => [e.body, e.bodyBase64, e.bodySha256].filter((x) => x !== undefined).length <= 1, {
+    message: 'give at most one of body, bodyBase64, bodySha256',
+  }),
+}).strict().refine((r) => [r.body, r.bodyBase64, r.bodyFile].filter((x) => x !== undefined).length <= 1, {
+  message: 'give at most one of body, bodyBase64, bodyFile',
+});
+
+export const ManifestSchema = z.object({
+  $schema: z.string().optional(),
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
+  description: z.string().min(1),
+  variants: z.object({
+    wasm: ArtifactVariant.optional(),
+    native: ArtifactVariant.optional(),
+    node: NodeVariant.optional(),
+  }).strict().refine((v) => Object.keys(v).length > 0, { message: 'declare at least one variant' }),
+  requests: z.array(RequestSpec).min(1),
+}).strict();
+
+export type Manifest = z.infer<typeof ManifestSchema>;
+export type RequestSpec = z.infer<typeof RequestSpec>;
+
+export interface SampleRequest {
+  name: string;
+  size: RequestSize;
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  expect: RequestSpec['expect'];
+}
+
+export interface LoadedWorkload {
+  name: string;
+  description: string;
+  dir: string;
+  manifest: Manifest;
+  requests: SampleRequest[];
+  /** Absolute path of each available variant's artifact or module. */
+  variantPaths: Partial<Record<VariantKind, string>>;
+}
+
+export class WorkloadError extends Error {
+  override name = 'WorkloadError';
+}
+
+/** The repository's own workloads folder (works from src via tsx and from dist). */
+export function builtinWorkloadsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'workloads')) && existsSync(join(dir, 'package.json'))) return join(dir, 'workloads');
+    dir = dirname(dir);
+  }
+  throw new WorkloadError('cannot find the faasbench workloads folder');
+}
+
+export function listWorkloadDirs(root = builtinWorkloadsDir()): string[] {
+  return readdirSync(root)
+    .filter((n) => existsSync(join(root, n, 'workload.json')))
+    .sort()
+    .map((n) => join(root, n));
+}
+
+function formatZodError(file: string, err: z.ZodError): string {
+  return err.issues
+    .map((i) => `${file}: ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('\n');
+}
+
+export function parseManifest(json: unknown, file = 'workload.json'): Manifest {
+  const r = ManifestSchema.safeParse(json);
+  if (!r.success) throw new WorkloadError(formatZodError(file, r.error));
+  return r.data;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Loads and validates a workload folder. Variants whose files are missing or whose
+ * SHA-256 differs from the manifest are refused by name: a stale artifact would
+ * make a comparison silently unfair.
+ */
+export function loadWorkload(dir: string): LoadedWorkload {
+  const abs = resolve(dir);
+  const file = join(abs, 'workload.json');
+  if (!existsSync(file)) throw new WorkloadError(`${abs}: no workload.json`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new WorkloadError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  const manifest = parseManifest(json, file);
+  const variantPaths: Partial<Record<VariantKind, string>> = {};
+  for (const kind of ['wasm', 'native'] as const) {
+    const v = manifest.variants[kind];
+    if (!v) continue;
+    const p = join(abs, v.artifact);
+    if (!existsSync(p)) throw new WorkloadError(`${manifest.name}: ${kind} variant artifact ${p} is missing (run scripts/build-workloads)`);
+    const actual = sha256(readFileSync(p));
+    if (actual !== v.sha256) {
+      throw new WorkloadError(`${manifest.name}: ${kind} artifact ${p} has SHA-256 ${actual}, manifest says ${v.sha256}`);
+    }
+    variantPaths[kind] = p;
+  }
+  if (manifest.variants.node) {
+    const p = join(abs, manifest.variants.node.module);
+    if (!existsSync(p)) throw new WorkloadError(`${manifest.name}: node variant module ${p} is missing`);
+    variantPaths.node = p;
+  }
+  const requests = manifest.requests.map((r): SampleRequest => ({
+    name: r.name,
+    size: r.size,
+    method: r.method,
+    path: r.path,
+    query: r.query,
+    headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v])),
+    body: requestBody(abs, r),
+    expect: r.expect,
+  }));
+  return { name: manifest.name, description: manifest.description, dir: abs, manifest, requests, variantPaths };
+}
+
+function requestBody(dir: string, r: RequestSpec): Uint8Array {
+  if (r.body !== undefined) return Buffer.from(r.body, 'utf8');
+  if (r.bodyBase64 !== undefined) return Buffer.from(r.bodyBase64, 'base64');
+  if (r.bodyFile !== undefined) {
+    const p = join(dir, r.bodyFile);
+    if (!existsSync(p) || !statSync(p).isFile()) throw new WorkloadError(`${r.name}: bodyFile ${p} is missing`);
+    return readFileSync(p);
+  }
+  return new Uint8Array(0);
+}
+
+/** Resolves --workload values: a built-in name or a path to a workload folder. */
+export function resolveWorkloads(names: string[] | undefined): LoadedWorkload[] {
+  if (!names || names.length === 0) return listWorkloadDirs().map(loadWorkload);
+  const builtin = builtinWorkloadsDir();
+  return names.map((n) => {
+    if (existsSync(join(builtin, n, 'workload.json'))) return loadWorkload(join(builtin, n));
+    if (existsSync(join(n, 'workload.json'))) return loadWorkload(n);
+    const known = listWorkloadDirs().map((d) => d.split('/').pop()).join(', ');
+    throw new WorkloadError(`unknown workload '${n}' (built-in: ${known}; or give a folder with a workload.json)`);
+  });
+}

@@ -1,0 +1,61 @@
+// The HTTP client every HTTP-serving adapter invokes through, so all runtimes are
+// timed by the same code: trigger → complete response, on 127.0.0.1.
+
+import http from 'node:http';
+import type { FunctionRequest, InvokeResult, Phases } from '../types.js';
+
+/** Parses `Server-Timing: name;dur=ms, ...` into phases in ns. */
+export function parseServerTiming(value: string | undefined): Phases {
+  if (!value) return [];
+  const phases: Phases = [];
+  for (const part of value.split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    const dur = params.map((p) => p.trim()).find((p) => p.startsWith('dur='));
+    if (!name || !dur) continue;
+    const ms = Number(dur.slice(4));
+    if (Number.isFinite(ms)) phases.push({ phase: name, ns: Math.round(ms * 1e6) });
+  }
+  return phases;
+}
+
+export function formatServerTiming(phases: Phases): string {
+  return phases.map((p) => `${p.phase};dur=${(p.ns / 1e6).toFixed(4)}`).join(', ');
+}
+
+export class HttpInvokeError extends Error {
+  override name = 'HttpInvokeError';
+}
+
+/** One request over the given agent (keep-alive per instance: the first request pays the connect). */
+export function httpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Agent, timeoutMs = 30_000): Promise<InvokeResult> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(baseUrl);
+    const path = req.path + (req.query ? `?${req.query}` : '');
+    const start = process.hrtime.bigint();
+    const r = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: req.method,
+        path,
+        agent,
+        headers: { ...req.headers, 'content-length': String(req.body.length) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const totalNs = Number(process.hrtime.bigint() - start);
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+          const phases = parseServerTiming(headers['server-timing']);
+          resolve({ response: { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) }, totalNs, phases });
+        });
+      },
+    );
+    r.setTimeout(timeoutMs, () => r.destroy(new HttpInvokeError(`no response from ${baseUrl} within ${timeoutMs} ms`)));
+    r.on('error', (e) => reject(e instanceof HttpInvokeError ? e : new HttpInvokeError(`${req.method} ${baseUrl}${path}: ${e.message}`)));
+    r.end(req.body);
+  });
+}

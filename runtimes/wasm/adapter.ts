@@ -1,0 +1,92 @@
+// The reference Wasm runtime as a runtime adapter: in-process, fresh instance per
+// request behind a WAGI HTTP trigger. start() is the *app* cold start (module not yet
+// compiled: compile + listen); every request after it is an *instance* cold start.
+
+import http from 'node:http';
+import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
+import { httpInvoke } from '../shared/http.js';
+import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, RuntimeAdapter, StartResult } from '../types.js';
+import { InlineExecutor, type Executor } from './executor.js';
+import { checkCommand, compileCommand, readWasmFile, withNonce } from './module.js';
+import { startWagiServer, type WagiServer } from './server.js';
+
+interface WasmDeployment { bytes: Uint8Array; name: string }
+interface WasmInstance { server: WagiServer; agent: http.Agent }
+
+export interface WasmAdapterOptions {
+  id: string;
+  description: string;
+  executor: () => Executor;
+}
+
+export class WasmAdapter implements RuntimeAdapter {
+  readonly id: string;
+  readonly description: string;
+  private readonly executor: Executor;
+  private readonly live = new Set<Instance>();
+  private nonce = 0;
+
+  constructor(opts: WasmAdapterOptions) {
+    this.id = opts.id;
+    this.description = opts.description;
+    this.executor = opts.executor();
+  }
+
+  capabilities(): Capabilities {
+    return { variants: ['wasm'], modes: ['cold', 'warm', 'throughput', 'density'], freshInstancePerRequest: true };
+  }
+
+  async available(): Promise<Availability> {
+    return { ok: true, detail: `in-process, ${this.executor.name}` };
+  }
+
+  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
+    const path = workload.variantPaths.wasm;
+    if (variant !== 'wasm' || !path) throw new Error(`${this.id} runs only the wasm variant; ${workload.name} has none`);
+    const bytes = readWasmFile(path);
+    checkCommand(await WebAssembly.compile(bytes), workload.name);
+    const data: WasmDeployment = { bytes, name: workload.name };
+    return { runtime: this.id, workload, variant, data };
+  }
+
+  async start(d: Deployment): Promise<StartResult> {
+    const { bytes, name } = d.data as WasmDeployment;
+    const t0 = process.hrtime.bigint();
+    const module = await compileCommand(withNonce(bytes, ++this.nonce), name);
+    const t1 = process.hrtime.bigint();
+    const server = await startWagiServer({ module, executor: this.executor, name });
+    const t2 = process.hrtime.bigint();
+    const data: WasmInstance = { server, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
+    const instance: Instance = { id: `${this.id}-${name}-${this.nonce}`, deployment: d, url: server.url, data };
+    this.live.add(instance);
+    return { instance, phases: [{ phase: 'compile', ns: Number(t1 - t0) }, { phase: 'listen', ns: Number(t2 - t1) }] };
+  }
+
+  invoke(i: Instance, r: FunctionRequest): Promise<InvokeResult> {
+    return httpInvoke(i.url!, r, (i.data as WasmInstance).agent);
+  }
+
+  async stop(i: Instance): Promise<void> {
+    const { server, agent } = i.data as WasmInstance;
+    agent.destroy();
+    await server.close();
+    this.live.delete(i);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.live].map((i) => this.stop(i)));
+    await this.executor.close();
+  }
+
+  async describeEnvironment(): Promise<Record<string, string>> {
+    return { executor: this.executor.name, v8: process.versions.v8 };
+  }
+}
+
+export function referenceWasmAdapter(): WasmAdapter {
+  return new WasmAdapter({
+    id: 'wasm',
+    description: "faasbench's reference Wasm runtime: own WASI preview1 host, WAGI, fresh instance per request",
+    executor: () => new InlineExecutor(),
+  });
+}

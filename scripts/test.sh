@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's test command: sets up a fresh machine and runs every test.
+# CI (.ci/run) calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-machine.sh
+npm ci --no-audit --no-fund
+mkdir -p test-artifacts
+
+# Committed workload artifacts must be what their sources build, byte for byte.
+npx tsx scripts/build-workloads.ts --check
+
+status=0
+npm run typecheck
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json || status=$?
+
+# A closing line any CI reader understands.
+node -e '
+  const r = require("./test-artifacts/vitest.json");
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' || true
+exit $status
