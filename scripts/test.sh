@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup-machine.sh
 npm ci --no-audit --no-fund
+npm run build
 mkdir -p test-artifacts
 
 # Committed workload artifacts must be what their sources build, byte for byte.

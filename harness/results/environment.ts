@@ -1,0 +1,39 @@
+// What the run header records about where and with what a run happened.
+
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { Machine } from './schema.js';
+
+export function machineInfo(): Machine {
+  const cpus = os.cpus();
+  const cpuModel = cpus[0]?.model.trim() ?? 'unknown';
+  let osName: string = os.platform();
+  try {
+    const rel = readFileSync('/etc/os-release', 'utf8');
+    osName = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(rel)?.[1] ?? osName;
+  } catch {
+    /* not Linux, keep platform */
+  }
+  const base = { cpuModel, cores: cpus.length, memoryBytes: os.totalmem(), os: osName, kernel: os.release(), arch: os.arch() };
+  // Memory is rounded to GiB so the same machine does not change fingerprint with firmware reservations.
+  const fingerprintInput = JSON.stringify({ ...base, memoryBytes: Math.round(base.memoryBytes / 2 ** 30) });
+  const fingerprint = createHash('sha256').update(fingerprintInput).digest('hex').slice(0, 16);
+  return { fingerprint, hostname: os.hostname(), ...base };
+}
+
+export function gitInfo(cwd: string): { commit: string | null; dirty: boolean | null } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}

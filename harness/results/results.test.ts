@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { machineInfo } from './environment.js';
+import { parseResults, readResults, ResultsError } from './reader.js';
+import type { HeaderRow } from './schema.js';
+import { ResultsWriter } from './writer.js';
+
+const header = (runId = 'r1'): HeaderRow => ({
+  type: 'header', schema: 1, runId, startedAt: new Date(0).toISOString(), command: ['faasbench', 'run'],
+  git: { commit: null, dirty: null }, machine: machineInfo(), versions: { node: process.versions.node }, flags: [], seed: 1, config: {},
+});
+
+const sample = { workload: 'hello', variant: 'wasm', runtime: 'wasm', mode: 'cold', phase: 'total', metric: 'cold_start_ns', value: 1234, ok: true };
+
+describe('results writer and reader', () => {
+  it('round-trips a run: header, samples, events, end', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'fb-res-')), 'run.jsonl');
+    const w = new ResultsWriter(file, header());
+    w.sample({ ...sample, iteration: 0 });
+    w.sample({ ...sample, ok: false, value: 99, error: 'status 500' });
+    w.event('warning', 'something to know', { runtime: 'wasm' });
+    w.end('completed');
+    const [run] = readResults(file);
+    expect(run!.header.runId).toBe('r1');
+    expect(run!.samples).toHaveLength(2);
+    expect(run!.samples[1]).toMatchObject({ ok: false, error: 'status 500' });
+    expect(run!.events[0]!.message).toBe('something to know');
+    expect(run!.end?.status).toBe('completed');
+    expect(run!.warnings).toEqual([]);
+  });
+
+  it('a writer killed midway leaves a file whose complete lines all parse', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fb-kill-'));
+    const file = join(dir, 'run.jsonl');
+    // A child process writes samples as fast as it can and is SIGKILLed mid-stream.
+    const script = join(dir, 'writer.ts');
+    const writerUrl = new URL('./writer.ts', import.meta.url).href;
+    writeFileSync(script, `
+      import { ResultsWriter } from ${JSON.stringify(writerUrl)};
+      const w = new ResultsWriter(${JSON.stringify(file)}, ${JSON.stringify(header('killed'))});
+      for (let i = 0; ; i++) {
+        w.sample({ ...${JSON.stringify(sample)}, iteration: i, value: i });
+        if (i === 2000) process.stdout.write('written\\n');
+      }
+    `);
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'], cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    await new Promise<void>((resolve) => child.stdout.on('data', () => resolve()));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const [run] = readResults(file);
+    expect(run!.header.runId).toBe('killed');
+    expect(run!.samples.length).toBeGreaterThan(2000);
+    // Samples are contiguous: nothing in the middle was lost or torn.
+    run!.samples.forEach((s, i) => expect(s.value).toBe(i));
+    expect(run!.end).toBeNull();
+    expect(run!.warnings.join()).toMatch(/no end row/);
+  }, 60_000);
+
+  it('tolerates a truncated last line and says so', () => {
+    const text = [JSON.stringify(header()), JSON.stringify({ type: 'sample', ...sample }), '{"type":"sample","workl'].join('\n');
+    const [run] = parseResults(text, 'x.jsonl');
+    expect(run!.samples).toHaveLength(1);
+    expect(run!.warnings.join()).toMatch(/x\.jsonl:3: last line is truncated/);
+  });
+
+  it.each([
+    ['an empty file', '', /empty results file/],
+    ['rows before a header', JSON.stringify({ type: 'sample', ...sample }), /rows before any header/],
+    ['another schema version', JSON.stringify({ ...header(), schema: 99 }), /schema version 99/],
+    ['a torn line in the middle', [JSON.stringify(header()), '{"type":', JSON.stringify({ type: 'sample', ...sample })].join('\n'), /x\.jsonl:2: not valid JSON/],
+    ['a sample missing a field', [JSON.stringify(header()), JSON.stringify({ type: 'sample', workload: 'hello' })].join('\n'), /x\.jsonl:2: bad row/],
+  ])('refuses %s with the place named', (_what, text, message) => {
+    expect(() => parseResults(text, 'x.jsonl')).toThrow(ResultsError);
+    expect(() => parseResults(text, 'x.jsonl')).toThrow(message);
+  });
+
+  it('names the file it cannot read', () => {
+    expect(() => readResults('/nonexistent/run.jsonl')).toThrow(/\/nonexistent\/run\.jsonl: cannot read \(ENOENT\)/);
+  });
+
+  it('reads several runs appended to one file', () => {
+    const text = [header('a'), { type: 'sample', ...sample }, header('b'), { type: 'sample', ...sample }].map((r) => JSON.stringify(r)).join('\n') + '\n';
+    const runs = parseResults(text);
+    expect(runs.map((r) => r.header.runId)).toEqual(['a', 'b']);
+  });
+});

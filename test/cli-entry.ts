@@ -1,0 +1,3 @@
+import { main } from '../harness/cli.js';
+
+await main(process.argv);

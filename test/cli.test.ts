@@ -1,0 +1,66 @@
+// The CLI end to end: `faasbench run` on the embedded default produces verified
+// samples, a valid results file and a report; bad input gets one clear line.
+
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readResults } from '../harness/results/reader.js';
+import { runCli } from './cli-helpers.js';
+
+describe('faasbench run (reference Wasm runtime)', () => {
+  it('measures hello, writes JSON Lines and an HTML report, prints a summary', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'fb-cli-'));
+    const r = await runCli(['run', '--workload', 'hello', '--runtime', 'wasm', '-n', '20', '--warmup', '2', '--seed', '7', '--out', out, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/wasm\s+hello\s+wasm\s+cold_start_ns\s+20\s/);
+    expect(r.stdout).toMatch(/wasm\s+hello\s+wasm\s+app_cold_start_ns\s+20\s/);
+    const file = /results: (.*\.jsonl)/.exec(r.stdout)![1]!;
+    const [run] = readResults(file);
+    expect(run!.header.seed).toBe(7);
+    expect(run!.header.versions['v8']).toBe(process.versions.v8);
+    expect(run!.end?.status).toBe('completed');
+    const totals = run!.samples.filter((s) => s.phase === 'total');
+    expect(totals).toHaveLength(40);
+    expect(totals.every((s) => s.ok && Number.isInteger(s.value) && s.value > 0)).toBe(true);
+    // The per-request instance reports its inside: instantiate and run phases.
+    expect(new Set(run!.samples.filter((s) => s.metric === 'cold_start_ns').map((s) => s.phase))).toEqual(new Set(['total', 'instantiate', 'run']));
+    const html = file.replace(/\.jsonl$/, '.html');
+    expect(existsSync(html)).toBe(true);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('vegaEmbed');
+    expect(page).not.toMatch(/<script[^>]+src=/);
+  });
+
+  it('runs the node:wasi baseline side by side with the reference runtime when asked', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'fb-cli-'));
+    const r = await runCli(['run', '-w', 'hello', '-r', 'wasm,node-wasi', '-n', '5', '--warmup', '0', '--out', out, '--quiet', '--no-report']);
+    expect(r.code).toBe(0);
+    const file = /results: (.*\.jsonl)/.exec(r.stdout)![1]!;
+    const [run] = readResults(file);
+    expect(new Set(run!.samples.map((s) => s.runtime))).toEqual(new Set(['wasm', 'node-wasi']));
+    expect(run!.samples.every((s) => s.ok)).toBe(true);
+  });
+});
+
+describe('bad input gets one clear line and exit 2', () => {
+  it.each([
+    [['run', '--runtime', 'nope'], /unknown runtime 'nope' \(choose from: wasm, node-wasi/],
+    [['run', '--mode', 'fast'], /unknown mode 'fast' \(choose from: cold, warm, throughput, density\)/],
+    [['run', '--iterations', '0'], /--iterations must be from 1 to/],
+    [['run', '--iterations', 'ten'], /--iterations must be a whole number/],
+    [['run', '--bogus'], /unknown option '--bogus'/],
+    [['run', '--workload', 'no-such-workload'], /unknown workload 'no-such-workload' \(built-in: .*hello/],
+  ])('%j', async (args, message) => {
+    const r = await runCli(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('every verb has --help', async () => {
+    const r = await runCli(['run', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: faasbench run/);
+  });
+});
