@@ -2,6 +2,7 @@
 // registers itself here; `--help` works on every verb.
 
 import { Command, CommanderError } from 'commander';
+import { registerConform } from './commands/conform.js';
 import { registerRun } from './commands/run.js';
 import { FAASBENCH_VERSION } from './run.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerRun(program);
+  registerConform(program);
   return program;
 }
 
