@@ -1,0 +1,133 @@
+// The reference runtime end to end: the WAGI server answers the manifest's requests
+// correctly, and every kind of bad guest gets a defined answer while the server
+// keeps serving the next request.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadWorkload } from '../harness/workloads.js';
+import { checkResponse } from '../harness/verify.js';
+import { referenceWasmAdapter } from '../runtimes/wasm/adapter.js';
+import { InlineExecutor } from '../runtimes/wasm/executor.js';
+import { WasmModuleError, compileCommand, readWasmFile } from '../runtimes/wasm/module.js';
+import { startWagiServer, type WagiServer } from '../runtimes/wasm/server.js';
+import { cgiGuest, guestModule } from './wasm-fixtures.js';
+
+const here = new URL('.', import.meta.url).pathname;
+
+describe('reference runtime end to end', () => {
+  it('starts the hello app and answers every manifest request as expected', async () => {
+    const workload = loadWorkload(join(here, '../workloads/hello'));
+    const adapter = referenceWasmAdapter();
+    try {
+      const deployment = await adapter.prepare(workload, 'wasm');
+      const { instance, phases } = await adapter.start(deployment);
+      expect(phases.map((p) => p.phase)).toEqual(['compile', 'listen']);
+      expect(instance.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      for (const request of workload.requests) {
+        const res = await adapter.invoke(instance, request);
+        expect(checkResponse(request.expect, res.response)).toEqual({ ok: true });
+        // Server-Timing carries the instance's phases.
+        expect(res.phases.map((p) => p.phase)).toEqual(['instantiate', 'run']);
+      }
+    } finally {
+      await adapter.dispose();
+    }
+  });
+});
+
+describe('bad modules get one clear sentence', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'faasbench-badmod-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a file that is not Wasm', () => {
+    const p = join(dir, 'not.wasm');
+    writeFileSync(p, 'hello, I am text\n');
+    expect(() => readWasmFile(p)).toThrow(/not a WebAssembly module/);
+  });
+
+  it('a missing file', () => {
+    expect(() => readWasmFile(join(dir, 'absent.wasm'))).toThrow(/cannot read \(ENOENT\)/);
+  });
+
+  it('a truncated module fails validation', async () => {
+    const bytes = cgiGuest('hi\n');
+    await expect(compileCommand(bytes.subarray(0, bytes.length - 5), 'cut')).rejects.toThrow(/cut: invalid WebAssembly module/);
+  });
+
+  it('a module without _start', async () => {
+    await expect(compileCommand(guestModule({ start: false }), 'lib')).rejects.toThrow(/lib: not a WASI command \(no exported _start/);
+  });
+
+  it('an import the host does not provide is named', async () => {
+    const bytes = guestModule({ extraImport: { module: 'env', name: 'launch_missiles' } });
+    await expect(compileCommand(bytes, 'm')).rejects.toThrow(WasmModuleError);
+    await expect(compileCommand(bytes, 'm')).rejects.toThrow(/env\.launch_missiles/);
+  });
+});
+
+describe('bad guests get a 500 with the reason, and the server goes on', () => {
+  const servers: WagiServer[] = [];
+  const logged: string[] = [];
+  let healthy: WagiServer;
+
+  async function serve(bytes: Uint8Array): Promise<WagiServer> {
+    const server = await startWagiServer({
+      module: await compileCommand(bytes, 'guest'),
+      executor: new InlineExecutor(),
+      name: 'guest',
+      onGuestError: (r) => logged.push(r),
+    });
+    servers.push(server);
+    return server;
+  }
+
+  beforeAll(async () => {
+    healthy = await serve(cgiGuest('still here\n'));
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  async function get(server: WagiServer): Promise<{ status: number; body: string }> {
+    const res = await fetch(server.url + '/');
+    return { status: res.status, body: await res.text() };
+  }
+
+  const cases: Array<[string, Uint8Array, RegExp]> = [
+    ['a guest that traps', cgiGuest('partial', { kind: 'trap' }), /trap/],
+    ['a guest that exits non-zero', cgiGuest('partial', { kind: 'exit', code: 3 }), /exited with code 3/],
+    ['a guest whose CGI output has no header block', guestModule({ stdout: 'just a body, no headers' }), /header/i],
+    ['a guest that prints nothing', guestModule({}), /header|empty|output/i],
+  ];
+
+  for (const [what, bytes, reason] of cases) {
+    it(what, async () => {
+      const before = logged.length;
+      const server = await serve(bytes);
+      const res = await get(server);
+      expect(res.status).toBe(500);
+      expect(res.body).toMatch(reason);
+      expect(logged.slice(before).join('\n')).toMatch(reason);
+      // The same server and another app both keep serving.
+      expect((await get(server)).status).toBe(500);
+      expect(await get(healthy)).toEqual({ status: 200, body: 'still here\n' });
+    });
+  }
+
+  it('a guest that exits 0 through proc_exit is a success', async () => {
+    const server = await serve(cgiGuest('bye\n', { kind: 'exit', code: 0 }));
+    expect(await get(server)).toEqual({ status: 200, body: 'bye\n' });
+  });
+
+  it('each request sees a fresh instance: what one request wrote to memory is gone in the next', async () => {
+    // The guest overwrites its own output text after sending it; a reused or
+    // badly reset memory would make the second answer end in 'X'.
+    const server = await serve(guestModule({ stdout: 'Content-Type: text/plain\n\nfresh\n', scribble: true }));
+    for (let i = 0; i < 3; i++) expect(await get(server)).toEqual({ status: 200, body: 'fresh\n' });
+  });
+});
