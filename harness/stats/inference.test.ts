@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { quantile } from './descriptive.js';
+import { bootstrapQuantileCI, compareSamples, medianCI, metricDirection, quantileInPlace } from './inference.js';
+import { rng } from '../random.js';
+
+// Pinned values computed independently in Python: order-statistic ranks from math.comb
+// (they match the published tables: n=10 → ranks 2, 9; n=20 → 6, 15; n=100 → 40, 61),
+// bootstrap intervals from a Python port of mulberry32 with numpy.quantile (type 7).
+const xs = [12, 3, 7, 1, 9, 4, 15, 6, 2, 10];
+const a = Array.from({ length: 40 }, (_, i) => 100 + ((i * 37) % 23));
+
+describe('median confidence interval from order statistics', () => {
+  it('gives the tabulated ranks and their exact coverage', () => {
+    expect(medianCI(xs)).toEqual({ lo: 2, hi: 12, confidence: 0.978515625 });
+    const ranks = (n: number) => {
+      const ci = medianCI(Array.from({ length: n }, (_, i) => i + 1));
+      return [ci.lo, ci.hi, ci.confidence];
+    };
+    expect(ranks(20)).toEqual([6, 15, expect.closeTo(0.9586105346679688, 12)]);
+    expect(ranks(100)).toEqual([40, 61, expect.closeTo(0.9647997997822952, 12)]);
+    expect(ranks(1001)).toEqual([470, 532, expect.closeTo(0.9500154764972458, 9)]);
+  });
+
+  it('falls back to the whole range, with its real coverage, for tiny samples', () => {
+    expect(medianCI([3, 1, 2, 5, 4])).toEqual({ lo: 1, hi: 5, confidence: 0.9375 });
+    expect(medianCI([7])).toEqual({ lo: 7, hi: 7, confidence: 0 });
+    expect(() => medianCI([])).toThrow(/empty/);
+  });
+
+  it('handles samples far larger than 2^-n can represent', () => {
+    const ci = medianCI(Array.from({ length: 100_000 }, (_, i) => i));
+    expect(ci.lo).toBeLessThan(50_000);
+    expect(ci.hi).toBeGreaterThan(50_000);
+    expect(ci.confidence).toBeGreaterThanOrEqual(0.95);
+    expect(ci.confidence).toBeLessThan(0.951);
+  });
+});
+
+describe('quickselect quantiles', () => {
+  it('agree with the sorting type-7 quantile', () => {
+    const r = rng(3);
+    for (let t = 0; t < 50; t++) {
+      const v = Array.from({ length: 1 + Math.floor(r() * 60) }, () => Math.floor(r() * 20));
+      for (const q of [0, 0.1, 0.5, 0.9, 0.99, 1]) expect(quantileInPlace(Float64Array.from(v), q)).toBeCloseTo(quantile(v, q), 10);
+    }
+  });
+});
+
+describe('seeded bootstrap', () => {
+  it('median interval is pinned and repeatable', () => {
+    expect(bootstrapQuantileCI(xs, 0.5, { seed: 42 })).toEqual({ lo: 3, hi: 10.5, confidence: 0.95 });
+    expect(bootstrapQuantileCI(a, 0.5, { seed: 9 })).toEqual(bootstrapQuantileCI(a, 0.5, { seed: 9 }));
+  });
+
+  it('ratio of medians: pinned interval, verdict by the unit', () => {
+    const b = a.map((v) => v * 1.2);
+    const c = compareSamples(a, b, { seed: 7, metric: 'cold_start_ns' });
+    expect(c.baseline).toBe(111);
+    expect(c.candidate).toBeCloseTo(133.2, 10);
+    expect(c.ratio).toBeCloseTo(1.2, 12);
+    expect(c.interval.lo).toBeCloseTo(1.1464285714285716, 12);
+    expect(c.interval.hi).toBeCloseTo(1.2611182170542634, 12);
+    expect(c).toMatchObject({ significant: true, verdict: 'slower', regression: true });
+    // Higher is better for a rate: the same ratio is an improvement.
+    expect(compareSamples(a, b, { seed: 7, metric: 'throughput_rps' })).toMatchObject({ verdict: 'faster', regression: false });
+    expect(compareSamples(b, a, { seed: 7, metric: 'rss_bytes' })).toMatchObject({ verdict: 'better', regression: false });
+  });
+
+  it('says "no significant difference" when the interval straddles 1', () => {
+    const jittered = a.map((v) => v + ((v * 7) % 3) - 1);
+    const c = compareSamples(a, jittered, { seed: 7, metric: 'cold_start_ns' });
+    expect(c.interval.lo).toBeLessThan(1);
+    expect(c.interval.hi).toBeGreaterThan(1);
+    expect(c).toMatchObject({ significant: false, verdict: 'no significant difference' });
+  });
+
+  it('compares other quantiles (p99) and survives zero medians', () => {
+    const c = compareSamples(a, a.map((v) => v * 2), { q: 0.99, seed: 1 });
+    expect(c.ratio).toBeCloseTo(2, 12);
+    expect(c.verdict).toBe('slower');
+    expect(compareSamples([0, 0, 0], [0, 0, 0]).ratio).toBe(1);
+    expect(() => compareSamples([], [1])).toThrow(/empty/);
+  });
+
+  it('reads the better direction from the metric name', () => {
+    expect(metricDirection('cold_start_ns')).toBe('lower-is-better');
+    expect(metricDirection('rss_bytes')).toBe('lower-is-better');
+    expect(metricDirection('throughput_rps')).toBe('higher-is-better');
+    expect(metricDirection('instances_per_gib')).toBe('higher-is-better');
+  });
+});

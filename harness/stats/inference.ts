@@ -1,0 +1,178 @@
+// Inference on samples: confidence intervals for the median (order statistics,
+// exact binomial) and for any quantile or ratio of quantiles (seeded percentile
+// bootstrap), and the comparison of two samples as a ratio with a verdict. Pure:
+// the same input and seed give the same interval, so figures can be pinned.
+
+import { rng } from '../random.js';
+
+export interface Interval {
+  lo: number;
+  hi: number;
+  /** Coverage actually achieved (order statistics can only give discrete levels). */
+  confidence: number;
+}
+
+/** Value of rank k (0-based) of `a`, found by quickselect; reorders `a` in place. */
+export function selectInPlace(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    // Median of three as pivot keeps sorted or constant input from going quadratic.
+    const mid = (lo + hi) >>> 1;
+    const x = a[lo]!, y = a[mid]!, z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
+
+/** Type-7 quantile (as descriptive.quantile) without a full sort; reorders `a` in place. */
+export function quantileInPlace(a: Float64Array, q: number): number {
+  if (a.length === 0) throw new RangeError('quantile of an empty sample');
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile ${q} is outside [0, 1]`);
+  const h = (a.length - 1) * q;
+  const lo = Math.floor(h);
+  const vlo = selectInPlace(a, lo);
+  if (h === lo) return vlo;
+  // After selection everything right of `lo` is ≥ a[lo]: the next order statistic is their minimum.
+  let vhi = Infinity;
+  for (let i = lo + 1; i < a.length; i++) if (a[i]! < vhi) vhi = a[i]!;
+  return vlo + (h - lo) * (vhi - vlo);
+}
+
+/**
+ * Distribution-free interval for the median from order statistics: [X(l), X(n−l+1)]
+ * with the largest l such that P(Binomial(n, ½) ≤ l−1) ≤ (1−confidence)/2. Exact for
+ * any n; for n < 6 at 95 % no such l exists and the whole range is returned with the
+ * coverage it really has.
+ */
+export function medianCI(values: readonly number[] | Float64Array, confidence = 0.95): Interval {
+  const n = values.length;
+  if (n === 0) throw new RangeError('median interval of an empty sample');
+  const s = Float64Array.from(values).sort();
+  const tail = (1 - confidence) / 2;
+  // Walk the binomial CDF up from 0 in log space (2^-n underflows for n > 1074).
+  let logPmf = -n * Math.LN2;
+  let cdf = Math.exp(logPmf); // P(B ≤ l − 1) for the current l
+  let l = 1; // 1-based rank of the lower bound
+  const maxL = Math.floor((n + 1) / 2);
+  while (l < maxL) {
+    logPmf += Math.log(n - (l - 1)) - Math.log(l);
+    const next = cdf + Math.exp(logPmf);
+    if (next > tail) break;
+    cdf = next;
+    l++;
+  }
+  return { lo: s[l - 1]!, hi: s[n - l]!, confidence: Math.max(0, 1 - 2 * cdf) };
+}
+
+export interface BootstrapOptions {
+  /** Number of resamples (default 1000). */
+  resamples?: number;
+  /** PRNG seed (default 1): the same seed gives the same interval. */
+  seed?: number;
+  confidence?: number;
+}
+
+function resampleInto(out: Float64Array, from: Float64Array, random: () => number): Float64Array {
+  const n = from.length;
+  for (let i = 0; i < n; i++) out[i] = from[Math.floor(random() * n)]!;
+  return out;
+}
+
+/** Percentile-bootstrap interval for quantile q (default: the median). */
+export function bootstrapQuantileCI(values: readonly number[] | Float64Array, q = 0.5, opts: BootstrapOptions = {}): Interval {
+  if (values.length === 0) throw new RangeError('bootstrap of an empty sample');
+  const { resamples = 1000, seed = 1, confidence = 0.95 } = opts;
+  const random = rng(seed);
+  const src = Float64Array.from(values);
+  const buf = new Float64Array(src.length);
+  const stats = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) stats[b] = quantileInPlace(resampleInto(buf, src, random), q);
+  return percentileInterval(stats, confidence);
+}
+
+function percentileInterval(stats: Float64Array, confidence: number): Interval {
+  const tail = (1 - confidence) / 2;
+  const lo = quantileInPlace(stats, tail);
+  const hi = quantileInPlace(stats, 1 - tail);
+  return { lo, hi, confidence };
+}
+
+/** Which way is better for a metric, read from its unit suffix. */
+export type Direction = 'lower-is-better' | 'higher-is-better';
+
+export function metricDirection(metric: string): Direction {
+  return /(_rps|_per_s|per_gib)($|_)/.test(metric) || /^(instances|apps)(_|$)/.test(metric) ? 'higher-is-better' : 'lower-is-better';
+}
+
+export type Verdict = 'faster' | 'slower' | 'better' | 'worse' | 'no significant difference';
+
+export interface Comparison {
+  /** Quantile compared: 0.5 for the median. */
+  q: number;
+  baseline: number;
+  candidate: number;
+  /** candidate / baseline. */
+  ratio: number;
+  interval: Interval;
+  /** The interval excludes 1. */
+  significant: boolean;
+  /** From the candidate's point of view. */
+  verdict: Verdict;
+  /** The candidate is worse than the baseline (larger for lower-is-better metrics), whether or not significantly. */
+  regression: boolean;
+}
+
+/**
+ * Compares candidate with baseline as a ratio of quantiles (default the medians),
+ * with a percentile-bootstrap interval that resamples both independently. Verdict
+ * words: faster/slower for times (…_ns) and rates (…_rps), better/worse otherwise.
+ */
+export function compareSamples(
+  baseline: readonly number[] | Float64Array,
+  candidate: readonly number[] | Float64Array,
+  opts: BootstrapOptions & { q?: number; metric?: string } = {},
+): Comparison {
+  if (baseline.length === 0 || candidate.length === 0) throw new RangeError('comparison with an empty sample');
+  const { resamples = 1000, seed = 1, confidence = 0.95, q = 0.5, metric = 'value_ns' } = opts;
+  const a = Float64Array.from(baseline);
+  const b = Float64Array.from(candidate);
+  const qa = quantileInPlace(Float64Array.from(a), q);
+  const qb = quantileInPlace(Float64Array.from(b), q);
+  // 0/0 (both zero) is "no difference"; x/0 is an unbounded ratio.
+  const ratioOf = (x: number, y: number) => (x === 0 ? (y === 0 ? 1 : Infinity) : y / x);
+  const ratio = ratioOf(qa, qb);
+  const random = rng(seed);
+  const bufA = new Float64Array(a.length);
+  const bufB = new Float64Array(b.length);
+  const stats = new Float64Array(resamples);
+  for (let i = 0; i < resamples; i++) {
+    const ra = quantileInPlace(resampleInto(bufA, a, random), q);
+    const rb = quantileInPlace(resampleInto(bufB, b, random), q);
+    stats[i] = ratioOf(ra, rb);
+  }
+  const interval = percentileInterval(stats, confidence);
+  const significant = interval.lo > 1 || interval.hi < 1;
+  const direction = metricDirection(metric);
+  const bigger = ratio > 1;
+  const regression = direction === 'lower-is-better' ? bigger : ratio < 1;
+  const timeLike = /_ns$|_rps$|_per_s$/.test(metric);
+  const verdict: Verdict = !significant ? 'no significant difference' : regression ? (timeLike ? 'slower' : 'worse') : timeLike ? 'faster' : 'better';
+  return { q, baseline: qa, candidate: qb, ratio, interval, significant, verdict, regression };
+}
