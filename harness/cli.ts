@@ -2,7 +2,9 @@
 // registers itself here; `--help` works on every verb.
 
 import { Command, CommanderError } from 'commander';
+import { registerClean } from './commands/clean.js';
 import { registerConform } from './commands/conform.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerRun } from './commands/run.js';
 import { FAASBENCH_VERSION } from './run.js';
 
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRun(program);
   registerConform(program);
+  registerDoctor(program);
+  registerClean(program);
   return program;
 }
 

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup-machine.sh
+# The container tests run against a real Docker engine.
+bash scripts/ensure-docker
 npm ci --no-audit --no-fund
 npm run build
 mkdir -p test-artifacts
