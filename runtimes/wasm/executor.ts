@@ -3,6 +3,7 @@
 // of where the instance runs (this thread, a worker with a deadline, node:wasi).
 
 import { WasiExit, WasiHost, WasiLimit, type WasiRunConfig } from './wasi/host.js';
+import { MEMORY_IMPORT_MODULE, MemoryPool, memorySpecOf, type MemorySpec } from './memory.js';
 
 export interface ExecRequest {
   args: readonly string[];
@@ -38,26 +39,69 @@ export interface Executor {
   close(): Promise<void>;
 }
 
-/** Runs a fresh instance of `module` on the current thread with faasbench's WASI host. */
-export function runInstance(host: WasiHost, module: WebAssembly.Module, req: ExecRequest, limits: ExecLimits): ExecOutcome {
-  const config: WasiRunConfig = { args: req.args, env: req.env, stdin: req.stdin, stdoutLimit: limits.stdoutBytes, stderrLimit: limits.stderrBytes };
-  host.begin(config);
-  let end: ExecEnd = { kind: 'exit', code: 0 };
-  const t0 = process.hrtime.bigint();
-  let t1 = t0;
-  try {
-    const instance = new WebAssembly.Instance(module, host.imports);
-    host.attach(instance.exports['memory'] as WebAssembly.Memory);
-    t1 = process.hrtime.bigint();
-    (instance.exports['_start'] as () => void)();
-  } catch (e) {
-    end = classify(e);
+/**
+ * Runs fresh instances of prepared modules on the current thread with faasbench's
+ * WASI host, one at a time. One host, one import object and one memory pool serve
+ * every run, so a run allocates only its instance (and its memory when the module
+ * is not pooled; see memory.ts). Isolation holds: the host keeps nothing of a run
+ * after finish(), and a pooled memory is zeroed before it is handed out again.
+ */
+export class Runner {
+  readonly host = new WasiHost();
+  private readonly pool = new MemoryPool();
+  private readonly memorySlot: { memory: WebAssembly.Memory | null } = { memory: null };
+  private readonly imports: WebAssembly.Imports;
+  private readonly config: WasiRunConfig;
+  private lent: { spec: MemorySpec; memory: WebAssembly.Memory } | null = null;
+
+  constructor(readonly limits: ExecLimits = DEFAULT_LIMITS) {
+    this.imports = { ...this.host.imports, [MEMORY_IMPORT_MODULE]: this.memorySlot as unknown as WebAssembly.ModuleImports };
+    this.config = { args: [], env: [], stdin: new Uint8Array(), stdoutLimit: limits.stdoutBytes, stderrLimit: limits.stderrBytes };
   }
-  const t2 = process.hrtime.bigint();
-  if (t1 === t0) t1 = t2;
-  const out = host.finish();
-  return { end, stdout: out.stdout, stderr: out.stderr, instantiateNs: Number(t1 - t0), runNs: Number(t2 - t1) };
+
+  /** One fresh instance, run to completion. Call release() once the outcome is used. */
+  run(module: WebAssembly.Module, req: ExecRequest): ExecOutcome {
+    this.release();
+    const config = this.config;
+    config.args = req.args;
+    config.env = req.env;
+    config.stdin = req.stdin;
+    this.host.begin(config);
+    let end: ExecEnd = EXIT_0;
+    const t0 = process.hrtime.bigint();
+    let t1 = t0;
+    try {
+      const spec = memorySpecOf(module);
+      if (spec) {
+        const memory = this.pool.take(spec);
+        this.lent = { spec, memory };
+        this.memorySlot.memory = memory;
+      }
+      const instance = new WebAssembly.Instance(module, this.imports);
+      this.memorySlot.memory = null;
+      this.host.attach(instance.exports['memory'] as WebAssembly.Memory);
+      t1 = process.hrtime.bigint();
+      (instance.exports['_start'] as () => void)();
+    } catch (e) {
+      end = classify(e);
+    }
+    const t2 = process.hrtime.bigint();
+    if (t1 === t0) t1 = t2;
+    this.memorySlot.memory = null;
+    const out = this.host.finish();
+    return { end, stdout: out.stdout, stderr: out.stderr, instantiateNs: Number(t1 - t0), runNs: Number(t2 - t1) };
+  }
+
+  /** Returns the last run's memory to the pool (zeroed there). Off the response's critical path. */
+  release(): void {
+    if (this.lent) {
+      this.pool.give(this.lent.spec, this.lent.memory);
+      this.lent = null;
+    }
+  }
 }
+
+const EXIT_0: ExecEnd = { kind: 'exit', code: 0 };
 
 /**
  * Runs a fresh instance with another WASI implementation's imports (the node:wasi
@@ -73,7 +117,9 @@ export function runInstanceWith(
 ): ExecOutcome {
   const stdio = new WasiHost();
   const ours = stdio.imports['wasi_snapshot_preview1'] as Record<string, (...a: never[]) => number>;
-  const imports = { wasi_snapshot_preview1: { ...wasiImport, fd_read: ours['fd_read']!, fd_write: ours['fd_write']! } };
+  const spec = memorySpecOf(module);
+  const imports: WebAssembly.Imports = { wasi_snapshot_preview1: { ...wasiImport, fd_read: ours['fd_read']!, fd_write: ours['fd_write']! } };
+  if (spec) imports[MEMORY_IMPORT_MODULE] = { memory: new WebAssembly.Memory({ initial: spec.initial, maximum: spec.maximum }) };
   stdio.begin({ args: req.args, env: req.env, stdin: req.stdin, stdoutLimit: limits.stdoutBytes, stderrLimit: limits.stderrBytes });
   let end: ExecEnd = { kind: 'exit', code: 0 };
   const t0 = process.hrtime.bigint();
@@ -92,7 +138,7 @@ export function runInstanceWith(
   return { end, stdout: out.stdout, stderr: out.stderr, instantiateNs: Number(t1 - t0), runNs: Number(t2 - t1) };
 }
 
-function classify(e: unknown): ExecEnd {
+export function classify(e: unknown): ExecEnd {
   if (e instanceof WasiExit) return { kind: 'exit', code: e.code };
   if (e instanceof WasiLimit) return { kind: 'limit', message: e.reason };
   if (e instanceof WebAssembly.RuntimeError) return { kind: 'trap', message: `trap: ${e.message}` };
@@ -101,13 +147,21 @@ function classify(e: unknown): ExecEnd {
   return { kind: 'trap', message: `host error: ${(e as Error)?.message ?? String(e)}` };
 }
 
-/** Fresh instance per call, on this thread. No deadline: a looping guest blocks the thread. */
+/**
+ * Fresh instance per call, on this thread. No deadline: a looping guest blocks the
+ * thread, so this is for trusted guests, tests and measuring the engine alone; the
+ * runtime serves through WorkerPoolExecutor (worker-pool.ts).
+ */
 export class InlineExecutor implements Executor {
   readonly name = 'inline';
-  private readonly host = new WasiHost();
-  constructor(private readonly limits: ExecLimits = DEFAULT_LIMITS) {}
+  private readonly runner: Runner;
+  constructor(limits: ExecLimits = DEFAULT_LIMITS) {
+    this.runner = new Runner(limits);
+  }
   async execute(module: WebAssembly.Module, req: ExecRequest): Promise<ExecOutcome> {
-    return runInstance(this.host, module, req, this.limits);
+    const outcome = this.runner.run(module, req);
+    this.runner.release();
+    return outcome;
   }
   async close(): Promise<void> {}
 }
