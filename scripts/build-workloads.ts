@@ -4,14 +4,20 @@
 //   npx tsx scripts/build-workloads.ts           build, update manifests
 //   npx tsx scripts/build-workloads.ts --check   build into a temp dir and fail if any
 //                                                byte differs from what is committed
+//   npx tsx scripts/build-workloads.ts NAME…     only these workloads
+//
+// A workload may also have an `inputs.mjs` whose default export returns
+// { 'relative/path': bytes }: deterministic request bodies (bodyFile), generated
+// here rather than hand-made, and checked like the artifacts.
 //
 // Builds are deterministic (same compiler, flags, no paths or times in the output),
 // so CI can prove the committed artifacts are what the sources make.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { listWorkloadDirs, sha256 } from '../harness/workloads.js';
 
 type Kind = 'wasm' | 'native';
@@ -24,12 +30,21 @@ const COMPILERS: Record<Kind, (src: string, out: string, includeDir: string) => 
 
 interface ArtifactEntry { artifact: string; sha256: string; source?: string }
 
-function build(check: boolean): number {
+async function build(check: boolean, only: string[]): Promise<number> {
   const root = join(dirname(new URL(import.meta.url).pathname), '..');
   const includeDir = join(root, 'workloads', 'common');
   const scratch = mkdtempSync(join(tmpdir(), 'faasbench-build-'));
+  const dirs = listWorkloadDirs(join(root, 'workloads')).filter((d) => only.length === 0 || only.includes(basename(d)));
+  try {
+    return await buildAll(root, dirs, includeDir, scratch, check);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function buildAll(root: string, dirs: string[], includeDir: string, scratch: string, check: boolean): Promise<number> {
   const mismatches: string[] = [];
-  for (const dir of listWorkloadDirs(join(root, 'workloads'))) {
+  for (const dir of dirs) {
     const manifestPath = join(dir, 'workload.json');
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; variants: Partial<Record<Kind, ArtifactEntry>> };
     let changed = false;
@@ -58,6 +73,21 @@ function build(check: boolean): number {
         console.log(`${manifest.name} ${kind}: ${relative(root, target)} ${hash.slice(0, 12)}`);
       }
     }
+    const gen = join(dir, 'inputs.mjs');
+    if (existsSync(gen)) {
+      const files = (await import(pathToFileURL(gen).href) as { default: () => Record<string, Uint8Array> }).default();
+      for (const [rel, bytes] of Object.entries(files)) {
+        const target = join(dir, rel);
+        if (check) {
+          const committed = existsSync(target) ? sha256(readFileSync(target)) : '(missing)';
+          if (committed !== sha256(bytes)) mismatches.push(`${relative(root, target)}: generated ${sha256(bytes)}, committed ${committed}`);
+        } else {
+          mkdirSync(dirname(target), { recursive: true });
+          writeFileSync(target, bytes);
+          console.log(`${manifest.name} input: ${relative(root, target)} ${bytes.length} bytes`);
+        }
+      }
+    }
     if (changed) writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
   }
   if (mismatches.length) {
@@ -68,4 +98,5 @@ function build(check: boolean): number {
   return 0;
 }
 
-process.exitCode = build(process.argv.includes('--check'));
+const args = process.argv.slice(2);
+process.exitCode = await build(args.includes('--check'), args.filter((a) => !a.startsWith('--')));
