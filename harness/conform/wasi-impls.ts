@@ -1,0 +1,81 @@
+// The WASI implementations `faasbench conform wasi` can test: faasbench's own host
+// (the reference runtime) and Node's node:wasi (the baseline it is compared with).
+
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WASI } from 'node:wasi';
+import { WasiExit, WasiHost, WasiLimit } from '../../runtimes/wasm/wasi/host.js';
+import type { WasiImplementation, WasiRunResult } from './wasi.js';
+
+const text = new TextDecoder();
+const OUTPUT_LIMIT = 16 * 2 ** 20;
+
+function envList(env: Record<string, string>): string[] {
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
+/** faasbench's WASI host, run inline on this thread. */
+export function faasbenchWasi(): WasiImplementation {
+  const host = new WasiHost();
+  return {
+    name: 'faasbench',
+    async run(module, args, env, root): Promise<WasiRunResult> {
+      host.begin({
+        args, env: envList(env), stdin: new Uint8Array(0), stdoutLimit: OUTPUT_LIMIT, stderrLimit: OUTPUT_LIMIT,
+        preopens: root ? [{ guestPath: '/', hostDir: root }] : [],
+      });
+      let exitCode: number | null = 0;
+      let error: string | undefined;
+      try {
+        const instance = new WebAssembly.Instance(module, host.imports);
+        host.attach(instance.exports['memory'] as WebAssembly.Memory);
+        (instance.exports['_start'] as () => void)();
+      } catch (e) {
+        if (e instanceof WasiExit) exitCode = e.code;
+        else {
+          exitCode = null;
+          error = e instanceof WasiLimit ? `limit: ${e.reason}` : `${e instanceof WebAssembly.RuntimeError ? 'trap' : 'error'}: ${(e as Error).message}`;
+        }
+      }
+      const out = host.finish();
+      return { exitCode, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr), ...(error ? { error } : {}) };
+    },
+  };
+}
+
+/** Node's node:wasi, stdout/stderr captured through temp files (it only writes to real fds). */
+export function nodeWasi(): WasiImplementation {
+  return {
+    name: 'node:wasi',
+    async run(module, args, env, root): Promise<WasiRunResult> {
+      const dir = mkdtempSync(join(tmpdir(), 'faasbench-nodewasi-'));
+      const outFd = openSync(join(dir, 'stdout'), 'w+');
+      const errFd = openSync(join(dir, 'stderr'), 'w+');
+      const inFd = openSync('/dev/null', 'r');
+      let exitCode: number | null = null;
+      let error: string | undefined;
+      try {
+        const wasi = new WASI({
+          version: 'preview1', args, env, returnOnExit: true, stdin: inFd, stdout: outFd, stderr: errFd,
+          preopens: root ? { '/': root } : {},
+        });
+        const instance = new WebAssembly.Instance(module, wasi.getImportObject() as WebAssembly.Imports);
+        exitCode = wasi.start(instance);
+      } catch (e) {
+        error = `${e instanceof WebAssembly.RuntimeError ? 'trap' : 'error'}: ${(e as Error).message}`;
+      } finally {
+        closeSync(outFd);
+        closeSync(errFd);
+        closeSync(inFd);
+      }
+      const result: WasiRunResult = {
+        exitCode, stdout: readFileSync(join(dir, 'stdout'), 'utf8'), stderr: readFileSync(join(dir, 'stderr'), 'utf8'), ...(error ? { error } : {}),
+      };
+      rmSync(dir, { recursive: true, force: true });
+      return result;
+    },
+  };
+}
+
+export const WASI_IMPLEMENTATIONS: Record<string, () => WasiImplementation> = { faasbench: faasbenchWasi, 'node-wasi': nodeWasi };
