@@ -3,6 +3,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerClean } from './commands/clean.js';
+import { registerCompare } from './commands/compare.js';
 import { registerConform } from './commands/conform.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerRun } from './commands/run.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRun(program);
   registerConform(program);
+  registerCompare(program);
   registerDoctor(program);
   registerClean(program);
   return program;

@@ -9,18 +9,60 @@ export interface SummaryRow extends Summary {
   variant: string;
   mode: string;
   metric: string;
+  /** tagsKey() of the series ('' for untagged rows). */
+  tags: string;
   failed: number;
 }
 
-/** One summary per runtime × workload × variant × mode × metric, over the correct 'total' samples. */
+/** Canonical text of a row's tags ('' when none): part of the identity of a series. */
+export function tagsKey(tags: SampleRow['tags']): string {
+  if (!tags) return '';
+  return Object.keys(tags).sort().map((k) => `${k}=${String(tags[k])}`).join(',');
+}
+
+export interface SeriesKey {
+  runtime: string;
+  workload: string;
+  variant: string;
+  mode: string;
+  metric: string;
+  phase: string;
+  /** tagsKey() of the rows: connections, offered rate, percentile ... */
+  tags: string;
+}
+
+export interface Series extends SeriesKey {
+  /** Correct samples, in measurement (file) order. */
+  values: number[];
+  failed: number;
+}
+
+export const seriesId = (k: SeriesKey): string => [k.runtime, k.workload, k.variant, k.mode, k.metric, k.phase, k.tags].join('\u0000');
+
+/** Samples grouped into series: one per runtime × workload × variant × mode × metric × phase × tags. */
+export function groupSeries(samples: Iterable<SampleRow>): Map<string, Series> {
+  const out = new Map<string, Series>();
+  for (const s of samples) {
+    const key: SeriesKey = { runtime: s.runtime, workload: s.workload, variant: s.variant, mode: s.mode, metric: s.metric, phase: s.phase, tags: tagsKey(s.tags) };
+    const id = seriesId(key);
+    let g = out.get(id);
+    if (!g) out.set(id, (g = { ...key, values: [], failed: 0 }));
+    if (s.ok) g.values.push(s.value);
+    else g.failed++;
+  }
+  return out;
+}
+
+/** One summary per runtime × workload × variant × mode × metric (× tags), over the correct 'total' samples. */
 export function summarizeSamples(samples: readonly SampleRow[]): SummaryRow[] {
   const groups = new Map<string, { key: Omit<SummaryRow, keyof Summary | 'failed'>; values: number[]; failed: number }>();
   for (const s of samples) {
     if (s.phase !== 'total') continue;
-    const id = [s.runtime, s.workload, s.variant, s.mode, s.metric].join('\u0000');
+    const tags = tagsKey(s.tags);
+    const id = [s.runtime, s.workload, s.variant, s.mode, s.metric, tags].join('\u0000');
     let g = groups.get(id);
     if (!g) {
-      g = { key: { runtime: s.runtime, workload: s.workload, variant: s.variant, mode: s.mode, metric: s.metric }, values: [], failed: 0 };
+      g = { key: { runtime: s.runtime, workload: s.workload, variant: s.variant, mode: s.mode, metric: s.metric, tags }, values: [], failed: 0 };
       groups.set(id, g);
     }
     if (s.ok) g.values.push(s.value);
@@ -31,7 +73,7 @@ export function summarizeSamples(samples: readonly SampleRow[]): SummaryRow[] {
     if (g.values.length === 0) continue;
     rows.push({ ...g.key, ...summarize(g.values), failed: g.failed });
   }
-  return rows.sort((a, b) => a.workload.localeCompare(b.workload) || a.metric.localeCompare(b.metric) || a.median - b.median);
+  return rows.sort((a, b) => a.workload.localeCompare(b.workload) || a.metric.localeCompare(b.metric) || a.tags.localeCompare(b.tags, 'en', { numeric: true }) || a.median - b.median);
 }
 
 /** Human units for a value whose unit is the metric name's suffix. */
@@ -61,7 +103,7 @@ export function summaryTable(rows: SummaryRow[]): string {
   return textTable(
     ['runtime', 'workload', 'variant', 'metric', 'n', 'median', 'p90', 'p99', 'min', 'max', 'CV', 'failed'],
     rows.map((r) => [
-      r.runtime, r.workload, r.variant, r.metric, String(r.n),
+      r.runtime, r.workload, r.variant, r.tags ? `${r.metric} {${r.tags}}` : r.metric, String(r.n),
       formatValue(r.median, r.metric), formatValue(r.p90, r.metric), formatValue(r.p99, r.metric),
       formatValue(r.min, r.metric), formatValue(r.max, r.metric), `${(r.cv * 100).toFixed(1)}%`, String(r.failed),
     ]),

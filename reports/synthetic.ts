@@ -1,0 +1,62 @@
+// Synthetic results files, written through the real ResultsWriter: fixtures for the
+// compare/gate/report tests and the report benchmark. Deterministic from a seed.
+
+import { ResultsWriter } from '../harness/results/writer.js';
+import type { HeaderRow, Machine, SampleRow } from '../harness/results/schema.js';
+import { rng } from '../harness/random.js';
+
+export const SYNTHETIC_MACHINE: Machine = {
+  fingerprint: 'synthetic0000001', hostname: 'bench-host', cpuModel: 'Synthetic CPU @ 3.0GHz', cores: 2,
+  memoryBytes: 8 * 2 ** 30, os: 'Debian GNU/Linux 12 (bookworm)', kernel: '6.1.0-synthetic', arch: 'x64',
+};
+
+export function syntheticHeader(over: Partial<HeaderRow> = {}): HeaderRow {
+  return {
+    type: 'header', schema: 1, runId: 'synthetic-run', startedAt: '2026-01-01T00:00:00.000Z',
+    command: ['faasbench', 'run', '--seed', '1'], git: { commit: '0123456789abcdef0123456789abcdef01234567', dirty: false },
+    machine: SYNTHETIC_MACHINE, versions: { faasbench: '0.1.0', node: '20.0.0', v8: '11.3' }, flags: [], seed: 1, config: {}, ...over,
+  };
+}
+
+export interface SyntheticSeries {
+  runtime: string;
+  workload?: string;
+  variant?: string;
+  mode?: string;
+  metric?: string;
+  /** Median of the generated values, in base units. */
+  median: number;
+  /** Relative spread (half-width of the uniform noise around the median). Default 0.05. */
+  spread?: number;
+  n: number;
+  /** Phases whose values are these fractions of each total. */
+  phases?: Record<string, number>;
+  tags?: SampleRow['tags'];
+}
+
+/** Samples for one series, spread symmetrically around `median`, integers in base units. */
+export function syntheticSamples(s: SyntheticSeries, seed: number): Omit<SampleRow, 'type'>[] {
+  const random = rng(seed);
+  const spread = s.spread ?? 0.05;
+  const rows: Omit<SampleRow, 'type'>[] = [];
+  for (let i = 0; i < s.n; i++) {
+    const value = Math.max(1, Math.round(s.median * (1 + spread * (2 * random() - 1))));
+    const base = {
+      workload: s.workload ?? 'hello', variant: s.variant ?? 'wasm', runtime: s.runtime, mode: s.mode ?? 'cold',
+      metric: s.metric ?? 'cold_start_ns', ok: true, iteration: i, ...(s.tags ? { tags: s.tags } : {}),
+    };
+    rows.push({ ...base, phase: 'total', value });
+    for (const [phase, f] of Object.entries(s.phases ?? {})) rows.push({ ...base, phase, value: Math.round(value * f) });
+  }
+  return rows;
+}
+
+/** Writes a complete results file (header, interleaved samples, end row). */
+export function writeSyntheticResults(path: string, series: SyntheticSeries[], opts: { seed?: number; header?: Partial<HeaderRow>; end?: boolean } = {}): void {
+  const w = new ResultsWriter(path, syntheticHeader(opts.header));
+  const all = series.map((s, i) => syntheticSamples(s, (opts.seed ?? 1) * 1000 + i));
+  // Interleave the series as a run does (A B A B …).
+  const longest = Math.max(0, ...all.map((a) => a.length));
+  for (let i = 0; i < longest; i++) for (const a of all) if (a[i]) w.sample(a[i]!);
+  if (opts.end !== false) w.end('completed');
+}
