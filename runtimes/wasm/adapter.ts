@@ -6,8 +6,9 @@ import http from 'node:http';
 import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
 import { httpInvoke } from '../shared/http.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, RuntimeAdapter, StartResult } from '../types.js';
-import { InlineExecutor, type Executor } from './executor.js';
-import { checkCommand, compileCommand, readWasmFile, withNonce } from './module.js';
+import type { Executor } from './executor.js';
+import { compileCommand, readWasmFile, withNonce, type PrepareOptions } from './module.js';
+import { WorkerPoolExecutor } from './worker-pool.js';
 import { startWagiServer, type WagiServer } from './server.js';
 
 interface WasmDeployment { bytes: Uint8Array; name: string }
@@ -17,12 +18,15 @@ export interface WasmAdapterOptions {
   id: string;
   description: string;
   executor: () => Executor;
+  /** Memory cap and pooling (module.ts). */
+  module?: PrepareOptions;
 }
 
 export class WasmAdapter implements RuntimeAdapter {
   readonly id: string;
   readonly description: string;
   private readonly executor: Executor;
+  private readonly moduleOptions: PrepareOptions;
   private readonly live = new Set<Instance>();
   private nonce = 0;
 
@@ -30,6 +34,7 @@ export class WasmAdapter implements RuntimeAdapter {
     this.id = opts.id;
     this.description = opts.description;
     this.executor = opts.executor();
+    this.moduleOptions = opts.module ?? {};
   }
 
   capabilities(): Capabilities {
@@ -44,7 +49,7 @@ export class WasmAdapter implements RuntimeAdapter {
     const path = workload.variantPaths.wasm;
     if (variant !== 'wasm' || !path) throw new Error(`${this.id} runs only the wasm variant; ${workload.name} has none`);
     const bytes = readWasmFile(path);
-    checkCommand(await WebAssembly.compile(bytes), workload.name);
+    await compileCommand(bytes, workload.name, this.moduleOptions);
     const data: WasmDeployment = { bytes, name: workload.name };
     return { runtime: this.id, workload, variant, data };
   }
@@ -52,7 +57,7 @@ export class WasmAdapter implements RuntimeAdapter {
   async start(d: Deployment): Promise<StartResult> {
     const { bytes, name } = d.data as WasmDeployment;
     const t0 = process.hrtime.bigint();
-    const module = await compileCommand(withNonce(bytes, ++this.nonce), name);
+    const module = await compileCommand(withNonce(bytes, ++this.nonce), name, this.moduleOptions);
     const t1 = process.hrtime.bigint();
     const server = await startWagiServer({ module, executor: this.executor, name });
     const t2 = process.hrtime.bigint();
@@ -87,6 +92,6 @@ export function referenceWasmAdapter(): WasmAdapter {
   return new WasmAdapter({
     id: 'wasm',
     description: "faasbench's reference Wasm runtime: own WASI preview1 host, WAGI, fresh instance per request",
-    executor: () => new InlineExecutor(),
+    executor: () => new WorkerPoolExecutor(),
   });
 }

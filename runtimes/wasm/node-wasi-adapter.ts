@@ -10,5 +10,7 @@ export function nodeWasiAdapter(): WasmAdapter {
     id: 'node-wasi',
     description: "baseline: the same WAGI server with Node's built-in node:wasi (new WASI + instance per request)",
     executor: () => new NodeWasiExecutor(),
+    // node:wasi's own way: each instance allocates its own memory (capped all the same).
+    module: { poolMemory: false },
   });
 }

@@ -1,0 +1,226 @@
+// The runtime's executor: fresh instances run on a pool of pre-spawned worker
+// threads, each with a wall-clock deadline. A guest past its deadline is stopped by
+// terminating its thread (V8 interrupts even a tight Wasm loop), its request ends
+// as a timeout (the server answers 504), and a new thread takes its place while the
+// others keep serving. Nothing a guest does reaches the main thread: a trap, a
+// memory bomb (capped, see module.ts), an endless loop or a dying thread each end
+// as an outcome.
+//
+// Why threads and not the main thread with a watchdog: JS cannot interrupt its own
+// thread from outside except through vm's timeout, which starts a watchdog thread
+// per call (measured: +150-250 µs per request, more than the instance itself);
+// instrumenting every loop means rewriting code bodies. A message round trip to a
+// parked worker costs ~20-40 µs on the dev machine.
+
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_LIMITS, type ExecLimits, type ExecOutcome, type ExecRequest, type Executor } from './executor.js';
+import type { RunMessage, WorkerReply } from './worker-protocol.js';
+
+export interface WorkerPoolOptions {
+  /** Threads kept ready. Default: the machine's parallelism, at least 2. */
+  size?: number;
+  /** Per-request wall-clock deadline in ms, from dispatch to a thread. Default 10 s. */
+  deadlineMs?: number;
+  limits?: ExecLimits;
+}
+
+export const DEFAULT_DEADLINE_MS = 10_000;
+
+interface Job {
+  module: WebAssembly.Module;
+  req: ExecRequest;
+  resolve: (o: ExecOutcome) => void;
+  reject: (e: Error) => void;
+  seq: number;
+  /** process.hrtime.bigint() at dispatch, and the time it is due. */
+  dispatchedAt?: bigint;
+  dueAt?: bigint;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  job: Job | null;
+  modules: Set<number>;
+  gone: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Starts a guest thread from dist (worker.js) or from source under tsx/vitest (worker.ts). */
+function spawnGuestThread(limits: ExecLimits): Worker {
+  const self = import.meta.url;
+  const workerData = { limits };
+  if (self.endsWith('.ts')) {
+    const target = new URL('./worker.ts', self).href;
+    const api = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
+    return new Worker(boot, { eval: true, workerData });
+  }
+  return new Worker(new URL('./worker.js', self), { workerData });
+}
+
+export class WorkerPoolExecutor implements Executor {
+  readonly name: string;
+  readonly deadlineMs: number;
+  private readonly size: number;
+  private readonly limits: ExecLimits;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private readonly keys = new WeakMap<WebAssembly.Module, number>();
+  private nextKey = 1;
+  private seq = 0;
+  private closed = false;
+  private startFailures = 0;
+  private broken: string | null = null;
+  /** One sweeper for all deadlines while any job runs (a timer per request cost more than the guest). */
+  private sweeper: NodeJS.Timeout | null = null;
+  private readonly sweepMs: number;
+  /** Threads replaced after a deadline or a crash (for tests and reports). */
+  replaced = 0;
+
+  constructor(opts: WorkerPoolOptions = {}) {
+    this.size = Math.max(1, opts.size ?? Math.max(2, availableParallelism()));
+    this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.limits = opts.limits ?? DEFAULT_LIMITS;
+    // Checks every 1/8 of the deadline: a guest is stopped by 1.125x its deadline
+    // (plus timer lateness), within the promised 2x.
+    this.sweepMs = Math.max(1, Math.floor(this.deadlineMs / 8));
+    this.name = `worker-pool(${this.size}, deadline ${this.deadlineMs} ms)`;
+    for (let i = 0; i < this.size; i++) this.spawn();
+  }
+
+  /** Resolves once every thread is up (optional: requests queue until then anyway). */
+  async ready(): Promise<void> {
+    while (!this.closed && !this.broken && this.slots.some((s) => !s.ready)) await new Promise((r) => setTimeout(r, 5));
+    if (this.broken) throw new Error(this.broken);
+  }
+
+  execute(module: WebAssembly.Module, req: ExecRequest): Promise<ExecOutcome> {
+    if (this.closed) return Promise.reject(new Error('executor is closed'));
+    if (this.broken) return Promise.reject(new Error(this.broken));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ module, req, resolve, reject, seq: ++this.seq });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+    for (const job of this.queue.splice(0)) job.reject(new Error('executor closed'));
+    await Promise.all(
+      this.slots.splice(0).map((s) => {
+        s.gone = true;
+        if (s.job) s.job.reject(new Error('executor closed'));
+        return s.worker.terminate();
+      }),
+    );
+  }
+
+  private spawn(): void {
+    const slot: Slot = { worker: spawnGuestThread(this.limits), ready: false, job: null, modules: new Set(), gone: false };
+    slot.worker.unref();
+    slot.worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
+    slot.worker.on('error', (e: Error) => this.onDeath(slot, `guest thread failed: ${e.message}`));
+    slot.worker.on('exit', (code) => this.onDeath(slot, `guest thread exited with code ${code}`));
+    this.slots.push(slot);
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const slot = this.slots.find((s) => s.ready && !s.job);
+      if (!slot) return;
+      this.dispatch(slot, this.queue.shift()!);
+    }
+  }
+
+  private dispatch(slot: Slot, job: Job): void {
+    let key = this.keys.get(job.module);
+    if (key === undefined) this.keys.set(job.module, (key = this.nextKey++));
+    const msg: RunMessage = { seq: job.seq, key, req: job.req };
+    if (!slot.modules.has(key)) {
+      msg.module = job.module;
+      slot.modules.add(key);
+    }
+    slot.job = job;
+    slot.worker.ref();
+    job.dispatchedAt = process.hrtime.bigint();
+    job.dueAt = job.dispatchedAt + BigInt(this.deadlineMs) * 1_000_000n;
+    if (!this.sweeper) this.sweeper = setInterval(() => this.sweep(), this.sweepMs);
+    slot.worker.postMessage(msg);
+  }
+
+  private sweep(): void {
+    const now = process.hrtime.bigint();
+    let busy = false;
+    for (const slot of [...this.slots]) {
+      if (!slot.job) continue;
+      if (slot.job.dueAt! <= now) this.onDeadline(slot);
+      else busy = true;
+    }
+    if (!busy && !this.slots.some((s) => s.job) && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
+  }
+
+  private finishJob(slot: Slot): Job | null {
+    const job = slot.job;
+    if (!job) return null;
+    slot.job = null;
+    if (!slot.gone) slot.worker.unref();
+    return job;
+  }
+
+  private onReply(slot: Slot, m: WorkerReply): void {
+    if (slot.gone) return;
+    if (m.seq === undefined) {
+      slot.ready = true;
+      this.startFailures = 0;
+      return this.pump();
+    }
+    if (slot.job?.seq !== m.seq) return;
+    const job = this.finishJob(slot)!;
+    if (m.outcome) job.resolve(m.outcome);
+    else job.resolve(failed(`host error: ${m.error}`, 0));
+    this.pump();
+  }
+
+  private onDeadline(slot: Slot): void {
+    const job = this.finishJob(slot);
+    if (!job) return;
+    const ns = Number(process.hrtime.bigint() - job.dispatchedAt!);
+    job.resolve({ ...failed(`deadline of ${this.deadlineMs} ms exceeded, guest stopped`, ns), end: { kind: 'timeout', message: `deadline of ${this.deadlineMs} ms exceeded, guest stopped` } });
+    this.replace(slot);
+  }
+
+  private onDeath(slot: Slot, reason: string): void {
+    if (slot.gone) return;
+    if (!slot.ready && ++this.startFailures >= 3) {
+      this.broken = `cannot start guest threads: ${reason}`;
+      for (const job of this.queue.splice(0)) job.reject(new Error(this.broken));
+    }
+    const job = this.finishJob(slot);
+    if (job) job.resolve(failed(reason, Number(process.hrtime.bigint() - job.dispatchedAt!)));
+    this.replace(slot);
+  }
+
+  private replace(slot: Slot): void {
+    slot.gone = true;
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    void slot.worker.terminate();
+    this.replaced++;
+    if (!this.closed && !this.broken) this.spawn();
+    this.pump();
+  }
+}
+
+function failed(message: string, runNs: number): ExecOutcome {
+  return { end: { kind: 'trap', message }, stdout: EMPTY, stderr: EMPTY, instantiateNs: 0, runNs };
+}
