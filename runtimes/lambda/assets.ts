@@ -1,0 +1,18 @@
+// The runtime-client files (.mjs, never compiled) from the source tree or from dist:
+// beside this module in the source tree; from dist/runtimes/lambda, up at the
+// package root's runtimes/lambda.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export function lambdaAssetDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  if (existsSync(join(here, 'bootstrap-node.mjs'))) return here;
+  let dir = here;
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'runtimes', 'lambda');
+    if (existsSync(join(candidate, 'bootstrap-node.mjs'))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error(`cannot find runtimes/lambda/bootstrap-node.mjs from ${here}`);
+}
