@@ -1,0 +1,52 @@
+// json, node variant: the same transformation as json.c with JSON.parse/JSON.stringify.
+const text = (status, msg) => ({ status, headers: { 'content-type': 'text/plain' }, body: msg + '\n' });
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const SURROGATE = /\p{Cs}/u;
+
+// A whole number in [0, max], or -1 (as json.c's whole()).
+const whole = (v, max) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max ? v + 0 : -1);
+const cmpBytes = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+export default function handler(req) {
+  let doc;
+  try {
+    let lone = false;
+    // json.c rejects lone surrogate escapes; JSON.parse accepts them, so look for them.
+    doc = JSON.parse(decoder.decode(req.body), (key, value) => {
+      if (SURROGATE.test(key) || (typeof value === 'string' && SURROGATE.test(value))) lone = true;
+      return value;
+    });
+    if (lone) throw new Error('lone surrogate');
+  } catch {
+    return text(400, 'invalid JSON');
+  }
+  const items = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? doc.items : undefined;
+  if (!Array.isArray(items)) return text(400, 'expected an object with an "items" array');
+  const cats = new Map();
+  const ranked = [];
+  let valid = 0;
+  items.forEach((it, index) => {
+    if (it === null || typeof it !== 'object' || Array.isArray(it)) return;
+    const id = whole(it.id, 1e9), price = whole(it.price, 1e6), qty = whole(it.qty, 1e3);
+    if (id < 0 || price < 0 || qty < 0 || typeof it.name !== 'string' || typeof it.category !== 'string' || typeof it.active !== 'boolean') return;
+    valid++;
+    if (!it.active) return;
+    let c = cats.get(it.category);
+    if (!c) cats.set(it.category, (c = { name: it.category, count: 0, revenue: 0, min_price: price, max_price: price }));
+    c.count++;
+    c.revenue += price * qty;
+    c.min_price = Math.min(c.min_price, price);
+    c.max_price = Math.max(c.max_price, price);
+    ranked.push({ id, name: it.name, value: price * qty, index });
+  });
+  const categories = [...cats.values()].sort((a, b) => b.revenue - a.revenue || cmpBytes(a.name, b.name));
+  ranked.sort((a, b) => b.value - a.value || a.id - b.id || a.index - b.index);
+  const out = {
+    items: items.length,
+    valid,
+    active: ranked.length,
+    categories,
+    top: ranked.slice(0, 5).map(({ id, name, value }) => ({ id, name, value })),
+  };
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(out) + '\n' };
+}
