@@ -1,0 +1,187 @@
+// Bad input and attacks against the reference runtime's executors: each gets a
+// defined outcome and the runtime stays up.
+
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cgiGuest, guestModule } from '../../test/wasm-fixtures.js';
+import { Runner, type ExecOutcome } from './executor.js';
+import { WasmModuleError, compileCommand } from './module.js';
+import { startWagiServer, type WagiServer } from './server.js';
+import { PREVIEW1_SIGNATURES, callAndExit, commandModule, op } from './test-guests.js';
+import { WorkerPoolExecutor } from './worker-pool.js';
+
+const hello = readFileSync(new URL('../../workloads/hello/build/hello.wasm', import.meta.url));
+const req = { args: ['guest'], env: ['REQUEST_METHOD=GET'], stdin: new Uint8Array() };
+const MiB = 2 ** 20;
+const FD_WRITE = { name: 'fd_write', params: ['i32', 'i32', 'i32', 'i32'] as const, results: ['i32'] as const };
+const PROC_EXIT = { name: 'proc_exit', params: ['i32'] as const, results: [] as const };
+const imp = (i: { name: string; params: readonly string[]; results: readonly string[] }) => i as Parameters<typeof commandModule>[0]['imports'][number];
+
+/** Writes 64 KiB to stdout forever. */
+const flood = commandModule({
+  imports: [imp(FD_WRITE)],
+  code: [
+    ...op.i32(0x10), ...op.i32(0), ...op.i32Store,
+    ...op.i32(0x14), ...op.i32(65536), ...op.i32Store,
+    ...op.loopStart, ...op.i32(1), ...op.i32(0x10), ...op.i32(1), ...op.i32(0x20), ...op.call(0), ...op.drop, ...op.loopEnd,
+  ],
+});
+
+/** Grows memory until memory.grow fails, then exits with the memory size in pages. */
+function bomb(maxPages?: number): Uint8Array {
+  return commandModule({
+    imports: [imp(PROC_EXIT)],
+    ...(maxPages === undefined ? {} : { maxPages }),
+    code: [0x03, 0x40, ...op.i32(1), ...op.memoryGrow, ...op.i32(-1), 0x47, 0x0d, 0x00, 0x0b, ...op.memorySize, ...op.call(0)],
+  });
+}
+
+describe('modules that cannot run get a clear error before anything runs', () => {
+  it('garbage after the magic number, and a module cut anywhere', async () => {
+    const garbage = Buffer.concat([hello.subarray(0, 8), Buffer.from([0x01, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3])]);
+    await expect(compileCommand(garbage, 'junk')).rejects.toThrow(/junk: invalid WebAssembly module/);
+    for (const cut of [8, 9, 12, 60, 300, 1000, 3000, hello.length - 1]) {
+      await expect(compileCommand(hello.subarray(0, cut), 'cut')).rejects.toThrow(WasmModuleError);
+    }
+  });
+  it('a module that needs more memory to start than the cap', async () => {
+    const big = commandModule({ imports: [imp(PROC_EXIT)], pages: 40, code: [] });
+    await expect(compileCommand(big, 'big', { memoryCapBytes: MiB })).rejects.toThrow(/big: .*needs 40 pages.*cap of 16/);
+  });
+  it('an import of something other than a WASI function is named', async () => {
+    const bytes = guestModule({ extraImport: { module: 'wasi_snapshot_preview1', name: 'fd_teleport' } });
+    await expect(compileCommand(bytes, 'm')).rejects.toThrow(/wasi_snapshot_preview1\.fd_teleport/);
+  });
+});
+
+describe('in-process runner (pooled memories)', () => {
+  const runner = new Runner({ stdoutBytes: MiB, stderrBytes: MiB });
+  const run = async (bytes: Uint8Array, opts = {}): Promise<ExecOutcome> => {
+    const o = runner.run(await compileCommand(bytes, 'guest', opts), req);
+    runner.release();
+    return o;
+  };
+
+  it('a memory bomb stops at the cap inside the guest: memory.grow returns -1', async () => {
+    expect((await run(bomb(), { memoryCapBytes: MiB })).end).toEqual({ kind: 'exit', code: 16 });
+    expect((await run(bomb(65536), { memoryCapBytes: 2 * MiB })).end).toEqual({ kind: 'exit', code: 32 });
+    expect((await run(bomb(3), { memoryCapBytes: MiB })).end).toEqual({ kind: 'exit', code: 3 });
+    // Not pooled (the node:wasi way): the cap holds as well.
+    expect((await run(bomb(), { memoryCapBytes: MiB, poolMemory: false })).end).toEqual({ kind: 'exit', code: 16 });
+  });
+
+  it('an endless stdout is cut at the stdout cap with a reason', async () => {
+    const o = await run(flood);
+    expect(o.end.kind).toBe('limit');
+    expect(o.end.kind === 'limit' && o.end.message).toMatch(/stdout/);
+  });
+
+  it('a pooled memory comes back zeroed and at its initial size', async () => {
+    // Fails (exit 9) if it finds its own marker from an earlier run, (exit 7) if the memory is not 1 page.
+    const marker = await compileCommand(
+      commandModule({
+        imports: [imp(PROC_EXIT)],
+        code: [
+          ...op.i32(0x2000), ...op.i32Load8u, 0x04, 0x40, ...op.i32(9), ...op.call(0), 0x0b,
+          ...op.memorySize, ...op.i32(1), 0x47, 0x04, 0x40, ...op.i32(7), ...op.call(0), 0x0b,
+          ...op.i32(0x2000), ...op.i32(1), ...op.i32Store8,
+          ...op.i32(1), ...op.memoryGrow, ...op.drop,
+        ],
+      }),
+      'marker',
+    );
+    for (let i = 0; i < 4; i++) {
+      expect(runner.run(marker, req).end).toEqual({ kind: 'exit', code: 0 });
+      runner.release();
+    }
+  });
+
+  it('out-of-bounds pointers to every WASI call get an errno or a trap, never a host exception', async () => {
+    const bad = [
+      { f: 1, p: 0xfffffff0, n: 16 },
+      { f: 1, p: 65530, n: 64 },
+      { f: 0, p: 65535, n: 0x7fffffff },
+      { f: 3, p: 0xfffffff0, n: 16 },
+    ];
+    const failures: string[] = [];
+    for (const fn of Object.keys(PREVIEW1_SIGNATURES)) {
+      for (const values of bad) {
+        const o = await run(callAndExit(fn, values));
+        const ok = o.end.kind === 'exit' || (o.end.kind === 'trap' && !/host error/.test(o.end.message));
+        if (!ok) failures.push(`${fn}(${JSON.stringify(values)}): ${JSON.stringify(o.end)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('through the WAGI server on the worker pool', () => {
+  const DEADLINE = 400;
+  let executor: WorkerPoolExecutor;
+  const servers: WagiServer[] = [];
+  const logged: string[] = [];
+
+  async function serve(bytes: Uint8Array): Promise<WagiServer> {
+    const s = await startWagiServer({
+      module: await compileCommand(bytes, 'guest', { memoryCapBytes: MiB }),
+      executor,
+      name: 'guest',
+      onGuestError: (r) => logged.push(r),
+    });
+    servers.push(s);
+    return s;
+  }
+  async function get(s: WagiServer): Promise<{ status: number; body: string }> {
+    const res = await fetch(s.url + '/');
+    return { status: res.status, body: await res.text() };
+  }
+
+  beforeAll(async () => {
+    executor = new WorkerPoolExecutor({ size: 2, deadlineMs: DEADLINE, limits: { stdoutBytes: 4 * MiB, stderrBytes: MiB } });
+    await executor.ready();
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await executor.close();
+  });
+
+  it('a guest looping forever gets a 504, others are served meanwhile, and the server serves the next request', async () => {
+    const looper = await serve(guestModule({ end: { kind: 'loop' } }));
+    const healthy = await serve(cgiGuest('still here\n'));
+    const stuck = get(looper);
+    expect(await get(healthy)).toEqual({ status: 200, body: 'still here\n' });
+    const res = await stuck;
+    expect(res.status).toBe(504);
+    expect(res.body).toMatch(/deadline of 400 ms/);
+    expect(executor.replaced).toBeGreaterThanOrEqual(1);
+    expect(await get(healthy)).toEqual({ status: 200, body: 'still here\n' });
+    expect((await get(looper)).status).toBe(504);
+  });
+
+  it('more loopers than threads: each gets its 504, then a healthy request is served', async () => {
+    const looper = await serve(guestModule({ end: { kind: 'loop' } }));
+    const healthy = await serve(cgiGuest('ok\n'));
+    const results = await Promise.all([get(looper), get(looper), get(looper)]);
+    expect(results.map((r) => r.status)).toEqual([504, 504, 504]);
+    expect(await get(healthy)).toEqual({ status: 200, body: 'ok\n' });
+  });
+
+  it('gigabytes to stdout: 500 with the reason, server fine', async () => {
+    const res = await get(await serve(flood));
+    expect(res.status).toBe(500);
+    expect(res.body).toMatch(/stdout/);
+    expect(logged.join('\n')).toMatch(/stdout/);
+  });
+
+  it('a memory bomb fails inside the guest (exit with the page count at the cap)', async () => {
+    const res = await get(await serve(bomb()));
+    expect(res).toEqual({ status: 500, body: 'guest exited with code 16\n' });
+  });
+
+  it('traps and non-zero exits are 500s on the pool too; hello still answers', async () => {
+    expect((await get(await serve(cgiGuest('x', { kind: 'trap' })))).status).toBe(500);
+    expect((await get(await serve(cgiGuest('x', { kind: 'exit', code: 4 })))).body).toMatch(/code 4/);
+    const h = await get(await serve(hello));
+    expect(h).toEqual({ status: 200, body: 'Hello from faasbench\n' });
+  });
+});
