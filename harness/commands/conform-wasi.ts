@@ -1,12 +1,36 @@
-// `faasbench conform wasi` (being written; see issue 3).
+// `faasbench conform wasi <dir>`: runs a directory in the wasi-testsuite format
+// (NAME.wasm + NAME.json) against faasbench's WASI host and/or node:wasi and
+// prints a pass/fail table. Exit 0 all pass, 1 some fail, 2 unusable input.
 
 import type { Command } from 'commander';
+import { discoverWasiTests, runWasiSuite, wasiTable, type WasiTestOutcome } from '../conform/wasi.js';
+import { WASI_IMPLEMENTATIONS } from '../conform/wasi-impls.js';
+
+interface Flags {
+  runtime: string[];
+  filter?: string;
+  json?: boolean;
+}
 
 export function registerConformWasi(conform: Command): void {
   conform
     .command('wasi')
-    .description('not implemented yet')
-    .action(() => {
-      throw new Error('conform wasi is not implemented yet');
+    .description('run a WASI preview1 test suite directory (wasi-testsuite format: NAME.wasm + NAME.json) and print a pass/fail table')
+    .argument('<dir>', 'suite directory, searched recursively for *.wasm (e.g. a wasi-testsuite checkout\'s tests/ folder)')
+    .option('--runtime <name...>', `implementations to test: ${Object.keys(WASI_IMPLEMENTATIONS).join(', ')}`, ['faasbench'])
+    .option('--filter <text>', 'only tests whose name contains this text')
+    .option('--json', 'print results as JSON instead of a table')
+    .action(async (dir: string, flags: Flags) => {
+      for (const r of flags.runtime) {
+        if (!WASI_IMPLEMENTATIONS[r]) throw new Error(`unknown --runtime ${r} (choose from ${Object.keys(WASI_IMPLEMENTATIONS).join(', ')})`);
+      }
+      let tests = discoverWasiTests(dir);
+      if (flags.filter) tests = tests.filter((t) => t.name.includes(flags.filter!));
+      if (tests.length === 0) throw new Error(`no test name contains "${flags.filter}"`);
+      const results: WasiTestOutcome[][] = [];
+      for (const r of flags.runtime) results.push(await runWasiSuite(tests, WASI_IMPLEMENTATIONS[r]!()));
+      if (flags.json) process.stdout.write(JSON.stringify(Object.fromEntries(flags.runtime.map((r, i) => [r, results[i]])), null, 2) + '\n');
+      else process.stdout.write(wasiTable(flags.runtime, results) + '\n');
+      if (results.some((rs) => rs.some((t) => !t.pass))) process.exitCode = 1;
     });
 }

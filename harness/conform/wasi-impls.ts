@@ -4,7 +4,6 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WASI } from 'node:wasi';
 import { WasiExit, WasiHost, WasiLimit } from '../../runtimes/wasm/wasi/host.js';
 import type { WasiImplementation, WasiRunResult } from './wasi.js';
 
@@ -44,6 +43,12 @@ export function faasbenchWasi(): WasiImplementation {
   };
 }
 
+/** Loaded on first use: importing node:wasi prints an ExperimentalWarning, which users of faasbench's own host should not see. */
+let nodeWasiModule: Promise<typeof import('node:wasi')> | null = null;
+function loadNodeWasi(): Promise<typeof import('node:wasi')> {
+  return (nodeWasiModule ??= import('node:wasi'));
+}
+
 /** Node's node:wasi, stdout/stderr captured through temp files (it only writes to real fds). */
 export function nodeWasi(): WasiImplementation {
   return {
@@ -56,6 +61,7 @@ export function nodeWasi(): WasiImplementation {
       let exitCode: number | null = null;
       let error: string | undefined;
       try {
+        const { WASI } = await loadNodeWasi();
         const wasi = new WASI({
           version: 'preview1', args, env, returnOnExit: true, stdin: inFd, stdout: outFd, stderr: errFd,
           preopens: root ? { '/': root } : {},
