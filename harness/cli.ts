@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerClean } from './commands/clean.js';
 import { registerCompare } from './commands/compare.js';
 import { registerConform } from './commands/conform.js';
+import { registerGate } from './commands/gate.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerRun } from './commands/run.js';
 import { FAASBENCH_VERSION } from './run.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerConform(program);
   registerCompare(program);
+  registerGate(program);
   registerDoctor(program);
   registerClean(program);
   return program;

@@ -1,0 +1,204 @@
+// `faasbench gate --baseline BASE.jsonl CURRENT.jsonl`: the CI cold-start gate.
+// Fails (exit 1) only when a regression is both larger than --max-regression and
+// significant (its bootstrap interval excludes "no change"); prints GitHub Actions
+// annotations and a Markdown table. Unusable input exits 2 with a precise message.
+
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { RunResults } from '../results/reader.js';
+import { compareSamples, metricDirection, type Comparison } from '../stats/inference.js';
+import { formatValue, groupSeries, type SeriesKey } from '../summary.js';
+import { checkSameMachine, loadResultsFile, UnusableInputError } from './compare.js';
+import { intOption } from './options.js';
+
+export interface GateMetric {
+  metric: string;
+  /** 'median', 'p99', 'p90', 'p999' … */
+  stat: string;
+  q: number;
+}
+
+export const DEFAULT_GATE_METRICS = ['cold_start_ns:median', 'cold_start_ns:p99'];
+
+/** "cold_start_ns:p99" → { metric, stat: 'p99', q: 0.99 }; a bare metric means its median. */
+export function parseGateMetric(spec: string): GateMetric {
+  const [metric, stat = 'median'] = spec.split(':');
+  if (!metric || !/^[a-z0-9_]+$/.test(metric)) throw new InvalidArgumentError(`bad metric '${spec}' (expected NAME or NAME:STAT, e.g. cold_start_ns:p99)`);
+  if (stat === 'median') return { metric, stat, q: 0.5 };
+  const m = /^p(\d{1,3})$/.exec(stat);
+  if (!m || Number(m[1]) === 0) throw new InvalidArgumentError(`bad statistic '${stat}' in '${spec}' (use median, p90, p99, p999)`);
+  // p99 → 0.99, p999 → 0.999, p5 → 0.05
+  const digits = m[1]!;
+  const q = digits.length === 3 ? Number(digits) / 1000 : Number(digits) / 100;
+  return { metric, stat, q };
+}
+
+/** "10%" or "10" → 0.10. */
+export function parsePercent(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)%?$/.exec(value.trim());
+  if (!m || Number(m[1]) > 1000) throw new InvalidArgumentError(`--max-regression must be a percentage like 10% (got '${value}')`);
+  return Number(m[1]) / 100;
+}
+
+export type GateStatus = 'fail' | 'warn' | 'pass' | 'missing';
+
+export interface GateCheck extends Omit<SeriesKey, 'mode'> {
+  mode: string;
+  stat: string;
+  status: GateStatus;
+  comparison: Comparison | null;
+  /** Relative regression (0.12 = 12 % worse); negative for an improvement. */
+  change: number;
+  reason: string;
+}
+
+export interface GateOptions {
+  metrics: GateMetric[];
+  maxRegression: number;
+  seed: number;
+  resamples: number;
+  baselineName: string;
+  currentName: string;
+}
+
+/** Pure: the checks of one gate run. Throws UnusableInputError for a metric missing from either side. */
+export function gate(baseline: RunResults[], current: RunResults[], opts: GateOptions): GateCheck[] {
+  const totals = (runs: RunResults[]) => groupSeries(runs.flatMap((r) => r.samples).filter((s) => s.phase === 'total'));
+  const sb = totals(baseline);
+  const sc = totals(current);
+  const metricsIn = (m: typeof sb) => [...new Set([...m.values()].filter((s) => s.values.length).map((s) => s.metric))].sort();
+  const checks: GateCheck[] = [];
+  for (const gm of opts.metrics) {
+    for (const [name, m] of [[opts.baselineName, sb], [opts.currentName, sc]] as const) {
+      if (!metricsIn(m).includes(gm.metric)) {
+        throw new UnusableInputError(`metric '${gm.metric}' is not in ${name} (it has: ${metricsIn(m).join(', ') || 'no correct samples'}); choose with --metric`);
+      }
+    }
+    for (const [id, b] of sb) {
+      if (b.metric !== gm.metric || b.values.length === 0) continue;
+      const { values: _v, failed: _f, ...key } = b;
+      const c = sc.get(id);
+      if (!c || c.values.length === 0) {
+        checks.push({ ...key, stat: gm.stat, status: 'missing', comparison: null, change: 0, reason: `not measured in ${opts.currentName}` });
+        continue;
+      }
+      const comparison = compareSamples(b.values, c.values, { q: gm.q, seed: opts.seed, resamples: opts.resamples, metric: gm.metric });
+      const higherBetter = metricDirection(gm.metric) === 'higher-is-better';
+      const change = higherBetter ? 1 - comparison.ratio : comparison.ratio - 1;
+      const over = change > opts.maxRegression;
+      const significantRegression = comparison.significant && comparison.regression;
+      const limit = `${(opts.maxRegression * 100).toFixed(1)}%`;
+      let status: GateStatus = 'pass';
+      let reason: string;
+      if (over && significantRegression) {
+        status = 'fail';
+        reason = `regressed ${pct(change)}: above ${limit} and significant`;
+      } else if (over) {
+        status = 'warn';
+        reason = `regressed ${pct(change)}, above ${limit} but not significant (interval includes no change): re-run with more iterations`;
+      } else if (significantRegression) {
+        status = 'warn';
+        reason = `regressed ${pct(change)}: significant but within ${limit}`;
+      } else if (comparison.significant) {
+        reason = `improved ${pct(-change)}`;
+      } else {
+        reason = 'no significant difference';
+      }
+      checks.push({ ...key, stat: gm.stat, status, comparison, change, reason });
+    }
+    for (const [id, c] of sc) {
+      if (c.metric === gm.metric && c.values.length && !sb.has(id)) {
+        const { values: _v, failed: _f, ...key } = c;
+        checks.push({ ...key, stat: gm.stat, status: 'missing', comparison: null, change: 0, reason: `new: not in ${opts.baselineName}, not gated` });
+      }
+    }
+  }
+  return checks;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const where = (c: GateCheck) => `${c.runtime}/${c.workload}/${c.variant}${c.tags ? ` {${c.tags}}` : ''}`;
+
+/** GitHub Actions workflow-command escaping of a message. */
+const ghEscape = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+
+export function annotations(checks: GateCheck[]): string[] {
+  return checks
+    .filter((c) => c.status !== 'pass')
+    .map((c) => {
+      const level = c.status === 'fail' ? 'error' : 'warning';
+      const cmp = c.comparison ? ` (${formatValue(c.comparison.baseline, c.metric)} → ${formatValue(c.comparison.candidate, c.metric)}, ratio ${c.comparison.ratio.toFixed(3)}, 95% CI [${c.comparison.interval.lo.toFixed(3)}, ${c.comparison.interval.hi.toFixed(3)}])` : '';
+      return `::${level} title=faasbench gate::${ghEscape(`${where(c)} ${c.metric} ${c.stat}: ${c.reason}${cmp}`)}`;
+    });
+}
+
+const ICON: Record<GateStatus, string> = { fail: '❌ fail', warn: '⚠️ warn', pass: '✅ pass', missing: '➖ skipped' };
+
+export function gateMarkdown(checks: GateCheck[], opts: Pick<GateOptions, 'maxRegression' | 'baselineName' | 'currentName'>): string {
+  const failed = checks.filter((c) => c.status === 'fail').length;
+  const head = failed
+    ? `### faasbench gate: ❌ ${failed} significant regression${failed === 1 ? '' : 's'} above ${pct(opts.maxRegression)}`
+    : `### faasbench gate: ✅ no significant regression above ${pct(opts.maxRegression)}`;
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const rows = checks.map((c) => {
+    const k = c.comparison;
+    return `| ${ICON[c.status]} | ${cell(where(c))} | ${c.metric} ${c.stat} | ${k ? formatValue(k.baseline, c.metric) : '—'} | ${k ? formatValue(k.candidate, c.metric) : '—'} | ${k ? `${c.change >= 0 ? '+' : ''}${pct(c.change)}` : '—'} | ${k ? `${k.ratio.toFixed(3)} [${k.interval.lo.toFixed(3)}, ${k.interval.hi.toFixed(3)}]` : '—'} | ${cell(c.reason)} |`;
+  });
+  return [
+    head,
+    '',
+    `Baseline \`${opts.baselineName}\`, current \`${opts.currentName}\`. Fails only when a regression is above the threshold **and** its 95% bootstrap interval excludes no change.`,
+    '',
+    '| status | runtime/workload | metric | baseline | current | change | ratio [95% CI] | note |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+interface GateFlags {
+  baseline: string;
+  maxRegression: number;
+  metric?: string[];
+  allowDifferentMachines?: boolean;
+  seed: number;
+  resamples: number;
+  markdown?: string;
+}
+
+export function registerGate(program: Command): void {
+  program
+    .command('gate')
+    .description('CI gate: fail (exit 1) when CURRENT regresses from the baseline by more than --max-regression, significantly (exit 2: unusable input)')
+    .argument('<CURRENT.jsonl>', 'results of the run under test')
+    .requiredOption('-b, --baseline <BASE.jsonl>', 'baseline results file')
+    .option('--max-regression <pct>', 'largest tolerated regression, e.g. 10%', parsePercent, 0.1)
+    .option('--metric <spec>', `metrics to gate, NAME[:median|pNN] (repeatable or comma-separated; default: ${DEFAULT_GATE_METRICS.join(', ')})`, (v: string, prev: string[] = []) => {
+      const items = v.split(',').map((x) => x.trim()).filter(Boolean);
+      for (const i of items) parseGateMetric(i);
+      return [...prev, ...items];
+    })
+    .option('--allow-different-machines', 'gate results measured on different machines (the difference is still reported)')
+    .option('--seed <n>', 'bootstrap seed', intOption('--seed', 0, 2 ** 32 - 1), 1)
+    .option('--resamples <n>', 'bootstrap resamples', intOption('--resamples', 100, 100_000), 2000)
+    .option('--markdown <file>', 'also write the Markdown table to this file (it is appended to $GITHUB_STEP_SUMMARY when set)')
+    .action((currentFile: string, flags: GateFlags) => {
+      const base = loadResultsFile(flags.baseline, { requireComplete: true });
+      const cur = loadResultsFile(currentFile, { requireComplete: true });
+      const notes = checkSameMachine([base, cur], flags.allowDifferentMachines === true);
+      const opts: GateOptions = {
+        metrics: (flags.metric ?? DEFAULT_GATE_METRICS).map(parseGateMetric),
+        maxRegression: flags.maxRegression, seed: flags.seed, resamples: flags.resamples,
+        baselineName: flags.baseline, currentName: currentFile,
+      };
+      const checks = gate(base.runs, cur.runs, opts);
+      if (!checks.some((c) => c.comparison)) throw new UnusableInputError(`${flags.baseline} and ${currentFile} have no runtime × workload in common for ${opts.metrics.map((m) => m.metric).join(', ')}`);
+      const out: string[] = notes.map((n) => `::warning title=faasbench gate::${ghEscape(n)}`);
+      out.push(...annotations(checks));
+      const md = gateMarkdown(checks, opts);
+      process.stdout.write(out.map((l) => l + '\n').join('') + md);
+      if (flags.markdown) writeFileSync(flags.markdown, md);
+      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, md + '\n');
+      if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
+    });
+}
