@@ -13,6 +13,7 @@ export interface RuntimeEntry {
 export const RUNTIMES: RuntimeEntry[] = [
   { id: 'wasm', default: true, create: async () => (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter() },
   { id: 'node-wasi', default: false, create: async () => (await import('../runtimes/wasm/node-wasi-adapter.js')).nodeWasiAdapter() },
+  { id: 'lambda', default: true, create: async () => (await import('../runtimes/lambda/adapter.js')).lambdaAdapter() },
 ];
 
 export function runtimeIds(): string[] {
