@@ -3,9 +3,10 @@
 
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { MODES, type Mode } from '../../runtimes/types.js';
 import { renderHtmlReport } from '../../reports/html/render.js';
+import { parseDurationNs } from '../load/sweep.js';
 import { createProgress } from '../progress.js';
 import { readResults } from '../results/reader.js';
 import { runBenchmark } from '../run.js';
@@ -26,6 +27,44 @@ interface RunFlags {
   out: string;
   quiet?: boolean;
   report: boolean;
+  connections?: number[];
+  rates?: number[];
+  duration?: number;
+  slo?: number;
+  budgetMib?: number;
+  maxInstances?: number;
+}
+
+/** Positive whole numbers, repeatable or comma-separated. */
+function intList(name: string, max: number) {
+  const one = intOption(name, 1, max);
+  return (value: string, previous: number[] = []): number[] => [...previous, ...value.split(',').map((x) => x.trim()).filter(Boolean).map(one)];
+}
+
+function secondsOption(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(n >= 0.1 && n <= 3600)) throw new InvalidArgumentError('--duration must be seconds from 0.1 to 3600');
+  return n;
+}
+
+function sloOption(value: string): number {
+  try {
+    return parseDurationNs(value);
+  } catch (e) {
+    throw new InvalidArgumentError(`--slo: ${(e as Error).message}`);
+  }
+}
+
+/** The throughput and density options as the modes read them (harness/modes/{throughput,density}.ts). */
+function loadModeOptions(f: RunFlags): Record<string, unknown> {
+  return {
+    ...(f.connections ? { connections: f.connections } : {}),
+    ...(f.rates ? { rates: f.rates } : {}),
+    ...(f.duration !== undefined ? { durationMs: Math.round(f.duration * 1000) } : {}),
+    ...(f.slo !== undefined ? { sloNs: f.slo } : {}),
+    ...(f.budgetMib !== undefined ? { budgetMiB: f.budgetMib } : {}),
+    ...(f.maxInstances !== undefined ? { maxInstances: f.maxInstances } : {}),
+  };
 }
 
 export function registerRun(program: Command): void {
@@ -43,6 +82,12 @@ export function registerRun(program: Command): void {
     .option('-o, --out <dir>', 'results directory', 'results')
     .option('-q, --quiet', 'no progress, only the summary')
     .option('--no-report', 'do not write the HTML report')
+    .option('--connections <n...>', 'throughput: closed-loop connection counts (default: 8,64)', intList('--connections', 10_000))
+    .option('--rates <rps...>', 'throughput: open-loop offered rates in req/s (default: a sweep of 10%-120% of the closed-loop maximum)', intList('--rates', 10_000_000))
+    .option('--duration <s>', 'throughput: seconds per load step (default: 3)', secondsOption)
+    .option('--slo <latency>', 'throughput: p99 latency objective, e.g. 500us, 2ms (default: 10ms)', sloOption)
+    .option('--budget-mib <n>', 'density: stop when instances use this much memory (default: 2048)', intOption('--budget-mib', 1, 1_048_576))
+    .option('--max-instances <n>', 'density: stop at this many instances (default: 1000)', intOption('--max-instances', 1, 1_000_000))
     .action(async (flags: RunFlags) => {
       const workloads = resolveWorkloads(flags.workload);
       const ids = flags.runtime ?? RUNTIMES.filter((r) => r.default).map((r) => r.id);
@@ -67,6 +112,7 @@ export function registerRun(program: Command): void {
           iterations: flags.iterations, warmup: flags.warmup,
           seed: flags.seed ?? Math.floor(Math.random() * 2 ** 32),
           outDir, command: ['faasbench', ...process.argv.slice(2)],
+          modeOptions: loadModeOptions(flags),
         },
         progress,
         abort.signal,

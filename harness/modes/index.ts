@@ -2,9 +2,13 @@
 
 import type { Mode } from '../../runtimes/types.js';
 import { coldMode, warmMode } from './cold.js';
+import { densityMode } from './density.js';
+import { throughputMode } from './throughput.js';
 import type { MeasurementMode } from './types.js';
 
 export const MEASUREMENT_MODES: Partial<Record<Mode, MeasurementMode>> = {
   cold: coldMode,
   warm: warmMode,
+  throughput: throughputMode,
+  density: densityMode,
 };

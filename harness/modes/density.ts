@@ -1,0 +1,199 @@
+// Density: how many instances (or deployed apps) of one runtime fit in memory.
+//
+// Starts instances in batches until a memory budget, a failure, a count or a time
+// limit is reached, checking after every batch that a sample of them (the newest and
+// a few random ones) still answers correctly, and at the end that all of them do.
+// Memory is read per source: RSS and PSS (of the harness process for in-process
+// runtimes, or the sum of adapter.usage() per instance), cgroup memory, and the drop in
+// host MemAvailable; density is instances per GiB for each. The view is 'apps' for
+// fresh-instance-per-request runtimes (each start() deploys an app that stays idle,
+// ready to serve: the "thousands of apps" claim) and 'instances' for the others.
+// Everything started is stopped before the sample returns, whatever happened.
+//
+// One sample per cell (rounds = 1): instances of two runtimes must never be alive at
+// the same time, or each would be charged for the other's memory.
+
+import type { Instance, MemoryUsage, RuntimeAdapter } from '../../runtimes/types.js';
+import { growth, memAvailableBytes, memTotalBytes, snapshot, type MemorySnapshot } from '../load/memory.js';
+import { checkResponse } from '../verify.js';
+import type { Cell, CellContext, MeasurementMode, ModeOptions, SampleOut } from './types.js';
+
+export interface DensityOptions {
+  budgetBytes: number;
+  maxInstances: number;
+  batch: number;
+  /** Random instances checked after each batch, besides the newest. */
+  checkSample: number;
+  timeLimitMs: number;
+}
+
+export const DENSITY_DEFAULTS: DensityOptions = { budgetBytes: 2 * 2 ** 30, maxInstances: 1000, batch: 0, checkSample: 4, timeLimitMs: 30_000 };
+
+const pos = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+
+export function densityOptions(o: ModeOptions): DensityOptions {
+  const maxInstances = Math.floor(pos(o['maxInstances']) ?? DENSITY_DEFAULTS.maxInstances);
+  const budgetMiB = pos(o['budgetMiB']);
+  return {
+    budgetBytes: budgetMiB ? Math.round(budgetMiB * 2 ** 20) : DENSITY_DEFAULTS.budgetBytes,
+    maxInstances,
+    batch: Math.floor(pos(o['densityBatch']) ?? Math.max(1, Math.ceil(maxInstances / 10))),
+    checkSample: Math.floor(pos(o['densityCheckSample']) ?? DENSITY_DEFAULTS.checkSample),
+    timeLimitMs: pos(o['densityTimeLimitMs']) ?? DENSITY_DEFAULTS.timeLimitMs,
+  };
+}
+
+type Source = 'rss' | 'pss' | 'cgroup' | 'memavailable' | 'heap';
+const SOURCES: Source[] = ['rss', 'pss', 'cgroup', 'memavailable', 'heap'];
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, f: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => { for (let i = next++; i < items.length; i = next++) out[i] = await f(items[i]!); };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Sum of adapter.usage() over the instances, per source (null where no instance reported it). */
+async function usageSum(adapter: RuntimeAdapter, instances: readonly Instance[]): Promise<Partial<Record<Source, number>>> {
+  const all = await mapLimit(instances, 8, (i) => adapter.usage!(i).catch((): MemoryUsage => ({})));
+  const sum = (k: keyof MemoryUsage) => (all.some((u) => u[k] !== undefined) ? all.reduce((s, u) => s + (u[k] ?? 0), 0) : undefined);
+  const r: Partial<Record<Source, number>> = {};
+  const rss = sum('rssBytes'); const pss = sum('pssBytes'); const cg = sum('cgroupBytes');
+  if (rss !== undefined) r.rss = rss;
+  if (pss !== undefined) r.pss = pss;
+  if (cg !== undefined) r.cgroup = cg;
+  return r;
+}
+
+export type StopReason = 'count' | 'budget' | 'failure' | 'time' | 'host-memory-low' | 'interrupted';
+
+/** Rows for the final state (pure, exported for tests). */
+export function densityRows(p: {
+  view: string; stop: StopReason; count: number; answering: number; memory: Partial<Record<Source, { bytes: number; scope: string }>>; error?: string;
+}): SampleOut[] {
+  const base = { iteration: 0 };
+  const ok = p.count > 0 && p.answering === p.count;
+  const error = p.error ?? (p.count === 0 ? 'no instance started' : p.answering < p.count ? `${p.count - p.answering} of ${p.count} instances did not answer correctly at the end` : undefined);
+  const rows: SampleOut[] = [
+    { ...base, phase: 'total', metric: 'instances_count', value: p.count, ok, tags: { view: p.view, stop: p.stop }, ...(error ? { error } : {}) },
+    { ...base, phase: 'check', metric: 'answering_count', value: p.answering, ok, tags: { view: p.view } },
+  ];
+  for (const s of SOURCES) {
+    const m = p.memory[s];
+    if (!m) continue;
+    const tags = { view: p.view, source: s, scope: m.scope };
+    rows.push({ ...base, phase: 'memory', metric: 'memory_delta_bytes', value: Math.round(m.bytes), ok: true, tags });
+    if (p.count > 0 && m.bytes > 0) {
+      rows.push({ ...base, phase: 'memory', metric: 'memory_per_instance_bytes', value: Math.round(m.bytes / p.count), ok: true, tags });
+      rows.push({ ...base, phase: 'total', metric: 'instances_per_gib', value: Math.round((p.count * 2 ** 30) / m.bytes), ok, tags: { view: p.view, source: s } });
+    }
+  }
+  return rows;
+}
+
+function densityCell(ctx: CellContext): Cell {
+  const { adapter, deployment, request } = ctx;
+  const o = densityOptions(ctx.options);
+  const view = adapter.capabilities().freshInstancePerRequest ? 'apps' : 'instances';
+  const live: Instance[] = [];
+  const stopAll = async () => {
+    const all = live.splice(0);
+    await mapLimit(all, 8, (i) => adapter.stop(i).catch(() => {}));
+  };
+  const answers = async (i: Instance): Promise<string | null> => {
+    try {
+      const res = await adapter.invoke(i, request);
+      const v = checkResponse(request.expect, res.response);
+      return v.ok ? null : v.reason;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  return {
+    label: `${adapter.id}/${ctx.workload.name}/${ctx.variant}/density`,
+    rounds: 1,
+    async setup() {},
+    async sample() {
+      const rows: SampleOut[] = [];
+      // One start/stop first, so one-time costs (code loaded, caches) are not charged per instance.
+      try {
+        const first = (await adapter.start(deployment)).instance;
+        await answers(first);
+        await adapter.stop(first);
+      } catch { /* the loop below will meet and record the failure */ }
+      const before: MemorySnapshot = snapshot();
+      const total = memTotalBytes();
+      const t0 = Date.now();
+      let stop: StopReason = 'count';
+      let error: string | undefined;
+      let batchNo = 0;
+      try {
+        outer: while (live.length < o.maxInstances) {
+          const size = Math.min(o.batch, o.maxInstances - live.length);
+          const b0 = process.hrtime.bigint();
+          for (let k = 0; k < size; k++) {
+            try {
+              live.push((await adapter.start(deployment)).instance);
+            } catch (e) {
+              stop = 'failure';
+              error = `start of instance ${live.length + 1} failed: ${(e as Error).message}`;
+              break;
+            }
+          }
+          const batchNs = Number(process.hrtime.bigint() - b0);
+          const tags = { view, batch: batchNo, size };
+          rows.push({ iteration: 0, phase: 'batch', metric: 'deploy_batch_ns', value: batchNs, ok: stop !== 'failure', tags });
+          rows.push({ iteration: 0, phase: 'batch', metric: 'instances_count', value: live.length, ok: true, tags: { view, batch: batchNo } });
+          batchNo++;
+          if (stop === 'failure') break;
+          // Check the newest and a few random others.
+          const picks = new Set<Instance>([live[live.length - 1]!]);
+          for (let k = 0; k < o.checkSample && picks.size < live.length; k++) picks.add(live[Math.floor(Math.random() * live.length)]!);
+          for (const i of picks) {
+            const bad = await answers(i);
+            if (bad) { stop = 'failure'; error = `instance ${i.id} stopped answering correctly: ${bad}`; break outer; }
+          }
+          const now = snapshot();
+          const g = growth(before, now);
+          for (const s of SOURCES) if (g[s] !== null) rows.push({ iteration: 0, phase: 'batch', metric: 'memory_delta_bytes', value: g[s]!, ok: true, tags: { view, batch: batchNo - 1, source: s } });
+          const own = Math.max(g.rss ?? 0, g.cgroup ?? 0);
+          if (own >= o.budgetBytes) { stop = 'budget'; break; }
+          const avail = memAvailableBytes();
+          if (avail !== null && total !== null && avail < total * 0.1) { stop = 'host-memory-low'; break; }
+          if (Date.now() - t0 > o.timeLimitMs) { stop = 'time'; break; }
+        }
+        // Every instance must still answer for the count to stand.
+        const answering = (await mapLimit(live, 8, answers)).filter((r) => r === null).length;
+        const after = snapshot();
+        const g = growth(before, after);
+        const memory: Partial<Record<Source, { bytes: number; scope: string }>> = {};
+        if (adapter.usage) {
+          const u = await usageSum(adapter, live);
+          for (const s of ['rss', 'pss', 'cgroup'] as const) if (u[s] !== undefined) memory[s] = { bytes: u[s]!, scope: 'instances' };
+        }
+        for (const s of ['rss', 'pss', 'cgroup', 'heap'] as const) if (!memory[s] && g[s] !== null) memory[s] = { bytes: g[s]!, scope: 'harness-process' };
+        if (g.memavailable !== null) memory.memavailable = { bytes: g.memavailable, scope: 'host' };
+        const noisy = SOURCES.filter((s) => memory[s] && memory[s]!.bytes <= 0);
+        if (live.length > 0 && noisy.length > 0) {
+          ctx.warn(`${adapter.id}/${ctx.workload.name} density: no memory growth seen in ${noisy.join(', ')} for ${live.length} ${view} (below the noise of the machine: raise --max-instances or --budget-mib)`);
+        }
+        if (stop === 'failure' && live.length > 0) ctx.warn(`${adapter.id}/${ctx.workload.name} density stopped at ${live.length}: ${error}`);
+        rows.push(...densityRows({ view, stop, count: live.length, answering, memory, ...(stop === 'failure' && live.length === 0 && error ? { error } : {}) }));
+        return rows.map((r) => ({ ...r, request: request.name }));
+      } finally {
+        await stopAll();
+      }
+    },
+    async teardown() {
+      await stopAll();
+    },
+  };
+}
+
+export const densityMode: MeasurementMode = {
+  mode: 'density',
+  cells(ctx) {
+    return [densityCell(ctx)];
+  },
+};
