@@ -13,6 +13,9 @@ export interface RuntimeEntry {
 export const RUNTIMES: RuntimeEntry[] = [
   { id: 'wasm', default: true, create: async () => (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter() },
   { id: 'node-wasi', default: false, create: async () => (await import('../runtimes/wasm/node-wasi-adapter.js')).nodeWasiAdapter() },
+  // Skipped with the engine's reason when Docker is absent; the run goes on without it.
+  { id: 'container', default: true, create: async () => (await import('../runtimes/container/adapter.js')).containerAdapter() },
+  { id: 'process', default: false, create: async () => (await import('../runtimes/process/adapter.js')).processAdapter() },
   { id: 'lambda', default: true, create: async () => (await import('../runtimes/lambda/adapter.js')).lambdaAdapter() },
 ];
 

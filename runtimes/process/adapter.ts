@@ -1,0 +1,209 @@
+// Plain host processes: the baseline that separates a container's cost from the
+// language runtime's. An instance is a server process on 127.0.0.1:
+//   node:   node runtimes/shared/node-function-server.mjs <handler> (the same server
+//           the node container runs);
+//   native: by default busybox httpd serving the static CGI binary (the same server
+//           and CGI route as the native container, so the difference is the container);
+//           with nativeMode 'cgi', no server at all: every request spawns the binary
+//           once (runtimes/process/cgi.ts), so start() is empty and the first
+//           request carries the whole process cold start.
+// start = spawn → port accepting connections (phases spawn, ready).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
+import { cgiHttpInvoke } from '../container/cgi-http.js';
+import { nodeFunctionServerPath } from '../container/assets.js';
+import { freePort, waitForPort } from '../container/adapter.js';
+import { BUSYBOX_CANDIDATES, NATIVE_CGI_PREFIX } from '../container/images.js';
+import { httpInvoke } from '../shared/http.js';
+import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
+import { runCgiProcess } from './cgi.js';
+
+export type NativeMode = 'httpd' | 'cgi';
+
+export interface ProcessAdapterOptions {
+  id?: string;
+  /** How the native variant runs (default httpd; $FAASBENCH_PROCESS_NATIVE). */
+  nativeMode?: NativeMode;
+  /** spawn → port open must happen within this (default 20 s). */
+  startDeadlineMs?: number;
+}
+
+interface ProcessDeployment {
+  command: string;
+  args: (port: number) => string[];
+  env: (port: number) => Record<string, string>;
+  pathPrefix: string;
+  /** For nativeMode 'cgi': the binary run once per request. */
+  cgiBinary?: string;
+  cleanup?: () => void;
+}
+
+interface ProcessInstanceData {
+  child: ChildProcess | null;
+  port: number;
+  agent: http.Agent;
+  pathPrefix: string;
+  cgiBinary?: string;
+}
+
+export class ProcessStartError extends Error {
+  override name = 'ProcessStartError';
+}
+
+export class ProcessAdapter implements RuntimeAdapter {
+  readonly id: string;
+  readonly description: string;
+  private readonly nativeMode: NativeMode;
+  private readonly deadlineMs: number;
+  private readonly live = new Set<Instance>();
+  private readonly deployments: ProcessDeployment[] = [];
+  private readonly exitHook = () => {
+    for (const i of this.live) (i.data as ProcessInstanceData).child?.kill('SIGKILL');
+  };
+
+  constructor(opts: ProcessAdapterOptions = {}) {
+    this.id = opts.id ?? 'process';
+    const envMode = process.env.FAASBENCH_PROCESS_NATIVE;
+    this.nativeMode = opts.nativeMode ?? (envMode === 'cgi' ? 'cgi' : 'httpd');
+    this.deadlineMs = opts.startDeadlineMs ?? 20_000;
+    this.description = `plain host processes: node-function-server for node, ${this.nativeMode === 'httpd' ? 'busybox httpd + CGI' : 'one CGI process per request'} for native`;
+    process.once('exit', this.exitHook);
+  }
+
+  capabilities(): Capabilities {
+    return { variants: ['node', 'native'], modes: ['cold', 'warm', 'throughput', 'density'], freshInstancePerRequest: false };
+  }
+
+  async available(): Promise<Availability> {
+    const busybox = BUSYBOX_CANDIDATES.find((p) => existsSync(p));
+    if (this.nativeMode === 'httpd' && !busybox) return { ok: true, detail: 'node only: busybox is missing for native (apt-get install busybox-static)' };
+    return { ok: true, detail: `node ${process.version}${this.nativeMode === 'httpd' ? `, ${busybox} httpd` : ', CGI per request'}` };
+  }
+
+  async describeEnvironment(): Promise<Record<string, string>> {
+    return { node: process.version, native: this.nativeMode };
+  }
+
+  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
+    const path = workload.variantPaths[variant];
+    if (!path || (variant !== 'node' && variant !== 'native')) throw new Error(`${this.id} runs node and native variants; ${workload.name} has no ${variant}`);
+    let data: ProcessDeployment;
+    if (variant === 'node') {
+      const server = nodeFunctionServerPath();
+      data = { command: process.execPath, args: () => [server, path], env: (port) => ({ PORT: String(port), HOST: '127.0.0.1' }), pathPrefix: '' };
+    } else if (this.nativeMode === 'cgi') {
+      data = { command: '', args: () => [], env: () => ({}), pathPrefix: '', cgiBinary: path };
+    } else {
+      const busybox = BUSYBOX_CANDIDATES.find((p) => existsSync(p));
+      if (!busybox) throw new Error('busybox is not installed (apt-get install busybox-static)');
+      // busybox httpd serves CGI only under <home>/cgi-bin/: a private folder with a link to the binary.
+      const www = mkdtempSync(join(tmpdir(), 'faasbench-httpd-'));
+      mkdirSync(join(www, 'cgi-bin'));
+      symlinkSync(path, join(www, 'cgi-bin', 'fn'));
+      data = {
+        command: busybox,
+        args: (port) => ['httpd', '-f', '-p', `127.0.0.1:${port}`, '-h', www],
+        env: () => ({}),
+        pathPrefix: NATIVE_CGI_PREFIX,
+        cleanup: () => rmSync(www, { recursive: true, force: true }),
+      };
+    }
+    this.deployments.push(data);
+    return { runtime: this.id, workload, variant, data };
+  }
+
+  async start(d: Deployment): Promise<StartResult> {
+    const dep = d.data as ProcessDeployment;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    if (dep.cgiBinary) {
+      const instance: Instance = { id: `${this.id}-cgi`, deployment: d, data: { child: null, port: 0, agent, pathPrefix: '', cgiBinary: dep.cgiBinary } satisfies ProcessInstanceData };
+      this.live.add(instance);
+      return { instance, phases: [] };
+    }
+    const port = await freePort();
+    const t0 = process.hrtime.bigint();
+    const child = spawn(dep.command, dep.args(port), { env: dep.env(port), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => { if (stderr.length < 4096) stderr += b.toString('utf8'); });
+    const spawned = new Promise<bigint>((resolve, reject) => {
+      child.once('spawn', () => resolve(process.hrtime.bigint()));
+      child.once('error', (e) => reject(new ProcessStartError(`${dep.command}: ${e.message}`)));
+    });
+    const stopWaiting = new AbortController();
+    const exited = new Promise<never>((_, reject) => {
+      child.once('exit', (code, signal) => reject(new ProcessStartError(`process exited at start with ${signal ? `signal ${signal}` : `code ${code}`} before opening port ${port}${stderr.trim() ? `; stderr: ${stderr.trim().split('\n').slice(-10).join('\n')}` : ''}`)));
+    });
+    exited.catch(() => {});
+    const deadline = AbortSignal.timeout(this.deadlineMs);
+    try {
+      const t1 = await Promise.race([spawned, exited]);
+      const ready = waitForPort(port, AbortSignal.any([deadline, stopWaiting.signal])).catch((e: Error) => {
+        if (deadline.aborted) throw new ProcessStartError(`process did not open port ${port} within ${this.deadlineMs} ms`);
+        throw e;
+      });
+      ready.catch(() => {});
+      await Promise.race([ready, exited]);
+      const t2 = process.hrtime.bigint();
+      const data: ProcessInstanceData = { child, port, agent, pathPrefix: dep.pathPrefix };
+      const instance: Instance = { id: `${this.id}-${child.pid}`, deployment: d, url: `http://127.0.0.1:${port}`, data };
+      this.live.add(instance);
+      return { instance, phases: [{ phase: 'spawn', ns: Number(t1 - t0) }, { phase: 'ready', ns: Number(t2 - t1) }] };
+    } catch (e) {
+      child.kill('SIGKILL');
+      agent.destroy();
+      throw e;
+    } finally {
+      stopWaiting.abort();
+    }
+  }
+
+  async invoke(i: Instance, r: FunctionRequest): Promise<InvokeResult> {
+    const data = i.data as ProcessInstanceData;
+    if (data.cgiBinary) {
+      const res = await runCgiProcess(data.cgiBinary, r);
+      return { response: { status: res.status, headers: res.headers, body: res.body }, totalNs: res.totalNs, phases: [{ phase: 'spawn', ns: res.spawnNs }] };
+    }
+    if (data.pathPrefix) return cgiHttpInvoke(i.url!, { ...r, path: data.pathPrefix + (r.path === '/' ? '' : r.path) }, data.agent);
+    return httpInvoke(i.url!, r, data.agent);
+  }
+
+  async stop(i: Instance): Promise<void> {
+    const { child, agent } = i.data as ProcessInstanceData;
+    agent.destroy();
+    this.live.delete(i);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  async usage(i: Instance): Promise<MemoryUsage> {
+    const { child } = i.data as ProcessInstanceData;
+    if (!child?.pid) return {};
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const rss = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+      const rollup = existsSync(`/proc/${child.pid}/smaps_rollup`) ? readFileSync(`/proc/${child.pid}/smaps_rollup`, 'utf8') : '';
+      const pss = /^Pss:\s+(\d+) kB$/m.exec(rollup);
+      return { ...(rss ? { rssBytes: Number(rss[1]) * 1024 } : {}), ...(pss ? { pssBytes: Number(pss[1]) * 1024 } : {}) };
+    } catch {
+      return {};
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.live].map((i) => this.stop(i)));
+    for (const d of this.deployments.splice(0)) d.cleanup?.();
+    process.off('exit', this.exitHook);
+  }
+}
+
+export function processAdapter(opts: ProcessAdapterOptions = {}): ProcessAdapter {
+  return new ProcessAdapter(opts);
+}
