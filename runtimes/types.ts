@@ -6,8 +6,9 @@ import type { LoadedWorkload, VariantKind } from '../harness/workloads.js';
 
 export type { VariantKind } from '../harness/workloads.js';
 
-export type Mode = 'cold' | 'warm' | 'throughput' | 'density';
-export const MODES: readonly Mode[] = ['cold', 'warm', 'throughput', 'density'];
+/** 'micro': in-process micro-phases (compile, WASI setup, instantiate, run) of the reference runtime, timed with tinybench. */
+export type Mode = 'cold' | 'warm' | 'throughput' | 'density' | 'micro';
+export const MODES: readonly Mode[] = ['cold', 'warm', 'throughput', 'density', 'micro'];
 
 export interface Capabilities {
   /** Workload variants this runtime can run. */

@@ -3,6 +3,7 @@
 import type { Mode } from '../../runtimes/types.js';
 import { coldMode, warmMode } from './cold.js';
 import { densityMode } from './density.js';
+import { microMode } from './micro.js';
 import { throughputMode } from './throughput.js';
 import type { MeasurementMode } from './types.js';
 
@@ -11,4 +12,5 @@ export const MEASUREMENT_MODES: Partial<Record<Mode, MeasurementMode>> = {
   warm: warmMode,
   throughput: throughputMode,
   density: densityMode,
+  micro: microMode,
 };
