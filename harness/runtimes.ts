@@ -16,6 +16,8 @@ export const RUNTIMES: RuntimeEntry[] = [
   // Skipped with the engine's reason when Docker is absent; the run goes on without it.
   { id: 'container', default: true, create: async () => (await import('../runtimes/container/adapter.js')).containerAdapter() },
   { id: 'process', default: false, create: async () => (await import('../runtimes/process/adapter.js')).processAdapter() },
+  // Pre-warmed pool of containers ($FAASBENCH_POOL_OF=process|lambda|... pools another runtime).
+  { id: 'pool', default: false, create: async () => (await import('../runtimes/pool/adapter.js')).poolAdapter() },
   { id: 'lambda', default: true, create: async () => (await import('../runtimes/lambda/adapter.js')).lambdaAdapter() },
 ];
 
