@@ -13,6 +13,13 @@ mkdir -p test-artifacts
 
 # Committed workload artifacts must be what their sources build, byte for byte.
 npx tsx scripts/build-workloads.ts --check
+# Same for the WASI host's own C test programs.
+npx tsx scripts/build-wasi-tests.ts --check
+
+# AWS's real Lambda runtime client for runtimes/lambda/ric.test.ts: compiled on demand
+# into a gitignored cache (minutes the first time). A failed build fails that test.
+bash runtimes/lambda/install-ric.sh || echo "test.sh: aws-lambda-ric install failed (runtimes/lambda/ric.test.ts will fail)"
+export FAASBENCH_REQUIRE_RIC=1
 
 status=0
 npm run typecheck

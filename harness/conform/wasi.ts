@@ -5,7 +5,7 @@
 // Each test gets a fresh writable copy of its root directory, preopened as "/", so
 // tests that write leave nothing behind and never touch the suite itself.
 
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 
@@ -128,11 +128,13 @@ export function discoverWasiTests(dir: string): WasiTest[] {
 export function scratchRoot(root: string): { dir: string; remove: () => void } {
   const parent = mkdtempSync(join(tmpdir(), 'faasbench-wasi-'));
   const dir = join(parent, basename(root));
-  cpSync(root, dir, { recursive: true });
+  cpSync(root, dir, { recursive: true, verbatimSymlinks: true });
+  // The suite may be read-only (as ../shared is); the copy must be writable. Never follow symlinks here.
   const writable = (p: string): void => {
-    const s = statSync(p);
+    const s = lstatSync(p);
+    if (s.isSymbolicLink()) return;
     chmodSync(p, s.mode | 0o200 | (s.isDirectory() ? 0o700 : 0));
-    if (s.isDirectory()) for (const e of readdirSync(p)) if (!statSync(join(p, e)).isSymbolicLink?.()) writable(join(p, e));
+    if (s.isDirectory()) for (const e of readdirSync(p)) writable(join(p, e));
   };
   writable(dir);
   return { dir, remove: () => rmSync(parent, { recursive: true, force: true }) };

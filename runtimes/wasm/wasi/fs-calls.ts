@@ -95,6 +95,7 @@ export class FsCalls {
     if (e?.kind === FdKind.Dir) return Errno.ISDIR;
     const err = need(e, Rights.FD_READ);
     if (err) return err;
+    if (!this.mem.inBounds(nreadPtr, 4)) return Errno.FAULT;
     const n = this.readv(e!, iovs, iovsLen, -1);
     if (n < 0) return -n;
     this.mem.view.setUint32(nreadPtr >>> 0, n, true);
@@ -106,6 +107,7 @@ export class FsCalls {
     if (e && e.kind !== FdKind.File) return e.kind === FdKind.Dir ? Errno.ISDIR : Errno.SPIPE;
     const err = need(e, Rights.FD_READ) || need(e, Rights.FD_SEEK);
     if (err) return err;
+    if (!this.mem.inBounds(nreadPtr, 4)) return Errno.FAULT;
     const pos = offsetOf(offset);
     if (pos < 0) return Errno.INVAL;
     const n = this.readv(e!, iovs, iovsLen, pos);
@@ -118,8 +120,8 @@ export class FsCalls {
   private readv(e: Fd, iovs: number, iovsLen: number, at: number): number {
     const mem = this.mem;
     const count = iovsLen >>> 0;
-    if (count > 1024) return -Errno.INVAL;
     if (!mem.inBounds(iovs, count * 8)) return -Errno.FAULT;
+    if (count > 1024) return -Errno.INVAL; // IOV_MAX
     let total = 0;
     let pos = at < 0 ? e.position : at;
     try {
@@ -172,8 +174,8 @@ export class FsCalls {
   private writev(e: Fd, iovs: number, iovsLen: number, at: number): number {
     const mem = this.mem;
     const count = iovsLen >>> 0;
-    if (count > 1024) return -Errno.INVAL;
     if (!mem.inBounds(iovs, count * 8)) return -Errno.FAULT;
+    if (count > 1024) return -Errno.INVAL; // IOV_MAX
     for (let i = 0; i < count; i++) {
       const ptr = mem.view.getUint32((iovs >>> 0) + i * 8, true);
       const len = mem.view.getUint32((iovs >>> 0) + i * 8 + 4, true);

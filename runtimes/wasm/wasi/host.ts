@@ -105,7 +105,7 @@ export class WasiHost implements FsHost {
       else {
         const m = (fs as unknown as Record<string, WasiFn | undefined>)[name];
         if (typeof m !== 'function') throw new Error(`WASI host: ${name} is missing`);
-        table[name] = m.bind(fs) as WasiFn;
+        table[name] = guarded(m.bind(fs) as WasiFn);
       }
     }
     this.imports = { [PREVIEW1]: table, wasi_unstable: table };
@@ -333,6 +333,22 @@ export class WasiHost implements FsHost {
     if (run.fds === null && run.preopens.length === 0) return Errno.BADF;
     return this.fs.fd_prestat_get(fd, ptr);
   }
+}
+
+/**
+ * Safety net for the fs calls (not the stdio hot path): every guest pointer is
+ * checked before use, but should a check ever be missing, a DataView/TypedArray
+ * range error becomes EFAULT instead of a host exception. WasiExit/WasiLimit pass.
+ */
+function guarded(fn: WasiFn): WasiFn {
+  return ((...args: never[]) => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      if (e instanceof RangeError && /bounds|out of range|Offset/i.test(e.message)) return Errno.FAULT;
+      throw e;
+    }
+  }) as WasiFn;
 }
 
 /** Every function of wasi_snapshot_preview1, so any preview1 module links. */

@@ -29,11 +29,15 @@ export class GuestMemory {
     }
   }
 
-  /** True when [ptr, ptr+len) lies inside linear memory (ptr and len as the guest passed them, u32). */
+  /**
+   * True when [ptr, ptr+len) lies inside linear memory. ptr is a guest u32 (it may
+   * arrive as a negative i32); len is a guest u32 or a host-computed size such as
+   * count * 8, which may exceed 2^32 and must not wrap.
+   */
   inBounds(ptr: number, len: number): boolean {
     this.refresh();
     ptr >>>= 0;
-    len >>>= 0;
+    if (len < 0) len >>>= 0;
     return ptr + len <= this.buffer.byteLength;
   }
 
