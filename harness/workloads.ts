@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -15,17 +15,22 @@ export type RequestSize = (typeof REQUEST_SIZES)[number];
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits');
 
+/** A file inside the workload folder: relative, no '..' segment (a manifest cannot reach out of its folder). */
+const localPath = z.string().min(1).refine((p) => !isAbsolute(p) && !p.split(/[\\/]/).includes('..'), {
+  message: 'must be a path inside the workload folder (relative, no "..")',
+});
+
 const ArtifactVariant = z.object({
   /** Built file, relative to the workload folder (committed, so users need no toolchain). */
-  artifact: z.string().min(1),
+  artifact: localPath,
   sha256: sha256Hex,
   /** C source it is built from, relative to the workload folder. */
-  source: z.string().optional(),
+  source: localPath.optional(),
 }).strict();
 
 const NodeVariant = z.object({
   /** ES module exporting `default async function handle(request) → response`. */
-  module: z.string().min(1),
+  module: localPath,
 }).strict();
 
 const RequestSpec = z.object({
@@ -38,7 +43,7 @@ const RequestSpec = z.object({
   /** Exactly one body source at most: text, base64, or a file in the workload folder. */
   body: z.string().optional(),
   bodyBase64: z.string().optional(),
-  bodyFile: z.string().optional(),
+  bodyFile: localPath.optional(),
   expect: z.object({
     status: z.number().int().min(100).max(599),
     /** Subset match, names compared lower-cased. */

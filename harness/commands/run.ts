@@ -3,7 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { MODES, type Mode } from '../../runtimes/types.js';
 import { renderHtmlReport } from '../../reports/html/render.js';
 import { parseDurationNs } from '../load/sweep.js';
@@ -13,10 +13,12 @@ import { runBenchmark } from '../run.js';
 import { RUNTIMES, runtimeIds } from '../runtimes.js';
 import { summarizeSamples, summaryTable } from '../summary.js';
 import { VARIANT_KINDS, resolveWorkloads } from '../workloads.js';
+import { loadWasmFile } from '../workloads-wasm.js';
 import { intOption, listOption } from './options.js';
 
 interface RunFlags {
   workload?: string[];
+  wasm?: string[];
   runtime?: string[];
   mode?: string[];
   variant?: string[];
@@ -33,6 +35,7 @@ interface RunFlags {
   slo?: number;
   budgetMib?: number;
   maxInstances?: number;
+  loadClient?: string;
 }
 
 /** Positive whole numbers, repeatable or comma-separated. */
@@ -64,6 +67,7 @@ function loadModeOptions(f: RunFlags): Record<string, unknown> {
     ...(f.slo !== undefined ? { sloNs: f.slo } : {}),
     ...(f.budgetMib !== undefined ? { budgetMiB: f.budgetMib } : {}),
     ...(f.maxInstances !== undefined ? { maxInstances: f.maxInstances } : {}),
+    ...(f.loadClient ? { loadClient: f.loadClient } : {}),
   };
 }
 
@@ -72,6 +76,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('measure cold start (and, with --mode, warm latency, throughput, density) on every available runtime')
     .option('-w, --workload <name...>', 'built-in workload name or a folder with a workload.json (repeatable; default: all)', listOption(null, 'workload'))
+    .option('--wasm <file...>', 'a bare WAGI .wasm file as a workload (GET /, must answer with a status below 500); repeatable', listOption(null, 'wasm'))
     .option('-r, --runtime <id...>', `runtimes to measure (repeatable or comma-separated; default: every available one): ${runtimeIds().join(', ')}`, listOption(runtimeIds(), 'runtime'))
     .option('-m, --mode <mode...>', `measurement modes: ${MODES.join(', ')} (default: cold)`, listOption(MODES, 'mode'))
     .option('--variant <kind...>', `only these workload variants: ${VARIANT_KINDS.join(', ')}`, listOption(VARIANT_KINDS, 'variant'))
@@ -86,10 +91,15 @@ export function registerRun(program: Command): void {
     .option('--rates <rps...>', 'throughput: open-loop offered rates in req/s (default: a sweep of 10%-120% of the closed-loop maximum)', intList('--rates', 10_000_000))
     .option('--duration <s>', 'throughput: seconds per load step (default: 3)', secondsOption)
     .option('--slo <latency>', 'throughput: p99 latency objective, e.g. 500us, 2ms (default: 10ms)', sloOption)
+    .addOption(new Option('--load-client <client>', 'throughput: closed-loop client (raw: faasbench\'s own, cheaper per request)').choices(['autocannon', 'raw']))
     .option('--budget-mib <n>', 'density: stop when instances use this much memory (default: 2048)', intOption('--budget-mib', 1, 1_048_576))
     .option('--max-instances <n>', 'density: stop at this many instances (default: 1000)', intOption('--max-instances', 1, 1_000_000))
     .action(async (flags: RunFlags) => {
-      const workloads = resolveWorkloads(flags.workload);
+      // --wasm alone runs only those files; with --workload, both.
+      const workloads = [
+        ...(flags.wasm && !flags.workload ? [] : resolveWorkloads(flags.workload)),
+        ...(await Promise.all((flags.wasm ?? []).map((f) => loadWasmFile(f)))),
+      ];
       const ids = flags.runtime ?? RUNTIMES.filter((r) => r.default).map((r) => r.id);
       const runtimes = RUNTIMES.filter((r) => ids.includes(r.id));
       const modes = (flags.mode ?? ['cold']) as Mode[];

@@ -1,0 +1,76 @@
+// Cross-variant conformance as a CI test: every built-in workload, every variant,
+// sizes test and small, must match its manifest and the other variants byte for byte.
+import { describe, expect, it } from 'vitest';
+import type { FunctionResponse } from '../../runtimes/types.js';
+import { REQUEST_SIZES, resolveWorkloads, type LoadedWorkload } from '../workloads.js';
+import { artifactSizes, conformTable, conformWorkloads, diffResponses, type VariantRunners } from './workloads.js';
+
+const workloads = resolveWorkloads(undefined);
+const res = (body: string, status = 200, headers: Record<string, string> = { 'content-type': 'text/plain' }): FunctionResponse => ({
+  status, headers, body: Buffer.from(body),
+});
+
+describe('the built-in workload suite', () => {
+  it('has at least eight workloads, each with three variants and requests of every size', () => {
+    expect(workloads.length).toBeGreaterThanOrEqual(8);
+    for (const w of workloads) {
+      expect(Object.keys(w.variantPaths).sort(), w.name).toEqual(['native', 'node', 'wasm']);
+      expect([...new Set(w.requests.map((r) => r.size))].sort(), w.name).toEqual([...REQUEST_SIZES].sort());
+    }
+  });
+
+  it.each(workloads.map((w) => [w.name, w] as const))('%s: wasm, native and node answer identically (sizes test, small)', async (_name, w) => {
+    const report = await conformWorkloads([w], { sizes: ['test', 'small'] });
+    const failures = report.rows.filter((r) => !r.ok).map((r) => `${r.request}/${r.variant}: ${r.reason}`);
+    expect(failures.concat(report.diffs)).toEqual([]);
+    expect(report.rows.length).toBe(3 * w.requests.filter((r) => r.size !== 'large').length);
+  });
+
+  it('prints artifact sizes per variant', () => {
+    const table = artifactSizes(workloads);
+    expect(table.split('\n')[0]).toMatch(/^workload\s+wasm bytes\s+native bytes\s+node bytes$/);
+    expect(table).toMatch(/\nhello\s+\d+\s+\d+\s+\d+/);
+  });
+});
+
+describe('a variant that disagrees', () => {
+  // Fake hosts: wasm answers as the manifest says, node differs in one byte, native crashes.
+  const hello = workloads.find((w) => w.name === 'hello')!;
+  const runners = (nodeBody: string): VariantRunners => ({
+    async get(_w: LoadedWorkload, kind) {
+      if (kind === 'native') return async () => { throw new Error('segfault'); };
+      return async () => res(kind === 'node' ? nodeBody : 'Hello from faasbench\n');
+    },
+    async close() {},
+  });
+
+  it('fails the run with a diff of the two responses', async () => {
+    const report = await conformWorkloads([hello], { sizes: ['test'], runners: runners('Hello from faasbenCH\n') });
+    expect(report.ok).toBe(false);
+    const byKind = Object.fromEntries(report.rows.map((r) => [r.variant, r]));
+    expect(byKind['wasm']!.ok).toBe(true);
+    expect(byKind['native']!.reason).toBe('segfault');
+    expect(byKind['node']!.ok).toBe(false);
+    expect(report.diffs).toHaveLength(1);
+    expect(report.diffs[0]).toContain('hello / get (test): wasm vs node');
+    expect(report.diffs[0]).toContain('first difference at byte 18 (line 1)');
+    expect(conformTable(report)).toMatch(/hello\s+get\s+test\s+ok [\d.]+ms\s+FAIL\s+FAIL/);
+  });
+});
+
+describe('diffResponses', () => {
+  it('is null for identical responses', () => {
+    expect(diffResponses(res('a\nb'), res('a\nb'))).toBeNull();
+  });
+  it('names status, header and body differences', () => {
+    const d = diffResponses(res('line1\nline2', 200), res('line1\nlineX', 404, { 'content-type': 'text/html' }))!;
+    expect(d).toContain('status: 200 vs 404');
+    expect(d).toContain('header content-type: "text/plain" vs "text/html"');
+    expect(d).toContain('first difference at byte 10 (line 2)');
+    expect(d).toContain('- "line1\\nline2"');
+    expect(d).toContain('+ "line1\\nlineX"');
+  });
+  it('catches a body that is a prefix of the other', () => {
+    expect(diffResponses(res('abc'), res('abcd'))).toContain('body: 3 vs 4 bytes, first difference at byte 3');
+  });
+});
