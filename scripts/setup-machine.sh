@@ -9,6 +9,7 @@ packages=(
   busybox-static                               # CGI-capable httpd for native containers
   docker.io                                    # the real Docker engine
   chromium                                     # headless browser for report tests
+  cmake autoconf automake libtool make g++ python3   # AWS's aws-lambda-ric native build (lambda tests)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -25,7 +25,15 @@ cat > "$dir/package.json" <<JSON
 JSON
 rm -f "$dir/.complete"
 cd "$dir"
-flock /tmp/faasbench-npm.lock npm install --no-audit --no-fund --foreground-scripts --engine-strict=false
+# Fetch under the shared npm lock (seconds), then compile outside it (minutes) so
+# other npm users are not kept waiting.
+flock /tmp/faasbench-npm.lock npm install --no-audit --no-fund --ignore-scripts --engine-strict=false
 test -f node_modules/aws-lambda-ric/package.json
+# node-gyp would download Node's headers from nodejs.org; use the installed ones.
+for d in /usr /usr/local "$(dirname "$(dirname "$(command -v node)")")"; do
+  if [[ -f "$d/include/node/common.gypi" ]]; then export npm_config_nodedir="$d"; break; fi
+done
+nice npm rebuild aws-lambda-ric --foreground-scripts --engine-strict=false
+test -f node_modules/aws-lambda-ric/rapid-client.node
 touch .complete
 echo "install-ric: aws-lambda-ric@$version installed"
