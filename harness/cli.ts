@@ -6,6 +6,7 @@ import { registerClean } from './commands/clean.js';
 import { registerCompare } from './commands/compare.js';
 import { registerConform } from './commands/conform.js';
 import { registerGate } from './commands/gate.js';
+import { registerReport } from './commands/report.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerRun } from './commands/run.js';
 import { FAASBENCH_VERSION } from './run.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerConform(program);
   registerCompare(program);
   registerGate(program);
+  registerReport(program);
   registerDoctor(program);
   registerClean(program);
   return program;

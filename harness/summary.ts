@@ -89,6 +89,8 @@ export function formatValue(value: number, metric: string): string {
     if (value < 2 ** 30) return `${(value / 2 ** 20).toFixed(1)} MiB`;
     return `${(value / 2 ** 30).toFixed(2)} GiB`;
   }
+  if (/_rps$|_per_s$/.test(metric)) return `${value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US')} req/s`;
+  if (/per_gib$/.test(metric)) return `${value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US')} /GiB`;
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 

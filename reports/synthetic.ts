@@ -60,3 +60,39 @@ export function writeSyntheticResults(path: string, series: SyntheticSeries[], o
   for (let i = 0; i < longest; i++) for (const a of all) if (a[i]) w.sample(a[i]!);
   if (opts.end !== false) w.end('completed');
 }
+
+/**
+ * A results set with every kind of row a report draws: cold starts with phases on
+ * several runtimes, closed-loop throughput per connection count, open-loop latency
+ * per offered rate and percentile, density and pool idle cost. `scale` multiplies
+ * the cold-start sample counts (1 → 100 per cold series).
+ */
+export function demoSeries(scale = 1): SyntheticSeries[] {
+  const n = Math.max(1, Math.round(100 * scale));
+  const out: SyntheticSeries[] = [
+    { runtime: 'wasm', median: 250_000, n, phases: { instantiate: 0.3, run: 0.5 } },
+    { runtime: 'wasm', metric: 'app_cold_start_ns', median: 9_000_000, n, spread: 0.1 },
+    { runtime: 'node-wasi', median: 700_000, n },
+    { runtime: 'container', variant: 'native', median: 450_000_000, n, spread: 0.2, phases: { create: 0.3, start: 0.6 } },
+    { runtime: 'pool', variant: 'node', median: 400_000, n, spread: 0.1, phases: { acquire: 0.05 } },
+  ];
+  for (const [runtime, variant, rps] of [['wasm', 'wasm', 9000], ['container', 'native', 14000], ['pool', 'node', 11000]] as const) {
+    for (const connections of [1, 10, 50]) {
+      out.push({ runtime, variant, mode: 'throughput', metric: 'throughput_rps', median: Math.round(rps * Math.min(1, connections / 10)), n: 5, tags: { connections } });
+    }
+    for (const rate of [1000, 4000, 8000]) {
+      for (const percentile of [50, 99]) {
+        const load = rate / rps;
+        out.push({ runtime, variant, mode: 'throughput', metric: 'latency_ns', median: Math.round((percentile === 99 ? 400_000 : 150_000) / Math.max(0.05, 1 - load)), n: 3, tags: { rate, percentile } });
+      }
+    }
+  }
+  out.push(
+    { runtime: 'wasm', mode: 'density', metric: 'instances_per_gib', median: 5200, n: 3 },
+    { runtime: 'container', variant: 'native', mode: 'density', metric: 'instances_per_gib', median: 150, n: 3 },
+    { runtime: 'pool', variant: 'node', mode: 'density', metric: 'instances_per_gib', median: 40, n: 3 },
+    { runtime: 'wasm', mode: 'density', metric: 'pss_bytes', median: 190_000, n: 3 },
+    { runtime: 'pool', variant: 'node', mode: 'density', metric: 'idle_pss_bytes', median: 42_000_000, n: 3 },
+  );
+  return out;
+}

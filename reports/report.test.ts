@@ -1,0 +1,89 @@
+// `faasbench report` writes every output from a synthetic results file with every
+// kind of row; the model's figures agree with the rows; Markdown and CSV are usable.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../test/cli-helpers.js';
+import { readResults } from '../harness/results/reader.js';
+import { median } from '../harness/stats/descriptive.js';
+import { renderMarkdown } from './markdown.js';
+import { buildReportModel } from './model.js';
+import { chartSvg } from './images.js';
+import { demoSeries, writeSyntheticResults } from './synthetic.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fb-report-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const results = join(dir, 'demo.jsonl');
+writeSyntheticResults(results, demoSeries(0.5));
+
+describe('report model', () => {
+  const runs = readResults(results);
+  const m = buildReportModel(runs);
+
+  it('headlines each runtime against the reference with intervals', () => {
+    const [t] = m.tables;
+    expect(t!.workload).toBe('hello');
+    expect(t!.kinds).toEqual(['cold', 'appCold', 'throughput', 'density']);
+    expect(t!.rows.map((r) => `${r.runtime}·${r.variant}`)).toEqual(['wasm·wasm', 'container·native', 'node-wasi·wasm', 'pool·node']);
+    const wasmCold = runs[0]!.samples.filter((s) => s.runtime === 'wasm' && s.metric === 'cold_start_ns' && s.phase === 'total').map((s) => s.value);
+    expect(t!.rows[0]!.cells.cold).toMatchObject({ median: median(wasmCold), n: 50, vsReference: null });
+    const container = t!.rows[1]!.cells;
+    expect(container.cold!.vsReference!.verdict).toBe('slower');
+    expect(container.cold!.vsReference!.ratio).toBeGreaterThan(1000);
+    // Throughput: the best connection count of each runtime; higher is better.
+    expect(container.throughput).toMatchObject({ metric: 'throughput_rps', tags: expect.stringMatching(/^connections=(10|50)$/) });
+    expect(container.throughput!.vsReference!.verdict).toBe('faster');
+    expect(container.density!.vsReference!.verdict).toBe('worse');
+    expect(t!.answers[0]).toMatch(/^container · native: cold start \d+\.\d\d× the reference \(95% CI [\d.]+–[\d.]+; slower\); throughput/);
+  });
+
+  it('makes every chart kind from the rows present, and only those', () => {
+    expect(m.charts.map((c) => c.id)).toEqual(['cold-hello', 'phases-hello', 'throughput-hello', 'latency-hello', 'density-hello', 'idle-hello']);
+    const coldOnly = buildReportModel(readResults(results).map((r) => ({ ...r, samples: r.samples.filter((s) => s.mode === 'cold') })));
+    expect(coldOnly.charts.map((c) => c.id)).toEqual(['cold-hello', 'phases-hello']);
+    expect(coldOnly.tables[0]!.kinds).toEqual(['cold', 'appCold']);
+  });
+
+  it('warns with hints and renders a Markdown summary', () => {
+    expect(m.warnings.some((w) => w.kind === 'high-cv' && w.series === 'container/hello/native cold_start_ns')).toBe(true);
+    const md = renderMarkdown(m);
+    expect(md).toMatch(/^## faasbench report/);
+    expect(md).toContain('| runtime | variant | cold start (median) | app cold start (median) | throughput (max) | density |');
+    expect(md).toMatch(/\| container \| native \| \d+\.\d\d ms · \*\*\d+\.\d\d×\*\* \[[\d.]+, [\d.]+\] slower \|/);
+  });
+
+  it('renders a chart to SVG without a browser', async () => {
+    const svg = await chartSvg(m.charts[0]!);
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('cold start, µs (log scale)');
+  });
+});
+
+describe('faasbench report', () => {
+  it('writes HTML, CSVs, Markdown and chart images', async () => {
+    const r = await runCli(['report', results, '--out', join(dir, 'out', 'r')], { timeoutMs: 110_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const html = readFileSync(join(dir, 'out', 'r.html'), 'utf8');
+    // Outside the inlined libraries, nothing that would load a resource.
+    const page = html.replace(/<script>[\s\S]*?<\/script>/g, '');
+    expect(page.match(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src=|url\(/gi)).toBeNull();
+    expect((html.match(/<script>/g) ?? []).length).toBe(4); // vega, vega-lite, vega-embed, the charts
+    expect(html).toContain('id="summary-hello"');
+    for (const id of ['cold-hello', 'phases-hello', 'throughput-hello', 'latency-hello', 'density-hello', 'idle-hello']) {
+      expect(html).toContain(`id="${id}"`);
+      expect(readFileSync(join(dir, 'out', 'r-charts', `${id}.svg`), 'utf8')).toMatch(/^<svg/);
+      if (existsSync('/usr/bin/chromium')) expect(readFileSync(join(dir, 'out', 'r-charts', `${id}.png`)).subarray(1, 4).toString()).toBe('PNG');
+    }
+    const samples = readFileSync(join(dir, 'out', 'r.samples.csv'), 'utf8').trim().split('\n');
+    expect(samples[0]).toBe('run_id,workload,variant,runtime,mode,phase,metric,tags,iteration,request,value,ok,error');
+    expect(samples).toHaveLength(1 + readResults(results)[0]!.samples.length);
+    const summary = readFileSync(join(dir, 'out', 'r.summary.csv'), 'utf8');
+    expect(summary).toMatch(/^workload,runtime,variant,mode,metric,phase,tags,n,failed,median,median_ci_lo,median_ci_hi/);
+    expect(summary).toContain('hello,wasm,wasm,throughput,latency_ns,total,"percentile=50,rate=1000",3,0,');
+    expect(readFileSync(join(dir, 'out', 'r.md'), 'utf8')).toContain('### hello');
+    expect(r.stdout).toMatch(/charts: +6 SVG/);
+  });
+});
