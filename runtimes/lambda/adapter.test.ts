@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkResponse } from '../../harness/verify.js';
 import { builtinWorkloadsDir, loadWorkload } from '../../harness/workloads.js';
 import type { Instance } from '../types.js';
+import { PoolAdapter } from '../pool/adapter.js';
 import { LambdaAdapter } from './adapter.js';
 
 const adapter = new LambdaAdapter({ concurrency: 4, timeoutMs: 10_000 });
@@ -74,6 +75,25 @@ describe('lambda adapter', () => {
       expect(statuses).toContain(429);
     } finally {
       await small.dispose();
+    }
+  });
+
+  it('can be pre-warmed by the pool adapter (provisioned concurrency)', async () => {
+    const pool = new PoolAdapter(new LambdaAdapter(), { size: 2, refill: 'on-demand' });
+    try {
+      const w = workload('hello');
+      const d = await pool.prepare(w, 'native');
+      const first = await pool.start(d); // fills the pool, then hands one out
+      const second = await pool.start(d);
+      for (const s of [first, second]) {
+        const r = await pool.invoke(s.instance, w.requests[0]!);
+        expect(checkResponse(w.requests[0]!.expect, r.response)).toEqual({ ok: true });
+        expect((await pool.usage(s.instance)).rssBytes).toBeGreaterThan(0);
+        await pool.stop(s.instance);
+      }
+      expect(second.phases.map((p) => p.phase)).toContain('pool_hit');
+    } finally {
+      await pool.dispose();
     }
   });
 
