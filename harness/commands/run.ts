@@ -1,11 +1,9 @@
 // `faasbench run`: measure the chosen runtimes × workloads × modes, write the raw
 // results (JSON Lines), print the summary and write the HTML report.
 
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { MODES, type Mode } from '../../runtimes/types.js';
-import { renderHtmlReport } from '../../reports/html/render.js';
 import { parseDurationNs } from '../load/sweep.js';
 import { createProgress } from '../progress.js';
 import { readResults } from '../results/reader.js';
@@ -15,6 +13,7 @@ import { summarizeSamples, summaryTable } from '../summary.js';
 import { VARIANT_KINDS, resolveWorkloads } from '../workloads.js';
 import { loadWasmFile } from '../workloads-wasm.js';
 import { intOption, listOption } from './options.js';
+import { writeReport } from './report.js';
 
 interface RunFlags {
   workload?: string[];
@@ -88,8 +87,8 @@ export function registerRun(program: Command): void {
     .option('-q, --quiet', 'no progress, only the summary')
     .option('--no-report', 'do not write the HTML report')
     .option('--connections <n...>', 'throughput: closed-loop connection counts (default: 8,64)', intList('--connections', 10_000))
-    .option('--rates <rps...>', 'throughput: open-loop offered rates in req/s (default: a sweep of 10%-120% of the closed-loop maximum)', intList('--rates', 10_000_000))
-    .option('--duration <s>', 'throughput: seconds per load step (default: 3)', secondsOption)
+    .option('--rates <rps...>', 'throughput: open-loop offered rates in req/s (default: 10, 50, 80, 100, 120% of the closed-loop maximum)', intList('--rates', 10_000_000))
+    .option('--duration <s>', 'throughput: seconds per load step (default: 2)', secondsOption)
     .option('--slo <latency>', 'throughput: p99 latency objective, e.g. 500us, 2ms (default: 10ms)', sloOption)
     .addOption(new Option('--load-client <client>', 'throughput: closed-loop client (raw: faasbench\'s own, cheaper per request)').choices(['autocannon', 'raw']))
     .option('--budget-mib <n>', 'density: stop when instances use this much memory (default: 2048)', intOption('--budget-mib', 1, 1_048_576))
@@ -136,9 +135,9 @@ export function registerRun(program: Command): void {
       for (const e of runs.flatMap((r) => r.events).filter((e) => e.level === 'error')) process.stdout.write(`error: ${e.message}\n`);
       process.stdout.write(`\nresults: ${outcome.resultsFile}\n`);
       if (flags.report && summaries.length) {
-        const html = outcome.resultsFile.replace(/\.jsonl$/, '.html');
-        writeFileSync(html, renderHtmlReport(runs));
-        process.stdout.write(`report:  ${html}\n`);
+        // The same renderer as `faasbench report` (HTML, CSVs, Markdown; chart images only there).
+        const report = await writeReport(runs, { base: outcome.resultsFile.replace(/\.jsonl$/, ''), images: false });
+        process.stdout.write(`report:  ${report.html}\n`);
       }
       if (outcome.status === 'interrupted') process.exitCode = 130;
       else if (summaries.length === 0) process.exitCode = 1;

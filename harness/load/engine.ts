@@ -101,6 +101,7 @@ async function runClosedAutocannon(spec: ClosedLoopSpec, signal?: AbortSignal): 
     const instance = autocannon({
       url: spec.url,
       connections: spec.connections,
+      pipelining: spec.pipelining ?? 1,
       duration: spec.durationMs / 1000,
       timeout: Math.max(1, Math.ceil((spec.timeoutMs ?? 10_000) / 1000)),
       requests: [{
@@ -120,7 +121,7 @@ async function runClosedAutocannon(spec: ClosedLoopSpec, signal?: AbortSignal): 
   if (res.errors > 0) note(`${res.errors} connection errors/timeouts`);
   t.sent = t.completed + res.errors;
   return {
-    kind: 'closed', client: 'autocannon', connections: spec.connections, elapsedNs,
+    kind: 'closed', client: 'autocannon', connections: spec.connections, ...(spec.pipelining && spec.pipelining > 1 ? { pipelining: spec.pipelining } : {}), elapsedNs,
     ...pickTally(t), unfinished: 0, achievedRps: Math.round(t.ok / (elapsedNs / 1e9)), cpuNs: cpu,
   };
 }

@@ -9,9 +9,10 @@ describe('rate sweep', () => {
     expect(roundRate(0)).toBe(1);
   });
   it('sweeps 10%..120% of the maximum, ascending and distinct', () => {
-    expect(sweepRates(10_000)).toEqual([1000, 2500, 5000, 7500, 9000, 10000, 12000]);
+    expect(sweepRates(10_000)).toEqual([1000, 5000, 8000, 10000, 12000]);
+    expect(sweepRates(10_000, [0.25, 0.9])).toEqual([2500, 9000]);
     expect(sweepRates(3)).toEqual([1, 2, 3, 4]);
-    expect(sweepRates(0)).toEqual([10, 25, 50, 75, 90, 100, 120]);
+    expect(sweepRates(0)).toEqual([10, 50, 80, 100, 120]);
   });
 });
 

@@ -2,7 +2,7 @@
 // crosses the SLO. No I/O, pinned by tests.
 
 /** Offered rates of the default sweep, as fractions of the closed-loop maximum. */
-export const DEFAULT_SWEEP = [0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.2] as const;
+export const DEFAULT_SWEEP = [0.1, 0.5, 0.8, 1.0, 1.2] as const;
 
 /** Rounds to two significant digits (readable rates: 1200, 45000 ...), at least 1. */
 export function roundRate(x: number): number {

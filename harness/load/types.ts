@@ -28,6 +28,8 @@ export interface ClosedLoopSpec extends LoadSpecBase {
   kind: 'closed';
   /** 'autocannon' (default) or faasbench's own client (exact bytes, any body). */
   client?: 'autocannon' | 'raw';
+  /** autocannon only: requests in flight per connection (HTTP pipelining); default 1. */
+  pipelining?: number;
 }
 
 /** Open loop: requests are due at fixed intervals whatever the server does (wrk2 style). */
@@ -56,6 +58,7 @@ export interface LoadResult {
   kind: LoadSpec['kind'];
   client: 'autocannon' | 'raw';
   connections: number;
+  pipelining?: number;
   /** Offered rate (open loop). */
   rate?: number;
   /** Measured window, ns. */

@@ -27,7 +27,7 @@ export interface DensityOptions {
   timeLimitMs: number;
 }
 
-export const DENSITY_DEFAULTS: DensityOptions = { budgetBytes: 2 * 2 ** 30, maxInstances: 1000, batch: 0, checkSample: 4, timeLimitMs: 30_000 };
+export const DENSITY_DEFAULTS: DensityOptions = { budgetBytes: 2 * 2 ** 30, maxInstances: 1000, batch: 0, checkSample: 4, timeLimitMs: 20_000 };
 
 const pos = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
 

@@ -12,7 +12,7 @@
 
 import type { Instance } from '../../runtimes/types.js';
 import { LoadGenerator } from '../load/client.js';
-import { sloCrossing, sweepRates, type RatePoint } from '../load/sweep.js';
+import { DEFAULT_SWEEP, sloCrossing, sweepRates, type RatePoint } from '../load/sweep.js';
 import { toWireRequest, type LoadResult, type Percentiles } from '../load/types.js';
 import type { Cell, CellContext, MeasurementMode, ModeOptions, SampleOut } from './types.js';
 
@@ -24,10 +24,12 @@ export interface ThroughputOptions {
   sloNs: number;
   /** Unrecorded closed-loop warm-up before the first step. */
   warmupMs: number;
+  /** Closed-loop client: autocannon (default) or faasbench's raw client (cheaper per request, exact bytes). */
+  client: 'autocannon' | 'raw';
 }
 
-export const THROUGHPUT_DEFAULTS: ThroughputOptions = { connections: [8, 64], rates: [], durationMs: 3000, sloNs: 10_000_000, warmupMs: 1000 };
-const SWEEP_STEPS = 7;
+export const THROUGHPUT_DEFAULTS: ThroughputOptions = { connections: [8, 64], rates: [], durationMs: 2000, sloNs: 10_000_000, warmupMs: 500, client: 'autocannon' };
+const SWEEP_STEPS = DEFAULT_SWEEP.length;
 
 const numList = (v: unknown): number[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'number' && x > 0) ? v as number[] : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
@@ -39,6 +41,7 @@ export function throughputOptions(o: ModeOptions): ThroughputOptions {
     durationMs: num(o['durationMs']) ?? THROUGHPUT_DEFAULTS.durationMs,
     sloNs: num(o['sloNs']) ?? THROUGHPUT_DEFAULTS.sloNs,
     warmupMs: typeof o['loadWarmupMs'] === 'number' ? o['loadWarmupMs'] : THROUGHPUT_DEFAULTS.warmupMs,
+    client: o['loadClient'] === 'raw' ? 'raw' : THROUGHPUT_DEFAULTS.client,
   };
 }
 
@@ -60,7 +63,7 @@ const PCTS: Array<[keyof Percentiles, string]> = [['p50', 'p50'], ['p90', 'p90']
 export function stepRows(r: LoadResult, iteration: number, request: string): SampleOut[] {
   const bad = failures(r);
   const ok = bad === 0 && r.ok > 0;
-  const error = bad > 0 ? failureText(r) : r.ok === 0 ? 'no correct response' : undefined;
+  const error = bad > 0 ? failureText(r) : r.ok === 0 ? `no response within the ${(r.elapsedNs / 1e9).toFixed(1)} s window (${r.sent} sent)` : undefined;
   const base = { iteration, request };
   const gen = { connections: r.connections, ...(r.rate !== undefined ? { rate: r.rate } : {}) };
   const rows: SampleOut[] = [];
@@ -132,7 +135,7 @@ function throughputCell(ctx: CellContext): Cell {
       if (!instance?.url || !gen) throw new Error('cell not set up');
       let rows: SampleOut[];
       if (iteration < o.connections.length) {
-        const r = await gen.run({ kind: 'closed', url: instance.url, request: wire, connections: o.connections[iteration]!, durationMs: o.durationMs });
+        const r = await gen.run({ kind: 'closed', client: o.client, url: instance.url, request: wire, connections: o.connections[iteration]!, durationMs: o.durationMs });
         closed.push(r);
         rows = stepRows(r, iteration, request.name);
       } else {
