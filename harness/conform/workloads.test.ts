@@ -1,8 +1,12 @@
 // Cross-variant conformance as a CI test: every built-in workload, every variant,
 // sizes test and small, must match its manifest and the other variants byte for byte.
-import { describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/cli-helpers.js';
 import type { FunctionResponse } from '../../runtimes/types.js';
-import { REQUEST_SIZES, resolveWorkloads, type LoadedWorkload } from '../workloads.js';
+import { builtinWorkloadsDir, REQUEST_SIZES, resolveWorkloads, type LoadedWorkload } from '../workloads.js';
 import { artifactSizes, conformTable, conformWorkloads, diffResponses, type VariantRunners } from './workloads.js';
 
 const workloads = resolveWorkloads(undefined);
@@ -72,5 +76,36 @@ describe('diffResponses', () => {
   });
   it('catches a body that is a prefix of the other', () => {
     expect(diffResponses(res('abc'), res('abcd'))).toContain('body: 3 vs 4 bytes, first difference at byte 3');
+  });
+});
+
+describe('faasbench conform workloads (CLI)', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'faasbench-conform-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('prints the table and exits 0 when the variants agree', async () => {
+    const r = await runCli(['conform', 'workloads', '--workload', 'hello', '--size', 'test']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/hello\s+get\s+test\s+ok [\d.]+ms\s+ok [\d.]+ms\s+ok [\d.]+ms/);
+    expect(r.stdout).toContain('all 3 responses match the manifests and each other');
+  });
+
+  it('exits 1 with a diff when a variant of a workload folder disagrees', async () => {
+    const dir = join(tmp, 'hello-broken');
+    cpSync(join(builtinWorkloadsDir(), 'hello'), dir, { recursive: true });
+    writeFileSync(join(dir, 'node', 'handler.mjs'), "export default () => ({ headers: { 'content-type': 'text/plain' }, body: 'Hello from faasbenCH\\n' });\n");
+    const r = await runCli(['conform', 'workloads', '--workload', dir, '--size', 'test']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/hello\s+get\s+test\s+ok [\d.]+ms\s+ok [\d.]+ms\s+FAIL/);
+    expect(r.stdout).toContain('variants disagree:\nhello / get (test): wasm vs node');
+    expect(r.stdout).toContain('first difference at byte 18');
+  });
+
+  it('--sizes prints artifact sizes per variant', async () => {
+    const r = await runCli(['conform', 'workloads', '--sizes']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^workload\s+wasm bytes\s+native bytes\s+node bytes\n/);
+    expect(r.stdout.trim().split('\n')).toHaveLength(workloads.length + 1);
   });
 });

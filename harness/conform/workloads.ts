@@ -11,6 +11,7 @@ import { runCgiProcess } from '../../runtimes/process/cgi.js';
 import type { FunctionRequest, FunctionResponse } from '../../runtimes/types.js';
 import { InlineExecutor, type Executor } from '../../runtimes/wasm/executor.js';
 import { compileCommand, readWasmFile } from '../../runtimes/wasm/module.js';
+import { median } from '../stats/descriptive.js';
 import { checkResponse } from '../verify.js';
 import { VARIANT_KINDS, type LoadedWorkload, type RequestSize, type SampleRequest, type VariantKind } from '../workloads.js';
 
@@ -196,6 +197,66 @@ export function artifactSizes(workloads: LoadedWorkload[]): string {
   const cells = [['workload', ...VARIANT_KINDS.map((k) => `${k} bytes`)]];
   for (const w of workloads) {
     cells.push([w.name, ...VARIANT_KINDS.map((k) => (w.variantPaths[k] ? String(statSync(w.variantPaths[k]!).size) : '-'))]);
+  }
+  return pad(cells);
+}
+
+export interface TimingRow {
+  workload: string;
+  request: string;
+  size: RequestSize;
+  /** Median per-request latency in ms per variant (undefined: no such variant, or it failed). */
+  medianMs: Partial<Record<VariantKind, number>>;
+  n: number;
+}
+
+/**
+ * Per-request latency of each variant as conformance hosts it — wasm: a fresh instance
+ * on the reference runtime's inline executor (module compiled once); native: a new CGI
+ * process per request; node: the handler called in-process — median of `repeat` runs
+ * after one warm-up, interleaved across variants. Responses are checked against the
+ * manifest; a variant that fails gets no figure. Figures, not a test.
+ */
+export async function timeWorkloads(workloads: LoadedWorkload[], opts: { sizes?: readonly RequestSize[]; repeat: number; runners?: VariantRunners }): Promise<TimingRow[]> {
+  const runners = opts.runners ?? defaultRunners();
+  const rows: TimingRow[] = [];
+  try {
+    for (const w of workloads) {
+      const kinds = VARIANT_KINDS.filter((k) => w.variantPaths[k]);
+      for (const req of w.requests) {
+        if (!(opts.sizes ?? ['test']).includes(req.size)) continue;
+        const times: Partial<Record<VariantKind, number[]>> = {};
+        const failed = new Set<VariantKind>();
+        for (let i = 0; i <= opts.repeat; i++) {
+          for (const kind of kinds) {
+            if (failed.has(kind)) continue;
+            try {
+              const call = await runners.get(w, kind);
+              const t0 = process.hrtime.bigint();
+              const res = await call(toRequest(req));
+              const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+              if (!checkResponse(req.expect, res).ok) failed.add(kind);
+              else if (i > 0) (times[kind] ??= []).push(ms);
+            } catch {
+              failed.add(kind);
+            }
+          }
+        }
+        const medianMs: Partial<Record<VariantKind, number>> = {};
+        for (const k of kinds) if (!failed.has(k) && times[k]?.length) medianMs[k] = median(times[k]!);
+        rows.push({ workload: w.name, request: req.name, size: req.size, medianMs, n: opts.repeat });
+      }
+    }
+  } finally {
+    if (!opts.runners) await runners.close();
+  }
+  return rows;
+}
+
+export function timingTable(rows: TimingRow[]): string {
+  const cells = [['workload', 'request', 'size', 'n', ...VARIANT_KINDS.map((k) => `${k} median ms`)]];
+  for (const r of rows) {
+    cells.push([r.workload, r.request, r.size, String(r.n), ...VARIANT_KINDS.map((k) => (r.medianMs[k] === undefined ? '-' : r.medianMs[k]!.toFixed(3)))]);
   }
   return pad(cells);
 }
