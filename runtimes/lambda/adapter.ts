@@ -12,7 +12,7 @@ import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
 import { httpInvoke } from '../shared/http.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
 import { lambdaAssetDir } from './assets.js';
-import type { EnvironmentSpec } from './environment.js';
+import { reapOrphanEnvironments, type EnvironmentSpec } from './environment.js';
 import { LambdaFunction } from './function.js';
 import { startFunctionUrl, type FunctionUrlServer } from './function-url.js';
 
@@ -77,6 +77,8 @@ export class LambdaAdapter implements RuntimeAdapter {
       freeze: process.env['FAASBENCH_LAMBDA_FREEZE'] !== '0',
       ...opts,
     };
+    // environments frozen by a faasbench that crashed would stay stopped forever
+    reapOrphanEnvironments();
   }
 
   capabilities(): Capabilities {

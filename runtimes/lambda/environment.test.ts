@@ -1,9 +1,10 @@
 // Execution environments running the node bootstrap: init, freeze, errors, timeouts, crashes.
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lambdaAssetDir } from './assets.js';
-import { LambdaEnvironment, LambdaInitError, type EnvironmentSpec } from './environment.js';
+import { LambdaEnvironment, LambdaInitError, OWNER_VARIABLE, reapOrphanEnvironments, type EnvironmentSpec } from './environment.js';
 import { LambdaFunction } from './function.js';
 import { EnvironmentBusyError, type Outcome } from './runtime-api.js';
 
@@ -178,5 +179,25 @@ describe('function: scale-out, replacement, idle shutdown', () => {
     await new Promise((r) => setTimeout(r, 800));
     expect(f.environments().length).toBe(0);
     expect(alive(pid)).toBe(false);
+  });
+});
+
+describe('orphans', () => {
+  it('kills frozen environment processes whose faasbench owner died', async () => {
+    const deadOwner = spawnSync('true').pid!;
+    const orphan = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { [OWNER_VARIABLE]: String(deadOwner) }, stdio: 'ignore' });
+    const ours = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { [OWNER_VARIABLE]: String(process.pid) }, stdio: 'ignore' });
+    try {
+      await new Promise((r) => orphan.once('spawn', r));
+      await new Promise((r) => setTimeout(r, 100)); // exec done, environ in place
+      orphan.kill('SIGSTOP');
+      const gone = new Promise((r) => orphan.once('exit', (_c, sig) => r(sig)));
+      expect(reapOrphanEnvironments()).toBeGreaterThanOrEqual(1);
+      expect(await gone).toBe('SIGKILL');
+      expect(alive(ours.pid!)).toBe(true);
+    } finally {
+      orphan.kill('SIGKILL');
+      ours.kill('SIGKILL');
+    }
   });
 });

@@ -4,7 +4,7 @@
 // when an event arrives; killed on a function timeout or when the runtime dies.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { RuntimeApiServer, type InitError, type LambdaEvent, type Outcome } from './runtime-api.js';
 import type { Phases } from '../types.js';
 
@@ -39,6 +39,65 @@ export class LambdaInitError extends Error {
 
 const LOG_TAIL_BYTES = 8192;
 let sequence = 0;
+
+/** Marks every environment process with the harness's pid, to find orphans after a crash. */
+export const OWNER_VARIABLE = 'FAASBENCH_LAMBDA_OWNER';
+
+// A frozen (SIGSTOPped) child outlives its parent forever: kill every live one when this
+// process exits, whatever the reason (SIGKILL works on stopped processes).
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of liveChildren) c.kill('SIGKILL');
+    });
+  }
+}
+
+/**
+ * Kills environment processes left behind by a faasbench process that died without
+ * cleaning up (found by OWNER_VARIABLE in /proc/<pid>/environ). Returns how many.
+ */
+export function reapOrphanEnvironments(): number {
+  let reaped = 0;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return 0;
+  }
+  const isAlive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  for (const pid of pids) {
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      continue;
+    }
+    const m = new RegExp(`(?:^|\0)${OWNER_VARIABLE}=(\\d+)(?:\0|$)`).exec(environ);
+    if (!m) continue;
+    const owner = Number(m[1]);
+    if (owner === process.pid || isAlive(owner)) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+      reaped++;
+    } catch {
+      // gone already
+    }
+  }
+  return reaped;
+}
 
 export class LambdaEnvironment {
   readonly id: string;
@@ -135,11 +194,13 @@ export class LambdaEnvironment {
       LAMBDA_TASK_ROOT: s.taskRoot,
       LAMBDA_RUNTIME_DIR: s.taskRoot,
       _HANDLER: s.handler,
+      [OWNER_VARIABLE]: String(process.pid),
       ...(s.executionEnv ? { AWS_EXECUTION_ENV: s.executionEnv } : {}),
       ...s.env,
     };
     const child = spawn(s.command, s.args, { env, cwd: s.taskRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    track(child);
     const keep = (b: Buffer) => {
       this.logTail = (this.logTail + b.toString('utf8')).slice(-LOG_TAIL_BYTES);
     };
