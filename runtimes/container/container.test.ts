@@ -1,6 +1,7 @@
 // Against the real Docker engine (scripts/ensure-docker starts it): no mocked API.
 // Skipped, with the reason, only when no engine answers.
 
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -95,6 +96,24 @@ describe.skipIf(!up)('container adapter (real Docker engine)', () => {
     await a.dispose();
     expect(await runContainers(a.runId)).toEqual([]);
     expect(second.instance.url).not.toBe(instance.url);
+  });
+
+  it('removes containers left by a dead faasbench process at the next start, and only those', async () => {
+    const dead = await new Promise<number>((resolve) => {
+      const c = spawn(process.execPath, ['-e', '0']);
+      c.once('exit', () => resolve(c.pid!));
+    });
+    const image = (await new ImageBuilder(engine).forVariant(hello, 'native')).tag;
+    const runId = `stale-test-${process.pid}-${Date.now()}`;
+    const mk = (pid: number) => engine.docker.createContainer({ Image: image, Labels: { faasbench: '1', 'faasbench.run': runId, 'faasbench.pid': String(pid) } });
+    await mk(dead);
+    const mine = await mk(process.pid);
+    const a = new ContainerAdapter();
+    const r = await a.available();
+    expect(r.ok && r.detail).toMatch(/removed \d+ stale container/);
+    expect(await runContainers(runId)).toEqual([mine.id]);
+    await mine.remove({ force: true });
+    await a.dispose();
   });
 
   describe('faults', () => {

@@ -99,9 +99,10 @@ function dockerfile(from: string, kind: string, extra: string[]): string {
   return [`FROM ${from}`, 'COPY rootfs/ /', `LABEL ${LABEL}=1 faasbench.kind=${kind}`, ...extra, ''].join('\n');
 }
 
+const NODE_BASE_CACHE = new Map<string, Promise<string>>();
+
 export class ImageBuilder {
   private readonly inflight = new Map<string, Promise<{ built: boolean; ms: number }>>();
-  private base: Promise<string> | null = null;
 
   constructor(private readonly engine: Engine) {}
 
@@ -151,10 +152,22 @@ export class ImageBuilder {
 
   /** FROM scratch + the host's node binary + its libraries. Shared by node and wasm images. */
   nodeBase(): Promise<string> {
-    // Hashing ~100 MB of node takes a while: once per builder.
-    this.base ??= this.buildNodeBase();
-    this.base.catch(() => { this.base = null; });
-    return this.base;
+    // Hashing ~100 MB of node takes a while: once per process for an unchanged binary.
+    const node = realpathSync(process.execPath);
+    const st = statSync(node);
+    const key = `${this.engine.socketPath}|${node}|${st.size}|${st.mtimeMs}|${st.ino}`;
+    let p = NODE_BASE_CACHE.get(key);
+    if (!p) {
+      p = this.buildNodeBase();
+      NODE_BASE_CACHE.set(key, p);
+      p.catch(() => NODE_BASE_CACHE.delete(key));
+    }
+    // The image may have been removed since (faasbench clean): check it is still there.
+    return p.then(async (tag) => {
+      if (await this.exists(tag)) return tag;
+      NODE_BASE_CACHE.delete(key);
+      return this.buildNodeBase();
+    });
   }
 
   private async buildNodeBase(): Promise<string> {
