@@ -124,3 +124,19 @@ describe('generator process', () => {
     }
   });
 });
+
+describe('percentiles', () => {
+  it('are exact to 0.1 % at µs scale and never above the max', async () => {
+    const hdr = await import('hdr-histogram-js');
+    const { percentiles } = await import('./engine.js');
+    const h = hdr.build({ numberOfSignificantValueDigits: 3 });
+    for (let i = 1; i <= 1000; i++) h.recordValue(100_000 + i * 100); // 100.1 µs .. 200 µs
+    const p = percentiles(h);
+    expect(p.count).toBe(1000);
+    expect(Math.abs(p.p50 - 150_000) / 150_000).toBeLessThan(0.002);
+    expect(Math.abs(p.p99 - 199_000) / 199_000).toBeLessThan(0.002);
+    expect(p.p999).toBeLessThanOrEqual(p.max);
+    expect(p.max).toBe(200_000);
+    expect(p.p50 % 1000).not.toBe(0); // not rounded to whole µs, let alone ms
+  });
+});

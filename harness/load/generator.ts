@@ -22,6 +22,10 @@ process.on('message', (m: ToGenerator) => {
     (e: Error) => send({ id: m.id, error: e.message }),
   ).finally(() => { if (current === abort) current = null; });
 });
-// The parent going away ends us too.
+// The parent going away ends us (this is how close() stops us). Ctrl-C and SIGTERM sent
+// to the whole process group are the parent's to handle: it finishes the step, then
+// closes us, so the sample in progress is not lost.
 process.on('disconnect', () => process.exit(0));
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
 send({ ready: true });
