@@ -201,3 +201,42 @@ describe('orphans', () => {
     }
   });
 });
+
+describe('custom runtime (native bootstrap)', () => {
+  const native = (handler: string): EnvironmentSpec => ({
+    functionName: 'native-fn',
+    command: process.execPath,
+    args: [join(dir, 'bootstrap-native.mjs')],
+    handler,
+    taskRoot: join(dir, 'fixtures'),
+    timeoutMs: 5000,
+  });
+  const httpEvent = Buffer.from(JSON.stringify({ version: '2.0', rawPath: '/', rawQueryString: '', headers: {}, requestContext: { http: { method: 'GET' } }, isBase64Encoded: false }));
+
+  it('fails init when the handler is not an executable', async () => {
+    await expect(LambdaEnvironment.start(native('nothing-here'))).rejects.toThrow(/^Runtime.InvalidEntrypoint/);
+  });
+
+  it('turns a failing CGI program into an error payload and keeps serving', async () => {
+    const e = await env(native('cgi-fails.sh'));
+    const o = await e.invoke({ payload: httpEvent, timeoutMs: 5000 });
+    expect(o).toMatchObject({ kind: 'error', errorType: 'Runtime.CgiError', source: 'function' });
+    expect(body(o).errorMessage).toMatch(/code 2: cgi-fails: refusing on purpose/);
+    expect((await e.invoke({ payload: httpEvent, timeoutMs: 5000 })).kind).toBe('error');
+  });
+
+  it('reports malformed CGI output', async () => {
+    const e = await env(native('cgi-garbage.sh'));
+    const o = await e.invoke({ payload: httpEvent, timeoutMs: 5000 });
+    expect(body(o).errorMessage).toMatch(/no blank line/);
+  });
+});
+
+describe('Runtime Interface Emulator endpoint with a real runtime', () => {
+  it('invokes the function through POST /2015-03-31/functions/function/invocations', async () => {
+    const e = await env(spec('handlers.echo'));
+    const res = await fetch(`http://${e.runtimeApi}/2015-03-31/functions/function/invocations`, { method: 'POST', body: '{"via":"rie"}' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { event: unknown }).event).toEqual({ via: 'rie' });
+  });
+});
