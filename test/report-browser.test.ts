@@ -54,7 +54,7 @@ describe('HTML report in headless Chromium', () => {
     });
 
     await page.goto(pageUrl);
-    await page.evaluate(() => (window as unknown as { faasbenchCharts: Promise<unknown> }).faasbenchCharts);
+    await page.evaluate(() => (globalThis as unknown as { faasbenchCharts: Promise<unknown> }).faasbenchCharts);
 
     // Every chart: an SVG with marks and a real size.
     const charts = await page.$$eval('div.vega', (divs) =>
