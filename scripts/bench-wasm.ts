@@ -30,6 +30,7 @@ import { NodeWasiExecutor } from '../runtimes/wasm/node-wasi-executor.js';
 import { startWagiServer } from '../runtimes/wasm/server.js';
 import { WasiHost } from '../runtimes/wasm/wasi/host.js';
 import { WorkerPoolExecutor } from '../runtimes/wasm/worker-pool.js';
+import { commandModule, op } from '../runtimes/wasm/test-guests.js';
 
 const REQUIRED_FLAGS = ['--disable-wasm-trap-handler', '--no-turbo-fast-api-calls'];
 const SELF = fileURLToPath(import.meta.url);
@@ -158,6 +159,29 @@ async function coldInProcess(): Promise<void> {
   row('node:wasi / faasbench median, served', `${(node!.med / served!.med).toFixed(1)}×`, '≥ 4×', node!.med / served!.med >= 4);
 }
 
+/** A guest in an endless loop on the worker pool: how long until its request ends (target ≤ 2× deadline)? */
+async function deadlines(): Promise<void> {
+  const deadlineMs = num('deadline-ms', 200);
+  const trials = num('deadline-trials', QUICK ? 3 : 6);
+  const looper = await compileCommand(commandModule({ imports: [], code: [...op.loopStart, ...op.loopEnd] }), 'loop');
+  const hello = await compileCommand(readFileSync(HELLO), 'hello');
+  const pool = new WorkerPoolExecutor({ deadlineMs });
+  await pool.ready();
+  const took: number[] = [];
+  for (let i = 0; i < trials; i++) {
+    const t0 = process.hrtime.bigint();
+    const [o, h] = await Promise.all([pool.execute(looper, request), pool.execute(hello, request)]);
+    took.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (o.end.kind !== 'timeout') throw new Error(`looping guest ended as ${JSON.stringify(o.end)}`);
+    check(h, 'hello beside a looping guest');
+    await pool.ready();
+  }
+  await pool.close();
+  const worst = Math.max(...took);
+  console.log(`\n1b. endless loop on the worker pool, deadline ${deadlineMs} ms, ${trials} trials: request ended after ${took.map((t) => t.toFixed(0)).join(', ')} ms (hello served beside it each time)`);
+  row('looping guest stopped, worst / deadline', `${(worst / deadlineMs).toFixed(2)}×`, '≤ 2×', worst <= 2 * deadlineMs);
+}
+
 function startServers(): Promise<{ child: ChildProcess; ports: Record<string, number>; pool: string }> {
   const child = spawn(process.execPath, [...process.execArgv, SELF, '--serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
@@ -211,7 +235,7 @@ async function overHttp(): Promise<void> {
     row('HTTP c=1 median, faasbench vs bare', `${us(median(lat['wasm']!))} vs ${us(median(lat['bare']!))} µs`, 'info', null);
 
     // Saturation.
-    const seconds = num('seconds', QUICK ? 2 : 4);
+    const seconds = num('seconds', QUICK ? 2 : 3);
     const rounds = num('rounds', QUICK ? 1 : 2);
     const connections = num('connections', 32);
     const rps: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -236,7 +260,7 @@ async function overHttp(): Promise<void> {
 }
 
 function densityRun(capBytes: number): Promise<{ count: number; rss: number; ms: number; reason: string }> {
-  const args = [...process.execArgv, SELF, '--density-child', '--cap-bytes', String(capBytes), '--density-max', String(num('density-max', QUICK ? 10_000 : 60_000)), '--density-seconds', String(num('density-seconds', QUICK ? 5 : 20))];
+  const args = [...process.execArgv, SELF, '--density-child', '--cap-bytes', String(capBytes), '--density-max', String(num('density-max', QUICK ? 10_000 : 60_000)), '--density-seconds', String(num('density-seconds', QUICK ? 5 : 22))];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let last = { count: 0, rss: 0, ms: 0, reason: '' };
   let stderr = '';
@@ -291,6 +315,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   console.log(`bench:wasm on hello — node ${process.version}, V8 ${process.versions.v8}, flags ${process.execArgv.filter((a) => a.startsWith('--') && a !== '--import').join(' ')}`);
   await coldInProcess();
+  await deadlines();
   if (!has('skip-http')) await overHttp();
   if (!has('skip-density')) await density();
   console.log(`\nSummary (noisy unless the machine is quiet; ${((Date.now() - t0) / 1000).toFixed(0)} s):`);
