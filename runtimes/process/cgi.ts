@@ -36,6 +36,20 @@ export class CgiProcessError extends Error {
   }
 }
 
+// Each program runs in its own process group (so a kill reaches its children too),
+// which also keeps it out of our terminal's Ctrl-C: groups still alive when we exit
+// are killed here.
+const liveGroups = new Set<number>();
+let exitHook = false;
+function track(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    for (const g of liveGroups) try { process.kill(-g, 'SIGKILL'); } catch { /* gone */ }
+  });
+}
+
 const DEFAULTS = { timeoutMs: 30_000, maxOutputBytes: 64 * 2 ** 20, maxStderrBytes: 64 * 2 ** 10 };
 
 function envObject(req: FunctionRequest, opts: CgiProcessOptions): Record<string, string> {
@@ -80,7 +94,10 @@ export function runCgiProcess(binaryPath: string, request: FunctionRequest, opts
       }
     };
     const timer = setTimeout(() => kill(`timed out after ${timeoutMs} ms`), timeoutMs);
-    child.on('spawn', () => { spawnNs = Number(process.hrtime.bigint() - t0); });
+    child.on('spawn', () => {
+      spawnNs = Number(process.hrtime.bigint() - t0);
+      if (child.pid !== undefined) track(child.pid);
+    });
     child.stdout.on('data', (b: Buffer) => {
       outBytes += b.length;
       if (outBytes > maxOut) return kill(`stdout exceeded ${maxOut} bytes`);
@@ -100,7 +117,10 @@ export function runCgiProcess(binaryPath: string, request: FunctionRequest, opts
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       // Children left behind holding no pipe would outlive us: the group goes with the leader.
-      try { if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      if (child.pid !== undefined) {
+        liveGroups.delete(child.pid);
+        try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      }
       const totalNs = Number(process.hrtime.bigint() - t0);
       const stderr = new Uint8Array(Buffer.concat(err));
       const tail = stderr.length ? `; stderr: ${Buffer.from(stderr).toString('utf8').trim().slice(0, 200)}` : '';

@@ -20,6 +20,7 @@ typedef struct jval {
 
 typedef struct { const uint8_t *p, *end; int depth; } parser;
 
+// Deeper documents are refused (the node variant counts the same way).
 #define MAX_DEPTH 512
 
 static void skip_ws(parser *ps) {

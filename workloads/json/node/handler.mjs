@@ -7,7 +7,23 @@ const SURROGATE = /\p{Cs}/u;
 const whole = (v, max) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max ? v + 0 : -1);
 const cmpBytes = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
+// json.c refuses documents nested deeper than 512 arrays/objects; so do we.
+function tooDeep(bytes, max) {
+  let depth = 0, inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) { if (++depth > max) return true; }
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 export default function handler(req) {
+  if (tooDeep(req.body, 512)) return text(400, 'invalid JSON');
   let doc;
   try {
     let lone = false;
