@@ -5,7 +5,7 @@ import { referenceWasmAdapter } from '../../runtimes/wasm/adapter.js';
 import type { Instance, RuntimeAdapter } from '../../runtimes/types.js';
 import { pickRequest } from '../run.js';
 import { resolveWorkloads } from '../workloads.js';
-import { densityMode, densityOptions, densityRows } from './density.js';
+import { batchSize, densityMode, densityOptions, densityRows } from './density.js';
 
 async function densityOf(adapter: RuntimeAdapter, options: Record<string, unknown>) {
   const workload = resolveWorkloads(['hello'])[0]!;
@@ -78,7 +78,11 @@ describe('density rows', () => {
     expect(rows[0]).toMatchObject({ ok: false, error: '1 of 10 instances did not answer correctly at the end' });
   });
   it('has bounded defaults', () => {
-    expect(densityOptions({ iterations: 1, warmup: 0 })).toMatchObject({ budgetBytes: 2 * 2 ** 30, maxInstances: 1000, batch: 100 });
-    expect(densityOptions({ iterations: 1, warmup: 0, budgetMiB: 64, maxInstances: 7 })).toMatchObject({ budgetBytes: 64 * 2 ** 20, maxInstances: 7, batch: 1 });
+    const d = densityOptions({ iterations: 1, warmup: 0 });
+    expect(d).toMatchObject({ budgetBytes: 2 * 2 ** 30, maxInstances: 1000, batch: 0 });
+    expect(densityOptions({ iterations: 1, warmup: 0, budgetMiB: 64, maxInstances: 7, densityBatch: 3 })).toMatchObject({ budgetBytes: 64 * 2 ** 20, maxInstances: 7, batch: 3 });
+    // Batches double from 1 up to a tenth of the maximum.
+    expect(Array.from({ length: 10 }, (_, n) => batchSize(d, n))).toEqual([1, 2, 4, 8, 16, 32, 64, 100, 100, 100]);
+    expect(batchSize({ batch: 5, maxInstances: 1000 }, 7)).toBe(5);
   });
 });

@@ -21,6 +21,7 @@ import type { Cell, CellContext, MeasurementMode, ModeOptions, SampleOut } from 
 export interface DensityOptions {
   budgetBytes: number;
   maxInstances: number;
+  /** Fixed batch size; 0: batches double from 1 up to a tenth of maxInstances (cheap early checks for slow runtimes). */
   batch: number;
   /** Random instances checked after each batch, besides the newest. */
   checkSample: number;
@@ -37,7 +38,7 @@ export function densityOptions(o: ModeOptions): DensityOptions {
   return {
     budgetBytes: budgetMiB ? Math.round(budgetMiB * 2 ** 20) : DENSITY_DEFAULTS.budgetBytes,
     maxInstances,
-    batch: Math.floor(pos(o['densityBatch']) ?? Math.max(1, Math.ceil(maxInstances / 10))),
+    batch: Math.floor(pos(o['densityBatch']) ?? 0),
     checkSample: Math.floor(pos(o['densityCheckSample']) ?? DENSITY_DEFAULTS.checkSample),
     timeLimitMs: pos(o['densityTimeLimitMs']) ?? DENSITY_DEFAULTS.timeLimitMs,
   };
@@ -92,6 +93,12 @@ export function densityRows(p: {
   return rows;
 }
 
+/** Size of batch number `n` (0-based). */
+export function batchSize(o: Pick<DensityOptions, 'batch' | 'maxInstances'>, n: number): number {
+  if (o.batch > 0) return o.batch;
+  return Math.min(2 ** Math.min(n, 30), Math.max(1, Math.ceil(o.maxInstances / 10)));
+}
+
 function densityCell(ctx: CellContext): Cell {
   const { adapter, deployment, request } = ctx;
   const o = densityOptions(ctx.options);
@@ -130,9 +137,11 @@ function densityCell(ctx: CellContext): Cell {
       let batchNo = 0;
       try {
         outer: while (live.length < o.maxInstances) {
-          const size = Math.min(o.batch, o.maxInstances - live.length);
+          const size = Math.min(batchSize(o, batchNo), o.maxInstances - live.length);
           const b0 = process.hrtime.bigint();
+          const had = live.length;
           for (let k = 0; k < size; k++) {
+            if (Date.now() - t0 > o.timeLimitMs) { stop = 'time'; break; }
             try {
               live.push((await adapter.start(deployment)).instance);
             } catch (e) {
@@ -142,11 +151,11 @@ function densityCell(ctx: CellContext): Cell {
             }
           }
           const batchNs = Number(process.hrtime.bigint() - b0);
-          const tags = { view, batch: batchNo, size };
+          const tags = { view, batch: batchNo, size: live.length - had };
           rows.push({ iteration: 0, phase: 'batch', metric: 'deploy_batch_ns', value: batchNs, ok: stop !== 'failure', tags });
           rows.push({ iteration: 0, phase: 'batch', metric: 'instances_count', value: live.length, ok: true, tags: { view, batch: batchNo } });
           batchNo++;
-          if (stop === 'failure') break;
+          if (stop === 'failure' || live.length === 0) break;
           // Check the newest and a few random others.
           const picks = new Set<Instance>([live[live.length - 1]!]);
           for (let k = 0; k < o.checkSample && picks.size < live.length; k++) picks.add(live[Math.floor(Math.random() * live.length)]!);
@@ -157,7 +166,12 @@ function densityCell(ctx: CellContext): Cell {
           const now = snapshot();
           const g = growth(before, now);
           for (const s of SOURCES) if (g[s] !== null) rows.push({ iteration: 0, phase: 'batch', metric: 'memory_delta_bytes', value: g[s]!, ok: true, tags: { view, batch: batchNo - 1, source: s } });
-          const own = Math.max(g.rss ?? 0, g.cgroup ?? 0);
+          let own = Math.max(g.rss ?? 0, g.cgroup ?? 0);
+          if (adapter.usage) {
+            const u = await usageSum(adapter, live);
+            own = Math.max(own, u.rss ?? 0, u.pss ?? 0, u.cgroup ?? 0);
+            for (const k of ['rss', 'pss', 'cgroup'] as const) if (u[k] !== undefined) rows.push({ iteration: 0, phase: 'batch', metric: 'memory_bytes', value: u[k]!, ok: true, tags: { view, batch: batchNo - 1, source: k, scope: 'instances' } });
+          }
           if (own >= o.budgetBytes) { stop = 'budget'; break; }
           const avail = memAvailableBytes();
           if (avail !== null && total !== null && avail < total * 0.1) { stop = 'host-memory-low'; break; }
