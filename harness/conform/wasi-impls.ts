@@ -19,10 +19,10 @@ export function faasbenchWasi(): WasiImplementation {
   const host = new WasiHost();
   return {
     name: 'faasbench',
-    async run(module, args, env, root): Promise<WasiRunResult> {
+    async run(module, args, env, dirs): Promise<WasiRunResult> {
       host.begin({
         args, env: envList(env), stdin: new Uint8Array(0), stdoutLimit: OUTPUT_LIMIT, stderrLimit: OUTPUT_LIMIT,
-        preopens: root ? [{ guestPath: '/', hostDir: root }] : [],
+        preopens: dirs.map((d) => ({ guestPath: d.guest, hostDir: d.host })),
       });
       let exitCode: number | null = 0;
       let error: string | undefined;
@@ -53,7 +53,7 @@ function loadNodeWasi(): Promise<typeof import('node:wasi')> {
 export function nodeWasi(): WasiImplementation {
   return {
     name: 'node:wasi',
-    async run(module, args, env, root): Promise<WasiRunResult> {
+    async run(module, args, env, dirs): Promise<WasiRunResult> {
       const dir = mkdtempSync(join(tmpdir(), 'faasbench-nodewasi-'));
       const outFd = openSync(join(dir, 'stdout'), 'w+');
       const errFd = openSync(join(dir, 'stderr'), 'w+');
@@ -64,7 +64,7 @@ export function nodeWasi(): WasiImplementation {
         const { WASI } = await loadNodeWasi();
         const wasi = new WASI({
           version: 'preview1', args, env, returnOnExit: true, stdin: inFd, stdout: outFd, stderr: errFd,
-          preopens: root ? { '/': root } : {},
+          preopens: Object.fromEntries(dirs.map((d) => [d.guest, d.host])),
         });
         const instance = new WebAssembly.Instance(module, wasi.getImportObject() as WebAssembly.Imports);
         exitCode = wasi.start(instance);

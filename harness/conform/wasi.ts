@@ -2,8 +2,9 @@
 // (NAME.wasm + optional NAME.json: args, env, root/dirs, exit_code, stdout, stderr;
 // see ../shared/wasi-testsuite/specification.md) against a WASI implementation.
 //
-// Each test gets a fresh writable copy of its root directory, preopened as "/", so
-// tests that write leave nothing behind and never touch the suite itself.
+// Each test gets fresh writable copies of its directories ("root", preopened as "/",
+// or the older "dirs", each preopened under its own name), so tests that write
+// leave nothing behind and never touch the suite itself.
 
 import { chmodSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +13,8 @@ import { basename, join, relative } from 'node:path';
 export interface WasiTestSpec {
   args: string[];
   env: Record<string, string>;
-  /** Host directory (absolute) to preopen as "/", or null. */
-  root: string | null;
+  /** Host directories (absolute) and the names the guest sees them by. */
+  dirs: PreopenDir[];
   exitCode: number;
   stdout: string | null;
   stderr: string | null;
@@ -35,10 +36,15 @@ export interface WasiRunResult {
   error?: string;
 }
 
-/** A WASI implementation under test: runs one command with the given preopen root. */
+export interface PreopenDir {
+  guest: string;
+  host: string;
+}
+
+/** A WASI implementation under test: runs one command with the given preopened directories. */
 export interface WasiImplementation {
   name: string;
-  run(module: WebAssembly.Module, args: string[], env: Record<string, string>, root: string | null): Promise<WasiRunResult>;
+  run(module: WebAssembly.Module, args: string[], env: Record<string, string>, dirs: PreopenDir[]): Promise<WasiRunResult>;
 }
 
 export interface WasiTestOutcome {
@@ -62,7 +68,7 @@ function walk(dir: string, out: string[]): void {
 }
 
 function parseSpec(file: string, dir: string): WasiTestSpec {
-  const spec: WasiTestSpec = { args: [], env: {}, root: null, exitCode: 0, stdout: null, stderr: null };
+  const spec: WasiTestSpec = { args: [], env: {}, dirs: [], exitCode: 0, stdout: null, stderr: null };
   if (!existsSync(file)) return spec;
   let raw: unknown;
   try {
@@ -91,14 +97,17 @@ function parseSpec(file: string, dir: string): WasiTestSpec {
     if (typeof o['env'] !== 'object' || o['env'] === null || !Object.values(o['env']).every((v) => typeof v === 'string')) bad('env');
     spec.env = o['env'] as Record<string, string>;
   }
-  let root = o['root'];
-  // Older specs list preopens as "dirs"; the first one becomes the root.
-  if (root === undefined && Array.isArray(o['dirs']) && o['dirs'].length > 0) root = o['dirs'][0];
-  if (root !== undefined && root !== null) {
-    if (typeof root !== 'string') bad('root');
-    const abs = join(dir, root as string);
-    if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new SuiteError(`${file}: root ${String(root)} is not a directory`);
-    spec.root = abs;
+  const preopen = (name: unknown, guest: string | null, field: string): void => {
+    if (typeof name !== 'string') bad(field);
+    const abs = join(dir, name as string);
+    if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new SuiteError(`${file}: ${field} ${String(name)} is not a directory`);
+    spec.dirs.push({ guest: guest ?? (name as string), host: abs });
+  };
+  if (o['root'] !== undefined && o['root'] !== null) preopen(o['root'], '/', 'root');
+  // Older specs (the Rust tests) list "dirs", each preopened under its own name.
+  if (o['dirs'] !== undefined) {
+    if (!Array.isArray(o['dirs'])) bad('dirs');
+    for (const d of o['dirs'] as unknown[]) preopen(d, null, 'dirs');
   }
   if (o['exit_code'] !== undefined) {
     if (typeof o['exit_code'] !== 'number' || !Number.isInteger(o['exit_code'])) bad('exit_code');
@@ -124,11 +133,19 @@ export function discoverWasiTests(dir: string): WasiTest[] {
   });
 }
 
-/** A private writable copy of a test's root directory; removed by the returned function. */
-export function scratchRoot(root: string): { dir: string; remove: () => void } {
+/** Private writable copies of a test's directories; removed by the returned function. */
+export function scratchDirs(dirs: PreopenDir[]): { dirs: PreopenDir[]; remove: () => void } {
   const parent = mkdtempSync(join(tmpdir(), 'faasbench-wasi-'));
-  const dir = join(parent, basename(root));
-  cpSync(root, dir, { recursive: true, verbatimSymlinks: true });
+  const copies = dirs.map((d, i) => {
+    const dir = join(parent, String(i), basename(d.host));
+    cpSync(d.host, dir, { recursive: true, verbatimSymlinks: true });
+    makeWritable(dir);
+    return { guest: d.guest, host: dir };
+  });
+  return { dirs: copies, remove: () => rmSync(parent, { recursive: true, force: true }) };
+}
+
+function makeWritable(dir: string): void {
   // The suite may be read-only (as ../shared is); the copy must be writable. Never follow symlinks here.
   const writable = (p: string): void => {
     const s = lstatSync(p);
@@ -137,7 +154,6 @@ export function scratchRoot(root: string): { dir: string; remove: () => void } {
     if (s.isDirectory()) for (const e of readdirSync(p)) writable(join(p, e));
   };
   writable(dir);
-  return { dir, remove: () => rmSync(parent, { recursive: true, force: true }) };
 }
 
 export async function runWasiTest(test: WasiTest, impl: WasiImplementation): Promise<WasiTestOutcome> {
@@ -149,10 +165,10 @@ export async function runWasiTest(test: WasiTest, impl: WasiImplementation): Pro
   } catch (e) {
     return done(false, `invalid module: ${(e as Error).message}`);
   }
-  const scratch = test.spec.root ? scratchRoot(test.spec.root) : null;
+  const scratch = test.spec.dirs.length > 0 ? scratchDirs(test.spec.dirs) : null;
   let r: WasiRunResult;
   try {
-    r = await impl.run(module, [basename(test.wasm), ...test.spec.args], test.spec.env, scratch?.dir ?? null);
+    r = await impl.run(module, [basename(test.wasm), ...test.spec.args], test.spec.env, scratch?.dirs ?? []);
   } catch (e) {
     r = { exitCode: null, stdout: '', stderr: '', error: `host exception: ${(e as Error).message}` };
   } finally {
