@@ -544,7 +544,12 @@ export class FsCalls {
       for (const c of target.split('/')) {
         if (c === '..') { if (--depth < 0) fail(Errno.NOTCAPABLE); } else if (c !== '' && c !== '.') depth++;
       }
-      if (dirOnly) fail(Errno.NOENT);
+      if (dirOnly) {
+        // "name/": an existing directory is EEXIST (as Linux says); a missing name cannot be a directory link.
+        let exists = true;
+        try { e.backend!.lstat(p); } catch { exists = false; }
+        fail(exists ? Errno.EXIST : Errno.NOENT);
+      }
       e.backend!.symlink(target, p);
     });
   }
