@@ -11,7 +11,7 @@ import { basename, dirname } from 'node:path';
 import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
 import { httpInvoke } from '../shared/http.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
-import { lambdaAssetDir } from './assets.js';
+import { awsLambdaRicMain, lambdaAssetDir } from './assets.js';
 import { reapOrphanEnvironments, type EnvironmentSpec } from './environment.js';
 import { LambdaFunction } from './function.js';
 import { startFunctionUrl, type FunctionUrlServer } from './function-url.js';
@@ -28,6 +28,8 @@ export interface LambdaAdapterOptions {
   freeze?: boolean;
   /** AWS_LAMBDA_INITIALIZATION_TYPE for environments started by start(). */
   initializationType?: 'on-demand' | 'provisioned-concurrency';
+  /** Runtime client for the node variant: ours (default) or AWS's aws-lambda-ric (install-ric.sh). */
+  nodeClient?: 'faasbench' | 'aws-lambda-ric';
 }
 
 interface LambdaDeployment { spec: EnvironmentSpec }
@@ -51,7 +53,13 @@ export function deploymentSpec(workload: LoadedWorkload, variant: VariantKind, o
   if (variant === 'node') {
     const module = workload.variantPaths.node;
     if (!module) throw new Error(`${workload.name} has no node variant`);
-    return { ...common, args: [`${assets}/bootstrap-node.mjs`], handler: 'http-adapter.handler', taskRoot: assets, executionEnv: 'AWS_Lambda_nodejs20.x', env: { FAASBENCH_NODE_HANDLER: module } };
+    let client = `${assets}/bootstrap-node.mjs`;
+    if (o.nodeClient === 'aws-lambda-ric') {
+      const ric = awsLambdaRicMain();
+      if (!ric) throw new Error('aws-lambda-ric is not installed: run runtimes/lambda/install-ric.sh');
+      client = ric;
+    }
+    return { ...common, args: [client], handler: 'http-adapter.handler', taskRoot: assets, executionEnv: 'AWS_Lambda_nodejs20.x', env: { FAASBENCH_NODE_HANDLER: module } };
   }
   if (variant === 'native') {
     const binary = workload.variantPaths.native;
@@ -75,6 +83,7 @@ export class LambdaAdapter implements RuntimeAdapter {
       memoryMb: envNumber('FAASBENCH_LAMBDA_MEMORY_MB'),
       idleTimeoutMs: envNumber('FAASBENCH_LAMBDA_IDLE_MS'),
       freeze: process.env['FAASBENCH_LAMBDA_FREEZE'] !== '0',
+      nodeClient: process.env['FAASBENCH_LAMBDA_NODE_CLIENT'] === 'aws-lambda-ric' ? 'aws-lambda-ric' : 'faasbench',
       ...opts,
     };
     // environments frozen by a faasbench that crashed would stay stopped forever
@@ -153,6 +162,7 @@ export class LambdaAdapter implements RuntimeAdapter {
       lambdaNode: process.version,
       lambdaFreeze: String(this.opts.freeze),
       lambdaConcurrency: String(this.opts.concurrency ?? 10),
+      lambdaNodeClient: this.opts.nodeClient ?? 'faasbench',
     };
   }
 }

@@ -16,3 +16,13 @@ export function lambdaAssetDir(): string {
   }
   throw new Error(`cannot find runtimes/lambda/bootstrap-node.mjs from ${here}`);
 }
+
+/** AWS's Node.js runtime interface client when install-ric.sh has installed it, else null. */
+export function awsLambdaRicMain(): string | null {
+  try {
+    const dir = join(lambdaAssetDir(), '.cache/aws-lambda-ric/node_modules/aws-lambda-ric');
+    return existsSync(join(dir, 'rapid-client.node')) ? join(dir, 'index.mjs') : null;
+  } catch {
+    return null;
+  }
+}

@@ -11,7 +11,8 @@ cd "$(dirname "$0")"
 version="${AWS_LAMBDA_RIC_VERSION:-4.0.2}"
 dir=.cache/aws-lambda-ric
 marker="$dir/node_modules/aws-lambda-ric/package.json"
-if [[ -f "$marker" ]] && grep -q "\"version\": \"$version\"" "$marker" && [[ -f "$dir/.complete" ]]; then
+if [[ -f "$marker" ]] && grep -q "\"version\": \"$version\"" "$marker" && [[ -f "$dir/.complete" ]] \
+  && [[ -f "$dir/node_modules/aws-lambda-ric/rapid-client.node" ]]; then
   echo "install-ric: aws-lambda-ric@$version present"; exit 0
 fi
 mkdir -p "$dir"

@@ -8,6 +8,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtinWorkloadsDir } from '../../harness/workloads.js';
+import { checkResponse } from '../../harness/verify.js';
+import { loadWorkload } from '../../harness/workloads.js';
+import { LambdaAdapter } from './adapter.js';
 import { lambdaAssetDir } from './assets.js';
 import { LambdaEnvironment, type EnvironmentSpec } from './environment.js';
 import { httpEventV2, httpResponseFromPayload } from './events.js';
@@ -99,3 +102,20 @@ for (const client of clients) {
     });
   });
 }
+
+describe.skipIf(!hasNative)('lambda adapter with FAASBENCH_LAMBDA_NODE_CLIENT=aws-lambda-ric', () => {
+  it('serves every request of the echo workload byte-identically through AWS\'s client', async () => {
+    const adapter = new LambdaAdapter({ nodeClient: 'aws-lambda-ric' });
+    try {
+      const w = loadWorkload(join(builtinWorkloadsDir(), 'echo'));
+      const { instance } = await adapter.start(await adapter.prepare(w, 'node'));
+      for (const req of w.requests) {
+        const r = await adapter.invoke(instance, req);
+        expect(checkResponse(req.expect, r.response), req.name).toEqual({ ok: true });
+      }
+      expect((await adapter.describeEnvironment()).lambdaNodeClient).toBe('aws-lambda-ric');
+    } finally {
+      await adapter.dispose();
+    }
+  });
+});
