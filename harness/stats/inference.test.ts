@@ -82,6 +82,30 @@ describe('seeded bootstrap', () => {
     expect(() => compareSamples([], [1])).toThrow(/empty/);
   });
 
+  it('large samples: the direct order-statistic bootstrap agrees with explicit resampling', () => {
+    const r = rng(11);
+    // Skewed like cold starts: a log-normal-ish body with a tail.
+    const big = Array.from({ length: 3000 }, () => Math.round(200_000 * Math.exp(0.3 * (r() + r() + r() - 1.5)) + (r() < 0.02 ? 2_000_000 * r() : 0)));
+    const other = big.map((v) => Math.round(v * 1.03));
+    for (const q of [0.5, 0.99]) {
+      const direct = bootstrapQuantileCI(big, q, { resamples: 2000, seed: 5 });
+      const resampled = bootstrapQuantileCI(big, q, { resamples: 2000, seed: 5, forceResample: true });
+      const width = resampled.hi - resampled.lo;
+      expect(Math.abs(direct.lo - resampled.lo)).toBeLessThan(0.25 * width);
+      expect(Math.abs(direct.hi - resampled.hi)).toBeLessThan(0.25 * width);
+    }
+    // And with the distribution-free interval for the median.
+    const os = medianCI(big);
+    const direct = bootstrapQuantileCI(big, 0.5, { resamples: 2000, seed: 5 });
+    expect(Math.abs(direct.lo - os.lo)).toBeLessThan(0.3 * (os.hi - os.lo));
+    expect(Math.abs(direct.hi - os.hi)).toBeLessThan(0.3 * (os.hi - os.lo));
+    const c1 = compareSamples(big, other, { seed: 2 });
+    const c2 = compareSamples(big, other, { seed: 2, forceResample: true });
+    expect(c1.verdict).toBe(c2.verdict);
+    expect(Math.abs(c1.interval.lo - c2.interval.lo)).toBeLessThan(0.005);
+    expect(Math.abs(c1.interval.hi - c2.interval.hi)).toBeLessThan(0.005);
+  });
+
   it('reads the better direction from the metric name', () => {
     expect(metricDirection('cold_start_ns')).toBe('lower-is-better');
     expect(metricDirection('rss_bytes')).toBe('lower-is-better');

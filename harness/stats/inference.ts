@@ -87,6 +87,8 @@ export interface BootstrapOptions {
   /** PRNG seed (default 1): the same seed gives the same interval. */
   seed?: number;
   confidence?: number;
+  /** Always build explicit resamples, even for large samples (slow; for checking the direct method). */
+  forceResample?: boolean;
 }
 
 function resampleInto(out: Float64Array, from: Float64Array, random: () => number): Float64Array {
@@ -95,15 +97,76 @@ function resampleInto(out: Float64Array, from: Float64Array, random: () => numbe
   return out;
 }
 
+/** Above this size a replicate is drawn through order statistics (O(1)) instead of by resampling (O(n)). */
+export const DIRECT_BOOTSTRAP_MIN_N = 2000;
+
+function standardNormal(random: () => number): number {
+  let u = 0;
+  while (u === 0) u = random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/** Gamma(shape ≥ 1, 1) by Marsaglia & Tsang (2000). */
+function gammaVariate(shape: number, random: () => number): number {
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = standardNormal(random);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = random();
+    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+function betaVariate(a: number, b: number, random: () => number): number {
+  const x = gammaVariate(a, random);
+  return x / (x + gammaVariate(b, random));
+}
+
+/**
+ * One bootstrap replicate of the type-7 quantile q of the sorted sample s, without
+ * building the resample. A resample is s[⌊n·U_i⌋] for n uniform U_i, and ⌊n·u⌋ is
+ * monotone, so its k-th order statistic is s[⌊n·U_(k)⌋] with U_(k) ~ Beta(k, n+1−k);
+ * the next one is U_(k) + (1 − U_(k))·(1 − V^(1/(n−k))). Same distribution as
+ * resampling, O(1) instead of O(n).
+ */
+function replicateQuantileSorted(s: Float64Array, q: number, random: () => number): number {
+  const n = s.length;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const frac = h - lo;
+  const k = lo + 1;
+  const at = (u: number) => s[Math.min(n - 1, Math.floor(n * u))]!;
+  const u = betaVariate(k, n + 1 - k, random);
+  const vlo = at(u);
+  if (frac === 0) return vlo;
+  const u2 = u + (1 - u) * (1 - Math.pow(random(), 1 / (n - k)));
+  return vlo + frac * (at(u2) - vlo);
+}
+
+/** A bootstrap replicate generator of quantile q for one sample: by resampling when small, directly when large. */
+function replicator(values: readonly number[] | Float64Array, q: number, random: () => number, forceResample = false): () => number {
+  if (values.length >= DIRECT_BOOTSTRAP_MIN_N && !forceResample) {
+    const s = Float64Array.from(values).sort();
+    return () => replicateQuantileSorted(s, q, random);
+  }
+  const src = Float64Array.from(values);
+  const buf = new Float64Array(src.length);
+  return () => quantileInPlace(resampleInto(buf, src, random), q);
+}
+
 /** Percentile-bootstrap interval for quantile q (default: the median). */
 export function bootstrapQuantileCI(values: readonly number[] | Float64Array, q = 0.5, opts: BootstrapOptions = {}): Interval {
   if (values.length === 0) throw new RangeError('bootstrap of an empty sample');
   const { resamples = 1000, seed = 1, confidence = 0.95 } = opts;
-  const random = rng(seed);
-  const src = Float64Array.from(values);
-  const buf = new Float64Array(src.length);
+  const next = replicator(values, q, rng(seed), opts.forceResample);
   const stats = new Float64Array(resamples);
-  for (let b = 0; b < resamples; b++) stats[b] = quantileInPlace(resampleInto(buf, src, random), q);
+  for (let b = 0; b < resamples; b++) stats[b] = next();
   return percentileInterval(stats, confidence);
 }
 
@@ -159,12 +222,12 @@ export function compareSamples(
   const ratioOf = (x: number, y: number) => (x === 0 ? (y === 0 ? 1 : Infinity) : y / x);
   const ratio = ratioOf(qa, qb);
   const random = rng(seed);
-  const bufA = new Float64Array(a.length);
-  const bufB = new Float64Array(b.length);
+  const nextA = replicator(a, q, random, opts.forceResample);
+  const nextB = replicator(b, q, random, opts.forceResample);
   const stats = new Float64Array(resamples);
   for (let i = 0; i < resamples; i++) {
-    const ra = quantileInPlace(resampleInto(bufA, a, random), q);
-    const rb = quantileInPlace(resampleInto(bufB, b, random), q);
+    const ra = nextA();
+    const rb = nextB();
     stats[i] = ratioOf(ra, rb);
   }
   const interval = percentileInterval(stats, confidence);
