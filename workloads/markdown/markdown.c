@@ -13,6 +13,9 @@ typedef struct { const char *s; size_t n; } span;
 
 static const char PUNCT[] = "\\`*_[]()#+-.!>";
 
+// Is c one of the characters in set? (strchr alone would also match the NUL byte.)
+static int one_of(char c, const char *set) { return c != 0 && strchr(set, c) != NULL; }
+
 static void esc(buf_t *o, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     switch (s[i]) {
@@ -35,7 +38,7 @@ static void render_inline(buf_t *o, const char *s, size_t n) {
   size_t i = 0;
   while (i < n) {
     char c = s[i];
-    if (c == '\\' && i + 1 < n && s[i + 1] != 0 && strchr(PUNCT, s[i + 1])) {
+    if (c == '\\' && i + 1 < n && one_of(s[i + 1], PUNCT)) {
       esc(o, s + i + 1, 1);
       i += 2;
     } else if (c == '`') {
@@ -89,14 +92,14 @@ static int heading_level(span l) {
 }
 
 static int is_rule(span l) {
-  if (l.n < 3 || !strchr("-*_", l.s[0])) return 0;
+  if (l.n < 3 || !one_of(l.s[0], "-*_")) return 0;
   for (size_t i = 1; i < l.n; i++) if (l.s[i] != l.s[0]) return 0;
   return 1;
 }
 
 // 1 for a bullet item, 2 for an ordered one (number in *num), 0 otherwise; *content is the item text.
 static int list_item(span l, int64_t *num, span *content) {
-  if (l.n >= 2 && strchr("-*+", l.s[0]) && l.s[1] == ' ') { *content = ltrim((span){l.s + 2, l.n - 2}); return 1; }
+  if (l.n >= 2 && one_of(l.s[0], "-*+") && l.s[1] == ' ') { *content = ltrim((span){l.s + 2, l.n - 2}); return 1; }
   size_t k = 0;
   int64_t v = 0;
   while (k < l.n && k < 9 && l.s[k] >= '0' && l.s[k] <= '9') v = v * 10 + (l.s[k++] - '0');

@@ -1,38 +1,46 @@
 // json, node variant: the same transformation as json.c with JSON.parse/JSON.stringify.
 const text = (status, msg) => ({ status, headers: { 'content-type': 'text/plain' }, body: msg + '\n' });
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const SURROGATE = /\p{Cs}/u;
 
 // A whole number in [0, max], or -1 (as json.c's whole()).
 const whole = (v, max) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max ? v + 0 : -1);
 const cmpBytes = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
-// json.c refuses documents nested deeper than 512 arrays/objects; so do we.
-function tooDeep(bytes, max) {
-  let depth = 0, inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i];
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) { if (++depth > max) return true; }
-    else if (c === 0x5d || c === 0x7d) depth--;
+// What JSON.parse accepts but json.c refuses: nesting deeper than 512 arrays/objects,
+// and \u escapes of lone surrogates (JSON.parse keeps them; a later duplicate key can
+// even hide them). One pass over the raw bytes, outside and inside strings. The
+// document's syntax itself is left to JSON.parse.
+function refusedByC(b, maxDepth) {
+  let depth = 0;
+  const hex4 = (i) => (/^[0-9a-fA-F]{4}$/.test(String.fromCharCode(...b.subarray(i, i + 4))) ? parseInt(String.fromCharCode(...b.subarray(i, i + 4)), 16) : -1);
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (c === 0x22) {
+      for (i++; i < b.length && b[i] !== 0x22; i++) {
+        if (b[i] !== 0x5c) continue;
+        i++;
+        if (b[i] !== 0x75) continue;
+        const cp = hex4(i + 1);
+        i += 4;
+        if (cp >= 0xdc00 && cp <= 0xdfff) return true;
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+          const lo = b[i + 1] === 0x5c && b[i + 2] === 0x75 ? hex4(i + 3) : -1;
+          if (lo < 0xdc00 || lo > 0xdfff) return true;
+          i += 6;
+        }
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return false;
 }
 
 export default function handler(req) {
-  if (tooDeep(req.body, 512)) return text(400, 'invalid JSON');
+  if (refusedByC(req.body, 512)) return text(400, 'invalid JSON');
   let doc;
   try {
-    let lone = false;
-    // json.c rejects lone surrogate escapes; JSON.parse accepts them, so look for them.
-    doc = JSON.parse(decoder.decode(req.body), (key, value) => {
-      if (SURROGATE.test(key) || (typeof value === 'string' && SURROGATE.test(value))) lone = true;
-      return value;
-    });
-    if (lone) throw new Error('lone surrogate');
+    doc = JSON.parse(decoder.decode(req.body));
   } catch {
     return text(400, 'invalid JSON');
   }
