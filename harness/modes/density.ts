@@ -186,11 +186,13 @@ function densityCell(ctx: CellContext): Cell {
           const u = await usageSum(adapter, live);
           for (const s of ['rss', 'pss', 'cgroup'] as const) if (u[s] !== undefined) memory[s] = { bytes: u[s]!, scope: 'instances' };
         }
-        for (const s of ['rss', 'pss', 'cgroup', 'heap'] as const) if (!memory[s] && g[s] !== null) memory[s] = { bytes: g[s]!, scope: 'harness-process' };
+        for (const s of ['rss', 'pss', 'cgroup'] as const) if (!memory[s] && g[s] !== null) memory[s] = { bytes: g[s]!, scope: 'harness-process' };
+        // The V8 heap is where in-process instances live; for out-of-process ones it says nothing.
+        if (!adapter.usage && g.heap !== null) memory.heap = { bytes: g.heap, scope: 'harness-process' };
         if (g.memavailable !== null) memory.memavailable = { bytes: g.memavailable, scope: 'host' };
         const noisy = SOURCES.filter((s) => memory[s] && memory[s]!.bytes <= 0);
         if (live.length > 0 && noisy.length > 0) {
-          ctx.warn(`${adapter.id}/${ctx.workload.name} density: no memory growth seen in ${noisy.join(', ')} for ${live.length} ${view} (below the noise of the machine: raise --max-instances or --budget-mib)`);
+          ctx.warn(`${adapter.id}/${ctx.workload.name} density: no memory growth measured in ${noisy.map((s) => `${s} (${memory[s]!.scope})`).join(', ')} for ${live.length} ${view}: no per-GiB figure from it (host or process figures below the machine's noise: raise --max-instances)`);
         }
         if (stop === 'failure' && live.length > 0) ctx.warn(`${adapter.id}/${ctx.workload.name} density stopped at ${live.length}: ${error}`);
         rows.push(...densityRows({ view, stop, count: live.length, answering, memory, ...(stop === 'failure' && live.length === 0 && error ? { error } : {}) }));
