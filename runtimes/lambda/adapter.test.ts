@@ -64,8 +64,21 @@ describe('lambda adapter', () => {
     }
   });
 
-  it('throttles beyond the concurrency limit with 429', async () => {
-    const small = new LambdaAdapter({ concurrency: 1 });
+  it('queues beyond the concurrency limit by default', async () => {
+    const small = new LambdaAdapter({ concurrency: 2 });
+    const w = workload('hello');
+    const { instance } = await small.start(await small.prepare(w, 'native'));
+    try {
+      const burst = await Promise.all(Array.from({ length: 6 }, () => small.invoke(instance, w.requests[0]!)));
+      expect(burst.map((r) => r.response.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(small.functionOf(instance).environments().length).toBe(2);
+    } finally {
+      await small.dispose();
+    }
+  });
+
+  it('throttles beyond the concurrency limit with 429 when asked to', async () => {
+    const small = new LambdaAdapter({ concurrency: 1, whenThrottled: 'reject' });
     const w = workload('hello');
     const { instance } = await small.start(await small.prepare(w, 'native'));
     try {

@@ -2,7 +2,8 @@
 // function with its function URL and one execution environment started by start()
 // (the cold start: listen → spawn → init; the harness adds the first response).
 // More environments are started when all are busy (scale-out up to `concurrency`);
-// a timed-out or crashed environment is replaced on the next request. usage() is
+// beyond it requests queue for the next free environment (or, FAASBENCH_LAMBDA_THROTTLE=
+// reject, get Lambda's 429); a timed-out or crashed environment is replaced on the next request. usage() is
 // the RSS/PSS of the instance's environments, frozen between invocations.
 // The pool adapter pre-warms instances through start() (provisioned concurrency).
 
@@ -28,6 +29,8 @@ export interface LambdaAdapterOptions {
   freeze?: boolean;
   /** AWS_LAMBDA_INITIALIZATION_TYPE for environments started by start(). */
   initializationType?: 'on-demand' | 'provisioned-concurrency';
+  /** At the concurrency limit: queue for the next free environment (default) or answer 429 as Lambda does. */
+  whenThrottled?: 'queue' | 'reject';
   /** Runtime client for the node variant: ours (default) or AWS's aws-lambda-ric (install-ric.sh). */
   nodeClient?: 'faasbench' | 'aws-lambda-ric';
 }
@@ -83,6 +86,7 @@ export class LambdaAdapter implements RuntimeAdapter {
       memoryMb: envNumber('FAASBENCH_LAMBDA_MEMORY_MB'),
       idleTimeoutMs: envNumber('FAASBENCH_LAMBDA_IDLE_MS'),
       freeze: process.env['FAASBENCH_LAMBDA_FREEZE'] !== '0',
+      whenThrottled: process.env['FAASBENCH_LAMBDA_THROTTLE'] === 'reject' ? 'reject' : 'queue',
       nodeClient: process.env['FAASBENCH_LAMBDA_NODE_CLIENT'] === 'aws-lambda-ric' ? 'aws-lambda-ric' : 'faasbench',
       ...opts,
     };
@@ -111,7 +115,7 @@ export class LambdaAdapter implements RuntimeAdapter {
 
   async start(d: Deployment): Promise<StartResult> {
     const { spec } = d.data as LambdaDeployment;
-    const fn = new LambdaFunction(spec, { concurrency: this.opts.concurrency, idleTimeoutMs: this.opts.idleTimeoutMs });
+    const fn = new LambdaFunction(spec, { concurrency: this.opts.concurrency, idleTimeoutMs: this.opts.idleTimeoutMs, whenThrottled: this.opts.whenThrottled });
     const t0 = process.hrtime.bigint();
     let front: FunctionUrlServer | null = null;
     try {
@@ -162,6 +166,7 @@ export class LambdaAdapter implements RuntimeAdapter {
       lambdaNode: process.version,
       lambdaFreeze: String(this.opts.freeze),
       lambdaConcurrency: String(this.opts.concurrency ?? 10),
+      lambdaWhenThrottled: this.opts.whenThrottled ?? 'queue',
       lambdaNodeClient: this.opts.nodeClient ?? 'faasbench',
     };
   }

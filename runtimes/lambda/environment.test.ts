@@ -153,6 +153,19 @@ describe('function: scale-out, replacement, idle shutdown', () => {
     expect(f.started).toBe(3);
   });
 
+  it('queues at the limit when asked, and a failed start hands its slot to the queue', async () => {
+    const f = new LambdaFunction(spec('handlers.callback'), { concurrency: 2, whenThrottled: 'queue' });
+    cleanup.push(() => f.close());
+    const burst = await Promise.all(Array.from({ length: 5 }, (_, n) => f.invoke(ev({ n }))));
+    expect(burst.map((r) => body(r.outcome).n)).toEqual([0, 1, 2, 3, 4]);
+    expect(burst.filter((r) => r.coldStart).length).toBe(2);
+    expect(f.environments().length).toBe(2);
+    const broken = new LambdaFunction(spec('init-throws.handler'), { concurrency: 1, whenThrottled: 'queue' });
+    cleanup.push(() => broken.close());
+    const all = await Promise.allSettled([broken.invoke(ev(1)), broken.invoke(ev(2))]);
+    expect(all.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+
   it('replaces an environment killed by a timeout', async () => {
     const f = new LambdaFunction(spec('handlers.echo'), { concurrency: 2 });
     cleanup.push(() => f.close());

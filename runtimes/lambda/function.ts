@@ -13,6 +13,8 @@ export interface FunctionOptions {
   concurrency?: number;
   /** Shut an environment down after this long without an invocation (default 10 min). */
   idleTimeoutMs?: number;
+  /** At the concurrency limit: 'reject' (Lambda's 429 TooManyRequestsException, default) or 'queue' for the next free environment. */
+  whenThrottled?: 'reject' | 'queue';
 }
 
 export class ThrottledError extends Error {
@@ -31,6 +33,8 @@ export class LambdaFunction {
   private readonly claimed = new Set<LambdaEnvironment>();
   private starting = 0;
   private readonly concurrency: number;
+  private readonly whenThrottled: 'reject' | 'queue';
+  private readonly waiters: Array<{ resolve(v: { env: LambdaEnvironment; coldStart: Phases | null }): void; reject(e: Error): void }> = [];
   private readonly idleTimeoutMs: number;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
@@ -39,6 +43,7 @@ export class LambdaFunction {
 
   constructor(readonly spec: EnvironmentSpec, opts: FunctionOptions = {}) {
     this.concurrency = opts.concurrency ?? 10;
+    this.whenThrottled = opts.whenThrottled ?? 'reject';
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 600_000;
     this.sweeper = setInterval(() => void this.sweep(), Math.max(50, Math.min(this.idleTimeoutMs / 4, 30_000)));
     this.sweeper.unref();
@@ -49,7 +54,12 @@ export class LambdaFunction {
   }
 
   /** Starts one more environment (a cold start; provisioned concurrency calls this ahead of traffic). */
-  async addEnvironment(): Promise<LambdaEnvironment> {
+  addEnvironment(): Promise<LambdaEnvironment> {
+    return this.startEnvironment(false);
+  }
+
+  /** `claim`: the environment is handed to the caller before anyone else can see it idle. */
+  private async startEnvironment(claim: boolean): Promise<LambdaEnvironment> {
     if (this.closed) throw new Error('function is closed');
     if (this.envs.size + this.starting >= this.concurrency) throw new ThrottledError(`Rate Exceeded: concurrency limit ${this.concurrency} reached`);
     this.starting++;
@@ -61,6 +71,7 @@ export class LambdaFunction {
         throw new Error('function is closed');
       }
       this.envs.add(env);
+      if (claim) this.claimed.add(env);
       return env;
     } finally {
       this.starting--;
@@ -74,20 +85,46 @@ export class LambdaFunction {
         void env.stop();
         continue;
       }
-      if (!env.busy && !this.claimed.has(env)) return env;
+      if (!env.busy && !this.claimed.has(env)) {
+        this.claimed.add(env);
+        return env;
+      }
     }
     return null;
   }
 
-  async invoke(event: LambdaEvent): Promise<FunctionInvokeResult> {
-    let env = this.takeIdle();
-    let coldStart: Phases | null = null;
-    if (env) this.claimed.add(env);
-    else {
-      env = await this.addEnvironment();
-      this.claimed.add(env);
-      coldStart = env.phases;
+  /** An environment for one invocation: an idle one, a new one, or (queue mode, at the limit) the next one freed. */
+  private async acquire(): Promise<{ env: LambdaEnvironment; coldStart: Phases | null }> {
+    const idle = this.takeIdle();
+    if (idle) return { env: idle, coldStart: null };
+    if (this.whenThrottled === 'queue' && this.envs.size + this.starting >= this.concurrency) {
+      return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
     }
+    try {
+      const env = await this.startEnvironment(true);
+      return { env, coldStart: env.phases };
+    } catch (e) {
+      // the slot this start held is free again: a queued invocation may take it
+      const w = this.waiters.shift();
+      if (w) this.acquire().then(w.resolve, w.reject);
+      throw e;
+    }
+  }
+
+  private release(env: LambdaEnvironment): void {
+    this.claimed.delete(env);
+    const waiter = this.waiters.shift();
+    if (!waiter) return;
+    if (env.alive && this.envs.has(env)) {
+      this.claimed.add(env);
+      waiter.resolve({ env, coldStart: null });
+    } else {
+      this.acquire().then(waiter.resolve, waiter.reject);
+    }
+  }
+
+  async invoke(event: LambdaEvent): Promise<FunctionInvokeResult> {
+    const { env, coldStart } = await this.acquire();
     try {
       const outcome = await env.invoke(event);
       if (!env.alive) {
@@ -97,7 +134,7 @@ export class LambdaFunction {
       }
       return { outcome, coldStart, environmentId: env.id };
     } finally {
-      this.claimed.delete(env);
+      this.release(env);
     }
   }
 
@@ -130,6 +167,7 @@ export class LambdaFunction {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
+    for (const w of this.waiters.splice(0)) w.reject(new Error('function is closed'));
     const envs = [...this.envs];
     this.envs.clear();
     await Promise.all(envs.map((e) => e.stop()));
