@@ -4,12 +4,13 @@
 
 import type { Command } from 'commander';
 import { discoverWasiTests, runWasiSuite, wasiTable, type WasiTestOutcome } from '../conform/wasi.js';
-import { WASI_IMPLEMENTATIONS } from '../conform/wasi-impls.js';
+import { isolated, WASI_IMPLEMENTATIONS } from '../conform/wasi-impls.js';
 
 interface Flags {
   runtime: string[];
   filter?: string;
   json?: boolean;
+  timeout: string;
 }
 
 export function registerConformWasi(conform: Command): void {
@@ -20,15 +21,18 @@ export function registerConformWasi(conform: Command): void {
     .option('--runtime <name...>', `implementations to test: ${Object.keys(WASI_IMPLEMENTATIONS).join(', ')}`, ['faasbench'])
     .option('--filter <text>', 'only tests whose name contains this text')
     .option('--json', 'print results as JSON instead of a table')
+    .option('--timeout <seconds>', 'per test: a guest still running after this fails (each test runs in its own worker thread)', '60')
     .action(async (dir: string, flags: Flags) => {
       for (const r of flags.runtime) {
         if (!WASI_IMPLEMENTATIONS[r]) throw new Error(`unknown --runtime ${r} (choose from ${Object.keys(WASI_IMPLEMENTATIONS).join(', ')})`);
       }
+      const timeoutMs = Number(flags.timeout) * 1000;
+      if (!(timeoutMs > 0)) throw new Error(`--timeout must be a positive number of seconds, not ${flags.timeout}`);
       let tests = discoverWasiTests(dir);
       if (flags.filter) tests = tests.filter((t) => t.name.includes(flags.filter!));
       if (tests.length === 0) throw new Error(`no test name contains "${flags.filter}"`);
       const results: WasiTestOutcome[][] = [];
-      for (const r of flags.runtime) results.push(await runWasiSuite(tests, WASI_IMPLEMENTATIONS[r]!()));
+      for (const r of flags.runtime) results.push(await runWasiSuite(tests, isolated(r, timeoutMs)));
       if (flags.json) process.stdout.write(JSON.stringify(Object.fromEntries(flags.runtime.map((r, i) => [r, results[i]])), null, 2) + '\n');
       else process.stdout.write(wasiTable(flags.runtime, results) + '\n');
       if (results.some((rs) => rs.some((t) => !t.pass))) process.exitCode = 1;

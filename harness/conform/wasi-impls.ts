@@ -3,7 +3,10 @@
 
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { WasiExit, WasiHost, WasiLimit } from '../../runtimes/wasm/wasi/host.js';
 import type { WasiImplementation, WasiRunResult } from './wasi.js';
 
@@ -85,3 +88,53 @@ export function nodeWasi(): WasiImplementation {
 }
 
 export const WASI_IMPLEMENTATIONS: Record<string, () => WasiImplementation> = { faasbench: faasbenchWasi, 'node-wasi': nodeWasi };
+
+/**
+ * An implementation run in a worker thread, one test at a time, each stopped after
+ * timeoutMs: a guest that loops forever fails its test (its worker is terminated and
+ * the next test gets a new one) instead of hanging the suite.
+ */
+export function isolated(impl: string, timeoutMs: number): WasiImplementation {
+  if (!WASI_IMPLEMENTATIONS[impl]) throw new Error(`unknown WASI implementation ${impl}`);
+  let worker: Worker | null = null;
+  const fail = (error: string): WasiRunResult => ({ exitCode: null, stdout: '', stderr: '', error });
+  return {
+    name: impl,
+    run(module, args, env, dirs): Promise<WasiRunResult> {
+      const w = (worker ??= spawnWorker());
+      return new Promise((resolve) => {
+        const done = (r: WasiRunResult, keep: boolean): void => {
+          clearTimeout(timer);
+          w.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
+          if (!keep) {
+            void w.terminate();
+            if (worker === w) worker = null;
+          }
+          resolve(r);
+        };
+        const timer = setTimeout(() => done(fail(`timeout: still running after ${timeoutMs} ms`), false), timeoutMs);
+        w.once('message', (r: WasiRunResult) => done(r, true));
+        w.once('error', (e) => done(fail(`worker error: ${e.message}`), false));
+        w.once('exit', (code) => done(fail(`worker exited (${code}) without a result`), false));
+        w.postMessage({ impl, module, args, env, dirs });
+      });
+    },
+    async close(): Promise<void> {
+      const w = worker;
+      worker = null;
+      await w?.terminate();
+    },
+  };
+}
+
+/** The worker from dist (wasi-worker.js) or from source under tsx/vitest (wasi-worker.ts). */
+function spawnWorker(): Worker {
+  const self = import.meta.url;
+  if (self.endsWith('.ts')) {
+    const target = new URL('./wasi-worker.ts', self).href;
+    const api = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
+    return new Worker(boot, { eval: true });
+  }
+  return new Worker(new URL('./wasi-worker.js', self));
+}

@@ -45,6 +45,8 @@ export interface PreopenDir {
 export interface WasiImplementation {
   name: string;
   run(module: WebAssembly.Module, args: string[], env: Record<string, string>, dirs: PreopenDir[]): Promise<WasiRunResult>;
+  /** Releases what the implementation holds (worker threads); runWasiSuite calls it at the end. */
+  close?(): Promise<void>;
 }
 
 export interface WasiTestOutcome {
@@ -189,7 +191,11 @@ function oneLine(s: string): string {
 
 export async function runWasiSuite(tests: WasiTest[], impl: WasiImplementation): Promise<WasiTestOutcome[]> {
   const out: WasiTestOutcome[] = [];
-  for (const t of tests) out.push(await runWasiTest(t, impl));
+  try {
+    for (const t of tests) out.push(await runWasiTest(t, impl));
+  } finally {
+    await impl.close?.();
+  }
   return out;
 }
 

@@ -49,6 +49,24 @@ describe('faasbench conform wasi', () => {
     expect(r.code).toBe(1);
   });
 
+  it('stops a guest that never ends and carries on with the next test', async () => {
+    const loop = mkdtempSync(join(tmpdir(), 'faasbench-conform-loop-'));
+    try {
+      // (module (memory (export "memory") 1) (func (export "_start") (loop (br 0))))
+      writeFileSync(join(loop, 'a-loop.wasm'), Buffer.from(
+        '0061736d010000000104016000000302010005030100010713020' +
+        '66d656d6f727902000' + '65f737461727400000a09010700034' + '00c000b0b', 'hex'));
+      copyFileSync(join(OFFICIAL, 'proc_exit-success.wasm'), join(loop, 'b-exit0.wasm'));
+      const r = await runCli(['conform', 'wasi', loop, '--timeout', '2']);
+      expect(r.stdout).toMatch(/a-loop\s+FAIL/);
+      expect(r.stdout).toContain('timeout: still running after 2000 ms');
+      expect(r.stdout).toMatch(/b-exit0\s+pass/);
+      expect(r.code).toBe(1);
+    } finally {
+      rmSync(loop, { recursive: true, force: true });
+    }
+  });
+
   it('exits 2 on unusable input', async () => {
     const missing = await runCli(['conform', 'wasi', join(suite, 'nope')]);
     expect(missing.code).toBe(2);
