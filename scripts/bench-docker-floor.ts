@@ -17,7 +17,7 @@ import { ContainerAdapter, freePort, waitForPort, type ContainerDeployment } fro
 import { cgiHttpInvoke } from '../runtimes/container/cgi-http.js';
 import { PoolAdapter } from '../runtimes/pool/adapter.js';
 
-const { values } = parseArgs({ options: { variant: { type: 'string', default: 'native' }, rounds: { type: 'string', default: '10' }, budget: { type: 'string', default: '45' } } });
+const { values } = parseArgs({ options: { variant: { type: 'string', default: 'native' }, rounds: { type: 'string', default: '10' }, budget: { type: 'string', default: '35' } } });
 const variant = values.variant as VariantKind;
 const rounds = Math.max(2, Number(values.rounds));
 const budgetMs = Number(values.budget) * 1000;

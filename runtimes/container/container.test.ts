@@ -11,7 +11,7 @@ import { startCell } from '../../harness/modes/cold.js';
 import type { CellContext } from '../../harness/modes/types.js';
 import { checkResponse } from '../../harness/verify.js';
 import { builtinWorkloadsDir, loadWorkload } from '../../harness/workloads.js';
-import { ContainerAdapter } from './adapter.js';
+import { ContainerAdapter, type ContainerDeployment } from './adapter.js';
 import { connectEngine, engineStatus } from './engine.js';
 import { BUSYBOX_CANDIDATES, ImageBuilder } from './images.js';
 
@@ -109,8 +109,8 @@ describe.skipIf(!up)('container adapter (real Docker engine)', () => {
     await mk(dead);
     const mine = await mk(process.pid);
     const a = new ContainerAdapter();
-    const r = await a.available();
-    expect(r.ok && r.detail).toMatch(/removed \d+ stale container/);
+    expect((await a.available()).ok).toBe(true);
+    // (Another faasbench process starting at the same time may have swept it first: the outcome is what counts.)
     expect(await runContainers(runId)).toEqual([mine.id]);
     await mine.remove({ force: true });
     await a.dispose();
@@ -155,6 +155,27 @@ describe.skipIf(!up)('container adapter (real Docker engine)', () => {
         expect(await runContainers(a.runId)).toEqual([]);
       } finally {
         await a.dispose();
+      }
+    });
+
+    it('a container that answers wrongly is a conformance failure, not a sample', async () => {
+      const dir = join(tmp, 'hello-wrong');
+      cpSync(hello.dir, dir, { recursive: true });
+      writeFileSync(join(dir, 'node', 'handler.mjs'), "export default () => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'Goodbye\\n' });\n");
+      const w = loadWorkload(dir);
+      const a = new ContainerAdapter();
+      let tag = '';
+      try {
+        const d = await a.prepare(w, 'node');
+        tag = (d.data as ContainerDeployment).image.tag;
+        const rows = await startCell({ ...ctxFor(a, d), workload: w }, 'cold_start_ns', 'instance').sample(0);
+        expect(rows).toHaveLength(1);
+        expect(rows[0]).toMatchObject({ phase: 'total', ok: false });
+        expect(rows[0]!.error).toMatch(/Goodbye/);
+        expect(await runContainers(a.runId)).toEqual([]);
+      } finally {
+        await a.dispose();
+        if (tag) await engine.docker.getImage(tag).remove({ force: true }).catch(() => {});
       }
     });
 
