@@ -39,7 +39,8 @@ const line = (label: string, r: LoadResult) => {
 const gen = await LoadGenerator.start();
 const results: Array<{ label: string; r: LoadResult }> = [];
 try {
-  await gen.run({ kind: 'closed', url, request, connections, durationMs: 1000 }); // warm-up, not reported
+  // Warm-up (JIT of server and both clients), not reported: first runs are several times slower.
+  for (const client of ['autocannon', 'raw'] as const) await gen.run({ kind: 'closed', client, url, request, connections, durationMs: 1500 });
   console.log(`faasbench load generator self-check: bare node:http server at ${url}, ${durationMs / 1000} s per run, generator pid ${gen.pid}`);
   const closed: Array<[string, Omit<ClosedLoopSpec, 'url' | 'request' | 'durationMs' | 'kind'>]> = [
     [`closed, autocannon, ${connections} conns`, { client: 'autocannon', connections }],
