@@ -92,7 +92,8 @@ export async function startWagiServer(opts: WagiServerOptions): Promise<WagiServ
         },
         (e: Error) => {
           log(`executor failed: ${e.message}`);
-          send(res, 500, { 'content-type': 'text/plain' }, `executor failed: ${e.message}\n`);
+          // An executor refusing work because all its threads are busy and its queue is full: 503.
+          send(res, e.name === 'ExecutorOverloaded' ? 503 : 500, { 'content-type': 'text/plain' }, `executor failed: ${e.message}\n`);
         },
       );
     });

@@ -29,9 +29,15 @@ export interface WorkerPoolOptions {
   /** Per-request wall-clock deadline in ms, from dispatch to a thread. Default 10 s. */
   deadlineMs?: number;
   limits?: ExecLimits;
+  /** Requests waiting for a thread before new ones are refused (overload). Default 10,000. */
+  maxQueue?: number;
 }
 
 export const DEFAULT_DEADLINE_MS = 10_000;
+
+export class ExecutorOverloaded extends Error {
+  override name = 'ExecutorOverloaded';
+}
 
 interface Job {
   module: WebAssembly.Module;
@@ -72,6 +78,7 @@ export class WorkerPoolExecutor implements Executor {
   readonly deadlineMs: number;
   private readonly size: number;
   private readonly limits: ExecLimits;
+  private readonly maxQueue: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private readonly keys = new WeakMap<WebAssembly.Module, number>();
@@ -90,6 +97,7 @@ export class WorkerPoolExecutor implements Executor {
     this.size = Math.max(1, opts.size ?? Math.max(2, availableParallelism()));
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.limits = opts.limits ?? DEFAULT_LIMITS;
+    this.maxQueue = opts.maxQueue ?? 10_000;
     // Checks every 1/8 of the deadline: a guest is stopped by 1.125x its deadline
     // (plus timer lateness), within the promised 2x.
     this.sweepMs = Math.max(1, Math.floor(this.deadlineMs / 8));
@@ -106,6 +114,7 @@ export class WorkerPoolExecutor implements Executor {
   execute(module: WebAssembly.Module, req: ExecRequest): Promise<ExecOutcome> {
     if (this.closed) return Promise.reject(new Error('executor is closed'));
     if (this.broken) return Promise.reject(new Error(this.broken));
+    if (this.queue.length >= this.maxQueue) return Promise.reject(new ExecutorOverloaded(`overloaded: ${this.queue.length} requests already waiting for a guest thread`));
     return new Promise((resolve, reject) => {
       this.queue.push({ module, req, resolve, reject, seq: ++this.seq });
       this.pump();

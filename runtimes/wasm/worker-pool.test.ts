@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cgiGuest, guestModule } from '../../test/wasm-fixtures.js';
+import { compileCommand } from './module.js';
+import { ExecutorOverloaded, WorkerPoolExecutor } from './worker-pool.js';
+
+const req = { args: ['g'], env: [], stdin: new Uint8Array() };
+const text = (b: Uint8Array) => Buffer.from(b).toString();
+
+describe('WorkerPoolExecutor', () => {
+  const pools: WorkerPoolExecutor[] = [];
+  const pool = (opts: ConstructorParameters<typeof WorkerPoolExecutor>[0]) => {
+    const p = new WorkerPoolExecutor(opts);
+    pools.push(p);
+    return p;
+  };
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((p) => p.close()));
+  });
+
+  it('runs many requests for several modules on the same threads, each with its own output', async () => {
+    const p = pool({ size: 2 });
+    const a = await compileCommand(cgiGuest('a\n'), 'a');
+    const b = await compileCommand(cgiGuest('b\n'), 'b');
+    const outs = await Promise.all(Array.from({ length: 40 }, (_, i) => p.execute(i % 2 ? b : a, req)));
+    outs.forEach((o, i) => {
+      expect(o.end).toEqual({ kind: 'exit', code: 0 });
+      expect(text(o.stdout)).toBe(`Content-Type: text/plain\n\n${i % 2 ? 'b' : 'a'}\n`);
+    });
+    expect(p.replaced).toBe(0);
+  });
+
+  it('refuses work past its queue bound instead of queueing without end', async () => {
+    const p = pool({ size: 1, deadlineMs: 300, maxQueue: 1 });
+    await p.ready();
+    const loop = await compileCommand(guestModule({ end: { kind: 'loop' } }), 'loop');
+    const first = p.execute(loop, req);
+    const second = p.execute(loop, req);
+    await expect(p.execute(loop, req)).rejects.toThrow(ExecutorOverloaded);
+    expect((await first).end.kind).toBe('timeout');
+    expect((await second).end.kind).toBe('timeout');
+    expect(p.replaced).toBe(2);
+  });
+
+  it('close() ends running and queued requests with an error, never a hang', async () => {
+    const p = pool({ size: 1, deadlineMs: 60_000 });
+    await p.ready();
+    const loop = await compileCommand(guestModule({ end: { kind: 'loop' } }), 'loop');
+    const running = p.execute(loop, req);
+    const queued = p.execute(loop, req);
+    const outcomes = Promise.allSettled([running, queued]);
+    await new Promise((r) => setTimeout(r, 50));
+    await p.close();
+    const [r1, r2] = await outcomes;
+    expect(r1.status === 'rejected' && String(r1.reason)).toMatch(/closed/);
+    expect(r2.status === 'rejected' && String(r2.reason)).toMatch(/closed/);
+    await expect(p.execute(loop, req)).rejects.toThrow(/closed/);
+  });
+});
