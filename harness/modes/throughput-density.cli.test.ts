@@ -1,0 +1,37 @@
+// `faasbench run -m throughput,density` end to end on the reference runtime, with the
+// mode options from the command line, small and bounded.
+
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/cli-helpers.js';
+import { readResults } from '../results/reader.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'faasbench-load-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('run -m throughput,density', () => {
+  it('writes throughput and density rows with the options given', async () => {
+    const r = await runCli(['run', '-w', 'hello', '-r', 'wasm', '-m', 'throughput,density', '--duration', '0.3', '--connections', '2,4', '--rates', '50,100',
+      '--slo', '50ms', '--max-instances', '10', '--budget-mib', '512', '-o', dir, '--no-report', '-q'], { timeoutMs: 100_000 });
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/max_throughput_rps \{connections=[24]\}/);
+    expect(r.stdout).toMatch(/slo_rate_rps \{crossed_at_rps=\S+,slo_ns=50000000\}/);
+    expect(r.stdout).toMatch(/instances_count \{stop=count,view=apps\}\s+1\s+10\b/);
+    const [run] = readResults(join(dir, readdirSync(dir).find((f) => f.endsWith('.jsonl'))!));
+    expect(run!.header.config).toMatchObject({ connections: [2, 4], rates: [50, 100], durationMs: 300, sloNs: 50_000_000, maxInstances: 10, budgetMiB: 512 });
+    const s = run!.samples;
+    expect(s.filter((x) => x.mode === 'throughput' && x.metric === 'throughput_rps' && x.phase === 'total').map((x) => x.tags)).toEqual([{ connections: 2 }, { connections: 4 }]);
+    expect(s.filter((x) => x.mode === 'throughput' && x.metric === 'latency_ns' && x.phase === 'total').map((x) => x.tags?.['rate'])).toEqual([50, 100]);
+    expect(s.find((x) => x.mode === 'density' && x.metric === 'instances_count' && x.phase === 'total')).toMatchObject({ value: 10, ok: true });
+    expect(s.every((x) => Number.isInteger(x.value))).toBe(true);
+  });
+
+  it('rejects a malformed SLO', async () => {
+    const r = await runCli(['run', '-m', 'throughput', '--slo', 'fast', '-o', dir], { timeoutMs: 60_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--slo: 'fast' is not a duration/);
+  });
+});
