@@ -74,9 +74,21 @@ export class FsCalls {
     return e!;
   }
 
-  private writeStat(ptr: number, s: Stat): void {
+  /** filestat: 64 bytes; wasi_unstable's older layout (u32 nlink) is 56. */
+  private writeStat(ptr: number, s: Stat, unstable = false): void {
     const v = this.mem.view;
     const p = ptr >>> 0;
+    if (unstable) {
+      v.setBigUint64(p, s.dev, true);
+      v.setBigUint64(p + 8, s.ino, true);
+      v.setUint32(p + 16, s.filetype, true);
+      v.setUint32(p + 20, Number(s.nlink & 0xffffffffn), true);
+      v.setBigUint64(p + 24, s.size, true);
+      v.setBigUint64(p + 32, s.atimNs, true);
+      v.setBigUint64(p + 40, s.mtimNs, true);
+      v.setBigUint64(p + 48, s.ctimNs, true);
+      return;
+    }
     v.setBigUint64(p, s.dev, true);
     v.setBigUint64(p + 8, s.ino, true);
     v.setUint8(p + 16, s.filetype);
@@ -307,17 +319,17 @@ export class FsCalls {
     return Errno.SUCCESS;
   }
 
-  fd_filestat_get(fd: number, ptr: number): number {
+  fd_filestat_get(fd: number, ptr: number, unstable = false): number {
     const e = this.host.table().get(fd);
     const err = need(e, Rights.FD_FILESTAT_GET);
     if (err) return err;
-    if (!this.mem.inBounds(ptr, 64)) return Errno.FAULT;
+    if (!this.mem.inBounds(ptr, unstable ? 56 : 64)) return Errno.FAULT;
     if (!e!.handle) {
-      this.writeStat(ptr, { dev: 0n, ino: 0n, filetype: FileType.CHARACTER_DEVICE, nlink: 1n, size: 0n, atimNs: 0n, mtimNs: 0n, ctimNs: 0n });
+      this.writeStat(ptr, { dev: 0n, ino: 0n, filetype: FileType.CHARACTER_DEVICE, nlink: 1n, size: 0n, atimNs: 0n, mtimNs: 0n, ctimNs: 0n }, unstable);
       return Errno.SUCCESS;
     }
     try {
-      this.writeStat(ptr, e!.handle.stat());
+      this.writeStat(ptr, e!.handle.stat(), unstable);
     } catch (x) {
       return toErrno(x);
     }
@@ -508,10 +520,10 @@ export class FsCalls {
     });
   }
 
-  path_filestat_get(fd: number, flags: number, pathPtr: number, pathLen: number, statPtr: number): number {
-    if (!this.mem.inBounds(statPtr, 64)) return Errno.FAULT;
+  path_filestat_get(fd: number, flags: number, pathPtr: number, pathLen: number, statPtr: number, unstable = false): number {
+    if (!this.mem.inBounds(statPtr, unstable ? 56 : 64)) return Errno.FAULT;
     return this.pathOp(fd, Rights.PATH_FILESTAT_GET, pathPtr, pathLen, (flags & LookupFlags.SYMLINK_FOLLOW) !== 0, (e, p) => {
-      this.writeStat(statPtr, e.backend!.lstat(p));
+      this.writeStat(statPtr, e.backend!.lstat(p), unstable);
     });
   }
 
@@ -612,11 +624,14 @@ export class FsCalls {
 
   // ---- poll_oneoff ----
 
-  poll_oneoff(inPtr: number, outPtr: number, nsubs: number, neventsPtr: number): number {
+  /** wasi_unstable's subscriptions are 56 bytes: the clock has an extra u64 identifier first. */
+  poll_oneoff(inPtr: number, outPtr: number, nsubs: number, neventsPtr: number, unstable = false): number {
+    const size = unstable ? 56 : 48;
+    const c = unstable ? 8 : 0;
     const n = nsubs >>> 0;
     if (n === 0) return Errno.INVAL;
     const mem = this.mem;
-    if (n > 4096 || !mem.inBounds(inPtr, n * 48) || !mem.inBounds(outPtr, n * 32) || !mem.inBounds(neventsPtr, 4)) return Errno.FAULT;
+    if (n > 4096 || !mem.inBounds(inPtr, n * size) || !mem.inBounds(outPtr, n * 32) || !mem.inBounds(neventsPtr, 4)) return Errno.FAULT;
     const v = mem.view;
     const table = this.host.table();
     const now = process.hrtime.bigint();
@@ -633,13 +648,13 @@ export class FsCalls {
     };
     // Pass 1: fd subscriptions are always ready (stdio is in memory, files never block); note clock deadlines.
     for (let i = 0; i < n; i++) {
-      const s = (inPtr >>> 0) + i * 48;
+      const s = (inPtr >>> 0) + i * size;
       const userdata = v.getBigUint64(s, true);
       const tag = v.getUint8(s + 8);
       if (tag === EventType.CLOCK) {
-        const id = v.getUint32(s + 16, true);
-        const timeout = v.getBigUint64(s + 24, true);
-        const abs = (v.getUint16(s + 40, true) & SubclockFlags.ABSTIME) !== 0;
+        const id = v.getUint32(s + c + 16, true);
+        const timeout = v.getBigUint64(s + c + 24, true);
+        const abs = (v.getUint16(s + c + 40, true) & SubclockFlags.ABSTIME) !== 0;
         let at: bigint;
         if (id === ClockId.REALTIME) at = abs ? now + (timeout - BigInt(Date.now()) * 1_000_000n) : now + timeout;
         else if (id === ClockId.MONOTONIC || id === ClockId.PROCESS_CPUTIME_ID || id === ClockId.THREAD_CPUTIME_ID) at = abs ? timeout : now + timeout;
@@ -668,12 +683,12 @@ export class FsCalls {
     if (wakeAt >= 0n) {
       const t = process.hrtime.bigint();
       for (let i = 0; i < n; i++) {
-        const s = (inPtr >>> 0) + i * 48;
+        const s = (inPtr >>> 0) + i * size;
         if (v.getUint8(s + 8) !== EventType.CLOCK) continue;
-        const id = v.getUint32(s + 16, true);
+        const id = v.getUint32(s + c + 16, true);
         if (id > ClockId.THREAD_CPUTIME_ID) continue;
-        const timeout = v.getBigUint64(s + 24, true);
-        const abs = (v.getUint16(s + 40, true) & SubclockFlags.ABSTIME) !== 0;
+        const timeout = v.getBigUint64(s + c + 24, true);
+        const abs = (v.getUint16(s + c + 40, true) & SubclockFlags.ABSTIME) !== 0;
         const at = id === ClockId.REALTIME ? (abs ? now + (timeout - BigInt(Date.now()) * 1_000_000n) : now + timeout) : abs ? timeout : now + timeout;
         if (at <= t) event(v.getBigUint64(s, true), Errno.SUCCESS, EventType.CLOCK, 0n);
       }

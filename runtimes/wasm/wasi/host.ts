@@ -108,7 +108,7 @@ export class WasiHost implements FsHost {
         table[name] = guarded(m.bind(fs) as WasiFn);
       }
     }
-    this.imports = { [PREVIEW1]: table, wasi_unstable: table };
+    this.imports = { [PREVIEW1]: table, wasi_unstable: unstableTable(table, fs, this) };
   }
 
   /** Starts a run: the next instance sees exactly this configuration. */
@@ -333,6 +333,24 @@ export class WasiHost implements FsHost {
     if (run.fds === null && run.preopens.length === 0) return Errno.BADF;
     return this.fs.fd_prestat_get(fd, ptr);
   }
+}
+
+/**
+ * wasi_unstable (the 2019 snapshot) is preview1 except for a few layouts: fd_seek's
+ * whence numbering (CUR=0, END=1, SET=2), the 56-byte filestat (u32 nlink), and the
+ * 56-byte subscription (a u64 identifier before the clock fields).
+ */
+function unstableTable(preview1: Record<string, WasiFn>, fs: FsCalls, host: WasiHost): Record<string, WasiFn> {
+  const WHENCE = [1, 2, 0]; // unstable → preview1
+  return {
+    ...preview1,
+    fd_seek: ((fd: number, offset: bigint, whence: number, ptr: number) =>
+      host.fd_seek(fd, offset, whence >= 0 && whence <= 2 ? WHENCE[whence]! : 3, ptr)) as WasiFn,
+    fd_filestat_get: guarded(((fd: number, ptr: number) => fs.fd_filestat_get(fd, ptr, true)) as WasiFn),
+    path_filestat_get: guarded(((fd: number, flags: number, p: number, len: number, ptr: number) =>
+      fs.path_filestat_get(fd, flags, p, len, ptr, true)) as WasiFn),
+    poll_oneoff: guarded(((a: number, b: number, n: number, ptr: number) => fs.poll_oneoff(a, b, n, ptr, true)) as WasiFn),
+  };
 }
 
 /**
