@@ -138,6 +138,8 @@ function throughputCell(ctx: CellContext): Cell {
         const r = await gen.run({ kind: 'closed', client: o.client, url: instance.url, request: wire, connections: o.connections[iteration]!, durationMs: o.durationMs });
         closed.push(r);
         rows = stepRows(r, iteration, request.name);
+        const cpu = r.cpuNs / r.elapsedNs;
+        if (cpu > 0.8) ctx.warn(`${adapter.id}/${ctx.workload.name} at ${r.connections} connections: the load generator used ${(cpu * 100).toFixed(0)}% of a core, so it may be what limits throughput_rps (try --load-client raw)`);
       } else {
         if (!rates) {
           const clean = closed.filter((r) => failures(r) === 0).map((r) => r.achievedRps);
