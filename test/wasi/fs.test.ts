@@ -62,6 +62,23 @@ describe('resolvePath', () => {
   }
 });
 
+describe('MemFs', () => {
+  it('O_CREAT on an existing directory is EISDIR, as Linux says', () => {
+    const fs = new MemFs({ files: { 'd/f': '' } });
+    const flags = { read: true, write: false, create: true, exclusive: false, truncate: false, directory: false };
+    expect(errnoOf(() => fs.open('d', flags))).toBe(Errno.ISDIR);
+    expect(errnoOf(() => fs.open('d', { ...flags, create: false, directory: true }))).toBe(0);
+  });
+
+  it('enforces its byte budget', () => {
+    const fs = new MemFs({ maxBytes: 1000 });
+    const h = fs.open('big', { read: true, write: true, create: true, exclusive: false, truncate: false, directory: false });
+    expect(h.pwrite(new Uint8Array(800), 0, 800, 0)).toBe(800);
+    expect(errnoOf(() => h.pwrite(new Uint8Array(800), 0, 800, 800))).toBe(Errno.NOSPC);
+    expect(errnoOf(() => h.truncate(5000))).toBe(Errno.NOSPC);
+  });
+});
+
 describe('HostDirFs', () => {
   const parent = mkdtempSync(join(tmpdir(), 'faasbench-hostdir-'));
   const root = join(parent, 'root');
@@ -100,6 +117,16 @@ describe('HostDirFs', () => {
 
   it('never follows a final symlink itself', () => {
     expect(errnoOf(() => fs.open('swapped', ro))).toBe(Errno.LOOP);
+  });
+
+  it("the root's '..' entry does not reveal the host parent", () => {
+    const dir = { read: true, write: false, create: false, exclusive: false, truncate: false, directory: true };
+    const rootDir = fs.open('', dir);
+    const entries = rootDir.readdir();
+    rootDir.close();
+    expect(entries[1]!.name).toBe('..');
+    expect(entries[1]!.ino).toBe(entries[0]!.ino);
+    expect(entries.map((e) => e.name)).toEqual(['.', '..', 'dir', 'swapped']);
   });
 
   it('read-only roots refuse writes', () => {

@@ -94,7 +94,7 @@ export class HostDirFs implements FsBackend {
         const where = readlinkSync(`/proc/self/fd/${fd}`);
         if (where !== this.real && !where.startsWith(this.real + '/')) fail(Errno.NOTCAPABLE);
       }
-      return new HostHandle(fd, s.isDirectory());
+      return new HostHandle(fd, s.isDirectory(), path === '');
     } catch (e) {
       closeSync(fd);
       throw e;
@@ -140,7 +140,8 @@ export class HostDirFs implements FsBackend {
 }
 
 class HostHandle implements FileHandle {
-  constructor(private fd: number, readonly isDirectory: boolean) {}
+  /** isRoot: the preopened directory itself, whose '..' (outside) is not shown. */
+  constructor(private fd: number, readonly isDirectory: boolean, private readonly isRoot = false) {}
 
   pread(dst: Uint8Array, offset: number, length: number, position: number): number {
     if (this.isDirectory) fail(Errno.ISDIR);
@@ -169,7 +170,7 @@ class HostHandle implements FileHandle {
     const self = fstatSync(this.fd, { bigint: true });
     const base = `/proc/self/fd/${this.fd}`;
     let parentIno = self.ino;
-    try { parentIno = lstatSync(`${base}/..`, { bigint: true }).ino; } catch { /* keep self */ }
+    if (!this.isRoot) try { parentIno = lstatSync(`${base}/..`, { bigint: true }).ino; } catch { /* keep self */ }
     const out: DirEntry[] = [
       { name: '.', ino: self.ino, filetype: FileType.DIRECTORY },
       { name: '..', ino: parentIno, filetype: FileType.DIRECTORY },

@@ -147,6 +147,7 @@ export class MemFs implements FsBackend {
       }
     }
     if (n.kind === 'symlink') fail(Errno.LOOP);
+    if (n.kind === 'dir' && flags.create && !flags.directory) fail(Errno.ISDIR);
     if (flags.directory && n.kind !== 'dir') fail(Errno.NOTDIR);
     if (n.kind === 'dir') {
       if (flags.write || flags.truncate) fail(Errno.ISDIR);
