@@ -87,11 +87,13 @@ function latencyCharts(series: Series[]): ChartSpec[] {
     for (const s of list) {
       const tags = tagsOf(s.tags);
       const rate = Number(tags['rate']);
-      const name = `${label(s)}${s.phase === 'total' ? '' : ` · ${s.phase}`}`;
-      if (tags['percentile'] !== undefined) {
-        // The modes already reduced the latencies to a percentile per rate.
-        values.push({ series: name, rate, percentile: `p${tags['percentile']}`, us: Math.max(median(s.values), 1) / 1000 });
+      const pct = tags['percentile'];
+      if (pct !== undefined) {
+        // The mode already reduced each step's latencies to percentiles (one phase each); the maximum is too noisy to plot.
+        if (pct === 'max') continue;
+        values.push({ series: label(s), rate, percentile: pct.startsWith('p') ? pct : `p${pct}`, us: Math.max(median(s.values), 1) / 1000 });
       } else {
+        const name = `${label(s)}${s.phase === 'total' ? '' : ` · ${s.phase}`}`;
         const a = Float64Array.from(s.values);
         for (const [p, q] of [['p50', 0.5], ['p90', 0.9], ['p99', 0.99]] as const) values.push({ series: name, rate, percentile: p, us: Math.max(quantileInPlace(a, q), 1) / 1000 });
       }

@@ -33,7 +33,9 @@ describe('report model', () => {
     expect(container.cold!.vsReference!.verdict).toBe('slower');
     expect(container.cold!.vsReference!.ratio).toBeGreaterThan(1000);
     // Throughput: the best connection count of each runtime; higher is better.
-    expect(container.throughput).toMatchObject({ metric: 'throughput_rps', tags: expect.stringMatching(/^connections=(10|50)$/) });
+    expect(container.throughput).toMatchObject({ metric: 'max_throughput_rps', tags: 'connections=50' });
+    // Density: live instances by PSS, not the most flattering source.
+    expect(t!.rows[0]!.cells.density).toMatchObject({ metric: 'instances_per_gib', tags: 'source=pss,view=instances' });
     expect(container.throughput!.vsReference!.verdict).toBe('faster');
     expect(container.density!.vsReference!.verdict).toBe('worse');
     expect(t!.answers[0]).toMatch(/^container · native: cold start \d+\.\d\d× the reference \(95% CI [\d.]+–[\d.]+; slower\); throughput/);
@@ -82,7 +84,8 @@ describe('faasbench report', () => {
     expect(samples).toHaveLength(1 + readResults(results)[0]!.samples.length);
     const summary = readFileSync(join(dir, 'out', 'r.summary.csv'), 'utf8');
     expect(summary).toMatch(/^workload,runtime,variant,mode,metric,phase,tags,n,failed,median,median_ci_lo,median_ci_hi/);
-    expect(summary).toContain('hello,wasm,wasm,throughput,latency_ns,total,"percentile=50,rate=1000",3,0,');
+    expect(summary).toContain('hello,wasm,wasm,throughput,latency_ns,p50,"percentile=p50,rate=1000",3,0,');
+    expect(summary).toContain('hello,wasm,wasm,throughput,latency_ns,total,"percentile=p99,rate=1000",3,0,');
     expect(readFileSync(join(dir, 'out', 'r.md'), 'utf8')).toContain('### hello');
     expect(r.stdout).toMatch(/charts: +6 SVG/);
   });

@@ -32,6 +32,8 @@ export interface SyntheticSeries {
   /** Phases whose values are these fractions of each total. */
   phases?: Record<string, number>;
   tags?: SampleRow['tags'];
+  /** Phase of the rows (default 'total'). */
+  phase?: string;
 }
 
 /** Samples for one series, spread symmetrically around `median`, integers in base units. */
@@ -45,7 +47,7 @@ export function syntheticSamples(s: SyntheticSeries, seed: number): Omit<SampleR
       workload: s.workload ?? 'hello', variant: s.variant ?? 'wasm', runtime: s.runtime, mode: s.mode ?? 'cold',
       metric: s.metric ?? 'cold_start_ns', ok: true, iteration: i, ...(s.tags ? { tags: s.tags } : {}),
     };
-    rows.push({ ...base, phase: 'total', value });
+    rows.push({ ...base, phase: s.phase ?? 'total', value });
     for (const [phase, f] of Object.entries(s.phases ?? {})) rows.push({ ...base, phase, value: Math.round(value * f) });
   }
   return rows;
@@ -76,22 +78,25 @@ export function demoSeries(scale = 1): SyntheticSeries[] {
     { runtime: 'container', variant: 'native', median: 450_000_000, n, spread: 0.2, phases: { create: 0.3, start: 0.6 } },
     { runtime: 'pool', variant: 'node', median: 400_000, n, spread: 0.1, phases: { acquire: 0.05 } },
   ];
+  // Throughput and density rows shaped as harness/modes/{throughput,density}.ts writes them.
   for (const [runtime, variant, rps] of [['wasm', 'wasm', 9000], ['container', 'native', 14000], ['pool', 'node', 11000]] as const) {
     for (const connections of [1, 10, 50]) {
       out.push({ runtime, variant, mode: 'throughput', metric: 'throughput_rps', median: Math.round(rps * Math.min(1, connections / 10)), n: 5, tags: { connections } });
     }
+    out.push({ runtime, variant, mode: 'throughput', metric: 'max_throughput_rps', median: rps, n: 2, tags: { connections: 50 } });
     for (const rate of [1000, 4000, 8000]) {
-      for (const percentile of [50, 99]) {
+      for (const percentile of ['p50', 'p99']) {
         const load = rate / rps;
-        out.push({ runtime, variant, mode: 'throughput', metric: 'latency_ns', median: Math.round((percentile === 99 ? 400_000 : 150_000) / Math.max(0.05, 1 - load)), n: 3, tags: { rate, percentile } });
+        out.push({ runtime, variant, mode: 'throughput', metric: 'latency_ns', median: Math.round((percentile === 'p99' ? 400_000 : 150_000) / Math.max(0.05, 1 - load)), n: 3, tags: { rate, percentile }, phase: percentile === 'p99' ? 'total' : percentile });
       }
     }
   }
   out.push(
-    { runtime: 'wasm', mode: 'density', metric: 'instances_per_gib', median: 5200, n: 3 },
-    { runtime: 'container', variant: 'native', mode: 'density', metric: 'instances_per_gib', median: 150, n: 3 },
-    { runtime: 'pool', variant: 'node', mode: 'density', metric: 'instances_per_gib', median: 40, n: 3 },
-    { runtime: 'wasm', mode: 'density', metric: 'pss_bytes', median: 190_000, n: 3 },
+    { runtime: 'wasm', mode: 'density', metric: 'instances_per_gib', median: 5200, n: 3, tags: { view: 'instances', source: 'pss' } },
+    { runtime: 'wasm', mode: 'density', metric: 'instances_per_gib', median: 9100, n: 3, tags: { view: 'instances', source: 'memavailable' } },
+    { runtime: 'container', variant: 'native', mode: 'density', metric: 'instances_per_gib', median: 150, n: 3, tags: { view: 'instances', source: 'pss' } },
+    { runtime: 'pool', variant: 'node', mode: 'density', metric: 'instances_per_gib', median: 40, n: 3, tags: { view: 'instances', source: 'pss' } },
+    { runtime: 'wasm', mode: 'density', metric: 'instances_count', median: 2600, n: 3, tags: { view: 'instances', stop: 'budget' } },
     { runtime: 'pool', variant: 'node', mode: 'density', metric: 'idle_pss_bytes', median: 42_000_000, n: 3 },
   );
   return out;

@@ -20,8 +20,11 @@ const arg = (name: string) => process.argv.indexOf(name);
 const target = arg('--samples') > 0 ? Number(process.argv[arg('--samples') + 1]) : 100_000;
 const browser = arg('--no-browser') < 0;
 
-// demoSeries(1) has 1,000 cold-start rows (with phases) and 114 load/density rows.
-const scale = (target - 114) / 1000;
+// Cold-start rows scale with demoSeries' argument; the load and density rows do not.
+const rowsOf = (list: ReturnType<typeof demoSeries>) => list.reduce((n, s) => n + s.n * (1 + Object.keys(s.phases ?? {}).length), 0);
+const isCold = (s: ReturnType<typeof demoSeries>[number]) => (s.mode ?? 'cold') === 'cold';
+const fixedRows = rowsOf(demoSeries(1).filter((s) => !isCold(s)));
+const scale = (target - fixedRows) / rowsOf(demoSeries(1).filter(isCold));
 const dir = mkdtempSync(join(tmpdir(), 'fb-bench-report-'));
 let t0 = process.hrtime.bigint();
 let last = t0;

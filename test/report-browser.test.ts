@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../harness/commands/report.js';
 import { readResults } from '../harness/results/reader.js';
 import { median } from '../harness/stats/descriptive.js';
-import { formatValue } from '../harness/summary.js';
+import { formatValue, tagsKey } from '../harness/summary.js';
 import { CHROMIUM_ARGS } from '../reports/images.js';
 import { demoSeries, writeSyntheticResults } from '../reports/synthetic.js';
 import { REPO_ROOT } from './cli-helpers.js';
@@ -80,22 +80,23 @@ describe('HTML report in headless Chromium', () => {
     const cells = await page.$$eval('#summary-hello tbody td[data-metric]', (tds) =>
       tds.map((td) => ({
         runtime: td.parentElement!.getAttribute('data-runtime')!, variant: td.parentElement!.getAttribute('data-variant')!,
-        metric: td.getAttribute('data-metric')!, median: Number(td.getAttribute('data-median')), n: Number(td.getAttribute('data-n')),
+        metric: td.getAttribute('data-metric')!, tags: td.getAttribute('data-tags')!, median: Number(td.getAttribute('data-median')), n: Number(td.getAttribute('data-n')),
         text: td.querySelector('.v')!.textContent!,
       })),
     );
     expect(cells.length).toBe(11); // cold: 4 runtimes; app cold: wasm; throughput and density: wasm, container, pool
     for (const c of cells) {
-      const tagSets = new Map<string, number[]>();
-      for (const s of samples.filter((s) => s.runtime === c.runtime && s.variant === c.variant && s.metric === c.metric)) {
-        const key = JSON.stringify(s.tags ?? {});
-        tagSets.set(key, [...(tagSets.get(key) ?? []), s.value]);
-      }
-      const medians = [...tagSets.values()].map((v) => median(v));
-      // Untagged series: the median; tagged (throughput per connection count): the best one.
-      expect(c.median, `${c.runtime} ${c.metric}`).toBe(Math.max(...medians));
+      // The exact series the cell names (runtime, variant, metric, tags), recomputed from the file.
+      const values = samples
+        .filter((s) => s.runtime === c.runtime && s.variant === c.variant && s.metric === c.metric && tagsKey(s.tags) === c.tags)
+        .map((s) => s.value);
+      expect(values.length, `${c.runtime} ${c.metric}`).toBe(c.n);
+      expect(c.median, `${c.runtime} ${c.metric}`).toBe(median(values));
       expect(c.text).toBe(formatValue(c.median, c.metric));
     }
+    // Headline choices: the closed-loop maximum, density of live instances by PSS.
+    expect(cells.filter((c) => /_rps$/.test(c.metric)).map((c) => c.metric)).toEqual(['max_throughput_rps', 'max_throughput_rps', 'max_throughput_rps']);
+    expect(cells.filter((c) => c.metric === 'instances_per_gib').every((c) => c.tags === 'source=pss,view=instances')).toBe(true);
     const cold = cells.find((c) => c.runtime === 'wasm' && c.metric === 'cold_start_ns')!;
     expect(cold.n).toBe(200);
     const containerRatio = await page.$eval('#summary-hello tr[data-runtime="container"] td[data-metric="cold_start_ns"] .ratio', (e) => e.textContent);

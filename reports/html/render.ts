@@ -23,7 +23,7 @@ function cellHtml(c: HeadlineCell | undefined, isReference: boolean): string {
   const ratio = c.vsReference
     ? `<div class="ratio ${c.vsReference.verdict.replace(/ /g, '-')}">${c.vsReference.ratio.toFixed(2)}× <span class="ci">[${c.vsReference.interval.lo.toFixed(2)}, ${c.vsReference.interval.hi.toFixed(2)}]</span> ${esc(c.vsReference.verdict)}</div>`
     : isReference ? '<div class="ratio ref">reference</div>' : '';
-  return `<td data-metric="${esc(c.metric)}" data-median="${c.median}" data-n="${c.n}"${c.vsReference ? ` data-ratio="${c.vsReference.ratio}"` : ''}><span class="v">${esc(formatValue(c.median, c.metric))}</span>${tags}<div class="ci" title="${esc(ci)}">${esc(ci)}</div>${ratio}</td>`;
+  return `<td data-metric="${esc(c.metric)}" data-tags="${esc(c.tags)}" data-median="${c.median}" data-n="${c.n}"${c.vsReference ? ` data-ratio="${c.vsReference.ratio}"` : ''}><span class="v">${esc(formatValue(c.median, c.metric))}</span>${tags}<div class="ci" title="${esc(ci)}">${esc(ci)}</div>${ratio}</td>`;
 }
 
 export function renderHtml(m: ReportModel): string {
