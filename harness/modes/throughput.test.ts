@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Deployment, Instance, RuntimeAdapter } from '../../runtimes/types.js';
 import { pickRequest } from '../run.js';
 import { resolveWorkloads } from '../workloads.js';
-import { headlineRows, stepRows, throughputMode } from './throughput.js';
+import { headlineRows, refineRate, stepRows, throughputMode } from './throughput.js';
 import type { LoadResult } from '../load/types.js';
 import type { SampleOut } from './types.js';
 
@@ -97,6 +97,19 @@ describe('throughput mode', () => {
     const adapter = { ...stubAdapter('x'), start: async (d: Deployment) => ({ instance: { id: 'x', deployment: d }, phases: [] }) };
     const [cell] = throughputMode.cells({ adapter, workload, variant: 'wasm', deployment: await adapter.prepare(workload, 'wasm'), request: pickRequest(workload), options: { iterations: 1, warmup: 0 }, warn: () => {} });
     await expect(cell!.setup()).rejects.toThrow(/no HTTP URL/);
+  });
+});
+
+describe('SLO refinement', () => {
+  const pt = (rate: number, p99Ns: number) => ({ rate, p99Ns, failed: false });
+  it('bisects between the last rate that met the SLO and the first that did not', () => {
+    expect(refineRate([pt(100, 1e6), pt(500, 2e6), pt(800, 20e6)], 10e6)).toBe(650);
+    expect(refineRate([pt(100, 1e6), pt(500, 2e6), pt(650, 3e6), pt(800, 20e6)], 10e6)).toBe(730);
+  });
+  it('stops when there is no crossing, nothing met the SLO, or the bracket is tight', () => {
+    expect(refineRate([pt(100, 1e6), pt(200, 2e6)], 10e6)).toBeNull();
+    expect(refineRate([pt(100, 20e6)], 10e6)).toBeNull();
+    expect(refineRate([pt(1000, 1e6), pt(1050, 20e6)], 10e6)).toBeNull();
   });
 });
 

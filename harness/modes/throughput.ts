@@ -12,7 +12,7 @@
 
 import type { Instance } from '../../runtimes/types.js';
 import { LoadGenerator } from '../load/client.js';
-import { DEFAULT_SWEEP, sloCrossing, sweepRates, type RatePoint } from '../load/sweep.js';
+import { DEFAULT_SWEEP, roundRate, sloCrossing, sweepRates, type RatePoint } from '../load/sweep.js';
 import { toWireRequest, type LoadResult, type Percentiles } from '../load/types.js';
 import type { Cell, CellContext, MeasurementMode, ModeOptions, SampleOut } from './types.js';
 
@@ -30,6 +30,16 @@ export interface ThroughputOptions {
 
 export const THROUGHPUT_DEFAULTS: ThroughputOptions = { connections: [8, 64], rates: [], durationMs: 2000, sloNs: 10_000_000, warmupMs: 500, client: 'autocannon' };
 const SWEEP_STEPS = DEFAULT_SWEEP.length;
+/** With the default sweep: extra open-loop steps bisecting between the last rate that met the SLO and the first that did not. */
+const REFINE_STEPS = 2;
+
+/** The next rate to try between the SLO's last success and first failure, or null when close enough (pure). */
+export function refineRate(open: ReadonlyArray<{ rate: number; p99Ns: number; failed: boolean }>, sloNs: number): number | null {
+  const v = sloCrossing(open, sloNs);
+  if (v.crossedAtRps === null || v.sustainedRps === 0 || v.crossedAtRps / v.sustainedRps < 1.1) return null;
+  const mid = roundRate((v.sustainedRps + v.crossedAtRps) / 2);
+  return mid > v.sustainedRps && mid < v.crossedAtRps && !open.some((p) => p.rate === mid) ? mid : null;
+}
 
 const numList = (v: unknown): number[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'number' && x > 0) ? v as number[] : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
@@ -86,6 +96,10 @@ export function stepRows(r: LoadResult, iteration: number, request: string): Sam
   return rows;
 }
 
+function points(open: readonly LoadResult[]): RatePoint[] {
+  return open.map((r) => ({ rate: r.rate!, p99Ns: r.latency!.p99, failed: failures(r) > 0 || r.ok === 0 }));
+}
+
 /** Headline rows after the last step (pure, exported for tests). */
 export function headlineRows(closed: LoadResult[], open: LoadResult[], sloNs: number, iteration: number, request: string): SampleOut[] {
   const rows: SampleOut[] = [];
@@ -98,8 +112,7 @@ export function headlineRows(closed: LoadResult[], open: LoadResult[], sloNs: nu
       : { ...base, phase: 'total', metric: 'max_throughput_rps', value: 0, ok: false, error: 'every closed-loop step had failed requests' });
   }
   if (open.length > 0) {
-    const points: RatePoint[] = open.map((r) => ({ rate: r.rate!, p99Ns: r.latency!.p99, failed: failures(r) > 0 || r.ok === 0 }));
-    const v = sloCrossing(points, sloNs);
+    const v = sloCrossing(points(open), sloNs);
     rows.push({ ...base, phase: 'total', metric: 'slo_rate_rps', value: v.sustainedRps, ok: true, tags: { slo_ns: sloNs, crossed_at_rps: v.crossedAtRps ?? 'none' } });
   }
   return rows;
@@ -108,7 +121,7 @@ export function headlineRows(closed: LoadResult[], open: LoadResult[], sloNs: nu
 function throughputCell(ctx: CellContext): Cell {
   const { adapter, deployment, request } = ctx;
   const o = throughputOptions(ctx.options);
-  const openSteps = o.rates.length > 0 ? o.rates.length : SWEEP_STEPS;
+  const openSteps = o.rates.length > 0 ? o.rates.length : SWEEP_STEPS + REFINE_STEPS;
   const rounds = o.connections.length + openSteps;
   const wire = toWireRequest(request);
   let instance: Instance | null = null;
@@ -146,7 +159,8 @@ function throughputCell(ctx: CellContext): Cell {
           rates = o.rates.length > 0 ? o.rates : sweepRates(Math.max(0, ...clean));
           if (o.rates.length === 0 && clean.length === 0) ctx.warn(`${adapter.id}/${ctx.workload.name}: no clean closed-loop step; open-loop sweep around 100 req/s`);
         }
-        const rate = rates[iteration - o.connections.length];
+        const k = iteration - o.connections.length;
+        const rate = k < rates.length ? rates[k] : o.rates.length === 0 ? refineRate(points(open), o.sloNs) ?? undefined : undefined;
         if (rate === undefined) {
           // The sweep collapsed to fewer distinct rates than steps.
           return iteration === rounds - 1 ? headlineRows(closed, open, o.sloNs, iteration, request.name) : [];
