@@ -49,7 +49,7 @@ export function deploymentSpec(workload: LoadedWorkload, variant: VariantKind, o
     functionName: `faasbench-${workload.name}-${variant}`,
     command: process.execPath,
     timeoutMs: o.timeoutMs ?? 30_000,
-    memoryMb: o.memoryMb ?? 128,
+    memoryMb: o.memoryMb ?? 256,
     freeze: o.freeze ?? true,
     initializationType: o.initializationType ?? 'on-demand',
   };

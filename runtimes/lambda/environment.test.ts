@@ -102,6 +102,13 @@ describe('node bootstrap in an execution environment', () => {
     expect(await e.invoke(ev({}))).toMatchObject({ kind: 'error', errorType: 'Runtime.ExitError' });
   });
 
+  it('kills an environment that outgrows its memory size (Runtime.OutOfMemory)', async () => {
+    const e = await env(spec('handlers.bomb', { memoryMb: 160 }));
+    const o = await e.invoke(ev({}, 20_000));
+    expect(o).toMatchObject({ kind: 'error', errorType: 'Runtime.OutOfMemory' });
+    expect(e.alive).toBe(false);
+  });
+
   it('reports a crash during invoke as Runtime.ExitError', async () => {
     const e = await env(spec('handlers.crash'));
     const o = await e.invoke(ev({}));

@@ -99,6 +99,28 @@ export function reapOrphanEnvironments(): number {
   return reaped;
 }
 
+function rssOf(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** RSS of a process and its direct children (the custom runtime's CGI program). */
+function treeRss(pid: number): number {
+  let total = rssOf(pid);
+  try {
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)) {
+      if (child) total += rssOf(Number(child));
+    }
+  } catch {
+    // no children file (old kernel): the runtime's own RSS only
+  }
+  return total;
+}
+
 export class LambdaEnvironment {
   readonly id: string;
   readonly spec: EnvironmentSpec;
@@ -250,11 +272,34 @@ export class LambdaEnvironment {
     if (!this.alive) throw new Error(`environment ${this.id} is not running`);
     const eventWithTimeout = { ...event, timeoutMs: event.timeoutMs ?? this.spec.timeoutMs ?? 3000 };
     this.invocations++;
+    const watchdog = this.memoryWatchdog();
     try {
       return await this.api.submit(eventWithTimeout);
     } finally {
+      if (watchdog) clearInterval(watchdog);
       this.lastUsedMs = Date.now();
     }
+  }
+
+  /**
+   * Lambda kills an environment that outgrows its memory size. Without a cgroup per
+   * process we watch the RSS of the runtime and its children while an invocation runs.
+   */
+  private memoryWatchdog(): NodeJS.Timeout | null {
+    const limitMb = this.spec.memoryMb;
+    const pid = this.child?.pid;
+    if (!limitMb || !pid || process.platform !== 'linux') return null;
+    const limit = limitMb * 2 ** 20;
+    const t = setInterval(() => {
+      const rss = treeRss(pid);
+      if (rss <= limit || !this.alive) return;
+      clearInterval(t);
+      const msg = `Runtime exited with error: memory ${Math.round(rss / 2 ** 20)} MB exceeded the function's ${limitMb} MB`;
+      this.api.failCurrent('Runtime.OutOfMemory', msg, 'exit');
+      this.kill();
+    }, 20);
+    t.unref();
+    return t;
   }
 
   private freezeNow(): void {
