@@ -61,22 +61,27 @@ function coldStartCharts(series: Series[]): ChartSpec[] {
 /** Median of each phase per runtime × metric, as stacked bars. */
 function phaseCharts(series: Series[]): ChartSpec[] {
   const parts = series.filter((s) => s.phase !== 'total' && s.values.length > 0 && s.metric.endsWith('_ns') && !s.tags);
-  return byWorkload(parts).map(([w, list]) => ({
+  return byWorkload(parts).map(([w, list]) => {
+    // Phases stack in the order the runtime reports them (first seen in the file), not alphabetically.
+    const order = [...new Set(list.map((s) => s.phase))];
+    return {
     id: `phases-${slug(w)}`,
     title: `Phase breakdown — ${w}`,
-    caption: 'Median time of each phase the runtime reports (medians do not add up exactly to the median total).',
+    caption: 'Median time of each phase the runtime reports, in order (medians do not add up exactly to the median total).',
     spec: {
       $schema: SCHEMA, width: 640,
-      data: { values: list.map((s) => ({ series: `${label(s)} · ${s.metric.replace(/_ns$/, '')}`, phase: s.phase, us: median(s.values) / 1000 })) },
+      data: { values: list.map((s) => ({ series: `${label(s)} · ${s.metric.replace(/_ns$/, '')}`, phase: s.phase, step: order.indexOf(s.phase), us: median(s.values) / 1000 })) },
       mark: 'bar',
       encoding: {
         y: { field: 'series', type: 'nominal', title: null, axis: { labelLimit: 300 } },
         x: { field: 'us', type: 'quantitative', stack: 'zero', title: 'median µs' },
-        color: { field: 'phase', type: 'nominal', title: 'phase' },
+        color: { field: 'phase', type: 'nominal', title: 'phase', scale: { domain: order } },
+        order: { field: 'step', type: 'quantitative' },
         tooltip: [{ field: 'series' }, { field: 'phase' }, { field: 'us', format: '.1f' }],
       },
     },
-  }));
+    };
+  });
 }
 
 /** Latency percentiles against the offered request rate (open-loop throughput rows). */
