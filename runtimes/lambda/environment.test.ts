@@ -45,11 +45,12 @@ describe('node bootstrap in an execution environment', () => {
   it('initialises, then serves (event, context) with the Lambda environment variables', async () => {
     const e = await env(spec('handlers.echo', { memoryMb: 256 }));
     expect(e.phases.map((p) => p.phase)).toEqual(['listen', 'spawn', 'init']);
-    const o = await e.invoke({ ...ev({ hello: 'world' }, 4000), requestId: 'abc-123' });
+    const o = await e.invoke({ ...ev({ hello: 'world' }, 4000), requestId: 'abc-123', traceId: 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1' });
     expect(o.kind).toBe('response');
     const b = body(o);
     expect(b).toMatchObject({ event: { hello: 'world' }, awsRequestId: 'abc-123', functionName: 'test-fn', memoryLimitInMB: '256', callbackWaits: true });
     expect(b.arn).toMatch(/:function:test-fn$/);
+    expect(b.traceId).toBe('Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1');
     expect(b.env).toEqual({ api: e.runtimeApi, handler: 'handlers.echo', version: '$LATEST' });
     expect(b.remaining as number).toBeGreaterThan(3000);
     expect(b.remaining as number).toBeLessThanOrEqual(4000);

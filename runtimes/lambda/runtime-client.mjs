@@ -73,6 +73,9 @@ export async function serve(invoke) {
     }
     const id = String(next.headers['lambda-runtime-aws-request-id']);
     currentId = id;
+    // as AWS's runtimes do: the X-Ray trace header for SDKs inside the handler
+    if (next.headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = String(next.headers['lambda-runtime-trace-id']);
+    else delete process.env._X_AMZN_TRACE_ID;
     let res;
     try {
       const payload = await invoke(next.body, next.headers);
