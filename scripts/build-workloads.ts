@@ -5,6 +5,7 @@
 //   npx tsx scripts/build-workloads.ts --check   build into a temp dir and fail if any
 //                                                byte differs from what is committed
 //   npx tsx scripts/build-workloads.ts NAME…     only these workloads
+//   … --workloads DIR                            another workloads folder (with its own common/)
 //
 // A workload may also have an `inputs.mjs` whose default export returns
 // { 'relative/path': bytes }: deterministic request bodies (bodyFile), generated
@@ -16,7 +17,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { listWorkloadDirs, sha256 } from '../harness/workloads.js';
 
@@ -30,11 +31,12 @@ const COMPILERS: Record<Kind, (src: string, out: string, includeDir: string) => 
 
 interface ArtifactEntry { artifact: string; sha256: string; source?: string }
 
-async function build(check: boolean, only: string[]): Promise<number> {
+async function build(check: boolean, only: string[], workloadsDir?: string): Promise<number> {
   const root = join(dirname(new URL(import.meta.url).pathname), '..');
-  const includeDir = join(root, 'workloads', 'common');
+  const workloads = workloadsDir ? resolve(workloadsDir) : join(root, 'workloads');
+  const includeDir = join(workloads, 'common');
   const scratch = mkdtempSync(join(tmpdir(), 'faasbench-build-'));
-  const dirs = listWorkloadDirs(join(root, 'workloads')).filter((d) => only.length === 0 || only.includes(basename(d)));
+  const dirs = listWorkloadDirs(workloads).filter((d) => only.length === 0 || only.includes(basename(d)));
   try {
     return await buildAll(root, dirs, includeDir, scratch, check);
   } finally {
@@ -99,4 +101,6 @@ async function buildAll(root: string, dirs: string[], includeDir: string, scratc
 }
 
 const args = process.argv.slice(2);
-process.exitCode = await build(args.includes('--check'), args.filter((a) => !a.startsWith('--')));
+const at = args.indexOf('--workloads');
+const workloadsDir = at >= 0 ? args.splice(at, 2)[1] : undefined;
+process.exitCode = await build(args.includes('--check'), args.filter((a) => !a.startsWith('--')), workloadsDir);
