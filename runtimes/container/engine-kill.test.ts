@@ -80,7 +80,12 @@ describe.skipIf(!runnable)('engine killed midway through a run', () => {
       if (run && run.exitCode === null) run.kill('SIGKILL');
       if (engine) {
         engine.kill('SIGTERM');
-        await Promise.race([new Promise((r) => engine!.once('exit', r)), sleep(10_000)]);
+        const gone = new Promise((r) => engine!.once('exit', r));
+        await Promise.race([gone, sleep(10_000)]);
+        if (engine.exitCode === null && engine.signalCode === null) {
+          engine.kill('SIGKILL');
+          await gone;
+        }
       }
       // dockerd leaves its data-root and netns mounts behind: unmount before removing.
       const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(dir));
