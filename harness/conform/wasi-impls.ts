@@ -96,19 +96,26 @@ export const WASI_IMPLEMENTATIONS: Record<string, () => WasiImplementation> = { 
  */
 export function isolated(impl: string, timeoutMs: number): WasiImplementation {
   if (!WASI_IMPLEMENTATIONS[impl]) throw new Error(`unknown WASI implementation ${impl}`);
-  let worker: Worker | null = null;
+  let current: { worker: Worker; ready: Promise<string | null> } | null = null;
   const fail = (error: string): WasiRunResult => ({ exitCode: null, stdout: '', stderr: '', error });
   return {
     name: impl,
-    run(module, args, env, dirs): Promise<WasiRunResult> {
-      const w = (worker ??= spawnWorker());
+    async run(module, args, env, dirs): Promise<WasiRunResult> {
+      const c = (current ??= startWorker());
+      const bootError = await c.ready;
+      if (bootError !== null) {
+        current = null;
+        void c.worker.terminate();
+        return fail(bootError);
+      }
+      const w = c.worker;
       return new Promise((resolve) => {
         const done = (r: WasiRunResult, keep: boolean): void => {
           clearTimeout(timer);
           w.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
           if (!keep) {
             void w.terminate();
-            if (worker === w) worker = null;
+            if (current === c) current = null;
           }
           resolve(r);
         };
@@ -120,11 +127,26 @@ export function isolated(impl: string, timeoutMs: number): WasiImplementation {
       });
     },
     async close(): Promise<void> {
-      const w = worker;
-      worker = null;
-      await w?.terminate();
+      const c = current;
+      current = null;
+      await c?.worker.terminate();
     },
   };
+}
+
+/** A worker and a promise for its 'ready' message (null) or why it never came. */
+function startWorker(): { worker: Worker; ready: Promise<string | null> } {
+  const worker = spawnWorker();
+  const ready = new Promise<string | null>((resolve) => {
+    const settle = (v: string | null): void => {
+      worker.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
+      resolve(v);
+    };
+    worker.once('message', () => settle(null));
+    worker.once('error', (e) => settle(`worker error: ${e.message}`));
+    worker.once('exit', (code) => settle(`worker exited (${code}) while starting`));
+  });
+  return { worker, ready };
 }
 
 /** The worker from dist (wasi-worker.js) or from source under tsx/vitest (wasi-worker.ts). */
