@@ -118,13 +118,15 @@ describe('in-process runner (pooled memories)', () => {
 describe('through the WAGI server on the worker pool', () => {
   const DEADLINE = 400;
   let executor: WorkerPoolExecutor;
+  /** For guests that end by themselves: a deadline no loaded machine reaches. */
+  let calm: WorkerPoolExecutor;
   const servers: WagiServer[] = [];
   const logged: string[] = [];
 
-  async function serve(bytes: Uint8Array): Promise<WagiServer> {
+  async function serve(bytes: Uint8Array, on: 'deadline' | 'calm' = 'calm'): Promise<WagiServer> {
     const s = await startWagiServer({
       module: await compileCommand(bytes, 'guest', { memoryCapBytes: MiB }),
-      executor,
+      executor: on === 'deadline' ? executor : calm,
       name: 'guest',
       onGuestError: (r) => logged.push(r),
     });
@@ -138,16 +140,17 @@ describe('through the WAGI server on the worker pool', () => {
 
   beforeAll(async () => {
     executor = new WorkerPoolExecutor({ size: 2, deadlineMs: DEADLINE, limits: { stdoutBytes: 4 * MiB, stderrBytes: MiB } });
-    await executor.ready();
+    calm = new WorkerPoolExecutor({ size: 2, deadlineMs: 60_000, limits: { stdoutBytes: 4 * MiB, stderrBytes: MiB } });
+    await Promise.all([executor.ready(), calm.ready()]);
   });
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.close()));
-    await executor.close();
+    await Promise.all([executor.close(), calm.close()]);
   });
 
   it('a guest looping forever gets a 504, others are served meanwhile, and the server serves the next request', async () => {
-    const looper = await serve(guestModule({ end: { kind: 'loop' } }));
-    const healthy = await serve(cgiGuest('still here\n'));
+    const looper = await serve(guestModule({ end: { kind: 'loop' } }), 'deadline');
+    const healthy = await serve(cgiGuest('still here\n'), 'deadline');
     const stuck = get(looper);
     expect(await get(healthy)).toEqual({ status: 200, body: 'still here\n' });
     const res = await stuck;
@@ -159,8 +162,8 @@ describe('through the WAGI server on the worker pool', () => {
   });
 
   it('more loopers than threads: each gets its 504, then a healthy request is served', async () => {
-    const looper = await serve(guestModule({ end: { kind: 'loop' } }));
-    const healthy = await serve(cgiGuest('ok\n'));
+    const looper = await serve(guestModule({ end: { kind: 'loop' } }), 'deadline');
+    const healthy = await serve(cgiGuest('ok\n'), 'deadline');
     const results = await Promise.all([get(looper), get(looper), get(looper)]);
     expect(results.map((r) => r.status)).toEqual([504, 504, 504]);
     expect(await get(healthy)).toEqual({ status: 200, body: 'ok\n' });

@@ -29,8 +29,19 @@ describe('WorkerPoolExecutor', () => {
     expect(p.replaced).toBe(0);
   });
 
+  it('requests lined up behind a looping guest on its thread are re-queued, not lost', async () => {
+    const p = pool({ size: 1, deadlineMs: 300, pipeline: 4 });
+    await p.ready();
+    const loop = await compileCommand(guestModule({ end: { kind: 'loop' } }), 'loop');
+    const ok = await compileCommand(cgiGuest('ok\n'), 'ok');
+    const [l, ...rest] = await Promise.all([p.execute(loop, req), p.execute(ok, req), p.execute(ok, req), p.execute(ok, req)]);
+    expect(l!.end.kind).toBe('timeout');
+    for (const o of rest) expect(text(o.stdout)).toBe('Content-Type: text/plain\n\nok\n');
+    expect(p.replaced).toBe(1);
+  });
+
   it('refuses work past its queue bound instead of queueing without end', async () => {
-    const p = pool({ size: 1, deadlineMs: 300, maxQueue: 1 });
+    const p = pool({ size: 1, deadlineMs: 300, maxQueue: 1, pipeline: 1 });
     await p.ready();
     const loop = await compileCommand(guestModule({ end: { kind: 'loop' } }), 'loop');
     const first = p.execute(loop, req);
@@ -42,7 +53,7 @@ describe('WorkerPoolExecutor', () => {
   });
 
   it('close() ends running and queued requests with an error, never a hang', async () => {
-    const p = pool({ size: 1, deadlineMs: 60_000 });
+    const p = pool({ size: 1, deadlineMs: 60_000, pipeline: 1 });
     await p.ready();
     const loop = await compileCommand(guestModule({ end: { kind: 'loop' } }), 'loop');
     const running = p.execute(loop, req);

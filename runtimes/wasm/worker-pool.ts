@@ -31,9 +31,17 @@ export interface WorkerPoolOptions {
   limits?: ExecLimits;
   /** Requests waiting for a thread before new ones are refused (overload). Default 10,000. */
   maxQueue?: number;
+  /** Requests in flight per thread (see PIPELINE). */
+  pipeline?: number;
 }
 
 export const DEFAULT_DEADLINE_MS = 10_000;
+/**
+ * Requests in flight per thread. With one, a thread idles for a main-thread round
+ * trip between requests; a short line keeps it busy under load (measured at
+ * saturation: hello through HTTP went from ~30 % to ~55 % of a bare server's req/s).
+ */
+const PIPELINE = 4;
 
 export class ExecutorOverloaded extends Error {
   override name = 'ExecutorOverloaded';
@@ -53,7 +61,8 @@ interface Job {
 interface Slot {
   worker: Worker;
   ready: boolean;
-  job: Job | null;
+  /** In flight, in the order the thread runs them; the head is running. */
+  jobs: Job[];
   modules: Set<number>;
   gone: boolean;
 }
@@ -79,6 +88,7 @@ export class WorkerPoolExecutor implements Executor {
   private readonly size: number;
   private readonly limits: ExecLimits;
   private readonly maxQueue: number;
+  private readonly pipeline: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private readonly keys = new WeakMap<WebAssembly.Module, number>();
@@ -98,6 +108,7 @@ export class WorkerPoolExecutor implements Executor {
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.limits = opts.limits ?? DEFAULT_LIMITS;
     this.maxQueue = opts.maxQueue ?? 10_000;
+    this.pipeline = Math.max(1, opts.pipeline ?? PIPELINE);
     // Checks every 1/8 of the deadline: a guest is stopped by 1.125x its deadline
     // (plus timer lateness), within the promised 2x.
     this.sweepMs = Math.max(1, Math.floor(this.deadlineMs / 8));
@@ -129,14 +140,14 @@ export class WorkerPoolExecutor implements Executor {
     await Promise.all(
       this.slots.splice(0).map((s) => {
         s.gone = true;
-        if (s.job) s.job.reject(new Error('executor closed'));
+        for (const job of s.jobs.splice(0)) job.reject(new Error('executor closed'));
         return s.worker.terminate();
       }),
     );
   }
 
   private spawn(): void {
-    const slot: Slot = { worker: spawnGuestThread(this.limits), ready: false, job: null, modules: new Set(), gone: false };
+    const slot: Slot = { worker: spawnGuestThread(this.limits), ready: false, jobs: [], modules: new Set(), gone: false };
     slot.worker.unref();
     slot.worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
     slot.worker.on('error', (e: Error) => this.onDeath(slot, `guest thread failed: ${e.message}`));
@@ -144,11 +155,13 @@ export class WorkerPoolExecutor implements Executor {
     this.slots.push(slot);
   }
 
+  /** Hands queued jobs to the least-loaded ready thread, up to `pipeline` in flight each. */
   private pump(): void {
     while (this.queue.length > 0) {
-      const slot = this.slots.find((s) => s.ready && !s.job);
-      if (!slot) return;
-      this.dispatch(slot, this.queue.shift()!);
+      let best: Slot | null = null;
+      for (const s of this.slots) if (s.ready && s.jobs.length < this.pipeline && (!best || s.jobs.length < best.jobs.length)) best = s;
+      if (!best) return;
+      this.dispatch(best, this.queue.shift()!);
     }
   }
 
@@ -160,33 +173,39 @@ export class WorkerPoolExecutor implements Executor {
       msg.module = job.module;
       slot.modules.add(key);
     }
-    slot.job = job;
-    slot.worker.ref();
-    job.dispatchedAt = process.hrtime.bigint();
-    job.dueAt = job.dispatchedAt + BigInt(this.deadlineMs) * 1_000_000n;
+    if (slot.jobs.length === 0) {
+      slot.worker.ref();
+      this.startClock(job);
+    }
+    slot.jobs.push(job);
     if (!this.sweeper) this.sweeper = setInterval(() => this.sweep(), this.sweepMs);
     slot.worker.postMessage(msg);
   }
 
+  /** The deadline runs from when a job is at the head of its thread's line (the thread runs them in order). */
+  private startClock(job: Job): void {
+    job.dispatchedAt = process.hrtime.bigint();
+    job.dueAt = job.dispatchedAt + BigInt(this.deadlineMs) * 1_000_000n;
+  }
+
   private sweep(): void {
     const now = process.hrtime.bigint();
-    let busy = false;
     for (const slot of [...this.slots]) {
-      if (!slot.job) continue;
-      if (slot.job.dueAt! <= now) this.onDeadline(slot);
-      else busy = true;
+      const head = slot.jobs[0];
+      if (head && head.dueAt! <= now) this.onDeadline(slot);
     }
-    if (!busy && !this.slots.some((s) => s.job) && this.sweeper) {
+    if (!this.slots.some((s) => s.jobs.length > 0) && this.sweeper) {
       clearInterval(this.sweeper);
       this.sweeper = null;
     }
   }
 
-  private finishJob(slot: Slot): Job | null {
-    const job = slot.job;
-    if (!job) return null;
-    slot.job = null;
-    if (!slot.gone) slot.worker.unref();
+  /** Takes the head job off a thread's line; the next one's clock starts. */
+  private shiftJob(slot: Slot): Job | null {
+    const job = slot.jobs.shift() ?? null;
+    const next = slot.jobs[0];
+    if (next) this.startClock(next);
+    else if (!slot.gone) slot.worker.unref();
     return job;
   }
 
@@ -197,18 +216,19 @@ export class WorkerPoolExecutor implements Executor {
       this.startFailures = 0;
       return this.pump();
     }
-    if (slot.job?.seq !== m.seq) return;
-    const job = this.finishJob(slot)!;
+    if (slot.jobs[0]?.seq !== m.seq) return;
+    const job = this.shiftJob(slot)!;
     if (m.outcome) job.resolve(m.outcome);
     else job.resolve(failed(`host error: ${m.error}`, 0));
     this.pump();
   }
 
   private onDeadline(slot: Slot): void {
-    const job = this.finishJob(slot);
+    const job = slot.jobs.shift();
     if (!job) return;
     const ns = Number(process.hrtime.bigint() - job.dispatchedAt!);
-    job.resolve({ ...failed(`deadline of ${this.deadlineMs} ms exceeded, guest stopped`, ns), end: { kind: 'timeout', message: `deadline of ${this.deadlineMs} ms exceeded, guest stopped` } });
+    const message = `deadline of ${this.deadlineMs} ms exceeded, guest stopped`;
+    job.resolve({ ...failed(message, ns), end: { kind: 'timeout', message } });
     this.replace(slot);
   }
 
@@ -218,17 +238,21 @@ export class WorkerPoolExecutor implements Executor {
       this.broken = `cannot start guest threads: ${reason}`;
       for (const job of this.queue.splice(0)) job.reject(new Error(this.broken));
     }
-    const job = this.finishJob(slot);
-    if (job) job.resolve(failed(reason, Number(process.hrtime.bigint() - job.dispatchedAt!)));
+    const job = slot.jobs.shift();
+    if (job) job.resolve(failed(reason, Number(process.hrtime.bigint() - (job.dispatchedAt ?? process.hrtime.bigint()))));
     this.replace(slot);
   }
 
+  /** Retires a thread; the jobs waiting behind its head never started, so they go back to the front of the queue. */
   private replace(slot: Slot): void {
     slot.gone = true;
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
     void slot.worker.terminate();
     this.replaced++;
+    const waiting = slot.jobs.splice(0);
+    if (this.broken) for (const job of waiting) job.reject(new Error(this.broken));
+    else this.queue.unshift(...waiting);
     if (!this.closed && !this.broken) this.spawn();
     this.pump();
   }
