@@ -12,6 +12,8 @@ import { callNodeHandler, loadNodeHandler } from '../runtimes/shared/node-handle
 import { runCgiProcess } from '../runtimes/process/cgi.js';
 import { LambdaAdapter } from '../runtimes/lambda/adapter.js';
 import { awsLambdaRicMain } from '../runtimes/lambda/assets.js';
+import { httpEventV2 } from '../runtimes/lambda/events.js';
+import http from 'node:http';
 import { referenceWasmAdapter } from '../runtimes/wasm/adapter.js';
 import type { Deployment, FunctionRequest, RuntimeAdapter } from '../runtimes/types.js';
 import { checkResponse } from '../harness/verify.js';
@@ -55,6 +57,21 @@ async function coldStart(adapter: RuntimeAdapter, d: Deployment): Promise<number
   } finally {
     await adapter.stop(instance);
   }
+}
+
+const rieAgent = new http.Agent({ keepAlive: true });
+/** One invocation through an environment's Runtime Interface Emulator endpoint (no function URL). */
+function rieInvoke(api: string, body: Buffer): Promise<number> {
+  const [host, port] = api.split(':');
+  return new Promise((resolve, reject) => {
+    const t = process.hrtime.bigint();
+    const r = http.request({ host, port: Number(port), method: 'POST', path: '/2015-03-31/functions/function/invocations', agent: rieAgent }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 && !res.headers['x-amz-function-error'] ? resolve(Number(process.hrtime.bigint() - t)) : reject(new Error(`RIE invoke: ${res.statusCode}`))));
+    });
+    r.on('error', reject);
+    r.end(body);
+  });
 }
 
 async function main(): Promise<void> {
@@ -108,10 +125,11 @@ async function main(): Promise<void> {
     // 2. warm invoke overhead vs calling the handler directly
     const handler = await loadNodeHandler(workload.variantPaths.node!);
     const req: FunctionRequest = request;
-    const warm: Record<string, number[]> = { lambdaNode: [], unfrozenNode: [], directNode: [], lambdaNative: [], directNative: [] };
+    const warm: Record<string, number[]> = { lambdaNode: [], unfrozenNode: [], rieNode: [], directNode: [], lambdaNative: [], directNative: [] };
     const unfrozenAdapter = new LambdaAdapter({ concurrency: 4, freeze: false });
     const unfrozen = await unfrozenAdapter.start(await unfrozenAdapter.prepare(workload, 'node'));
     const node = await lambda.start(dNode);
+    const rieEvent = Buffer.from(JSON.stringify(httpEventV2(req)));
     const native = await lambda.start(dNative);
     try {
       for (let i = 0; i < WARM && !overBudget(0.85, i / 3); i++) {
@@ -119,6 +137,7 @@ async function main(): Promise<void> {
         if (i === 0) verify('lambda node warm', a.response);
         warm.lambdaNode!.push(a.totalNs);
         warm.unfrozenNode!.push((await unfrozenAdapter.invoke(unfrozen.instance, req)).totalNs);
+        warm.rieNode!.push(await rieInvoke(lambda.functionOf(node.instance).environments()[0]!.runtimeApi, rieEvent));
         let s = process.hrtime.bigint();
         const d = await callNodeHandler(handler, req);
         warm.directNode!.push(Number(process.hrtime.bigint() - s));
@@ -138,6 +157,7 @@ async function main(): Promise<void> {
       const row = (label: string, v: number[]) => console.log(`  ${label.padEnd(44)} ${us(median(v)).padStart(8)} µs ${us(quantile(v, 0.99)).padStart(8)} µs`);
       row('lambda node: URL → Runtime API → env → back', warm.lambdaNode!);
       row('  same, environment not frozen between', warm.unfrozenNode!);
+      row('  Runtime API only (RIE invoke → env → back)', warm.rieNode!);
       row('node handler called directly (in process)', warm.directNode!);
       row('lambda native: ... → bootstrap → CGI exec', warm.lambdaNative!);
       row('native CGI process run directly', warm.directNative!);
@@ -170,6 +190,7 @@ async function main(): Promise<void> {
     }
     console.log(`\n(${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   } finally {
+    rieAgent.destroy();
     await lambda.dispose();
     await wasm.dispose();
   }
