@@ -47,7 +47,7 @@ describe('faasbench run (reference Wasm runtime)', () => {
 describe('bad input gets one clear line and exit 2', () => {
   it.each([
     [['run', '--runtime', 'nope'], /unknown runtime 'nope' \(choose from: wasm, node-wasi/],
-    [['run', '--mode', 'fast'], /unknown mode 'fast' \(choose from: cold, warm, throughput, density\)/],
+    [['run', '--mode', 'fast'], /unknown mode 'fast' \(choose from: cold, warm, throughput, density, micro\)/],
     [['run', '--iterations', '0'], /--iterations must be from 1 to/],
     [['run', '--iterations', 'ten'], /--iterations must be a whole number/],
     [['run', '--bogus'], /unknown option '--bogus'/],
