@@ -79,6 +79,16 @@ describe('closed loop', () => {
     expect(r.ok + r.badStatus + r.mismatches).toBe(r.completed);
     expect(r.firstError).toBeTruthy();
   });
+
+  it('falls back to the raw client where autocannon cannot check the body byte for byte', async () => {
+    const bin = Buffer.from([0xff, 0x00, 0xc3, 0xa9]);
+    const s = await serve((_n, res) => { res.writeHead(200); res.end(bin); });
+    const { createHash } = await import('node:crypto');
+    const r = await runLoad({ kind: 'closed', client: 'autocannon', url: s.url, request: { ...request, expect: { status: 200, headers: {}, bodySha256: createHash('sha256').update(bin).digest('hex') } }, connections: 2, durationMs: 200 });
+    expect(r.client).toBe('raw');
+    expect(r.ok).toBeGreaterThan(0);
+    expect(r.ok).toBe(r.completed);
+  });
 });
 
 describe('open loop', () => {

@@ -49,19 +49,21 @@ function cpuNs(start: NodeJS.CpuUsage): number {
   return (u.user + u.system) * 1000;
 }
 
-/** Body bytes that survive autocannon's string decoding (it appends chunks to a string as UTF-8). */
-function utf8Safe(expect: ClosedLoopSpec['request']['expect']): boolean {
+/**
+ * Can autocannon check this expectation exactly? It appends each body chunk to a string
+ * as UTF-8, so only an ASCII body (no character split across chunks) compares exactly;
+ * anything else goes to the raw client, which keeps the bytes.
+ */
+function autocannonCanCheck(expect: ClosedLoopSpec['request']['expect']): boolean {
   if (expect.bodySha256 !== undefined) return false;
-  if (expect.bodyBase64 !== undefined) {
-    const b = Buffer.from(expect.bodyBase64, 'base64');
-    return Buffer.from(b.toString('utf8'), 'utf8').equals(b);
-  }
-  return true;
+  const bytes = expect.bodyBase64 !== undefined ? Buffer.from(expect.bodyBase64, 'base64') : Buffer.from(expect.body ?? '', 'utf8');
+  return bytes.every((b) => b < 0x80);
 }
 
 export async function runLoad(spec: LoadSpec, signal?: AbortSignal): Promise<LoadResult> {
   if (spec.kind === 'open') return runRawLoop(spec, signal);
-  const client = spec.client ?? (utf8Safe(spec.request.expect) ? 'autocannon' : 'raw');
+  // autocannon unless asked for raw, or the body could not be checked exactly through it.
+  const client = spec.client !== 'raw' && autocannonCanCheck(spec.request.expect) ? 'autocannon' : 'raw';
   return client === 'autocannon' ? runClosedAutocannon(spec, signal) : runRawLoop(spec, signal);
 }
 
