@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../test/cli-helpers.js';
+import { runCliInProcess } from '../test/in-process-cli.js';
 import { readResults } from '../harness/results/reader.js';
 import { median } from '../harness/stats/descriptive.js';
 import { renderMarkdown } from './markdown.js';
@@ -65,7 +65,7 @@ describe('report model', () => {
 
 describe('faasbench report', () => {
   it('writes HTML, CSVs, Markdown and chart images', async () => {
-    const r = await runCli(['report', results, '--out', join(dir, 'out', 'r')], { timeoutMs: 110_000 });
+    const r = await runCliInProcess(['report', results, '--out', join(dir, 'out', 'r')]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const html = readFileSync(join(dir, 'out', 'r.html'), 'utf8');

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/cli-helpers.js';
+import { runCliInProcess } from '../../test/in-process-cli.js';
 import { SYNTHETIC_MACHINE, writeSyntheticResults, type SyntheticSeries } from '../../reports/synthetic.js';
 import { compareRuns, loadResultsFile } from './compare.js';
 import { readResults } from '../results/reader.js';
@@ -41,24 +42,24 @@ describe('compare (pure)', () => {
 
 describe('faasbench compare', () => {
   it('prints the table with both medians, the ratio with its interval and the verdict', async () => {
-    const r = await runCli(['compare', A, B]);
+    const r = await runCliInProcess(['compare', A, B]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/hello\s+wasm\s+wasm\s+cold_start_ns\s+60\s+60\s+\d+\.\d+ µs\s+\d+\.\d+ µs\s+1\.\d{3} \[1\.\d{3}, 1\.\d{3}\]\s+slower/);
     expect(r.stdout).toMatch(/hello\s+node-wasi\s+wasm\s+cold_start_ns\s+60\s+60\s.*no significant difference/);
     expect(r.stdout).toMatch(/cold_start_ns\.instantiate/);
-    const json = JSON.parse((await runCli(['compare', A, B, '--json', '--no-phases'])).stdout) as { compared: unknown[] };
+    const json = JSON.parse((await runCliInProcess(['compare', A, B, '--json', '--no-phases'])).stdout) as { compared: unknown[] };
     expect(json.compared).toHaveLength(2);
   });
 
   it('refuses results from different machines, naming the difference, unless allowed', async () => {
     const other = file('other-machine.jsonl');
     writeSyntheticResults(other, base, { header: { machine: { ...SYNTHETIC_MACHINE, fingerprint: 'other', cpuModel: 'Other CPU', cores: 8 } } });
-    const r = await runCli(['compare', A, other]);
+    const r = await runCliInProcess(['compare', A, other]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`were measured on different machines: cpuModel "Synthetic CPU @ 3.0GHz" vs "Other CPU"; cores 2 vs 8`);
     expect(r.stderr).toContain('--allow-different-machines');
-    const ok = await runCli(['compare', A, other, '--allow-different-machines']);
+    const ok = await runCliInProcess(['compare', A, other, '--allow-different-machines']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/warning: .*different machines: cpuModel/);
   });
@@ -104,7 +105,7 @@ describe('faasbench compare', () => {
   it('nothing in common: exit 2', async () => {
     const p = file('other-runtime.jsonl');
     writeSyntheticResults(p, [{ runtime: 'container', variant: 'node', median: 5e8, n: 5 }]);
-    const r = await runCli(['compare', A, p]);
+    const r = await runCliInProcess(['compare', A, p]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/have no series in common/);
   });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/cli-helpers.js';
+import { runCliInProcess } from '../../test/in-process-cli.js';
 import { SYNTHETIC_MACHINE, writeSyntheticResults, type SyntheticSeries } from '../../reports/synthetic.js';
 import { readResults } from '../results/reader.js';
 import { annotations, gate, gateMarkdown, parseGateMetric, parsePercent, type GateOptions } from './gate.js';
@@ -108,7 +109,7 @@ describe('faasbench gate (CLI)', () => {
   });
 
   it('exit 0 when the regression is below a looser threshold', async () => {
-    const r = await runCli(['gate', '--baseline', BASE, file('slow.jsonl'), '--max-regression', '50%']);
+    const r = await runCliInProcess(['gate', '--baseline', BASE, file('slow.jsonl'), '--max-regression', '50%']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^::warning title=faasbench gate::wasm\/hello\/wasm cold_start_ns median: regressed 3\d\.\d%25: significant but within 50\.0%25/m);
     expect(r.stdout).toContain('### faasbench gate: ✅ no significant regression above 50.0%');
@@ -134,7 +135,7 @@ describe('faasbench gate (CLI)', () => {
       return [file('laptop.jsonl')];
     }, /different machines: memoryBytes 8589934592 vs 17179869184; timings are not comparable \(pass --allow-different-machines/],
   ])('exit 2 for %s', async (_what, args, message) => {
-    const r = await runCli(['gate', '--baseline', BASE, ...(args as () => string[])()]);
+    const r = await runCliInProcess(['gate', '--baseline', BASE, ...(args as () => string[])()]);
     expect(r.stderr).toMatch(message);
     expect(r.code).toBe(2);
   });
