@@ -11,8 +11,9 @@
 // Prints the figures and the targets with PASS/SHORT. Not a test.
 //
 // Run: npm run bench:wasm  (= flock /tmp/faasbench-bench.lock node <V8 flags> --import tsx scripts/bench-wasm.ts)
-// Flags: --quick (a ~20 s run), --cold N, --c1 N, --seconds S (autocannon per run), --rounds R,
-//        --connections C, --density-max N, --density-seconds S, --skip-http, --skip-density.
+// Flags: --quick (a ~30 s run), --cold N, --c1 N, --seconds S (autocannon per run), --rounds R,
+//        --connections C, --density-max N, --density-seconds S, --density-all (also cap = initial size),
+//        --deadline-ms MS, --deadline-trials N, --skip-http, --skip-density.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -117,7 +118,7 @@ function check(o: ExecOutcome, who: string): void {
 }
 
 async function coldInProcess(): Promise<void> {
-  const n = num('cold', QUICK ? 1500 : 5000);
+  const n = num('cold', QUICK ? 1000 : 3000);
   const batch = 250;
   const bytes = readFileSync(HELLO);
   const pooled = await compileCommand(bytes, 'hello');
@@ -133,7 +134,7 @@ async function coldInProcess(): Promise<void> {
     { name: 'node:wasi (this thread)', once: () => nodeWasi.execute(own, request), ns: [] },
   ];
   // Warm-up (JIT, pools), checked.
-  for (const c of contenders) for (let i = 0; i < 200; i++) { check(await c.once(), c.name); c.after?.(); }
+  for (const c of contenders) for (let i = 0; i < 100; i++) { check(await c.once(), c.name); c.after?.(); }
   for (let round = 0; round * batch < n; round++) {
     for (let k = 0; k < contenders.length; k++) {
       const c = contenders[(round + k) % contenders.length]!;
@@ -162,7 +163,7 @@ async function coldInProcess(): Promise<void> {
 /** A guest in an endless loop on the worker pool: how long until its request ends (target ≤ 2× deadline)? */
 async function deadlines(): Promise<void> {
   const deadlineMs = num('deadline-ms', 200);
-  const trials = num('deadline-trials', QUICK ? 3 : 6);
+  const trials = num('deadline-trials', QUICK ? 2 : 3);
   const looper = await compileCommand(commandModule({ imports: [], code: [...op.loopStart, ...op.loopEnd] }), 'loop');
   const hello = await compileCommand(readFileSync(HELLO), 'hello');
   const pool = new WorkerPoolExecutor({ deadlineMs });
@@ -214,7 +215,7 @@ async function overHttp(): Promise<void> {
     const agents = Object.fromEntries(names.map((n) => [n, new http.Agent({ keepAlive: true, maxSockets: 1 })]));
     for (const n of names) if ((await get(agents[n]!, ports[n]!)) !== EXPECTED_BODY) throw new Error(`${n}: wrong body`);
     // Concurrency 1.
-    const c1 = num('c1', QUICK ? 600 : 2000);
+    const c1 = num('c1', QUICK ? 600 : 1500);
     const batch = 200;
     const lat: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
     for (let i = 0; i < 100; i++) for (const n of names) await get(agents[n]!, ports[n]!);
@@ -235,7 +236,7 @@ async function overHttp(): Promise<void> {
     row('HTTP c=1 median, faasbench vs bare', `${us(median(lat['wasm']!))} vs ${us(median(lat['bare']!))} µs`, 'info', null);
 
     // Saturation.
-    const seconds = num('seconds', QUICK ? 2 : 3);
+    const seconds = num('seconds', QUICK ? 2 : 2.5);
     const rounds = num('rounds', QUICK ? 1 : 2);
     const connections = num('connections', 32);
     const rps: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -260,7 +261,7 @@ async function overHttp(): Promise<void> {
 }
 
 function densityRun(capBytes: number): Promise<{ count: number; rss: number; ms: number; reason: string }> {
-  const args = [...process.execArgv, SELF, '--density-child', '--cap-bytes', String(capBytes), '--density-max', String(num('density-max', QUICK ? 10_000 : 60_000)), '--density-seconds', String(num('density-seconds', QUICK ? 5 : 22))];
+  const args = [...process.execArgv, SELF, '--density-child', '--cap-bytes', String(capBytes), '--density-max', String(num('density-max', QUICK ? 10_000 : 60_000)), '--density-seconds', String(num('density-seconds', QUICK ? 5 : 18))];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let last = { count: 0, rss: 0, ms: 0, reason: '' };
   let stderr = '';
@@ -291,15 +292,16 @@ async function density(): Promise<void> {
     [`default memory cap (${DEFAULT_MEMORY_CAP_BYTES / 2 ** 20} MiB)`, DEFAULT_MEMORY_CAP_BYTES],
     [`cap = initial memory (${spec.initial * 64} KiB, no growth)`, spec.initial * 65536],
   ];
+  if (!has('density-all')) configs.pop();
   const results = [];
   for (const [label, cap] of configs) {
     const r = await densityRun(cap);
     results.push(r);
-    console.log(`   ${label.padEnd(42)} ${String(r.count).padStart(7)} instances, RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB (${r.count ? ((r.rss / r.count) / 1024).toFixed(1) : '-'} KiB each), ${(r.ms / 1000).toFixed(1)} s; stopped: ${r.reason}`);
+    console.log(`   ${label.padEnd(42)} ${String(r.count).padStart(7)} instances, RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB (${r.count ? ((r.rss / r.count) / 1024).toFixed(1) : '-'} KiB each), ${(r.ms / 1000).toFixed(1)} s (${r.ms ? Math.round(r.count / (r.ms / 1000)) : 0}/s); stopped: ${r.reason}`);
   }
   const hint = Number(mapCount) > 0 && Number(mapCount) < 200_000 ? `each growable memory is 2 mappings: vm.max_map_count=${mapCount} allows ~${Math.floor(Number(mapCount) / 2 / 1000)}k; raise it (sysctl vm.max_map_count=262144)` : undefined;
   row('live idle instances, default cap', String(results[0]!.count), '≥ 50,000', results[0]!.count >= 50_000, results[0]!.count < 50_000 ? hint ?? results[0]!.reason : undefined);
-  row('live idle instances, cap = initial', String(results[1]!.count), '≥ 50,000', results[1]!.count >= 50_000);
+  if (results[1]) row('live idle instances, cap = initial', String(results[1].count), '≥ 50,000', results[1].count >= 50_000);
 }
 
 async function main(): Promise<void> {
@@ -314,10 +316,15 @@ async function main(): Promise<void> {
   if (has('density-child')) return densityChild();
   const t0 = Date.now();
   console.log(`bench:wasm on hello — node ${process.version}, V8 ${process.versions.v8}, flags ${process.execArgv.filter((a) => a.startsWith('--') && a !== '--import').join(' ')}`);
-  await coldInProcess();
-  await deadlines();
-  if (!has('skip-http')) await overHttp();
-  if (!has('skip-density')) await density();
+  const timed = async (name: string, f: () => Promise<void>) => {
+    const t = Date.now();
+    await f();
+    console.log(`   (${name}: ${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  };
+  await timed('cold start', coldInProcess);
+  await timed('deadlines', deadlines);
+  if (!has('skip-http')) await timed('HTTP', overHttp);
+  if (!has('skip-density')) await timed('density', density);
   console.log(`\nSummary (noisy unless the machine is quiet; ${((Date.now() - t0) / 1000).toFixed(0)} s):`);
   for (const r of rows) {
     const verdict = r.pass === null ? '' : r.pass ? 'PASS' : 'SHORT';
