@@ -88,10 +88,20 @@ export class WasmAdapter implements RuntimeAdapter {
   }
 }
 
-export function referenceWasmAdapter(): WasmAdapter {
+export interface ReferenceWasmOptions {
+  /** Per-request wall-clock deadline (default 10 s): past it the guest is stopped and the client gets a 504. */
+  deadlineMs?: number;
+  /** Per-function memory cap (default 256 MiB): memory.grow past it fails inside the guest. */
+  memoryCapBytes?: number;
+  /** Guest threads (default: the machine's parallelism, at least 2). */
+  threads?: number;
+}
+
+export function referenceWasmAdapter(opts: ReferenceWasmOptions = {}): WasmAdapter {
   return new WasmAdapter({
     id: 'wasm',
     description: "faasbench's reference Wasm runtime: own WASI preview1 host, WAGI, fresh instance per request",
-    executor: () => new WorkerPoolExecutor(),
+    executor: () => new WorkerPoolExecutor({ ...(opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : {}), ...(opts.threads ? { size: opts.threads } : {}) }),
+    ...(opts.memoryCapBytes ? { module: { memoryCapBytes: opts.memoryCapBytes } } : {}),
   });
 }
