@@ -110,7 +110,8 @@ function latencyCharts(series: Series[]): ChartSpec[] {
       spec: {
         $schema: SCHEMA, width: 640, height: 320,
         data: { values },
-        mark: { type: 'line', point: true },
+        // No point marks: with them the legend would draw dots instead of the dash patterns.
+        mark: { type: 'line', strokeWidth: 2 },
         encoding: {
           x: { field: 'rate', type: 'quantitative', title: 'offered rate, requests/s' },
           y: { field: 'us', type: 'quantitative', scale: { type: 'log' }, title: 'latency, µs (log scale)' },
