@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCliInProcess } from '../test/in-process-cli.js';
 import { readResults } from '../harness/results/reader.js';
 import { median } from '../harness/stats/descriptive.js';
+import { renderHtml } from './html/render.js';
 import { renderMarkdown } from './markdown.js';
 import { buildReportModel } from './model.js';
 import { chartSvg } from './images.js';
@@ -54,6 +55,13 @@ describe('report model', () => {
     expect(md).toMatch(/^## faasbench report/);
     expect(md).toContain('| runtime | variant | cold start (median) | app cold start (median) | throughput (max) | density |');
     expect(md).toMatch(/\| container \| native \| \d+\.\d\d ms · \*\*\d+\.\d\d×\*\* \[[\d.]+, [\d.]+\] slower \|/);
+  });
+
+  it('says so when the reference runtime is missing, and compares with another on request', () => {
+    expect(renderHtml(buildReportModel(runs, { reference: 'lambda' }))).toContain('No run of the reference runtime (lambda) for this workload');
+    const vsPool = buildReportModel(runs, { reference: 'pool' });
+    expect(vsPool.tables[0]!.rows[0]!.runtime).toBe('pool');
+    expect(vsPool.tables[0]!.rows.find((r) => r.runtime === 'wasm')!.cells.cold!.vsReference!.verdict).toBe('faster');
   });
 
   it('renders a chart to SVG without a browser', async () => {

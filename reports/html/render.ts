@@ -32,7 +32,10 @@ export function renderHtml(m: ReportModel): string {
     const rows = t.rows
       .map((r) => `<tr data-runtime="${esc(r.runtime)}" data-variant="${esc(r.variant)}"><td>${esc(r.runtime)}</td><td>${esc(r.variant)}</td>${t.kinds.map((k) => cellHtml(r.cells[k], r.runtime === m.reference)).join('')}</tr>`)
       .join('\n');
-    const answers = t.answers.length ? `<ul class="answers">${t.answers.map((a) => `<li>${esc(a)}</li>`).join('')}</ul>` : `<p class="answers">Only one runtime measured${t.rows.some((r) => r.runtime === m.reference) ? '' : ` and no reference (${esc(m.reference)}) run`}: nothing to compare yet.</p>`;
+    const hasRef = t.rows.some((r) => r.runtime === m.reference);
+    const answers = t.answers.length
+      ? `<ul class="answers">${t.answers.map((a) => `<li>${esc(a)}</li>`).join('')}</ul>`
+      : `<p class="answers">${hasRef ? 'Only the reference runtime was measured: nothing to compare yet.' : `No run of the reference runtime (${esc(m.reference)}) for this workload: no ratios (choose another with --reference).`}</p>`;
     return `<section class="workload"><h3>${esc(t.workload)}</h3>${answers}
 <table class="summary" id="summary-${esc(t.workload)}" data-workload="${esc(t.workload)}"><thead><tr><th>runtime</th><th>variant</th>${heads}</tr></thead><tbody>
 ${rows}
