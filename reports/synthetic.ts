@@ -83,7 +83,7 @@ export function demoSeries(scale = 1): SyntheticSeries[] {
     for (const connections of [1, 10, 50]) {
       out.push({ runtime, variant, mode: 'throughput', metric: 'throughput_rps', median: Math.round(rps * Math.min(1, connections / 10)), n: 5, tags: { connections } });
     }
-    out.push({ runtime, variant, mode: 'throughput', metric: 'max_throughput_rps', median: rps, n: 2, tags: { connections: 50 } });
+    out.push({ runtime, variant, mode: 'throughput', metric: 'max_throughput_rps', median: rps, n: 5, tags: { connections: 50 } });
     for (const rate of [1000, 4000, 8000]) {
       for (const percentile of ['p50', 'p99']) {
         const load = rate / rps;

@@ -79,6 +79,14 @@ describe('gate decisions (pure)', () => {
     expect(median!.reason).toMatch(/significant but within 10\.0%/);
   });
 
+  it('never fails on too few samples to judge, however large the change', () => {
+    const few = file('few-base.jsonl');
+    writeSyntheticResults(few, [wasm(300_000, { n: 3 })], { seed: 8 });
+    const cur = current('few.jsonl', [wasm(900_000, { n: 3 })], 9);
+    const [median] = gate(readResults(few), readResults(cur), opts());
+    expect(median).toMatchObject({ status: 'warn', reason: 'too few samples to judge (3 vs 3, need 5 a side): raise --iterations' });
+  });
+
   it('reports an improvement and skips series present on one side only', () => {
     const cur = current('faster.jsonl', [wasm(200_000), { runtime: 'pool', variant: 'node', median: 50_000, n: 20 }]);
     const checks = gate(readResults(BASE), readResults(cur), opts({ metrics: [parseGateMetric('cold_start_ns')] }));

@@ -6,7 +6,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { RunResults } from '../results/reader.js';
-import { compareSamples, metricDirection, type Comparison } from '../stats/inference.js';
+import { compareSamples, metricDirection, MIN_COMPARE_N, type Comparison } from '../stats/inference.js';
 import { formatValue, groupSeries, type SeriesKey } from '../summary.js';
 import { checkSameMachine, loadResultsFile, UnusableInputError } from './compare.js';
 import { intOption } from './options.js';
@@ -90,7 +90,10 @@ export function gate(baseline: RunResults[], current: RunResults[], opts: GateOp
       const limit = `${(opts.maxRegression * 100).toFixed(1)}%`;
       let status: GateStatus = 'pass';
       let reason: string;
-      if (over && significantRegression) {
+      if (comparison.verdict === 'too few samples') {
+        status = 'warn';
+        reason = `too few samples to judge (${b.values.length} vs ${c.values.length}, need ${MIN_COMPARE_N} a side): raise --iterations`;
+      } else if (over && significantRegression) {
         status = 'fail';
         reason = `regressed ${pct(change)}: above ${limit} and significant`;
       } else if (over) {

@@ -78,7 +78,10 @@ describe('seeded bootstrap', () => {
     const c = compareSamples(a, a.map((v) => v * 2), { q: 0.99, seed: 1 });
     expect(c.ratio).toBeCloseTo(2, 12);
     expect(c.verdict).toBe('slower');
-    expect(compareSamples([0, 0, 0], [0, 0, 0]).ratio).toBe(1);
+    expect(compareSamples([0, 0, 0, 0, 0], [0, 0, 0, 0, 0])).toMatchObject({ ratio: 1, verdict: 'no significant difference' });
+    // One sample a side gives a zero-width interval: no verdict from that.
+    expect(compareSamples([100], [200])).toMatchObject({ ratio: 2, significant: false, verdict: 'too few samples' });
+    expect(compareSamples([100, 101, 99, 100], [200, 201, 199, 200, 202])).toMatchObject({ verdict: 'too few samples' });
     expect(() => compareSamples([], [1])).toThrow(/empty/);
   });
 

@@ -184,7 +184,10 @@ export function metricDirection(metric: string): Direction {
   return /(_rps|_per_s|per_gib)($|_)/.test(metric) || /^(instances|apps)(_|$)/.test(metric) ? 'higher-is-better' : 'lower-is-better';
 }
 
-export type Verdict = 'faster' | 'slower' | 'better' | 'worse' | 'no significant difference';
+export type Verdict = 'faster' | 'slower' | 'better' | 'worse' | 'no significant difference' | 'too few samples';
+
+/** Below this many samples on either side a bootstrap interval is degenerate (n = 1 gives [r, r]): no verdict. */
+export const MIN_COMPARE_N = 5;
 
 export interface Comparison {
   /** Quantile compared: 0.5 for the median. */
@@ -231,11 +234,12 @@ export function compareSamples(
     stats[i] = ratioOf(ra, rb);
   }
   const interval = percentileInterval(stats, confidence);
-  const significant = interval.lo > 1 || interval.hi < 1;
+  const enough = a.length >= MIN_COMPARE_N && b.length >= MIN_COMPARE_N;
+  const significant = enough && (interval.lo > 1 || interval.hi < 1);
   const direction = metricDirection(metric);
   const bigger = ratio > 1;
   const regression = direction === 'lower-is-better' ? bigger : ratio < 1;
   const timeLike = /_ns$|_rps$|_per_s$/.test(metric);
-  const verdict: Verdict = !significant ? 'no significant difference' : regression ? (timeLike ? 'slower' : 'worse') : timeLike ? 'faster' : 'better';
+  const verdict: Verdict = !enough ? 'too few samples' : !significant ? 'no significant difference' : regression ? (timeLike ? 'slower' : 'worse') : timeLike ? 'faster' : 'better';
   return { q, baseline: qa, candidate: qb, ratio, interval, significant, verdict, regression };
 }

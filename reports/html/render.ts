@@ -69,7 +69,7 @@ table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;marg
 th,td{padding:.35rem .6rem;border-bottom:1px solid #e3e6ec;text-align:right;vertical-align:top} th{background:#f5f6f9}
 table.summary td:nth-child(-n+2),table.summary th:nth-child(-n+2),table.details td:nth-child(-n+5),table.details th:nth-child(-n+5),table.meta td,table.meta th,table.warnings td,table.warnings th{text-align:left}
 .ci{color:#5b6475;font-size:.8rem} .tags,.phase{color:#5b6475;font-size:.85rem} .na{color:#9aa1ad}
-.ratio{font-size:.85rem;font-weight:600} .ratio.faster,.ratio.better{color:#17753a} .ratio.slower,.ratio.worse{color:#b3261e} .ratio.ref,.ratio.no-significant-difference{color:#5b6475}
+.ratio{font-size:.85rem;font-weight:600} .ratio.faster,.ratio.better{color:#17753a} .ratio.slower,.ratio.worse{color:#b3261e} .ratio.ref,.ratio.no-significant-difference,.ratio.too-few-samples{color:#5b6475}
 .chart{margin:1.5rem 0} .caption{color:#5b6475;font-size:.9rem;margin:.2rem 0 .6rem}
 table.details{font-size:.85rem} code{font-size:.85rem;word-break:break-all} footer{color:#5b6475;font-size:.85rem;margin-top:2rem}
 @media print{body{max-width:none;margin:0} .chart,section.workload,tr{break-inside:avoid} h2{break-after:avoid}}
