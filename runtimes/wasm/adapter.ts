@@ -38,7 +38,7 @@ export class WasmAdapter implements RuntimeAdapter {
   }
 
   capabilities(): Capabilities {
-    return { variants: ['wasm'], modes: ['cold', 'warm', 'throughput', 'density'], freshInstancePerRequest: true };
+    return { variants: ['wasm'], modes: ['cold', 'warm', 'throughput', 'density', 'micro'], freshInstancePerRequest: true };
   }
 
   async available(): Promise<Availability> {
