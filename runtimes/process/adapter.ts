@@ -10,7 +10,7 @@
 // start = spawn → port accepting connections (phases spawn, ready).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,39 @@ export class ProcessStartError extends Error {
   override name = 'ProcessStartError';
 }
 
+const HTTPD_DIR_PREFIX = 'faasbench-httpd-';
+
+/**
+ * busybox httpd servers left by a faasbench that died without cleaning up (kill -9):
+ * orphans (parent 1) serving one of our private folders. Node servers end themselves
+ * when orphaned; httpd cannot, so the next start ends them.
+ */
+export function sweepOrphanedHttpd(): number[] {
+  const killed: number[] = [];
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return killed;
+  }
+  for (const pid of pids) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (!args[0]?.endsWith('busybox') || args[1] !== 'httpd') continue;
+      const home = args[args.indexOf('-h') + 1] ?? '';
+      if (!home.includes(`/${HTTPD_DIR_PREFIX}`)) continue;
+      const ppid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+      if (ppid !== 1) continue;
+      process.kill(Number(pid), 'SIGKILL');
+      killed.push(Number(pid));
+      rmSync(home, { recursive: true, force: true });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return killed;
+}
+
 export class ProcessAdapter implements RuntimeAdapter {
   readonly id: string;
   readonly description: string;
@@ -62,6 +95,7 @@ export class ProcessAdapter implements RuntimeAdapter {
   private readonly deadlineMs: number;
   private readonly live = new Set<Instance>();
   private readonly deployments: ProcessDeployment[] = [];
+  private swept = false;
   private readonly exitHook = () => {
     for (const i of this.live) (i.data as ProcessInstanceData).child?.kill('SIGKILL');
   };
@@ -80,6 +114,10 @@ export class ProcessAdapter implements RuntimeAdapter {
   }
 
   async available(): Promise<Availability> {
+    if (!this.swept) {
+      this.swept = true;
+      sweepOrphanedHttpd();
+    }
     const busybox = BUSYBOX_CANDIDATES.find((p) => existsSync(p));
     if (this.nativeMode === 'httpd' && !busybox) return { ok: true, detail: 'node only: busybox is missing for native (apt-get install busybox-static)' };
     return { ok: true, detail: `node ${process.version}${this.nativeMode === 'httpd' ? `, ${busybox} httpd` : ', CGI per request'}` };
@@ -102,7 +140,7 @@ export class ProcessAdapter implements RuntimeAdapter {
       const busybox = BUSYBOX_CANDIDATES.find((p) => existsSync(p));
       if (!busybox) throw new Error('busybox is not installed (apt-get install busybox-static)');
       // busybox httpd serves CGI only under <home>/cgi-bin/: a private folder with a link to the binary.
-      const www = mkdtempSync(join(tmpdir(), 'faasbench-httpd-'));
+      const www = mkdtempSync(join(tmpdir(), HTTPD_DIR_PREFIX));
       mkdirSync(join(www, 'cgi-bin'));
       symlinkSync(path, join(www, 'cgi-bin', 'fn'));
       data = {

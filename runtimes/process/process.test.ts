@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkResponse } from '../../harness/verify.js';
 import { builtinWorkloadsDir, loadWorkload, type LoadedWorkload } from '../../harness/workloads.js';
-import { ProcessAdapter } from './adapter.js';
+import { spawn } from 'node:child_process';
+import { ProcessAdapter, sweepOrphanedHttpd } from './adapter.js';
 
 const hello = loadWorkload(join(builtinWorkloadsDir(), 'hello'));
 const get = hello.requests[0]!;
@@ -19,7 +20,14 @@ function adapter(...args: ConstructorParameters<typeof ProcessAdapter>): Process
   adapters.push(a);
   return a;
 }
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+/** Running (a zombie waiting for pid 1 to reap it counts as gone). */
+const alive = (pid: number) => {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
 
 describe('process adapter', () => {
   const cases: Array<[string, 'node' | 'native', 'httpd' | 'cgi']> = [['node', 'node', 'httpd'], ['native via busybox httpd', 'native', 'httpd'], ['native, CGI per request', 'native', 'cgi']];
@@ -44,6 +52,35 @@ describe('process adapter', () => {
     const w: LoadedWorkload = { ...hello, name: 'broken', dir, variantPaths: { node: join(tmp, 'broken.mjs') } };
     const a = adapter();
     await expect(a.start(await a.prepare(w, 'node'))).rejects.toThrow(/exited at start with code 2 .*must export a default function/s);
+  });
+
+  it('after a kill -9 of the harness, node servers end themselves and the next start ends orphaned httpd servers', async () => {
+    const script = `
+      const { ProcessAdapter } = await import('./runtimes/process/adapter.ts');
+      const { loadWorkload } = await import('./harness/workloads.ts');
+      const w = loadWorkload('workloads/hello');
+      const a = new ProcessAdapter();
+      const pids = [];
+      for (const v of ['node', 'native']) if (w.variantPaths[v]) pids.push((await a.start(await a.prepare(w, v))).instance.data.child.pid);
+      process.stdout.write(JSON.stringify(pids) + '\\n');
+      setInterval(() => {}, 1000);`;
+    const root = join(import.meta.dirname, '..', '..');
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const pids = await new Promise<number[]>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => { out += b; if (out.includes('\n')) resolve(JSON.parse(out) as number[]); });
+      child.once('exit', () => reject(new Error(`harness exited early: ${out}`)));
+    });
+    child.kill('SIGKILL');
+    const [nodePid, httpdPid] = pids;
+    for (let i = 0; i < 50 && alive(nodePid!); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(nodePid!)).toBe(false);
+    if (httpdPid) {
+      expect(alive(httpdPid)).toBe(true);
+      expect(sweepOrphanedHttpd()).toContain(httpdPid);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(alive(httpdPid)).toBe(false);
+    }
   });
 
   it('dispose kills every live instance', async () => {

@@ -74,3 +74,8 @@ server.on('error', (e) => {
 server.listen(port, host);
 
 for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
+
+// As a host process, go away with the harness even when it dies without cleaning up
+// (kill -9): reparenting means the parent is gone. In a container the parent is 0.
+const parent = process.ppid;
+if (parent > 1) setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 500).unref();
