@@ -31,6 +31,13 @@ export interface RunOptions {
   modeOptions?: Record<string, unknown>;
   /** Give up on a cell whose first this-many samples all failed. */
   failFast?: number;
+  /**
+   * Time budget per cell in ms: a cell that has spent this long sampling stops once
+   * it has `minIterations` measured samples, so slow runtimes (containers, Lambda
+   * environments) don't stretch a run to hours. Default: no budget.
+   */
+  cellBudgetMs?: number;
+  minIterations?: number;
 }
 
 export interface RunOutcome {
@@ -53,6 +60,8 @@ interface LiveCell {
   done: boolean;
   okSeen: boolean;
   failures: number;
+  /** Wall time spent in sample() so far, ms. */
+  spentMs: number;
 }
 
 export function pickRequest(w: LoadedWorkload, name?: string): SampleRequest {
@@ -135,7 +144,7 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
                 warn: (m: string) => { out.event('warning', m, { runtime: adapter.id, workload: workload.name }); progress.log(`warning: ${m}`); },
               };
               for (const cell of measurement.cells(ctx)) {
-                cells.push({ cell, runtime: adapter.id, workload: workload.name, variant, mode, ready: false, done: false, okSeen: false, failures: 0 });
+                cells.push({ cell, runtime: adapter.id, workload: workload.name, variant, mode, ready: false, done: false, okSeen: false, failures: 0, spentMs: 0 });
               }
             } catch (e) {
               const msg = `${adapter.id}/${workload.name}/${variant}: prepare failed: ${(e as Error).message}`;
@@ -146,7 +155,11 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
         }
       }
       liveCells.push(...cells);
-      await runRounds(cells, out, progress, random, signal, opts.failFast ?? 5);
+      await runRounds(cells, out, progress, random, signal, {
+        failFast: opts.failFast ?? 5,
+        budgetMs: opts.cellBudgetMs ?? Infinity,
+        minSamples: opts.warmup + (opts.minIterations ?? 10),
+      });
       if (signal.aborted) break;
     }
     if (signal.aborted) status = 'interrupted';
@@ -159,7 +172,15 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
   return { runId, resultsFile, samples: out.sampleCount, status, skipped };
 }
 
-async function runRounds(cells: LiveCell[], out: ResultsWriter, progress: Progress, random: () => number, signal: AbortSignal, failFast: number): Promise<void> {
+interface RoundLimits {
+  failFast: number;
+  budgetMs: number;
+  /** Rounds (warmup included) a cell always gets before the budget can stop it. */
+  minSamples: number;
+}
+
+async function runRounds(cells: LiveCell[], out: ResultsWriter, progress: Progress, random: () => number, signal: AbortSignal, limits: RoundLimits): Promise<void> {
+  const { failFast } = limits;
   const total = cells.reduce((s, c) => s + c.cell.rounds, 0);
   let done = 0;
   const maxRounds = Math.max(0, ...cells.map((c) => c.cell.rounds));
@@ -181,11 +202,13 @@ async function runRounds(cells: LiveCell[], out: ResultsWriter, progress: Progre
         }
       }
       let rows;
+      const t0 = performance.now();
       try {
         rows = await c.cell.sample(round);
       } catch (e) {
         rows = [{ phase: 'total', metric: 'error', value: 0, ok: false, iteration: round, error: (e as Error).message }];
       }
+      c.spentMs += performance.now() - t0;
       for (const r of rows) out.sample({ workload: c.workload, variant: c.variant, runtime: c.runtime, mode: c.mode, ...r });
       const failed = rows.find((r) => r.phase === 'total' && !r.ok);
       if (failed) {
@@ -201,6 +224,12 @@ async function runRounds(cells: LiveCell[], out: ResultsWriter, progress: Progre
         progress.log(`error: ${msg}`);
       } else if (round === c.cell.rounds - 1) {
         c.done = true;
+      } else if (c.spentMs > limits.budgetMs && round + 1 >= limits.minSamples) {
+        c.done = true;
+        done += c.cell.rounds - round - 1;
+        const msg = `${c.cell.label}: stopped at ${round + 1} of ${c.cell.rounds} rounds, its time budget of ${Math.round(limits.budgetMs / 1000)} s spent (raise --cell-seconds for more samples)`;
+        out.event('info', msg, where);
+        progress.log(msg);
       }
       if (c.done && c.ready) await c.cell.teardown().catch((e: Error) => out.event('warning', `${c.cell.label}: teardown failed: ${e.message}`, where));
       progress.update(done, total, c.cell.label);

@@ -190,7 +190,7 @@ function requestBody(dir: string, r: RequestSpec): Uint8Array {
 
 /** Resolves --workload values: a built-in name or a path to a workload folder. */
 export function resolveWorkloads(names: string[] | undefined): LoadedWorkload[] {
-  if (!names || names.length === 0) return listWorkloadDirs().map(loadWorkload);
+  if (!names || names.length === 0 || names.includes('all')) return listWorkloadDirs().map(loadWorkload);
   const builtin = builtinWorkloadsDir();
   return names.map((n) => {
     if (existsSync(join(builtin, n, 'workload.json'))) return loadWorkload(join(builtin, n));

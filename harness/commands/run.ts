@@ -23,6 +23,7 @@ interface RunFlags {
   variant?: string[];
   request?: string;
   iterations: number;
+  cellSeconds: number;
   warmup: number;
   seed?: number;
   out: string;
@@ -70,17 +71,24 @@ function loadModeOptions(f: RunFlags): Record<string, unknown> {
   };
 }
 
+/**
+ * The default suite: `hello`, the cold-start probe, on every available runtime. The
+ * whole suite is `--workload all`.
+ */
+export const DEFAULT_WORKLOADS = ['hello'];
+
 export function registerRun(program: Command): void {
   program
     .command('run')
     .description('measure cold start (and, with --mode, warm latency, throughput, density) on every available runtime')
-    .option('-w, --workload <name...>', 'built-in workload name or a folder with a workload.json (repeatable; default: all)', listOption(null, 'workload'))
+    .option('-w, --workload <name...>', `built-in workload name, "all", or a folder with a workload.json (repeatable; default: ${DEFAULT_WORKLOADS.join(', ')})`, listOption(null, 'workload'))
     .option('--wasm <file...>', 'a bare WAGI .wasm file as a workload (GET /, must answer with a status below 500); repeatable', listOption(null, 'wasm'))
     .option('-r, --runtime <id...>', `runtimes to measure (repeatable or comma-separated; default: every available one): ${runtimeIds().join(', ')}`, listOption(runtimeIds(), 'runtime'))
     .option('-m, --mode <mode...>', `measurement modes: ${MODES.join(', ')} (default: cold)`, listOption(MODES, 'mode'))
     .option('--variant <kind...>', `only these workload variants: ${VARIANT_KINDS.join(', ')}`, listOption(VARIANT_KINDS, 'variant'))
     .option('--request <name>', 'manifest request to send (default: the first of size "test")')
     .option('-n, --iterations <n>', 'samples per runtime × workload × measurement', intOption('--iterations', 1, 1_000_000), 100)
+    .option('--cell-seconds <s>', 'time budget per runtime × workload × measurement: stop sampling after this long once 10 samples are in (0: no budget)', intOption('--cell-seconds', 0, 86_400), 30)
     .option('--warmup <n>', 'unrecorded samples before measuring', intOption('--warmup', 0, 100_000), 5)
     .option('--seed <n>', 'seed for the interleaving order (default: random, recorded in the results)', intOption('--seed', 0, 2 ** 32 - 1))
     .option('-o, --out <dir>', 'results directory', 'results')
@@ -96,7 +104,7 @@ export function registerRun(program: Command): void {
     .action(async (flags: RunFlags) => {
       // --wasm alone runs only those files; with --workload, both.
       const workloads = [
-        ...(flags.wasm && !flags.workload ? [] : resolveWorkloads(flags.workload)),
+        ...(flags.wasm && !flags.workload ? [] : resolveWorkloads(flags.workload ?? DEFAULT_WORKLOADS)),
         ...(await Promise.all((flags.wasm ?? []).map((f) => loadWasmFile(f)))),
       ];
       const ids = flags.runtime ?? RUNTIMES.filter((r) => r.default).map((r) => r.id);
@@ -119,6 +127,7 @@ export function registerRun(program: Command): void {
           ...(flags.variant ? { variants: flags.variant } : {}),
           ...(flags.request ? { request: flags.request } : {}),
           iterations: flags.iterations, warmup: flags.warmup,
+          ...(flags.cellSeconds > 0 ? { cellBudgetMs: flags.cellSeconds * 1000 } : {}),
           seed: flags.seed ?? Math.floor(Math.random() * 2 ** 32),
           outDir, command: ['faasbench', ...process.argv.slice(2)],
           modeOptions: loadModeOptions(flags),
