@@ -136,3 +136,52 @@ describe('bad guests get a 500 with the reason, and the server goes on', () => {
     for (let i = 0; i < 3; i++) expect(await get(server)).toEqual({ status: 200, body: 'fresh\n' });
   });
 });
+
+describe('guest filesystem', () => {
+  const program = (name: string) => readWasmFile(join(here, 'wasi/programs', `${name}.wasm`));
+
+  it('a private in-memory /tmp per request: nothing one request writes is seen by the next', async () => {
+    const server = await startWagiServer({
+      module: await compileCommand(program('scratch_counter'), 'counter'),
+      executor: new InlineExecutor(),
+      name: 'counter',
+      fs: { scratch: '/tmp' },
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(server.url + '/');
+        expect([res.status, await res.text()]).toEqual([200, 'count=1\n']);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a host directory persists across requests, and without any filesystem there is no /tmp', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faasbench-fs-'));
+    const module = await compileCommand(program('scratch_counter'), 'counter');
+    const shared = await startWagiServer({ module, executor: new InlineExecutor(), name: 'counter', fs: { dirs: [{ guestPath: '/tmp', hostDir: dir }] } });
+    const none = await startWagiServer({ module, executor: new InlineExecutor(), name: 'counter' });
+    try {
+      for (let i = 1; i <= 3; i++) expect(await (await fetch(shared.url + '/')).text()).toBe(`count=${i}\n`);
+      const res = await fetch(none.url + '/');
+      expect([res.status, await res.text()]).toEqual([500, 'no writable /tmp\n']);
+    } finally {
+      await shared.close();
+      await none.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the worker-pool executor of the reference runtime passes the filesystem to its threads', async () => {
+    const { WorkerPoolExecutor } = await import('../runtimes/wasm/worker-pool.js');
+    const executor = new WorkerPoolExecutor({ size: 1 });
+    const server = await startWagiServer({ module: await compileCommand(program('scratch_counter'), 'counter'), executor, name: 'counter', fs: { scratch: '/tmp' } });
+    try {
+      for (let i = 0; i < 2; i++) expect(await (await fetch(server.url + '/')).text()).toBe('count=1\n');
+    } finally {
+      await server.close();
+      await executor.close();
+    }
+  });
+});

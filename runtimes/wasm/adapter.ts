@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
 import { httpInvoke } from '../shared/http.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, RuntimeAdapter, StartResult } from '../types.js';
-import type { Executor } from './executor.js';
+import type { Executor, GuestFs } from './executor.js';
 import { compileCommand, readWasmFile, withNonce, type PrepareOptions } from './module.js';
 import { WorkerPoolExecutor } from './worker-pool.js';
 import { startWagiServer, type WagiServer } from './server.js';
@@ -20,6 +20,8 @@ export interface WasmAdapterOptions {
   executor: () => Executor;
   /** Memory cap and pooling (module.ts). */
   module?: PrepareOptions;
+  /** The filesystem each request's instance gets (default: none). */
+  fs?: GuestFs;
 }
 
 export class WasmAdapter implements RuntimeAdapter {
@@ -29,12 +31,14 @@ export class WasmAdapter implements RuntimeAdapter {
   private readonly moduleOptions: PrepareOptions;
   private readonly live = new Set<Instance>();
   private nonce = 0;
+  private readonly fs: GuestFs | undefined;
 
   constructor(opts: WasmAdapterOptions) {
     this.id = opts.id;
     this.description = opts.description;
     this.executor = opts.executor();
     this.moduleOptions = opts.module ?? {};
+    this.fs = opts.fs;
   }
 
   capabilities(): Capabilities {
@@ -59,7 +63,7 @@ export class WasmAdapter implements RuntimeAdapter {
     const t0 = process.hrtime.bigint();
     const module = await compileCommand(withNonce(bytes, ++this.nonce), name, this.moduleOptions);
     const t1 = process.hrtime.bigint();
-    const server = await startWagiServer({ module, executor: this.executor, name });
+    const server = await startWagiServer({ module, executor: this.executor, name, ...(this.fs ? { fs: this.fs } : {}) });
     const t2 = process.hrtime.bigint();
     const data: WasmInstance = { server, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
     const instance: Instance = { id: `${this.id}-${name}-${this.nonce}`, deployment: d, url: server.url, data };
@@ -95,6 +99,8 @@ export interface ReferenceWasmOptions {
   memoryCapBytes?: number;
   /** Guest threads (default: the machine's parallelism, at least 2). */
   threads?: number;
+  /** Host directories and a private per-request scratch directory (e.g. { scratch: '/tmp' }). */
+  fs?: GuestFs;
 }
 
 export function referenceWasmAdapter(opts: ReferenceWasmOptions = {}): WasmAdapter {
@@ -103,5 +109,6 @@ export function referenceWasmAdapter(opts: ReferenceWasmOptions = {}): WasmAdapt
     description: "faasbench's reference Wasm runtime: own WASI preview1 host, WAGI, fresh instance per request",
     executor: () => new WorkerPoolExecutor({ ...(opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : {}), ...(opts.threads ? { size: opts.threads } : {}) }),
     ...(opts.memoryCapBytes ? { module: { memoryCapBytes: opts.memoryCapBytes } } : {}),
+    ...(opts.fs ? { fs: opts.fs } : {}),
   });
 }

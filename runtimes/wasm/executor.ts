@@ -2,13 +2,26 @@
 // it ended. The WAGI server and the benchmarks call them; the server knows nothing
 // of where the instance runs (this thread, a worker with a deadline, node:wasi).
 
-import { WasiExit, WasiHost, WasiLimit, type WasiRunConfig } from './wasi/host.js';
+import { WasiExit, WasiHost, WasiLimit, type PreopenSpec, type WasiRunConfig } from './wasi/host.js';
 import { MEMORY_IMPORT_MODULE, MemoryPool, memorySpecOf, type MemorySpec } from './memory.js';
 
 export interface ExecRequest {
   args: readonly string[];
   env: readonly string[];
   stdin: Uint8Array;
+  /** What of a filesystem the guest gets; none by default. */
+  fs?: GuestFs;
+}
+
+/**
+ * A guest's filesystem, as plain data so it can cross to a worker thread: host
+ * directories (the only way out, capability-checked by the WASI host) and a private
+ * in-memory scratch directory created fresh for every run.
+ */
+export interface GuestFs {
+  /** Guest path of a per-run in-memory directory, e.g. "/tmp". */
+  scratch?: string;
+  dirs?: ReadonlyArray<{ guestPath: string; hostDir: string; readOnly?: boolean }>;
 }
 
 export type ExecEnd =
@@ -53,6 +66,8 @@ export class Runner {
   private readonly imports: WebAssembly.Imports;
   private readonly config: WasiRunConfig;
   private lent: { spec: MemorySpec; memory: WebAssembly.Memory } | null = null;
+  /** Preopen specs by their description: the host keeps per-spec state, so reuse them. */
+  private readonly preopenCache = new Map<string, PreopenSpec[]>();
 
   constructor(readonly limits: ExecLimits = DEFAULT_LIMITS) {
     this.imports = { ...this.host.imports, [MEMORY_IMPORT_MODULE]: this.memorySlot as unknown as WebAssembly.ModuleImports };
@@ -66,6 +81,7 @@ export class Runner {
     config.args = req.args;
     config.env = req.env;
     config.stdin = req.stdin;
+    this.applyFs(config, req.fs);
     this.host.begin(config);
     let end: ExecEnd = EXIT_0;
     const t0 = process.hrtime.bigint();
@@ -90,6 +106,20 @@ export class Runner {
     this.memorySlot.memory = null;
     const out = this.host.finish();
     return { end, stdout: out.stdout, stderr: out.stderr, instantiateNs: Number(t1 - t0), runNs: Number(t2 - t1) };
+  }
+
+  private applyFs(config: WasiRunConfig, fs: GuestFs | undefined): void {
+    if (fs?.scratch) config.memfs = fs.scratch;
+    else delete config.memfs;
+    if (fs?.dirs?.length) {
+      const key = JSON.stringify(fs.dirs);
+      let specs = this.preopenCache.get(key);
+      if (!specs) {
+        specs = fs.dirs.map((d) => ({ guestPath: d.guestPath, hostDir: d.hostDir, readOnly: d.readOnly ?? false }));
+        this.preopenCache.set(key, specs);
+      }
+      config.preopens = specs;
+    } else delete config.preopens;
   }
 
   /** Returns the last run's memory to the pool (zeroed there). Off the response's critical path. */

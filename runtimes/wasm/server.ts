@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { cgiEnvironment, parseCgiOutput } from '../shared/cgi.js';
 import { formatServerTiming } from '../shared/http.js';
 import type { FunctionRequest } from '../types.js';
-import type { ExecOutcome, Executor } from './executor.js';
+import type { ExecOutcome, Executor, GuestFs } from './executor.js';
 
 export interface WagiServerOptions {
   module: WebAssembly.Module;
@@ -18,6 +18,8 @@ export interface WagiServerOptions {
   host?: string;
   port?: number;
   maxBodyBytes?: number;
+  /** The filesystem every request's instance gets (default: none). */
+  fs?: GuestFs;
   onGuestError?: (reason: string) => void;
 }
 
@@ -71,7 +73,7 @@ export async function startWagiServer(opts: WagiServerOptions): Promise<WagiServ
         body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
       };
       const env = cgiEnvironment(fnReq, { serverName: '127.0.0.1', serverPort: port, remoteAddr: req.socket.remoteAddress ?? '127.0.0.1', scriptName: '' });
-      opts.executor.execute(opts.module, { args: [opts.name], env, stdin: fnReq.body }).then(
+      opts.executor.execute(opts.module, { args: [opts.name], env, stdin: fnReq.body, ...(opts.fs ? { fs: opts.fs } : {}) }).then(
         (outcome) => {
           const timing = formatServerTiming([
             { phase: 'instantiate', ns: outcome.instantiateNs },
