@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { checkResponse } from '../harness/verify.js';
 import { builtinWorkloadsDir, loadWorkload, type VariantKind } from '../harness/workloads.js';
 import { ContainerAdapter, freePort, waitForPort, type ContainerDeployment } from '../runtimes/container/adapter.js';
-import { cgiHttpInvoke } from '../runtimes/container/cgi-http.js';
+import { cgiHttpInvoke } from '../runtimes/shared/http.js';
 import { PoolAdapter } from '../runtimes/pool/adapter.js';
 
 const { values } = parseArgs({ options: { variant: { type: 'string', default: 'native' }, rounds: { type: 'string', default: '10' }, budget: { type: 'string', default: '35' } } });

@@ -11,9 +11,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
-import { httpInvoke } from '../shared/http.js';
+import { cgiHttpInvoke, httpInvoke } from '../shared/http.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
-import { cgiHttpInvoke } from './cgi-http.js';
 import { LABEL, LABEL_PID, LABEL_RUN, connectEngine, engineStatus, removeContainers, type Engine } from './engine.js';
 import { ImageBuilder, type ImageSpec } from './images.js';
 

@@ -15,11 +15,10 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
-import { cgiHttpInvoke } from '../container/cgi-http.js';
 import { nodeFunctionServerPath } from '../container/assets.js';
 import { freePort, waitForPort } from '../container/adapter.js';
 import { BUSYBOX_CANDIDATES, NATIVE_CGI_PREFIX } from '../container/images.js';
-import { httpInvoke } from '../shared/http.js';
+import { cgiHttpInvoke, httpInvoke } from '../shared/http.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
 import { runCgiProcess } from './cgi.js';
 

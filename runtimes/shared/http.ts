@@ -27,7 +27,7 @@ export class HttpInvokeError extends Error {
 }
 
 /** One request over the given agent (keep-alive per instance: the first request pays the connect). */
-export function httpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Agent, timeoutMs = 30_000): Promise<InvokeResult> {
+export function httpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Agent, timeoutMs = 30_000, lenient = false): Promise<InvokeResult> {
   return new Promise((resolve, reject) => {
     const url = new URL(baseUrl);
     const path = req.path + (req.query ? `?${req.query}` : '');
@@ -39,6 +39,7 @@ export function httpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Ag
         method: req.method,
         path,
         agent,
+        ...(lenient ? { insecureHTTPParser: true } : {}),
         headers: { ...req.headers, 'content-length': String(req.body.length) },
       },
       (res) => {
@@ -58,4 +59,13 @@ export function httpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Ag
     r.on('error', (e) => reject(e instanceof HttpInvokeError ? e : new HttpInvokeError(`${req.method} ${baseUrl}${path}: ${e.message}`)));
     r.end(req.body);
   });
+}
+
+/**
+ * httpInvoke with Node's lenient parser, for servers that relay CGI output (busybox
+ * httpd serving the native variant): they pass a CGI program's header lines through
+ * as written, ending in a bare LF, which Node's strict parser refuses. Same timing.
+ */
+export function cgiHttpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Agent, timeoutMs = 30_000): Promise<InvokeResult> {
+  return httpInvoke(baseUrl, req, agent, timeoutMs, true);
 }
