@@ -31,6 +31,7 @@ function inMemoryAdapter(id: string, delayMs: number): RuntimeEntry {
     },
     stop: async () => {},
     dispose: async () => {},
+    runReport: () => [{ workload: 'hello', variant: 'node', metric: 'idle_byte_seconds', value: 42, tags: { pool_size: 2 } }],
   };
   return { id, default: true, create: async () => adapter };
 }
@@ -47,19 +48,24 @@ async function run(runtimes: RuntimeEntry[], extra: { cellBudgetMs?: number; min
 describe('run loop', () => {
   it('takes every sample of every cell, interleaved, without a budget', async () => {
     const results = await run([inMemoryAdapter('fast', 0), inMemoryAdapter('slow', 2)], {});
-    const totals = results.samples.filter((s) => s.phase === 'total');
+    const totals = results.samples.filter((s) => s.mode === 'cold' && s.phase === 'total');
     expect(totals.filter((s) => s.runtime === 'fast')).toHaveLength(20);
     expect(totals.filter((s) => s.runtime === 'slow')).toHaveLength(20);
     expect(totals.every((s) => s.ok)).toBe(true);
     // Interleaved: the slow runtime's samples are not all after the fast one's.
     const order = totals.map((s) => s.runtime);
     expect(order.lastIndexOf('fast')).toBeGreaterThan(order.indexOf('slow'));
+    // What each adapter measured of itself is written once, as mode 'idle'.
+    expect(results.samples.filter((s) => s.mode === 'idle').map((s) => [s.runtime, s.metric, s.value])).toEqual([
+      ['fast', 'idle_byte_seconds', 42],
+      ['slow', 'idle_byte_seconds', 42],
+    ]);
   });
 
   it('stops a cell whose time budget is spent once it has its minimum samples, and says so', async () => {
     // Every sample of 'slow' takes ≥ 5 ms, so a 1 ms budget is spent after one.
     const results = await run([inMemoryAdapter('fast', 0), inMemoryAdapter('slow', 5)], { cellBudgetMs: 1, minIterations: 3 });
-    const totals = results.samples.filter((s) => s.phase === 'total');
+    const totals = results.samples.filter((s) => s.mode === 'cold' && s.phase === 'total');
     expect(totals.filter((s) => s.runtime === 'slow')).toHaveLength(3);
     expect(results.events.some((e) => e.runtime === 'slow' && /time budget/.test(e.message))).toBe(true);
   });

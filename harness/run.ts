@@ -165,6 +165,11 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
     if (signal.aborted) status = 'interrupted';
   } finally {
     for (const c of liveCells) if (c.ready && !c.done) await c.cell.teardown().catch(() => {});
+    for (const a of adapters) {
+      for (const m of a.runReport?.() ?? []) {
+        out.sample({ workload: m.workload, variant: m.variant, runtime: a.id, mode: 'idle', phase: 'total', metric: m.metric, value: m.value, ok: true, iteration: 0, ...(m.tags ? { tags: m.tags } : {}) });
+      }
+    }
     for (const a of adapters) await a.dispose().catch((e: Error) => out.event('warning', `cleanup of ${a.id} failed: ${e.message}`, { runtime: a.id }));
     out.end(status);
     progress.done();

@@ -83,6 +83,16 @@ export interface MemoryUsage {
   cgroupBytes?: number;
 }
 
+/** A figure an adapter measured of itself over a run (a pool's idle cost, ...). */
+export interface AdapterMeasurement {
+  workload: string;
+  variant: VariantKind;
+  /** Unit in the name, integer value in base units, as for samples. */
+  metric: string;
+  value: number;
+  tags?: Record<string, string | number | boolean>;
+}
+
 export interface RuntimeAdapter {
   readonly id: string;
   readonly description: string;
@@ -95,6 +105,8 @@ export interface RuntimeAdapter {
   invoke(instance: Instance, request: FunctionRequest): Promise<InvokeResult>;
   stop(instance: Instance): Promise<void>;
   usage?(instance: Instance): Promise<MemoryUsage>;
+  /** What the adapter measured of itself; written to the results once, before dispose. */
+  runReport?(): AdapterMeasurement[];
   /** Release everything this adapter created (called on exit and Ctrl-C). */
   dispose(): Promise<void>;
   /** Versions and flags for the results header. */

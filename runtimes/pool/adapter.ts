@@ -20,7 +20,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
-import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
+import type { AdapterMeasurement, Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
 
 export type RefillPolicy = 'eager' | 'on-demand';
 
@@ -249,6 +249,20 @@ export class PoolAdapter implements RuntimeAdapter {
       memAvailableDropPerInstance: p.memAvailableDrop === null ? null : Math.round(p.memAvailableDrop),
       idleByteSeconds: Math.round(p.byteSecondsDone + p.idle.reduce((s, e) => s + e.bytes * ((now - e.since) / 1000), 0)),
     }));
+  }
+
+  /** The idle cost as result rows (mode 'idle'): memory per idle instance, byte-seconds held, hits and misses. */
+  runReport(): AdapterMeasurement[] {
+    return this.idleCost().flatMap((c) => {
+      const base = { workload: c.workload, variant: c.variant as VariantKind, tags: { pool_of: c.runtime, pool_size: c.size } };
+      return [
+        { ...base, metric: 'idle_bytes_per_instance', value: c.bytesPerInstance },
+        ...(c.memAvailableDropPerInstance === null ? [] : [{ ...base, metric: 'idle_memavailable_drop_bytes_per_instance', value: c.memAvailableDropPerInstance }]),
+        { ...base, metric: 'idle_byte_seconds', value: c.idleByteSeconds },
+        { ...base, metric: 'pool_hits_count', value: c.hits },
+        { ...base, metric: 'pool_misses_count', value: c.misses },
+      ];
+    });
   }
 
   /** Waits for background refills (tests and benchmarks: a quiet machine before the next sample). */

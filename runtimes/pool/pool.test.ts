@@ -57,6 +57,11 @@ describe('pool adapter over processes', () => {
         await pool.settle();
       }
       expect(pool.idleCost()[0]).toMatchObject({ hits: 2, misses: 0, idle: 1 });
+      // The same figures as result rows, which the run writes before dispose.
+      const report = Object.fromEntries(pool.runReport().map((m) => [m.metric, m.value]));
+      expect(report).toMatchObject({ pool_hits_count: 2, pool_misses_count: 0 });
+      expect(report['idle_bytes_per_instance']).toBeGreaterThan(0);
+      expect(report['idle_byte_seconds']).toBeGreaterThanOrEqual(0);
     } finally {
       await pool.dispose();
     }
