@@ -40,6 +40,13 @@ export interface Instance {
   deployment: Deployment;
   /** Base URL when the instance serves HTTP (always 127.0.0.1). */
   url?: string;
+  /**
+   * For load generators hitting `url` directly: a path prefix the function lives
+   * under (busybox httpd serves CGI at /cgi-bin/fn), and whether the server relays
+   * CGI header lines as written (bare LF), which strict HTTP parsers refuse.
+   */
+  pathPrefix?: string;
+  lenientHttp?: boolean;
   readonly data?: unknown;
 }
 

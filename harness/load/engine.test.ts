@@ -52,6 +52,31 @@ describe('raw HTTP connection', () => {
   });
 });
 
+describe('a server relaying CGI output (busybox httpd: HTTP/1.0, bare-LF header lines, close-delimited body)', () => {
+  it('the raw client reads each response and reconnects after every close', async () => {
+    const net = await import('node:net');
+    let n = 0;
+    const server = net.createServer((sock) => {
+      sock.on('error', () => {}); // the client drops its last connection when the run ends
+      sock.once('data', () => {
+        n++;
+        sock.end('HTTP/1.0 200 OK\r\nContent-Type: text/plain\n\n' + BODY);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const r = await runLoad({ kind: 'closed', client: 'raw', url, request, connections: 2, durationMs: 300 });
+      expect(r.ok).toBeGreaterThan(0);
+      expect(r.ok).toBe(r.completed);
+      expect(r.errors + r.badStatus + r.mismatches).toBe(0);
+      expect(n).toBeGreaterThanOrEqual(r.completed);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
 describe('closed loop', () => {
   it.each(['raw', 'autocannon'] as const)('%s: counts every request and validates each response', async (client) => {
     const s = await serve(hello);

@@ -21,6 +21,17 @@ export function encodeRequest(url: string, method: string, path: string, query: 
 
 const MAX_HEAD = 64 * 1024;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+const LFLF = Buffer.from('\n\n');
+
+/** End of the response head and the length of its terminator: CRLF CRLF, or bare LF LF as relayed CGI output has. */
+function headEnd(buf: Buffer): [number, number] | null {
+  const crlf = buf.indexOf(CRLFCRLF);
+  const lf = buf.indexOf(LFLF);
+  if (crlf < 0 && lf < 0) return null;
+  if (lf < 0 || (crlf >= 0 && crlf < lf)) return [crlf, 4];
+  // "\r\n\n" counts too: a CRLF status line followed by bare-LF header lines.
+  return [lf, 2];
+}
 
 type State =
   | { s: 'head' }
@@ -114,13 +125,14 @@ export class RawConnection {
     for (;;) {
       const st = this.state;
       if (st.s === 'head') {
-        const end = this.buf.indexOf(CRLFCRLF);
-        if (end < 0) {
+        const found = headEnd(this.buf);
+        if (!found) {
           if (this.buf.length > MAX_HEAD) throw new Error('response head too large');
           return;
         }
-        const lines = this.buf.toString('latin1', 0, end).split('\r\n');
-        this.buf = this.buf.subarray(end + 4);
+        const [end, terminator] = found;
+        const lines = this.buf.toString('latin1', 0, end).split(/\r?\n/);
+        this.buf = this.buf.subarray(end + terminator);
         const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
         if (!m) throw new Error(`bad status line ${JSON.stringify(lines[0])}`);
         const status = Number(m[1]);

@@ -123,7 +123,7 @@ function throughputCell(ctx: CellContext): Cell {
   const o = throughputOptions(ctx.options);
   const openSteps = o.rates.length > 0 ? o.rates.length : SWEEP_STEPS + REFINE_STEPS;
   const rounds = o.connections.length + openSteps;
-  const wire = toWireRequest(request);
+  let wire = toWireRequest(request);
   let instance: Instance | null = null;
   let gen: LoadGenerator | null = null;
   let rates: number[] | null = null;
@@ -137,6 +137,9 @@ function throughputCell(ctx: CellContext): Cell {
       try {
         instance = (await adapter.start(deployment)).instance;
         if (!instance.url) throw new Error(`${adapter.id} instances serve no HTTP URL: the throughput mode needs one`);
+        if (instance.pathPrefix) wire = { ...wire, path: instance.pathPrefix + (wire.path === '/' ? '' : wire.path) };
+        // autocannon's parser refuses bare-LF header lines relayed from CGI programs; ours accepts them.
+        if (instance.lenientHttp) o.client = 'raw';
         gen = await LoadGenerator.start();
         if (o.warmupMs > 0) await gen.run({ kind: 'closed', url: instance.url, request: wire, connections: Math.max(...o.connections), durationMs: o.warmupMs });
       } catch (e) {

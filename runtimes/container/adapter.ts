@@ -226,7 +226,7 @@ export class ContainerAdapter implements RuntimeAdapter {
       }
       const t3 = process.hrtime.bigint();
       const data: ContainerInstanceData = { containerId, port, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }), pathPrefix: image.pathPrefix };
-      const instance: Instance = { id: containerId.slice(0, 12), deployment: d, url: `http://127.0.0.1:${port}`, data };
+      const instance: Instance = { id: containerId.slice(0, 12), deployment: d, url: `http://127.0.0.1:${port}`, data, ...(image.pathPrefix ? { pathPrefix: image.pathPrefix, lenientHttp: true } : {}) };
       this.live.set(containerId, instance);
       return {
         instance,

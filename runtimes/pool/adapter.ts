@@ -205,7 +205,7 @@ export class PoolAdapter implements RuntimeAdapter {
 
   private wrap(pool: Pool, inner: Instance): Instance {
     const data: PoolInstanceData = { inner, pool };
-    const instance: Instance = { id: `${this.id}-${inner.id}`, deployment: pool.deployment, ...(inner.url ? { url: inner.url } : {}), data };
+    const instance: Instance = { id: `${this.id}-${inner.id}`, deployment: pool.deployment, ...(inner.url ? { url: inner.url } : {}), ...(inner.pathPrefix ? { pathPrefix: inner.pathPrefix } : {}), ...(inner.lenientHttp ? { lenientHttp: true } : {}), data };
     this.out.add(instance);
     return instance;
   }

@@ -187,7 +187,7 @@ export class ProcessAdapter implements RuntimeAdapter {
       await Promise.race([ready, exited]);
       const t2 = process.hrtime.bigint();
       const data: ProcessInstanceData = { child, port, agent, pathPrefix: dep.pathPrefix };
-      const instance: Instance = { id: `${this.id}-${child.pid}`, deployment: d, url: `http://127.0.0.1:${port}`, data };
+      const instance: Instance = { id: `${this.id}-${child.pid}`, deployment: d, url: `http://127.0.0.1:${port}`, data, ...(dep.pathPrefix ? { pathPrefix: dep.pathPrefix, lenientHttp: true } : {}) };
       this.live.add(instance);
       return { instance, phases: [{ phase: 'spawn', ns: Number(t1 - t0) }, { phase: 'ready', ns: Number(t2 - t1) }] };
     } catch (e) {
