@@ -32,7 +32,7 @@ export function registerConformWorkloads(conform: Command): void {
       if (flags.timing !== undefined) {
         const rows = await timeWorkloads(workloads, { repeat: flags.timing, ...(flags.size ? { sizes: flags.size as RequestSize[] } : {}) });
         process.stdout.write(timingTable(rows) + '\n');
-        process.stdout.write('wasm: fresh instance per request on the reference runtime (inline executor, module compiled once); native: a new CGI process per request; node: handler called in-process.\n');
+        process.stdout.write('wasm: fresh instance per request on the reference runtime (one guest thread with a deadline, module compiled once); native: a new CGI process per request; node: handler called in-process.\n');
         return;
       }
       const report = await conformWorkloads(workloads, {

@@ -109,3 +109,28 @@ describe('faasbench conform workloads (CLI)', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(workloads.length + 1);
   });
 });
+
+describe('a wasm variant that never ends', () => {
+  it('fails its request at the deadline instead of hanging the check', async () => {
+    const { guestModule } = await import('../../test/wasm-fixtures.js');
+    const { createHash } = await import('node:crypto');
+    const { loadWorkload } = await import('../workloads.js');
+    const dir = mkdtempSync(join(tmpdir(), 'faasbench-loop-wl-'));
+    const bytes = guestModule({ end: { kind: 'loop' } });
+    writeFileSync(join(dir, 'loop.wasm'), bytes);
+    writeFileSync(join(dir, 'workload.json'), JSON.stringify({
+      name: 'loop', description: 'never ends',
+      variants: { wasm: { artifact: 'loop.wasm', sha256: createHash('sha256').update(bytes).digest('hex') } },
+      requests: [{ name: 'get', size: 'test', method: 'GET', path: '/', expect: { status: 200 } }],
+    }));
+    const { defaultRunners } = await import('./workloads.js');
+    const runners = defaultRunners({ timeoutMs: 300 });
+    try {
+      const call = await runners.get(loadWorkload(dir), 'wasm');
+      await expect(call({ method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() })).rejects.toThrow(/deadline|timeout|time/i);
+    } finally {
+      await runners.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

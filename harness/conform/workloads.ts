@@ -9,7 +9,8 @@ import { cgiEnvironment, parseCgiOutput } from '../../runtimes/shared/cgi.js';
 import { callNodeHandler, loadNodeHandler } from '../../runtimes/shared/node-handler.js';
 import { runCgiProcess } from '../../runtimes/process/cgi.js';
 import type { FunctionRequest, FunctionResponse } from '../../runtimes/types.js';
-import { InlineExecutor, type Executor } from '../../runtimes/wasm/executor.js';
+import type { Executor } from '../../runtimes/wasm/executor.js';
+import { WorkerPoolExecutor } from '../../runtimes/wasm/worker-pool.js';
 import { compileCommand, readWasmFile } from '../../runtimes/wasm/module.js';
 import { median } from '../stats/descriptive.js';
 import { checkResponse } from '../verify.js';
@@ -25,7 +26,9 @@ export interface VariantRunners {
 
 /** The three hosts conformance uses: reference runtime inline, CGI process, node in-process. */
 export function defaultRunners(opts: { timeoutMs?: number } = {}): VariantRunners {
-  const executor: Executor = new InlineExecutor();
+  // A guest thread with a deadline, as in the runtime: a looping module brought by a
+  // user fails its request instead of hanging the check.
+  const executor: Executor = new WorkerPoolExecutor({ size: 1, deadlineMs: opts.timeoutMs ?? 60_000 });
   const cache = new Map<string, Promise<VariantCall>>();
   const make = async (w: LoadedWorkload, kind: VariantKind): Promise<VariantCall> => {
     const path = w.variantPaths[kind];
@@ -212,7 +215,7 @@ export interface TimingRow {
 
 /**
  * Per-request latency of each variant as conformance hosts it — wasm: a fresh instance
- * on the reference runtime's inline executor (module compiled once); native: a new CGI
+ * on the reference runtime's guest thread (module compiled once); native: a new CGI
  * process per request; node: the handler called in-process — median of `repeat` runs
  * after one warm-up, interleaved across variants. Responses are checked against the
  * manifest; a variant that fails gets no figure. Figures, not a test.
