@@ -67,6 +67,10 @@ export const ManifestSchema = z.object({
     native: ArtifactVariant.optional(),
     node: NodeVariant.optional(),
   }).strict().refine((v) => Object.keys(v).length > 0, { message: 'declare at least one variant' }),
+  /** What the wasm variant's instances get of a filesystem: a private in-memory directory per request. */
+  wasi: z.object({
+    scratch: z.string().regex(/^\/[^\0]*$/, 'an absolute guest path such as /tmp').optional(),
+  }).strict().optional(),
   requests: z.array(RequestSpec).min(1),
 }).strict();
 

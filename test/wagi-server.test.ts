@@ -185,3 +185,39 @@ describe('guest filesystem', () => {
     }
   });
 });
+
+describe('a manifest asks for a scratch /tmp', () => {
+  it('the reference runtime gives each request a private in-memory /tmp', async () => {
+    const { createHash } = await import('node:crypto');
+    const dir = mkdtempSync(join(tmpdir(), 'faasbench-scratch-wl-'));
+    const bytes = readWasmFile(join(here, 'wasi/programs/scratch_counter.wasm'));
+    writeFileSync(join(dir, 'counter.wasm'), bytes);
+    const manifest = (wasi?: object) => JSON.stringify({
+      name: 'counter', description: 'counts its requests in /tmp/count',
+      variants: { wasm: { artifact: 'counter.wasm', sha256: createHash('sha256').update(bytes).digest('hex') } },
+      ...(wasi ? { wasi } : {}),
+      requests: [{ name: 'get', size: 'test', method: 'GET', path: '/', expect: { status: 200, body: 'count=1\n' } }],
+    });
+    const adapter = referenceWasmAdapter({ threads: 1 });
+    try {
+      writeFileSync(join(dir, 'workload.json'), manifest({ scratch: '/tmp' }));
+      const workload = loadWorkload(dir);
+      const { instance } = await adapter.start(await adapter.prepare(workload, 'wasm'));
+      for (let i = 0; i < 3; i++) {
+        const res = await adapter.invoke(instance, workload.requests[0]!);
+        expect(checkResponse(workload.requests[0]!.expect, res.response)).toEqual({ ok: true });
+      }
+      // Without it the guest has no /tmp at all.
+      writeFileSync(join(dir, 'workload.json'), manifest());
+      const bare = loadWorkload(dir);
+      const other = await adapter.start(await adapter.prepare(bare, 'wasm'));
+      expect((await adapter.invoke(other.instance, bare.requests[0]!)).response.status).toBe(500);
+      // A relative path is refused by the manifest schema.
+      writeFileSync(join(dir, 'workload.json'), manifest({ scratch: 'tmp' }));
+      expect(() => loadWorkload(dir)).toThrow(/wasi\.scratch/);
+    } finally {
+      await adapter.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -11,7 +11,7 @@ import { compileCommand, readWasmFile, withNonce, type PrepareOptions } from './
 import { WorkerPoolExecutor } from './worker-pool.js';
 import { startWagiServer, type WagiServer } from './server.js';
 
-interface WasmDeployment { bytes: Uint8Array; name: string }
+interface WasmDeployment { bytes: Uint8Array; name: string; fs?: GuestFs }
 interface WasmInstance { server: WagiServer; agent: http.Agent }
 
 export interface WasmAdapterOptions {
@@ -54,16 +54,19 @@ export class WasmAdapter implements RuntimeAdapter {
     if (variant !== 'wasm' || !path) throw new Error(`${this.id} runs only the wasm variant; ${workload.name} has none`);
     const bytes = readWasmFile(path);
     await compileCommand(bytes, workload.name, this.moduleOptions);
-    const data: WasmDeployment = { bytes, name: workload.name };
+    // The manifest may ask for a private scratch directory per request (e.g. /tmp).
+    const scratch = workload.manifest.wasi?.scratch;
+    const fs: GuestFs | undefined = scratch ? { ...this.fs, scratch } : this.fs;
+    const data: WasmDeployment = { bytes, name: workload.name, ...(fs ? { fs } : {}) };
     return { runtime: this.id, workload, variant, data };
   }
 
   async start(d: Deployment): Promise<StartResult> {
-    const { bytes, name } = d.data as WasmDeployment;
+    const { bytes, name, fs } = d.data as WasmDeployment;
     const t0 = process.hrtime.bigint();
     const module = await compileCommand(withNonce(bytes, ++this.nonce), name, this.moduleOptions);
     const t1 = process.hrtime.bigint();
-    const server = await startWagiServer({ module, executor: this.executor, name, ...(this.fs ? { fs: this.fs } : {}) });
+    const server = await startWagiServer({ module, executor: this.executor, name, ...(fs ? { fs } : {}) });
     const t2 = process.hrtime.bigint();
     const data: WasmInstance = { server, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
     const instance: Instance = { id: `${this.id}-${name}-${this.nonce}`, deployment: d, url: server.url, data };
