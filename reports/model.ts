@@ -6,7 +6,7 @@ import type { EventRow, HeaderRow } from '../harness/results/schema.js';
 import { summarize, type Summary } from '../harness/stats/descriptive.js';
 import { compareSamples, medianCI, type Comparison, type Interval } from '../harness/stats/inference.js';
 import { sampleWarnings, type StatWarning } from '../harness/stats/warnings.js';
-import { groupSeries, type Series } from '../harness/summary.js';
+import { groupSeries, type Series, type SeriesKey } from '../harness/summary.js';
 import { buildCharts, type ChartSpec } from './charts.js';
 
 export const REFERENCE_RUNTIME = 'wasm';
@@ -50,14 +50,7 @@ export interface WorkloadTable {
   answers: string[];
 }
 
-export interface SeriesSummary extends Summary {
-  runtime: string;
-  workload: string;
-  variant: string;
-  mode: string;
-  metric: string;
-  phase: string;
-  tags: string;
+export interface SeriesSummary extends Summary, SeriesKey {
   failed: number;
   medianCi: Interval;
 }

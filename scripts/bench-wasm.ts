@@ -31,7 +31,7 @@ import { NodeWasiExecutor } from '../runtimes/wasm/node-wasi-executor.js';
 import { startWagiServer } from '../runtimes/wasm/server.js';
 import { WasiHost } from '../runtimes/wasm/wasi/host.js';
 import { WorkerPoolExecutor } from '../runtimes/wasm/worker-pool.js';
-import { commandModule, op } from '../runtimes/wasm/test-guests.js';
+import { commandModule, op } from '../test/wasm-fixtures.js';
 
 const REQUIRED_FLAGS = ['--disable-wasm-trap-handler', '--no-turbo-fast-api-calls'];
 const SELF = fileURLToPath(import.meta.url);

@@ -3,23 +3,19 @@
 
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cgiGuest, guestModule } from '../../test/wasm-fixtures.js';
 import { Runner, type ExecOutcome } from './executor.js';
 import { WasmModuleError, compileCommand } from './module.js';
 import { startWagiServer, type WagiServer } from './server.js';
-import { PREVIEW1_SIGNATURES, callAndExit, commandModule, op } from './test-guests.js';
+import { FD_WRITE, PREVIEW1_SIGNATURES, PROC_EXIT, callAndExit, cgiGuest, commandModule, guestModule, op } from '../../test/wasm-fixtures.js';
 import { WorkerPoolExecutor } from './worker-pool.js';
 
 const hello = readFileSync(new URL('../../workloads/hello/build/hello.wasm', import.meta.url));
 const req = { args: ['guest'], env: ['REQUEST_METHOD=GET'], stdin: new Uint8Array() };
 const MiB = 2 ** 20;
-const FD_WRITE = { name: 'fd_write', params: ['i32', 'i32', 'i32', 'i32'] as const, results: ['i32'] as const };
-const PROC_EXIT = { name: 'proc_exit', params: ['i32'] as const, results: [] as const };
-const imp = (i: { name: string; params: readonly string[]; results: readonly string[] }) => i as Parameters<typeof commandModule>[0]['imports'][number];
 
 /** Writes 64 KiB to stdout forever. */
 const flood = commandModule({
-  imports: [imp(FD_WRITE)],
+  imports: [FD_WRITE],
   code: [
     ...op.i32(0x10), ...op.i32(0), ...op.i32Store,
     ...op.i32(0x14), ...op.i32(65536), ...op.i32Store,
@@ -30,7 +26,7 @@ const flood = commandModule({
 /** Grows memory until memory.grow fails, then exits with the memory size in pages. */
 function bomb(maxPages?: number): Uint8Array {
   return commandModule({
-    imports: [imp(PROC_EXIT)],
+    imports: [PROC_EXIT],
     ...(maxPages === undefined ? {} : { maxPages }),
     code: [0x03, 0x40, ...op.i32(1), ...op.memoryGrow, ...op.i32(-1), 0x47, 0x0d, 0x00, 0x0b, ...op.memorySize, ...op.call(0)],
   });
@@ -45,7 +41,7 @@ describe('modules that cannot run get a clear error before anything runs', () =>
     }
   });
   it('a module that needs more memory to start than the cap', async () => {
-    const big = commandModule({ imports: [imp(PROC_EXIT)], pages: 40, code: [] });
+    const big = commandModule({ imports: [PROC_EXIT], pages: 40, code: [] });
     await expect(compileCommand(big, 'big', { memoryCapBytes: MiB })).rejects.toThrow(/big: .*needs 40 pages.*cap of 16/);
   });
   it('an import of something other than a WASI function is named', async () => {
@@ -80,7 +76,7 @@ describe('in-process runner (pooled memories)', () => {
     // Fails (exit 9) if it finds its own marker from an earlier run, (exit 7) if the memory is not 1 page.
     const marker = await compileCommand(
       commandModule({
-        imports: [imp(PROC_EXIT)],
+        imports: [PROC_EXIT],
         code: [
           ...op.i32(0x2000), ...op.i32Load8u, 0x04, 0x40, ...op.i32(9), ...op.call(0), 0x0b,
           ...op.memorySize, ...op.i32(1), 0x47, 0x04, 0x40, ...op.i32(7), ...op.call(0), 0x0b,
