@@ -2,6 +2,7 @@
 // servers (one answering correctly, one not), and its pure row builders.
 
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Deployment, Instance, RuntimeAdapter } from '../../runtimes/types.js';
@@ -56,7 +57,51 @@ async function runCell(body: string, options: Record<string, unknown>) {
   return { rows, cell: cell!, adapter, warnings };
 }
 
+/** Like busybox httpd serving a CGI: only under /cgi-bin/fn, HTTP/1.0, bare-LF header lines, close-delimited. */
+function cgiRelayAdapter(): RuntimeAdapter {
+  const base = stubAdapter('');
+  return {
+    ...base,
+    async start(d: Deployment) {
+      const server = net.createServer((sock) => {
+        sock.on('error', () => {});
+        sock.once('data', (chunk: Buffer) => {
+          const ok = chunk.toString('latin1').startsWith('GET /cgi-bin/fn ');
+          sock.end(ok ? 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\n\nHello from faasbench\n' : 'HTTP/1.0 404 Not Found\r\n\r\n');
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return { instance: { id: 'relay', deployment: d, url, pathPrefix: '/cgi-bin/fn', lenientHttp: true, data: server }, phases: [] };
+    },
+    async stop(i) {
+      await new Promise((r) => (i.data as net.Server).close(r));
+    },
+  };
+}
+
 describe('throughput mode', () => {
+  it('loads a CGI-relaying instance under its path prefix with a client that accepts bare-LF headers', async () => {
+    const workload = resolveWorkloads(['hello'])[0]!;
+    const adapter = cgiRelayAdapter();
+    const ctx = {
+      adapter, workload, variant: 'native' as const, deployment: await adapter.prepare(workload, 'native'), request: pickRequest(workload),
+      options: { iterations: 1, warmup: 0, connections: [2], rates: [50], durationMs: 300, loadWarmupMs: 0, sloNs: 60e9 }, warn: () => {},
+    };
+    const [cell] = throughputMode.cells(ctx);
+    await cell!.setup();
+    const rows: SampleOut[] = [];
+    try {
+      for (let i = 0; i < cell!.rounds; i++) rows.push(...(await cell!.sample(i)));
+    } finally {
+      await cell!.teardown();
+    }
+    const closed = rows.find((r) => r.metric === 'throughput_rps')!;
+    expect(closed).toMatchObject({ ok: true });
+    expect(closed.value).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.phase === 'total').every((r) => r.ok)).toBe(true);
+  });
+
   it('measures closed loop per connection count and open loop per rate, then the headline rows', async () => {
     const { rows, cell, adapter } = await runCell('Hello from faasbench\n', { connections: [1, 4], rates: [50, 100], durationMs: 300, loadWarmupMs: 100, sloNs: 60e9 });
     expect(cell.rounds).toBe(4);

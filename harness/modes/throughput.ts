@@ -124,6 +124,7 @@ function throughputCell(ctx: CellContext): Cell {
   const openSteps = o.rates.length > 0 ? o.rates.length : SWEEP_STEPS + REFINE_STEPS;
   const rounds = o.connections.length + openSteps;
   let wire = toWireRequest(request);
+  let client = o.client;
   let instance: Instance | null = null;
   let gen: LoadGenerator | null = null;
   let rates: number[] | null = null;
@@ -139,7 +140,7 @@ function throughputCell(ctx: CellContext): Cell {
         if (!instance.url) throw new Error(`${adapter.id} instances serve no HTTP URL: the throughput mode needs one`);
         if (instance.pathPrefix) wire = { ...wire, path: instance.pathPrefix + (wire.path === '/' ? '' : wire.path) };
         // autocannon's parser refuses bare-LF header lines relayed from CGI programs; ours accepts them.
-        if (instance.lenientHttp) o.client = 'raw';
+        if (instance.lenientHttp) client = 'raw';
         gen = await LoadGenerator.start();
         if (o.warmupMs > 0) await gen.run({ kind: 'closed', url: instance.url, request: wire, connections: Math.max(...o.connections), durationMs: o.warmupMs });
       } catch (e) {
@@ -151,7 +152,7 @@ function throughputCell(ctx: CellContext): Cell {
       if (!instance?.url || !gen) throw new Error('cell not set up');
       let rows: SampleOut[];
       if (iteration < o.connections.length) {
-        const r = await gen.run({ kind: 'closed', client: o.client, url: instance.url, request: wire, connections: o.connections[iteration]!, durationMs: o.durationMs });
+        const r = await gen.run({ kind: 'closed', client, url: instance.url, request: wire, connections: o.connections[iteration]!, durationMs: o.durationMs });
         closed.push(r);
         rows = stepRows(r, iteration, request.name);
         const cpu = r.cpuNs / r.elapsedNs;

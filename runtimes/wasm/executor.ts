@@ -66,12 +66,13 @@ export class Runner {
   private readonly imports: WebAssembly.Imports;
   private readonly config: WasiRunConfig;
   private lent: { spec: MemorySpec; memory: WebAssembly.Memory } | null = null;
-  /** Preopen specs by their description: the host keeps per-spec state, so reuse them. */
   private readonly preopenCache = new Map<string, PreopenSpec[]>();
+  private lastFs: GuestFs | undefined;
 
   constructor(readonly limits: ExecLimits = DEFAULT_LIMITS) {
     this.imports = { ...this.host.imports, [MEMORY_IMPORT_MODULE]: this.memorySlot as unknown as WebAssembly.ModuleImports };
-    this.config = { args: [], env: [], stdin: new Uint8Array(), stdoutLimit: limits.stdoutBytes, stderrLimit: limits.stderrBytes };
+    // Every field present from the start: the object keeps one shape across runs.
+    this.config = { args: [], env: [], stdin: new Uint8Array(), stdoutLimit: limits.stdoutBytes, stderrLimit: limits.stderrBytes, preopens: undefined, memfs: undefined };
   }
 
   /** One fresh instance, run to completion. Call release() once the outcome is used. */
@@ -109,17 +110,22 @@ export class Runner {
   }
 
   private applyFs(config: WasiRunConfig, fs: GuestFs | undefined): void {
-    if (fs?.scratch) config.memfs = fs.scratch;
-    else delete config.memfs;
-    if (fs?.dirs?.length) {
-      const key = JSON.stringify(fs.dirs);
-      let specs = this.preopenCache.get(key);
-      if (!specs) {
-        specs = fs.dirs.map((d) => ({ guestPath: d.guestPath, hostDir: d.hostDir, readOnly: d.readOnly ?? false }));
-        this.preopenCache.set(key, specs);
-      }
-      config.preopens = specs;
-    } else delete config.preopens;
+    // The common case, on the per-request path: the same filesystem (or none) as last run.
+    if (fs === this.lastFs) return;
+    this.lastFs = fs;
+    config.memfs = fs?.scratch || undefined;
+    config.preopens = fs?.dirs?.length ? this.preopensFor(fs.dirs) : undefined;
+  }
+
+  /** The host keeps per-spec state (open host directories), so equal descriptions share specs. */
+  private preopensFor(dirs: NonNullable<GuestFs['dirs']>): PreopenSpec[] {
+    const key = JSON.stringify(dirs);
+    let specs = this.preopenCache.get(key);
+    if (!specs) {
+      specs = dirs.map((d) => ({ guestPath: d.guestPath, hostDir: d.hostDir, readOnly: d.readOnly ?? false }));
+      this.preopenCache.set(key, specs);
+    }
+    return specs;
   }
 
   /** Returns the last run's memory to the pool (zeroed there). Off the response's critical path. */
