@@ -78,6 +78,37 @@ describe('results writer and reader', () => {
     expect(() => parseResults(text, 'x.jsonl')).toThrow(message);
   });
 
+  // Values are integers in base units: a value that is not (Infinity from 1e999, NaN-ish,
+  // fractional, negative, beyond 2^53) would make medians, ratios and the gate lie.
+  const withValue = (raw: string, metric = 'cold_start_ns') =>
+    [JSON.stringify(header()), JSON.stringify({ type: 'sample', ...sample, metric }).replace('"value":1234', `"value":${raw}`)].join('\n');
+  it.each([
+    ['1e999 (Infinity)', '1e999', /x\.jsonl:2: bad row: value: .*finite/],
+    ['-1e999', '-1e999', /x\.jsonl:2: bad row: value: .*finite/],
+    ['a negative value', '-5', /x\.jsonl:2: bad row: value: cold_start_ns cannot be negative \(got -5\)/],
+    ['a fractional value', '12.5', /x\.jsonl:2: bad row: value: .*integer/],
+    ['a value beyond 2^53', '9007199254740993', /x\.jsonl:2: bad row: value: .*safe integer/],
+    ['a string', '"1234"', /x\.jsonl:2: bad row: value: Expected number, received string/],
+    ['null', 'null', /x\.jsonl:2: bad row: value: Expected number, received null/],
+  ])('refuses %s as a value, naming the line and field', (_what, raw, message) => {
+    expect(() => parseResults(withValue(raw), 'x.jsonl')).toThrow(ResultsError);
+    expect(() => parseResults(withValue(raw), 'x.jsonl')).toThrow(message);
+  });
+
+  it('keeps signed the metrics that are differences (a memory delta can be negative), still integers', () => {
+    for (const metric of ['memory_delta_bytes', 'idle_memavailable_drop_bytes_per_instance']) {
+      expect(parseResults(withValue('-4096', metric))[0]!.samples[0]!.value).toBe(-4096);
+      expect(() => parseResults(withValue('-1.5', metric))).toThrow(/integer/);
+    }
+    expect(parseResults(withValue('0'))[0]!.samples[0]!.value).toBe(0);
+  });
+
+  it('refuses non-finite numbers elsewhere in a row (iteration, tags)', () => {
+    const bad = (row: Record<string, unknown>) => [JSON.stringify(header()), JSON.stringify({ type: 'sample', ...sample, ...row }).replace('"X"', '1e999')].join('\n');
+    expect(() => parseResults(bad({ iteration: 'X' }), 'x.jsonl')).toThrow(/x\.jsonl:2: bad row: iteration/);
+    expect(() => parseResults(bad({ tags: { rate: 'X' } }), 'x.jsonl')).toThrow(/x\.jsonl:2: bad row: tags\.rate/);
+  });
+
   it('names the file it cannot read', () => {
     expect(() => readResults('/nonexistent/run.jsonl')).toThrow(/\/nonexistent\/run\.jsonl: cannot read \(ENOENT\)/);
   });

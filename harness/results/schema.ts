@@ -35,6 +35,33 @@ export const HeaderRowSchema = z.object({
 });
 export type HeaderRow = z.infer<typeof HeaderRowSchema>;
 
+/**
+ * Metrics whose value is a difference, not an amount: a memory delta or a host
+ * MemAvailable drop is negative when memory was freed meanwhile (another process
+ * exited, the page cache shrank). Every other metric is a time, size, rate or count
+ * and cannot be below zero.
+ */
+export const SIGNED_METRIC = /(^|_)(delta|drop)(_|$)/;
+
+export const metricIsSigned = (metric: string): boolean => SIGNED_METRIC.test(metric);
+
+/**
+ * A measured value: an integer in base units, exact in a double (|v| ≤ 2^53 − 1).
+ * `1e999` parses to Infinity and would pass z.number(); NaN, fractions and values
+ * past 2^53 (where integers stop being exact and sums overflow) are refused too. The
+ * sign is checked per metric (SIGNED_METRIC) once the row's metric is known.
+ */
+const ValueSchema = z.number().superRefine((v, ctx) => {
+  const problem = !Number.isFinite(v)
+    ? `must be a finite number (got ${v}; 1e999 reads as Infinity)`
+    : !Number.isInteger(v)
+      ? `must be an integer in base units: ns, bytes, counts (got ${v})`
+      : !Number.isSafeInteger(v)
+        ? `must be a safe integer, at most 2^53 − 1 in size (got ${v})`
+        : null;
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+});
+
 export const SampleRowSchema = z.object({
   type: z.literal('sample'),
   workload: z.string(),
@@ -45,13 +72,13 @@ export const SampleRowSchema = z.object({
   phase: z.string(),
   /** With the unit in the name: cold_start_ns, rss_bytes, requests_per_s ... */
   metric: z.string(),
-  value: z.number(),
+  value: ValueSchema,
   ok: z.boolean(),
   /** Index of the measurement this row belongs to (phases of one cold start share it). */
   iteration: z.number().int().optional(),
   request: z.string().optional(),
   /** Free-form qualifiers: connections, offered rate, pool hit/miss ... */
-  tags: z.record(z.union([z.string(), z.number(), z.boolean()])).optional(),
+  tags: z.record(z.union([z.string(), z.number().finite(), z.boolean()])).optional(),
   error: z.string().optional(),
 });
 export type SampleRow = z.infer<typeof SampleRowSchema>;
@@ -73,5 +100,13 @@ export const EndRowSchema = z.object({
 });
 export type EndRow = z.infer<typeof EndRowSchema>;
 
-export const ResultRowSchema = z.discriminatedUnion('type', [HeaderRowSchema, SampleRowSchema, EventRowSchema, EndRowSchema]);
+export const ResultRowSchema = z
+  .discriminatedUnion('type', [HeaderRowSchema, SampleRowSchema, EventRowSchema, EndRowSchema])
+  // The sign rule needs the metric, so it is checked on the whole row (a discriminated
+  // union takes plain objects only).
+  .superRefine((row, ctx) => {
+    if (row.type === 'sample' && Number.isFinite(row.value) && row.value < 0 && !metricIsSigned(row.metric)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['value'], message: `${row.metric} cannot be negative (got ${row.value}); only differences (…_delta_…, …_drop_…) are signed` });
+    }
+  });
 export type ResultRow = z.infer<typeof ResultRowSchema>;
