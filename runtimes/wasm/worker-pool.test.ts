@@ -40,6 +40,45 @@ describe('WorkerPoolExecutor', () => {
     expect(p.replaced).toBe(1);
   });
 
+  it('no request waits behind a spinning guest while another thread is idle (no head-of-line blocking)', async () => {
+    // Two threads, requests sent ahead to a thread (pipeline 4), one guest that spins
+    // until its long deadline. Every fast request must be answered while the looper
+    // is still running: none may sit behind it on its thread.
+    const p = pool({ size: 2, deadlineMs: 4000, pipeline: 4 });
+    await p.ready();
+    const loop = await compileCommand(guestModule({ end: { kind: 'loop' } }), 'loop');
+    const ok = await compileCommand(cgiGuest('ok\n'), 'ok');
+    const order: string[] = [];
+    const looper = p.execute(loop, req).then((o) => { order.push('looper'); return o; });
+    const fast = Array.from({ length: 12 }, (_, i) => p.execute(ok, req).then((o) => { order.push(`fast${i}`); return o; }));
+    for (const o of await Promise.all(fast)) expect(text(o.stdout)).toBe('Content-Type: text/plain\n\nok\n');
+    expect(order).not.toContain('looper');
+    expect((await looper).end.kind).toBe('timeout');
+    expect(order.at(-1)).toBe('looper');
+  }, 20_000);
+
+  it('under steady load, requests sent ahead to a thread that is stuck move to one that is not', async () => {
+    // The other thread never goes idle here (a new request arrives as each one ends),
+    // so only stealing from the stuck thread's line can serve the ones behind the looper.
+    const p = pool({ size: 2, deadlineMs: 4000, pipeline: 4 });
+    await p.ready();
+    const loop = await compileCommand(guestModule({ end: { kind: 'loop' } }), 'loop');
+    const ok = await compileCommand(cgiGuest('ok\n'), 'ok');
+    let looperDone = false;
+    const looper = p.execute(loop, req).then((o) => { looperDone = true; return o; });
+    const early = Array.from({ length: 6 }, () => p.execute(ok, req));
+    // Keep two requests in flight until the early ones are all answered.
+    let stop = false;
+    const feeders = Array.from({ length: 2 }, async () => { while (!stop) await p.execute(ok, req); });
+    const answered = await Promise.all(early);
+    const whileLooping = !looperDone;
+    stop = true;
+    await Promise.all(feeders);
+    expect(answered.every((o) => o.end.kind === 'exit')).toBe(true);
+    expect(whileLooping).toBe(true);
+    expect((await looper).end.kind).toBe('timeout');
+  }, 20_000);
+
   it('refuses work past its queue bound instead of queueing without end', async () => {
     const p = pool({ size: 1, deadlineMs: 300, maxQueue: 1, pipeline: 1 });
     await p.ready();

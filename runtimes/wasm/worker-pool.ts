@@ -15,13 +15,23 @@
 // ~12 µs instead of ~33 µs) made requests slower overall: a thread that never
 // returns to its event loop never runs V8's GC finalization tasks, and the engine
 // time per instance doubled.
+//
+// Dispatch (no head-of-line blocking): requests wait in one central queue and go to
+// the least-loaded thread, an idle one first. To keep threads busy under load a
+// thread may be sent a few requests ahead (PIPELINE); such a request is only
+// *offered*: the thread claims it through a shared cell when it starts it, and until
+// then the pool can take it back (an atomic swap decides who wins, see
+// worker-protocol.ts). The pool takes requests back from a thread whose running guest
+// has been at it for STUCK_AFTER_MS when another thread has room, and from any thread
+// when another one is idle, so a guest that spins never holds up the requests behind
+// it while a thread could serve them.
 
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_LIMITS, type ExecLimits, type ExecOutcome, type ExecRequest, type Executor } from './executor.js';
-import type { RunMessage, WorkerReply } from './worker-protocol.js';
+import { REVOKED, type GuestThreadData, type RunMessage, type WorkerReply } from './worker-protocol.js';
 
 export interface WorkerPoolOptions {
   /** Threads kept ready. Default: the machine's parallelism, at least 2. */
@@ -33,6 +43,8 @@ export interface WorkerPoolOptions {
   maxQueue?: number;
   /** Requests in flight per thread (see PIPELINE). */
   pipeline?: number;
+  /** A thread whose guest has run this long gives up the requests waiting behind it (see STUCK_AFTER_MS). */
+  stuckAfterMs?: number;
 }
 
 export const DEFAULT_DEADLINE_MS = 10_000;
@@ -42,6 +54,13 @@ export const DEFAULT_DEADLINE_MS = 10_000;
  * saturation: hello through HTTP went from ~30 % to ~55 % of a bare server's req/s).
  */
 const PIPELINE = 4;
+/**
+ * A guest running this long is treated as stuck for dispatch: the requests sent ahead
+ * to its thread move to a thread with room. Far above a typical request (hello ~10 µs,
+ * the heaviest built-in workload a few ms), so busy threads do not trade work back
+ * and forth; far below the deadline, so no request waits for a spinning guest's.
+ */
+const STUCK_AFTER_MS = 20;
 
 export class ExecutorOverloaded extends Error {
   override name = 'ExecutorOverloaded';
@@ -53,6 +72,9 @@ interface Job {
   resolve: (o: ExecOutcome) => void;
   reject: (e: Error) => void;
   seq: number;
+  /** Its claim cell on the thread it was sent to, and the value that cell holds until claimed (see worker-protocol.ts). */
+  cell: number;
+  tag: number;
   /** process.hrtime.bigint() at dispatch, and the time it is due. */
   dispatchedAt?: bigint;
   dueAt?: bigint;
@@ -65,14 +87,16 @@ interface Slot {
   jobs: Job[];
   modules: Set<number>;
   gone: boolean;
+  /** One claim cell per job in flight, shared with the thread. */
+  claims: Int32Array;
 }
 
 const EMPTY = new Uint8Array(0);
 
 /** Starts a guest thread from dist (worker.js) or from source under tsx/vitest (worker.ts). */
-function spawnGuestThread(limits: ExecLimits): Worker {
+function spawnGuestThread(limits: ExecLimits, claims: Int32Array): Worker {
   const self = import.meta.url;
-  const workerData = { limits };
+  const workerData: GuestThreadData = { limits, claims };
   if (self.endsWith('.ts')) {
     const target = new URL('./worker.ts', self).href;
     const api = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
@@ -89,6 +113,7 @@ export class WorkerPoolExecutor implements Executor {
   private readonly limits: ExecLimits;
   private readonly maxQueue: number;
   private readonly pipeline: number;
+  private readonly stuckNs: bigint;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private readonly keys = new WeakMap<WebAssembly.Module, number>();
@@ -109,6 +134,7 @@ export class WorkerPoolExecutor implements Executor {
     this.limits = opts.limits ?? DEFAULT_LIMITS;
     this.maxQueue = opts.maxQueue ?? 10_000;
     this.pipeline = Math.max(1, opts.pipeline ?? PIPELINE);
+    this.stuckNs = BigInt(Math.round((opts.stuckAfterMs ?? STUCK_AFTER_MS) * 1e6));
     // Checks every 1/8 of the deadline: a guest is stopped by 1.125x its deadline
     // (plus timer lateness), within the promised 2x.
     this.sweepMs = Math.max(1, Math.floor(this.deadlineMs / 8));
@@ -127,7 +153,8 @@ export class WorkerPoolExecutor implements Executor {
     if (this.broken) return Promise.reject(new Error(this.broken));
     if (this.queue.length >= this.maxQueue) return Promise.reject(new ExecutorOverloaded(`overloaded: ${this.queue.length} requests already waiting for a guest thread`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ module, req, resolve, reject, seq: ++this.seq });
+      const seq = ++this.seq;
+      this.queue.push({ module, req, resolve, reject, seq, cell: -1, tag: (seq % 0x7ffffffe) + 1 });
       this.pump();
     });
   }
@@ -147,7 +174,8 @@ export class WorkerPoolExecutor implements Executor {
   }
 
   private spawn(): void {
-    const slot: Slot = { worker: spawnGuestThread(this.limits), ready: false, jobs: [], modules: new Set(), gone: false };
+    const claims = new Int32Array(new SharedArrayBuffer(4 * this.pipeline));
+    const slot: Slot = { worker: spawnGuestThread(this.limits, claims), ready: false, jobs: [], modules: new Set(), gone: false, claims };
     slot.worker.unref();
     slot.worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
     slot.worker.on('error', (e: Error) => this.onDeath(slot, `guest thread failed: ${e.message}`));
@@ -155,20 +183,66 @@ export class WorkerPoolExecutor implements Executor {
     this.slots.push(slot);
   }
 
-  /** Hands queued jobs to the least-loaded ready thread, up to `pipeline` in flight each. */
+  /**
+   * Hands work to the least-loaded ready thread, up to `pipeline` in flight each: the
+   * oldest of the queue's head and the requests waiting on a thread that is stuck (or,
+   * for an idle thread, on any other thread). Ends: every step dispatches a queued job,
+   * fills an idle thread, or moves a job off a stuck thread to one that is not.
+   */
   private pump(): void {
-    while (this.queue.length > 0) {
-      let best: Slot | null = null;
-      for (const s of this.slots) if (s.ready && s.jobs.length < this.pipeline && (!best || s.jobs.length < best.jobs.length)) best = s;
-      if (!best) return;
-      this.dispatch(best, this.queue.shift()!);
+    const now = process.hrtime.bigint();
+    for (;;) {
+      let thief: Slot | null = null;
+      for (const s of this.slots) if (s.ready && s.jobs.length < this.pipeline && (!thief || s.jobs.length < thief.jobs.length)) thief = s;
+      if (!thief) return;
+      const idle = thief.jobs.length === 0;
+      const queued = this.queue[0];
+      const taken = idle || !this.stuck(thief, now) ? this.takeBack(thief, idle, now, queued?.seq ?? Infinity) : null;
+      const job = taken ?? this.queue.shift();
+      if (!job) return;
+      this.dispatch(thief, job);
+    }
+  }
+
+  private stuck(slot: Slot, now: bigint): boolean {
+    const head = slot.jobs[0];
+    return head !== undefined && head.dispatchedAt !== undefined && now - head.dispatchedAt >= this.stuckNs;
+  }
+
+  /**
+   * Takes back the oldest job (older than `olderThan`) waiting behind the head of a
+   * stuck thread, or of any thread when `forIdle`, that its thread has not started.
+   */
+  private takeBack(thief: Slot, forIdle: boolean, now: bigint, olderThan: number): Job | null {
+    for (;;) {
+      let donor: Slot | null = null;
+      let at = -1;
+      for (const s of this.slots) {
+        if (s === thief || s.jobs.length < 2 || !(forIdle || this.stuck(s, now))) continue;
+        for (let i = 1; i < s.jobs.length; i++) {
+          const j = s.jobs[i]!;
+          if (j.seq < olderThan && (!donor || j.seq < donor.jobs[at]!.seq)) [donor, at] = [s, i];
+        }
+      }
+      if (!donor) return null;
+      const job = donor.jobs[at]!;
+      donor.jobs.splice(at, 1);
+      if (Atomics.compareExchange(donor.claims, job.cell, job.tag, REVOKED) === job.tag) return job;
+      // Lost the race: the thread has started it (its head has just ended), so the job is
+      // running and must stay; put it back in place and look no further on that thread.
+      donor.jobs.splice(at, 0, job);
+      olderThan = Math.min(olderThan, job.seq);
     }
   }
 
   private dispatch(slot: Slot, job: Job): void {
     let key = this.keys.get(job.module);
     if (key === undefined) this.keys.set(job.module, (key = this.nextKey++));
-    const msg: RunMessage = { seq: job.seq, key, req: job.req };
+    let cell = 0;
+    while (slot.jobs.some((j) => j.cell === cell)) cell++;
+    job.cell = cell;
+    Atomics.store(slot.claims, cell, job.tag);
+    const msg: RunMessage = { seq: job.seq, key, req: job.req, cell, tag: job.tag };
     if (!slot.modules.has(key)) {
       msg.module = job.module;
       slot.modules.add(key);

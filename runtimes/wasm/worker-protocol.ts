@@ -1,6 +1,8 @@
-// Messages between WorkerPoolExecutor and its guest threads (worker.ts).
+// Messages between WorkerPoolExecutor and its guest threads (worker.ts), and the
+// shared claim cells through which the pool can take back a job it sent ahead to a
+// thread that has not started it (so no request waits behind a guest that spins).
 
-import type { ExecOutcome, ExecRequest } from './executor.js';
+import type { ExecLimits, ExecOutcome, ExecRequest } from './executor.js';
 
 export interface RunMessage {
   seq: number;
@@ -8,6 +10,24 @@ export interface RunMessage {
   key: number;
   module?: WebAssembly.Module;
   req: ExecRequest;
+  /**
+   * The job's claim: cell `cell` of the thread's shared claim array holds `tag` until
+   * the thread starts the job (it swaps in CLAIMED) or the pool takes the job back to
+   * run it elsewhere (it swaps in REVOKED). Whoever swaps first wins; a thread skips a
+   * job it lost.
+   */
+  cell: number;
+  tag: number;
+}
+
+/** Values of a claim cell besides a job's tag (tags are ≥ 1). */
+export const REVOKED = 0;
+export const CLAIMED = -1;
+
+/** The thread's claim array, shared with the pool (see RunMessage.cell). */
+export interface GuestThreadData {
+  limits: ExecLimits;
+  claims: Int32Array;
 }
 
 export type WorkerReply =

@@ -1,19 +1,24 @@
 // A guest thread of WorkerPoolExecutor: runs fresh instances one at a time with a
 // Runner (pooled memories, one WASI host) and answers each run with its outcome.
-// The pool terminates this thread when a guest overruns its deadline.
+// The pool terminates this thread when a guest overruns its deadline. A job the pool
+// took back before this thread started it (its claim cell no longer holds its tag) is
+// skipped without an answer: another thread runs it.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { Runner, type ExecLimits } from './executor.js';
-import type { RunMessage, WorkerReply } from './worker-protocol.js';
+import { Runner } from './executor.js';
+import { CLAIMED, type GuestThreadData, type RunMessage, type WorkerReply } from './worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
 
-const runner = new Runner((workerData as { limits: ExecLimits }).limits);
+const { limits, claims } = workerData as GuestThreadData;
+const runner = new Runner(limits);
 const modules = new Map<number, WebAssembly.Module>();
 
 port.on('message', (m: RunMessage) => {
+  // The module is kept even for a skipped job: the pool counts it as sent to this thread.
   if (m.module) modules.set(m.key, m.module);
+  if (Atomics.compareExchange(claims, m.cell, m.tag, CLAIMED) !== m.tag) return;
   const module = modules.get(m.key);
   let reply: WorkerReply;
   if (!module) reply = { seq: m.seq, error: `module ${m.key} was never sent to this worker` };
