@@ -82,7 +82,28 @@ describe('seeded bootstrap', () => {
     // One sample a side gives a zero-width interval: no verdict from that.
     expect(compareSamples([100], [200])).toMatchObject({ ratio: 2, significant: false, verdict: 'too few samples' });
     expect(compareSamples([100, 101, 99, 100], [200, 201, 199, 200, 202])).toMatchObject({ verdict: 'too few samples' });
-    expect(() => compareSamples([], [1])).toThrow(/empty/);
+  });
+
+  // Fail closed: a comparison that cannot give a finite ratio and interval has no verdict,
+  // never "no significant difference" (which a gate reads as a pass).
+  it.each([
+    ['an empty baseline', [], [1, 2, 3, 4, 5], /no samples in the baseline/],
+    ['an empty candidate', [1, 2, 3, 4, 5], [], /no samples in the candidate/],
+    ['Infinity in the candidate', [100, 101, 99, 100, 102], [Infinity, Infinity, Infinity, Infinity, Infinity], /candidate holds a value that is not a finite number/],
+    ['NaN in the baseline', [NaN, 100, 101, 99, 100], [100, 101, 99, 100, 102], /baseline holds a value that is not a finite number/],
+    ['a zero baseline median (x / 0)', [0, 0, 0, 0, 0, 0], [100, 101, 99, 100, 102, 100], /baseline median is 0: the ratio is unbounded/],
+    ['a baseline that reaches 0 in resamples (unbounded interval)', [0, 0, 0, 0, 100, 100, 100, 100, 100], [100, 101, 99, 100, 102, 100, 100, 100, 100], /interval is unbounded/],
+    ['negative values (a difference metric)', [-100, -101, -99, -100, -102], [-200, -201, -199, -200, -202], /negative values: a ratio of them means nothing/],
+  ])('cannot decide on %s', (_what, base, cand, reason) => {
+    const c = compareSamples(base as number[], cand as number[], { seed: 1, metric: 'cold_start_ns' });
+    expect(c).toMatchObject({ verdict: 'cannot decide', significant: false });
+    expect(c.undecided).toMatch(reason);
+  });
+
+  it('a decided comparison has a finite ratio and interval and no reason', () => {
+    const c = compareSamples(a, a.map((v) => v * 2), { seed: 1 });
+    expect(c.undecided).toBeNull();
+    expect([c.ratio, c.interval.lo, c.interval.hi].every(Number.isFinite)).toBe(true);
   });
 
   it('large samples: the direct order-statistic bootstrap agrees with explicit resampling', () => {

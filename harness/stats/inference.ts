@@ -184,7 +184,7 @@ export function metricDirection(metric: string): Direction {
   return /(_rps|_per_s|per_gib)($|_)/.test(metric) || /^(instances|apps)(_|$)/.test(metric) ? 'higher-is-better' : 'lower-is-better';
 }
 
-export type Verdict = 'faster' | 'slower' | 'better' | 'worse' | 'no significant difference' | 'too few samples';
+export type Verdict = 'faster' | 'slower' | 'better' | 'worse' | 'no significant difference' | 'too few samples' | 'cannot decide';
 
 /** Below this many samples on either side a bootstrap interval is degenerate (n = 1 gives [r, r]): no verdict. */
 export const MIN_COMPARE_N = 5;
@@ -203,6 +203,12 @@ export interface Comparison {
   verdict: Verdict;
   /** The candidate is worse than the baseline (larger for lower-is-better metrics), whether or not significantly. */
   regression: boolean;
+  /**
+   * Why no verdict can be given at all (verdict 'cannot decide'): an empty or
+   * non-finite sample, negative values, a ratio or interval that is not finite. Null
+   * when the ratio and its interval are finite. Callers must fail closed on it.
+   */
+  undecided: string | null;
 }
 
 /**
@@ -215,15 +221,30 @@ export function compareSamples(
   candidate: readonly number[] | Float64Array,
   opts: BootstrapOptions & { q?: number; metric?: string } = {},
 ): Comparison {
-  if (baseline.length === 0 || candidate.length === 0) throw new RangeError('comparison with an empty sample');
   const { resamples = 1000, seed = 1, confidence = 0.95, q = 0.5, metric = 'value_ns' } = opts;
+  const undecided = (reason: string, qa = NaN, qb = NaN): Comparison => ({
+    q, baseline: qa, candidate: qb, ratio: NaN, interval: { lo: NaN, hi: NaN, confidence }, significant: false, verdict: 'cannot decide', regression: false, undecided: reason,
+  });
+  // Fail closed: without a finite ratio and interval there is no verdict, not "no
+  // significant difference" (NaN compares false with everything, so it would read as one).
+  for (const [name, xs] of [['baseline', baseline], ['candidate', candidate]] as const) {
+    if (xs.length === 0) return undecided(`no samples in the ${name}`);
+    let negative = false;
+    for (const v of xs) {
+      if (!Number.isFinite(v)) return undecided(`the ${name} holds a value that is not a finite number (${v})`);
+      if (v < 0) negative = true;
+    }
+    if (negative) return undecided(`the ${name} has negative values: a ratio of them means nothing`);
+  }
   const a = Float64Array.from(baseline);
   const b = Float64Array.from(candidate);
   const qa = quantileInPlace(Float64Array.from(a), q);
   const qb = quantileInPlace(Float64Array.from(b), q);
-  // 0/0 (both zero) is "no difference"; x/0 is an unbounded ratio.
+  const what = q === 0.5 ? 'median' : `p${Math.round(q * 1000) / 10} quantile`;
+  // 0/0 (both zero) is "no difference"; x/0 is an unbounded ratio: no verdict.
   const ratioOf = (x: number, y: number) => (x === 0 ? (y === 0 ? 1 : Infinity) : y / x);
   const ratio = ratioOf(qa, qb);
+  if (!Number.isFinite(ratio)) return undecided(`the baseline ${what} is 0: the ratio is unbounded`, qa, qb);
   const random = rng(seed);
   const nextA = replicator(a, q, random, opts.forceResample);
   const nextB = replicator(b, q, random, opts.forceResample);
@@ -234,6 +255,9 @@ export function compareSamples(
     stats[i] = ratioOf(ra, rb);
   }
   const interval = percentileInterval(stats, confidence);
+  if (!Number.isFinite(interval.lo) || !Number.isFinite(interval.hi)) {
+    return { ...undecided(`the ${Math.round(confidence * 1000) / 10}% interval is unbounded (baseline resamples reach a ${what} of 0)`, qa, qb), ratio, interval };
+  }
   const enough = a.length >= MIN_COMPARE_N && b.length >= MIN_COMPARE_N;
   const significant = enough && (interval.lo > 1 || interval.hi < 1);
   const direction = metricDirection(metric);
@@ -241,5 +265,5 @@ export function compareSamples(
   const regression = direction === 'lower-is-better' ? bigger : ratio < 1;
   const timeLike = /_ns$|_rps$|_per_s$/.test(metric);
   const verdict: Verdict = !enough ? 'too few samples' : !significant ? 'no significant difference' : regression ? (timeLike ? 'slower' : 'worse') : timeLike ? 'faster' : 'better';
-  return { q, baseline: qa, candidate: qb, ratio, interval, significant, verdict, regression };
+  return { q, baseline: qa, candidate: qb, ratio, interval, significant, verdict, regression, undecided: null };
 }
