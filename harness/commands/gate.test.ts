@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/cli-helpers.js';
 import { runCliInProcess } from '../../test/in-process-cli.js';
-import { SYNTHETIC_MACHINE, writeSyntheticResults, type SyntheticSeries } from '../../reports/synthetic.js';
-import { readResults } from '../results/reader.js';
+import { SYNTHETIC_MACHINE, syntheticHeader, writeSyntheticResults, type SyntheticSeries } from '../../reports/synthetic.js';
+import { readResults, type RunResults } from '../results/reader.js';
+import type { SampleRow } from '../results/schema.js';
+import { ResultsWriter } from '../results/writer.js';
 import { annotations, gate, gateMarkdown, parseGateMetric, parsePercent, type GateOptions } from './gate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fb-gate-'));
@@ -29,6 +31,15 @@ const current = (name: string, series: SyntheticSeries[], seed = 2) => {
   return p;
 };
 const nodeWasi: SyntheticSeries = { runtime: 'node-wasi', variant: 'wasm', median: 1_000_000, n: 200, spread: 0.05 };
+
+// Fail closed: a series the gate cannot judge is an error (exit 2), never a pass.
+const run = (rows: Omit<SampleRow, 'type'>[]): RunResults[] => [{
+  file: 'x.jsonl', header: syntheticHeader(), events: [], end: { type: 'end', finishedAt: '2026-01-01T00:00:01.000Z', status: 'completed' }, warnings: [],
+  samples: rows.map((r) => ({ type: 'sample', ...r })),
+}];
+const rows = (runtime: string, values: number[], ok = true): Omit<SampleRow, 'type'>[] =>
+  values.map((value, i) => ({ workload: 'hello', variant: 'wasm', runtime, mode: 'cold', phase: 'total', metric: 'cold_start_ns', value, ok, iteration: i, ...(ok ? {} : { error: 'status 500' }) }));
+const steady = (m: number, n = 20) => Array.from({ length: n }, (_, i) => m + (i % 5));
 
 describe('gate decisions (pure)', () => {
   it('parses metric specs and thresholds', () => {
@@ -54,7 +65,7 @@ describe('gate decisions (pure)', () => {
     expect(a[0]).toMatch(new RegExp(/^::error title=faasbench gate::wasm\/hello\/wasm cold_start_ns median: regressed 3\d\.\d%25: above 10\.0%25 and significant \(\d+\.\d µs → \d+\.\d µs, ratio 1\.3\d\d, 95% CI/.source.replace('95%', '95%25')));
     const md = gateMarkdown(checks, opts());
     expect(md).toMatch(/^### faasbench gate: ❌ 2 significant regressions above 10\.0%/);
-    expect(md).toMatch(/\| ❌ fail \| wasm\/hello\/wasm \| cold_start_ns median \| \d+\.\d µs \| \d+\.\d µs \| \+3\d\.\d% \|/);
+    expect(md).toMatch(/\| ❌ fail \| wasm\/hello\/wasm \| cold\\_start\\_ns median \| \d+\.\d µs \| \d+\.\d µs \| \+3\d\.\d% \|/);
   });
 
   it('only warns for a large but insignificant regression (few, noisy samples)', () => {
@@ -87,14 +98,30 @@ describe('gate decisions (pure)', () => {
     expect(median).toMatchObject({ status: 'warn', reason: 'too few samples to judge (3 vs 3, need 5 a side): raise --iterations' });
   });
 
-  it('reports an improvement and skips series present on one side only', () => {
+  it('reports an improvement, skips a new series, and cannot decide on a gated series the current run did not measure', () => {
     const cur = current('faster.jsonl', [wasm(200_000), { runtime: 'pool', variant: 'node', median: 50_000, n: 20 }]);
     const checks = gate(readResults(BASE), readResults(cur), opts({ metrics: [parseGateMetric('cold_start_ns')] }));
     expect(checks.map((c) => [c.runtime, c.status, c.reason.replace(/\d+\.\d%/, 'N%')])).toEqual([
       ['wasm', 'pass', 'improved N%'],
-      ['node-wasi', 'missing', 'not measured in current.jsonl'],
+      ['node-wasi', 'error', 'cannot decide: not measured in current.jsonl (it is in the baseline)'],
       ['pool', 'missing', 'new: not in base.jsonl, not gated'],
     ]);
+  });
+
+  it.each([
+    ['every current sample failed its check', rows('wasm', steady(300_000)), rows('wasm', steady(300_000), false), /cannot decide: no correct samples in current\.jsonl \(20 failed\)/],
+    ['every baseline sample failed its check', rows('wasm', steady(300_000), false), rows('wasm', steady(300_000)), /cannot decide: no correct samples in base\.jsonl \(20 failed\)/],
+    ['a zero baseline median (x / 0)', rows('wasm', steady(0).map(() => 0)), rows('wasm', steady(300_000)), /cannot decide: the baseline median is 0: the ratio is unbounded/],
+    ['a baseline whose resamples reach 0', rows('wasm', [...Array(9).fill(0), ...steady(300_000, 11)]), rows('wasm', steady(300_000)), /cannot decide: the 95% interval is unbounded/],
+  ])('cannot decide when %s: status error, never pass', (_what, base, cur, reason) => {
+    // A second, healthy runtime keeps both files usable as a whole.
+    const checks = gate(run([...base, ...rows('node-wasi', steady(900_000))]), run([...cur, ...rows('node-wasi', steady(900_000))]), opts({ metrics: [parseGateMetric('cold_start_ns')] }));
+    const w = checks.find((c) => c.runtime === 'wasm')!;
+    expect(w.status).toBe('error');
+    expect(w.reason).toMatch(reason);
+    expect(checks.find((c) => c.runtime === 'node-wasi')!.status).toBe('pass');
+    expect(annotations(checks)[0]).toMatch(/^::error title=faasbench gate::wasm\/hello\/wasm cold_start_ns median: cannot decide/);
+    expect(gateMarkdown(checks, opts())).toMatch(/^### faasbench gate: ⛔ cannot decide on 1 series/);
   });
 
   it('refuses a metric that is not in the results', () => {
@@ -121,6 +148,45 @@ describe('faasbench gate (CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^::warning title=faasbench gate::wasm\/hello\/wasm cold_start_ns median: regressed 3\d\.\d%25: significant but within 50\.0%25/m);
     expect(r.stdout).toContain('### faasbench gate: ✅ no significant regression above 50.0%');
+  });
+
+  it('exit 2 naming the line and field when the current values are Infinity (1e999), never "no significant regression"', async () => {
+    const p = file('infinite.jsonl');
+    writeFileSync(p, readFileSync(BASE, 'utf8').replace(/"value":\d+/g, '"value":1e999'));
+    const r = await runCliInProcess(['gate', '--baseline', BASE, p]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).not.toContain('no significant regression');
+    expect(r.stderr).toMatch(/infinite\.jsonl:2: bad row: value: must be a finite number/);
+  });
+
+  it('exit 2 when a gated series cannot be decided (every current sample failed), exit 1 still wins for a real regression', async () => {
+    const write = (name: string, make: (w: ResultsWriter) => void) => {
+      const p = file(name);
+      const w = new ResultsWriter(p, syntheticHeader());
+      make(w);
+      w.end('completed');
+      return p;
+    };
+    const broken = write('broken.jsonl', (w) => {
+      for (const r of rows('wasm', steady(300_000, 200), false)) w.sample(r);
+      for (const r of rows('node-wasi', steady(1_000_000, 200))) w.sample(r);
+    });
+    const r = await runCliInProcess(['gate', '--baseline', BASE, broken]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^::error title=faasbench gate::wasm\/hello\/wasm cold_start_ns median: cannot decide: no correct samples in .*broken\.jsonl \(200 failed\)/m);
+    expect(r.stdout).toContain('### faasbench gate: ⛔ cannot decide on 2 series');
+    expect(r.stdout).not.toContain('no significant regression');
+    const brokenAndSlow = write('broken-slow.jsonl', (w) => {
+      for (const r of rows('wasm', steady(300_000, 200), false)) w.sample(r);
+      for (const r of rows('node-wasi', steady(2_000_000, 200))) w.sample(r);
+    });
+    expect((await runCliInProcess(['gate', '--baseline', BASE, brokenAndSlow])).code).toBe(1);
+  });
+
+  it('--help says which exit code means what', async () => {
+    const r = await runCli(['gate', '--help']);
+    expect(r.stdout).toMatch(/exit 2.*cannot decide/s);
+    expect(r.stdout).toMatch(/never passes/);
   });
 
   it.each([

@@ -2,10 +2,14 @@
 // Fails (exit 1) only when a regression is both larger than --max-regression and
 // significant (its bootstrap interval excludes "no change"); prints GitHub Actions
 // annotations and a Markdown table. Unusable input exits 2 with a precise message.
+// It fails closed: a gated series it cannot judge (no correct samples on one side,
+// a zero baseline, an unbounded ratio or interval) is an error, exit 2, never a pass.
+// Names from the results files are escaped for the terminal and for Markdown.
 
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { RunResults } from '../results/reader.js';
+import { markdownCode, markdownText, terminalText } from '../results/escape.js';
 import { compareSamples, metricDirection, MIN_COMPARE_N, type Comparison } from '../stats/inference.js';
 import { formatValue, groupSeries, type SeriesKey } from '../summary.js';
 import { checkSameMachine, loadResultsFile, UnusableInputError } from './compare.js';
@@ -40,7 +44,8 @@ export function parsePercent(value: string): number {
   return Number(m[1]) / 100;
 }
 
-export type GateStatus = 'fail' | 'warn' | 'pass' | 'missing';
+/** 'error': the gate cannot decide on this series (exit 2); 'missing': a new series, not gated. */
+export type GateStatus = 'fail' | 'error' | 'warn' | 'pass' | 'missing';
 
 export interface GateCheck extends Omit<SeriesKey, 'mode'> {
   mode: string;
@@ -66,23 +71,40 @@ export function gate(baseline: RunResults[], current: RunResults[], opts: GateOp
   const totals = (runs: RunResults[]) => groupSeries(runs.flatMap((r) => r.samples).filter((s) => s.phase === 'total'));
   const sb = totals(baseline);
   const sc = totals(current);
-  const metricsIn = (m: typeof sb) => [...new Set([...m.values()].filter((s) => s.values.length).map((s) => s.metric))].sort();
+  // A metric is "in" a file when it has rows, correct or not: a series whose every
+  // sample failed is judged below (cannot decide), not reported as an unknown metric.
+  const metricsIn = (m: typeof sb) => [...new Set([...m.values()].filter((s) => s.values.length + s.failed > 0).map((s) => s.metric))].sort();
   const checks: GateCheck[] = [];
+  const cannotDecide = (why: string) => `cannot decide: ${why}`;
   for (const gm of opts.metrics) {
     for (const [name, m] of [[opts.baselineName, sb], [opts.currentName, sc]] as const) {
       if (!metricsIn(m).includes(gm.metric)) {
-        throw new UnusableInputError(`metric '${gm.metric}' is not in ${name} (it has: ${metricsIn(m).join(', ') || 'no correct samples'}); choose with --metric`);
+        throw new UnusableInputError(`metric '${gm.metric}' is not in ${name} (it has: ${metricsIn(m).join(', ') || 'no samples'}); choose with --metric`);
       }
     }
     for (const [id, b] of sb) {
-      if (b.metric !== gm.metric || b.values.length === 0) continue;
+      if (b.metric !== gm.metric) continue;
       const { values: _v, failed: _f, ...key } = b;
       const c = sc.get(id);
-      if (!c || c.values.length === 0) {
-        checks.push({ ...key, stat: gm.stat, status: 'missing', comparison: null, change: 0, reason: `not measured in ${opts.currentName}` });
+      const error = (why: string) => checks.push({ ...key, stat: gm.stat, status: 'error', comparison: null, change: 0, reason: cannotDecide(why) });
+      // Fail closed: a series measured in the baseline must be judged in the current run.
+      if (b.values.length === 0) {
+        error(`no correct samples in ${opts.baselineName} (${b.failed} failed)`);
+        continue;
+      }
+      if (!c) {
+        error(`not measured in ${opts.currentName} (it is in the baseline)`);
+        continue;
+      }
+      if (c.values.length === 0) {
+        error(`no correct samples in ${opts.currentName} (${c.failed} failed)`);
         continue;
       }
       const comparison = compareSamples(b.values, c.values, { q: gm.q, seed: opts.seed, resamples: opts.resamples, metric: gm.metric });
+      if (comparison.undecided !== null) {
+        checks.push({ ...key, stat: gm.stat, status: 'error', comparison, change: 0, reason: cannotDecide(comparison.undecided) });
+        continue;
+      }
       const higherBetter = metricDirection(gm.metric) === 'higher-is-better';
       const change = higherBetter ? 1 - comparison.ratio : comparison.ratio - 1;
       const over = change > opts.maxRegression;
@@ -119,8 +141,17 @@ export function gate(baseline: RunResults[], current: RunResults[], opts: GateOp
   return checks;
 }
 
+/** The exit code for these checks: 1 on a significant regression, else 2 when any series cannot be decided, else 0. */
+export function gateExitCode(checks: GateCheck[]): 0 | 1 | 2 {
+  if (checks.some((c) => c.status === 'fail')) return 1;
+  if (checks.some((c) => c.status === 'error')) return 2;
+  return 0;
+}
+
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const where = (c: GateCheck) => `${c.runtime}/${c.workload}/${c.variant}${c.tags ? ` {${c.tags}}` : ''}`;
+/** A finite comparison to show; an undecided one has no figures worth printing. */
+const shown = (c: GateCheck): Comparison | null => (c.comparison && c.comparison.undecided === null ? c.comparison : null);
 
 /** GitHub Actions workflow-command escaping of a message. */
 const ghEscape = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -129,28 +160,33 @@ export function annotations(checks: GateCheck[]): string[] {
   return checks
     .filter((c) => c.status !== 'pass')
     .map((c) => {
-      const level = c.status === 'fail' ? 'error' : 'warning';
-      const cmp = c.comparison ? ` (${formatValue(c.comparison.baseline, c.metric)} → ${formatValue(c.comparison.candidate, c.metric)}, ratio ${c.comparison.ratio.toFixed(3)}, 95% CI [${c.comparison.interval.lo.toFixed(3)}, ${c.comparison.interval.hi.toFixed(3)}])` : '';
-      return `::${level} title=faasbench gate::${ghEscape(`${where(c)} ${c.metric} ${c.stat}: ${c.reason}${cmp}`)}`;
+      const level = c.status === 'fail' || c.status === 'error' ? 'error' : 'warning';
+      const k = shown(c);
+      const cmp = k ? ` (${formatValue(k.baseline, c.metric)} → ${formatValue(k.candidate, c.metric)}, ratio ${k.ratio.toFixed(3)}, 95% CI [${k.interval.lo.toFixed(3)}, ${k.interval.hi.toFixed(3)}])` : '';
+      // Names and reasons come from the results files: no control character reaches the log.
+      return `::${level} title=faasbench gate::${ghEscape(terminalText(`${where(c)} ${c.metric} ${c.stat}: ${c.reason}${cmp}`))}`;
     });
 }
 
-const ICON: Record<GateStatus, string> = { fail: '❌ fail', warn: '⚠️ warn', pass: '✅ pass', missing: '➖ skipped' };
+const ICON: Record<GateStatus, string> = { fail: '❌ fail', error: '⛔ cannot decide', warn: '⚠️ warn', pass: '✅ pass', missing: '➖ skipped' };
 
 export function gateMarkdown(checks: GateCheck[], opts: Pick<GateOptions, 'maxRegression' | 'baselineName' | 'currentName'>): string {
   const failed = checks.filter((c) => c.status === 'fail').length;
+  const undecided = checks.filter((c) => c.status === 'error').length;
   const head = failed
-    ? `### faasbench gate: ❌ ${failed} significant regression${failed === 1 ? '' : 's'} above ${pct(opts.maxRegression)}`
-    : `### faasbench gate: ✅ no significant regression above ${pct(opts.maxRegression)}`;
-  const cell = (s: string) => s.replace(/\|/g, '\\|');
+    ? `### faasbench gate: ❌ ${failed} significant regression${failed === 1 ? '' : 's'} above ${pct(opts.maxRegression)}${undecided ? `, ⛔ cannot decide on ${undecided} series` : ''}`
+    : undecided
+      ? `### faasbench gate: ⛔ cannot decide on ${undecided} series (no verdict is not a pass)`
+      : `### faasbench gate: ✅ no significant regression above ${pct(opts.maxRegression)}`;
+  const cell = markdownText;
   const rows = checks.map((c) => {
-    const k = c.comparison;
-    return `| ${ICON[c.status]} | ${cell(where(c))} | ${c.metric} ${c.stat} | ${k ? formatValue(k.baseline, c.metric) : '—'} | ${k ? formatValue(k.candidate, c.metric) : '—'} | ${k ? `${c.change >= 0 ? '+' : ''}${pct(c.change)}` : '—'} | ${k ? `${k.ratio.toFixed(3)} [${k.interval.lo.toFixed(3)}, ${k.interval.hi.toFixed(3)}]` : '—'} | ${cell(c.reason)} |`;
+    const k = shown(c);
+    return `| ${ICON[c.status]} | ${cell(where(c))} | ${cell(`${c.metric} ${c.stat}`)} | ${k ? formatValue(k.baseline, c.metric) : '—'} | ${k ? formatValue(k.candidate, c.metric) : '—'} | ${k ? `${c.change >= 0 ? '+' : ''}${pct(c.change)}` : '—'} | ${k ? `${k.ratio.toFixed(3)} [${k.interval.lo.toFixed(3)}, ${k.interval.hi.toFixed(3)}]` : '—'} | ${cell(c.reason)} |`;
   });
   return [
     head,
     '',
-    `Baseline \`${opts.baselineName}\`, current \`${opts.currentName}\`. Fails only when a regression is above the threshold **and** its 95% bootstrap interval excludes no change.`,
+    `Baseline ${markdownCode(opts.baselineName)}, current ${markdownCode(opts.currentName)}. Fails only when a regression is above the threshold **and** its 95% bootstrap interval excludes no change; a series it cannot judge is an error, never a pass.`,
     '',
     '| status | runtime/workload | metric | baseline | current | change | ratio [95% CI] | note |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | --- |',
@@ -172,7 +208,7 @@ interface GateFlags {
 export function registerGate(program: Command): void {
   program
     .command('gate')
-    .description('CI gate: fail (exit 1) when CURRENT regresses from the baseline by more than --max-regression, significantly (exit 2: unusable input)')
+    .description('CI gate: fail (exit 1) when CURRENT regresses from the baseline by more than --max-regression, significantly (exit 2: unusable input or cannot decide)')
     .argument('<CURRENT.jsonl>', 'results of the run under test')
     .requiredOption('-b, --baseline <BASE.jsonl>', 'baseline results file')
     .option('--max-regression <pct>', 'largest tolerated regression, e.g. 10%', parsePercent, 0.1)
@@ -185,6 +221,15 @@ export function registerGate(program: Command): void {
     .option('--seed <n>', 'bootstrap seed', intOption('--seed', 0, 2 ** 32 - 1), 1)
     .option('--resamples <n>', 'bootstrap resamples', intOption('--resamples', 100, 100_000), 2000)
     .option('--markdown <file>', 'also write the Markdown table to this file (it is appended to $GITHUB_STEP_SUMMARY when set)')
+    .addHelpText('after', `
+Exit codes (the gate never passes on input it cannot judge):
+  0  no significant regression above --max-regression (warnings may be printed)
+  1  a significant regression above --max-regression (wins over exit 2)
+  2  unusable input (empty, truncated, mixed-version or invalid file, values that are
+     not finite non-negative integers, different machines, a metric not in the
+     results), or a gated series the gate cannot decide: no correct samples on one
+     side, measured in the baseline but not in CURRENT, a zero baseline, an
+     unbounded ratio or interval`)
     .action((currentFile: string, flags: GateFlags) => {
       const base = loadResultsFile(flags.baseline, { requireComplete: true });
       const cur = loadResultsFile(currentFile, { requireComplete: true });
@@ -196,12 +241,13 @@ export function registerGate(program: Command): void {
       };
       const checks = gate(base.runs, cur.runs, opts);
       if (!checks.some((c) => c.comparison)) throw new UnusableInputError(`${flags.baseline} and ${currentFile} have no runtime × workload in common for ${opts.metrics.map((m) => m.metric).join(', ')}`);
-      const out: string[] = notes.map((n) => `::warning title=faasbench gate::${ghEscape(n)}`);
+      const out: string[] = notes.map((n) => `::warning title=faasbench gate::${ghEscape(terminalText(n))}`);
       out.push(...annotations(checks));
       const md = gateMarkdown(checks, opts);
       process.stdout.write(out.map((l) => l + '\n').join('') + md);
       if (flags.markdown) writeFileSync(flags.markdown, md);
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, md + '\n');
-      if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
+      const code = gateExitCode(checks);
+      if (code !== 0) process.exitCode = code;
     });
 }
