@@ -16,6 +16,11 @@ npx tsx scripts/build-workloads.ts --check
 # Same for the WASI host's own C test programs.
 npx tsx scripts/build-wasi-tests.ts --check
 
+# The WASI host's utimensat addon (exact host-directory file times): ~2 s with
+# node-gyp, cached in a gitignored build/ (instant when unchanged). A failed build
+# fails runtimes/wasm/wasi/fs/utimens.test.ts and the times tests, with the reason.
+bash runtimes/wasm/wasi/native/build.sh || echo "test.sh: utimensat addon build failed (WASI host-directory times tests will fail)"
+
 # AWS's real Lambda runtime client for runtimes/lambda/ric.test.ts: compiled on demand
 # into a gitignored cache (minutes the first time). A failed build fails that test.
 bash runtimes/lambda/install-ric.sh || echo "test.sh: aws-lambda-ric install failed (runtimes/lambda/ric.test.ts will fail)"

@@ -36,6 +36,8 @@ function run(name: string, args: string[], preopens: PreopenSpec[], stdin = ''):
   return { code, stdout: Buffer.from(out.stdout).toString(), stderr: Buffer.from(out.stderr).toString(), ...(error ? { error } : {}) };
 }
 
+const exactTimesHint = 'exact host-directory times need the utimensat addon: bash runtimes/wasm/wasi/native/build.sh (scripts/test.sh runs it)';
+
 const temps: string[] = [];
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'faasbench-wasi-prog-'));
@@ -88,6 +90,30 @@ describe('fs_ops: filesystem calls through wasi-libc', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL fs_ops\.c:\d+: mkdir\("work", 0755\) == 0/);
     expect(readdirSync(root)).toEqual([]);
+  });
+});
+
+describe('times: fd_filestat_set_times / path_filestat_set_times to the nanosecond', () => {
+  it('exact on a host directory: set times kept to the ns, omitted ones untouched, NOW from the host clock', () => {
+    const root = tempDir();
+    const r = run('times', ['/'], [{ guestPath: '/', hostDir: root }]);
+    expect(r.stdout, exactTimesHint).toMatch(/^times: \d+ checks passed\n$/);
+    expect(r.code).toBe(0);
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('exact on a host directory preopened below / too (a nested preopen path)', () => {
+    const root = tempDir();
+    mkdirSync(join(root, 'data'));
+    const r = run('times', ['/srv/data'], [{ guestPath: '/srv', hostDir: root }]);
+    expect(r.stdout, exactTimesHint).toMatch(/^times: \d+ checks passed\n$/);
+    expect(r.code).toBe(0);
+  });
+
+  it('exact on a private in-memory /tmp', () => {
+    const r = run('times', ['/tmp'], [{ guestPath: '/tmp', memfs: true }]);
+    expect(r.stdout).toMatch(/^times: \d+ checks passed\n$/);
+    expect(r.code).toBe(0);
   });
 });
 

@@ -9,13 +9,19 @@
 // then acts on `/proc/self/fd/N/name` — the kernel resolves that name relative to
 // the verified directory, like openat(2), and O_NOFOLLOW keeps the final name from
 // being followed. Without /proc, plain paths are used (the race stays open).
+//
+// File times go through utimens.ts: utimensat/futimens via a small native addon, so
+// the nanoseconds the guest asked for are kept exactly, a time it did not ask to set
+// is not touched (UTIME_OMIT), and "now" is the kernel's (UTIME_NOW); Node's own
+// utimes could do none of the three (see utimens.ts for why and for the fallback).
 
 import {
-  closeSync, constants as C, existsSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, linkSync, lstatSync, lutimesSync,
+  closeSync, constants as C, existsSync, fstatSync, fsyncSync, ftruncateSync, linkSync, lstatSync,
   mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, renameSync, rmdirSync, symlinkSync, unlinkSync,
   writeSync, type BigIntStats,
 } from 'node:fs';
 import { Errno, FileType } from '../constants.js';
+import { setTimesFd, setTimesPath } from './utimens.js';
 import { fail, type DirEntry, type FileHandle, type FileTypeValue, type FsBackend, type OpenFlags, type Stat, type TimeSpec } from './types.js';
 
 const HAVE_PROC = process.platform === 'linux' && existsSync('/proc/self/fd');
@@ -33,13 +39,6 @@ function typeOfStats(s: BigIntStats): FileTypeValue {
 
 function toStat(s: BigIntStats): Stat {
   return { dev: s.dev, ino: s.ino, filetype: typeOfStats(s), nlink: s.nlink, size: s.size, atimNs: s.atimeNs, mtimNs: s.mtimeNs, ctimNs: s.ctimeNs };
-}
-
-/** Node's utimes take seconds; resolve 'now' and "leave as is" against the current stat. */
-function seconds(spec: TimeSpec, currentNs: bigint): number {
-  if (spec === 'now') return Date.now() / 1000;
-  const ns = spec ?? currentNs;
-  return Number(ns / 1000n) / 1e6;
 }
 
 export class HostDirFs implements FsBackend {
@@ -132,10 +131,7 @@ export class HostDirFs implements FsBackend {
   }
   setTimes(path: string, atim: TimeSpec, mtim: TimeSpec): void {
     this.writable();
-    this.at(path, (p) => {
-      const s = lstatSync(p, { bigint: true });
-      lutimesSync(p, seconds(atim, s.atimeNs), seconds(mtim, s.mtimeNs));
-    });
+    this.at(path, (p) => setTimesPath(p, atim, mtim));
   }
 }
 
@@ -159,8 +155,7 @@ class HostHandle implements FileHandle {
     ftruncateSync(this.fd, size);
   }
   setTimes(atim: TimeSpec, mtim: TimeSpec): void {
-    const s = fstatSync(this.fd, { bigint: true });
-    futimesSync(this.fd, seconds(atim, s.atimeNs), seconds(mtim, s.mtimeNs));
+    setTimesFd(this.fd, atim, mtim);
   }
   sync(): void {
     fsyncSync(this.fd);
