@@ -32,7 +32,9 @@ function statOf(n: Node): Stat {
   return { dev: MEMFS_DEV, ino: n.ino, filetype: typeOf(n), nlink: BigInt(n.nlink), size: BigInt(size), atimNs: n.atim, mtimNs: n.mtim, ctimNs: n.ctim };
 }
 
+/** Exact ns as given; setting neither time changes nothing, ctime included (as Linux's utimensat). */
 function applyTimes(n: Times, atim: TimeSpec, mtim: TimeSpec): void {
+  if (atim === undefined && mtim === undefined) return;
   const t = now();
   if (atim !== undefined) n.atim = atim === 'now' ? t : atim;
   if (mtim !== undefined) n.mtim = mtim === 'now' ? t : mtim;

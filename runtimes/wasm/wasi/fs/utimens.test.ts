@@ -1,11 +1,13 @@
-// Exact file times (utimens.ts) on real host files, and its inexact Node fallback.
-// The guest-side view is test/wasi/programs/times.c.
+// Exact file times (utimens.ts) on real host files, its inexact Node fallback, and
+// memfs's "set neither time" (which must change nothing, ctime included, as Linux's
+// utimensat does). The guest-side view is test/wasi/programs/times.c.
 
 import { closeSync, lstatSync, mkdtempSync, openSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Errno } from '../constants.js';
+import { MemFs } from './memfs.js';
 import { toErrno } from './types.js';
 import { exactTimes, nodeUtimes, setTimesFd, setTimesPath } from './utimens.js';
 
@@ -18,6 +20,7 @@ function tempFile(): string {
   return f;
 }
 afterEach(() => {
+  vi.useRealTimers();
   for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -113,5 +116,25 @@ describe('Node fallback (inexact, used only when the addon is missing)', () => {
     expect(Number(t.m - M)).toBeGreaterThanOrEqual(-1000);
     expect(Number(t.m - M)).toBeLessThanOrEqual(1000);
     expect(statSync(f).isFile()).toBe(true);
+  });
+});
+
+describe('memfs times', () => {
+  it('are exact, and setting neither time changes nothing, ctime included', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_000_000);
+    const fs = new MemFs({ files: { f: 'x' } });
+    fs.setTimes('f', A, M);
+    const before = fs.lstat('f');
+    expect(before).toMatchObject({ atimNs: A, mtimNs: M });
+    vi.setSystemTime(2_000_000);
+    fs.setTimes('f', undefined, undefined);
+    expect(fs.lstat('f')).toEqual(before);
+    const h = fs.open('f', { read: true, write: false, create: false, exclusive: false, truncate: false, directory: false });
+    h.setTimes(undefined, undefined);
+    expect(h.stat()).toEqual(before);
+    // Setting one time does update ctime (to the host clock), like Linux.
+    h.setTimes(undefined, 5n);
+    expect(h.stat()).toMatchObject({ atimNs: A, mtimNs: 5n, ctimNs: 2_000_000n * 1_000_000n });
   });
 });
