@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hasTerminalControls } from './results/escape.js';
 import type { SampleRow } from './results/schema.js';
 import { formatValue, summarizeSamples, summaryTable } from './summary.js';
 
@@ -27,5 +28,15 @@ describe('summaries from rows', () => {
     expect(formatValue(3_250_000, 'cold_start_ns')).toBe('3.25 ms');
     expect(formatValue(3 * 2 ** 20, 'rss_bytes')).toBe('3.0 MiB');
     expect(summaryTable(summarizeSamples([row({ value: 1000 })]))).toMatch(/wasm\s+hello\s+wasm\s+cold_start_ns\s+1\s+1\.0 µs/);
+  });
+
+  it('the terminal table shows control characters in names as visible escapes, columns still aligned', () => {
+    const table = summaryTable(summarizeSamples([row({ value: 1000, workload: 'he\x1b[2Jllo', runtime: 'w\u009b1m', tags: { 'a\rb': 'c\u202e' } }), row({ value: 2000, workload: 'x' })]));
+    expect(hasTerminalControls(table.replace(/\n/g, ''))).toBe(false);
+    expect(table).toContain('he\\x1b[2Jllo');
+    expect(table).toContain('w\\x9b1m');
+    expect(table).toContain('{a\\x0db=c\\u{202e}}');
+    const lines = table.split('\n');
+    expect(lines[2]!.indexOf('he\\x1b')).toBe(lines[0]!.indexOf('workload'));
   });
 });

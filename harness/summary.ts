@@ -1,5 +1,7 @@
 // Summaries computed from result rows (never from in-memory run state). Pure.
+// Tables for the terminal escape every cell: names come from results files.
 
+import { terminalText } from './results/escape.js';
 import type { SampleRow } from './results/schema.js';
 import { summarize, type Summary } from './stats/descriptive.js';
 
@@ -94,8 +96,10 @@ export function formatValue(value: number, metric: string): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
-/** A plain-text table, columns padded. */
-export function textTable(header: string[], rows: string[][]): string {
+/** A plain-text table, columns padded; every cell made terminal-safe (control characters as visible escapes). */
+export function textTable(rawHeader: string[], rawRows: string[][]): string {
+  const header = rawHeader.map(terminalText);
+  const rows = rawRows.map((r) => r.map(terminalText));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');

@@ -7,9 +7,23 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/cli-helpers.js';
 import { runCliInProcess } from '../../test/in-process-cli.js';
-import { SYNTHETIC_MACHINE, writeSyntheticResults, type SyntheticSeries } from '../../reports/synthetic.js';
+import { SYNTHETIC_MACHINE, syntheticHeader, writeSyntheticResults, type SyntheticSeries } from '../../reports/synthetic.js';
 import { compareRuns, loadResultsFile } from './compare.js';
 import { readResults } from '../results/reader.js';
+import { hasTerminalControls } from '../results/escape.js';
+import type { SampleRow } from '../results/schema.js';
+import { ResultsWriter } from '../results/writer.js';
+
+/** A complete results file from explicit rows. */
+const writeRows = (path: string, rows: Omit<SampleRow, 'type'>[]) => {
+  const w = new ResultsWriter(path, syntheticHeader());
+  for (const r of rows) w.sample(r);
+  w.end('completed');
+  return path;
+};
+const coldRows = (values: number[], over: Partial<SampleRow> = {}): Omit<SampleRow, 'type'>[] =>
+  values.map((value, i) => ({ workload: 'hello', variant: 'wasm', runtime: 'wasm', mode: 'cold', phase: 'total', metric: 'cold_start_ns', value, ok: true, iteration: i, ...over }));
+const steady = (m: number, n = 20) => Array.from({ length: n }, (_, i) => m + (i % 5));
 
 const dir = mkdtempSync(join(tmpdir(), 'fb-compare-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,6 +51,47 @@ describe('compare (pure)', () => {
     const nw = compared.find((c) => c.runtime === 'node-wasi')!;
     expect(nw.comparison.verdict).toBe('no significant difference');
     expect(compared.map((c) => `${c.runtime}.${c.phase}`)).toEqual(['node-wasi.total', 'wasm.total', 'wasm.instantiate', 'wasm.run']);
+  });
+});
+
+describe('compare fails closed', () => {
+  const healthy = coldRows(steady(900_000), { runtime: 'node-wasi' });
+
+  it('a series whose every sample failed on one side is "cannot decide", not "only in A"', () => {
+    const a = writeRows(file('fc-a.jsonl'), [...coldRows(steady(300_000)), ...healthy]);
+    const b = writeRows(file('fc-b.jsonl'), [...coldRows(steady(300_000), { ok: false, error: 'status 500' }), ...healthy]);
+    const { compared, onlyA } = compareRuns(readResults(a), readResults(b), { seed: 1, resamples: 200 });
+    expect(onlyA).toEqual([]);
+    const w = compared.find((c) => c.runtime === 'wasm')!;
+    expect(w.comparison.verdict).toBe('cannot decide');
+    expect(w.comparison.undecided).toBe('no correct samples in B (20 failed)');
+    expect(compared.find((c) => c.runtime === 'node-wasi')!.comparison.verdict).toBe('no significant difference');
+  });
+
+  it('a zero baseline median prints "cannot decide" with the reason, no NaN or Infinity', async () => {
+    const a = writeRows(file('zero-a.jsonl'), [...coldRows(steady(0).map(() => 0)), ...healthy]);
+    const b = writeRows(file('zero-b.jsonl'), [...coldRows(steady(300_000)), ...healthy]);
+    const r = await runCliInProcess(['compare', a, b]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/NaN|Infinity/);
+    expect(r.stdout).toMatch(/hello\s+wasm\s+wasm\s+cold_start_ns\s+20\s+20\s+0 ns\s+300\.\d µs\s+—\s+cannot decide/);
+    expect(r.stdout).toMatch(/cannot decide: hello wasm\/wasm cold_start_ns: the baseline median is 0: the ratio is unbounded/);
+    const json = JSON.parse((await runCliInProcess(['compare', a, b, '--json'])).stdout) as { compared: { runtime: string; comparison: { verdict: string; undecided: string | null } }[] };
+    expect(json.compared.find((c) => c.runtime === 'wasm')!.comparison).toMatchObject({ verdict: 'cannot decide', undecided: expect.stringMatching(/baseline median is 0/) });
+  });
+
+  it('names from the files cannot reach the terminal as control sequences', async () => {
+    const evil = { workload: 'he\x1b[2Jllo', runtime: 'wa\u009bsm\u202e', phase: 'total' };
+    const a = writeRows(file('esc-a.jsonl'), [...coldRows(steady(300_000), evil), ...coldRows(steady(300_000), { metric: 'x\x1b]0;title\x07_ns' }), ...healthy]);
+    const b = writeRows(file('esc-b.jsonl'), [...coldRows(steady(310_000), evil), ...healthy, ...coldRows(steady(5), { workload: 'only\nB' })]);
+    for (const args of [[a, b], [a, b, '--json']]) {
+      const r = await runCliInProcess(['compare', ...args]);
+      expect(r.code).toBe(0);
+      expect(hasTerminalControls(r.stdout.replace(/\n/g, ''))).toBe(false);
+    }
+    const r = await runCliInProcess(['compare', a, b]);
+    expect(r.stdout).toContain('he\\x1b[2Jllo');
+    expect(r.stdout).toContain('only in B: wasm/only\\x0aB/wasm');
   });
 });
 

@@ -1,8 +1,12 @@
 // `faasbench compare A.jsonl B.jsonl`: every series measured in both files, as the
 // ratio B/A of medians with a seeded-bootstrap interval and a verdict. Also home of
-// the strict results loading shared by compare, gate and report.
+// the strict results loading shared by compare, gate and report. A series that
+// cannot be judged (no correct samples on a side, a zero baseline, an unbounded
+// interval) says "cannot decide" and why, never "no significant difference". Text
+// from the files is escaped before it reaches the terminal.
 
 import type { Command } from 'commander';
+import { terminalJson, terminalText } from '../results/escape.js';
 import { readResults, ResultsError, type RunResults } from '../results/reader.js';
 import type { Machine } from '../results/schema.js';
 import { compareSamples, type Comparison } from '../stats/inference.js';
@@ -66,7 +70,7 @@ export function checkSameMachine(files: LoadedFile[], allow: boolean): string[] 
     for (const r of f.runs) {
       const diff = machineDifference(first.header.machine, r.header.machine);
       if (diff.length === 0) continue;
-      const msg = `${files[0]!.file} (run ${first.header.runId}) and ${f.file} (run ${r.header.runId}) were measured on different machines: ${diff.join('; ')}`;
+      const msg = terminalText(`${files[0]!.file} (run ${first.header.runId}) and ${f.file} (run ${r.header.runId}) were measured on different machines: ${diff.join('; ')}`);
       if (!allow) throw new UnusableInputError(`${msg}; timings are not comparable (pass --allow-different-machines to compare anyway)`);
       notes.push(msg);
     }
@@ -89,11 +93,12 @@ export interface CompareOptions {
   filter?: (k: SeriesKey) => boolean;
 }
 
-/** Pure: every series present in both sets, compared B against A. */
+/** Pure: every series present in both sets, compared B against A; one with no correct samples on a side cannot be decided. */
 export function compareRuns(a: RunResults[], b: RunResults[], opts: CompareOptions): { compared: SeriesComparison[]; onlyA: Series[]; onlyB: Series[] } {
   const sa = groupSeries(a.flatMap((r) => r.samples));
   const sb = groupSeries(b.flatMap((r) => r.samples));
-  const keep = (s: Series) => s.values.length > 0 && (opts.filter?.(s) ?? true);
+  // A series is in a file when it has rows there, correct or not.
+  const keep = (s: Series) => s.values.length + s.failed > 0 && (opts.filter?.(s) ?? true);
   const compared: SeriesComparison[] = [];
   const onlyA: Series[] = [];
   for (const [id, x] of sa) {
@@ -103,7 +108,9 @@ export function compareRuns(a: RunResults[], b: RunResults[], opts: CompareOptio
       onlyA.push(x);
       continue;
     }
-    const comparison = compareSamples(x.values, y.values, { seed: opts.seed, resamples: opts.resamples, q: opts.q ?? 0.5, metric: x.metric });
+    let comparison = compareSamples(x.values, y.values, { seed: opts.seed, resamples: opts.resamples, q: opts.q ?? 0.5, metric: x.metric });
+    const empty = x.values.length === 0 ? ['A', x] as const : y.values.length === 0 ? ['B', y] as const : null;
+    if (empty) comparison = { ...comparison, undecided: `no correct samples in ${empty[0]} (${empty[1].failed} failed)` };
     const { values: _v, failed: _f, ...key } = x;
     compared.push({ ...key, a: x, b: y, comparison });
   }
@@ -115,8 +122,11 @@ export function compareRuns(a: RunResults[], b: RunResults[], opts: CompareOptio
   return { compared, onlyA: onlyA.sort(order), onlyB: onlyB.sort(order) };
 }
 
+/** The ratio with its interval; '—' when there is no finite one (cannot decide). */
 export const formatRatio = (c: Comparison): string =>
-  `${c.ratio.toFixed(3)} [${c.interval.lo.toFixed(3)}, ${c.interval.hi.toFixed(3)}]`;
+  c.undecided !== null ? '—' : `${c.ratio.toFixed(3)} [${c.interval.lo.toFixed(3)}, ${c.interval.hi.toFixed(3)}]`;
+
+const formatMedian = (v: number, metric: string) => (Number.isFinite(v) ? formatValue(v, metric) : '—');
 
 const seriesLabel = (k: SeriesKey) => `${k.metric}${k.phase === 'total' ? '' : `.${k.phase}`}${k.tags ? ` {${k.tags}}` : ''}`;
 
@@ -125,9 +135,16 @@ export function compareTable(rows: SeriesComparison[]): string {
     ['workload', 'runtime', 'variant', 'metric', 'n A', 'n B', 'median A', 'median B', 'B/A [95% CI]', 'verdict'],
     rows.map((r) => [
       r.workload, r.runtime, r.variant, seriesLabel(r), String(r.a.values.length), String(r.b.values.length),
-      formatValue(r.comparison.baseline, r.metric), formatValue(r.comparison.candidate, r.metric), formatRatio(r.comparison), r.comparison.verdict,
+      formatMedian(r.comparison.baseline, r.metric), formatMedian(r.comparison.candidate, r.metric), formatRatio(r.comparison), r.comparison.verdict,
     ]),
   );
+}
+
+/** One line per series that cannot be decided, with the reason (terminal-safe). */
+export function undecidedLines(rows: SeriesComparison[]): string[] {
+  return rows
+    .filter((r) => r.comparison.undecided !== null)
+    .map((r) => terminalText(`cannot decide: ${r.workload} ${r.runtime}/${r.variant} ${seriesLabel(r)}: ${r.comparison.undecided}`));
 }
 
 interface CompareFlags {
@@ -160,13 +177,15 @@ export function registerCompare(program: Command): void {
       });
       if (compared.length === 0) throw new UnusableInputError(`${fileA} and ${fileB} have no series in common (no runtime × workload × metric measured in both)`);
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ a: fileA, b: fileB, notes, compared: compared.map(({ a: _a, b: _b, ...r }) => r) }, null, 2) + '\n');
+        process.stdout.write(terminalJson({ a: fileA, b: fileB, notes, compared: compared.map(({ a: _a, b: _b, ...r }) => r) }, 2) + '\n');
         return;
       }
       for (const n of notes) process.stdout.write(`warning: ${n}\n`);
-      process.stdout.write(`A = ${fileA}\nB = ${fileB}\n\n${compareTable(compared)}\n`);
+      process.stdout.write(`A = ${terminalText(fileA)}\nB = ${terminalText(fileB)}\n\n${compareTable(compared)}\n`);
+      const undecided = undecidedLines(compared);
+      if (undecided.length) process.stdout.write(`\n${undecided.join('\n')}\n`);
       const only = (list: Series[], where: string) => {
-        if (list.length) process.stdout.write(`\nonly in ${where}: ${list.map((s) => `${s.runtime}/${s.workload}/${s.variant} ${seriesLabel(s)}`).join(', ')}\n`);
+        if (list.length) process.stdout.write(`\nonly in ${where}: ${terminalText(list.map((s) => `${s.runtime}/${s.workload}/${s.variant} ${seriesLabel(s)}`).join(', '))}\n`);
       };
       only(onlyA, 'A');
       only(onlyB, 'B');
