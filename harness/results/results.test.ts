@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { machineInfo } from './environment.js';
+import { hasTerminalControls } from './escape.js';
 import { parseResults, readResults, ResultsError } from './reader.js';
 import type { HeaderRow } from './schema.js';
 import { ResultsWriter } from './writer.js';
@@ -109,9 +110,39 @@ describe('results writer and reader', () => {
     expect(() => parseResults(bad({ tags: { rate: 'X' } }), 'x.jsonl')).toThrow(/x\.jsonl:2: bad row: tags\.rate/);
   });
 
+  it('error messages and warnings carry no control characters from the file (they are printed to a terminal)', () => {
+    const evilEvent = [JSON.stringify(header()), JSON.stringify({ type: 'event', level: '\x1b[2J\x1b]0;pwned\x07', message: 'm', at: 'now' })].join('\n');
+    let message = '';
+    try {
+      parseResults(evilEvent, 'x.jsonl');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ResultsError);
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^x\.jsonl:2: bad row: level: .*\\x1b\[2J/);
+    expect(hasTerminalControls(message)).toBe(false);
+    const [run] = parseResults(JSON.stringify(header('r\u009b1\x1bm')), 'y\x1b.jsonl');
+    expect(run!.warnings.join()).toMatch(/y\\x1b\.jsonl: run r\\x9b1\\x1bm has no end row/);
+    expect(hasTerminalControls(run!.warnings.join())).toBe(false);
+  });
+
   it('names the file it cannot read', () => {
     expect(() => readResults('/nonexistent/run.jsonl')).toThrow(/\/nonexistent\/run\.jsonl: cannot read \(ENOENT\)/);
   });
+
+  it('refuses what is not a regular file with one clear sentence: device, directory, FIFO (without waiting for a writer)', () => {
+    expect(() => readResults('/dev/null')).toThrow('/dev/null: is a device, not a results file');
+    const dir = mkdtempSync(join(tmpdir(), 'fb-notfile-'));
+    expect(() => readResults(dir)).toThrow(`${dir}: is a directory, not a results file`);
+    const fifo = join(dir, 'fifo.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    // In a child process: a regression would block in read(2), which no in-process timeout can stop.
+    const readerUrl = new URL('./reader.ts', import.meta.url).href;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import(${JSON.stringify(readerUrl)}).then((m) => { try { m.readResults(${JSON.stringify(fifo)}); } catch (e) { console.log(e.message); } })`], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 60_000,
+    });
+    expect(r.stdout.trim()).toBe(`${fifo}: is a FIFO, not a results file`);
+  }, 90_000);
 
   it('reads several runs appended to one file', () => {
     const text = [header('a'), { type: 'sample', ...sample }, header('b'), { type: 'sample', ...sample }].map((r) => JSON.stringify(r)).join('\n') + '\n';
