@@ -1,6 +1,7 @@
 // Bring-your-own workloads and bad input: folders outside the repo, bare .wasm
-// files, manifests that fail validation, variants that are missing or stale.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// files, manifests that fail validation, variants that are missing or stale, and
+// files that lead out of the folder or are not regular files.
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -97,6 +98,82 @@ describe('bad manifests are refused with field path and reason', () => {
   });
 });
 
+describe('files named by a workload folder stay inside it and are regular files', () => {
+  /** A host file outside every workload folder, standing for /etc/passwd and the like. */
+  const secret = join(tmp, 'host-secret.txt');
+  writeFileSync(secret, 'root:x:0:0:secret\n');
+
+  it('refuses a bodyFile that is a symlink leading out of the folder (its content never read)', () => {
+    const dir = copyOf('echo');
+    rmSync(join(dir, 'inputs', 'large.txt'));
+    symlinkSync(secret, join(dir, 'inputs', 'large.txt'));
+    expect(() => loadWorkload(dir)).toThrow(/post-large: bodyFile .*inputs\/large\.txt leads outside the workload folder \(through a symlink, to .*host-secret\.txt\)/);
+  });
+
+  it('refuses a path whose directory component is a symlink leading out', () => {
+    const dir = copyOf('echo');
+    const outside = mkdtempSync(join(tmp, 'outside-'));
+    renameSync(join(dir, 'inputs'), join(outside, 'inputs'));
+    symlinkSync(join(outside, 'inputs'), join(dir, 'inputs'));
+    expect(() => loadWorkload(dir)).toThrow(/bodyFile .*inputs\/large\.txt leads outside the workload folder/);
+  });
+
+  it('refuses artifacts, node modules and the manifest itself through a symlink leading out', () => {
+    const wasm = copyOf('hello');
+    const outsideWasm = join(mkdtempSync(join(tmp, 'outside-')), 'hello.wasm');
+    renameSync(join(wasm, 'build', 'hello.wasm'), outsideWasm); // same bytes: the SHA-256 would match
+    symlinkSync(outsideWasm, join(wasm, 'build', 'hello.wasm'));
+    expect(() => loadWorkload(wasm)).toThrow(/hello: wasm variant artifact .*build\/hello\.wasm leads outside the workload folder/);
+
+    const node = copyOf('hello');
+    const outsideModule = join(mkdtempSync(join(tmp, 'outside-')), 'handler.mjs');
+    renameSync(join(node, 'node', 'handler.mjs'), outsideModule);
+    symlinkSync(outsideModule, join(node, 'node', 'handler.mjs'));
+    expect(() => loadWorkload(node)).toThrow(/hello: node variant module .*node\/handler\.mjs leads outside the workload folder/);
+
+    const manifest = copyOf('hello');
+    rmSync(join(manifest, 'workload.json'));
+    symlinkSync(secret, join(manifest, 'workload.json'));
+    let message = '';
+    try { loadWorkload(manifest); } catch (e) { message = (e as Error).message; }
+    expect(message).toMatch(/workload\.json leads outside the workload folder/);
+    expect(message).not.toContain('root:x'); // a JSON parse error would quote the host file
+  });
+
+  it('accepts symlinks that stay inside the folder', () => {
+    const dir = copyOf('echo');
+    mkdirSync(join(dir, 'data'));
+    renameSync(join(dir, 'inputs', 'large.txt'), join(dir, 'data', 'large.txt'));
+    symlinkSync('../data/large.txt', join(dir, 'inputs', 'large.txt'));
+    const w = loadWorkload(dir);
+    expect(w.requests.find((r) => r.name === 'post-large')!.body.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a bodyFile that is a directory, and one over the size limit, saying which', () => {
+    const dir = copyOf('echo');
+    rmSync(join(dir, 'inputs', 'large.txt'));
+    mkdirSync(join(dir, 'inputs', 'large.txt'));
+    expect(() => loadWorkload(dir)).toThrow(/post-large: bodyFile .*inputs\/large\.txt is a directory, not a regular file/);
+    rmSync(join(dir, 'inputs', 'large.txt'), { recursive: true });
+    writeFileSync(join(dir, 'inputs', 'large.txt'), '');
+    truncateSync(join(dir, 'inputs', 'large.txt'), 64 * 2 ** 20 + 1); // sparse: no disk used
+    expect(() => loadWorkload(dir)).toThrow(/post-large: bodyFile .*inputs\/large\.txt is too large \(64\.0 MiB; the limit is 64 MiB\)/);
+  });
+
+  it('refuses a manifest over its size limit without parsing it', () => {
+    const dir = copyOf('hello');
+    truncateSync(join(dir, 'workload.json'), 2 * 2 ** 20);
+    expect(() => loadWorkload(dir)).toThrow(/workload\.json is too large \(2 MiB; the limit is 1 MiB\)/);
+  });
+
+  it('names what a --workload path is when it is not a folder', () => {
+    expect(() => resolveWorkloads(['/dev/null'])).toThrow(/--workload \/dev\/null: is a character device, not a workload folder/);
+    expect(() => resolveWorkloads([secret])).toThrow(/--workload .*host-secret\.txt: is a regular file, not a workload folder/);
+    const empty = mkdtempSync(join(tmp, 'empty-'));
+    expect(() => resolveWorkloads([empty])).toThrow(new RegExp(`--workload ${empty}: a folder without a workload\\.json`));
+  });
+});
+
 describe('--wasm FILE: a bare WAGI module as a workload', () => {
   const write = (name: string, bytes: Uint8Array) => {
     const p = join(tmp, name);
@@ -125,5 +202,10 @@ describe('--wasm FILE: a bare WAGI module as a workload', () => {
     const text = write('text.wasm', Buffer.from('hello'));
     await expect(loadWasmFile(text)).rejects.toThrow(/text\.wasm: .*not a WebAssembly module/);
     await expect(loadWasmFile(join(tmp, 'absent.wasm'))).rejects.toThrow(/--wasm .*absent\.wasm: no such file/);
+  });
+
+  it('names a directory or a device given as --wasm instead of reading it', async () => {
+    await expect(loadWasmFile(tmp)).rejects.toThrow(new RegExp(`--wasm ${tmp}: is a directory, not a regular file`));
+    await expect(loadWasmFile('/dev/zero')).rejects.toThrow(/--wasm \/dev\/zero: is a character device, not a regular file/);
   });
 });

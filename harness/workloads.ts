@@ -3,10 +3,11 @@
 // a sample only counts once its response matches the expectation here.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { checkRegularFile, FileRefused, notADirectory, readRegularFile, type ReadLimits } from './safe-read.js';
 
 export const VARIANT_KINDS = ['wasm', 'native', 'node'] as const;
 export type VariantKind = (typeof VARIANT_KINDS)[number];
@@ -102,6 +103,29 @@ export class WorkloadError extends Error {
   override name = 'WorkloadError';
 }
 
+/**
+ * Size caps on what a workload folder makes us read (safe-read.ts: each file is
+ * also confined to the folder, symlinks resolved, and must be a regular file). The
+ * built-in workloads' largest manifest is ~10 KiB, input ~250 KiB, artifact ~730 KiB:
+ * the caps leave ample room for real workloads and stop /dev/zero-like files early.
+ */
+export const MANIFEST_MAX_BYTES = 2 ** 20;
+export const BODY_FILE_MAX_BYTES = 64 * 2 ** 20;
+/** wasm and native artifacts and the node module. */
+export const ARTIFACT_MAX_BYTES = 256 * 2 ** 20;
+
+const inFolder = (dir: string, maxBytes: number): ReadLimits => ({ inside: dir, insideName: 'the workload folder', maxBytes });
+
+/** Runs a safe-read call, turning its refusal into a WorkloadError that names the file and what it is. */
+function guarded<T>(what: string, fn: () => T, hint = ''): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof FileRefused) throw new WorkloadError(`${what} ${e.message}${e.reason === 'missing' ? hint : ''}`);
+    throw e;
+  }
+}
+
 /** The repository's own workloads folder (works from src via tsx and from dist). */
 export function builtinWorkloadsDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -117,6 +141,15 @@ export function listWorkloadDirs(root = builtinWorkloadsDir()): string[] {
     .filter((n) => existsSync(join(root, n, 'workload.json')))
     .sort()
     .map((n) => join(root, n));
+}
+
+function lexists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function formatZodError(file: string, err: z.ZodError): string {
@@ -143,10 +176,10 @@ export function sha256(bytes: Uint8Array): string {
 export function loadWorkload(dir: string): LoadedWorkload {
   const abs = resolve(dir);
   const file = join(abs, 'workload.json');
-  if (!existsSync(file)) throw new WorkloadError(`${abs}: no workload.json`);
+  const text = guarded(file, () => readRegularFile(file, inFolder(abs, MANIFEST_MAX_BYTES)).bytes.toString('utf8'));
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
     throw new WorkloadError(`${file}: not valid JSON (${(e as Error).message})`);
   }
@@ -156,17 +189,20 @@ export function loadWorkload(dir: string): LoadedWorkload {
     const v = manifest.variants[kind];
     if (!v) continue;
     const p = join(abs, v.artifact);
-    if (!existsSync(p)) throw new WorkloadError(`${manifest.name}: ${kind} variant artifact ${p} is missing (run scripts/build-workloads)`);
-    const actual = sha256(readFileSync(p));
+    const what = `${manifest.name}: ${kind} variant artifact ${p}`;
+    const { bytes, realPath } = guarded(what, () => readRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)), ' (run scripts/build-workloads)');
+    const actual = sha256(bytes);
     if (actual !== v.sha256) {
       throw new WorkloadError(`${manifest.name}: ${kind} artifact ${p} has SHA-256 ${actual}, manifest says ${v.sha256}`);
     }
-    variantPaths[kind] = p;
+    // The runtimes read the artifact again by this path: the checked real one, with no symlink left to swap.
+    variantPaths[kind] = realPath;
+    // The source is only read to rebuild; if it is there, it too must be a file inside the folder.
+    if (v.source !== undefined) checkIfPresent(`${manifest.name}: ${kind} variant source ${join(abs, v.source)}`, join(abs, v.source), abs);
   }
   if (manifest.variants.node) {
     const p = join(abs, manifest.variants.node.module);
-    if (!existsSync(p)) throw new WorkloadError(`${manifest.name}: node variant module ${p} is missing`);
-    variantPaths.node = p;
+    variantPaths.node = guarded(`${manifest.name}: node variant module ${p}`, () => checkRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)));
   }
   const requests = manifest.requests.map((r): SampleRequest => ({
     name: r.name,
@@ -181,13 +217,21 @@ export function loadWorkload(dir: string): LoadedWorkload {
   return { name: manifest.name, description: manifest.description, dir: abs, manifest, requests, variantPaths };
 }
 
+function checkIfPresent(what: string, p: string, dir: string): void {
+  try {
+    lstatSync(p);
+  } catch {
+    return;
+  }
+  guarded(what, () => checkRegularFile(p, inFolder(dir, ARTIFACT_MAX_BYTES)));
+}
+
 function requestBody(dir: string, r: RequestSpec): Uint8Array {
   if (r.body !== undefined) return Buffer.from(r.body, 'utf8');
   if (r.bodyBase64 !== undefined) return Buffer.from(r.bodyBase64, 'base64');
   if (r.bodyFile !== undefined) {
     const p = join(dir, r.bodyFile);
-    if (!existsSync(p) || !statSync(p).isFile()) throw new WorkloadError(`${r.name}: bodyFile ${p} is missing`);
-    return readFileSync(p);
+    return guarded(`${r.name}: bodyFile ${p}`, () => readRegularFile(p, inFolder(dir, BODY_FILE_MAX_BYTES)).bytes);
   }
   return new Uint8Array(0);
 }
@@ -197,8 +241,12 @@ export function resolveWorkloads(names: string[] | undefined): LoadedWorkload[] 
   if (!names || names.length === 0 || names.includes('all')) return listWorkloadDirs().map(loadWorkload);
   const builtin = builtinWorkloadsDir();
   return names.map((n) => {
-    if (existsSync(join(builtin, n, 'workload.json'))) return loadWorkload(join(builtin, n));
-    if (existsSync(join(n, 'workload.json'))) return loadWorkload(n);
+    if (/^[a-z0-9][a-z0-9_-]*$/.test(n) && existsSync(join(builtin, n, 'workload.json'))) return loadWorkload(join(builtin, n));
+    // lstat: a workload.json that is a FIFO, device or dangling symlink still counts as there, and loadWorkload says what it is.
+    if (lexists(join(n, 'workload.json'))) return loadWorkload(n);
+    const what = notADirectory(n);
+    if (what === null) throw new WorkloadError(`--workload ${n}: a folder without a workload.json`);
+    if (!what.startsWith('is missing')) throw new WorkloadError(`--workload ${n}: ${what.replace(/not a directory$/, 'not a workload folder')}`);
     const known = listWorkloadDirs().map((d) => d.split('/').pop()).join(', ');
     throw new WorkloadError(`unknown workload '${n}' (built-in: ${known}; or give a folder with a workload.json)`);
   });
