@@ -1,7 +1,7 @@
 // The run loop on an in-memory adapter: interleaving, the per-cell time budget and
 // the results it writes.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ const out = mkdtempSync(join(tmpdir(), 'faasbench-run-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 /** Answers hello's expected response after `delayMs`, as a fresh instance per start. */
-function inMemoryAdapter(id: string, delayMs: number): RuntimeEntry {
+function inMemoryAdapter(id: string, delayMs: number, disposed?: string[]): RuntimeEntry {
   const expect = hello.requests[0]!.expect;
   const adapter: RuntimeAdapter = {
     id, description: 'in-memory test runtime',
@@ -30,7 +30,7 @@ function inMemoryAdapter(id: string, delayMs: number): RuntimeEntry {
       return { response: { status: 200, headers: { ...expect.headers }, body: Buffer.from(expect.body ?? '') }, totalNs: delayMs * 1e6, phases: [] };
     },
     stop: async () => {},
-    dispose: async () => {},
+    dispose: async () => { disposed?.push(id); },
     runReport: () => [{ workload: 'hello', variant: 'node', metric: 'idle_byte_seconds', value: 42, tags: { pool_size: 2 } }],
   };
   return { id, default: true, create: async () => adapter };
@@ -68,5 +68,55 @@ describe('run loop', () => {
     const totals = results.samples.filter((s) => s.mode === 'cold' && s.phase === 'total');
     expect(totals.filter((s) => s.runtime === 'slow')).toHaveLength(3);
     expect(results.events.some((e) => e.runtime === 'slow' && /time budget/.test(e.message))).toBe(true);
+  });
+});
+
+describe('a run that cannot start', () => {
+  it('refuses an --out that is a file before it starts any runtime', async () => {
+    const created: string[] = [];
+    const watched: RuntimeEntry = { id: 'fast', default: true, create: async () => { created.push('fast'); return inMemoryAdapter('fast', 0).create(); } };
+    const file = join(out, 'a-file');
+    writeFileSync(file, '');
+    await expect(runBenchmark(
+      { workloads: [hello], runtimes: [watched], modes: ['cold'], iterations: 1, warmup: 0, seed: 1, outDir: file, command: ['test'] },
+      createProgress({ quiet: true }),
+      new AbortController().signal,
+    )).rejects.toThrow(/results directory .*a-file is a regular file, not a directory/);
+    expect(created).toEqual([]);
+  });
+
+  it('disposes every adapter it created (available or not) when the run fails before sampling', async () => {
+    // An adapter holds worker threads, servers or timers: one left undisposed kept the process from ever exiting.
+    const disposed: string[] = [];
+    const unavailable: RuntimeEntry = {
+      id: 'gone', default: true,
+      create: async () => ({ ...(await inMemoryAdapter('gone', 0, disposed).create()), available: async () => ({ ok: false, reason: 'not here' }) }),
+    };
+    const broken: RuntimeEntry = {
+      id: 'broken', default: true,
+      create: async () => ({ ...(await inMemoryAdapter('broken', 0, disposed).create()), describeEnvironment: async () => { throw new Error('engine went away'); } }),
+    };
+    await expect(runBenchmark(
+      { workloads: [hello], runtimes: [inMemoryAdapter('fast', 0, disposed), unavailable, broken], modes: ['cold'], iterations: 1, warmup: 0, seed: 1, outDir: mkdtempSync(join(out, 'broken-')), command: ['test'] },
+      createProgress({ quiet: true }),
+      new AbortController().signal,
+    )).rejects.toThrow(/engine went away/);
+    expect(disposed.sort()).toEqual(['broken', 'fast', 'gone']);
+  });
+
+  it('disposes the adapters it created when none is available', async () => {
+    const disposed: string[] = [];
+    const unavailable: RuntimeEntry = {
+      id: 'gone', default: true,
+      create: async () => ({ ...(await inMemoryAdapter('gone', 0, disposed).create()), available: async () => ({ ok: false, reason: 'not here' }) }),
+    };
+    const dir = mkdtempSync(join(out, 'none-'));
+    await expect(runBenchmark(
+      { workloads: [hello], runtimes: [unavailable], modes: ['cold'], iterations: 1, warmup: 0, seed: 1, outDir: dir, command: ['test'] },
+      createProgress({ quiet: true }),
+      new AbortController().signal,
+    )).rejects.toThrow(/no runtime is available \(gone: not here\)/);
+    expect(disposed).toEqual(['gone']);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

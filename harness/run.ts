@@ -10,7 +10,7 @@ import type { Progress } from './progress.js';
 import { rng, shuffled } from './random.js';
 import { gitInfo, machineInfo, newRunId } from './results/environment.js';
 import type { HeaderRow } from './results/schema.js';
-import { ResultsWriter } from './results/writer.js';
+import { ResultsWriter, resultsDirProblem } from './results/writer.js';
 import type { RuntimeEntry } from './runtimes.js';
 import { VARIANT_KINDS, type LoadedWorkload, type SampleRequest } from './workloads.js';
 
@@ -73,27 +73,13 @@ export function pickRequest(w: LoadedWorkload, name?: string): SampleRequest {
   return w.requests.find((r) => r.size === 'test') ?? w.requests[0]!;
 }
 
-export async function runBenchmark(opts: RunOptions, progress: Progress, signal: AbortSignal): Promise<RunOutcome> {
-  const adapters: RuntimeAdapter[] = [];
-  const skipped: RunOutcome['skipped'] = [];
-  for (const entry of opts.runtimes) {
-    const adapter = await entry.create();
-    const a = await adapter.available();
-    if (a.ok) adapters.push(adapter);
-    else {
-      skipped.push({ runtime: entry.id, reason: a.reason });
-      progress.log(`skipping runtime ${entry.id}: ${a.reason}`);
-    }
-  }
-  if (adapters.length === 0) throw new Error(`no runtime is available (${skipped.map((s) => `${s.runtime}: ${s.reason}`).join('; ')})`);
-
-  const runId = newRunId();
-  const resultsFile = join(opts.outDir, `${runId}.jsonl`);
+/** The results file's header: where, with what and how this run was made. */
+async function runHeader(opts: RunOptions, runId: string, adapters: RuntimeAdapter[], skipped: RunOutcome['skipped']): Promise<HeaderRow> {
   const versions: Record<string, string> = { faasbench: FAASBENCH_VERSION, node: process.versions.node, v8: process.versions.v8 };
   for (const a of adapters) {
     for (const [k, v] of Object.entries((await a.describeEnvironment?.()) ?? {})) versions[`${a.id}.${k}`] = v;
   }
-  const header: HeaderRow = {
+  return {
     type: 'header',
     schema: 1,
     runId,
@@ -114,7 +100,41 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
       ...(opts.modeOptions ?? {}),
     },
   };
-  const out = new ResultsWriter(resultsFile, header);
+}
+
+export async function runBenchmark(opts: RunOptions, progress: Progress, signal: AbortSignal): Promise<RunOutcome> {
+  // Before anything is started: a run that could not write its results would measure for nothing.
+  const dirProblem = resultsDirProblem(opts.outDir);
+  if (dirProblem) throw new Error(`results directory ${opts.outDir} ${dirProblem}`);
+  // Every adapter created, available or not: each may hold worker threads, servers or
+  // timers, and one left undisposed keeps the process from ever exiting. Whatever
+  // fails before the sampling loop (its own finally disposes them) disposes them here.
+  const created: RuntimeAdapter[] = [];
+  const adapters: RuntimeAdapter[] = [];
+  const skipped: RunOutcome['skipped'] = [];
+  let runId: string;
+  let resultsFile: string;
+  let out: ResultsWriter;
+  try {
+    for (const entry of opts.runtimes) {
+      const adapter = await entry.create();
+      created.push(adapter);
+      const a = await adapter.available();
+      if (a.ok) adapters.push(adapter);
+      else {
+        skipped.push({ runtime: entry.id, reason: a.reason });
+        progress.log(`skipping runtime ${entry.id}: ${a.reason}`);
+      }
+    }
+    if (adapters.length === 0) throw new Error(`no runtime is available (${skipped.map((s) => `${s.runtime}: ${s.reason}`).join('; ')})`);
+    runId = newRunId();
+    resultsFile = join(opts.outDir, `${runId}.jsonl`);
+    out = new ResultsWriter(resultsFile, await runHeader(opts, runId, adapters, skipped));
+  } catch (e) {
+    await Promise.all(created.map((a) => a.dispose().catch(() => {})));
+    progress.done();
+    throw e;
+  }
   for (const s of skipped) out.event('warning', `runtime unavailable: ${s.reason}`, { runtime: s.runtime });
 
   const random = rng(opts.seed);
@@ -171,6 +191,7 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
       }
     }
     for (const a of adapters) await a.dispose().catch((e: Error) => out.event('warning', `cleanup of ${a.id} failed: ${e.message}`, { runtime: a.id }));
+    for (const a of created) if (!adapters.includes(a)) await a.dispose().catch(() => {});
     out.end(status);
     progress.done();
   }

@@ -1,12 +1,13 @@
 // The CLI end to end: `faasbench run` on the embedded default produces verified
 // samples, a valid results file and a report; bad input gets one clear line.
 
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readResults } from '../harness/results/reader.js';
-import { runCli } from './cli-helpers.js';
+import { REPO_ROOT, runCli } from './cli-helpers.js';
 
 describe('faasbench run (reference Wasm runtime)', () => {
   it('measures hello, writes JSON Lines and an HTML report, prints a summary', async () => {
@@ -62,5 +63,54 @@ describe('bad input gets one clear line and exit 2', () => {
     const r = await runCli(['run', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Usage: faasbench run/);
+  });
+});
+
+describe('run: files that are not what they should be get a clear error, promptly (exit 2)', () => {
+  // Each case once hung (a FIFO, the worker pool left running) or read without end
+  // (/dev/zero): runCli's own timeout kills the child then, and code is null, not 2.
+  const bounded = { timeoutMs: 60_000 };
+  const tmp = mkdtempSync(join(tmpdir(), 'fb-cli-files-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const fifo = join(tmp, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  const withManifest = (name: string, plant: (file: string) => void): string => {
+    const dir = join(tmp, name);
+    cpSync(join(REPO_ROOT, 'workloads', 'hello'), dir, { recursive: true });
+    rmSync(join(dir, 'workload.json'));
+    plant(join(dir, 'workload.json'));
+    return dir;
+  };
+
+  it('--out naming an existing file: says so and exits, leaving no worker behind', async () => {
+    const file = join(tmp, 'not-a-dir');
+    writeFileSync(file, 'keep me');
+    const r = await runCli(['run', '-r', 'wasm', '-w', 'hello', '-n', '1', '--warmup', '0', '--out', file, '--quiet'], bounded);
+    expect(r.stderr).toMatch(/--out .*not-a-dir: is a regular file, not a directory/);
+    expect(r.code).toBe(2);
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+  });
+
+  it('a workload.json that is a FIFO', async () => {
+    const dir = withManifest('fifo-manifest', (f) => execFileSync('mkfifo', [f]));
+    const r = await runCli(['run', '-r', 'wasm', '-w', dir, '--out', join(tmp, 'out'), '--quiet'], bounded);
+    expect(r.stderr).toMatch(/fifo-manifest\/workload\.json is a FIFO \(named pipe\), not a regular file/);
+    expect(r.code).toBe(2);
+  });
+
+  it('a workload.json that is a symlink to /dev/zero', async () => {
+    const dir = withManifest('zero-manifest', (f) => symlinkSync('/dev/zero', f));
+    const r = await runCli(['run', '-r', 'wasm', '-w', dir, '--out', join(tmp, 'out'), '--quiet'], bounded);
+    expect(r.stderr).toMatch(/zero-manifest\/workload\.json leads outside the workload folder \(through a symlink, to \/dev\/zero\)/);
+    expect(r.code).toBe(2);
+  });
+
+  it('--wasm naming a FIFO or a device', async () => {
+    const r = await runCli(['run', '-r', 'wasm', '--wasm', fifo, '--out', join(tmp, 'out'), '--quiet'], bounded);
+    expect(r.stderr).toMatch(/--wasm .*fifo: is a FIFO \(named pipe\), not a regular file/);
+    expect(r.code).toBe(2);
+    const z = await runCli(['run', '-r', 'wasm', '--wasm', '/dev/zero', '--out', join(tmp, 'out'), '--quiet'], bounded);
+    expect(z.stderr).toMatch(/--wasm \/dev\/zero: is a character device, not a regular file/);
+    expect(z.code).toBe(2);
   });
 });

@@ -7,10 +7,11 @@ import { MODES, type Mode } from '../../runtimes/types.js';
 import { parseDurationNs } from '../load/sweep.js';
 import { createProgress } from '../progress.js';
 import { readResults } from '../results/reader.js';
+import { resultsDirProblem } from '../results/writer.js';
 import { runBenchmark } from '../run.js';
 import { RUNTIMES, runtimeIds } from '../runtimes.js';
 import { summarizeSamples, summaryTable } from '../summary.js';
-import { VARIANT_KINDS, resolveWorkloads } from '../workloads.js';
+import { VARIANT_KINDS, resolveWorkloads, type LoadedWorkload } from '../workloads.js';
 import { loadWasmFile } from '../workloads-wasm.js';
 import { intOption, listOption } from './options.js';
 import { writeReport } from './report.js';
@@ -72,6 +73,23 @@ function loadModeOptions(f: RunFlags): Record<string, unknown> {
 }
 
 /**
+ * Loads the --wasm files one after another through one reference runtime, disposed
+ * whatever happens: its worker threads would otherwise keep the process alive after
+ * an error.
+ */
+async function probeWasmFiles(files: string[]): Promise<LoadedWorkload[]> {
+  if (files.length === 0) return [];
+  const adapter = (await import('../../runtimes/wasm/adapter.js')).referenceWasmAdapter();
+  try {
+    const out: LoadedWorkload[] = [];
+    for (const f of files) out.push(await loadWasmFile(f, adapter));
+    return out;
+  } finally {
+    await adapter.dispose();
+  }
+}
+
+/**
  * The default suite: `hello`, the cold-start probe, on every available runtime. The
  * whole suite is `--workload all`.
  */
@@ -102,10 +120,13 @@ export function registerRun(program: Command): void {
     .option('--budget-mib <n>', 'density: stop when instances use this much memory (default: 2048)', intOption('--budget-mib', 1, 1_048_576))
     .option('--max-instances <n>', 'density: stop at this many instances (default: 1000)', intOption('--max-instances', 1, 1_000_000))
     .action(async (flags: RunFlags) => {
+      // Checked (and created) first: a run that cannot write its results must not start anything.
+      const outProblem = resultsDirProblem(resolve(flags.out));
+      if (outProblem) throw new Error(`--out ${flags.out}: ${outProblem}`);
       // --wasm alone runs only those files; with --workload, both.
       const workloads = [
         ...(flags.wasm && !flags.workload ? [] : resolveWorkloads(flags.workload ?? DEFAULT_WORKLOADS)),
-        ...(await Promise.all((flags.wasm ?? []).map((f) => loadWasmFile(f)))),
+        ...(await probeWasmFiles(flags.wasm ?? [])),
       ];
       const ids = flags.runtime ?? RUNTIMES.filter((r) => r.default).map((r) => r.id);
       const runtimes = RUNTIMES.filter((r) => ids.includes(r.id));
