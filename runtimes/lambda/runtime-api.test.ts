@@ -1,7 +1,8 @@
 // The Runtime API contract, endpoint by endpoint, with this test playing the runtime.
 import http from 'node:http';
+import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EnvironmentBusyError, MAX_RESPONSE_BYTES, RuntimeApiServer, type Outcome } from './runtime-api.js';
+import { EnvironmentBusyError, MAX_EVENT_BYTES, MAX_RESPONSE_BYTES, MAX_TIMEOUT_MS, readBodyLimited, RuntimeApiServer, type Outcome } from './runtime-api.js';
 
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
 
@@ -231,5 +232,117 @@ describe('Runtime Interface Emulator invoke endpoint', () => {
     expect(bad.headers['x-amz-function-error']).toBe('Unhandled');
     expect(json(bad)).toMatchObject({ errorMessage: 'bad' });
     await fake;
+  });
+});
+
+describe('hostile runtime clients and callers', () => {
+  it('answers a malformed percent-escape in the request id with 400 InvalidRequestID and keeps serving', async () => {
+    const { s, api } = await server();
+    const outcome = s.submit({ ...event('{}'), requestId: 'after' });
+    await call(api, 'GET', `${R}/invocation/next`);
+    for (const kind of ['response', 'error']) {
+      const r = await call(api, 'POST', `${R}/invocation/%E0%A4%A/${kind}`, '{}');
+      expect(r.status).toBe(400);
+      expect(json(r)).toMatchObject({ errorType: 'InvalidRequestID' });
+      expect(String(json(r).errorMessage)).toContain('%E0%A4%A');
+    }
+    // still serving: the real invocation completes
+    expect((await call(api, 'POST', `${R}/invocation/after/response`, '"fine"')).status).toBe(202);
+    expect(await outcome).toMatchObject({ kind: 'response', requestId: 'after' });
+  });
+
+  it('decodes a well-formed escaped request id', async () => {
+    const { s, api } = await server();
+    const outcome = s.submit({ ...event('{}'), requestId: 'a b/c' });
+    await call(api, 'GET', `${R}/invocation/next`);
+    expect((await call(api, 'POST', `${R}/invocation/a%20b%2Fc/response`, '1')).status).toBe(202);
+    expect(await outcome).toMatchObject({ kind: 'response', requestId: 'a b/c' });
+  });
+});
+
+describe('RIE invoke endpoint limits', () => {
+  const INVOKE = '/2015-03-31/functions/function/invocations';
+
+  it('refuses an event over 6 MiB with 413 RequestEntityTooLargeException; the function never sees it', async () => {
+    const { s, api } = await server();
+    let delivered = 0;
+    const runtime = (async () => {
+      const n = await call(api, 'GET', `${R}/invocation/next`);
+      delivered++;
+      const id = String(n.headers['lambda-runtime-aws-request-id']);
+      await call(api, 'POST', `${R}/invocation/${id}/response`, String(n.body.length));
+    })();
+    const big = await call(api, 'POST', INVOKE, Buffer.alloc(8 * 1024 * 1024, 0x61));
+    expect(big.status).toBe(413);
+    expect(json(big)).toMatchObject({ errorType: 'RequestEntityTooLargeException' });
+    expect(String(json(big).errorMessage)).toMatch(/6291456 bytes/);
+    expect(big.headers['x-amzn-errortype']).toBe('RequestEntityTooLargeException');
+    expect(delivered).toBe(0);
+    expect(s.busy).toBe(false);
+    // exactly the limit still goes through, whole
+    const edge = await call(api, 'POST', INVOKE, Buffer.alloc(MAX_EVENT_BYTES, 0x61));
+    expect(edge.status).toBe(200);
+    expect(edge.body.toString()).toBe(String(MAX_EVENT_BYTES));
+    await runtime;
+  });
+
+  it('refuses a body sent without Content-Length (chunked) once it passes the limit', async () => {
+    const { api } = await server();
+    const [host, port] = api.split(':');
+    const r = await new Promise<Reply>((resolve, reject) => {
+      const req = http.request({ host, port: Number(port), method: 'POST', path: INVOKE, agent: false, headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 8; i++) req.write(Buffer.alloc(1024 * 1024, 0x62));
+      req.end();
+    });
+    expect(r.status).toBe(413);
+    expect(json(r)).toMatchObject({ errorType: 'RequestEntityTooLargeException' });
+  });
+
+  it('reads no more than the limit + 1 bytes of a body (then stops pulling)', async () => {
+    let pulled = 0;
+    const chunk = 64 * 1024;
+    const src = new Readable({
+      highWaterMark: chunk,
+      read() {
+        pulled += chunk;
+        this.push(Buffer.alloc(chunk, 0x63));
+      }, // endless
+    });
+    const limit = 1024 * 1024;
+    const r = await readBodyLimited(src, limit);
+    expect(r.tooLarge).toBe(true);
+    expect(r.body.length).toBeLessThanOrEqual(limit + 1);
+    await new Promise((res) => setTimeout(res, 50));
+    // what was pulled: up to the chunk that crossed the limit, plus the stream's own read-ahead
+    expect(pulled).toBeLessThanOrEqual(limit + 3 * chunk);
+    src.destroy();
+  });
+
+  it('refuses a timeout header that is not a whole number of milliseconds within the maximum (400)', async () => {
+    const { s, api } = await server();
+    for (const bad of ['abc', '', '0', '-5', '1.5', '1e3', '0x10', String(MAX_TIMEOUT_MS + 1), '99999999999999999999', '100, 200']) {
+      const r = await call(api, 'POST', INVOKE, '{}', { 'x-faasbench-timeout-ms': bad });
+      expect(r.status, bad).toBe(400);
+      expect(json(r).errorType, bad).toBe('InvalidParameterValueException');
+      expect(String(json(r).errorMessage), bad).toMatch(/x-faasbench-timeout-ms/);
+      expect(s.busy, bad).toBe(false);
+    }
+    // a valid one is used as the function timeout
+    const runtime = (async () => {
+      const n = await call(api, 'GET', `${R}/invocation/next`);
+      await call(api, 'POST', `${R}/invocation/${String(n.headers['lambda-runtime-aws-request-id'])}/response`, n.headers['lambda-runtime-deadline-ms'] as string);
+    })();
+    const before = Date.now();
+    const ok = await call(api, 'POST', INVOKE, '{}', { 'x-faasbench-timeout-ms': '4321' });
+    expect(ok.status).toBe(200);
+    const deadline = Number(ok.body.toString());
+    expect(deadline).toBeGreaterThanOrEqual(before + 4321);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 4321);
+    await runtime;
   });
 });

@@ -10,14 +10,25 @@
 //   environment is shutting down and the runtime must exit.
 // It also serves the Runtime Interface Emulator's invoke endpoint,
 // POST /2015-03-31/functions/function/invocations, routed to this environment.
+// Both sides may be hostile (a function's runtime client, a caller): a malformed
+// request id is a 400, never an exception in routing; bodies are read up to their
+// limit + 1 byte and no further (an oversized event is a 413 before the function
+// sees it); the caller's timeout header is validated (400), never turned into NaN.
 
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
 
 export const API_VERSION = '2018-06-01';
 /** Lambda's synchronous response payload limit. */
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+/** Lambda's synchronous invocation (event) payload limit. */
+export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
+/** Lambda's longest function timeout (15 min): the most x-faasbench-timeout-ms may ask for. */
+export const MAX_TIMEOUT_MS = 900_000;
+/** The RIE endpoint's function timeout when the caller sets none. */
+const DEFAULT_RIE_TIMEOUT_MS = 300_000;
 
 export interface LambdaEvent {
   payload: Uint8Array;
@@ -221,25 +232,14 @@ export class RuntimeApiServer {
     c.resolve(outcome);
   }
 
-  private sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  /**
+   * `refuse`: the request body was not (fully) read, so the connection cannot carry
+   * another request: it is closed after the answer, and nothing more is read from it.
+   */
+  private sendJson(res: http.ServerResponse, status: number, body: unknown, extra: { refuse?: boolean; headers?: Record<string, string> } = {}): void {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...extra.headers, ...(extra.refuse ? { connection: 'close' } : {}) });
     res.end(text);
-  }
-
-  private readBody(req: http.IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean }> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let tooLarge = false;
-      req.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > limit) tooLarge = true;
-        else chunks.push(c);
-      });
-      req.on('end', () => resolve({ body: Buffer.concat(chunks), tooLarge }));
-      req.on('error', reject);
-    });
   }
 
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -270,7 +270,13 @@ export class RuntimeApiServer {
     const m = /^invocation\/([^/]+)\/(response|error)$/.exec(rest);
     if (m) {
       if (req.method !== 'POST') return this.sendJson(res, 405, { errorMessage: 'use POST', errorType: 'MethodNotAllowed' });
-      this.post(decodeURIComponent(m[1]!), m[2] as 'response' | 'error', req, res).catch(fail);
+      const id = decodePathSegment(m[1]!);
+      if (id === null) {
+        // Not percent-decodable: it cannot be any invocation's id (ours are UUIDs or the caller's own).
+        req.pause();
+        return this.sendJson(res, 400, { errorMessage: `invalid request id ${m[1]!} (malformed percent-escape)`, errorType: 'InvalidRequestID' }, { refuse: true });
+      }
+      this.post(id, m[2] as 'response' | 'error', req, res).catch(fail);
       return;
     }
     req.resume();
@@ -298,30 +304,30 @@ export class RuntimeApiServer {
   }
 
   private async initError(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const { body } = await this.readBody(req, this.maxResponseBytes);
+    const { body, tooLarge } = await readBodyLimited(req, this.maxResponseBytes);
     if (this.state !== 'initializing') {
-      return this.sendJson(res, 403, { errorMessage: 'init/error is only valid before the first /next', errorType: 'InvalidStateTransition' });
+      return this.sendJson(res, 403, { errorMessage: 'init/error is only valid before the first /next', errorType: 'InvalidStateTransition' }, { refuse: tooLarge });
     }
     const err = parseErrorBody(body, req.headers['lambda-runtime-function-error-type'], 'Runtime.Unknown');
     this.state = 'exiting';
-    this.sendJson(res, 202, { status: 'OK' });
+    this.sendJson(res, 202, { status: 'OK' }, { refuse: tooLarge });
     this.hooks.onInitError?.(err);
   }
 
   private async post(id: string, kind: 'response' | 'error', req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const { body, tooLarge } = await this.readBody(req, this.maxResponseBytes);
+    const { body, tooLarge } = await readBodyLimited(req, this.maxResponseBytes);
     const c = this.current;
     if (!c || c.id !== id) {
-      if (this.finished.has(id)) return this.sendJson(res, 403, { errorMessage: `invocation ${id} has already finished`, errorType: 'InvalidStateTransition' });
-      return this.sendJson(res, 400, { errorMessage: `invalid request id ${id}`, errorType: 'InvalidRequestID' });
+      if (this.finished.has(id)) return this.sendJson(res, 403, { errorMessage: `invocation ${id} has already finished`, errorType: 'InvalidStateTransition' }, { refuse: tooLarge });
+      return this.sendJson(res, 400, { errorMessage: `invalid request id ${id}`, errorType: 'InvalidRequestID' }, { refuse: tooLarge });
     }
     const durationNs = Number(process.hrtime.bigint() - c.deliveredAt);
     if (kind === 'response' && tooLarge) {
       const msg = `Response payload size exceeded maximum allowed payload size (${this.maxResponseBytes} bytes).`;
       this.finish(c, { kind: 'error', requestId: id, errorType: 'Function.ResponseSizeTooLarge', payload: errorDocument('Function.ResponseSizeTooLarge', msg), durationNs, source: 'size' });
-      return this.sendJson(res, 413, { errorMessage: msg, errorType: 'RequestEntityTooLarge' });
+      return this.sendJson(res, 413, { errorMessage: msg, errorType: 'RequestEntityTooLarge' }, { refuse: true });
     }
-    this.sendJson(res, 202, { status: 'OK' });
+    this.sendJson(res, 202, { status: 'OK' }, { refuse: tooLarge });
     if (kind === 'response') this.finish(c, { kind: 'response', requestId: id, payload: body, durationNs });
     else {
       const err = parseErrorBody(body, req.headers['lambda-runtime-function-error-type'], 'Function.Unhandled');
@@ -331,10 +337,20 @@ export class RuntimeApiServer {
 
   /** The Runtime Interface Emulator's invoke: the body is the event, the answer the function's payload. */
   private async rieInvoke(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const { body } = await this.readBody(req, this.maxResponseBytes);
+    const timeoutMs = parseTimeoutHeader(req.headers['x-faasbench-timeout-ms']);
+    if (typeof timeoutMs === 'string') {
+      req.pause();
+      return this.sendJson(res, 400, { errorMessage: timeoutMs, errorType: 'InvalidParameterValueException' }, { refuse: true, headers: { 'x-amzn-errortype': 'InvalidParameterValueException' } });
+    }
+    const { body, tooLarge } = await readBodyLimited(req, MAX_EVENT_BYTES);
+    if (tooLarge) {
+      // Lambda's own answer to an oversized synchronous invoke (no truncated event reaches the function).
+      const errorMessage = `Request must be smaller than ${MAX_EVENT_BYTES} bytes for the InvokeFunction operation`;
+      return this.sendJson(res, 413, { errorMessage, errorType: 'RequestEntityTooLargeException' }, { refuse: true, headers: { 'x-amzn-errortype': 'RequestEntityTooLargeException' } });
+    }
     let outcome: Outcome;
     try {
-      outcome = await this.submit({ payload: body, timeoutMs: Number(req.headers['x-faasbench-timeout-ms'] ?? 300_000) });
+      outcome = await this.submit({ payload: body, timeoutMs });
     } catch (e) {
       return this.sendJson(res, 429, { errorMessage: (e as Error).message, errorType: 'TooManyRequestsException' });
     }
@@ -360,4 +376,76 @@ export function parseErrorBody(body: Uint8Array, header: string | string[] | und
   }
   const errorType = headerType ?? fallbackType;
   return { errorType, errorMessage: '', payload: errorDocument(errorType, '') };
+}
+
+/** A percent-encoded path segment, decoded; null when it is not validly encoded (a hostile client's `%E0%A4%A`). */
+export function decodePathSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The RIE endpoint's x-faasbench-timeout-ms: absent → the default; otherwise a whole
+ * number of milliseconds from 1 to MAX_TIMEOUT_MS (beyond that, setTimeout would
+ * overflow and fire at once). Anything else: the one-sentence reason (a string).
+ */
+export function parseTimeoutHeader(value: string | string[] | undefined): number | string {
+  if (value === undefined) return DEFAULT_RIE_TIMEOUT_MS;
+  const text = Array.isArray(value) ? value.join(', ') : value;
+  const n = /^[0-9]{1,7}$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (Number.isSafeInteger(n) && n >= 1 && n <= MAX_TIMEOUT_MS) return n;
+  return `x-faasbench-timeout-ms must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${JSON.stringify(text.slice(0, 40))}`;
+}
+
+export interface BodyRead {
+  /** What was read, at most `limit` bytes (empty when tooLarge). */
+  body: Buffer;
+  tooLarge: boolean;
+}
+
+/**
+ * Reads a request body of at most `limit` bytes. A declared Content-Length over the
+ * limit is refused without reading anything; otherwise reading stops as soon as the
+ * body passes the limit (the stream is paused and left unread, so a hostile client
+ * cannot make us hold, or even receive, more than limit + one chunk). The caller
+ * must then answer with the connection closed.
+ */
+export function readBodyLimited(req: Readable & { headers?: http.IncomingHttpHeaders }, limit: number): Promise<BodyRead> {
+  const declared = req.headers?.['content-length'];
+  if (declared !== undefined && /^[0-9]+$/.test(declared) && Number(declared) > limit) {
+    req.pause();
+    return Promise.resolve({ body: Buffer.alloc(0), tooLarge: true });
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        done();
+        req.pause();
+        chunks.length = 0;
+        resolve({ body: Buffer.alloc(0), tooLarge: true });
+      } else chunks.push(c);
+    };
+    const onEnd = () => {
+      done();
+      resolve({ body: Buffer.concat(chunks), tooLarge: false });
+    };
+    const onError = (e: Error) => {
+      done();
+      reject(e);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
 }
