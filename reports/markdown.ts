@@ -1,5 +1,9 @@
 // A Markdown summary fit for a pull-request comment or $GITHUB_STEP_SUMMARY.
+// Every name, reason and header field comes from results files anyone can write:
+// each is escaped for where it lands (table cell, heading, code span), so none can
+// split a table, start HTML or a link, or break out onto a line of its own.
 
+import { markdownCode, markdownText } from '../harness/results/escape.js';
 import { formatValue } from '../harness/summary.js';
 import { HEADLINES, type HeadlineCell, type ReportModel } from './model.js';
 
@@ -8,30 +12,32 @@ const cellMd = (c: HeadlineCell | undefined, isRef: boolean): string => {
   const v = formatValue(c.median, c.metric);
   if (c.vsReference) {
     const k = c.vsReference;
+    if (k.undecided !== null) return `${v} · cannot decide (${markdownText(k.undecided)})`;
     return `${v} · **${k.ratio.toFixed(2)}×** [${k.interval.lo.toFixed(2)}, ${k.interval.hi.toFixed(2)}] ${k.verdict}`;
   }
   return isRef ? `${v} · reference` : v;
 };
 
 export function renderMarkdown(m: ReportModel, opts: { maxWarnings?: number } = {}): string {
-  const out: string[] = [`## ${m.title}`, ''];
+  const md = markdownText;
+  const out: string[] = [`## ${md(m.title)}`, ''];
   const h = m.headers[0];
-  if (h) out.push(`${m.sampleCount.toLocaleString('en-US')} samples · ${h.machine.cpuModel} (${h.machine.cores} cores, machine \`${h.machine.fingerprint}\`) · Node ${h.versions['node'] ?? '?'} · git \`${(h.git.commit ?? 'unknown').slice(0, 12)}\``, '');
-  out.push(`Ratios are runtime ÷ reference (\`${m.reference}\`) medians with 95% bootstrap intervals.`, '');
+  if (h) out.push(`${m.sampleCount.toLocaleString('en-US')} samples · ${md(h.machine.cpuModel)} (${h.machine.cores} cores, machine ${markdownCode(h.machine.fingerprint)}) · Node ${md(h.versions['node'] ?? '?')} · git ${markdownCode((h.git.commit ?? 'unknown').slice(0, 12))}`, '');
+  out.push(`Ratios are runtime ÷ reference (${markdownCode(m.reference)}) medians with 95% bootstrap intervals.`, '');
   for (const t of m.tables) {
-    out.push(`### ${t.workload}`, '');
+    out.push(`### ${md(t.workload)}`, '');
     out.push(`| runtime | variant | ${t.kinds.map((k) => HEADLINES.find((x) => x.kind === k)!.title).join(' | ')} |`);
     out.push(`| --- | --- | ${t.kinds.map(() => '---:').join(' | ')} |`);
-    for (const r of t.rows) out.push(`| ${r.runtime} | ${r.variant} | ${t.kinds.map((k) => cellMd(r.cells[k], r.runtime === m.reference)).join(' | ')} |`);
+    for (const r of t.rows) out.push(`| ${md(r.runtime)} | ${md(r.variant)} | ${t.kinds.map((k) => cellMd(r.cells[k], r.runtime === m.reference)).join(' | ')} |`);
     out.push('');
   }
   const max = opts.maxWarnings ?? 10;
   if (m.warnings.length) {
     out.push(`<details><summary>${m.warnings.length} statistics warning${m.warnings.length === 1 ? '' : 's'}</summary>`, '');
-    for (const w of m.warnings.slice(0, max)) out.push(`- \`${w.series}\`: ${w.message} — ${w.hint}`);
+    for (const w of m.warnings.slice(0, max)) out.push(`- ${markdownCode(w.series)}: ${md(w.message)} — ${md(w.hint)}`);
     if (m.warnings.length > max) out.push(`- … and ${m.warnings.length - max} more (see the HTML report)`);
     out.push('', '</details>', '');
   }
-  if (h) out.push(`Command: \`${h.command.join(' ')}\``, '');
+  if (h) out.push(`Command: ${markdownCode(h.command.join(' '))}`, '');
   return out.join('\n');
 }

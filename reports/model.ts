@@ -159,7 +159,10 @@ export function buildReportModel(runs: (RunResults & { file?: string })[], opts:
         const c = row.cells[h.kind];
         if (!c?.vsReference) continue;
         const k = c.vsReference;
-        parts.push(`${h.title.replace(/ \(.*\)$/, '')} ${k.ratio.toFixed(2)}× the reference (95% CI ${k.interval.lo.toFixed(2)}–${k.interval.hi.toFixed(2)}; ${k.verdict})`);
+        const what = h.title.replace(/ \(.*\)$/, '');
+        // No finite ratio: say why, never print NaN× or a verdict.
+        if (k.undecided !== null) parts.push(`${what}: cannot decide against the reference (${k.undecided})`);
+        else parts.push(`${what} ${k.ratio.toFixed(2)}× the reference (95% CI ${k.interval.lo.toFixed(2)}–${k.interval.hi.toFixed(2)}; ${k.verdict})`);
       }
       if (parts.length) answers.push(`${row.runtime} · ${row.variant}: ${parts.join('; ')}.`);
     }

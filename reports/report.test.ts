@@ -12,7 +12,10 @@ import { renderHtml } from './html/render.js';
 import { renderMarkdown } from './markdown.js';
 import { buildReportModel } from './model.js';
 import { chartSvg } from './images.js';
-import { demoSeries, writeSyntheticResults } from './synthetic.js';
+import { demoSeries, syntheticHeader, writeSyntheticResults } from './synthetic.js';
+import type { RunResults } from '../harness/results/reader.js';
+import type { SampleRow } from '../harness/results/schema.js';
+import { hasTerminalControls } from '../harness/results/escape.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fb-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,6 +73,58 @@ describe('report model', () => {
     const svg = await chartSvg(m.charts[0]!);
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain('cold start, µs (log scale)');
+  });
+});
+
+describe('hostile names in the Markdown summary', () => {
+  const cold = (runtime: string, variant: string, workload: string, values: number[]): Omit<SampleRow, 'type'>[] =>
+    values.map((value, i) => ({ workload, variant, runtime, mode: 'cold', phase: 'total', metric: 'cold_start_ns', value, ok: i % 7 !== 6, iteration: i }));
+  const steady = (m: number) => Array.from({ length: 20 }, (_, i) => m + (i % 3) * 1000);
+  const evilWorkload = 'a|b`c`<img src=x onerror=alert(1)>\n# heading\x1b[2J';
+  const evilRuntime = '[click](http://evil)|**x**';
+  const runs: RunResults[] = [{
+    file: 'x.jsonl', events: [], end: null, warnings: [],
+    header: syntheticHeader({ command: ['faasbench', 'run', '`whoami`', '|', '\n'], machine: { ...syntheticHeader().machine, cpuModel: 'CPU | <b>x</b>\n', fingerprint: 'f`p' } }),
+    samples: [...cold('wasm', 'wasm', evilWorkload, steady(300_000)), ...cold(evilRuntime, 'v|<i>', evilWorkload, steady(900_000))].map((r) => ({ type: 'sample', ...r })),
+  }];
+  const md = renderMarkdown(buildReportModel(runs, { resamples: 200 }));
+  const lines = md.split('\n');
+  const cells = (row: string) => (row.match(/(?<!\\)\|/g) ?? []).length;
+
+  it('keeps every table row whole: the same number of unescaped bars as the header, no raw markup', () => {
+    const header = lines.find((l) => l.startsWith('| runtime | variant |'))!;
+    const rows = lines.slice(lines.indexOf(header) + 2).filter((l) => l.startsWith('|'));
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(cells(r)).toBe(cells(header));
+    // Outside code spans (where text is literal), no tag or link survives unescaped.
+    const prose = md.replace(/(`+)[^`](?:[\s\S]*?[^`])?\1(?!`)/g, '');
+    expect(prose).not.toMatch(/(?<!\\)<(img|b|i)\b/);
+    expect(prose).not.toMatch(/(?<!\\)\[click\]/);
+    expect(hasTerminalControls(md.replace(/\n/g, ''))).toBe(false);
+  });
+
+  it('a name cannot start a new line (heading, list) and code spans hold their text', () => {
+    expect(lines.filter((l) => l.startsWith('# heading'))).toEqual([]);
+    expect(lines.find((l) => l.startsWith('### '))).toBe(String.raw`### a\|b\`c\`\<img src=x onerror=alert(1)\>\\x0a# heading\\x1b\[2J`);
+    expect(md).toContain('Command: `` faasbench run `whoami` | \\x0a ``');
+    expect(md).toContain('machine `` f`p ``');
+  });
+});
+
+describe('a ratio the report cannot decide', () => {
+  it('a zero reference median gives "cannot decide" with the reason in Markdown, HTML and the answers; never NaN', () => {
+    const rows = (runtime: string, value: number) => Array.from({ length: 20 }, (_, i) => ({
+      type: 'sample' as const, workload: 'hello', variant: 'wasm', runtime, mode: 'cold', phase: 'total', metric: 'cold_start_ns', value: value && value + (i % 3), ok: true, iteration: i,
+    }));
+    const m = buildReportModel([{ file: 'z.jsonl', header: syntheticHeader(), events: [], end: null, warnings: [], samples: [...rows('wasm', 0), ...rows('container', 900_000)] }], { resamples: 200 });
+    const cell = m.tables[0]!.rows.find((r) => r.runtime === 'container')!.cells.cold!;
+    expect(cell.vsReference).toMatchObject({ verdict: 'cannot decide', undecided: expect.stringMatching(/baseline median is 0/) });
+    expect(m.tables[0]!.answers[0]).toBe('container · wasm: cold start: cannot decide against the reference (the baseline median is 0: the ratio is unbounded).');
+    const md = renderMarkdown(m);
+    expect(md).toMatch(/\| container \| wasm \| 900\.\d µs · cannot decide \(the baseline median is 0: the ratio is unbounded\) \|/);
+    const html = renderHtml(m);
+    expect(html).toContain('<div class="ratio cannot-decide">cannot decide');
+    for (const text of [md, html.replace(/<script>[\s\S]*?<\/script>/g, '')]) expect(text).not.toMatch(/NaN|Infinity/);
   });
 });
 

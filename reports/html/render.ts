@@ -20,10 +20,12 @@ function cellHtml(c: HeadlineCell | undefined, isReference: boolean): string {
   if (!c) return '<td class="na">—</td>';
   const ci = `95% CI ${formatValue(c.ci.lo, c.metric)}–${formatValue(c.ci.hi, c.metric)}, n=${c.n}`;
   const tags = c.tags ? ` <span class="tags">{${esc(c.tags)}}</span>` : '';
-  const ratio = c.vsReference
+  const ratio = c.vsReference?.undecided
+    ? `<div class="ratio cannot-decide">cannot decide <span class="ci">(${esc(c.vsReference.undecided)})</span></div>`
+    : c.vsReference
     ? `<div class="ratio ${c.vsReference.verdict.replace(/ /g, '-')}">${c.vsReference.ratio.toFixed(2)}× <span class="ci">[${c.vsReference.interval.lo.toFixed(2)}, ${c.vsReference.interval.hi.toFixed(2)}]</span> ${esc(c.vsReference.verdict)}</div>`
     : isReference ? '<div class="ratio ref">reference</div>' : '';
-  return `<td data-metric="${esc(c.metric)}" data-tags="${esc(c.tags)}" data-median="${c.median}" data-n="${c.n}"${c.vsReference ? ` data-ratio="${c.vsReference.ratio}"` : ''}><span class="v">${esc(formatValue(c.median, c.metric))}</span>${tags}<div class="ci" title="${esc(ci)}">${esc(ci)}</div>${ratio}</td>`;
+  return `<td data-metric="${esc(c.metric)}" data-tags="${esc(c.tags)}" data-median="${c.median}" data-n="${c.n}"${c.vsReference && c.vsReference.undecided === null ? ` data-ratio="${c.vsReference.ratio}"` : ''}><span class="v">${esc(formatValue(c.median, c.metric))}</span>${tags}<div class="ci" title="${esc(ci)}">${esc(ci)}</div>${ratio}</td>`;
 }
 
 export function renderHtml(m: ReportModel): string {
@@ -69,7 +71,7 @@ table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;marg
 th,td{padding:.35rem .6rem;border-bottom:1px solid #e3e6ec;text-align:right;vertical-align:top} th{background:#f5f6f9}
 table.summary td:nth-child(-n+2),table.summary th:nth-child(-n+2),table.details td:nth-child(-n+5),table.details th:nth-child(-n+5),table.meta td,table.meta th,table.warnings td,table.warnings th{text-align:left}
 .ci{color:#5b6475;font-size:.8rem} .tags,.phase{color:#5b6475;font-size:.85rem} .na{color:#9aa1ad}
-.ratio{font-size:.85rem;font-weight:600} .ratio.faster,.ratio.better{color:#17753a} .ratio.slower,.ratio.worse{color:#b3261e} .ratio.ref,.ratio.no-significant-difference,.ratio.too-few-samples{color:#5b6475}
+.ratio{font-size:.85rem;font-weight:600} .ratio.faster,.ratio.better{color:#17753a} .ratio.slower,.ratio.worse{color:#b3261e} .ratio.ref,.ratio.no-significant-difference,.ratio.too-few-samples{color:#5b6475} .ratio.cannot-decide{color:#b3261e}
 .chart{margin:1.5rem 0} .caption{color:#5b6475;font-size:.9rem;margin:.2rem 0 .6rem}
 table.details{font-size:.85rem} code{font-size:.85rem;word-break:break-all} footer{color:#5b6475;font-size:.85rem;margin-top:2rem}
 @media print{body{max-width:none;margin:0} .chart,section.workload,tr{break-inside:avoid} h2{break-after:avoid}}
