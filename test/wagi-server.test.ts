@@ -3,13 +3,14 @@
 // keeps serving the next request.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkload } from '../harness/workloads.js';
 import { checkResponse } from '../harness/verify.js';
 import { referenceWasmAdapter } from '../runtimes/wasm/adapter.js';
-import { InlineExecutor } from '../runtimes/wasm/executor.js';
+import { InlineExecutor, type ExecOutcome, type Executor } from '../runtimes/wasm/executor.js';
 import { WasmModuleError, compileCommand, readWasmFile } from '../runtimes/wasm/module.js';
 import { startWagiServer, type WagiServer } from '../runtimes/wasm/server.js';
 import { cgiGuest, guestModule } from './wasm-fixtures.js';
@@ -219,5 +220,130 @@ describe('a manifest asks for a scratch /tmp', () => {
       await adapter.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('hostile CGI output gets a defined answer and never takes the server down (issue 12)', () => {
+  const servers: WagiServer[] = [];
+  const logged: string[] = [];
+  let healthy: WagiServer;
+
+  async function serve(stdout: string | Uint8Array, executor: Executor = new InlineExecutor()): Promise<WagiServer> {
+    const module = await compileCommand(guestModule({ stdout }), 'guest');
+    const server = await startWagiServer({ module, executor, name: 'guest', onGuestError: (r) => logged.push(r) });
+    servers.push(server);
+    return server;
+  }
+
+  interface Got { status: number; headers: http.IncomingHttpHeaders; rawHeaders: string[]; body: string; reused: boolean }
+
+  /** GETs `/` n times in turn over one kept-alive connection (5 s each at most). */
+  async function overOneConnection(server: WagiServer, n: number): Promise<Got[]> {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const out: Got[] = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        out.push(await new Promise<Got>((resolve, reject) => {
+          const req = http.get(server.url + '/', { agent }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('error', reject);
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks).toString('latin1'), reused: req.reusedSocket }));
+          });
+          req.setTimeout(5_000, () => req.destroy(new Error('no complete response within 5 s')));
+          req.on('error', reject);
+        }));
+      }
+    } finally {
+      agent.destroy();
+    }
+    return out;
+  }
+
+  beforeAll(async () => {
+    healthy = await serve('Content-Type: text/plain\n\nstill here\n');
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  const expectHealthy = async () => expect((await overOneConnection(healthy, 1))[0]).toMatchObject({ status: 200, body: 'still here\n' });
+
+  it.each([
+    ['a lone CR smuggling a Set-Cookie', 'Content-Type: text/plain\nX-Evil: a\rSet-Cookie: x\n\nbody', /invalid byte 0x0d in CGI header x-evil/],
+    ['a Location with a CR', 'Status: 302\nLocation: /a\rb\n\n', /invalid byte 0x0d in CGI header location/],
+    ['a NUL in a value', 'Content-Type: text/plain\nX-A: a\0b\n\nbody', /invalid byte 0x00/],
+    ['a DEL in a value', 'Content-Type: text/plain\nX-A: a\x7fb\n\nbody', /invalid byte 0x7f/],
+    ['Status 101', 'Status: 101 Switching Protocols\nUpgrade: websocket\nContent-Type: text/plain\n\nbody', /invalid CGI Status/],
+    ['Status 100', 'Status: 100 Continue\nContent-Type: text/plain\n\nbody', /invalid CGI Status/],
+  ])('%s: 500 with a one-line reason, logged, and the server keeps serving', async (_what, stdout, reason) => {
+    const before = logged.length;
+    const server = await serve(stdout);
+    const [first, second] = await overOneConnection(server, 2);
+    expect(first!.status).toBe(500);
+    expect(first!.body).toMatch(reason);
+    expect(first!.body.trimEnd()).not.toContain('\n');
+    expect(second).toMatchObject({ status: 500, reused: true });
+    expect(logged.slice(before).join('\n')).toMatch(reason);
+    await expectHealthy();
+  });
+
+  it.each([
+    ['a Content-Length shorter than the body', 'Content-Length: 2'],
+    ['a Content-Length that is not a number', 'Content-Length: abc'],
+    ['a Content-Length longer than the body', 'Content-Length: 99999'],
+    ['Transfer-Encoding: chunked', 'Transfer-Encoding: chunked'],
+    ['Connection: close', 'Connection: close'],
+    ['Upgrade with Connection: upgrade', 'Connection: upgrade\nUpgrade: websocket'],
+    ['Keep-Alive, Proxy-Connection, TE and Trailer', 'Keep-Alive: timeout=1\nProxy-Connection: close\nTE: trailers\nTrailer: X-T'],
+  ])('%s from the guest is dropped: the server frames the body and the kept-alive connection stays in sync', async (_what, framing) => {
+    const server = await serve(`Content-Type: text/plain\n${framing}\nX-Kept: yes\n\nhello world, a longer body\n`);
+    const got = await overOneConnection(server, 3);
+    for (const [i, g] of got.entries()) {
+      expect(g, `response ${i}`).toMatchObject({ status: 200, body: 'hello world, a longer body\n', reused: i > 0 });
+      expect(g.headers['content-length']).toBe(String('hello world, a longer body\n'.length));
+      expect(g.headers['x-kept']).toBe('yes');
+      expect(g.headers['transfer-encoding']).toBeUndefined();
+      expect(g.headers['upgrade']).toBeUndefined();
+      expect(g.headers['connection']).toBe('keep-alive');
+    }
+  });
+
+  it('several Set-Cookie lines stay several header lines, and so do other repeated headers', async () => {
+    const server = await serve('Content-Type: text/plain\nSet-Cookie: a=1; Path=/\nX-Rep: 1\nSet-Cookie: b=2; Expires=Wed, 21 Oct 2015 07:28:00 GMT\nX-Rep: 2\n\nok');
+    const [res] = await overOneConnection(server, 1);
+    expect(res!.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Expires=Wed, 21 Oct 2015 07:28:00 GMT']);
+    const lines = (name: string) => res!.rawHeaders.filter((_, i) => i % 2 === 0 && res!.rawHeaders[i]!.toLowerCase() === name).length;
+    expect(lines('set-cookie')).toBe(2);
+    expect(lines('x-rep')).toBe(2);
+  });
+
+  it('a guest Server-Timing does not replace the server\'s own', async () => {
+    const server = await serve('Content-Type: text/plain\nServer-Timing: run;dur=0.0001\n\nok');
+    const [res] = await overOneConnection(server, 1);
+    expect(res!.headers['server-timing']).toMatch(/^instantiate;dur=[\d.]+, run;dur=[\d.]+$/);
+  });
+
+  it('an exception while answering (an executor gone wrong) ends that connection, not the process', async () => {
+    const before = logged.length;
+    const hostile: Executor = {
+      name: 'throws',
+      execute: () => Promise.resolve({ get end(): ExecOutcome['end'] { throw new Error('outcome exploded'); } } as unknown as ExecOutcome),
+      close: async () => {},
+    };
+    const server = await serve('Content-Type: text/plain\n\nx', hostile);
+    await expect(overOneConnection(server, 1)).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(logged.slice(before).join('\n')).toMatch(/outcome exploded/);
+    await expectHealthy();
+  });
+
+  it('an executor that throws instead of rejecting gets the client a 500, not a crash', async () => {
+    const before = logged.length;
+    const hostile: Executor = { name: 'throws-sync', execute: () => { throw new Error('no threads left'); }, close: async () => {} };
+    const server = await serve('Content-Type: text/plain\n\nx', hostile);
+    const [res] = await overOneConnection(server, 1);
+    expect(res).toMatchObject({ status: 500, body: 'executor failed: no threads left\n' });
+    expect(logged.slice(before).join('\n')).toMatch(/no threads left/);
+    await expectHealthy();
   });
 });
