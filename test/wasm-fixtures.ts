@@ -184,3 +184,52 @@ export function callAndExit(fn: string, values: { f: number; p: number; n: numbe
     code: [...args, ...op.call(0), ...op.call(1)],
   });
 }
+
+// ------------------------------------------------------------ tables and big data
+
+/** Where each section id goes in a module (the binary format's order; custom sections anywhere). */
+const SECTION_ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
+
+/**
+ * Inserts a section into a module built above (which has none of that id) at its
+ * place in the section order. Works on bytes, so a section of 100 MB costs one copy.
+ */
+export function insertSection(module: Uint8Array, id: number, body: Uint8Array): Uint8Array {
+  const rank = SECTION_ORDER.indexOf(id);
+  let pos = 8;
+  while (pos < module.length) {
+    const at = module[pos]!;
+    let size = 0;
+    let shift = 0;
+    let p = pos + 1;
+    for (;;) {
+      const b = module[p++]!;
+      size += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (!(b & 0x80)) break;
+    }
+    if (at !== 0 && SECTION_ORDER.indexOf(at) > rank) break;
+    pos = p + size;
+  }
+  return Buffer.concat([module.subarray(0, pos), Uint8Array.from([id, ...uleb(body.length)]), body, module.subarray(pos)]);
+}
+
+/** Adds a funcref table of `min` entries (and a maximum, if given) to a module built by commandModule. */
+export function withTable(module: Uint8Array, min: number, max?: number): Uint8Array {
+  const limits = max === undefined ? [0x00, ...uleb(min)] : [0x01, ...uleb(min), ...uleb(max)];
+  return insertSection(module, 4, Uint8Array.from([1, 0x70, ...limits]));
+}
+
+/** Adds one active data segment of `size` zero bytes (or `bytes`) at address `at` to a module built without data. */
+export function withData(module: Uint8Array, data: number | Uint8Array, at = 0): Uint8Array {
+  const bytes = typeof data === 'number' ? new Uint8Array(data) : data;
+  const head = Uint8Array.from([1, 0x00, ...op.i32(at), 0x0b, ...uleb(bytes.length)]);
+  return insertSection(module, 11, Buffer.concat([head, bytes]));
+}
+
+/** Table instructions (table 0): `ref.null func`, `table.grow`, `table.size`. */
+export const tableOp = {
+  refNullFunc: [0xd0, 0x70],
+  grow: [0xfc, 0x0f, 0x00],
+  size: [0xfc, 0x10, 0x00],
+};

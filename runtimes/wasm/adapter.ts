@@ -1,13 +1,20 @@
 // The reference Wasm runtime as a runtime adapter: in-process, fresh instance per
 // request behind a WAGI HTTP trigger. start() is the *app* cold start (module not yet
 // compiled: compile + listen); every request after it is an *instance* cold start.
+//
+// Limits: module size, table size and data segments are checked at load (module.ts);
+// guest instances run one per guest thread, so the executor's thread count bounds the
+// instances running at once; and live apps (start() without stop()) are bounded by
+// maxInstances: each holds a listening socket (a file descriptor) and its own compiled
+// code, so without a bound a density run or a leak would end in EMFILE or the OOM
+// killer instead of a sentence.
 
 import http from 'node:http';
 import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
 import { httpInvoke } from '../shared/http.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, RuntimeAdapter, StartResult } from '../types.js';
 import type { Executor, GuestFs } from './executor.js';
-import { compileCommand, readWasmFile, withNonce, type PrepareOptions } from './module.js';
+import { DEFAULT_MODULE_LIMITS, compileCommand, readWasmFile, withNonce, type ModuleLimits, type PrepareOptions } from './module.js';
 import { WorkerPoolExecutor } from './worker-pool.js';
 import { startWagiServer, type WagiServer } from './server.js';
 
@@ -22,7 +29,12 @@ export interface WasmAdapterOptions {
   module?: PrepareOptions;
   /** The filesystem each request's instance gets (default: none). */
   fs?: GuestFs;
+  /** Live instances (apps started and not stopped) at most. Default DEFAULT_MAX_INSTANCES. */
+  maxInstances?: number;
 }
+
+/** Default bound on live apps per adapter: 4× the density mode's default of 1000. Each holds a listening socket, so `ulimit -n` must be above it. */
+export const DEFAULT_MAX_INSTANCES = 4096;
 
 export class WasmAdapter implements RuntimeAdapter {
   readonly id: string;
@@ -30,6 +42,9 @@ export class WasmAdapter implements RuntimeAdapter {
   private readonly executor: Executor;
   private readonly moduleOptions: PrepareOptions;
   private readonly live = new Set<Instance>();
+  /** start() calls under way, counted against maxInstances with the live ones. */
+  private starting = 0;
+  private readonly maxInstances: number;
   private nonce = 0;
   private readonly fs: GuestFs | undefined;
 
@@ -39,6 +54,8 @@ export class WasmAdapter implements RuntimeAdapter {
     this.executor = opts.executor();
     this.moduleOptions = opts.module ?? {};
     this.fs = opts.fs;
+    this.maxInstances = opts.maxInstances ?? DEFAULT_MAX_INSTANCES;
+    if (!Number.isInteger(this.maxInstances) || this.maxInstances < 1) throw new RangeError(`${this.id}: maxInstances must be a whole number ≥ 1, got ${this.maxInstances}`);
   }
 
   capabilities(): Capabilities {
@@ -52,7 +69,7 @@ export class WasmAdapter implements RuntimeAdapter {
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
     const path = workload.variantPaths.wasm;
     if (variant !== 'wasm' || !path) throw new Error(`${this.id} runs only the wasm variant; ${workload.name} has none`);
-    const bytes = readWasmFile(path);
+    const bytes = readWasmFile(path, this.moduleOptions.maxModuleBytes ?? DEFAULT_MODULE_LIMITS.maxModuleBytes);
     await compileCommand(bytes, workload.name, this.moduleOptions);
     // The manifest may ask for a private scratch directory per request (e.g. /tmp).
     const scratch = workload.manifest.wasi?.scratch;
@@ -63,10 +80,21 @@ export class WasmAdapter implements RuntimeAdapter {
 
   async start(d: Deployment): Promise<StartResult> {
     const { bytes, name, fs } = d.data as WasmDeployment;
+    if (this.live.size + this.starting >= this.maxInstances) {
+      throw new Error(`${this.id}: cannot start another instance of ${name}: ${this.live.size + this.starting} are live, the limit of live instances (maxInstances)`);
+    }
+    this.starting++;
+    let module: WebAssembly.Module;
+    let server: WagiServer;
     const t0 = process.hrtime.bigint();
-    const module = await compileCommand(withNonce(bytes, ++this.nonce), name, this.moduleOptions);
-    const t1 = process.hrtime.bigint();
-    const server = await startWagiServer({ module, executor: this.executor, name, ...(fs ? { fs } : {}) });
+    let t1 = t0;
+    try {
+      module = await compileCommand(withNonce(bytes, ++this.nonce), name, this.moduleOptions);
+      t1 = process.hrtime.bigint();
+      server = await startWagiServer({ module, executor: this.executor, name, ...(fs ? { fs } : {}) });
+    } finally {
+      this.starting--;
+    }
     const t2 = process.hrtime.bigint();
     const data: WasmInstance = { server, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
     const instance: Instance = { id: `${this.id}-${name}-${this.nonce}`, deployment: d, url: server.url, data };
@@ -95,7 +123,7 @@ export class WasmAdapter implements RuntimeAdapter {
   }
 }
 
-export interface ReferenceWasmOptions {
+export interface ReferenceWasmOptions extends Partial<ModuleLimits> {
   /** Per-request wall-clock deadline (default 10 s): past it the guest is stopped and the client gets a 504. */
   deadlineMs?: number;
   /** Per-function memory cap (default 256 MiB): memory.grow past it fails inside the guest. */
@@ -104,14 +132,19 @@ export interface ReferenceWasmOptions {
   threads?: number;
   /** Host directories and a private per-request scratch directory (e.g. { scratch: '/tmp' }). */
   fs?: GuestFs;
+  /** Live instances (apps) at most (default DEFAULT_MAX_INSTANCES); start() past it fails with a sentence. */
+  maxInstances?: number;
 }
 
 export function referenceWasmAdapter(opts: ReferenceWasmOptions = {}): WasmAdapter {
+  const module: PrepareOptions = {};
+  for (const k of ['memoryCapBytes', 'maxModuleBytes', 'maxTableEntries', 'maxDataBytes'] as const) if (opts[k]) module[k] = opts[k];
   return new WasmAdapter({
     id: 'wasm',
     description: "faasbench's reference Wasm runtime: own WASI preview1 host, WAGI, fresh instance per request",
     executor: () => new WorkerPoolExecutor({ ...(opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : {}), ...(opts.threads ? { size: opts.threads } : {}) }),
-    ...(opts.memoryCapBytes ? { module: { memoryCapBytes: opts.memoryCapBytes } } : {}),
+    module,
     ...(opts.fs ? { fs: opts.fs } : {}),
+    ...(opts.maxInstances ? { maxInstances: opts.maxInstances } : {}),
   });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { guestModule } from '../../test/wasm-fixtures.js';
-import { WasmBinaryError, encodeU32, memories, parseSections, readU32, rewriteMemory } from './binary.js';
+import { PROC_EXIT, commandModule, guestModule, withData, withTable } from '../../test/wasm-fixtures.js';
+import { WasmBinaryError, WasmLimitError, dataSegmentBytes, encodeU32, memories, parseSections, readU32, rewriteMemory, tables } from './binary.js';
 
 const hello = readFileSync(new URL('../../workloads/hello/build/hello.wasm', import.meta.url));
 const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -93,5 +93,33 @@ describe('rewriteMemory', () => {
     (inst.exports['_start'] as () => void)();
     expect(inst.exports['memory']).toBe(memory);
     expect(memory.buffer.byteLength).toBe(5 * 65536);
+  });
+});
+
+describe('tables and data segments', () => {
+  const empty = commandModule({ imports: [PROC_EXIT], pages: 2, code: [] });
+  it('reads table limits and sums data segments', () => {
+    expect(tables(withTable(empty, 7, 9))).toEqual([{ min: 7, max: 9, shared: false }]);
+    expect(tables(empty)).toEqual([]);
+    expect(dataSegmentBytes(withData(empty, 1000, 16))).toBe(1000);
+    expect(dataSegmentBytes(guestModule({ stdout: 'hello' }))).toBe(5);
+    expect(dataSegmentBytes(hello)).toBeGreaterThan(0);
+    expect(dataSegmentBytes(empty)).toBe(0);
+  });
+  it('caps a table: its maximum lowered, a larger initial size refused as a limit', () => {
+    for (const [min, max, capped] of [[5, undefined, 50], [5, 500, 50], [5, 20, 20]] as const) {
+      const r = rewriteMemory(withTable(empty, min, max), { capTableEntries: 50 });
+      expect(WebAssembly.validate(r.bytes)).toBe(true);
+      expect(tables(r.bytes)).toEqual([{ min, max: capped, shared: false }]);
+    }
+    const refuse = () => rewriteMemory(withTable(empty, 51), { capTableEntries: 50 });
+    expect(refuse).toThrow(WasmLimitError);
+    expect(refuse).toThrow('its table needs 51 entries to start, over the table size limit of 50 entries');
+  });
+  it('a data section cut short is a format error, not a crash', () => {
+    const d = withData(empty, 100);
+    const bad = Buffer.from(d);
+    bad[bad.length - 101] = 0x7f; // the segment's size byte: 127 > what is left
+    expect(() => dataSegmentBytes(bad)).toThrow(WasmBinaryError);
   });
 });

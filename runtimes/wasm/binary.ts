@@ -1,13 +1,24 @@
 // A small reader/rewriter for the WebAssembly binary format: just enough to find and
-// change a module's memory before it is compiled. Two rewrites:
+// change a module's memory and tables before it is compiled, and to size its data
+// segments. Two rewrites:
 //   - cap: lower the memory's declared maximum to a per-function cap, so memory.grow
-//     fails inside the guest (returns -1) instead of exhausting the host;
+//     fails inside the guest (returns -1) instead of exhausting the host; the same for
+//     tables (table.grow returns -1), whose entries V8 allocates per instance (8 bytes
+//     each, up to 10M: 80 MB an instance) and whose declared size it does not bound;
 //   - import: turn the module's own memory into an imported one, so the host can hand
 //     each fresh instance a pooled, zeroed memory instead of allocating a new one.
 // Everything else is copied byte for byte. Pure functions over bytes.
 
 export class WasmBinaryError extends Error {
   override name = 'WasmBinaryError';
+}
+
+/** A well-formed module over one of the host's limits; `limit` says which. */
+export class WasmLimitError extends WasmBinaryError {
+  override name = 'WasmLimitError';
+  constructor(readonly limit: 'memory' | 'table' | 'data', message: string) {
+    super(message);
+  }
 }
 
 export const PAGE_BYTES = 65536;
@@ -124,8 +135,7 @@ function scanImports(bytes: Uint8Array, s: Section): { count: number; entriesSta
         [, pos] = readU32(bytes, pos);
         break;
       case 0x01: // table: reftype + limits
-        pos++;
-        pos = readTableLimits(bytes, pos);
+        [, , pos] = readTableType(bytes, pos);
         break;
       case 0x02: {
         const limitsStart = pos;
@@ -150,11 +160,74 @@ function scanImports(bytes: Uint8Array, s: Section): { count: number; entriesSta
   return { count, entriesStart, memories };
 }
 
-function readTableLimits(bytes: Uint8Array, pos: number): number {
-  const flags = bytes[pos++]!;
-  [, pos] = readU32(bytes, pos);
-  if (flags & 0x01) [, pos] = readU32(bytes, pos);
-  return pos;
+/** A table type: reftype, then limits (flags 0x00/0x01; table64 and initializer expressions refused). */
+function readTableType(bytes: Uint8Array, pos: number): [Limits, number, number] {
+  const ref = bytes[pos++];
+  if (ref === 0x40) throw new WasmBinaryError('tables with an initializer expression are not supported');
+  if (ref !== 0x70 && ref !== 0x6f) throw new WasmBinaryError(`unknown table element type 0x${ref?.toString(16) ?? '(end)'}`);
+  const limitsStart = pos;
+  const flags = bytes[pos++];
+  if (flags === undefined) throw new WasmBinaryError('truncated table limits');
+  if (flags & 0x04) throw new WasmBinaryError('64-bit tables are not supported');
+  if (flags > 0x01) throw new WasmBinaryError(`unknown table limits flags 0x${flags.toString(16)}`);
+  let min: number;
+  let max: number | null = null;
+  [min, pos] = readU32(bytes, pos);
+  if (flags & 0x01) [max, pos] = readU32(bytes, pos);
+  return [{ min, max, shared: false }, limitsStart, pos];
+}
+
+/** The tables the module defines (its table section), in order. */
+export function tables(bytes: Uint8Array): Limits[] {
+  const out: Limits[] = [];
+  for (const s of parseSections(bytes)) {
+    if (s.id !== 4) continue;
+    let [count, pos] = readU32(bytes, s.contentStart);
+    for (let i = 0; i < count; i++) {
+      let l: Limits;
+      [l, , pos] = readTableType(bytes, pos);
+      out.push(l);
+    }
+    if (pos !== s.end) throw new WasmBinaryError('table section size mismatch');
+  }
+  return out;
+}
+
+/** Skips a constant expression (a data segment's offset): i32/i64.const, global.get, extended-const arithmetic, end. */
+function skipConstExpr(bytes: Uint8Array, pos: number, end: number): number {
+  while (pos < end) {
+    const op = bytes[pos++]!;
+    if (op === 0x0b) return pos;
+    if (op === 0x41 || op === 0x42) {
+      while (pos < end && bytes[pos]! & 0x80) pos++;
+      pos++;
+    } else if (op === 0x23) [, pos] = readU32(bytes, pos);
+    else if (![0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e].includes(op)) throw new WasmBinaryError(`unsupported instruction 0x${op.toString(16)} in a data segment offset`);
+  }
+  throw new WasmBinaryError('data segment offset runs past the data section');
+}
+
+/** Sum of the sizes of the module's data segments (active and passive), in bytes. */
+export function dataSegmentBytes(bytes: Uint8Array): number {
+  let total = 0;
+  for (const s of parseSections(bytes)) {
+    if (s.id !== 11) continue;
+    let [count, pos] = readU32(bytes, s.contentStart);
+    for (let i = 0; i < count; i++) {
+      let kind: number;
+      [kind, pos] = readU32(bytes, pos);
+      if (kind === 2) [, pos] = readU32(bytes, pos); // memory index
+      else if (kind !== 0 && kind !== 1) throw new WasmBinaryError(`unknown data segment kind ${kind}`);
+      if (kind !== 1) pos = skipConstExpr(bytes, pos, s.end);
+      let size: number;
+      [size, pos] = readU32(bytes, pos);
+      pos += size;
+      if (pos > s.end) throw new WasmBinaryError('data segment runs past the data section');
+      total += size;
+    }
+    if (pos !== s.end) throw new WasmBinaryError('data section size mismatch');
+  }
+  return total;
 }
 
 export interface MemoryInfo {
@@ -186,6 +259,8 @@ export interface RewriteOptions {
   capPages?: number;
   /** Turn the module's single defined memory into an import with this module/name. */
   importMemoryAs?: { module: string; name: string };
+  /** Lower every defined table's maximum to this many entries (and give one to tables without); refuse a larger initial size. */
+  capTableEntries?: number;
 }
 
 export interface RewriteResult {
@@ -198,8 +273,14 @@ export interface RewriteResult {
 
 function cap(l: Limits, capPages: number | undefined): Limits {
   if (capPages === undefined) return l;
-  if (l.min > capPages) throw new WasmBinaryError(`the module needs ${l.min} pages of memory to start, over the cap of ${capPages} pages`);
+  if (l.min > capPages) throw new WasmLimitError('memory', `the module needs ${l.min} pages of memory to start, over the cap of ${capPages} pages`);
   return { ...l, max: l.max === null || l.max > capPages ? capPages : l.max };
+}
+
+function capTable(l: Limits, entries: number | undefined): Limits {
+  if (entries === undefined) return l;
+  if (l.min > entries) throw new WasmLimitError('table', `its table needs ${l.min} entries to start, over the table size limit of ${entries} entries`);
+  return { ...l, max: l.max === null || l.max > entries ? entries : l.max };
 }
 
 function section(id: number, content: number[] | Uint8Array): Uint8Array {
@@ -245,6 +326,16 @@ export function rewriteMemory(bytes: Uint8Array, opts: RewriteOptions): RewriteR
         importDone = true;
       }
       parts.push(section(2, [...encodeU32(count + (asImport ? 1 : 0)), ...body]));
+    } else if (s.id === 4 && opts.capTableEntries !== undefined) {
+      let [count, pos] = readU32(bytes, s.contentStart);
+      const body: number[] = [...encodeU32(count)];
+      for (let i = 0; i < count; i++) {
+        const [l, limitsStart, after] = readTableType(bytes, pos);
+        body.push(...bytes.subarray(pos, limitsStart), ...encodeLimits(capTable(l, opts.capTableEntries)));
+        pos = after;
+      }
+      if (pos !== s.end) throw new WasmBinaryError('table section size mismatch');
+      parts.push(section(4, body));
     } else if (s.id === 5) {
       if (asImport) continue; // the memory is now the import
       let [count, pos] = readU32(bytes, s.contentStart);

@@ -1,12 +1,14 @@
 // Bad input and attacks against the reference runtime's executors: each gets a
 // defined outcome and the runtime stays up.
 
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runner, type ExecOutcome } from './executor.js';
-import { WasmModuleError, compileCommand } from './module.js';
+import { DEFAULT_MODULE_LIMITS, WasmModuleError, compileCommand, readWasmFile } from './module.js';
 import { startWagiServer, type WagiServer } from './server.js';
-import { FD_WRITE, PREVIEW1_SIGNATURES, PROC_EXIT, callAndExit, cgiGuest, commandModule, guestModule, op } from '../../test/wasm-fixtures.js';
+import { FD_WRITE, PREVIEW1_SIGNATURES, PROC_EXIT, callAndExit, cgiGuest, commandModule, guestModule, op, tableOp, withData, withTable } from '../../test/wasm-fixtures.js';
 import { WorkerPoolExecutor } from './worker-pool.js';
 
 const hello = readFileSync(new URL('../../workloads/hello/build/hello.wasm', import.meta.url));
@@ -47,6 +49,56 @@ describe('modules that cannot run get a clear error before anything runs', () =>
   it('an import of something other than a WASI function is named', async () => {
     const bytes = guestModule({ extraImport: { module: 'wasi_snapshot_preview1', name: 'fd_teleport' } });
     await expect(compileCommand(bytes, 'm')).rejects.toThrow(/wasi_snapshot_preview1\.fd_teleport/);
+  });
+});
+
+describe('module limits: refused at load with one sentence naming the limit and the value', () => {
+  const empty = (pages = 1) => commandModule({ imports: [PROC_EXIT], pages, code: [] });
+
+  it('defaults are explicit', () => {
+    expect(DEFAULT_MODULE_LIMITS).toEqual({ maxModuleBytes: 64 * MiB, maxTableEntries: 100_000, maxDataBytes: 32 * MiB });
+  });
+  it('a table of 10M entries', async () => {
+    await expect(compileCommand(withTable(empty(), 10_000_000), 'tbl')).rejects.toThrow(
+      /^tbl: its table needs 10000000 entries to start, over the table size limit of 100000 entries \(maxTableEntries\)$/,
+    );
+    await expect(compileCommand(withTable(empty(), 500), 'tbl', { maxTableEntries: 100 })).rejects.toThrow(/500 entries.*limit of 100 entries \(maxTableEntries\)/);
+  });
+  it('a 100 MB data segment (over the module size limit first, and over the data limit)', async () => {
+    const big = withData(empty(1600), 100_000_000);
+    await expect(compileCommand(big, 'data')).rejects.toThrow(/^data: the module is 1000001\d\d bytes, over the module size limit of 67108864 bytes \(maxModuleBytes\)$/);
+    await expect(compileCommand(big, 'data', { maxModuleBytes: 200 * MiB })).rejects.toThrow(
+      /^data: its data segments hold 100000000 bytes, over the data size limit of 33554432 bytes \(maxDataBytes\)$/,
+    );
+    await expect(compileCommand(withData(empty(2), 70_000), 'd', { maxDataBytes: 65536 })).rejects.toThrow(/70000 bytes.*limit of 65536 bytes/);
+  });
+  it('module size, and a file past it is not read whole', async () => {
+    await expect(compileCommand(hello, 'h', { maxModuleBytes: 1000 })).rejects.toThrow(/^h: the module is \d+ bytes, over the module size limit of 1000 bytes \(maxModuleBytes\)$/);
+    const dir = mkdtempSync(join(tmpdir(), 'faasbench-limits-'));
+    try {
+      const file = join(dir, 'big.wasm');
+      writeFileSync(file, Buffer.concat([hello, Buffer.alloc(5000)]));
+      expect(() => readWasmFile(file, 2000)).toThrow(/big\.wasm: the file is \d+ bytes, over the module size limit of 2000 bytes \(maxModuleBytes\)/);
+      expect(readWasmFile(join(dir, 'big.wasm')).length).toBe(hello.length + 5000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('a device or a directory is refused by name, without reading it', () => {
+    expect(() => readWasmFile('/dev/zero')).toThrow(/^\/dev\/zero: not a regular file \(a character device\)$/);
+    expect(() => readWasmFile(tmpdir())).toThrow(/not a regular file \(a directory\)/);
+  });
+  it('a table within the limit cannot grow past it: table.grow returns -1 inside the guest', async () => {
+    // exit code 1 when table.grow(n) failed, 0 when it worked.
+    const grow = (n: number) => withTable(commandModule({ imports: [PROC_EXIT], code: [...tableOp.refNullFunc, ...op.i32(n), ...tableOp.grow, ...op.i32(-1), 0x46, ...op.call(0)] }), 10);
+    const runner = new Runner();
+    const exit = async (n: number) => {
+      const o = runner.run(await compileCommand(grow(n), 'grow', { maxTableEntries: 100 }), req);
+      runner.release();
+      return o.end;
+    };
+    expect(await exit(90)).toEqual({ kind: 'exit', code: 0 });
+    expect(await exit(91)).toEqual({ kind: 'exit', code: 1 });
   });
 });
 
