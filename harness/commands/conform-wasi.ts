@@ -1,10 +1,12 @@
 // `faasbench conform wasi <dir>`: runs a directory in the wasi-testsuite format
 // (NAME.wasm + NAME.json) against faasbench's WASI host and/or node:wasi and
-// prints a pass/fail table. Exit 0 all pass, 1 some fail, 2 unusable input.
+// prints a pass/fail table. Exit 0 all pass, 1 some fail, 2 unusable input (the
+// suite, or a test whose spec cannot be honoured: it is marked UNUSABLE, the rest run).
 
 import type { Command } from 'commander';
 import { discoverWasiTests, runWasiSuite, wasiTable, type WasiTestOutcome } from '../conform/wasi.js';
 import { isolated, WASI_IMPLEMENTATIONS } from '../conform/wasi-impls.js';
+import { terminalJson } from '../results/escape.js';
 
 interface Flags {
   runtime: string[];
@@ -33,8 +35,11 @@ export function registerConformWasi(conform: Command): void {
       if (tests.length === 0) throw new Error(`no test name contains "${flags.filter}"`);
       const results: WasiTestOutcome[][] = [];
       for (const r of flags.runtime) results.push(await runWasiSuite(tests, isolated(r, timeoutMs)));
-      if (flags.json) process.stdout.write(JSON.stringify(Object.fromEntries(flags.runtime.map((r, i) => [r, results[i]])), null, 2) + '\n');
+      // terminalJson: names and guest output may hold characters a terminal acts on.
+      if (flags.json) process.stdout.write(terminalJson(Object.fromEntries(flags.runtime.map((r, i) => [r, results[i]])), 2) + '\n');
       else process.stdout.write(wasiTable(flags.runtime, results) + '\n');
-      if (results.some((rs) => rs.some((t) => !t.pass))) process.exitCode = 1;
+      // 2 (unusable input) over 1 (a failure): a test that could not be run says nothing about the implementation.
+      if (results.some((rs) => rs.some((t) => t.unusable))) process.exitCode = 2;
+      else if (results.some((rs) => rs.some((t) => !t.pass))) process.exitCode = 1;
     });
 }

@@ -4,11 +4,22 @@
 //
 // Each test gets fresh writable copies of its directories ("root", preopened as "/",
 // or the older "dirs", each preopened under its own name), so tests that write
-// leave nothing behind and never touch the suite itself.
+// leave nothing behind and never touch the suite itself. A suite is input from
+// anywhere: those directories must lie inside the suite directory (symlinks
+// resolved), the spec and module are read only as regular files inside it, and
+// what a guest wrote to stderr is shown with its failure, capped and escaped.
 
-import { chmodSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, lstatSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
+import { terminalText } from '../results/escape.js';
+import { fileKind, FileRefused, notADirectory, readRegularFile } from '../safe-read.js';
+
+/** Caps on what a suite makes us read: a spec (the official ones are < 1 KiB) and a module. */
+export const SPEC_MAX_BYTES = 2 ** 20;
+export const MODULE_MAX_BYTES = 256 * 2 ** 20;
+/** How much of a failing guest's stderr is shown (its end: where the reason usually is), in characters. */
+export const STDERR_TAIL_CHARS = 2000;
 
 export interface WasiTestSpec {
   args: string[];
@@ -25,6 +36,10 @@ export interface WasiTest {
   name: string;
   wasm: string;
   spec: WasiTestSpec;
+  /** The suite directory, real path: the module and the test's directories must be inside it. */
+  suite: string;
+  /** Set when the test cannot be run as specified (a directory outside the suite…): why. */
+  unusable?: string;
 }
 
 /** One run of a test, as an implementation reports it. */
@@ -54,6 +69,10 @@ export interface WasiTestOutcome {
   pass: boolean;
   detail: string;
   ms: number;
+  /** The test was not run: its spec cannot be honoured safely (detail says why). */
+  unusable?: boolean;
+  /** Of a failed run: the end of what the guest wrote to stderr, capped, control characters escaped. */
+  stderr?: string;
 }
 
 /** Thrown for a directory that is not a test suite (the CLI exits 2 on it). */
@@ -69,12 +88,23 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
-function parseSpec(file: string, dir: string): WasiTestSpec {
+function isInside(root: string, p: string): boolean {
+  return p === root || p.startsWith(root + sep);
+}
+
+function parseSpec(file: string, dir: string, suite: string): { spec: WasiTestSpec; unusable?: string } {
   const spec: WasiTestSpec = { args: [], env: {}, dirs: [], exitCode: 0, stdout: null, stderr: null };
-  if (!existsSync(file)) return spec;
+  let text: string;
+  try {
+    text = readRegularFile(file, { inside: suite, insideName: 'the suite directory', maxBytes: SPEC_MAX_BYTES }).bytes.toString('utf8');
+  } catch (e) {
+    if (e instanceof FileRefused && e.reason === 'missing') return { spec };
+    if (e instanceof FileRefused) throw new SuiteError(`${file} ${e.message}`);
+    throw e;
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
     throw new SuiteError(`${file}: not valid JSON (${(e as Error).message})`);
   }
@@ -99,11 +129,21 @@ function parseSpec(file: string, dir: string): WasiTestSpec {
     if (typeof o['env'] !== 'object' || o['env'] === null || !Object.values(o['env']).every((v) => typeof v === 'string')) bad('env');
     spec.env = o['env'] as Record<string, string>;
   }
+  let unusable: string | undefined;
   const preopen = (name: unknown, guest: string | null, field: string): void => {
     if (typeof name !== 'string') bad(field);
     const abs = join(dir, name as string);
-    if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new SuiteError(`${file}: ${field} ${String(name)} is not a directory`);
-    spec.dirs.push({ guest: guest ?? (name as string), host: abs });
+    const what = notADirectory(abs);
+    if (what !== null) throw new SuiteError(`${file}: ${field} ${String(name)} ${what}`);
+    // Confined to the suite: "../outside", an absolute path or a symlink out would
+    // hand the guest (and the copy) a host directory the suite does not own.
+    const real = realpathSync(abs);
+    if (!isInside(suite, real)) {
+      unusable ??= `${basename(file)}: ${field} ${JSON.stringify(name)} leads outside the suite directory (to ${real}); not preopened`;
+      return;
+    }
+    // The real path is what gets copied: a root that is a symlink (inside) is copied as its directory, not as the link.
+    spec.dirs.push({ guest: guest ?? (name as string), host: real });
   };
   if (o['root'] !== undefined && o['root'] !== null) preopen(o['root'], '/', 'root');
   // Older specs (the Rust tests) list "dirs", each preopened under its own name.
@@ -111,6 +151,12 @@ function parseSpec(file: string, dir: string): WasiTestSpec {
     if (!Array.isArray(o['dirs'])) bad('dirs');
     for (const d of o['dirs'] as unknown[]) preopen(d, null, 'dirs');
   }
+  const fields = parseExpectations(file, o, spec);
+  return unusable === undefined ? { spec: fields } : { spec: fields, unusable };
+}
+
+function parseExpectations(file: string, o: Record<string, unknown>, spec: WasiTestSpec): WasiTestSpec {
+  const bad = (field: string): never => { throw new SuiteError(`${file}: field "${field}" has the wrong type`); };
   if (o['exit_code'] !== undefined) {
     if (typeof o['exit_code'] !== 'number' || !Number.isInteger(o['exit_code'])) bad('exit_code');
     spec.exitCode = o['exit_code'] as number;
@@ -125,26 +171,51 @@ function parseSpec(file: string, dir: string): WasiTestSpec {
 
 /** Every test under `dir` (recursively), sorted by name. Throws SuiteError when there is none. */
 export function discoverWasiTests(dir: string): WasiTest[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new SuiteError(`${dir}: not a directory`);
+  const what = notADirectory(dir);
+  if (what !== null) throw new SuiteError(`${dir}: ${what === 'is missing' ? 'not a directory' : what}`);
+  const suite = realpathSync(dir);
   const files: string[] = [];
   walk(dir, files);
   if (files.length === 0) throw new SuiteError(`${dir}: no .wasm tests found`);
   return files.map((wasm) => {
     const base = wasm.slice(0, -'.wasm'.length);
-    return { name: relative(dir, base), wasm, spec: parseSpec(`${base}.json`, join(base, '..')) };
+    const { spec, unusable } = parseSpec(`${base}.json`, join(base, '..'), suite);
+    return { name: relative(dir, base), wasm, spec, suite, ...(unusable !== undefined ? { unusable } : {}) };
   });
+}
+
+/**
+ * Refuses a directory holding what cannot be copied for a test: a FIFO, socket or
+ * device (cpSync would throw on it, taking the whole suite down). Returns what is
+ * wrong or null. Symlinks are not followed (they are copied as links).
+ */
+function uncopyable(dir: string): string | null {
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    const s = lstatSync(p);
+    if (s.isDirectory()) {
+      const inner = uncopyable(p);
+      if (inner) return inner;
+    } else if (!s.isFile() && !s.isSymbolicLink()) return `${p}, ${fileKind(s)}`;
+  }
+  return null;
 }
 
 /** Private writable copies of a test's directories; removed by the returned function. */
 export function scratchDirs(dirs: PreopenDir[]): { dirs: PreopenDir[]; remove: () => void } {
   const parent = mkdtempSync(join(tmpdir(), 'faasbench-wasi-'));
-  const copies = dirs.map((d, i) => {
-    const dir = join(parent, String(i), basename(d.host));
-    cpSync(d.host, dir, { recursive: true, verbatimSymlinks: true });
-    makeWritable(dir);
-    return { guest: d.guest, host: dir };
-  });
-  return { dirs: copies, remove: () => rmSync(parent, { recursive: true, force: true }) };
+  try {
+    const copies = dirs.map((d, i) => {
+      const dir = join(parent, String(i), basename(d.host));
+      cpSync(d.host, dir, { recursive: true, verbatimSymlinks: true });
+      makeWritable(dir);
+      return { guest: d.guest, host: dir };
+    });
+    return { dirs: copies, remove: () => rmSync(parent, { recursive: true, force: true }) };
+  } catch (e) {
+    rmSync(parent, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 function makeWritable(dir: string): void {
@@ -160,14 +231,32 @@ function makeWritable(dir: string): void {
 
 export async function runWasiTest(test: WasiTest, impl: WasiImplementation): Promise<WasiTestOutcome> {
   const t0 = performance.now();
-  const done = (pass: boolean, detail: string): WasiTestOutcome => ({ name: test.name, pass, detail, ms: performance.now() - t0 });
+  const done = (pass: boolean, detail: string, extra: Partial<WasiTestOutcome> = {}): WasiTestOutcome => ({ name: test.name, pass, detail, ms: performance.now() - t0, ...extra });
+  const unusable = (detail: string): WasiTestOutcome => done(false, detail, { unusable: true });
+  if (test.unusable !== undefined) return unusable(test.unusable);
+  let bytes: Buffer;
+  try {
+    bytes = readRegularFile(test.wasm, { inside: test.suite, insideName: 'the suite directory', maxBytes: MODULE_MAX_BYTES }).bytes;
+  } catch (e) {
+    if (e instanceof FileRefused) return unusable(`${test.wasm} ${e.message}`);
+    throw e;
+  }
   let module: WebAssembly.Module;
   try {
-    module = new WebAssembly.Module(readFileSync(test.wasm));
+    module = new WebAssembly.Module(bytes);
   } catch (e) {
     return done(false, `invalid module: ${(e as Error).message}`);
   }
-  const scratch = test.spec.dirs.length > 0 ? scratchDirs(test.spec.dirs) : null;
+  for (const d of test.spec.dirs) {
+    const what = uncopyable(d.host);
+    if (what) return unusable(`${test.name}.json: the directory preopened as ${JSON.stringify(d.guest)} holds ${what}: a test's directories may hold only files, directories and symlinks`);
+  }
+  let scratch: ReturnType<typeof scratchDirs> | null;
+  try {
+    scratch = test.spec.dirs.length > 0 ? scratchDirs(test.spec.dirs) : null;
+  } catch (e) {
+    return unusable(`${test.name}.json: its directories cannot be copied for the test (${(e as Error).message})`);
+  }
   let r: WasiRunResult;
   try {
     r = await impl.run(module, [basename(test.wasm), ...test.spec.args], test.spec.env, scratch?.dirs ?? []);
@@ -177,16 +266,34 @@ export async function runWasiTest(test: WasiTest, impl: WasiImplementation): Pro
     scratch?.remove();
   }
   const s = test.spec;
-  if (r.error && r.exitCode === null) return done(false, r.error);
-  if (r.exitCode !== s.exitCode) return done(false, `exit code ${r.exitCode}, expected ${s.exitCode}${r.stderr ? `; stderr: ${oneLine(r.stderr)}` : ''}`);
-  if (s.stdout !== null && r.stdout !== s.stdout) return done(false, `stdout ${JSON.stringify(r.stdout)}, expected ${JSON.stringify(s.stdout)}`);
-  if (s.stderr !== null && r.stderr !== s.stderr) return done(false, `stderr ${JSON.stringify(r.stderr)}, expected ${JSON.stringify(s.stderr)}`);
+  // A failure carries the guest's stderr: a trap alone ("unreachable") rarely says why.
+  const failed = (detail: string): WasiTestOutcome => {
+    if (!r.stderr) return done(false, detail);
+    const tail = stderrTail(r.stderr);
+    return done(false, `${detail}; ${tail.label}: ${tail.text}`, { stderr: tail.text });
+  };
+  if (r.error && r.exitCode === null) return failed(r.error);
+  if (r.exitCode !== s.exitCode) return failed(`exit code ${r.exitCode}, expected ${s.exitCode}`);
+  if (s.stdout !== null && r.stdout !== s.stdout) return failed(`stdout ${shown(r.stdout)}, expected ${shown(s.stdout)}`);
+  if (s.stderr !== null && r.stderr !== s.stderr) return done(false, `stderr ${shown(r.stderr)}, expected ${shown(s.stderr)}`);
   return done(true, `exit ${r.exitCode}`);
 }
 
-function oneLine(s: string): string {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > 120 ? t.slice(0, 117) + '...' : t;
+/**
+ * The end of a guest's stderr, at most STDERR_TAIL_CHARS characters, every control
+ * character made a visible escape (a guest's ESC must not reach the terminal; its
+ * newlines are shown as \x0a, keeping one failure on one line).
+ */
+export function stderrTail(stderr: string): { text: string; label: string } {
+  const bytes = Buffer.byteLength(stderr);
+  if (stderr.length <= STDERR_TAIL_CHARS) return { text: terminalText(stderr), label: 'stderr' };
+  return { text: terminalText(stderr.slice(-STDERR_TAIL_CHARS)), label: `stderr (last ${STDERR_TAIL_CHARS} of ${bytes} bytes)` };
+}
+
+/** A guest's output in a mismatch message: JSON-quoted, capped, escaped for the terminal. */
+function shown(s: string): string {
+  const cut = s.length > 200 ? s.slice(0, 200) : s;
+  return terminalText(JSON.stringify(cut)) + (cut.length < s.length ? `... (${Buffer.byteLength(s)} bytes)` : '');
 }
 
 export async function runWasiSuite(tests: WasiTest[], impl: WasiImplementation): Promise<WasiTestOutcome[]> {
@@ -199,16 +306,20 @@ export async function runWasiSuite(tests: WasiTest[], impl: WasiImplementation):
   return out;
 }
 
-/** A plain-text pass/fail table; several implementations side by side. */
+/**
+ * A plain-text pass/fail table; several implementations side by side. Test names
+ * (file names from the suite) and details are escaped for the terminal.
+ */
 export function wasiTable(names: string[], results: WasiTestOutcome[][]): string {
-  const tests = results[0]?.map((r) => r.name) ?? [];
+  const tests = results[0]?.map((r) => terminalText(r.name)) ?? [];
   const w = Math.max(4, ...tests.map((t) => t.length));
-  const cols = names.map((n) => Math.max(n.length, 4));
+  const anyUnusable = results.some((rs) => rs.some((r) => r.unusable));
+  const cols = names.map((n) => Math.max(n.length, anyUnusable ? 'UNUSABLE'.length : 4));
   const lines = [['test'.padEnd(w), ...names.map((n, i) => n.padEnd(cols[i]!))].join('  ')];
   const details: string[] = [];
   tests.forEach((t, row) => {
-    lines.push([t.padEnd(w), ...results.map((rs, i) => (rs[row]!.pass ? 'pass' : 'FAIL').padEnd(cols[i]!))].join('  '));
-    results.forEach((rs, i) => { if (!rs[row]!.pass) details.push(`  ${names[i]} ${t}: ${rs[row]!.detail}`); });
+    lines.push([t.padEnd(w), ...results.map((rs, i) => (rs[row]!.pass ? 'pass' : rs[row]!.unusable ? 'UNUSABLE' : 'FAIL').padEnd(cols[i]!))].join('  '));
+    results.forEach((rs, i) => { if (!rs[row]!.pass) details.push(`  ${names[i]} ${t}: ${terminalText(rs[row]!.detail)}`); });
   });
   lines.push(['passed'.padEnd(w), ...results.map((rs, i) => `${rs.filter((r) => r.pass).length}/${rs.length}`.padEnd(cols[i]!))].join('  '));
   return lines.join('\n') + (details.length ? '\n\nfailures:\n' + details.join('\n') : '');
