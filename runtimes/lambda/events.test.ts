@@ -78,3 +78,36 @@ describe('round trip through the function side (http-event.mjs)', () => {
     expect(text).toEqual({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'héllo', isBase64Encoded: false });
   });
 });
+
+describe('hostile callers and functions', () => {
+  it('keeps headers and query parameters named like Object.prototype members as they are', () => {
+    const headers = JSON.parse('{"constructor":"c","toString":"t","__proto__":"p","hasOwnProperty":"h"}') as Record<string, string>;
+    const e = httpEventV2({ method: 'GET', path: '/', query: 'constructor=1&valueOf=2&__proto__=3', headers, body: new Uint8Array() }, { nowMs: 0, requestId: 'r' });
+    expect(JSON.parse(JSON.stringify(e.headers))).toEqual(JSON.parse('{"constructor":"c","tostring":"t","__proto__":"p","hasownproperty":"h"}'));
+    expect(JSON.parse(JSON.stringify(e.queryStringParameters))).toEqual(JSON.parse('{"constructor":"1","valueOf":"2","__proto__":"3"}'));
+  });
+
+  it('refuses a response whose headers cannot be sent (CR, LF, NUL, bad names) with a reason', () => {
+    for (const headers of [{ 'x-evil': 'a\r\nSet-Cookie: x=1' }, { 'x-evil': 'a\rb' }, { 'x-nul': 'a\u0000b' }, { 'bad name': 'v' }, { 'x-wide': '\u2028' }, { '': 'v' }]) {
+      const r = httpResponseFromPayload(enc(JSON.stringify({ statusCode: 200, headers, body: 'hi' })));
+      expect(r, JSON.stringify(headers)).toMatchObject({ ok: false, reason: /invalid header/ });
+    }
+    const cookie = httpResponseFromPayload(enc(JSON.stringify({ statusCode: 200, cookies: ['a=1\r\nX-Injected: 1'], body: 'hi' })));
+    expect(cookie).toMatchObject({ ok: false, reason: /invalid header/ });
+  });
+
+  it('drops framing and hop-by-hop headers a function sets (the server frames the response itself)', () => {
+    const r = httpResponseFromPayload(enc(JSON.stringify({
+      statusCode: 200,
+      headers: { 'Content-Length': '2', 'Transfer-Encoding': 'chunked', Connection: 'close', 'Keep-Alive': 'timeout=1', Upgrade: 'h2c', TE: 'trailers', Trailer: 'x', 'X-Kept': 'yes' },
+      body: 'a longer body',
+    })));
+    expect(r).toMatchObject({ ok: true, response: { status: 200, headers: { 'x-kept': 'yes' } } });
+    expect(r.ok && Object.keys(r.response.headers)).toEqual(['x-kept']);
+  });
+
+  it('refuses informational status codes (1xx cannot be a final response)', () => {
+    for (const statusCode of [100, 101, 199]) expect(httpResponseFromPayload(enc(JSON.stringify({ statusCode })))).toMatchObject({ ok: false, reason: /invalid statusCode/ });
+    expect(httpResponseFromPayload(enc(JSON.stringify({ statusCode: 200 }))).ok).toBe(true);
+  });
+});

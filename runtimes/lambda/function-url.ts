@@ -3,6 +3,11 @@
 // HTTP (as Lambda function URLs do). Errors: 502 with the error document (function
 // error / crash), 504 for a timeout, 429 when the concurrency limit throttles.
 // Server-Timing carries what Lambda reports: init (on a cold start) and invoke.
+// Hostile input: a request body, or the event it makes, over Lambda's 6 MiB is a 413
+// before the function runs (the body is read up to the limit + 1 byte, no further);
+// what the function returns is checked before it reaches writeHead (an unsendable
+// header, status or error type is a 502 or a neutral value, never a thrown
+// ERR_INVALID_CHAR that would take the whole harness down).
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +15,22 @@ import { formatServerTiming } from '../shared/http.js';
 import type { FunctionRequest, FunctionResponse, Phases } from '../types.js';
 import { httpEventV2, httpResponseFromPayload } from './events.js';
 import { ThrottledError, type LambdaFunction } from './function.js';
+import { MAX_EVENT_BYTES, readBodyLimited } from './runtime-api.js';
+
+/** What a function URL needs of a function (a LambdaFunction; tests pass stand-ins). */
+export type UrlTarget = Pick<LambdaFunction, 'invoke'>;
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): FunctionResponse => ({
+  status,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: Buffer.from(JSON.stringify(body)),
+});
+const tooLarge = () => json(413, { message: `Request must be smaller than ${MAX_EVENT_BYTES} bytes for the InvokeFunction operation` }, { 'x-amzn-errortype': 'RequestEntityTooLargeException' });
+
+/** Lambda's error type when it can go in a header as is; else the generic 'Unhandled' (the document keeps the real one). */
+function errorTypeHeader(errorType: string): string {
+  return /^[\x21-\x7e]{1,128}$/.test(errorType) ? errorType : 'Unhandled';
+}
 
 export interface UrlResult {
   response: FunctionResponse;
@@ -17,11 +38,14 @@ export interface UrlResult {
 }
 
 /** One HTTP request through the function (no HTTP involved: used by the server and by tests). */
-export async function invokeHttp(fn: LambdaFunction, req: FunctionRequest, timeoutMs: number): Promise<UrlResult> {
-  const event = httpEventV2(req);
+export async function invokeHttp(fn: UrlTarget, req: FunctionRequest, timeoutMs: number): Promise<UrlResult> {
+  if (req.body.length > MAX_EVENT_BYTES) return { response: tooLarge(), phases: [] };
+  const payload = Buffer.from(JSON.stringify(httpEventV2(req)));
+  // Lambda's limit is on the event: a body within it can still pass it once base64-encoded.
+  if (payload.length > MAX_EVENT_BYTES) return { response: tooLarge(), phases: [] };
   let result;
   try {
-    result = await fn.invoke({ payload: Buffer.from(JSON.stringify(event)), timeoutMs });
+    result = await fn.invoke({ payload, timeoutMs });
   } catch (e) {
     const throttled = e instanceof ThrottledError;
     const body = JSON.stringify({ message: throttled ? 'Rate Exceeded.' : `Internal Server Error: ${(e as Error).message}` });
@@ -33,7 +57,7 @@ export async function invokeHttp(fn: LambdaFunction, req: FunctionRequest, timeo
   phases.push({ phase: 'invoke', ns: outcome.durationNs });
   if (outcome.kind === 'error') {
     const status = outcome.errorType === 'Sandbox.Timedout' ? 504 : 502;
-    return { response: { status, headers: { 'content-type': 'application/json', 'x-amz-function-error': outcome.errorType }, body: outcome.payload }, phases };
+    return { response: { status, headers: { 'content-type': 'application/json', 'x-amz-function-error': errorTypeHeader(outcome.errorType) }, body: outcome.payload }, phases };
   }
   const parsed = httpResponseFromPayload(outcome.payload);
   if (!parsed.ok) {
@@ -47,32 +71,52 @@ export interface FunctionUrlServer {
   close(): Promise<void>;
 }
 
-export async function startFunctionUrl(fn: LambdaFunction, timeoutMs: number): Promise<FunctionUrlServer> {
+/** Writes a response; one that still cannot be sent (a last line of defence) becomes a 502, never an exception. */
+function send(res: http.ServerResponse, response: FunctionResponse, phases: Phases, close: boolean): void {
+  const noBody = response.status === 204 || response.status === 304;
+  const headers = {
+    ...response.headers,
+    ...(noBody ? {} : { 'content-length': response.body.length }),
+    'server-timing': formatServerTiming(phases),
+    ...(close ? { connection: 'close' } : {}),
+  };
+  try {
+    res.writeHead(response.status, headers);
+  } catch (e) {
+    const text = JSON.stringify({ message: `function response could not be sent: ${(e as Error).message}` });
+    res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(close ? { connection: 'close' } : {}) });
+    res.end(text);
+    return;
+  }
+  res.end(noBody ? undefined : Buffer.from(response.body));
+}
+
+export async function startFunctionUrl(fn: UrlTarget, timeoutMs: number): Promise<FunctionUrlServer> {
   const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    void (async () => {
+      const { body, tooLarge: over } = await readBodyLimited(req, MAX_EVENT_BYTES);
+      // An unread rest of the body cannot be followed by another request on this connection.
+      if (over) return send(res, tooLarge(), [], true);
       const raw = req.url ?? '/';
       const q = raw.indexOf('?');
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = Object.create(null) as Record<string, string>;
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
       const request: FunctionRequest = {
         method: req.method ?? 'GET',
         path: q < 0 ? raw : raw.slice(0, q),
         query: q < 0 ? '' : raw.slice(q + 1),
         headers,
-        body: Buffer.concat(chunks),
+        body,
       };
-      invokeHttp(fn, request, timeoutMs).then(
-        ({ response, phases }) => {
-          res.writeHead(response.status, { ...response.headers, 'content-length': response.body.length, 'server-timing': formatServerTiming(phases) });
-          res.end(Buffer.from(response.body));
-        },
-        (e: Error) => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(e.message);
-        },
-      );
+      const { response, phases } = await invokeHttp(fn, request, timeoutMs);
+      send(res, response, phases, false);
+    })().catch((e: Error) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(500, { 'content-type': 'text/plain', connection: 'close' });
+      res.end(e.message);
     });
   });
   server.keepAliveTimeout = 30_000;
