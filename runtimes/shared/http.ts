@@ -26,12 +26,29 @@ export class HttpInvokeError extends Error {
   override name = 'HttpInvokeError';
 }
 
-/** One request over the given agent (keep-alive per instance: the first request pays the connect). */
+/**
+ * One request over the given agent (keep-alive per instance: the first request pays
+ * the connect). `timeoutMs` bounds the whole exchange, request to last body byte,
+ * whatever the server sends: Node's own socket timeout only measures silence, so a
+ * server trickling a body or sending informational responses forever would hold it
+ * off, and after a 101 Node stops watching the socket at all. A 101 is refused at
+ * once: the harness speaks HTTP only. On any failure the socket is destroyed, never
+ * handed back to the agent.
+ */
 export function httpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Agent, timeoutMs = 30_000, lenient = false): Promise<InvokeResult> {
   return new Promise((resolve, reject) => {
     const url = new URL(baseUrl);
     const path = req.path + (req.query ? `?${req.query}` : '');
     const start = process.hrtime.bigint();
+    let settled = false;
+    let deadline: NodeJS.Timeout | undefined;
+    const fail = (e: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      r.destroy();
+      reject(e instanceof HttpInvokeError ? e : new HttpInvokeError(`${req.method} ${baseUrl}${path}: ${e.message}`));
+    };
     const r = http.request(
       {
         host: url.hostname,
@@ -45,8 +62,14 @@ export function httpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Ag
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
+        res.on('error', fail);
+        res.on('close', () => {
+          if (!res.complete) fail(new Error('connection closed before the response ended'));
+        });
         res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(deadline);
           const totalNs = Number(process.hrtime.bigint() - start);
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
@@ -55,8 +78,12 @@ export function httpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Ag
         });
       },
     );
-    r.setTimeout(timeoutMs, () => r.destroy(new HttpInvokeError(`no response from ${baseUrl} within ${timeoutMs} ms`)));
-    r.on('error', (e) => reject(e instanceof HttpInvokeError ? e : new HttpInvokeError(`${req.method} ${baseUrl}${path}: ${e.message}`)));
+    deadline = setTimeout(() => fail(new HttpInvokeError(`no response from ${baseUrl} within ${timeoutMs} ms`)), timeoutMs);
+    r.on('upgrade', (_res, socket) => {
+      socket.destroy();
+      fail(new HttpInvokeError(`${req.method} ${baseUrl}${path}: the server answered 101 Switching Protocols; only HTTP responses are accepted`));
+    });
+    r.on('error', fail);
     r.end(req.body);
   });
 }

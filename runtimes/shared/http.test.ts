@@ -1,0 +1,95 @@
+// The harness's HTTP client gives up on time whatever the server does (issue 12): a
+// 101 upgrade, informational responses, a body that never ends, silence. A raw TCP
+// server on 127.0.0.1 plays each part; invoke must reject with HttpInvokeError, not hang.
+
+import http from 'node:http';
+import net from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { FunctionRequest } from '../types.js';
+import { HttpInvokeError, httpInvoke } from './http.js';
+
+const GET: FunctionRequest = { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() };
+const TIMEOUT_MS = 400;
+
+/** A server that reads the request, then does `play` with the socket; its timers stop with it. */
+async function rawServer(play: (socket: net.Socket, every: (ms: number, f: () => void) => void) => void): Promise<{ url: string; close(): Promise<void> }> {
+  const timers = new Set<NodeJS.Timeout>();
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.once('data', () => play(socket, (ms, f) => timers.add(setInterval(() => { if (!socket.destroyed) f(); }, ms))));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: async () => {
+      for (const t of timers) clearInterval(t);
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe('httpInvoke gives up within its timeout whatever the server sends', () => {
+  const closers: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    await Promise.all(closers.map((c) => c()));
+  });
+
+  const cases: Array<[string, Parameters<typeof rawServer>[0]]> = [
+    ['a 101 Switching Protocols, then silence', (s) => s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')],
+    ['a 101, then bytes of another protocol now and then', (s, every) => {
+      s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n');
+      every(50, () => s.write('\x81\x00'));
+    }],
+    ['a 100 Continue and no final response', (s) => s.write('HTTP/1.1 100 Continue\r\n\r\n')],
+    ['informational responses forever', (s, every) => every(50, () => s.write('HTTP/1.1 102 Processing\r\n\r\n'))],
+    ['a body that never ends, a byte now and then', (s, every) => {
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n');
+      every(50, () => s.write('x'));
+    }],
+    ['a chunked body that never ends', (s, every) => {
+      s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+      every(50, () => s.write('1\r\nx\r\n'));
+    }],
+    ['nothing at all', () => {}],
+  ];
+
+  for (const [what, play] of cases) {
+    it(what, async () => {
+      const server = await rawServer(play);
+      closers.push(server.close);
+      const agent = new http.Agent({ keepAlive: true });
+      try {
+        const outcome = await httpInvoke(server.url, GET, agent, TIMEOUT_MS).then(
+          () => 'resolved',
+          (e: unknown) => e,
+        );
+        expect(outcome).toBeInstanceOf(HttpInvokeError);
+        expect((outcome as Error).message).toMatch(new RegExp(`(within ${TIMEOUT_MS} ms|101 Switching Protocols)`));
+      } finally {
+        agent.destroy();
+      }
+    }, 10_000);
+  }
+
+  it('a plain response still resolves, and the connection is kept for the next one', async () => {
+    const server = await rawServer((s) => {
+      const answer = () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nServer-Timing: run;dur=1\r\n\r\nok');
+      answer();
+      s.on('data', answer);
+    });
+    closers.push(server.close);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await httpInvoke(server.url, GET, agent, TIMEOUT_MS * 10);
+        expect([r.response.status, Buffer.from(r.response.body).toString()]).toEqual([200, 'ok']);
+        expect(r.phases).toEqual([{ phase: 'run', ns: 1_000_000 }]);
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+});
