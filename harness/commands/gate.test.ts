@@ -124,6 +124,14 @@ describe('gate decisions (pure)', () => {
     expect(gateMarkdown(checks, opts())).toMatch(/^### faasbench gate: ⛔ cannot decide on 1 series/);
   });
 
+  it('refuses files with no series in common, even when each has the metric', () => {
+    const other = run(rows('container', steady(300_000)));
+    expect(() => gate(run(rows('wasm', steady(300_000))), other, opts())).toThrow('base.jsonl and current.jsonl have no runtime × workload in common for cold_start_ns');
+    // One series in both whose current samples all failed: judged (cannot decide), not "nothing in common".
+    const checks = gate(run(rows('wasm', steady(300_000))), run([...rows('wasm', steady(300_000), false), ...rows('container', steady(300_000))]), opts());
+    expect(checks.filter((c) => c.runtime === 'wasm').map((c) => c.status)).toEqual(['error', 'error']);
+  });
+
   it('refuses a metric that is not in the results', () => {
     expect(() => gate(readResults(BASE), readResults(BASE), opts({ metrics: [parseGateMetric('throughput_rps')] }))).toThrow(
       "metric 'throughput_rps' is not in base.jsonl (it has: cold_start_ns); choose with --metric",

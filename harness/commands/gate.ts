@@ -66,7 +66,7 @@ export interface GateOptions {
   currentName: string;
 }
 
-/** Pure: the checks of one gate run. Throws UnusableInputError for a metric missing from either side. */
+/** Pure: the checks of one gate run. Throws UnusableInputError for a metric missing from either side, or no series in both. */
 export function gate(baseline: RunResults[], current: RunResults[], opts: GateOptions): GateCheck[] {
   const totals = (runs: RunResults[]) => groupSeries(runs.flatMap((r) => r.samples).filter((s) => s.phase === 'total'));
   const sb = totals(baseline);
@@ -75,6 +75,7 @@ export function gate(baseline: RunResults[], current: RunResults[], opts: GateOp
   // sample failed is judged below (cannot decide), not reported as an unknown metric.
   const metricsIn = (m: typeof sb) => [...new Set([...m.values()].filter((s) => s.values.length + s.failed > 0).map((s) => s.metric))].sort();
   const checks: GateCheck[] = [];
+  let common = 0;
   const cannotDecide = (why: string) => `cannot decide: ${why}`;
   for (const gm of opts.metrics) {
     for (const [name, m] of [[opts.baselineName, sb], [opts.currentName, sc]] as const) {
@@ -131,12 +132,17 @@ export function gate(baseline: RunResults[], current: RunResults[], opts: GateOp
       }
       checks.push({ ...key, stat: gm.stat, status, comparison, change, reason });
     }
+    for (const [id, c] of sc) if (c.metric === gm.metric && sb.has(id)) common++;
     for (const [id, c] of sc) {
       if (c.metric === gm.metric && c.values.length && !sb.has(id)) {
         const { values: _v, failed: _f, ...key } = c;
         checks.push({ ...key, stat: gm.stat, status: 'missing', comparison: null, change: 0, reason: `new: not in ${opts.baselineName}, not gated` });
       }
     }
+  }
+  // Nothing measured in both files: there is nothing to gate, which is not a pass.
+  if (common === 0) {
+    throw new UnusableInputError(`${opts.baselineName} and ${opts.currentName} have no runtime × workload in common for ${[...new Set(opts.metrics.map((m) => m.metric))].join(', ')}`);
   }
   return checks;
 }
@@ -240,7 +246,6 @@ Exit codes (the gate never passes on input it cannot judge):
         baselineName: flags.baseline, currentName: currentFile,
       };
       const checks = gate(base.runs, cur.runs, opts);
-      if (!checks.some((c) => c.comparison)) throw new UnusableInputError(`${flags.baseline} and ${currentFile} have no runtime × workload in common for ${opts.metrics.map((m) => m.metric).join(', ')}`);
       const out: string[] = notes.map((n) => `::warning title=faasbench gate::${ghEscape(terminalText(n))}`);
       out.push(...annotations(checks));
       const md = gateMarkdown(checks, opts);
