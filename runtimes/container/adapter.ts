@@ -134,7 +134,7 @@ export class ContainerAdapter implements RuntimeAdapter {
     if (s.availability.ok && !this.swept) {
       this.swept = true;
       // Containers of faasbench processes that no longer exist: a crash or kill -9 earlier.
-      const stale = await removeContainers(this.engine, { stale: true }).catch(() => []);
+      const stale = (await removeContainers(this.engine, { stale: true }).catch(() => null))?.removed ?? [];
       if (stale.length > 0) return { ok: true, detail: `${s.availability.detail}; removed ${stale.length} stale container(s)` };
     }
     return s.availability;

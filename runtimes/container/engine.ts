@@ -80,26 +80,67 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** Something the engine listed under faasbench's label filter that turned out not to carry the label: never removed. */
+export interface LeftAlone {
+  id: string;
+  /** Container name or image tag, for a person to recognise it. */
+  name: string;
+  reason: string;
+}
+
+export interface Removal {
+  /** Container ids, or image tags (the id of an untagged image). */
+  removed: string[];
+  leftAlone: LeftAlone[];
+}
+
+/**
+ * Does this object carry faasbench's label (and, for one run, that run's)? Checked
+ * on each object's own list data before anything is removed: the engine's label
+ * filter is not trusted alone (an engine or API proxy that ignores or mangles
+ * filters must not make faasbench delete somebody else's containers or images).
+ */
+function labelProblem(labels: Record<string, string> | null | undefined, runId?: string): string | null {
+  if (labels?.[LABEL] !== '1') return `not labelled ${LABEL}=1`;
+  if (runId !== undefined && labels[LABEL_RUN] !== runId) return `not labelled ${LABEL_RUN}=${runId}`;
+  return null;
+}
+
 /**
  * Removes faasbench containers. `stale`: only those whose owning process is gone
- * (a crashed or killed earlier run); otherwise all of them, or one run's.
+ * (a crashed or killed earlier run); otherwise all of them, or one run's. Anything
+ * listed without the label is left alone and reported.
  */
-export async function removeContainers(engine: Engine, which: { stale?: boolean; runId?: string } = {}): Promise<string[]> {
+export async function removeContainers(engine: Engine, which: { stale?: boolean; runId?: string } = {}): Promise<Removal> {
   const label = which.runId ? [`${LABEL_RUN}=${which.runId}`] : [`${LABEL}=1`];
   const list = await engine.docker.listContainers({ all: true, filters: { label } });
-  const doomed = list.filter((c) => !which.stale || !pidAlive(Number(c.Labels[LABEL_PID])));
+  const leftAlone: LeftAlone[] = [];
+  const doomed = list.filter((c) => {
+    const problem = labelProblem(c.Labels, which.runId);
+    if (problem) {
+      leftAlone.push({ id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''), reason: `listed by the engine's label filter but ${problem}` });
+      return false;
+    }
+    return !which.stale || !pidAlive(Number(c.Labels[LABEL_PID]));
+  });
   await Promise.all(doomed.map((c) => engine.docker.getContainer(c.Id).remove({ force: true }).catch((e: Error & { statusCode?: number }) => {
     if (e.statusCode !== 404 && e.statusCode !== 409) throw e; // gone already / removal in progress
   })));
-  return doomed.map((c) => c.Id);
+  return { removed: doomed.map((c) => c.Id), leftAlone };
 }
 
-/** Removes faasbench images (unused ones; an image in use by a running container stays). */
-export async function removeImages(engine: Engine): Promise<string[]> {
+/** Removes faasbench images (unused ones; an image in use by a running container stays). Unlabelled ones are left alone and reported. */
+export async function removeImages(engine: Engine): Promise<Removal> {
   const images = await engine.docker.listImages({ filters: { label: [`${LABEL}=1`] } });
   const removed: string[] = [];
+  const leftAlone: LeftAlone[] = [];
   // Children (function images) before their bases: newest first does that.
   for (const img of images.sort((a, b) => b.Created - a.Created)) {
+    const problem = labelProblem(img.Labels);
+    if (problem) {
+      leftAlone.push({ id: img.Id, name: img.RepoTags?.[0] ?? img.Id, reason: `listed by the engine's label filter but ${problem}` });
+      continue;
+    }
     try {
       await engine.docker.getImage(img.Id).remove({ force: true });
       removed.push(...(img.RepoTags ?? [img.Id]));
@@ -107,5 +148,5 @@ export async function removeImages(engine: Engine): Promise<string[]> {
       if ((e as { statusCode?: number }).statusCode !== 404) removed.push(`(kept ${img.RepoTags?.[0] ?? img.Id}: ${(e as Error).message})`);
     }
   }
-  return removed;
+  return { removed, leftAlone };
 }
