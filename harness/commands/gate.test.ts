@@ -212,6 +212,16 @@ describe('faasbench gate (CLI)', () => {
       appendFileSync(p, readFileSync(file('mixed-2.jsonl')));
       return [p];
     }, /mixed\.jsonl: mixed versions in one file: run synthetic-run by faasbench 0\.1\.0 \(results schema 1\), run r2 by faasbench 9\.0\.0/],
+    ['a file with no samples', () => {
+      writeSyntheticResults(file('nothing.jsonl'), []);
+      return [file('nothing.jsonl')];
+    }, /nothing\.jsonl: no samples \(the run measured nothing\)/],
+    ['a file whose every sample failed', () => {
+      const w = new ResultsWriter(file('all-failed.jsonl'), syntheticHeader());
+      for (const r of rows('wasm', steady(300_000), false)) w.sample(r);
+      w.end('completed');
+      return [file('all-failed.jsonl')];
+    }, /all-failed\.jsonl: no correct samples \(every sample failed its check\)/],
     ['another machine', () => {
       writeSyntheticResults(file('laptop.jsonl'), [wasm(300_000)], { header: { machine: { ...SYNTHETIC_MACHINE, fingerprint: 'laptop', memoryBytes: 16 * 2 ** 30 } } });
       return [file('laptop.jsonl')];
