@@ -1,4 +1,9 @@
 // Progress on a long run: one live line on a TTY, nothing when quiet or piped.
+// Labels and messages carry names from workload folders and failure reasons from
+// guests: their control characters are shown as visible escapes, so only our own
+// line-clearing sequence reaches the terminal.
+
+import { terminalText } from './results/escape.js';
 
 export interface Progress {
   update(done: number, total: number, label: string): void;
@@ -20,14 +25,14 @@ export function createProgress(opts: { quiet: boolean; stream?: NodeJS.WriteStre
       const width = 24;
       const filled = total > 0 ? Math.round((done / total) * width) : 0;
       const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-      const line = `${bar} ${done}/${total} ${label}`;
+      const line = `${bar} ${done}/${total} ${terminalText(label)}`;
       stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 100) - 1)}`);
       shown = true;
     },
     log(message) {
       if (opts.quiet) return;
       if (shown) stream.write('\r\x1b[2K');
-      stream.write(message + '\n');
+      stream.write(terminalText(message) + '\n');
     },
     done() {
       if (shown) stream.write('\r\x1b[2K');

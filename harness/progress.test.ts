@@ -1,0 +1,27 @@
+// The live progress line and log messages carry workload/runtime names and failure
+// reasons (from workload folders and guests): only faasbench's own line-clearing
+// sequence may reach the terminal, never one from a name.
+
+import { describe, expect, it } from 'vitest';
+import { createProgress } from './progress.js';
+
+function fakeTty() {
+  let out = '';
+  const stream = { isTTY: true, columns: 200, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
+  return { stream, text: () => out };
+}
+
+describe('progress output', () => {
+  it('shows control characters in labels and messages as visible escapes', () => {
+    const t = fakeTty();
+    const p = createProgress({ quiet: false, stream: t.stream });
+    p.update(1, 2, 'wasm/he\x1b]0;pwned\x07llo/wasm');
+    p.log('error: guest said \x1b[2J\u009b31m\nfake line');
+    p.done();
+    // Remove faasbench's own "\r ESC[2K" (clear line); nothing else may be a control character.
+    const rest = t.text().replace(/\r\x1b\[2K/g, '').replace(/\n$/, '');
+    expect(rest).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(rest).toContain('he\\x1b]0;pwned\\x07llo');
+    expect(rest).toContain('guest said \\x1b[2J\\x9b31m\\x0afake line');
+  });
+});
