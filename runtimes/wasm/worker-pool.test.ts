@@ -79,6 +79,23 @@ describe('WorkerPoolExecutor', () => {
     expect((await looper).end.kind).toBe('timeout');
   }, 20_000);
 
+  it('a thread whose guest is stuck is sent no more work: bursts go to the other thread only', async () => {
+    const p = pool({ size: 2, deadlineMs: 4000, pipeline: 4, stuckAfterMs: 1 });
+    await p.ready();
+    const loop = await compileCommand(guestModule({ end: { kind: 'loop' } }), 'loop');
+    const ok = await compileCommand(cgiGuest('ok\n'), 'ok');
+    let looperDone = false;
+    const looper = p.execute(loop, req).then((o) => { looperDone = true; return o; });
+    await new Promise((r) => setTimeout(r, 50)); // the looper is past stuckAfterMs
+    for (let burst = 0; burst < 3; burst++) {
+      const outs = await Promise.all(Array.from({ length: 10 }, () => p.execute(ok, req)));
+      expect(outs.every((o) => o.end.kind === 'exit')).toBe(true);
+    }
+    expect(looperDone).toBe(false);
+    expect(p.takenBack).toBe(0); // nothing was sent to the stuck thread, so nothing had to come back
+    expect((await looper).end.kind).toBe('timeout');
+  }, 20_000);
+
   it('refuses work past its queue bound instead of queueing without end', async () => {
     const p = pool({ size: 1, deadlineMs: 300, maxQueue: 1, pipeline: 1 });
     await p.ready();

@@ -127,6 +127,8 @@ export class WorkerPoolExecutor implements Executor {
   private readonly sweepMs: number;
   /** Threads replaced after a deadline or a crash (for tests and reports). */
   replaced = 0;
+  /** Requests taken back from a thread that had not started them, to run on another (for tests and reports). */
+  takenBack = 0;
 
   constructor(opts: WorkerPoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? Math.max(2, availableParallelism()));
@@ -184,21 +186,20 @@ export class WorkerPoolExecutor implements Executor {
   }
 
   /**
-   * Hands work to the least-loaded ready thread, up to `pipeline` in flight each: the
-   * oldest of the queue's head and the requests waiting on a thread that is stuck (or,
-   * for an idle thread, on any other thread). Ends: every step dispatches a queued job,
-   * fills an idle thread, or moves a job off a stuck thread to one that is not.
+   * Hands work to the least-loaded ready thread that is not stuck, up to `pipeline` in
+   * flight each: the oldest of the queue's head and the requests waiting on a thread
+   * that is stuck (or, for an idle thread, on any other thread). Ends: every step
+   * dispatches a queued job, fills an idle thread, or moves a job off a stuck thread to
+   * one that is not.
    */
   private pump(): void {
     const now = process.hrtime.bigint();
     for (;;) {
+      // A stuck thread gets nothing more: what would wait behind it waits in the queue instead.
       let thief: Slot | null = null;
-      for (const s of this.slots) if (s.ready && s.jobs.length < this.pipeline && (!thief || s.jobs.length < thief.jobs.length)) thief = s;
+      for (const s of this.slots) if (s.ready && s.jobs.length < this.pipeline && !this.stuck(s, now) && (!thief || s.jobs.length < thief.jobs.length)) thief = s;
       if (!thief) return;
-      const idle = thief.jobs.length === 0;
-      const queued = this.queue[0];
-      const taken = idle || !this.stuck(thief, now) ? this.takeBack(thief, idle, now, queued?.seq ?? Infinity) : null;
-      const job = taken ?? this.queue.shift();
+      const job = this.takeBack(thief, thief.jobs.length === 0, now, this.queue[0]?.seq ?? Infinity) ?? this.queue.shift();
       if (!job) return;
       this.dispatch(thief, job);
     }
@@ -227,7 +228,10 @@ export class WorkerPoolExecutor implements Executor {
       if (!donor) return null;
       const job = donor.jobs[at]!;
       donor.jobs.splice(at, 1);
-      if (Atomics.compareExchange(donor.claims, job.cell, job.tag, REVOKED) === job.tag) return job;
+      if (Atomics.compareExchange(donor.claims, job.cell, job.tag, REVOKED) === job.tag) {
+        this.takenBack++;
+        return job;
+      }
       // Lost the race: the thread has started it (its head has just ended), so the job is
       // running and must stay; put it back in place and look no further on that thread.
       donor.jobs.splice(at, 0, job);
