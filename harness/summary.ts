@@ -115,3 +115,11 @@ export function summaryTable(rows: SummaryRow[]): string {
     ]),
   );
 }
+
+/** What `run` prints at the end: the summary table, then each error event of the runs, terminal-safe. */
+export function runSummaryText(runs: readonly { samples: SampleRow[]; events: readonly { level: string; message: string }[] }[]): string {
+  const summaries = summarizeSamples(runs.flatMap((r) => r.samples));
+  const lines = [summaries.length ? summaryTable(summaries) : 'no correct samples were measured'];
+  for (const e of runs.flatMap((r) => r.events)) if (e.level === 'error') lines.push(`error: ${terminalText(e.message)}`);
+  return lines.join('\n') + '\n';
+}

@@ -10,7 +10,7 @@ import { readResults } from '../results/reader.js';
 import { resultsDirProblem } from '../results/writer.js';
 import { runBenchmark } from '../run.js';
 import { RUNTIMES, runtimeIds } from '../runtimes.js';
-import { summarizeSamples, summaryTable } from '../summary.js';
+import { runSummaryText, summarizeSamples } from '../summary.js';
 import { VARIANT_KINDS, resolveWorkloads, type LoadedWorkload } from '../workloads.js';
 import { loadWasmFile } from '../workloads-wasm.js';
 import { intOption, listOption } from './options.js';
@@ -161,8 +161,7 @@ export function registerRun(program: Command): void {
       });
       const runs = readResults(outcome.resultsFile);
       const summaries = summarizeSamples(runs.flatMap((r) => r.samples));
-      process.stdout.write(summaries.length ? summaryTable(summaries) + '\n' : 'no correct samples were measured\n');
-      for (const e of runs.flatMap((r) => r.events).filter((e) => e.level === 'error')) process.stdout.write(`error: ${e.message}\n`);
+      process.stdout.write(runSummaryText(runs));
       process.stdout.write(`\nresults: ${outcome.resultsFile}\n`);
       if (flags.report && summaries.length) {
         // The same renderer as `faasbench report` (HTML, CSVs, Markdown; chart images only there).
