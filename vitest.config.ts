@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{harness,runtimes,workloads,reports,scripts,test}/**/*.test.ts'],
+    include: ['{model,harness,runtimes,workloads,reports,scripts,test}/**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**'],
     // End-to-end tests start servers, containers and processes: generous, but bounded.
     testTimeout: 120_000,

@@ -3,7 +3,7 @@
 // guests: their control characters are shown as visible escapes, so only our own
 // line-clearing sequence reaches the terminal.
 
-import { terminalText } from './results/escape.js';
+import { terminalText } from '../model/escape.js';
 
 export interface Progress {
   update(done: number, total: number, label: string): void;

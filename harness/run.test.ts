@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { createProgress } from './progress.js';
-import { readResults } from './results/reader.js';
+import { readResults } from '../model/results/reader.js';
 import { runBenchmark } from './run.js';
 import type { RuntimeEntry } from './runtimes.js';
-import { loadWorkload } from './workloads.js';
+import { loadWorkload } from '../model/workload.js';
 
 const hello = loadWorkload(new URL('../workloads/hello', import.meta.url).pathname);
 const out = mkdtempSync(join(tmpdir(), 'faasbench-run-'));

@@ -7,12 +7,12 @@ import type { Mode, RuntimeAdapter } from '../runtimes/types.js';
 import { MEASUREMENT_MODES } from './modes/index.js';
 import type { Cell, ModeOptions } from './modes/types.js';
 import type { Progress } from './progress.js';
-import { rng, shuffled } from './random.js';
-import { gitInfo, machineInfo, newRunId } from './results/environment.js';
-import type { HeaderRow } from './results/schema.js';
-import { ResultsWriter, resultsDirProblem } from './results/writer.js';
+import { rng, shuffled } from '../model/random.js';
+import { gitInfo, machineInfo, newRunId } from './machine.js';
+import type { HeaderRow } from '../model/results/schema.js';
+import { ResultsWriter, resultsDirProblem } from '../model/results/writer.js';
 import type { RuntimeEntry } from './runtimes.js';
-import { VARIANT_KINDS, type LoadedWorkload, type SampleRequest } from './workloads.js';
+import { VARIANT_KINDS, type LoadedWorkload, type SampleRequest } from '../model/workload.js';
 
 export interface RunOptions {
   workloads: LoadedWorkload[];

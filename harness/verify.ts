@@ -2,7 +2,7 @@
 // is verified, not assumed. Pure.
 
 import type { FunctionResponse } from '../runtimes/types.js';
-import { sha256, type SampleRequest } from './workloads.js';
+import { sha256, type SampleRequest } from '../model/workload.js';
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 

@@ -6,8 +6,8 @@
 
 import { basename, dirname, resolve } from 'node:path';
 import type { RuntimeAdapter } from '../runtimes/types.js';
-import { FileRefused, readRegularFile } from './safe-read.js';
-import { ARTIFACT_MAX_BYTES, parseManifest, sha256, WorkloadError, type LoadedWorkload, type SampleRequest } from './workloads.js';
+import { FileRefused, readRegularFile } from '../model/safe-read.js';
+import { ARTIFACT_MAX_BYTES, parseManifest, sha256, WorkloadError, type LoadedWorkload, type SampleRequest } from '../model/workload.js';
 
 /**
  * The bytes of a --wasm file: a regular file (not a FIFO, directory or device, which

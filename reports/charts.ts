@@ -2,9 +2,9 @@
 // HTML report (rendered in the browser) and the SVG/PNG exports (rendered headless).
 // Charts whose rows are absent (no throughput or density run) are simply not made.
 
-import { quantileInPlace } from '../harness/stats/inference.js';
-import { median } from '../harness/stats/descriptive.js';
-import type { Series } from '../harness/summary.js';
+import { quantileInPlace } from '../model/stats/inference.js';
+import { median } from '../model/stats/descriptive.js';
+import type { Series } from '../model/summary.js';
 
 export interface ChartSpec {
   id: string;

@@ -2,8 +2,8 @@
 // read as a formula (OWASP CSV injection), and numbers, negative ones included, stay numbers.
 
 import { describe, expect, it } from 'vitest';
-import type { RunResults } from '../harness/results/reader.js';
-import type { SampleRow } from '../harness/results/schema.js';
+import type { RunResults } from '../model/results/reader.js';
+import type { SampleRow } from '../model/results/schema.js';
 import { samplesCsv, summaryCsv } from './csv.js';
 import { buildReportModel } from './model.js';
 import { syntheticHeader } from './synthetic.js';

@@ -8,8 +8,8 @@
 // leading NUL, which the string cast below neutralises the same way.
 
 import { stringify, type Options } from 'csv-stringify/sync';
-import type { RunResults } from '../harness/results/reader.js';
-import { tagsKey } from '../harness/summary.js';
+import type { RunResults } from '../model/results/reader.js';
+import { tagsKey } from '../model/summary.js';
 import type { ReportModel } from './model.js';
 
 const SAFE: Options = {

@@ -3,8 +3,8 @@
 // each is escaped for where it lands (table cell, heading, code span), so none can
 // split a table, start HTML or a link, or break out onto a line of its own.
 
-import { markdownCode, markdownText } from '../harness/results/escape.js';
-import { formatValue } from '../harness/summary.js';
+import { markdownCode, markdownText } from '../model/escape.js';
+import { formatValue } from '../model/summary.js';
 import { HEADLINES, type HeadlineCell, type ReportModel } from './model.js';
 
 const cellMd = (c: HeadlineCell | undefined, isRef: boolean): string => {

@@ -1,12 +1,12 @@
 // The report's content, computed once from result rows and shared by every output
 // (HTML, Markdown, CSV, chart images). Pure.
 
-import type { RunResults } from '../harness/results/reader.js';
-import type { EventRow, HeaderRow } from '../harness/results/schema.js';
-import { summarize, type Summary } from '../harness/stats/descriptive.js';
-import { compareSamples, medianCI, type Comparison, type Interval } from '../harness/stats/inference.js';
-import { sampleWarnings, type StatWarning } from '../harness/stats/warnings.js';
-import { groupSeries, type Series, type SeriesKey } from '../harness/summary.js';
+import type { RunResults } from '../model/results/reader.js';
+import type { EventRow, HeaderRow } from '../model/results/schema.js';
+import { summarize, type Summary } from '../model/stats/descriptive.js';
+import { compareSamples, medianCI, type Comparison, type Interval } from '../model/stats/inference.js';
+import { sampleWarnings, type StatWarning } from '../model/stats/warnings.js';
+import { groupSeries, type Series, type SeriesKey } from '../model/summary.js';
 import { buildCharts, type ChartSpec } from './charts.js';
 
 export const REFERENCE_RUNTIME = 'wasm';

@@ -1,9 +1,9 @@
 // Synthetic results files, written through the real ResultsWriter: fixtures for the
 // compare/gate/report tests and the report benchmark. Deterministic from a seed.
 
-import { ResultsWriter } from '../harness/results/writer.js';
-import type { HeaderRow, Machine, SampleRow } from '../harness/results/schema.js';
-import { rng } from '../harness/random.js';
+import { ResultsWriter } from '../model/results/writer.js';
+import type { HeaderRow, Machine, SampleRow } from '../model/results/schema.js';
+import { rng } from '../model/random.js';
 
 export const SYNTHETIC_MACHINE: Machine = {
   fingerprint: 'synthetic0000001', hostname: 'bench-host', cpuModel: 'Synthetic CPU @ 3.0GHz', cores: 2,

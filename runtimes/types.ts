@@ -2,9 +2,9 @@
 // modes, run loop) only ever talks to runtimes through this file's types, so a mode
 // knows nothing of Docker, WASI or the Lambda Runtime API.
 
-import type { LoadedWorkload, VariantKind } from '../harness/workloads.js';
+import type { LoadedWorkload, VariantKind } from '../model/workload.js';
 
-export type { VariantKind } from '../harness/workloads.js';
+export type { VariantKind } from '../model/workload.js';
 
 /** 'micro': in-process micro-phases (compile, WASI setup, instantiate, run) of the reference runtime, timed with tinybench. */
 export type Mode = 'cold' | 'warm' | 'throughput' | 'density' | 'micro';

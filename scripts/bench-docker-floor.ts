@@ -12,7 +12,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkResponse } from '../harness/verify.js';
-import { builtinWorkloadsDir, loadWorkload, type VariantKind } from '../harness/workloads.js';
+import { builtinWorkloadsDir, loadWorkload, type VariantKind } from '../model/workload.js';
 import { ContainerAdapter, freePort, waitForPort, type ContainerDeployment } from '../runtimes/container/adapter.js';
 import { cgiHttpInvoke } from '../runtimes/shared/http.js';
 import { PoolAdapter } from '../runtimes/pool/adapter.js';

@@ -17,8 +17,8 @@ import http from 'node:http';
 import { referenceWasmAdapter } from '../runtimes/wasm/adapter.js';
 import type { Deployment, FunctionRequest, RuntimeAdapter } from '../runtimes/types.js';
 import { checkResponse } from '../harness/verify.js';
-import { builtinWorkloadsDir, loadWorkload, type SampleRequest } from '../harness/workloads.js';
-import { median, quantile } from '../harness/stats/descriptive.js';
+import { builtinWorkloadsDir, loadWorkload, type SampleRequest } from '../model/workload.js';
+import { median, quantile } from '../model/stats/descriptive.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { readResults } from '../harness/results/reader.js';
+import { readResults } from '../model/results/reader.js';
 import { samplesCsv, summaryCsv } from '../reports/csv.js';
 import { renderHtml } from '../reports/html/render.js';
 import { CHROMIUM_ARGS, chartSvg, chromiumPath, svgsToPngs } from '../reports/images.js';

@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { LoadGenerator } from '../harness/load/client.js';
 import { roundRate } from '../harness/load/sweep.js';
 import { toWireRequest, type LoadResult } from '../harness/load/types.js';
-import { builtinWorkloadsDir, loadWorkload } from '../harness/workloads.js';
+import { builtinWorkloadsDir, loadWorkload } from '../model/workload.js';
 import { referenceWasmAdapter } from '../runtimes/wasm/adapter.js';
 
 const REQUIRED_FLAGS = ['--disable-wasm-trap-handler', '--no-turbo-fast-api-calls'];

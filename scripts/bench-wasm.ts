@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { median, quantile } from '../harness/stats/descriptive.js';
+import { median, quantile } from '../model/stats/descriptive.js';
 import { cgiEnvironment } from '../runtimes/shared/cgi.js';
 import { Runner, type ExecOutcome, type ExecRequest, type Executor } from '../runtimes/wasm/executor.js';
 import { memorySpecOf } from '../runtimes/wasm/memory.js';

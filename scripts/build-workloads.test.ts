@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtinWorkloadsDir } from '../harness/workloads.js';
+import { builtinWorkloadsDir } from '../model/workload.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'faasbench-buildcheck-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -19,7 +19,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { listWorkloadDirs, sha256 } from '../harness/workloads.js';
+import { listWorkloadDirs, sha256 } from '../model/workload.js';
 
 type Kind = 'wasm' | 'native';
 

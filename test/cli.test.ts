@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readResults } from '../harness/results/reader.js';
+import { readResults } from '../model/results/reader.js';
 import { REPO_ROOT, runCli } from './cli-helpers.js';
 
 describe('faasbench run (reference Wasm runtime)', () => {

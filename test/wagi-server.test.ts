@@ -7,7 +7,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWorkload } from '../harness/workloads.js';
+import { loadWorkload } from '../model/workload.js';
 import { checkResponse } from '../harness/verify.js';
 import { referenceWasmAdapter } from '../runtimes/wasm/adapter.js';
 import { InlineExecutor, type ExecOutcome, type Executor } from '../runtimes/wasm/executor.js';

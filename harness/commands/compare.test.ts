@@ -9,10 +9,10 @@ import { runCli } from '../../test/cli-helpers.js';
 import { runCliInProcess } from '../../test/in-process-cli.js';
 import { SYNTHETIC_MACHINE, syntheticHeader, writeSyntheticResults, type SyntheticSeries } from '../../reports/synthetic.js';
 import { compareRuns, loadResultsFile } from './compare.js';
-import { readResults } from '../results/reader.js';
-import { hasTerminalControls } from '../results/escape.js';
-import type { SampleRow } from '../results/schema.js';
-import { ResultsWriter } from '../results/writer.js';
+import { readResults } from '../../model/results/reader.js';
+import { hasTerminalControls } from '../../model/escape.js';
+import type { SampleRow } from '../../model/results/schema.js';
+import { ResultsWriter } from '../../model/results/writer.js';
 
 /** A complete results file from explicit rows. */
 const writeRows = (path: string, rows: Omit<SampleRow, 'type'>[]) => {

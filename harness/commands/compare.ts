@@ -6,11 +6,11 @@
 // from the files is escaped before it reaches the terminal.
 
 import type { Command } from 'commander';
-import { terminalJson, terminalText } from '../results/escape.js';
-import { readResults, ResultsError, type RunResults } from '../results/reader.js';
-import type { Machine } from '../results/schema.js';
-import { compareSamples, type Comparison } from '../stats/inference.js';
-import { formatValue, groupSeries, seriesId, textTable, type Series, type SeriesKey } from '../summary.js';
+import { terminalJson, terminalText } from '../../model/escape.js';
+import { readResults, ResultsError, type RunResults } from '../../model/results/reader.js';
+import type { Machine } from '../../model/results/schema.js';
+import { compareSamples, type Comparison } from '../../model/stats/inference.js';
+import { formatValue, groupSeries, seriesId, textTable, type Series, type SeriesKey } from '../../model/summary.js';
 import { intOption } from './options.js';
 
 export class UnusableInputError extends ResultsError {

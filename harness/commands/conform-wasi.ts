@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { discoverWasiTests, runWasiSuite, wasiTable, type WasiTestOutcome } from '../conform/wasi.js';
 import { isolated, WASI_IMPLEMENTATIONS } from '../conform/wasi-impls.js';
-import { terminalJson } from '../results/escape.js';
+import { terminalJson } from '../../model/escape.js';
 
 interface Flags {
   runtime: string[];

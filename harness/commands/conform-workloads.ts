@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import { artifactSizes, conformTable, conformWorkloads, timeWorkloads, timingTable } from '../conform/workloads.js';
-import { REQUEST_SIZES, VARIANT_KINDS, resolveWorkloads, type RequestSize, type VariantKind } from '../workloads.js';
+import { REQUEST_SIZES, VARIANT_KINDS, resolveWorkloads, type RequestSize, type VariantKind } from '../../model/workload.js';
 import { intOption, listOption } from './options.js';
 
 interface Flags {

@@ -8,9 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/cli-helpers.js';
 import { runCliInProcess } from '../../test/in-process-cli.js';
 import { SYNTHETIC_MACHINE, syntheticHeader, writeSyntheticResults, type SyntheticSeries } from '../../reports/synthetic.js';
-import { readResults, type RunResults } from '../results/reader.js';
-import type { SampleRow } from '../results/schema.js';
-import { ResultsWriter } from '../results/writer.js';
+import { readResults, type RunResults } from '../../model/results/reader.js';
+import type { SampleRow } from '../../model/results/schema.js';
+import { ResultsWriter } from '../../model/results/writer.js';
 import { annotations, gate, gateMarkdown, parseGateMetric, parsePercent, type GateOptions } from './gate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fb-gate-'));

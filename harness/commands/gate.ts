@@ -8,10 +8,10 @@
 
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { RunResults } from '../results/reader.js';
-import { markdownCode, markdownText, terminalText } from '../results/escape.js';
-import { compareSamples, metricDirection, MIN_COMPARE_N, type Comparison } from '../stats/inference.js';
-import { formatValue, groupSeries, type SeriesKey } from '../summary.js';
+import type { RunResults } from '../../model/results/reader.js';
+import { markdownCode, markdownText, terminalText } from '../../model/escape.js';
+import { compareSamples, metricDirection, MIN_COMPARE_N, type Comparison } from '../../model/stats/inference.js';
+import { formatValue, groupSeries, type SeriesKey } from '../../model/summary.js';
 import { checkSameMachine, loadResultsFile, UnusableInputError } from './compare.js';
 import { intOption } from './options.js';
 

@@ -9,7 +9,7 @@ import { renderHtml } from '../../reports/html/render.js';
 import { chartSvg, svgsToPngs } from '../../reports/images.js';
 import { renderMarkdown } from '../../reports/markdown.js';
 import { buildReportModel, REFERENCE_RUNTIME } from '../../reports/model.js';
-import type { RunResults } from '../results/reader.js';
+import type { RunResults } from '../../model/results/reader.js';
 import { checkSameMachine, loadResultsFile } from './compare.js';
 import { intOption } from './options.js';
 

@@ -12,8 +12,8 @@
 import { chmodSync, cpSync, lstatSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, sep } from 'node:path';
-import { terminalText } from '../results/escape.js';
-import { fileKind, FileRefused, notADirectory, readRegularFile } from '../safe-read.js';
+import { terminalText } from '../../model/escape.js';
+import { fileKind, FileRefused, notADirectory, readRegularFile } from '../../model/safe-read.js';
 
 /** Caps on what a suite makes us read: a spec (the official ones are < 1 KiB) and a module. */
 export const SPEC_MAX_BYTES = 2 ** 20;

@@ -6,7 +6,7 @@
 // by strchr (markdown). Run with more requests by raising PER_WORKLOAD.
 import { describe, expect, it } from 'vitest';
 import type { FunctionRequest } from '../../runtimes/types.js';
-import { resolveWorkloads } from '../workloads.js';
+import { resolveWorkloads } from '../../model/workload.js';
 import { defaultRunners, diffResponses } from './workloads.js';
 
 const PER_WORKLOAD = 100;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/cli-helpers.js';
 import type { FunctionResponse } from '../../runtimes/types.js';
-import { builtinWorkloadsDir, REQUEST_SIZES, resolveWorkloads, type LoadedWorkload } from '../workloads.js';
+import { builtinWorkloadsDir, REQUEST_SIZES, resolveWorkloads, type LoadedWorkload } from '../../model/workload.js';
 import { artifactSizes, conformTable, conformWorkloads, diffResponses, type VariantRunners } from './workloads.js';
 
 const workloads = resolveWorkloads(undefined);
@@ -114,7 +114,7 @@ describe('a wasm variant that never ends', () => {
   it('fails its request at the deadline instead of hanging the check', async () => {
     const { guestModule } = await import('../../test/wasm-fixtures.js');
     const { createHash } = await import('node:crypto');
-    const { loadWorkload } = await import('../workloads.js');
+    const { loadWorkload } = await import('../../model/workload.js');
     const dir = mkdtempSync(join(tmpdir(), 'faasbench-loop-wl-'));
     const bytes = guestModule({ end: { kind: 'loop' } });
     writeFileSync(join(dir, 'loop.wasm'), bytes);

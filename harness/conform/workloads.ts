@@ -12,9 +12,9 @@ import type { FunctionRequest, FunctionResponse } from '../../runtimes/types.js'
 import type { Executor } from '../../runtimes/wasm/executor.js';
 import { WorkerPoolExecutor } from '../../runtimes/wasm/worker-pool.js';
 import { compileCommand, readWasmFile } from '../../runtimes/wasm/module.js';
-import { median } from '../stats/descriptive.js';
+import { median } from '../../model/stats/descriptive.js';
 import { checkResponse } from '../verify.js';
-import { VARIANT_KINDS, type LoadedWorkload, type RequestSize, type SampleRequest, type VariantKind } from '../workloads.js';
+import { VARIANT_KINDS, type LoadedWorkload, type RequestSize, type SampleRequest, type VariantKind } from '../../model/workload.js';
 
 /** Runs one request on one variant and returns its response (throws on a crash). */
 export type VariantCall = (req: FunctionRequest) => Promise<FunctionResponse>;

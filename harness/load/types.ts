@@ -1,7 +1,7 @@
 // What the harness asks the load generator process to do, and what it answers.
 // Plain data only: these cross the process boundary (fork IPC, JSON).
 
-import type { SampleRequest } from '../workloads.js';
+import type { SampleRequest } from '../../model/workload.js';
 
 /** A manifest request in wire form (the body travels as base64). */
 export interface WireRequest {

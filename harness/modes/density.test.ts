@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { referenceWasmAdapter } from '../../runtimes/wasm/adapter.js';
 import type { Instance, RuntimeAdapter } from '../../runtimes/types.js';
 import { pickRequest } from '../run.js';
-import { resolveWorkloads } from '../workloads.js';
+import { resolveWorkloads } from '../../model/workload.js';
 import { batchSize, densityMode, densityOptions, densityRows } from './density.js';
 
 async function densityOf(adapter: RuntimeAdapter, options: Record<string, unknown>) {

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceWasmAdapter } from '../../runtimes/wasm/adapter.js';
-import { readResults } from '../results/reader.js';
-import { ResultsWriter } from '../results/writer.js';
+import { readResults } from '../../model/results/reader.js';
+import { ResultsWriter } from '../../model/results/writer.js';
 import { pickRequest } from '../run.js';
-import { resolveWorkloads, type LoadedWorkload } from '../workloads.js';
+import { resolveWorkloads, type LoadedWorkload } from '../../model/workload.js';
 import { microMode, statRows } from './micro.js';
 import type { SampleOut } from './types.js';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/cli-helpers.js';
-import { readResults } from '../results/reader.js';
+import { readResults } from '../../model/results/reader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'faasbench-load-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Deployment, Instance, RuntimeAdapter } from '../../runtimes/types.js';
 import { pickRequest } from '../run.js';
-import { resolveWorkloads } from '../workloads.js';
+import { resolveWorkloads } from '../../model/workload.js';
 import { headlineRows, refineRate, stepRows, throughputMode } from './throughput.js';
 import type { LoadResult } from '../load/types.js';
 import type { SampleOut } from './types.js';

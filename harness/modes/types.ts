@@ -2,9 +2,9 @@
 // takes one sample at a time. The run loop visits all cells round by round in a
 // seeded shuffled order (A B A B …), so machine drift touches every runtime alike.
 
-import type { SampleRow } from '../results/schema.js';
+import type { SampleRow } from '../../model/results/schema.js';
 import type { Deployment, Mode, RuntimeAdapter } from '../../runtimes/types.js';
-import type { LoadedWorkload, SampleRequest, VariantKind } from '../workloads.js';
+import type { LoadedWorkload, SampleRequest, VariantKind } from '../../model/workload.js';
 
 export type SampleOut = Omit<SampleRow, 'type' | 'workload' | 'variant' | 'runtime' | 'mode'>;
 

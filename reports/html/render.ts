@@ -3,8 +3,8 @@
 // warnings, the machine, versions and exact commands. Printable. Pure apart from
 // reading the library files once.
 
-import type { RunResults } from '../../harness/results/reader.js';
-import { formatValue } from '../../harness/summary.js';
+import type { RunResults } from '../../model/results/reader.js';
+import { formatValue } from '../../model/summary.js';
 import { HEADLINES, buildReportModel, type HeadlineCell, type ModelOptions, type ReportModel } from '../model.js';
 import { inlineChartLibraries } from './assets.js';
 

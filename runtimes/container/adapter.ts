@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
+import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { cgiHttpInvoke, httpInvoke } from '../shared/http.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
 import { LABEL, LABEL_PID, LABEL_RUN, connectEngine, engineStatus, removeContainers, type Engine } from './engine.js';

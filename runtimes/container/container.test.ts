@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCell } from '../../harness/modes/cold.js';
 import type { CellContext } from '../../harness/modes/types.js';
 import { checkResponse } from '../../harness/verify.js';
-import { builtinWorkloadsDir, loadWorkload } from '../../harness/workloads.js';
+import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
 import { ContainerAdapter, type ContainerDeployment } from './adapter.js';
 import { connectEngine, engineStatus } from './engine.js';
 import { BUSYBOX_CANDIDATES, ImageBuilder } from './images.js';

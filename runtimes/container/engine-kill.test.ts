@@ -21,7 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readResults } from '../../harness/results/reader.js';
+import { readResults } from '../../model/results/reader.js';
 import { ContainerAdapter } from './adapter.js';
 import { connectEngine, engineStatus } from './engine.js';
 

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
-import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
+import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { nodeFunctionServerPath, packageRoot } from './assets.js';
 import { LABEL, type Engine } from './engine.js';
 import { tarArchive, type TarFile } from './tar.js';

@@ -2,7 +2,7 @@
 // function URL, cold start phases, frozen-environment memory, scale-out under a burst.
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkResponse } from '../../harness/verify.js';
-import { builtinWorkloadsDir, loadWorkload } from '../../harness/workloads.js';
+import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
 import type { Instance } from '../types.js';
 import { PoolAdapter } from '../pool/adapter.js';
 import { LambdaAdapter } from './adapter.js';

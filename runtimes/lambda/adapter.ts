@@ -9,7 +9,7 @@
 
 import http from 'node:http';
 import { basename, dirname } from 'node:path';
-import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
+import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { httpInvoke } from '../shared/http.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
 import { awsLambdaRicMain, lambdaAssetDir } from './assets.js';

@@ -7,9 +7,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { builtinWorkloadsDir } from '../../harness/workloads.js';
+import { builtinWorkloadsDir } from '../../model/workload.js';
 import { checkResponse } from '../../harness/verify.js';
-import { loadWorkload } from '../../harness/workloads.js';
+import { loadWorkload } from '../../model/workload.js';
 import { LambdaAdapter } from './adapter.js';
 import { lambdaAssetDir } from './assets.js';
 import { LambdaEnvironment, type EnvironmentSpec } from './environment.js';

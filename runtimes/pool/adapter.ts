@@ -19,7 +19,7 @@
 // FAASBENCH_POOL_OF to any other registry id (process, lambda ...) to pool that.
 
 import { readFileSync } from 'node:fs';
-import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
+import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import type { AdapterMeasurement, Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
 
 export type RefillPolicy = 'eager' | 'on-demand';

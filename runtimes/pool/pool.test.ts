@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startCell } from '../../harness/modes/cold.js';
 import { checkResponse } from '../../harness/verify.js';
-import { builtinWorkloadsDir, loadWorkload } from '../../harness/workloads.js';
+import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
 import { ContainerAdapter } from '../container/adapter.js';
 import { connectEngine, engineStatus } from '../container/engine.js';
 import { ProcessAdapter } from '../process/adapter.js';

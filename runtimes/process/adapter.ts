@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
+import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { nodeFunctionServerPath } from '../container/assets.js';
 import { freePort, waitForPort } from '../container/adapter.js';
 import { BUSYBOX_CANDIDATES, NATIVE_CGI_PREFIX } from '../container/images.js';

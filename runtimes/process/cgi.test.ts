@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtinWorkloadsDir } from '../../harness/workloads.js';
+import { builtinWorkloadsDir } from '../../model/workload.js';
 import { runCgiProcess } from './cgi.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'faasbench-cgi-'));

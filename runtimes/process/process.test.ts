@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkResponse } from '../../harness/verify.js';
-import { builtinWorkloadsDir, loadWorkload, type LoadedWorkload } from '../../harness/workloads.js';
+import { builtinWorkloadsDir, loadWorkload, type LoadedWorkload } from '../../model/workload.js';
 import { spawn } from 'node:child_process';
 import { ProcessAdapter, sweepOrphanedHttpd } from './adapter.js';
 
@@ -57,7 +57,7 @@ describe('process adapter', () => {
   it('after a kill -9 of the harness, node servers end themselves and the next start ends orphaned httpd servers', async () => {
     const script = `
       const { ProcessAdapter } = await import('./runtimes/process/adapter.ts');
-      const { loadWorkload } = await import('./harness/workloads.ts');
+      const { loadWorkload } = await import('./model/workload.ts');
       const w = loadWorkload('workloads/hello');
       const a = new ProcessAdapter();
       const pids = [];

@@ -3,8 +3,9 @@
 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { builtinWorkloadsDir, loadWorkload } from '../../harness/workloads.js';
-import { DEFAULT_MAX_INSTANCES, referenceWasmAdapter, type WasmAdapter } from './adapter.js';
+import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
+import { DEFAULT_MAX_INSTANCES, WasmAdapter, referenceWasmAdapter } from './adapter.js';
+import { WorkerPoolExecutor } from './worker-pool.js';
 
 const hello = loadWorkload(join(builtinWorkloadsDir(), 'hello'));
 
@@ -30,6 +31,19 @@ describe('reference Wasm adapter limits', () => {
     const again = await a.start(d);
     const r = await a.invoke(again.instance, { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() });
     expect(r.response.status).toBe(200);
+  });
+
+  it('an app stopped leaves nothing behind on the guest threads (each start compiles a new module)', async () => {
+    const pool = new WorkerPoolExecutor({ size: 2 });
+    const a = new WasmAdapter({ id: 'wasm', description: 'test', executor: () => pool });
+    adapters.push(a);
+    const d = await a.prepare(hello, 'wasm');
+    for (let i = 0; i < 3; i++) {
+      const { instance } = await a.start(d);
+      for (let k = 0; k < 4; k++) expect((await a.invoke(instance, { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() })).response.status).toBe(200);
+      await a.stop(instance);
+    }
+    expect(await pool.modulesHeld()).toBe(0);
   });
 
   it('passes the module limits to every load: a module over maxModuleBytes is refused at prepare()', async () => {

@@ -10,7 +10,7 @@
 // killer instead of a sentence.
 
 import http from 'node:http';
-import type { LoadedWorkload, VariantKind } from '../../harness/workloads.js';
+import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { httpInvoke } from '../shared/http.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, RuntimeAdapter, StartResult } from '../types.js';
 import type { Executor, GuestFs } from './executor.js';
@@ -19,7 +19,7 @@ import { WorkerPoolExecutor } from './worker-pool.js';
 import { startWagiServer, type WagiServer } from './server.js';
 
 interface WasmDeployment { bytes: Uint8Array; name: string; fs?: GuestFs }
-interface WasmInstance { server: WagiServer; agent: http.Agent }
+interface WasmInstance { server: WagiServer; agent: http.Agent; module: WebAssembly.Module }
 
 export interface WasmAdapterOptions {
   id: string;
@@ -96,7 +96,7 @@ export class WasmAdapter implements RuntimeAdapter {
       this.starting--;
     }
     const t2 = process.hrtime.bigint();
-    const data: WasmInstance = { server, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
+    const data: WasmInstance = { server, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }), module };
     const instance: Instance = { id: `${this.id}-${name}-${this.nonce}`, deployment: d, url: server.url, data };
     this.live.add(instance);
     return { instance, phases: [{ phase: 'compile', ns: Number(t1 - t0) }, { phase: 'listen', ns: Number(t2 - t1) }] };
@@ -107,9 +107,11 @@ export class WasmAdapter implements RuntimeAdapter {
   }
 
   async stop(i: Instance): Promise<void> {
-    const { server, agent } = i.data as WasmInstance;
+    const { server, agent, module } = i.data as WasmInstance;
     agent.destroy();
     await server.close();
+    // Its module is never run again (the next start compiles anew): the guest threads drop it.
+    this.executor.forget?.(module);
     this.live.delete(i);
   }
 

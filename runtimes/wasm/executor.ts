@@ -49,6 +49,8 @@ export const DEFAULT_LIMITS: ExecLimits = { stdoutBytes: 64 * 2 ** 20, stderrByt
 export interface Executor {
   readonly name: string;
   execute(module: WebAssembly.Module, req: ExecRequest): Promise<ExecOutcome>;
+  /** The module will not be executed again (its app stopped): drop what is kept for it. Using it again still works. */
+  forget?(module: WebAssembly.Module): void;
   close(): Promise<void>;
 }
 

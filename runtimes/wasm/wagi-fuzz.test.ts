@@ -12,7 +12,7 @@
 
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rng } from '../../harness/random.js';
+import { rng } from '../../model/random.js';
 import { guestModule } from '../../test/wasm-fixtures.js';
 import { parseCgiOutput } from '../shared/cgi.js';
 import { InlineExecutor, type ExecOutcome, type ExecRequest, type Executor } from './executor.js';

@@ -96,6 +96,18 @@ describe('WorkerPoolExecutor', () => {
     expect((await looper).end.kind).toBe('timeout');
   }, 20_000);
 
+  it('forget(module) drops a module from every thread; using it again sends it again', async () => {
+    const p = pool({ size: 2 });
+    await p.ready();
+    const mods = await Promise.all(['a', 'b', 'c'].map((n) => compileCommand(cgiGuest(`${n}\n`), n)));
+    for (const m of mods) await Promise.all(Array.from({ length: 8 }, () => p.execute(m, req)));
+    expect(await p.modulesHeld()).toBeGreaterThanOrEqual(3);
+    for (const m of mods) p.forget(m);
+    expect(await p.modulesHeld()).toBe(0);
+    expect(text((await p.execute(mods[1]!, req)).stdout)).toBe('Content-Type: text/plain\n\nb\n');
+    expect(await p.modulesHeld()).toBe(1);
+  });
+
   it('refuses work past its queue bound instead of queueing without end', async () => {
     const p = pool({ size: 1, deadlineMs: 300, maxQueue: 1, pipeline: 1 });
     await p.ready();

@@ -31,7 +31,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_LIMITS, type ExecLimits, type ExecOutcome, type ExecRequest, type Executor } from './executor.js';
-import { REVOKED, type GuestThreadData, type RunMessage, type WorkerReply } from './worker-protocol.js';
+import { REVOKED, type GuestThreadData, type RunMessage, type ToGuestThread, type WorkerReply } from './worker-protocol.js';
 
 export interface WorkerPoolOptions {
   /** Threads kept ready. Default: the machine's parallelism, at least 2. */
@@ -89,6 +89,8 @@ interface Slot {
   gone: boolean;
   /** One claim cell per job in flight, shared with the thread. */
   claims: Int32Array;
+  /** modulesHeld() calls waiting for this thread's count, in order. */
+  counting: Array<(held: number) => void>;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -161,6 +163,27 @@ export class WorkerPoolExecutor implements Executor {
     });
   }
 
+  /**
+   * Each thread keeps the modules it was sent; without this a thread would hold every
+   * module of every app ever started (each start compiles anew). Messages to a thread
+   * are handled in order, so a run already sent is not affected.
+   */
+  forget(module: WebAssembly.Module): void {
+    const key = this.keys.get(module);
+    if (key === undefined) return;
+    this.keys.delete(module);
+    for (const s of this.slots) if (s.modules.delete(key)) s.worker.postMessage({ forget: key } satisfies ToGuestThread);
+  }
+
+  /** Modules the threads hold, as they report it (for tests and reports). */
+  async modulesHeld(): Promise<number> {
+    const counts = this.slots.filter((s) => s.ready).map((s) => new Promise<number>((resolve) => {
+      s.counting.push(resolve);
+      s.worker.postMessage({ count: true } satisfies ToGuestThread);
+    }));
+    return (await Promise.all(counts)).reduce((a, b) => a + b, 0);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.sweeper) clearInterval(this.sweeper);
@@ -170,6 +193,7 @@ export class WorkerPoolExecutor implements Executor {
       this.slots.splice(0).map((s) => {
         s.gone = true;
         for (const job of s.jobs.splice(0)) job.reject(new Error('executor closed'));
+        for (const c of s.counting.splice(0)) c(0);
         return s.worker.terminate();
       }),
     );
@@ -177,7 +201,7 @@ export class WorkerPoolExecutor implements Executor {
 
   private spawn(): void {
     const claims = new Int32Array(new SharedArrayBuffer(4 * this.pipeline));
-    const slot: Slot = { worker: spawnGuestThread(this.limits, claims), ready: false, jobs: [], modules: new Set(), gone: false, claims };
+    const slot: Slot = { worker: spawnGuestThread(this.limits, claims), ready: false, jobs: [], modules: new Set(), gone: false, claims, counting: [] };
     slot.worker.unref();
     slot.worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
     slot.worker.on('error', (e: Error) => this.onDeath(slot, `guest thread failed: ${e.message}`));
@@ -289,6 +313,7 @@ export class WorkerPoolExecutor implements Executor {
 
   private onReply(slot: Slot, m: WorkerReply): void {
     if (slot.gone) return;
+    if (m.held !== undefined) return slot.counting.shift()?.(m.held);
     if (m.seq === undefined) {
       slot.ready = true;
       this.startFailures = 0;
@@ -327,6 +352,7 @@ export class WorkerPoolExecutor implements Executor {
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
     void slot.worker.terminate();
+    for (const c of slot.counting.splice(0)) c(0);
     this.replaced++;
     const waiting = slot.jobs.splice(0);
     if (this.broken) for (const job of waiting) job.reject(new Error(this.broken));

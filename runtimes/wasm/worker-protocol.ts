@@ -20,6 +20,18 @@ export interface RunMessage {
   tag: number;
 }
 
+/** Drop a module (the pool's number for it): its app is gone. */
+export interface ForgetMessage {
+  forget: number;
+}
+
+/** Ask how many modules the thread holds (answered with { held }). */
+export interface CountMessage {
+  count: true;
+}
+
+export type ToGuestThread = RunMessage | ForgetMessage | CountMessage;
+
 /** Values of a claim cell besides a job's tag (tags are ≥ 1). */
 export const REVOKED = 0;
 export const CLAIMED = -1;
@@ -31,6 +43,7 @@ export interface GuestThreadData {
 }
 
 export type WorkerReply =
-  | { ready: true; seq?: undefined }
-  | { seq: number; outcome: ExecOutcome; error?: undefined }
-  | { seq: number; error: string; outcome?: undefined };
+  | { ready: true; seq?: undefined; held?: undefined }
+  | { held: number; seq?: undefined }
+  | { seq: number; outcome: ExecOutcome; error?: undefined; held?: undefined }
+  | { seq: number; error: string; outcome?: undefined; held?: undefined };

@@ -7,7 +7,7 @@
 
 import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
-import { terminalText } from './escape.js';
+import { terminalText } from '../escape.js';
 import { HeaderRowSchema, RESULTS_SCHEMA_VERSION, ResultRowSchema, type EndRow, type EventRow, type HeaderRow, type SampleRow } from './schema.js';
 
 /** A results file that cannot be used; the message names the file (and line) and is terminal-safe. */

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { Machine } from './schema.js';
+import type { Machine } from '../model/results/schema.js';
 
 export function machineInfo(): Machine {
   const cpus = os.cpus();

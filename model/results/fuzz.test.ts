@@ -17,11 +17,11 @@ import { renderMarkdown } from '../../reports/markdown.js';
 import { buildReportModel } from '../../reports/model.js';
 import { syntheticHeader, writeSyntheticResults } from '../../reports/synthetic.js';
 import { runCliInProcess } from '../../test/in-process-cli.js';
-import { compareRuns, compareTable, loadResultsFile, undecidedLines, type LoadedFile } from '../commands/compare.js';
-import { annotations, gate, gateExitCode, gateMarkdown, parseGateMetric, type GateOptions } from '../commands/gate.js';
+import { compareRuns, compareTable, loadResultsFile, undecidedLines, type LoadedFile } from '../../harness/commands/compare.js';
+import { annotations, gate, gateExitCode, gateMarkdown, parseGateMetric, type GateOptions } from '../../harness/commands/gate.js';
 import { rng } from '../random.js';
 import { summarizeSamples, summaryTable } from '../summary.js';
-import { hasTerminalControls } from './escape.js';
+import { hasTerminalControls } from '../escape.js';
 import { ResultsError } from './reader.js';
 
 const SEED = Number(process.env.FAASBENCH_FUZZ_SEED ?? 20261201);

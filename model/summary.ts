@@ -1,7 +1,7 @@
 // Summaries computed from result rows (never from in-memory run state). Pure.
 // Tables for the terminal escape every cell: names come from results files.
 
-import { terminalText } from './results/escape.js';
+import { terminalText } from './escape.js';
 import type { SampleRow } from './results/schema.js';
 import { summarize, type Summary } from './stats/descriptive.js';
 

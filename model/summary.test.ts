@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasTerminalControls } from './results/escape.js';
+import { hasTerminalControls } from './escape.js';
 import type { SampleRow } from './results/schema.js';
 import { formatValue, runSummaryText, summarizeSamples, summaryTable } from './summary.js';
 

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { guestModule } from '../test/wasm-fixtures.js';
-import { conformWorkloads } from './conform/workloads.js';
-import { builtinWorkloadsDir, loadWorkload, resolveWorkloads, WorkloadError } from './workloads.js';
-import { loadWasmFile, wasmFileWorkload } from './workloads-wasm.js';
+import { conformWorkloads } from '../harness/conform/workloads.js';
+import { builtinWorkloadsDir, loadWorkload, resolveWorkloads, WorkloadError } from './workload.js';
+import { loadWasmFile, wasmFileWorkload } from '../harness/workloads-wasm.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'faasbench-byo-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
