@@ -136,7 +136,10 @@ export class RawConnection {
         const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
         if (!m) throw new Error(`bad status line ${JSON.stringify(lines[0])}`);
         const status = Number(m[1]);
-        if (status >= 100 && status < 200) continue; // interim response
+        // A protocol switch ends HTTP on this connection: what follows is not a
+        // response (a "200" after it must not count), so the request fails.
+        if (status === 101) throw new Error('server answered 101 Switching Protocols: not an HTTP response');
+        if (status >= 100 && status < 200) continue; // interim response (100, 102, 103)
         const headers: Record<string, string> = {};
         for (let i = 1; i < lines.length; i++) {
           const line = lines[i]!;
