@@ -183,6 +183,7 @@ async function soak(): Promise<number> {
       console.log(`1. closed loop, ${String(c).padStart(3)} connections, ${probeSeconds} s: ${String(r.achievedRps).padStart(7)} req/s${bad ? `  (${bad} failed: ${r.firstError ?? ''}; not counted)` : ''}`);
       if (bad === 0 && r.ok > 0) max = Math.max(max, r.achievedRps);
     }
+    if (stopped.signal.aborted) throw new Error('interrupted before the soak started');
     if (max === 0) throw new Error('every closed-loop step had failed requests: no maximum to soak at');
     const rate = roundRate(max * fraction);
     // Let the probe's connections close and its garbage go before the baseline.
@@ -194,13 +195,22 @@ async function soak(): Promise<number> {
     console.log(`2. open loop at ${rate} req/s (${Math.round(fraction * 100)} % of ${max}), ${openConnections} connections, ${seconds} s; sampling pid ${runtime.pid} every ${every} s`);
     const samples: Sample[] = [];
     const t0 = Date.now();
-    const take = () => samples.push(sampleProcess(runtime.pid, (Date.now() - t0) / 1000));
+    let runtimeGone: string | null = null;
+    const take = () => {
+      try {
+        samples.push(sampleProcess(runtime.pid, (Date.now() - t0) / 1000));
+      } catch (e) {
+        // The runtime process is gone (crashed, killed): stop the load, report what was measured.
+        runtimeGone ??= `runtime process ${runtime.pid} could not be sampled (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+        stopped.abort();
+      }
+    };
     let lastPrinted = -Infinity;
     take();
     const sampler = setInterval(() => {
       take();
-      const s = samples.at(-1)!;
-      if (s.t - lastPrinted >= 30 || process.env['FAASBENCH_SOAK_VERBOSE']) {
+      const s = samples.at(-1);
+      if (s && (s.t - lastPrinted >= 30 || process.env['FAASBENCH_SOAK_VERBOSE'])) {
         lastPrinted = s.t;
         console.log(`   t=${s.t.toFixed(0).padStart(4)} s   RSS ${(s.rssBytes / MiB).toFixed(1).padStart(7)} MiB   fds ${String(s.fds).padStart(4)}   threads ${String(s.threads).padStart(3)}`);
       }
@@ -212,7 +222,8 @@ async function soak(): Promise<number> {
       clearInterval(sampler);
     }
     // No sample after the run: the generator has closed its connections by then.
-    const ranSeconds = samples.at(-1)!.t;
+    const ranSeconds = samples.at(-1)?.t ?? 0;
+    if (runtimeGone) console.log(`\n   ${runtimeGone}`);
 
     const from = warmupSeconds(ranSeconds);
     const rss = trend(samples, (s) => s.rssBytes, from, 1);
@@ -236,6 +247,7 @@ async function soak(): Promise<number> {
     row('threads', thr, count);
     rows.push(['failed requests', String(failed), '0', failed === 0]);
     rows.push(['offered rate held', `${result.achievedRps} of ${rate} req/s`, '≥ 90 %', result.achievedRps >= 0.9 * rate]);
+    if (runtimeGone) rows.push(['runtime alive', 'no', 'yes', false]);
     console.log(`\nSummary (${stopped.signal.aborted ? 'interrupted, ' : ''}${ranSeconds.toFixed(0)} s at ${rate} req/s):`);
     for (const [name, value, target, pass] of rows) console.log(`   ${name.padEnd(20)} ${value.padStart(22)}   target ${target.padEnd(22)} ${pass ? 'PASS' : 'SHORT'}`);
     return rows.every((r) => r[3]) ? 0 : 1;
