@@ -108,6 +108,18 @@ describe('WorkerPoolExecutor', () => {
     expect(await p.modulesHeld()).toBe(1);
   });
 
+  it('under heavy taking back (every busy thread counts as stuck), each request gets exactly its own answer', async () => {
+    const p = pool({ size: 3, pipeline: 4, stuckAfterMs: 0 });
+    await p.ready();
+    const mods = await Promise.all(['a', 'b', 'c', 'd'].map((n) => compileCommand(cgiGuest(`${n}\n`), n)));
+    for (let round = 0; round < 10; round++) {
+      const outs = await Promise.all(Array.from({ length: 200 }, (_, i) => p.execute(mods[i % 4]!, req)));
+      outs.forEach((o, i) => expect(text(o.stdout)).toBe(`Content-Type: text/plain\n\n${'abcd'[i % 4]}\n`));
+    }
+    expect(p.takenBack).toBeGreaterThan(0);
+    expect(p.replaced).toBe(0);
+  });
+
   it('refuses work past its queue bound instead of queueing without end', async () => {
     const p = pool({ size: 1, deadlineMs: 300, maxQueue: 1, pipeline: 1 });
     await p.ready();

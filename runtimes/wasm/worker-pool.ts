@@ -239,11 +239,12 @@ export class WorkerPoolExecutor implements Executor {
    * stuck thread, or of any thread when `forIdle`, that its thread has not started.
    */
   private takeBack(thief: Slot, forIdle: boolean, now: bigint, olderThan: number): Job | null {
+    const lost = new Set<Slot>();
     for (;;) {
       let donor: Slot | null = null;
       let at = -1;
       for (const s of this.slots) {
-        if (s === thief || s.jobs.length < 2 || !(forIdle || this.stuck(s, now))) continue;
+        if (s === thief || lost.has(s) || s.jobs.length < 2 || !(forIdle || this.stuck(s, now))) continue;
         for (let i = 1; i < s.jobs.length; i++) {
           const j = s.jobs[i]!;
           if (j.seq < olderThan && (!donor || j.seq < donor.jobs[at]!.seq)) [donor, at] = [s, i];
@@ -259,7 +260,7 @@ export class WorkerPoolExecutor implements Executor {
       // Lost the race: the thread has started it (its head has just ended), so the job is
       // running and must stay; put it back in place and look no further on that thread.
       donor.jobs.splice(at, 0, job);
-      olderThan = Math.min(olderThan, job.seq);
+      lost.add(donor);
     }
   }
 
