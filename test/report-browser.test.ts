@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeReport } from '../harness/commands/report.js';
+import { writeReport } from '../reports/write.js';
 import { readResults } from '../model/results/reader.js';
 import { median } from '../model/stats/descriptive.js';
 import { formatValue, tagsKey } from '../model/summary.js';

@@ -12,7 +12,7 @@ import type { RunResults } from '../../model/results/reader.js';
 import { markdownCode, markdownText, terminalText } from '../../model/escape.js';
 import { compareSamples, metricDirection, MIN_COMPARE_N, type Comparison } from '../../model/stats/inference.js';
 import { formatValue, groupSeries, type SeriesKey } from '../../model/summary.js';
-import { checkSameMachine, loadResultsFile, UnusableInputError } from './compare.js';
+import { checkSameMachine, loadResultsFile, UnusableInputError } from '../../model/results/load.js';
 import { intOption } from './options.js';
 
 export interface GateMetric {

@@ -1,84 +1,14 @@
 // `faasbench report <results...>`: the HTML report, CSV of samples and summaries,
-// a Markdown summary, and an SVG (and PNG, when Chromium is installed) of each chart.
+// a Markdown summary, and an SVG (and PNG, when Chromium is installed) of each chart. The
+// writing itself is reports/write.ts; this file is the verb: flags, loading, messages.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { samplesCsv, summaryCsv } from '../../reports/csv.js';
-import { renderHtml } from '../../reports/html/render.js';
-import { chartSvg, svgsToPngs } from '../../reports/images.js';
-import { renderMarkdown } from '../../reports/markdown.js';
-import { buildReportModel, REFERENCE_RUNTIME } from '../../reports/model.js';
-import type { RunResults } from '../../model/results/reader.js';
-import { checkSameMachine, loadResultsFile } from './compare.js';
+import { REFERENCE_RUNTIME } from '../../reports/model.js';
+import { writeReport } from '../../reports/write.js';
+import { checkSameMachine, loadResultsFile } from '../../model/results/load.js';
 import { intOption } from './options.js';
 
-export interface ReportOutputs {
-  html: string;
-  samplesCsv: string;
-  summaryCsv: string;
-  markdown: string;
-  svgs: string[];
-  pngs: string[];
-  /** Why PNGs were not written, when they were not. */
-  pngSkipped: string | null;
-}
-
-export interface WriteReportOptions {
-  /** Output path without extension: <base>.html, <base>.samples.csv, <base>.summary.csv, <base>.md, <base>-charts/. */
-  base: string;
-  title?: string;
-  command?: string[];
-  reference?: string;
-  seed?: number;
-  images?: boolean;
-  png?: boolean;
-}
-
-/** Writes every report output for these runs. */
-export async function writeReport(runs: (RunResults & { file?: string })[], opts: WriteReportOptions): Promise<ReportOutputs> {
-  const model = buildReportModel(runs, {
-    ...(opts.title ? { title: opts.title } : {}),
-    ...(opts.command ? { command: opts.command } : {}),
-    ...(opts.reference ? { reference: opts.reference } : {}),
-    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-  });
-  mkdirSync(dirname(opts.base), { recursive: true });
-  const out: ReportOutputs = {
-    html: `${opts.base}.html`, samplesCsv: `${opts.base}.samples.csv`, summaryCsv: `${opts.base}.summary.csv`, markdown: `${opts.base}.md`,
-    svgs: [], pngs: [], pngSkipped: null,
-  };
-  writeFileSync(out.html, renderHtml(model));
-  writeFileSync(out.samplesCsv, samplesCsv(runs));
-  writeFileSync(out.summaryCsv, summaryCsv(model));
-  writeFileSync(out.markdown, renderMarkdown(model));
-  if (opts.images !== false && model.charts.length) {
-    const dir = `${opts.base}-charts`;
-    mkdirSync(dir, { recursive: true });
-    const svgs = [];
-    for (const c of model.charts) {
-      const svg = await chartSvg(c);
-      svgs.push(svg);
-      const file = join(dir, `${c.id}.svg`);
-      writeFileSync(file, svg);
-      out.svgs.push(file);
-    }
-    if (opts.png === false) out.pngSkipped = 'PNG not asked for (--no-png)';
-    else {
-      try {
-        const pngs = await svgsToPngs(svgs);
-        pngs.forEach((png, i) => {
-          const file = join(dir, `${model.charts[i]!.id}.png`);
-          writeFileSync(file, png);
-          out.pngs.push(file);
-        });
-      } catch (e) {
-        out.pngSkipped = `PNG skipped: ${(e as Error).message}; the SVGs are written`;
-      }
-    }
-  }
-  return out;
-}
 
 interface ReportFlags {
   out?: string;

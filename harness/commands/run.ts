@@ -14,7 +14,7 @@ import { runSummaryText, summarizeSamples } from '../../model/summary.js';
 import { VARIANT_KINDS, resolveWorkloads, type LoadedWorkload } from '../../model/workload.js';
 import { loadWasmFile } from '../workloads-wasm.js';
 import { intOption, listOption } from './options.js';
-import { writeReport } from './report.js';
+import { writeReport } from '../../reports/write.js';
 
 interface RunFlags {
   workload?: string[];
