@@ -87,7 +87,7 @@ export class WasmAdapter implements RuntimeAdapter {
     let module: WebAssembly.Module;
     let server: WagiServer;
     const t0 = process.hrtime.bigint();
-    let t1 = t0;
+    let t1: bigint;
     try {
       module = await compileCommand(withNonce(bytes, ++this.nonce), name, this.moduleOptions);
       t1 = process.hrtime.bigint();

@@ -120,7 +120,8 @@ interface MemoryImport { module: string; name: string; limits: Limits; entryStar
 
 /** The memory entries of the import section. */
 function scanImports(bytes: Uint8Array, s: Section): { count: number; entriesStart: number; memories: MemoryImport[] } {
-  let [count, pos] = readU32(bytes, s.contentStart);
+  const [count, first] = readU32(bytes, s.contentStart);
+  let pos = first;
   const entriesStart = pos;
   const memories: MemoryImport[] = [];
   for (let i = 0; i < count; i++) {
@@ -182,7 +183,8 @@ export function tables(bytes: Uint8Array): Limits[] {
   const out: Limits[] = [];
   for (const s of parseSections(bytes)) {
     if (s.id !== 4) continue;
-    let [count, pos] = readU32(bytes, s.contentStart);
+    const [count, first] = readU32(bytes, s.contentStart);
+    let pos = first;
     for (let i = 0; i < count; i++) {
       let l: Limits;
       [l, , pos] = readTableType(bytes, pos);
@@ -212,7 +214,8 @@ export function dataSegmentBytes(bytes: Uint8Array): number {
   let total = 0;
   for (const s of parseSections(bytes)) {
     if (s.id !== 11) continue;
-    let [count, pos] = readU32(bytes, s.contentStart);
+    const [count, first] = readU32(bytes, s.contentStart);
+    let pos = first;
     for (let i = 0; i < count; i++) {
       let kind: number;
       [kind, pos] = readU32(bytes, pos);
@@ -242,7 +245,8 @@ export function memories(bytes: Uint8Array): MemoryInfo[] {
   for (const s of parseSections(bytes)) {
     if (s.id === 2) for (const m of scanImports(bytes, s).memories) out.push({ imported: { module: m.module, name: m.name }, limits: m.limits });
     if (s.id === 5) {
-      let [count, pos] = readU32(bytes, s.contentStart);
+      const [count, first] = readU32(bytes, s.contentStart);
+      let pos = first;
       for (let i = 0; i < count; i++) {
         let limits: Limits;
         [limits, pos] = readLimits(bytes, pos);
@@ -327,7 +331,8 @@ export function rewriteMemory(bytes: Uint8Array, opts: RewriteOptions): RewriteR
       }
       parts.push(section(2, [...encodeU32(count + (asImport ? 1 : 0)), ...body]));
     } else if (s.id === 4 && opts.capTableEntries !== undefined) {
-      let [count, pos] = readU32(bytes, s.contentStart);
+      const [count, first] = readU32(bytes, s.contentStart);
+      let pos = first;
       const body: number[] = [...encodeU32(count)];
       for (let i = 0; i < count; i++) {
         const [l, limitsStart, after] = readTableType(bytes, pos);
@@ -338,7 +343,8 @@ export function rewriteMemory(bytes: Uint8Array, opts: RewriteOptions): RewriteR
       parts.push(section(4, body));
     } else if (s.id === 5) {
       if (asImport) continue; // the memory is now the import
-      let [count, pos] = readU32(bytes, s.contentStart);
+      const [count, first] = readU32(bytes, s.contentStart);
+      let pos = first;
       const body: number[] = [...encodeU32(count)];
       for (let i = 0; i < count; i++) {
         let l: Limits;

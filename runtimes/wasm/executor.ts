@@ -159,7 +159,7 @@ export function runInstanceWith(
   const imports: WebAssembly.Imports = { wasi_snapshot_preview1: { ...wasiImport, fd_read: ours['fd_read']!, fd_write: ours['fd_write']! } };
   if (spec) imports[MEMORY_IMPORT_MODULE] = { memory: new WebAssembly.Memory({ initial: spec.initial, maximum: spec.maximum }) };
   stdio.begin({ args: req.args, env: req.env, stdin: req.stdin, stdoutLimit: limits.stdoutBytes, stderrLimit: limits.stderrBytes });
-  let end: ExecEnd = { kind: 'exit', code: 0 };
+  let end: ExecEnd;
   const t0 = process.hrtime.bigint();
   let t1 = t0;
   try {
