@@ -13,7 +13,7 @@
 // Verdict, printed with PASS/SHORT:
 //   - flat: for each of RSS, fds and threads, the least-squares slope over the samples
 //     after a warm-up (the first 10 % of the run, at most 60 s: JIT, heap sizing and
-//     memory pools settle there) times the length of that window, i.e. the fitted
+//     memory recyclers settle there) times the length of that window, i.e. the fitted
 //     drift over the run, is at most 5 % of the mean (and at least one whole fd or
 //     thread is allowed: counts move in steps of one). Slopes are printed per minute.
 //   - no failed request: wrong status, wrong body or headers, connection errors,

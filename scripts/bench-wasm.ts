@@ -30,7 +30,7 @@ import { DEFAULT_MEMORY_CAP_BYTES, compileCommand, prepareModuleBytes } from '..
 import { NodeWasiExecutor } from '../runtimes/wasm/node-wasi-executor.js';
 import { startWagiServer } from '../runtimes/wasm/server.js';
 import { WasiHost } from '../runtimes/wasm/wasi/host.js';
-import { WorkerPoolExecutor } from '../runtimes/wasm/worker-pool.js';
+import { GuestThreadExecutor } from '../runtimes/wasm/guest-threads.js';
 import { commandModule, op } from '../test/wasm-fixtures.js';
 
 const REQUIRED_FLAGS = ['--disable-wasm-trap-handler', '--no-turbo-fast-api-calls'];
@@ -67,7 +67,7 @@ async function serveChild(): Promise<void> {
   });
   bare.keepAliveTimeout = 30_000;
   await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
-  const pool = new WorkerPoolExecutor();
+  const pool = new GuestThreadExecutor();
   await pool.ready();
   const wasm = await startWagiServer({ module: await compileCommand(bytes, 'hello'), executor: pool, name: 'hello' });
   const nodeWasi = await startWagiServer({ module: await compileCommand(bytes, 'hello', { poolMemory: false }), executor: new NodeWasiExecutor(), name: 'hello' });
@@ -124,7 +124,7 @@ async function coldInProcess(): Promise<void> {
   const pooled = await compileCommand(bytes, 'hello');
   const own = await compileCommand(bytes, 'hello', { poolMemory: false });
   const runner = new Runner();
-  const pool = new WorkerPoolExecutor();
+  const pool = new GuestThreadExecutor();
   await pool.ready();
   const nodeWasi: Executor = new NodeWasiExecutor();
   type Contender = { name: string; once: () => Promise<ExecOutcome> | ExecOutcome; after?: () => void; ns: number[] };
@@ -166,7 +166,7 @@ async function deadlines(): Promise<void> {
   const trials = num('deadline-trials', QUICK ? 2 : 3);
   const looper = await compileCommand(commandModule({ imports: [], code: [...op.loopStart, ...op.loopEnd] }), 'loop');
   const hello = await compileCommand(readFileSync(HELLO), 'hello');
-  const pool = new WorkerPoolExecutor({ deadlineMs });
+  const pool = new GuestThreadExecutor({ deadlineMs });
   await pool.ready();
   const took: number[] = [];
   for (let i = 0; i < trials; i++) {

@@ -174,9 +174,9 @@ describe('guest filesystem', () => {
     }
   });
 
-  it('the worker-pool executor of the reference runtime passes the filesystem to its threads', async () => {
-    const { WorkerPoolExecutor } = await import('../runtimes/wasm/worker-pool.js');
-    const executor = new WorkerPoolExecutor({ size: 1 });
+  it('the guest-thread executor of the reference runtime passes the filesystem to its threads', async () => {
+    const { GuestThreadExecutor } = await import('../runtimes/wasm/guest-threads.js');
+    const executor = new GuestThreadExecutor({ size: 1 });
     const server = await startWagiServer({ module: await compileCommand(program('scratch_counter'), 'counter'), executor, name: 'counter', fs: { scratch: '/tmp' } });
     try {
       for (let i = 0; i < 2; i++) expect(await (await fetch(server.url + '/')).text()).toBe('count=1\n');

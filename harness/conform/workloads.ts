@@ -10,7 +10,7 @@ import { callNodeHandler, loadNodeHandler } from '../../runtimes/shared/node-han
 import { runCgiProcess } from '../../runtimes/process/cgi.js';
 import type { FunctionRequest, FunctionResponse } from '../../runtimes/types.js';
 import type { Executor } from '../../runtimes/wasm/executor.js';
-import { WorkerPoolExecutor } from '../../runtimes/wasm/worker-pool.js';
+import { GuestThreadExecutor } from '../../runtimes/wasm/guest-threads.js';
 import { compileCommand, readWasmFile } from '../../runtimes/wasm/module.js';
 import { median } from '../../model/stats/descriptive.js';
 import { checkResponse } from '../verify.js';
@@ -28,7 +28,7 @@ export interface VariantRunners {
 export function defaultRunners(opts: { timeoutMs?: number } = {}): VariantRunners {
   // A guest thread with a deadline, as in the runtime: a looping module brought by a
   // user fails its request instead of hanging the check.
-  const executor: Executor = new WorkerPoolExecutor({ size: 1, deadlineMs: opts.timeoutMs ?? 60_000 });
+  const executor: Executor = new GuestThreadExecutor({ size: 1, deadlineMs: opts.timeoutMs ?? 60_000 });
   const cache = new Map<string, Promise<VariantCall>>();
   const make = async (w: LoadedWorkload, kind: VariantKind): Promise<VariantCall> => {
     const path = w.variantPaths[kind];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
 import { DEFAULT_MAX_INSTANCES, WasmAdapter, referenceWasmAdapter } from './adapter.js';
-import { WorkerPoolExecutor } from './worker-pool.js';
+import { GuestThreadExecutor } from './guest-threads.js';
 
 const hello = loadWorkload(join(builtinWorkloadsDir(), 'hello'));
 
@@ -34,7 +34,7 @@ describe('reference Wasm adapter limits', () => {
   });
 
   it('an app stopped leaves nothing behind on the guest threads (each start compiles a new module)', async () => {
-    const pool = new WorkerPoolExecutor({ size: 2 });
+    const pool = new GuestThreadExecutor({ size: 2 });
     const a = new WasmAdapter({ id: 'wasm', description: 'test', executor: () => pool });
     adapters.push(a);
     const d = await a.prepare(hello, 'wasm');

@@ -15,7 +15,7 @@ import { httpInvoke } from '../shared/http.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, RuntimeAdapter, StartResult } from '../types.js';
 import type { Executor, GuestFs } from './executor.js';
 import { DEFAULT_MODULE_LIMITS, compileCommand, readWasmFile, withNonce, type ModuleLimits, type PrepareOptions } from './module.js';
-import { WorkerPoolExecutor } from './worker-pool.js';
+import { GuestThreadExecutor } from './guest-threads.js';
 import { startWagiServer, type WagiServer } from './server.js';
 
 interface WasmDeployment { bytes: Uint8Array; name: string; fs?: GuestFs }
@@ -144,7 +144,7 @@ export function referenceWasmAdapter(opts: ReferenceWasmOptions = {}): WasmAdapt
   return new WasmAdapter({
     id: 'wasm',
     description: "faasbench's reference Wasm runtime: own WASI preview1 host, WAGI, fresh instance per request",
-    executor: () => new WorkerPoolExecutor({ ...(opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : {}), ...(opts.threads ? { size: opts.threads } : {}) }),
+    executor: () => new GuestThreadExecutor({ ...(opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : {}), ...(opts.threads ? { size: opts.threads } : {}) }),
     module,
     ...(opts.fs ? { fs: opts.fs } : {}),
     ...(opts.maxInstances ? { maxInstances: opts.maxInstances } : {}),

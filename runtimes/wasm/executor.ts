@@ -3,7 +3,7 @@
 // of where the instance runs (this thread, a worker with a deadline, node:wasi).
 
 import { WasiExit, WasiHost, WasiLimit, type PreopenSpec, type WasiRunConfig } from './wasi/host.js';
-import { MEMORY_IMPORT_MODULE, MemoryPool, memorySpecOf, type MemorySpec } from './memory.js';
+import { MEMORY_IMPORT_MODULE, MemoryRecycler, memorySpecOf, type MemorySpec } from './memory.js';
 
 export interface ExecRequest {
   args: readonly string[];
@@ -56,14 +56,14 @@ export interface Executor {
 
 /**
  * Runs fresh instances of prepared modules on the current thread with faasbench's
- * WASI host, one at a time. One host, one import object and one memory pool serve
+ * WASI host, one at a time. One host, one import object and one memory recycler serve
  * every run, so a run allocates only its instance (and its memory when the module
  * is not pooled; see memory.ts). Isolation holds: the host keeps nothing of a run
- * after finish(), and a pooled memory is zeroed before it is handed out again.
+ * after finish(), and a recycled memory is zeroed before it is handed out again.
  */
 export class Runner {
   readonly host = new WasiHost();
-  private readonly pool = new MemoryPool();
+  private readonly pool = new MemoryRecycler();
   private readonly memorySlot: { memory: WebAssembly.Memory | null } = { memory: null };
   private readonly imports: WebAssembly.Imports;
   private readonly config: WasiRunConfig;
@@ -188,7 +188,7 @@ export function classify(e: unknown): ExecEnd {
 /**
  * Fresh instance per call, on this thread. No deadline: a looping guest blocks the
  * thread, so this is for trusted guests, tests and measuring the engine alone; the
- * runtime serves through WorkerPoolExecutor (worker-pool.ts).
+ * runtime serves through GuestThreadExecutor (guest-threads.ts).
  */
 export class InlineExecutor implements Executor {
   readonly name = 'inline';

@@ -1,6 +1,6 @@
 // Linear memories for fresh instances, pooled.
 //
-// A module prepared with a pooled memory imports it as faasbench.memory (see
+// A module prepared with a recycled memory imports it as faasbench.memory (see
 // module.ts: the rewrite, and a `faasbench.memory` custom section recording its
 // limits, so the limits travel with the WebAssembly.Module, even to a worker).
 // Each instance gets a memory from the pool; after the run the memory comes back,
@@ -48,7 +48,7 @@ export function memorySpecOf(module: WebAssembly.Module): MemorySpec | null {
 }
 
 /** Zeroed memories of one spec, ready for a new instance. Bounded. */
-export class MemoryPool {
+export class MemoryRecycler {
   private readonly free = new Map<string, WebAssembly.Memory[]>();
   constructor(private readonly perSpec = 16) {}
 

@@ -78,7 +78,7 @@ export const DEFAULT_MODULE_LIMITS: ModuleLimits = { maxModuleBytes: 64 * 2 ** 2
 export interface PrepareOptions extends Partial<ModuleLimits> {
   /** Per-function memory cap in bytes (rounded down to whole pages). Default 256 MiB. */
   memoryCapBytes?: number;
-  /** Import the memory from the host so instances can use pooled memories. Default true. */
+  /** Import the memory from the host so instances can use recycled memories. Default true. */
   poolMemory?: boolean;
 }
 

@@ -9,7 +9,7 @@ import { Runner, type ExecOutcome } from './executor.js';
 import { DEFAULT_MODULE_LIMITS, WasmModuleError, compileCommand, readWasmFile } from './module.js';
 import { startWagiServer, type WagiServer } from './server.js';
 import { FD_WRITE, PREVIEW1_SIGNATURES, PROC_EXIT, callAndExit, cgiGuest, commandModule, guestModule, op, tableOp, withData, withTable } from '../../test/wasm-fixtures.js';
-import { WorkerPoolExecutor } from './worker-pool.js';
+import { GuestThreadExecutor } from './guest-threads.js';
 
 const hello = readFileSync(new URL('../../workloads/hello/build/hello.wasm', import.meta.url));
 const req = { args: ['guest'], env: ['REQUEST_METHOD=GET'], stdin: new Uint8Array() };
@@ -102,7 +102,7 @@ describe('module limits: refused at load with one sentence naming the limit and 
   });
 });
 
-describe('in-process runner (pooled memories)', () => {
+describe('in-process runner (recycled memories)', () => {
   const runner = new Runner({ stdoutBytes: MiB, stderrBytes: MiB });
   const run = async (bytes: Uint8Array, opts = {}): Promise<ExecOutcome> => {
     const o = runner.run(await compileCommand(bytes, 'guest', opts), req);
@@ -124,7 +124,7 @@ describe('in-process runner (pooled memories)', () => {
     expect(o.end.kind === 'limit' && o.end.message).toMatch(/stdout/);
   });
 
-  it('a pooled memory comes back zeroed and at its initial size', async () => {
+  it('a recycled memory comes back zeroed and at its initial size', async () => {
     // Fails (exit 9) if it finds its own marker from an earlier run, (exit 7) if the memory is not 1 page.
     const marker = await compileCommand(
       commandModule({
@@ -165,9 +165,9 @@ describe('in-process runner (pooled memories)', () => {
 
 describe('through the WAGI server on the worker pool', () => {
   const DEADLINE = 400;
-  let executor: WorkerPoolExecutor;
+  let executor: GuestThreadExecutor;
   /** For guests that end by themselves: a deadline no loaded machine reaches. */
-  let calm: WorkerPoolExecutor;
+  let calm: GuestThreadExecutor;
   const servers: WagiServer[] = [];
   const logged: string[] = [];
 
@@ -187,8 +187,8 @@ describe('through the WAGI server on the worker pool', () => {
   }
 
   beforeAll(async () => {
-    executor = new WorkerPoolExecutor({ size: 2, deadlineMs: DEADLINE, limits: { stdoutBytes: 4 * MiB, stderrBytes: MiB } });
-    calm = new WorkerPoolExecutor({ size: 2, deadlineMs: 60_000, limits: { stdoutBytes: 4 * MiB, stderrBytes: MiB } });
+    executor = new GuestThreadExecutor({ size: 2, deadlineMs: DEADLINE, limits: { stdoutBytes: 4 * MiB, stderrBytes: MiB } });
+    calm = new GuestThreadExecutor({ size: 2, deadlineMs: 60_000, limits: { stdoutBytes: 4 * MiB, stderrBytes: MiB } });
     await Promise.all([executor.ready(), calm.ready()]);
   });
   afterAll(async () => {

@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cgiGuest, guestModule } from '../../test/wasm-fixtures.js';
 import { compileCommand } from './module.js';
-import { ExecutorOverloaded, WorkerPoolExecutor } from './worker-pool.js';
+import { ExecutorOverloaded, GuestThreadExecutor } from './guest-threads.js';
 
 const req = { args: ['g'], env: [], stdin: new Uint8Array() };
 const text = (b: Uint8Array) => Buffer.from(b).toString();
 
-describe('WorkerPoolExecutor', () => {
-  const pools: WorkerPoolExecutor[] = [];
-  const pool = (opts: ConstructorParameters<typeof WorkerPoolExecutor>[0]) => {
-    const p = new WorkerPoolExecutor(opts);
+describe('GuestThreadExecutor', () => {
+  const pools: GuestThreadExecutor[] = [];
+  const pool = (opts: ConstructorParameters<typeof GuestThreadExecutor>[0]) => {
+    const p = new GuestThreadExecutor(opts);
     pools.push(p);
     return p;
   };

@@ -1,4 +1,4 @@
-// Messages between WorkerPoolExecutor and its guest threads (worker.ts), and the
+// Messages between GuestThreadExecutor and its guest threads (guest-thread.ts), and the
 // shared claim cells through which the pool can take back a job it sent ahead to a
 // thread that has not started it (so no request waits behind a guest that spins).
 

@@ -21,7 +21,7 @@
 // thread may be sent a few requests ahead (PIPELINE); such a request is only
 // *offered*: the thread claims it through a shared cell when it starts it, and until
 // then the pool can take it back (an atomic swap decides who wins, see
-// worker-protocol.ts). The pool takes requests back from a thread whose running guest
+// guest-thread-protocol.ts). The pool takes requests back from a thread whose running guest
 // has been at it for STUCK_AFTER_MS when another thread has room, and from any thread
 // when another one is idle, so a guest that spins never holds up the requests behind
 // it while a thread could serve them.
@@ -31,9 +31,9 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_LIMITS, type ExecLimits, type ExecOutcome, type ExecRequest, type Executor } from './executor.js';
-import { REVOKED, type GuestThreadData, type RunMessage, type ToGuestThread, type WorkerReply } from './worker-protocol.js';
+import { REVOKED, type GuestThreadData, type RunMessage, type ToGuestThread, type WorkerReply } from './guest-thread-protocol.js';
 
-export interface WorkerPoolOptions {
+export interface GuestThreadOptions {
   /** Threads kept ready. Default: the machine's parallelism, at least 2. */
   size?: number;
   /** Per-request wall-clock deadline in ms, from dispatch to a thread. Default 10 s. */
@@ -72,7 +72,7 @@ interface Job {
   resolve: (o: ExecOutcome) => void;
   reject: (e: Error) => void;
   seq: number;
-  /** Its claim cell on the thread it was sent to, and the value that cell holds until claimed (see worker-protocol.ts). */
+  /** Its claim cell on the thread it was sent to, and the value that cell holds until claimed (see guest-thread-protocol.ts). */
   cell: number;
   tag: number;
   /** process.hrtime.bigint() at dispatch, and the time it is due. */
@@ -95,20 +95,20 @@ interface Slot {
 
 const EMPTY = new Uint8Array(0);
 
-/** Starts a guest thread from dist (worker.js) or from source under tsx/vitest (worker.ts). */
+/** Starts a guest thread from dist (guest-thread.js) or from source under tsx/vitest (guest-thread.ts). */
 function spawnGuestThread(limits: ExecLimits, claims: Int32Array): Worker {
   const self = import.meta.url;
   const workerData: GuestThreadData = { limits, claims };
   if (self.endsWith('.ts')) {
-    const target = new URL('./worker.ts', self).href;
+    const target = new URL('./guest-thread.ts', self).href;
     const api = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
     const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
     return new Worker(boot, { eval: true, workerData });
   }
-  return new Worker(new URL('./worker.js', self), { workerData });
+  return new Worker(new URL('./guest-thread.js', self), { workerData });
 }
 
-export class WorkerPoolExecutor implements Executor {
+export class GuestThreadExecutor implements Executor {
   readonly name: string;
   readonly deadlineMs: number;
   private readonly size: number;
@@ -132,7 +132,7 @@ export class WorkerPoolExecutor implements Executor {
   /** Requests taken back from a thread that had not started them, to run on another (for tests and reports). */
   takenBack = 0;
 
-  constructor(opts: WorkerPoolOptions = {}) {
+  constructor(opts: GuestThreadOptions = {}) {
     this.size = Math.max(1, opts.size ?? Math.max(2, availableParallelism()));
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.limits = opts.limits ?? DEFAULT_LIMITS;
@@ -142,7 +142,7 @@ export class WorkerPoolExecutor implements Executor {
     // Checks every 1/8 of the deadline: a guest is stopped by 1.125x its deadline
     // (plus timer lateness), within the promised 2x.
     this.sweepMs = Math.max(1, Math.floor(this.deadlineMs / 8));
-    this.name = `worker-pool(${this.size}, deadline ${this.deadlineMs} ms)`;
+    this.name = `guest-threads(${this.size}, deadline ${this.deadlineMs} ms)`;
     for (let i = 0; i < this.size; i++) this.spawn();
   }
 

@@ -1,5 +1,5 @@
-// A guest thread of WorkerPoolExecutor: runs fresh instances one at a time with a
-// Runner (pooled memories, one WASI host) and answers each run with its outcome.
+// A guest thread of GuestThreadExecutor: runs fresh instances one at a time with a
+// Runner (recycled memories, one WASI host) and answers each run with its outcome.
 // The pool terminates this thread when a guest overruns its deadline. A job the pool
 // took back before this thread started it (its claim cell no longer holds its tag) is
 // skipped without an answer: another thread runs it. A module is kept until the
@@ -7,10 +7,10 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Runner } from './executor.js';
-import { CLAIMED, type GuestThreadData, type ToGuestThread, type WorkerReply } from './worker-protocol.js';
+import { CLAIMED, type GuestThreadData, type ToGuestThread, type WorkerReply } from './guest-thread-protocol.js';
 
 const port = parentPort;
-if (!port) throw new Error('worker.ts runs only as a worker thread');
+if (!port) throw new Error('guest-thread.ts runs only as a worker thread');
 
 const { limits, claims } = workerData as GuestThreadData;
 const runner = new Runner(limits);
