@@ -58,18 +58,36 @@ function procState(pid: number): string | null {
   }
 }
 
-/** Pids of processes whose command line mentions `dir` (this engine's containerd shims; the dir is unique to this test). */
+/**
+ * Pids of the processes whose command line mentions `dir` (this engine's containerd
+ * shims; the dir is unique to this test) and of all their descendants (the
+ * containers' processes, which would otherwise outlive their killed shim).
+ */
 function processesUnder(dir: string): number[] {
-  const pids: number[] = [];
+  const parent = new Map<number, number>();
+  const roots: number[] = [];
   for (const n of readdirSync('/proc')) {
     if (!/^\d+$/.test(n) || Number(n) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${n}/cmdline`, 'utf8').includes(dir)) pids.push(Number(n));
+      const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+      parent.set(Number(n), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      if (readFileSync(`/proc/${n}/cmdline`, 'utf8').includes(dir)) roots.push(Number(n));
     } catch {
       // gone meanwhile
     }
   }
-  return pids;
+  const found = new Set(roots);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parent) {
+      if (!found.has(pid) && found.has(ppid)) {
+        found.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...found];
 }
 
 /**
@@ -137,7 +155,7 @@ describe.skipIf(!runnable)('engine killed midway through a run', () => {
       await a.dispose();
     } catch (e) {
       const tail = (name: string, n: number) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').trim().split('\n').slice(-n).join('\n') : '(none)');
-      throw new Error(`${(e as Error).message}\nrun's stderr:\n${tail('run.log', 15)}\nprivate dockerd log:\n${tail('dockerd.log', 8)}`);
+      throw new Error(`${(e as Error).message}\nrun's stderr:\n${tail('run.log', 15)}\nprivate dockerd log:\n${tail('dockerd.log', 8)}`, { cause: e });
     } finally {
       if (run && run.exitCode === null && run.signalCode === null) run.kill('SIGKILL');
       if (engine) {
