@@ -4,8 +4,10 @@
 
 import { join } from 'node:path';
 import type { Mode, RuntimeAdapter } from '../runtimes/types.js';
+import { POOL_DEFAULTS } from '../runtimes/pool/adapter.js';
 import { MEASUREMENT_MODES } from './modes/index.js';
-import type { Cell, ModeOptions } from './modes/types.js';
+import type { Cell } from './modes/types.js';
+import { emptyRuntimeConfig, resolveModeOptions, type ModeSettings, type RuntimeConfig } from './options.js';
 import type { Progress } from './progress.js';
 import { rng, shuffled } from '../model/random.js';
 import { gitInfo, machineInfo, newRunId } from './machine.js';
@@ -27,8 +29,10 @@ export interface RunOptions {
   seed: number;
   outDir: string;
   command: string[];
-  /** Mode-specific options, passed through to the mode. */
-  modeOptions?: Record<string, unknown>;
+  /** The modes' settings the user gave (checked by the CLI); defaults are filled in once, here, for every mode. */
+  modeOptions?: ModeSettings;
+  /** Each runtime's settings (flag > FAASBENCH_* > default, resolved by the CLI), handed to the registry's create(). */
+  runtimeConfig?: RuntimeConfig;
   /** Give up on a cell whose first this-many samples all failed. */
   failFast?: number;
   /**
@@ -98,8 +102,19 @@ async function runHeader(opts: RunOptions, runId: string, adapters: RuntimeAdapt
       iterations: opts.iterations,
       warmup: opts.warmup,
       ...(opts.modeOptions ?? {}),
+      ...runtimeConfigOf(opts, adapters),
     },
   };
+}
+
+/** The settings given for the runtimes of this run (the pool's inner one included), for the header; nothing when none was. */
+function runtimeConfigOf(opts: RunOptions, adapters: RuntimeAdapter[]): { runtimeConfig?: Record<string, object> } {
+  const given: Record<string, object> = {};
+  for (const [id, c] of Object.entries(opts.runtimeConfig ?? {})) {
+    const inRun = adapters.some((a) => a.id === id) || (id === (opts.runtimeConfig?.pool.of ?? POOL_DEFAULTS.of) && adapters.some((a) => a.id === 'pool'));
+    if (inRun && Object.keys(c).length > 0) given[id] = c;
+  }
+  return Object.keys(given).length > 0 ? { runtimeConfig: given } : {};
 }
 
 export async function runBenchmark(opts: RunOptions, progress: Progress, signal: AbortSignal): Promise<RunOutcome> {
@@ -117,7 +132,7 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
   let out: ResultsWriter;
   try {
     for (const entry of opts.runtimes) {
-      const adapter = await entry.create();
+      const adapter = await entry.create(opts.runtimeConfig ?? emptyRuntimeConfig());
       created.push(adapter);
       const a = await adapter.available();
       if (a.ok) adapters.push(adapter);
@@ -137,6 +152,8 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
   }
   for (const s of skipped) out.event('warning', `runtime unavailable: ${s.reason}`, { runtime: s.runtime });
 
+  // Resolved once for every cell of every mode: a mode takes what it is given.
+  const modeOptions = resolveModeOptions(opts, opts.modeOptions);
   const random = rng(opts.seed);
   let status: RunOutcome['status'] = 'completed';
   const liveCells: LiveCell[] = [];
@@ -158,7 +175,6 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
             if (signal.aborted) break;
             try {
               const deployment = await adapter.prepare(workload, variant);
-              const modeOptions: ModeOptions = { iterations: opts.iterations, warmup: opts.warmup, ...(opts.modeOptions ?? {}) };
               const ctx = {
                 adapter, workload, variant, deployment, request: pickRequest(workload, opts.request), options: modeOptions,
                 warn: (m: string) => { out.event('warning', m, { runtime: adapter.id, workload: workload.name }); progress.log(`warning: ${m}`); },

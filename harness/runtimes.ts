@@ -1,25 +1,38 @@
 // The runtime registry: every adapter faasbench can run, by id. One line per adapter.
+// Each entry builds its adapter from the run's resolved RuntimeConfig (harness/options.ts:
+// flags, with FAASBENCH_* fallbacks read there): adapters never read settings from the
+// environment themselves. The pool gets its inner runtime from here, injected as a factory.
 
 import type { RuntimeAdapter } from '../runtimes/types.js';
+import { emptyRuntimeConfig, type RuntimeConfig } from './options.js';
 
 export interface RuntimeEntry {
   id: string;
   /** In the default suite (run with no --runtime)? Baselines are opt-in. */
   default: boolean;
-  /** Loaded lazily, so a run pays only for the adapters it uses. */
-  create(): Promise<RuntimeAdapter>;
+  /** Loaded lazily, so a run pays only for the adapters it uses. `config` defaults to nothing set. */
+  create(config?: RuntimeConfig): Promise<RuntimeAdapter>;
 }
 
 export const RUNTIMES: RuntimeEntry[] = [
   { id: 'wasm', default: true, create: async () => (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter() },
   { id: 'node-wasi', default: false, create: async () => (await import('../runtimes/wasm/node-wasi-adapter.js')).nodeWasiAdapter() },
   // Skipped with the engine's reason when Docker is absent; the run goes on without it.
-  { id: 'container', default: true, create: async () => (await import('../runtimes/container/adapter.js')).containerAdapter() },
-  { id: 'process', default: false, create: async () => (await import('../runtimes/process/adapter.js')).processAdapter() },
-  // Pre-warmed pool of containers ($FAASBENCH_POOL_OF=process|lambda|... pools another runtime).
-  { id: 'pool', default: false, create: async () => (await import('../runtimes/pool/adapter.js')).poolAdapter() },
-  { id: 'lambda', default: true, create: async () => (await import('../runtimes/lambda/adapter.js')).lambdaAdapter() },
+  { id: 'container', default: true, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/container/adapter.js')).containerAdapter(c.container) },
+  { id: 'process', default: false, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/process/adapter.js')).processAdapter(c.process) },
+  // Pre-warmed pool of containers (--pool-of process|lambda|... pools another runtime).
+  { id: 'pool', default: false, create: createPool },
+  { id: 'lambda', default: true, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/lambda/adapter.js')).lambdaAdapter(c.lambda) },
 ];
+
+/** The pool over the registry entry `config.pool.of` (containers by default), created with the same config. */
+async function createPool(c: RuntimeConfig = emptyRuntimeConfig()): Promise<RuntimeAdapter> {
+  const { POOL_DEFAULTS, poolAdapter } = await import('../runtimes/pool/adapter.js');
+  const of = c.pool.of ?? POOL_DEFAULTS.of;
+  const inner = RUNTIMES.find((r) => r.id === of && r.id !== 'pool');
+  if (!inner) throw new Error(`--pool-of ${of}: not a runtime id (choose from: ${RUNTIMES.filter((r) => r.id !== 'pool').map((r) => r.id).join(', ')})`);
+  return poolAdapter(() => inner.create(c), c.pool);
+}
 
 export function runtimeIds(): string[] {
   return RUNTIMES.map((r) => r.id);

@@ -4,6 +4,7 @@
 
 import type { Command } from 'commander';
 import { connectEngine, engineStatus } from '../../runtimes/container/engine.js';
+import { resolveRuntimeConfig, type RuntimeConfig } from '../options.js';
 import { RUNTIMES } from '../runtimes.js';
 
 export interface DoctorLine {
@@ -13,13 +14,14 @@ export interface DoctorLine {
   text: string;
 }
 
-export async function doctorReport(): Promise<{ engine: string; runtimes: DoctorLine[] }> {
+/** `config`: the runtimes' settings as `run` would resolve them with no flags (the FAASBENCH_* fallbacks, e.g. which runtime the pool holds). */
+export async function doctorReport(config: RuntimeConfig = resolveRuntimeConfig({}, process.env)): Promise<{ engine: string; runtimes: DoctorLine[] }> {
   const status = await engineStatus(connectEngine());
   const engine = status.availability.ok ? (status.availability.detail ?? 'up') : `unavailable: ${status.availability.reason}`;
   const runtimes: DoctorLine[] = [];
   for (const entry of RUNTIMES) {
     try {
-      const adapter = await entry.create();
+      const adapter = await entry.create(config);
       try {
         const a = await adapter.available();
         runtimes.push({ id: entry.id, default: entry.default, ok: a.ok, text: a.ok ? (a.detail ?? 'available') : a.reason });

@@ -1,6 +1,7 @@
 // Option parsers shared by the verbs: strict, with the valid choices in every error.
 
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import type { RuntimeSetting } from '../options.js';
 
 export function intOption(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -20,4 +21,23 @@ export function listOption(choices: readonly string[] | null, what: string) {
     }
     return [...previous, ...items];
   };
+}
+
+/**
+ * The flag(s) of one runtime setting (harness/options.ts: RUNTIME_SETTINGS): its own
+ * parser as commander's, so a bad value exits 2 saying what is valid; the help names
+ * the environment variable read when the flag is absent. A boolean gets `--x` and `--no-x`.
+ */
+export function runtimeSettingOptions(s: RuntimeSetting): Option[] {
+  const help = `${s.help}${s.choices ? ` (choices: ${s.choices.join(', ')})` : ''}; fallback: $${s.env}`;
+  if (!s.arg) return [new Option(s.flag, help), new Option(s.flag.replace(/^--/, '--no-'), `the opposite of ${s.flag}`)];
+  return [
+    new Option(`${s.flag} <${s.arg}>`, help).argParser((value: string) => {
+      try {
+        return s.parse(value);
+      } catch (e) {
+        throw new InvalidArgumentError((e as Error).message);
+      }
+    }),
+  ];
 }

@@ -1,5 +1,9 @@
 // `faasbench run`: measure the chosen runtimes × workloads × modes, write the raw
 // results (JSON Lines), print the summary and write the HTML report.
+// Every setting is resolved here, once: flags parsed strictly (exit 2 with what is
+// valid), runtime settings falling back to their FAASBENCH_* variables
+// (harness/options.ts), then passed down typed to the run loop, the modes and, through
+// the registry, the adapters.
 
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -13,7 +17,8 @@ import { RUNTIMES, runtimeIds } from '../runtimes.js';
 import { runSummaryText, summarizeSamples } from '../../model/summary.js';
 import { VARIANT_KINDS, resolveWorkloads, type LoadedWorkload } from '../../model/workload.js';
 import { loadWasmFile } from '../workloads-wasm.js';
-import { intOption, listOption } from './options.js';
+import { LOAD_CLIENTS, RUNTIME_SETTINGS, resolveRuntimeConfig, type LoadClient, type ModeSettings } from '../options.js';
+import { intOption, listOption, runtimeSettingOptions } from './options.js';
 import { writeReport } from '../../reports/write.js';
 
 interface RunFlags {
@@ -36,7 +41,9 @@ interface RunFlags {
   slo?: number;
   budgetMib?: number;
   maxInstances?: number;
-  loadClient?: string;
+  loadClient?: LoadClient;
+  /** The runtime settings' flags (--pool-size → poolSize …), read by resolveRuntimeConfig. */
+  [runtimeSetting: string]: unknown;
 }
 
 /** Positive whole numbers, repeatable or comma-separated. */
@@ -59,8 +66,8 @@ function sloOption(value: string): number {
   }
 }
 
-/** The throughput and density options as the modes read them (harness/modes/{throughput,density}.ts). */
-function loadModeOptions(f: RunFlags): Record<string, unknown> {
+/** The throughput and density settings given, in the modes' units (harness/options.ts fills in the rest). */
+function modeSettings(f: RunFlags): ModeSettings {
   return {
     ...(f.connections ? { connections: f.connections } : {}),
     ...(f.rates ? { rates: f.rates } : {}),
@@ -96,7 +103,7 @@ async function probeWasmFiles(files: string[]): Promise<LoadedWorkload[]> {
 export const DEFAULT_WORKLOADS = ['hello'];
 
 export function registerRun(program: Command): void {
-  program
+  const run = program
     .command('run')
     .description('measure cold start (and, with --mode, warm latency, throughput, density) on every available runtime')
     .option('-w, --workload <name...>', `built-in workload name, "all", or a folder with a workload.json (repeatable; default: ${DEFAULT_WORKLOADS.join(', ')})`, listOption(null, 'workload'))
@@ -116,13 +123,17 @@ export function registerRun(program: Command): void {
     .option('--rates <rps...>', 'throughput: open-loop offered rates in req/s (default: 10, 50, 80, 100, 120% of the closed-loop maximum)', intList('--rates', 10_000_000))
     .option('--duration <s>', 'throughput: seconds per load step (default: 2)', secondsOption)
     .option('--slo <latency>', 'throughput: p99 latency objective, e.g. 500us, 2ms (default: 10ms)', sloOption)
-    .addOption(new Option('--load-client <client>', 'throughput: closed-loop client (raw: faasbench\'s own, cheaper per request)').choices(['autocannon', 'raw']))
+    .addOption(new Option('--load-client <client>', 'throughput: closed-loop client (raw: faasbench\'s own, cheaper per request)').choices(LOAD_CLIENTS))
     .option('--budget-mib <n>', 'density: stop when instances use this much memory (default: 2048)', intOption('--budget-mib', 1, 1_048_576))
-    .option('--max-instances <n>', 'density: stop at this many instances (default: 1000)', intOption('--max-instances', 1, 1_000_000))
-    .action(async (flags: RunFlags) => {
+    .option('--max-instances <n>', 'density: stop at this many instances (default: 1000)', intOption('--max-instances', 1, 1_000_000));
+  // One flag per runtime setting (pool, lambda, container, process), from the one table of them.
+  for (const s of RUNTIME_SETTINGS) for (const o of runtimeSettingOptions(s)) run.addOption(o);
+  run.action(async (flags: RunFlags) => {
       // Checked (and created) first: a run that cannot write its results must not start anything.
       const outProblem = resultsDirProblem(resolve(flags.out));
       if (outProblem) throw new Error(`--out ${flags.out}: ${outProblem}`);
+      // flag > FAASBENCH_* > default, before anything starts: a bad environment value exits 2 like a bad flag.
+      const runtimeConfig = resolveRuntimeConfig(flags, process.env);
       // --wasm alone runs only those files; with --workload, both.
       const workloads = [
         ...(flags.wasm && !flags.workload ? [] : resolveWorkloads(flags.workload ?? DEFAULT_WORKLOADS)),
@@ -151,7 +162,7 @@ export function registerRun(program: Command): void {
           ...(flags.cellSeconds > 0 ? { cellBudgetMs: flags.cellSeconds * 1000 } : {}),
           seed: flags.seed ?? Math.floor(Math.random() * 2 ** 32),
           outDir, command: ['faasbench', ...process.argv.slice(2)],
-          modeOptions: loadModeOptions(flags),
+          modeOptions: modeSettings(flags), runtimeConfig,
         },
         progress,
         abort.signal,

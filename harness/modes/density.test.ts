@@ -5,14 +5,15 @@ import { referenceWasmAdapter } from '../../runtimes/wasm/adapter.js';
 import type { Instance, RuntimeAdapter } from '../../runtimes/types.js';
 import { pickRequest } from '../run.js';
 import { resolveWorkloads } from '../../model/workload.js';
-import { batchSize, densityMode, densityOptions, densityRows } from './density.js';
+import { resolveModeOptions, withModeOptions, type DensityOptions } from '../options.js';
+import { batchSize, densityMode, densityRows } from './density.js';
 
-async function densityOf(adapter: RuntimeAdapter, options: Record<string, unknown>) {
+async function densityOf(adapter: RuntimeAdapter, density: Partial<DensityOptions>) {
   const workload = resolveWorkloads(['hello'])[0]!;
   const warnings: string[] = [];
   const [cell] = densityMode.cells({
     adapter, workload, variant: 'wasm', deployment: await adapter.prepare(workload, 'wasm'), request: pickRequest(workload),
-    options: { iterations: 1, warmup: 0, ...options }, warn: (m) => warnings.push(m),
+    options: withModeOptions(resolveModeOptions({ iterations: 1, warmup: 0 }), { density }), warn: (m) => warnings.push(m),
   });
   expect(cell!.rounds).toBe(1);
   await cell!.setup();
@@ -31,7 +32,7 @@ describe('density mode', () => {
       stop: async (i: Instance) => { stopped.add(i.id); await base.stop(i); },
     });
     try {
-      const { rows } = await densityOf(adapter, { maxInstances: 12, densityBatch: 5 });
+      const { rows } = await densityOf(adapter, { maxInstances: 12, batch: 5 });
       const total = rows.filter((r) => r.phase === 'total');
       expect(total.find((r) => r.metric === 'instances_count')).toMatchObject({ value: 12, ok: true, tags: { view: 'apps', stop: 'count' } });
       expect(rows.find((r) => r.metric === 'answering_count')!.value).toBe(12);
@@ -57,7 +58,7 @@ describe('density mode', () => {
       start: async (d: Parameters<RuntimeAdapter['start']>[0]) => { if (++n > 4) throw new Error('out of slots'); return base.start(d); },
     });
     try {
-      const { rows, warnings } = await densityOf(adapter, { maxInstances: 50, densityBatch: 10 });
+      const { rows, warnings } = await densityOf(adapter, { maxInstances: 50, batch: 10 });
       expect(rows.find((r) => r.phase === 'total' && r.metric === 'instances_count')).toMatchObject({ value: 3, ok: true, tags: { stop: 'failure' } });
       expect(warnings.join('\n')).toMatch(/stopped at 3: start of instance 4 failed: out of slots/);
     } finally {
@@ -78,9 +79,9 @@ describe('density rows', () => {
     expect(rows[0]).toMatchObject({ ok: false, error: '1 of 10 instances did not answer correctly at the end' });
   });
   it('has bounded defaults', () => {
-    const d = densityOptions({ iterations: 1, warmup: 0 });
+    const d = resolveModeOptions({ iterations: 1, warmup: 0 }).density;
     expect(d).toMatchObject({ budgetBytes: 2 * 2 ** 30, maxInstances: 1000, batch: 0 });
-    expect(densityOptions({ iterations: 1, warmup: 0, budgetMiB: 64, maxInstances: 7, densityBatch: 3 })).toMatchObject({ budgetBytes: 64 * 2 ** 20, maxInstances: 7, batch: 3 });
+    expect(resolveModeOptions({ iterations: 1, warmup: 0 }, { budgetMiB: 64, maxInstances: 7 }).density).toMatchObject({ budgetBytes: 64 * 2 ** 20, maxInstances: 7, batch: 0 });
     // Batches double from 1 up to a tenth of the maximum.
     expect(Array.from({ length: 10 }, (_, n) => batchSize(d, n))).toEqual([1, 2, 4, 8, 16, 32, 64, 100, 100, 100]);
     expect(batchSize({ batch: 5, maxInstances: 1000 }, 7)).toBe(5);

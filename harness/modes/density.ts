@@ -16,33 +16,10 @@
 import type { Instance, MemoryUsage, RuntimeAdapter } from '../../runtimes/types.js';
 import { growth, memAvailableBytes, memTotalBytes, snapshot, type MemorySnapshot } from '../load/memory.js';
 import { checkResponse } from '../verify.js';
-import type { Cell, CellContext, MeasurementMode, ModeOptions, SampleOut } from './types.js';
+import type { DensityOptions } from '../options.js';
+import type { Cell, CellContext, MeasurementMode, SampleOut } from './types.js';
 
-export interface DensityOptions {
-  budgetBytes: number;
-  maxInstances: number;
-  /** Fixed batch size; 0: batches double from 1 up to a tenth of maxInstances (cheap early checks for slow runtimes). */
-  batch: number;
-  /** Random instances checked after each batch, besides the newest. */
-  checkSample: number;
-  timeLimitMs: number;
-}
-
-export const DENSITY_DEFAULTS: DensityOptions = { budgetBytes: 2 * 2 ** 30, maxInstances: 1000, batch: 0, checkSample: 4, timeLimitMs: 20_000 };
-
-const pos = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
-
-export function densityOptions(o: ModeOptions): DensityOptions {
-  const maxInstances = Math.floor(pos(o['maxInstances']) ?? DENSITY_DEFAULTS.maxInstances);
-  const budgetMiB = pos(o['budgetMiB']);
-  return {
-    budgetBytes: budgetMiB ? Math.round(budgetMiB * 2 ** 20) : DENSITY_DEFAULTS.budgetBytes,
-    maxInstances,
-    batch: Math.floor(pos(o['densityBatch']) ?? 0),
-    checkSample: Math.floor(pos(o['densityCheckSample']) ?? DENSITY_DEFAULTS.checkSample),
-    timeLimitMs: pos(o['densityTimeLimitMs']) ?? DENSITY_DEFAULTS.timeLimitMs,
-  };
-}
+// The options (DensityOptions, defaults) are defined in harness/options.ts and arrive complete in ctx.options.density.
 
 type Source = 'rss' | 'pss' | 'cgroup' | 'memavailable' | 'heap';
 const SOURCES: Source[] = ['rss', 'pss', 'cgroup', 'memavailable', 'heap'];
@@ -101,7 +78,7 @@ export function batchSize(o: Pick<DensityOptions, 'batch' | 'maxInstances'>, n: 
 
 function densityCell(ctx: CellContext): Cell {
   const { adapter, deployment, request } = ctx;
-  const o = densityOptions(ctx.options);
+  const o = ctx.options.density;
   const view = adapter.capabilities().freshInstancePerRequest ? 'apps' : 'instances';
   const live: Instance[] = [];
   const stopAll = async () => {

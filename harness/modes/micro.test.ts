@@ -9,13 +9,14 @@ import { readResults } from '../../model/results/reader.js';
 import { ResultsWriter } from '../../model/results/writer.js';
 import { pickRequest } from '../run.js';
 import { resolveWorkloads, type LoadedWorkload } from '../../model/workload.js';
+import { resolveModeOptions, withModeOptions } from '../options.js';
 import { microMode, statRows } from './micro.js';
 import type { SampleOut } from './types.js';
 
 async function micro(workload: LoadedWorkload, request = pickRequest(workload)): Promise<SampleOut[]> {
   const adapter = referenceWasmAdapter();
   try {
-    const cells = microMode.cells({ adapter, workload, variant: 'wasm', deployment: await adapter.prepare(workload, 'wasm'), request, options: { iterations: 8, warmup: 0, microTimeMs: 30 }, warn: () => {} });
+    const cells = microMode.cells({ adapter, workload, variant: 'wasm', deployment: await adapter.prepare(workload, 'wasm'), request, options: withModeOptions(resolveModeOptions({ iterations: 8, warmup: 0 }), { micro: { timeMs: 30 } }), warn: () => {} });
     expect(cells.length).toBe(1);
     await cells[0]!.setup();
     const rows = await cells[0]!.sample(0);
@@ -65,7 +66,7 @@ describe('micro mode', () => {
   it('only has cells for the reference runtime', () => {
     const hello = resolveWorkloads(['hello'])[0]!;
     const other = { ...referenceWasmAdapter(), id: 'node-wasi' } as unknown as Parameters<typeof microMode.cells>[0]['adapter'];
-    expect(microMode.cells({ adapter: other, workload: hello, variant: 'wasm', deployment: { runtime: 'x', workload: hello, variant: 'wasm' }, request: pickRequest(hello), options: { iterations: 1, warmup: 0 }, warn: () => {} })).toEqual([]);
+    expect(microMode.cells({ adapter: other, workload: hello, variant: 'wasm', deployment: { runtime: 'x', workload: hello, variant: 'wasm' }, request: pickRequest(hello), options: resolveModeOptions({ iterations: 1, warmup: 0 }), warn: () => {} })).toEqual([]);
   });
 
   it('converts tinybench ms to integer ns', () => {

@@ -15,19 +15,10 @@ import { InlineExecutor, type ExecRequest } from '../../runtimes/wasm/executor.j
 import { compileCommand, readWasmFile, withNonce } from '../../runtimes/wasm/module.js';
 import { WasiHost } from '../../runtimes/wasm/wasi/host.js';
 import { checkResponse } from '../verify.js';
-import type { Cell, CellContext, MeasurementMode, ModeOptions, SampleOut } from './types.js';
+import type { Cell, CellContext, MeasurementMode, SampleOut } from './types.js';
 
-export interface MicroOptions {
-  /** Time budget per task, ms (tinybench `time`). */
-  timeMs: number;
-  /** Minimum samples per task. */
-  minSamples: number;
-}
-
-export function microOptions(o: ModeOptions): MicroOptions {
-  const t = o['microTimeMs'];
-  return { timeMs: typeof t === 'number' && t > 0 ? t : 500, minSamples: Math.max(1, Math.min(o.iterations, 64)) };
-}
+// The options (MicroOptions: tinybench time per task, minimum samples from --iterations)
+// are defined in harness/options.ts and arrive complete in ctx.options.micro.
 
 /** Which runtimes have micro-phases: the reference runtime (its executor, in this process). */
 const MICRO_RUNTIMES = new Set(['wasm']);
@@ -55,7 +46,7 @@ function median(xs: number[]): number {
 
 function microCell(ctx: CellContext): Cell {
   const { workload, request } = ctx;
-  const o = microOptions(ctx.options);
+  const o = ctx.options.micro;
   return {
     label: `${ctx.adapter.id}/${workload.name}/wasm/micro`,
     rounds: 1,

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Deployment, Instance, RuntimeAdapter } from '../../runtimes/types.js';
 import { pickRequest } from '../run.js';
 import { resolveWorkloads } from '../../model/workload.js';
+import { resolveModeOptions, withModeOptions, type ThroughputOptions } from '../options.js';
 import { headlineRows, refineRate, stepRows, throughputMode } from './throughput.js';
 import type { LoadResult } from '../load/types.js';
 import type { SampleOut } from './types.js';
@@ -38,13 +39,16 @@ function stubAdapter(body: string): RuntimeAdapter & { live: Set<http.Server> } 
   };
 }
 
-async function runCell(body: string, options: Record<string, unknown>) {
+/** One sample each, every other option at its default. */
+const ONE = resolveModeOptions({ iterations: 1, warmup: 0 });
+
+async function runCell(body: string, throughput: Partial<ThroughputOptions>) {
   const workload = resolveWorkloads(['hello'])[0]!;
   const adapter = stubAdapter(body);
   const warnings: string[] = [];
   const ctx = {
     adapter, workload, variant: 'wasm' as const, deployment: await adapter.prepare(workload, 'wasm'), request: pickRequest(workload),
-    options: { iterations: 1, warmup: 0, ...options }, warn: (m: string) => warnings.push(m),
+    options: withModeOptions(ONE, { throughput }), warn: (m: string) => warnings.push(m),
   };
   const [cell] = throughputMode.cells(ctx);
   const rows: SampleOut[] = [];
@@ -86,7 +90,7 @@ describe('throughput mode', () => {
     const adapter = cgiRelayAdapter();
     const ctx = {
       adapter, workload, variant: 'native' as const, deployment: await adapter.prepare(workload, 'native'), request: pickRequest(workload),
-      options: { iterations: 1, warmup: 0, connections: [2], rates: [50], durationMs: 300, loadWarmupMs: 0, sloNs: 60e9 }, warn: () => {},
+      options: withModeOptions(ONE, { throughput: { connections: [2], rates: [50], durationMs: 300, warmupMs: 0, sloNs: 60e9 } }), warn: () => {},
     };
     const [cell] = throughputMode.cells(ctx);
     await cell!.setup();
@@ -103,7 +107,7 @@ describe('throughput mode', () => {
   });
 
   it('measures closed loop per connection count and open loop per rate, then the headline rows', async () => {
-    const { rows, cell, adapter } = await runCell('Hello from faasbench\n', { connections: [1, 4], rates: [50, 100], durationMs: 300, loadWarmupMs: 100, sloNs: 60e9 });
+    const { rows, cell, adapter } = await runCell('Hello from faasbench\n', { connections: [1, 4], rates: [50, 100], durationMs: 300, warmupMs: 100, sloNs: 60e9 });
     expect(cell.rounds).toBe(4);
     const totals = rows.filter((r) => r.phase === 'total');
     expect(totals.map((r) => [r.metric, r.tags])).toEqual([
@@ -125,7 +129,7 @@ describe('throughput mode', () => {
   });
 
   it('marks every step with wrong answers ok=false with the counts, and has no maximum', async () => {
-    const { rows } = await runCell('Goodbye\n', { connections: [2], rates: [50], durationMs: 200, loadWarmupMs: 0 });
+    const { rows } = await runCell('Goodbye\n', { connections: [2], rates: [50], durationMs: 200, warmupMs: 0 });
     const totals = rows.filter((r) => r.phase === 'total');
     const steps = totals.filter((r) => r.metric === 'throughput_rps' || r.metric === 'latency_ns');
     expect(steps.length).toBe(2);
@@ -140,7 +144,7 @@ describe('throughput mode', () => {
   it('refuses instances without a URL', async () => {
     const workload = resolveWorkloads(['hello'])[0]!;
     const adapter = { ...stubAdapter('x'), start: async (d: Deployment) => ({ instance: { id: 'x', deployment: d }, phases: [] }) };
-    const [cell] = throughputMode.cells({ adapter, workload, variant: 'wasm', deployment: await adapter.prepare(workload, 'wasm'), request: pickRequest(workload), options: { iterations: 1, warmup: 0 }, warn: () => {} });
+    const [cell] = throughputMode.cells({ adapter, workload, variant: 'wasm', deployment: await adapter.prepare(workload, 'wasm'), request: pickRequest(workload), options: ONE, warn: () => {} });
     await expect(cell!.setup()).rejects.toThrow(/no HTTP URL/);
   });
 });

@@ -14,21 +14,9 @@ import type { Instance } from '../../runtimes/types.js';
 import { LoadGenerator } from '../load/client.js';
 import { DEFAULT_SWEEP, roundRate, sloCrossing, sweepRates, type RatePoint } from '../load/sweep.js';
 import { toWireRequest, type LoadResult, type Percentiles } from '../load/types.js';
-import type { Cell, CellContext, MeasurementMode, ModeOptions, SampleOut } from './types.js';
+import type { Cell, CellContext, MeasurementMode, SampleOut } from './types.js';
 
-export interface ThroughputOptions {
-  connections: number[];
-  /** Explicit offered rates; empty: sweep from the closed-loop maximum. */
-  rates: number[];
-  durationMs: number;
-  sloNs: number;
-  /** Unrecorded closed-loop warm-up before the first step. */
-  warmupMs: number;
-  /** Closed-loop client: autocannon (default) or faasbench's raw client (cheaper per request, exact bytes). */
-  client: 'autocannon' | 'raw';
-}
-
-export const THROUGHPUT_DEFAULTS: ThroughputOptions = { connections: [8, 64], rates: [], durationMs: 2000, sloNs: 10_000_000, warmupMs: 500, client: 'autocannon' };
+// The options (ThroughputOptions, defaults) are defined in harness/options.ts and arrive complete in ctx.options.throughput.
 const SWEEP_STEPS = DEFAULT_SWEEP.length;
 /** With the default sweep: extra open-loop steps bisecting between the last rate that met the SLO and the first that did not. */
 const REFINE_STEPS = 2;
@@ -39,20 +27,6 @@ export function refineRate(open: ReadonlyArray<{ rate: number; p99Ns: number; fa
   if (v.crossedAtRps === null || v.sustainedRps === 0 || v.crossedAtRps / v.sustainedRps < 1.1) return null;
   const mid = roundRate((v.sustainedRps + v.crossedAtRps) / 2);
   return mid > v.sustainedRps && mid < v.crossedAtRps && !open.some((p) => p.rate === mid) ? mid : null;
-}
-
-const numList = (v: unknown): number[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'number' && x > 0) ? v as number[] : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
-
-export function throughputOptions(o: ModeOptions): ThroughputOptions {
-  return {
-    connections: numList(o['connections']) ?? THROUGHPUT_DEFAULTS.connections,
-    rates: [...(numList(o['rates']) ?? THROUGHPUT_DEFAULTS.rates)].sort((a, b) => a - b),
-    durationMs: num(o['durationMs']) ?? THROUGHPUT_DEFAULTS.durationMs,
-    sloNs: num(o['sloNs']) ?? THROUGHPUT_DEFAULTS.sloNs,
-    warmupMs: typeof o['loadWarmupMs'] === 'number' ? o['loadWarmupMs'] : THROUGHPUT_DEFAULTS.warmupMs,
-    client: o['loadClient'] === 'raw' ? 'raw' : THROUGHPUT_DEFAULTS.client,
-  };
 }
 
 function failures(r: LoadResult): number {
@@ -120,7 +94,7 @@ export function headlineRows(closed: LoadResult[], open: LoadResult[], sloNs: nu
 
 function throughputCell(ctx: CellContext): Cell {
   const { adapter, deployment, request } = ctx;
-  const o = throughputOptions(ctx.options);
+  const o = ctx.options.throughput;
   const openSteps = o.rates.length > 0 ? o.rates.length : SWEEP_STEPS + REFINE_STEPS;
   const rounds = o.connections.length + openSteps;
   let wire = toWireRequest(request);

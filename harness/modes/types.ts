@@ -5,6 +5,9 @@
 import type { SampleRow } from '../../model/results/schema.js';
 import type { Deployment, Mode, RuntimeAdapter } from '../../runtimes/types.js';
 import type { LoadedWorkload, SampleRequest, VariantKind } from '../../model/workload.js';
+import type { ModeOptions } from '../options.js';
+
+export type { ModeOptions };
 
 export type SampleOut = Omit<SampleRow, 'type' | 'workload' | 'variant' | 'runtime' | 'mode'>;
 
@@ -17,13 +20,6 @@ export interface CellContext {
   options: ModeOptions;
   /** Where a cell reports what it noticed (slow start, fallbacks ...). */
   warn(message: string): void;
-}
-
-export interface ModeOptions {
-  iterations: number;
-  warmup: number;
-  /** Per-mode extras (throughput rates, density budget ...). */
-  [key: string]: unknown;
 }
 
 export interface Cell {

@@ -28,13 +28,16 @@ export interface ContainerAdapterOptions {
   startDeadlineMs?: number;
   /** Run as this user (default 65534:65534, nobody). */
   user?: string;
-  /** An existing local image serving HTTP on $PORT instead of built ones ($FAASBENCH_CONTAINER_IMAGE). */
+  /** An existing local image serving HTTP on $PORT instead of built ones (`run --container-image`). */
   image?: string;
-  /** The workload variant that image stands in for (default node; $FAASBENCH_CONTAINER_IMAGE_VARIANT). */
+  /** The workload variant that image stands in for (default node; `run --container-image-variant`). */
   imageVariant?: VariantKind;
   /** Label value for faasbench.run (default: derived from the pid and time). */
   runId?: string;
 }
+
+/** The user's settings of this runtime (flags of `faasbench run`, resolved in harness/options.ts); unset: built images. */
+export type ContainerConfig = Pick<ContainerAdapterOptions, 'image' | 'imageVariant'>;
 
 export interface ContainerDeployment {
   image: ImageSpec;
@@ -115,8 +118,8 @@ export class ContainerAdapter implements RuntimeAdapter {
   private seq = 0;
 
   constructor(opts: ContainerAdapterOptions = {}) {
-    const image = opts.image ?? process.env.FAASBENCH_CONTAINER_IMAGE;
-    const imageVariant = opts.imageVariant ?? (process.env.FAASBENCH_CONTAINER_IMAGE_VARIANT as VariantKind | undefined);
+    // image/imageVariant arrive resolved (flag > FAASBENCH_CONTAINER_IMAGE* ) from the CLI; nothing here reads the environment.
+    const { image, imageVariant } = opts;
     this.opts = { ...DEFAULTS, ...opts, ...(image ? { image } : {}), ...(imageVariant ? { imageVariant } : {}) };
     this.id = opts.id ?? 'container';
     this.engine = connectEngine(opts.socketPath ? { socketPath: opts.socketPath } : {});

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCell } from '../../harness/modes/cold.js';
 import type { CellContext } from '../../harness/modes/types.js';
+import { resolveModeOptions } from '../../harness/options.js';
 import { checkResponse } from '../../harness/verify.js';
 import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
 import { ContainerAdapter, type ContainerDeployment } from './adapter.js';
@@ -127,7 +128,7 @@ describe.skipIf(!up)('container adapter (real Docker engine)', () => {
     });
 
     function ctxFor(a: ContainerAdapter, deployment: Awaited<ReturnType<ContainerAdapter['prepare']>>): CellContext {
-      return { adapter: a, workload: hello, variant: 'node', deployment, request: get, options: { iterations: 1, warmup: 0 }, warn: () => {} };
+      return { adapter: a, workload: hello, variant: 'node', deployment, request: get, options: resolveModeOptions({ iterations: 1, warmup: 0 }), warn: () => {} };
     }
 
     it('a container that exits at start is a recorded failure with its output, and is removed', async () => {

@@ -2,8 +2,8 @@
 // function with its function URL and one execution environment started by start()
 // (the cold start: listen → spawn → init; the harness adds the first response).
 // More environments are started when all are busy (scale-out up to `concurrency`);
-// beyond it requests queue for the next free environment (or, FAASBENCH_LAMBDA_THROTTLE=
-// reject, get Lambda's 429); a timed-out or crashed environment is replaced on the next request. usage() is
+// beyond it requests queue for the next free environment (or, with whenThrottled
+// 'reject' (`run --lambda-throttle reject`), get Lambda's 429); a timed-out or crashed environment is replaced on the next request. usage() is
 // the RSS/PSS of the instance's environments, frozen between invocations.
 // The pool adapter pre-warms instances through start() (provisioned concurrency).
 
@@ -35,13 +35,16 @@ export interface LambdaAdapterOptions {
   nodeClient?: 'faasbench' | 'aws-lambda-ric';
 }
 
+/** The user's settings of this runtime (flags of `faasbench run`, resolved in harness/options.ts). */
+export type LambdaConfig = Pick<LambdaAdapterOptions, 'concurrency' | 'timeoutMs' | 'memoryMb' | 'idleTimeoutMs' | 'freeze' | 'whenThrottled' | 'nodeClient'>;
+
+/** What an unset setting means (the function and environment code applies the same numbers). */
+export const LAMBDA_DEFAULTS: Required<LambdaConfig> = {
+  concurrency: 10, timeoutMs: 30_000, memoryMb: 256, idleTimeoutMs: 600_000, freeze: true, whenThrottled: 'queue', nodeClient: 'faasbench',
+};
+
 interface LambdaDeployment { spec: EnvironmentSpec }
 interface LambdaInstance { fn: LambdaFunction; front: FunctionUrlServer; agent: http.Agent }
-
-const envNumber = (name: string): number | undefined => {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? v : undefined;
-};
 
 export function deploymentSpec(workload: LoadedWorkload, variant: VariantKind, o: LambdaAdapterOptions = {}): EnvironmentSpec {
   const assets = lambdaAssetDir();
@@ -80,16 +83,8 @@ export class LambdaAdapter implements RuntimeAdapter {
   private seq = 0;
 
   constructor(opts: LambdaAdapterOptions = {}) {
-    this.opts = {
-      concurrency: envNumber('FAASBENCH_LAMBDA_CONCURRENCY'),
-      timeoutMs: envNumber('FAASBENCH_LAMBDA_TIMEOUT_MS'),
-      memoryMb: envNumber('FAASBENCH_LAMBDA_MEMORY_MB'),
-      idleTimeoutMs: envNumber('FAASBENCH_LAMBDA_IDLE_MS'),
-      freeze: process.env['FAASBENCH_LAMBDA_FREEZE'] !== '0',
-      whenThrottled: process.env['FAASBENCH_LAMBDA_THROTTLE'] === 'reject' ? 'reject' : 'queue',
-      nodeClient: process.env['FAASBENCH_LAMBDA_NODE_CLIENT'] === 'aws-lambda-ric' ? 'aws-lambda-ric' : 'faasbench',
-      ...opts,
-    };
+    // Settings arrive resolved (flag > FAASBENCH_LAMBDA_* > default) from the CLI; nothing here reads the environment.
+    this.opts = { ...LAMBDA_DEFAULTS, ...opts };
     // environments frozen by a faasbench that crashed would stay stopped forever
     reapOrphanEnvironments();
   }

@@ -15,11 +15,13 @@
 // drop in host MemAvailable when the pool was filled (which also counts what the
 // cgroup does not: the containerd shim, the engine's bookkeeping).
 //
-// Choosing the inner runtime: `pool` in the registry pools containers; set
-// FAASBENCH_POOL_OF to any other registry id (process, lambda ...) to pool that.
+// Choosing the inner runtime: `pool` in the registry (harness/runtimes.ts) pools
+// containers; `run --pool-of process|lambda|…` pools another runtime. The registry
+// creates the inner adapter and hands its factory to poolAdapter(): this file knows
+// no registry.
 
-import { readFileSync } from 'node:fs';
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
+import { memAvailableBytes } from '../shared/procfs.js';
 import type { AdapterMeasurement, Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
 
 export type RefillPolicy = 'eager' | 'on-demand';
@@ -32,6 +34,17 @@ export interface PoolOptions {
   /** Idle instances older than this are stopped (default 10 min; 0 = never). */
   idleTimeoutMs?: number;
 }
+
+/**
+ * The user's settings of this runtime (flags of `faasbench run`, resolved in
+ * harness/options.ts). `of` is the registry id of the pooled runtime: the registry
+ * reads it to build the inner adapter.
+ */
+export interface PoolConfig extends Pick<PoolOptions, 'size' | 'refill'> {
+  of?: string;
+}
+
+export const POOL_DEFAULTS: Required<PoolConfig> = { of: 'container', size: 2, refill: 'eager' };
 
 /** MemoryUsage of one instance, plus the pool's idle cost at the time of asking. */
 export interface PoolUsage extends MemoryUsage {
@@ -82,16 +95,6 @@ interface PoolInstanceData {
   pool: Pool;
 }
 
-/** Host MemAvailable in bytes (Linux), or null. */
-export function memAvailable(): number | null {
-  try {
-    const m = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
-    return m ? Number(m[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
 function heldBytes(u: MemoryUsage): number {
   return u.cgroupBytes ?? u.pssBytes ?? u.rssBytes ?? 0;
 }
@@ -108,8 +111,8 @@ export class PoolAdapter implements RuntimeAdapter {
 
   constructor(readonly inner: RuntimeAdapter, opts: PoolOptions = {}) {
     this.id = opts.id ?? 'pool';
-    this.size = Math.max(0, opts.size ?? 2);
-    this.refill = opts.refill ?? 'eager';
+    this.size = Math.max(0, opts.size ?? POOL_DEFAULTS.size);
+    this.refill = opts.refill ?? POOL_DEFAULTS.refill;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 10 * 60_000;
     this.description = `pre-warmed pool of ${this.size} ${inner.id} instance(s) per deployment, ${this.refill} refill`;
   }
@@ -136,9 +139,9 @@ export class PoolAdapter implements RuntimeAdapter {
     const deployment: Deployment = { runtime: this.id, workload, variant, data: pool };
     pool.deployment = deployment;
     this.pools.push(pool);
-    const before = memAvailable();
+    const before = memAvailableBytes();
     await this.fill(pool);
-    const after = memAvailable();
+    const after = memAvailableBytes();
     if (pool.idle.length === 0 && this.size > 0) throw new Error(`pool of ${this.inner.id} could not start any instance: ${pool.lastError ?? 'unknown error'}`);
     if (before !== null && after !== null && pool.idle.length > 0) pool.memAvailableDrop = (before - after) / pool.idle.length;
     return deployment;
@@ -284,18 +287,10 @@ export class PoolAdapter implements RuntimeAdapter {
   }
 }
 
-/** The registry's `pool`: containers, or the registry id in $FAASBENCH_POOL_OF. */
-export async function poolAdapter(opts: PoolOptions & { of?: string } = {}): Promise<PoolAdapter> {
-  const of = opts.of ?? process.env.FAASBENCH_POOL_OF ?? 'container';
-  const { RUNTIMES } = await import('../../harness/runtimes.js');
-  const entry = RUNTIMES.find((r) => r.id === of && r.id !== 'pool');
-  if (!entry) throw new Error(`FAASBENCH_POOL_OF=${of}: not a runtime id (choose from: ${RUNTIMES.filter((r) => r.id !== 'pool').map((r) => r.id).join(', ')})`);
-  const env = process.env;
-  const size = opts.size ?? (env.FAASBENCH_POOL_SIZE ? Number(env.FAASBENCH_POOL_SIZE) : undefined);
-  const refill = opts.refill ?? (env.FAASBENCH_POOL_REFILL === 'on-demand' ? 'on-demand' : undefined);
-  return new PoolAdapter(await entry.create(), {
-    ...opts,
-    ...(size !== undefined ? { size } : {}),
-    ...(refill ? { refill } : {}),
+/** The registry's `pool`: a pool over the adapter `createInner` makes (the registry's entry for `config.of`). */
+export async function poolAdapter(createInner: () => Promise<RuntimeAdapter>, config: PoolConfig = {}): Promise<PoolAdapter> {
+  return new PoolAdapter(await createInner(), {
+    ...(config.size !== undefined ? { size: config.size } : {}),
+    ...(config.refill ? { refill: config.refill } : {}),
   });
 }

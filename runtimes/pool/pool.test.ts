@@ -7,7 +7,9 @@ import { ContainerAdapter } from '../container/adapter.js';
 import { connectEngine, engineStatus } from '../container/engine.js';
 import { ProcessAdapter } from '../process/adapter.js';
 import type { FunctionRequest } from '../types.js';
-import { PoolAdapter, poolAdapter } from './adapter.js';
+import { emptyRuntimeConfig, resolveModeOptions } from '../../harness/options.js';
+import { RUNTIMES } from '../../harness/runtimes.js';
+import { PoolAdapter } from './adapter.js';
 
 const hello = loadWorkload(join(builtinWorkloadsDir(), 'hello'));
 const get = hello.requests[0]!;
@@ -49,7 +51,7 @@ describe('pool adapter over processes', () => {
     const pool = new PoolAdapter(new ProcessAdapter(), { size: 1, refill: 'eager' });
     try {
       const d = await pool.prepare(hello, 'node');
-      const cell = startCell({ adapter: pool, workload: hello, variant: 'node', deployment: d, request: get, options: { iterations: 2, warmup: 0 }, warn: () => {} }, 'cold_start_ns', 'instance');
+      const cell = startCell({ adapter: pool, workload: hello, variant: 'node', deployment: d, request: get, options: resolveModeOptions({ iterations: 2, warmup: 0 }), warn: () => {} }, 'cold_start_ns', 'instance');
       for (let it = 0; it < 2; it++) {
         const rows = await cell.sample(it);
         expect(rows.find((r) => r.phase === 'total')).toMatchObject({ ok: true });
@@ -80,8 +82,16 @@ describe('pool adapter over processes', () => {
     expect(alive(pid)).toBe(false);
   });
 
-  it('names a bad inner runtime id', async () => {
-    await expect(poolAdapter({ of: 'nope' })).rejects.toThrow(/not a runtime id/);
+  it('is built by the registry over the runtime the config names, with its size, refill and the inner runtime\'s own config', async () => {
+    const entry = RUNTIMES.find((r) => r.id === 'pool')!;
+    await expect(entry.create({ ...emptyRuntimeConfig(), pool: { of: 'nope' } })).rejects.toThrow(/not a runtime id/);
+    const pool = await entry.create({ ...emptyRuntimeConfig(), pool: { of: 'process', size: 1, refill: 'on-demand' }, process: { nativeMode: 'cgi' } });
+    try {
+      expect(pool).toBeInstanceOf(PoolAdapter);
+      expect(await pool.describeEnvironment!()).toMatchObject({ inner: 'process', size: '1', refill: 'on-demand', 'inner.native': 'cgi' });
+    } finally {
+      await pool.dispose();
+    }
   });
 });
 

@@ -10,7 +10,7 @@
 // start = spawn → port accepting connections (phases spawn, ready).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { nodeFunctionServerPath } from '../container/assets.js';
 import { freePort, waitForPort } from '../container/adapter.js';
 import { BUSYBOX_CANDIDATES, NATIVE_CGI_PREFIX } from '../container/images.js';
 import { cgiHttpInvoke, httpInvoke } from '../shared/http.js';
+import { commandLine, listPids, parentPid, processMemory } from '../shared/procfs.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
 import { runCgiProcess } from './cgi.js';
 
@@ -26,11 +27,16 @@ export type NativeMode = 'httpd' | 'cgi';
 
 export interface ProcessAdapterOptions {
   id?: string;
-  /** How the native variant runs (default httpd; $FAASBENCH_PROCESS_NATIVE). */
+  /** How the native variant runs (default httpd; `run --process-native`). */
   nativeMode?: NativeMode;
   /** spawn → port open must happen within this (default 20 s). */
   startDeadlineMs?: number;
 }
+
+/** The user's settings of this runtime (flags of `faasbench run`, resolved in harness/options.ts). */
+export type ProcessConfig = Pick<ProcessAdapterOptions, 'nativeMode'>;
+
+export const PROCESS_DEFAULTS: Required<ProcessConfig> = { nativeMode: 'httpd' };
 
 interface ProcessDeployment {
   command: string;
@@ -63,22 +69,15 @@ const HTTPD_DIR_PREFIX = 'faasbench-httpd-';
  */
 export function sweepOrphanedHttpd(): number[] {
   const killed: number[] = [];
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
-  } catch {
-    return killed;
-  }
-  for (const pid of pids) {
+  for (const pid of listPids()) {
     try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (!args[0]?.endsWith('busybox') || args[1] !== 'httpd') continue;
+      const args = commandLine(pid);
+      if (!args?.[0]?.endsWith('busybox') || args[1] !== 'httpd') continue;
       const home = args[args.indexOf('-h') + 1] ?? '';
       if (!home.includes(`/${HTTPD_DIR_PREFIX}`)) continue;
-      const ppid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-      if (ppid !== 1) continue;
-      process.kill(Number(pid), 'SIGKILL');
-      killed.push(Number(pid));
+      if (parentPid(pid) !== 1) continue;
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
       rmSync(home, { recursive: true, force: true });
     } catch {
       // gone meanwhile, or not ours to read
@@ -101,8 +100,8 @@ export class ProcessAdapter implements RuntimeAdapter {
 
   constructor(opts: ProcessAdapterOptions = {}) {
     this.id = opts.id ?? 'process';
-    const envMode = process.env.FAASBENCH_PROCESS_NATIVE;
-    this.nativeMode = opts.nativeMode ?? (envMode === 'cgi' ? 'cgi' : 'httpd');
+    // Arrives resolved (flag > FAASBENCH_PROCESS_NATIVE) from the CLI; nothing here reads the environment.
+    this.nativeMode = opts.nativeMode ?? PROCESS_DEFAULTS.nativeMode;
     this.deadlineMs = opts.startDeadlineMs ?? 20_000;
     this.description = `plain host processes: node-function-server for node, ${this.nativeMode === 'httpd' ? 'busybox httpd + CGI' : 'one CGI process per request'} for native`;
     process.once('exit', this.exitHook);
@@ -222,16 +221,7 @@ export class ProcessAdapter implements RuntimeAdapter {
 
   async usage(i: Instance): Promise<MemoryUsage> {
     const { child } = i.data as ProcessInstanceData;
-    if (!child?.pid) return {};
-    try {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const rss = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-      const rollup = existsSync(`/proc/${child.pid}/smaps_rollup`) ? readFileSync(`/proc/${child.pid}/smaps_rollup`, 'utf8') : '';
-      const pss = /^Pss:\s+(\d+) kB$/m.exec(rollup);
-      return { ...(rss ? { rssBytes: Number(rss[1]) * 1024 } : {}), ...(pss ? { pssBytes: Number(pss[1]) * 1024 } : {}) };
-    } catch {
-      return {};
-    }
+    return child?.pid ? processMemory(child.pid) : {};
   }
 
   async dispose(): Promise<void> {
