@@ -26,7 +26,6 @@
 //        --probe-seconds S (3), --open-connections N (64), --threads N (guest threads; default: the adapter's).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +33,7 @@ import { LoadGenerator } from '../harness/load/client.js';
 import { roundRate } from '../harness/load/sweep.js';
 import { toWireRequest, type LoadResult } from '../harness/load/types.js';
 import { builtinWorkloadsDir, loadWorkload } from '../model/workload.js';
+import * as procfs from '../runtimes/shared/procfs.js';
 import { referenceWasmAdapter } from '../runtimes/wasm/adapter.js';
 
 const REQUIRED_FLAGS = ['--disable-wasm-trap-handler', '--no-turbo-fast-api-calls'];
@@ -132,9 +132,11 @@ function startRuntime(threads: number | undefined): Promise<{ child: ChildProces
 
 /** One sample of a process from /proc (Linux). */
 function sampleProcess(pid: number, t: number): Sample {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-  return { t, rssBytes: field('VmRSS') * 1024, fds: readdirSync(`/proc/${pid}/fd`).length, threads: field('Threads') };
+  const rssBytes = procfs.rssBytes(pid);
+  const fds = procfs.fdCount(pid);
+  // As reading the gone process's /proc entry would: the caller reports the code.
+  if (rssBytes === null || fds === null) throw Object.assign(new Error(`no /proc/${pid}`), { code: 'ENOENT' });
+  return { t, rssBytes, fds, threads: procfs.threadCount(pid) ?? NaN };
 }
 
 // ---------------------------------------------------------------- parent

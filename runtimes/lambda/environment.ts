@@ -4,8 +4,8 @@
 // when an event arrives; killed on a function timeout or when the runtime dies.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { RuntimeApiServer, type InitError, type LambdaEvent, type Outcome } from './runtime-api.js';
+import { childPids, environText, listPids, parseEnvironVariable, processMemory, rssBytes } from '../shared/procfs.js';
 import type { Phases } from '../types.js';
 
 export interface EnvironmentSpec {
@@ -64,12 +64,6 @@ function track(child: ChildProcess): void {
  */
 export function reapOrphanEnvironments(): number {
   let reaped = 0;
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
-  } catch {
-    return 0;
-  }
   const isAlive = (pid: number) => {
     try {
       process.kill(pid, 0);
@@ -78,19 +72,13 @@ export function reapOrphanEnvironments(): number {
       return (e as NodeJS.ErrnoException).code === 'EPERM';
     }
   };
-  for (const pid of pids) {
-    let environ: string;
+  for (const pid of listPids()) {
+    const environ = environText(pid);
+    const owner = environ === null ? null : parseEnvironVariable(environ, OWNER_VARIABLE);
+    if (owner === null || !/^\d+$/.test(owner)) continue;
+    if (Number(owner) === process.pid || isAlive(Number(owner))) continue;
     try {
-      environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
-    } catch {
-      continue;
-    }
-    const m = new RegExp(`(?:^|\0)${OWNER_VARIABLE}=(\\d+)(?:\0|$)`).exec(environ);
-    if (!m) continue;
-    const owner = Number(m[1]);
-    if (owner === process.pid || isAlive(owner)) continue;
-    try {
-      process.kill(Number(pid), 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
       reaped++;
     } catch {
       // gone already
@@ -99,26 +87,10 @@ export function reapOrphanEnvironments(): number {
   return reaped;
 }
 
-function rssOf(pid: number): number {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** RSS of a process and its direct children (the custom runtime's CGI program). */
+/** RSS of a process and its direct children (the custom runtime's CGI program); without a children file (old kernel) the runtime's own. */
 function treeRss(pid: number): number {
-  let total = rssOf(pid);
-  try {
-    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)) {
-      if (child) total += rssOf(Number(child));
-    }
-  } catch {
-    // no children file (old kernel): the runtime's own RSS only
-  }
-  return total;
+  const rssOf = (p: number) => rssBytes(p) ?? 0;
+  return (childPids(pid) ?? []).reduce((total, child) => total + rssOf(child), rssOf(pid));
 }
 
 export class LambdaEnvironment {
@@ -317,18 +289,8 @@ export class LambdaEnvironment {
   usage(): { rssBytes?: number; pssBytes?: number } {
     const pid = this.child?.pid;
     if (!pid || this.exited) return {};
-    const out: { rssBytes?: number; pssBytes?: number } = {};
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
-      if (m) out.rssBytes = Number(m[1]) * 1024;
-      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-      const p = /^Pss:\s+(\d+) kB/m.exec(rollup);
-      if (p) out.pssBytes = Number(p[1]) * 1024;
-    } catch {
-      // not on Linux, or the process just went away
-    }
-    return out;
+    // {} when not on Linux, or the process just went away
+    return processMemory(pid);
   }
 
   private kill(): void {
