@@ -210,7 +210,15 @@ describe('orphans', () => {
     const ours = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { [OWNER_VARIABLE]: String(process.pid) }, stdio: 'ignore' });
     try {
       await new Promise((r) => orphan.once('spawn', r));
-      await new Promise((r) => setTimeout(r, 100)); // exec done, environ in place
+      // exec done, environ in place: polled (a fixed 100 ms sleep was too short on a loaded machine)
+      const marked = (pid: number) => {
+        try {
+          return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`${OWNER_VARIABLE}=`);
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 300 && !(marked(orphan.pid!) && marked(ours.pid!)); i++) await new Promise((r) => setTimeout(r, 50));
       orphan.kill('SIGSTOP');
       const gone = new Promise((r) => orphan.once('exit', (_c, sig) => r(sig)));
       expect(reapOrphanEnvironments()).toBeGreaterThanOrEqual(1);
