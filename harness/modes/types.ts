@@ -17,6 +17,7 @@ export interface CellContext {
   variant: VariantKind;
   deployment: Deployment;
   request: SampleRequest;
+  /** Complete and checked (harness/options.ts, once per run): a mode takes its part as given. */
   options: ModeOptions;
   /** Where a cell reports what it noticed (slow start, fallbacks ...). */
   warn(message: string): void;
