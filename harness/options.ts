@@ -222,7 +222,7 @@ export function resolveRuntimeConfig(flags: Readonly<Record<string, unknown>>, e
       try {
         value = s.parse(raw);
       } catch (e) {
-        throw new Error(`${s.env}=${raw}: ${(e as Error).message}`);
+        throw new Error(`${s.env}=${raw}: ${(e as Error).message}`, { cause: e });
       }
     }
     (config[s.runtime] as Record<string, unknown>)[s.key] = value;
