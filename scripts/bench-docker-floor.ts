@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkResponse } from '../harness/verify.js';
 import { builtinWorkloadsDir, loadWorkload, type VariantKind } from '../model/workload.js';
-import { ContainerAdapter, freePort, waitForPort, type ContainerDeployment } from '../runtimes/container/adapter.js';
+import { ContainerAdapter, type ContainerDeployment } from '../runtimes/container/adapter.js';
+import { freePort, waitForPort } from '../runtimes/shared/net.js';
 import { cgiHttpInvoke } from '../runtimes/shared/http.js';
 import { PoolAdapter } from '../runtimes/pool/adapter.js';
 

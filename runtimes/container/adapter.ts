@@ -9,9 +9,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { cgiHttpInvoke, httpInvoke } from '../shared/http.js';
+import { freePort, waitForPort } from '../shared/net.js';
+// Moved to runtimes/shared/net.ts; re-exported only for importers not yet moved (runtimes/external/, in progress): import them from there.
+export { freePort, waitForPort } from '../shared/net.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
 import { LABEL, LABEL_PID, LABEL_RUN, connectEngine, engineStatus, removeContainers, type Engine } from './engine.js';
 import { ImageBuilder, type ImageSpec } from './images.js';
@@ -55,37 +57,6 @@ export class ContainerStartError extends Error {
 }
 
 const DEFAULTS = { memoryBytes: 256 * 2 ** 20, pidsLimit: 128, startDeadlineMs: 30_000, user: '65534:65534' };
-
-/** A port nobody listens on right now (the engine needs a fixed one: host network, no port mapping). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once 127.0.0.1:port accepts a connection; rejects when the signal fires. */
-export function waitForPort(port: number, signal: AbortSignal, intervalMs = 2): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (signal.aborted) return reject(signal.reason as Error);
-      const sock = net.connect({ host: '127.0.0.1', port });
-      sock.once('connect', () => {
-        sock.destroy();
-        resolve();
-      });
-      sock.once('error', () => {
-        sock.destroy();
-        setTimeout(attempt, intervalMs);
-      });
-    };
-    attempt();
-  });
-}
 
 function cgroupMemory(containerId: string): MemoryUsage | null {
   const v1 = `/sys/fs/cgroup/memory/docker/${containerId}`;

@@ -14,7 +14,8 @@ import { checkResponse } from '../../harness/verify.js';
 import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
 import { ContainerAdapter, type ContainerDeployment } from './adapter.js';
 import { connectEngine, engineStatus } from './engine.js';
-import { BUSYBOX_CANDIDATES, ImageBuilder } from './images.js';
+import { BUSYBOX_CANDIDATES } from '../shared/busybox.js';
+import { ImageBuilder } from './images.js';
 
 const engine = connectEngine();
 const up = (await engineStatus(engine)).availability.ok;

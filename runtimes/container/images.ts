@@ -14,14 +14,12 @@ import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'n
 import { basename, dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
-import { nodeFunctionServerPath, packageRoot } from './assets.js';
+import { nodeFunctionServerPath, packageRoot } from '../shared/assets.js';
+import { BUSYBOX_CANDIDATES, NATIVE_CGI_PREFIX } from '../shared/busybox.js';
 import { LABEL, type Engine } from './engine.js';
 import { tarArchive, type TarFile } from './tar.js';
 
 export const NODE_PATH_IN_IMAGE = '/usr/bin/node';
-export const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox'];
-/** busybox httpd runs CGI programs only under /cgi-bin/: requests are routed to this prefix. */
-export const NATIVE_CGI_PREFIX = '/cgi-bin/fn';
 
 export interface ImageSpec {
   tag: string;

@@ -1,5 +1,7 @@
 // Finds faasbench's own files (non-TS assets such as the .mjs function server, and
 // the compiled dist/ runtime) from both the source tree (tsx, vitest) and dist/.
+// Shared: the container images and the host-process runtime both serve the node
+// variant with node-function-server.mjs.
 
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
