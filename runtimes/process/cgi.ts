@@ -17,6 +17,8 @@ export interface CgiProcessOptions {
   /** Extra variables added after the CGI ones (e.g. PATH for a shell script). */
   extraEnv?: Record<string, string>;
   cwd?: string;
+  /** Arguments for the program (default none): e.g. `run … fn.wasm` when the "binary" is a Wasm runtime's CLI. */
+  args?: string[];
 }
 
 export interface CgiProcessResult extends FunctionResponse {
@@ -73,7 +75,7 @@ export function runCgiProcess(binaryPath: string, request: FunctionRequest, opts
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     let spawnNs = 0;
-    const child = spawn(binaryPath, [], {
+    const child = spawn(binaryPath, opts.args ?? [], {
       env: envObject(request, opts),
       stdio: ['pipe', 'pipe', 'pipe'],
       // Own process group, so a kill also reaches anything the program started.
