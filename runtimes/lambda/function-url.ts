@@ -15,7 +15,8 @@ import { formatServerTiming } from '../shared/http.js';
 import type { FunctionRequest, FunctionResponse, Phases } from '../types.js';
 import { httpEventV2, httpResponseFromPayload } from './events.js';
 import { ThrottledError, type LambdaFunction } from './function.js';
-import { MAX_EVENT_BYTES, readBodyLimited } from './runtime-api.js';
+import { readBodyLimited } from '../shared/http.js';
+import { MAX_EVENT_BYTES } from './runtime-api.js';
 
 /** What a function URL needs of a function (a LambdaFunction; tests pass stand-ins). */
 export type UrlTarget = Pick<LambdaFunction, 'invoke'>;

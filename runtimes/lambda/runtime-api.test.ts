@@ -2,7 +2,8 @@
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EnvironmentBusyError, MAX_EVENT_BYTES, MAX_RESPONSE_BYTES, MAX_TIMEOUT_MS, readBodyLimited, RuntimeApiServer, type Outcome } from './runtime-api.js';
+import { readBodyLimited } from '../shared/http.js';
+import { EnvironmentBusyError, MAX_EVENT_BYTES, MAX_RESPONSE_BYTES, MAX_TIMEOUT_MS, RuntimeApiServer, type Outcome } from './runtime-api.js';
 
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
 

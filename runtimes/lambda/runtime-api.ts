@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
+import { readBodyLimited } from '../shared/http.js';
 
 export const API_VERSION = '2018-06-01';
 /** Lambda's synchronous response payload limit. */
@@ -398,54 +398,4 @@ export function parseTimeoutHeader(value: string | string[] | undefined): number
   const n = /^[0-9]{1,7}$/.test(text.trim()) ? Number(text.trim()) : NaN;
   if (Number.isSafeInteger(n) && n >= 1 && n <= MAX_TIMEOUT_MS) return n;
   return `x-faasbench-timeout-ms must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${JSON.stringify(text.slice(0, 40))}`;
-}
-
-export interface BodyRead {
-  /** What was read, at most `limit` bytes (empty when tooLarge). */
-  body: Buffer;
-  tooLarge: boolean;
-}
-
-/**
- * Reads a request body of at most `limit` bytes. A declared Content-Length over the
- * limit is refused without reading anything; otherwise reading stops as soon as the
- * body passes the limit (the stream is paused and left unread, so a hostile client
- * cannot make us hold, or even receive, more than limit + one chunk). The caller
- * must then answer with the connection closed.
- */
-export function readBodyLimited(req: Readable & { headers?: http.IncomingHttpHeaders }, limit: number): Promise<BodyRead> {
-  const declared = req.headers?.['content-length'];
-  if (declared !== undefined && /^[0-9]+$/.test(declared) && Number(declared) > limit) {
-    req.pause();
-    return Promise.resolve({ body: Buffer.alloc(0), tooLarge: true });
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    const onData = (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        done();
-        req.pause();
-        chunks.length = 0;
-        resolve({ body: Buffer.alloc(0), tooLarge: true });
-      } else chunks.push(c);
-    };
-    const onEnd = () => {
-      done();
-      resolve({ body: Buffer.concat(chunks), tooLarge: false });
-    };
-    const onError = (e: Error) => {
-      done();
-      reject(e);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-  });
 }

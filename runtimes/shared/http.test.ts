@@ -6,7 +6,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FunctionRequest } from '../types.js';
-import { HttpInvokeError, httpInvoke } from './http.js';
+import { Readable } from 'node:stream';
+import { HttpInvokeError, httpInvoke, readBodyLimited } from './http.js';
 
 const GET: FunctionRequest = { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() };
 const TIMEOUT_MS = 400;
@@ -91,5 +92,24 @@ describe('httpInvoke gives up within its timeout whatever the server sends', () 
     } finally {
       agent.destroy();
     }
+  });
+});
+
+// The servers' shared body reader (Lambda's Runtime API and function URL): the whole
+// body up to the limit, nothing read of one declared or grown past it.
+describe('readBodyLimited', () => {
+  const body = (parts: Buffer[], headers?: Record<string, string>) => Object.assign(Readable.from(parts), headers ? { headers } : {});
+
+  it('returns a body within the limit whole, the limit itself included', async () => {
+    expect(await readBodyLimited(body([Buffer.from('ab'), Buffer.from('cd')]), 4)).toEqual({ body: Buffer.from('abcd'), tooLarge: false });
+    expect(await readBodyLimited(body([]), 4)).toEqual({ body: Buffer.alloc(0), tooLarge: false });
+  });
+
+  it('refuses a body that grows past the limit, and one whose Content-Length is over it before reading', async () => {
+    expect(await readBodyLimited(body([Buffer.from('abc'), Buffer.from('de')]), 4)).toEqual({ body: Buffer.alloc(0), tooLarge: true });
+    let read = false;
+    const declared = Object.assign(new Readable({ read() { read = true; this.push(null); } }), { headers: { 'content-length': '5' } });
+    expect(await readBodyLimited(declared, 4)).toEqual({ body: Buffer.alloc(0), tooLarge: true });
+    expect(read).toBe(false);
   });
 });

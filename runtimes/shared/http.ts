@@ -1,7 +1,10 @@
 // The HTTP client every HTTP-serving adapter invokes through, so all runtimes are
-// timed by the same code: trigger → complete response, on 127.0.0.1.
+// timed by the same code: trigger → complete response, on 127.0.0.1. And the one
+// request-body reader of the servers we run (readBodyLimited): bounded, never more
+// than the limit + one chunk held.
 
 import http from 'node:http';
+import type { Readable } from 'node:stream';
 import type { FunctionRequest, InvokeResult, Phases } from '../types.js';
 
 /** Parses `Server-Timing: name;dur=ms, ...` into phases in ns. */
@@ -95,4 +98,56 @@ export function httpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Ag
  */
 export function cgiHttpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Agent, timeoutMs = 30_000): Promise<InvokeResult> {
   return httpInvoke(baseUrl, req, agent, timeoutMs, true);
+}
+
+export interface BodyRead {
+  /** What was read, at most `limit` bytes (empty when tooLarge). */
+  body: Buffer;
+  tooLarge: boolean;
+}
+
+/**
+ * Reads a request body of at most `limit` bytes. A declared Content-Length over the
+ * limit is refused without reading anything; otherwise reading stops as soon as the
+ * body passes the limit (the stream is paused and left unread, so a hostile client
+ * cannot make us hold, or even receive, more than limit + one chunk). The caller
+ * must then answer with the connection closed. Shared by the servers that read a
+ * request body (Lambda's Runtime API and function URL, each with its 6 MiB limit), so
+ * a limit is kept the same way wherever one is enforced.
+ */
+export function readBodyLimited(req: Readable & { headers?: http.IncomingHttpHeaders }, limit: number): Promise<BodyRead> {
+  const declared = req.headers?.['content-length'];
+  if (declared !== undefined && /^[0-9]+$/.test(declared) && Number(declared) > limit) {
+    req.pause();
+    return Promise.resolve({ body: Buffer.alloc(0), tooLarge: true });
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        done();
+        req.pause();
+        chunks.length = 0;
+        resolve({ body: Buffer.alloc(0), tooLarge: true });
+      } else chunks.push(c);
+    };
+    const onEnd = () => {
+      done();
+      resolve({ body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), tooLarge: false });
+    };
+    const onError = (e: Error) => {
+      done();
+      reject(e);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
 }
