@@ -23,6 +23,9 @@ export const RUNTIMES: RuntimeEntry[] = [
   // Pre-warmed pool of containers (--pool-of process|lambda|... pools another runtime).
   { id: 'pool', default: false, create: createPool },
   { id: 'lambda', default: true, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/lambda/adapter.js')).lambdaAdapter(c.lambda) },
+  // Native Wasm runtimes (runtimes/external/; install: runtimes/external/install/*.sh), opt-in.
+  { id: 'wasmtime', default: false, create: async () => (await import('../runtimes/external/cgi/adapter.js')).wasmtimePerRequestAdapter() },
+  { id: 'wazero', default: false, create: async () => (await import('../runtimes/external/cgi/adapter.js')).wazeroAdapter() },
 ];
 
 /** The pool over the registry entry `config.pool.of` (containers by default), created with the same config. */

@@ -26,6 +26,14 @@ bash runtimes/wasm/wasi/native/build.sh || echo "test.sh: utimensat addon build 
 bash runtimes/lambda/install-ric.sh || echo "test.sh: aws-lambda-ric install failed (runtimes/lambda/ric.test.ts will fail)"
 export FAASBENCH_REQUIRE_RIC=1
 
+# The native Wasm runtimes (runtimes/external/): pinned builds from crates.io and the
+# Go module proxy into ~/.cache/faasbench, kept between runs (instant when present).
+# wazero: ~1 min cold. wasmtime: a long first build (README, "Native Wasm runtimes").
+# A failed install fails those adapters' tests (FAASBENCH_REQUIRE_EXTERNAL), not skips them.
+bash runtimes/external/install/install-wazero.sh || echo "test.sh: wazero install failed (runtimes/external tests will fail)"
+bash runtimes/external/install/install-wasmtime.sh || echo "test.sh: wasmtime install failed (runtimes/external tests will fail)"
+export FAASBENCH_REQUIRE_EXTERNAL=1
+
 status=0
 npm run typecheck
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json || status=$?

@@ -78,7 +78,7 @@ export class CgiRuntimeAdapter implements RuntimeAdapter {
   }
 
   async describeEnvironment(): Promise<Record<string, string>> {
-    return { ...describeRunner(this.tool), [`${this.id}_cgi_front`]: frontLaunch().kind, [`${this.id}_deadline_ms`]: String(this.deadlineMs) };
+    return { ...describeRunner(this.tool), cgi_front: frontLaunch().kind, deadline_ms: String(this.deadlineMs), max_procs: String(this.maxProcs) };
   }
 
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
@@ -136,4 +136,8 @@ export class CgiRuntimeAdapter implements RuntimeAdapter {
 
 export function wazeroAdapter(opts: CgiRuntimeOptions = {}): CgiRuntimeAdapter {
   return new CgiRuntimeAdapter('wazero', opts);
+}
+
+export function wasmtimePerRequestAdapter(opts: CgiRuntimeOptions = {}): CgiRuntimeAdapter {
+  return new CgiRuntimeAdapter('wasmtime', opts);
 }

@@ -59,11 +59,11 @@ export async function compileForCgi(tool: ToolName, wasm: string, workdir: strin
   return { command: bin, args, compileNs: Number(process.hrtime.bigint() - t0) };
 }
 
-/** The version and the per-request command shape, for the results header. */
+/** The version and the per-request command shape, for the results header (which prefixes the runtime id). */
 export function describeRunner(tool: ToolName): Record<string, string> {
   const t = requireTool(tool);
   const shape = tool === 'wasmtime'
     ? `wasmtime compile, then per request: wasmtime run ${wasmtimeCodegenFlags().join(' ')} --allow-precompiled -S inherit-env=y fn.cwasm`
     : 'wazero compile -cachedir, then per request: wazero run -cachedir -env-inherit fn.wasm';
-  return { [`${tool}_version`]: t.version, [`${tool}_binary`]: t.path, [`${tool}_per_request`]: shape };
+  return { version: t.version, binary: t.path, per_request: shape };
 }
