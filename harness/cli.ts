@@ -9,6 +9,7 @@ import { registerGate } from './commands/gate.js';
 import { registerReport } from './commands/report.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
 import { FAASBENCH_VERSION } from './run.js';
 
 /** Errors a user can fix: printed as one line, exit 2. */
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerGate(program);
   registerReport(program);
   registerDoctor(program);
+  registerServe(program);
   registerClean(program);
   return program;
 }

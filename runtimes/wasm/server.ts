@@ -9,7 +9,12 @@
 // 500, like every other broken guest answer (trap, bad exit, no header block): the
 // function runs inside this server, so its failure is the server's, not that of an
 // upstream a gateway would answer 502 for. No exception from writing a response
-// can escape: it is logged and the connection closed.
+// can escape: it is logged and the connection closed. A body over the limit is a
+// 413 without reading it (a declared length) or past the limit (chunked), and the
+// connection closes after it.
+//
+// The request-to-guest-to-response path is createWagiCore, shared by this one-app
+// server and the multi-app host of `faasbench serve` (serve/host.ts).
 
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -80,7 +85,7 @@ export function describeFailure(o: ExecOutcome): string | null {
  *   blamed for the one before it. Retry-After is that timeout: by then the stalled
  *   holders are gone.
  */
-class ResponseBudget {
+export class ResponseBudget {
   held = 0;
   peak = 0;
   private readonly progress = new WeakMap<Socket, number>();
@@ -167,11 +172,42 @@ function flatFields(fields: ReadonlyArray<readonly [string, string]>): string[] 
   return flat;
 }
 
-export async function startWagiServer(opts: WagiServerOptions): Promise<WagiServer> {
-  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const log = opts.onGuestError ?? ((r: string) => process.stderr.write(`faasbench wasm: ${r}\n`));
+/** One app as the core runs it: its module, argv[0], filesystem and where it is mounted. */
+export interface WagiTarget {
+  module: WebAssembly.Module;
+  /** argv[0] the guest sees. */
+  name: string;
+  fs?: GuestFs;
+  /** CGI SCRIPT_NAME: the route the app is mounted at ('' for the root). */
+  scriptName: string;
+}
+
+export interface WagiCoreOptions {
+  executor: Executor;
+  log: (reason: string) => void;
+  maxPendingResponseBytes?: number;
+  sendProgressTimeoutMs?: number;
+  /** Port the guests see as SERVER_PORT (filled once the listener is up). */
+  port: () => number;
+}
+
+/**
+ * What every WAGI listener shares, whatever it routes: running a request's guest
+ * through the executor, turning its CGI output into a response (or a 500/504 with the
+ * reason), the response budget, and writing answers that can never throw. The
+ * single-app server below and the multi-app host (serve/host.ts) both answer through it.
+ */
+export interface WagiCore {
+  budget: ResponseBudget;
+  /** Runs `target` for the request (path and query already routed) with its body; answers `res`. `startedAt` adds a `dispatch` phase (server time outside the instance). */
+  run(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, target: WagiTarget, path: string, query: string, startedAt?: bigint): void;
+  sendPlain(res: http.ServerResponse, status: number, text: string, extra?: Array<[string, string]>): void;
+  overloaded(res: http.ServerResponse, why: string): void;
+}
+
+export function createWagiCore(opts: WagiCoreOptions): WagiCore {
+  const log = opts.log;
   const budget = new ResponseBudget(opts.maxPendingResponseBytes ?? DEFAULT_MAX_PENDING, opts.sendProgressTimeoutMs ?? DEFAULT_SEND_PROGRESS_MS, log);
-  let port = 0;
 
   /** Writes a whole response; whatever goes wrong is logged and ends the connection, never the process. */
   const send = (res: http.ServerResponse, status: number, fields: ReadonlyArray<readonly [string, string]>, body: Uint8Array | string, fromGuest = false, fallback = true): void => {
@@ -196,33 +232,27 @@ export async function startWagiServer(opts: WagiServerOptions): Promise<WagiServ
     sendPlain(res, 503, `${why}\n`, [['retry-after', String(budget.retryAfterSeconds)]]);
   };
 
-  const handle = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void => {
+  const run = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, target: WagiTarget, path: string, query: string, startedAt?: bigint): void => {
     if (budget.full()) return overloaded(res, `server busy: ${budget.held} bytes of responses wait for their clients (budget ${budget.max})`);
-    const target = req.url ?? '/';
-    const q = target.indexOf('?');
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    const fnReq: FunctionRequest = {
-      method: req.method ?? 'GET',
-      path: q < 0 ? target : target.slice(0, q),
-      query: q < 0 ? '' : target.slice(q + 1),
-      headers,
-      body,
-    };
-    const env = cgiEnvironment(fnReq, { serverName: '127.0.0.1', serverPort: port, remoteAddr: req.socket.remoteAddress ?? '127.0.0.1', scriptName: '' });
+    const fnReq: FunctionRequest = { method: req.method ?? 'GET', path, query, headers, body };
+    const env = cgiEnvironment(fnReq, { serverName: '127.0.0.1', serverPort: opts.port(), remoteAddr: req.socket.remoteAddress ?? '127.0.0.1', scriptName: target.scriptName });
     let running: Promise<ExecOutcome>;
     try {
-      running = opts.executor.execute(opts.module, { args: [opts.name], env, stdin: fnReq.body, ...(opts.fs ? { fs: opts.fs } : {}) });
+      running = opts.executor.execute(target.module, { args: [target.name], env, stdin: fnReq.body, ...(target.fs ? { fs: target.fs } : {}) });
     } catch (e) {
       running = Promise.reject(e);
     }
     running
       .then(
         (outcome) => {
-          const timing: [string, string] = ['server-timing', formatServerTiming([
+          const phases = [
             { phase: 'instantiate', ns: outcome.instantiateNs },
             { phase: 'run', ns: outcome.runNs },
-          ])];
+          ];
+          if (startedAt !== undefined) phases.push({ phase: 'dispatch', ns: Math.max(0, Number(process.hrtime.bigint() - startedAt) - outcome.instantiateNs - outcome.runNs) });
+          const timing: [string, string] = ['server-timing', formatServerTiming(phases)];
           const failure = describeFailure(outcome);
           if (failure) {
             log(failure);
@@ -250,22 +280,70 @@ export async function startWagiServer(opts: WagiServerOptions): Promise<WagiServ
         res.destroy();
       });
   };
+  return { budget, run, sendPlain, overloaded };
+}
+
+/**
+ * Reads a request body up to `maxBody` bytes. A declared Content-Length over the limit
+ * is refused before a byte of the body is read; a body that grows past it (chunked) stops
+ * being read there. Either way `tooLarge` is set and the connection must be closed after
+ * the answer (its unread rest cannot be parsed as the next request).
+ */
+export function readBody(req: http.IncomingMessage, maxBody: number, done: (body: Buffer, tooLarge: boolean) => void): void {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBody) {
+    req.pause();
+    return done(EMPTY_BODY, true);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let finished = false;
+  const onData = (c: Buffer) => {
+    size += c.length;
+    if (size <= maxBody) return void chunks.push(c);
+    finished = true;
+    req.off('data', onData);
+    req.pause();
+    done(EMPTY_BODY, true);
+  };
+  req.on('data', onData);
+  req.on('end', () => {
+    if (finished) return;
+    finished = true;
+    done(chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY_BODY : Buffer.concat(chunks), false);
+  });
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
+/** The 413 for a body over the limit; the connection closes after it (its body was not read). */
+export function refuseTooLarge(core: WagiCore, res: http.ServerResponse, maxBody: number): void {
+  res.shouldKeepAlive = false;
+  core.sendPlain(res, 413, `request body larger than ${maxBody} bytes\n`, [['connection', 'close']]);
+}
+
+export async function startWagiServer(opts: WagiServerOptions): Promise<WagiServer> {
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const log = opts.onGuestError ?? ((r: string) => process.stderr.write(`faasbench wasm: ${r}\n`));
+  let port = 0;
+  const core = createWagiCore({
+    executor: opts.executor,
+    log,
+    ...(opts.maxPendingResponseBytes !== undefined ? { maxPendingResponseBytes: opts.maxPendingResponseBytes } : {}),
+    ...(opts.sendProgressTimeoutMs !== undefined ? { sendProgressTimeoutMs: opts.sendProgressTimeoutMs } : {}),
+    port: () => port,
+  });
+  const target: WagiTarget = { module: opts.module, name: opts.name, scriptName: '', ...(opts.fs ? { fs: opts.fs } : {}) };
 
   const server = http.createServer((req, res) => {
     // A write error on a connection the client dropped is that connection's end, nothing more.
     res.on('error', () => {});
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > maxBody) tooLarge = true;
-      else chunks.push(c);
-    });
-    req.on('end', () => {
+    readBody(req, maxBody, (body, tooLarge) => {
       try {
-        if (tooLarge) return sendPlain(res, 413, `request body larger than ${maxBody} bytes\n`);
-        handle(req, res, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+        if (tooLarge) return refuseTooLarge(core, res, maxBody);
+        const url = req.url ?? '/';
+        const q = url.indexOf('?');
+        core.run(req, res, body, target, q < 0 ? url : url.slice(0, q), q < 0 ? '' : url.slice(q + 1));
       } catch (e) {
         log(`request failed: ${(e as Error).message}`);
         res.destroy();
@@ -282,7 +360,7 @@ export async function startWagiServer(opts: WagiServerOptions): Promise<WagiServ
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
-    pendingResponseBytes: () => ({ now: budget.held, peak: budget.peak }),
+    pendingResponseBytes: () => ({ now: core.budget.held, peak: core.budget.peak }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,0 +1,146 @@
+// A `faasbench serve` process: builds the executor (guest threads with deadlines, or
+// node:wasi for the baseline), compiles the apps named at start, listens, and shuts
+// down gracefully on SIGINT/SIGTERM. The CLI verb (harness/commands/serve.ts) calls it
+// in its own process; the `wasm` adapter starts it as a child (child.ts) and deploys
+// apps into it over the IPC channel (ServeControl), so the harness's measuring client
+// never shares an event loop with the runtime under test.
+
+import { availableParallelism } from 'node:os';
+import type { Executor, GuestFs } from '../executor.js';
+import { GuestThreadExecutor } from '../guest-threads.js';
+import { compileCommand, readWasmFile, withNonce, type PrepareOptions } from '../module.js';
+import type { AppSpec } from './apps.js';
+import { startServeHost, type ServeHost, type ServeHostOptions } from './host.js';
+
+export type ServeExecutorKind = 'guest-threads' | 'node-wasi';
+
+export interface ServeConfig {
+  apps: readonly AppSpec[];
+  host?: string;
+  port?: number;
+  /** Guest threads (default: the machine's parallelism, at least 2). */
+  threads?: number;
+  /** Per-request wall-clock deadline (default 10 s). */
+  deadlineMs?: number;
+  /** Per-app memory cap in bytes (default 256 MiB). */
+  memoryCapBytes?: number;
+  executor?: ServeExecutorKind;
+  /** Module limits (size, table, data), as for the adapter. */
+  module?: PrepareOptions;
+  /** Filesystem every app's instances get (default none). */
+  fs?: GuestFs;
+  http?: Omit<ServeHostOptions, 'executor' | 'host' | 'port' | 'log'>;
+  /** After a signal, running requests get this long to finish (default 1500 ms; the process is gone within 2 s). */
+  graceMs?: number;
+  /** Failure lines (default stderr). */
+  log?: (line: string) => void;
+  /** Progress and the listening line (default stderr). */
+  say?: (line: string) => void;
+  /** Install SIGINT/SIGTERM handlers (default true). */
+  signals?: boolean;
+}
+
+export interface RunningServe {
+  host: ServeHost;
+  executor: Executor;
+  prepare: PrepareOptions;
+  /** Resolves once shut down (after a signal or stop()), with the exit code to use. */
+  stopped: Promise<number>;
+  stop(reason: string): Promise<void>;
+}
+
+export function makeExecutor(kind: ServeExecutorKind, threads: number | undefined, deadlineMs: number | undefined): Promise<Executor> {
+  if (kind === 'node-wasi') return import('../node-wasi-executor.js').then((m) => new m.NodeWasiExecutor());
+  const ex = new GuestThreadExecutor({ ...(threads ? { size: threads } : {}), ...(deadlineMs ? { deadlineMs } : {}) });
+  return ex.ready().then(() => ex);
+}
+
+export async function runServe(cfg: ServeConfig): Promise<RunningServe> {
+  const say = cfg.say ?? ((l: string) => process.stderr.write(`faasbench serve: ${l}\n`));
+  const kind = cfg.executor ?? 'guest-threads';
+  const prepare: PrepareOptions = { ...cfg.module, ...(cfg.memoryCapBytes ? { memoryCapBytes: cfg.memoryCapBytes } : {}), ...(kind === 'node-wasi' ? { poolMemory: false } : {}) };
+  // Compile everything before listening: a bad module is one sentence and no server.
+  const compiled: Array<{ name: string; module: WebAssembly.Module }> = [];
+  const t0 = Date.now();
+  for (const a of cfg.apps) {
+    let module: WebAssembly.Module;
+    try {
+      // Named by its path in messages: "app NAME: PATH: what is wrong".
+      module = await compileCommand(readWasmFile(a.path, prepare.maxModuleBytes), a.path, prepare);
+    } catch (e) {
+      throw new Error(`app ${a.name}: ${(e as Error).message}`, { cause: e });
+    }
+    compiled.push({ name: a.name, module });
+    if (cfg.apps.length >= 1000 && compiled.length % 1000 === 0) say(`compiled ${compiled.length} of ${cfg.apps.length} apps (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+  const executor = await makeExecutor(kind, cfg.threads ?? Math.max(2, availableParallelism()), cfg.deadlineMs);
+  let host: ServeHost;
+  try {
+    host = await startServeHost({ executor, host: cfg.host ?? '127.0.0.1', port: cfg.port ?? 0, ...cfg.http, ...(cfg.log ? { log: cfg.log } : {}) });
+  } catch (e) {
+    await executor.close();
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(err.code === 'EADDRINUSE' ? `cannot listen on ${cfg.host ?? '127.0.0.1'}:${cfg.port}: the address is in use` : `cannot listen: ${err.message}`, { cause: e });
+  }
+  for (const c of compiled) host.deploy({ name: c.name, module: c.module, ...(cfg.fs ? { fs: cfg.fs } : {}) });
+
+  let resolveStopped!: (code: number) => void;
+  const stopped = new Promise<number>((r) => (resolveStopped = r));
+  let stopping: Promise<void> | null = null;
+  const stop = (reason: string): Promise<void> => {
+    if (stopping) return stopping;
+    say(`${reason}: shutting down (running requests get ${cfg.graceMs ?? 1500} ms)`);
+    stopping = (async () => {
+      const r = await host.shutdown(cfg.graceMs ?? 1500);
+      await executor.close();
+      say(`stopped (${r.finished} running request(s) finished${r.cut ? `, ${r.cut} cut` : ''})`);
+      resolveStopped(0);
+    })();
+    return stopping;
+  };
+  if (cfg.signals !== false) {
+    const onSignal = (sig: NodeJS.Signals) => {
+      // A second signal while shutting down: leave at once.
+      if (stopping) process.exit(130);
+      void stop(sig);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  return { host, executor, prepare, stopped, stop };
+}
+
+/** Messages from the adapter to a serve child, and its answers (ServeReply). */
+export type ServeControl =
+  | { op: 'deploy'; id: number; name: string; bytes: Uint8Array; nonce: number; fs?: GuestFs }
+  | { op: 'undeploy'; id: number; name: string };
+
+export type ServeReply =
+  | { ready: { port: number; executor: string } }
+  | { id: number; ok: true; compileNs: number; deployNs: number }
+  | { id: number; ok: false; error: string };
+
+/** Answers the adapter's deploy/undeploy messages until the channel closes (the harness is gone: shut down). */
+export function serveControl(running: RunningServe, send: (m: ServeReply) => void, onMessage: (f: (m: ServeControl) => void) => void): void {
+  onMessage((m) => {
+    if (m.op === 'undeploy') {
+      const app = running.host.undeploy(m.name);
+      // Its module is never run again (a new deploy compiles anew): the guest threads drop it.
+      if (app) running.executor.forget?.(app.module);
+      return send({ id: m.id, ok: true, compileNs: 0, deployNs: 0 });
+    }
+    const t0 = process.hrtime.bigint();
+    compileCommand(withNonce(m.bytes, m.nonce), m.name, running.prepare).then(
+      (module) => {
+        const t1 = process.hrtime.bigint();
+        try {
+          running.host.deploy({ name: m.name, module, ...(m.fs ? { fs: m.fs } : {}) });
+        } catch (e) {
+          return send({ id: m.id, ok: false, error: (e as Error).message });
+        }
+        send({ id: m.id, ok: true, compileNs: Number(t1 - t0), deployNs: Number(process.hrtime.bigint() - t1) });
+      },
+      (e: Error) => send({ id: m.id, ok: false, error: e.message }),
+    );
+  });
+}
