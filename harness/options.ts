@@ -182,7 +182,7 @@ function onOff(what: string) {
 }
 
 /** Runtime ids the pool can hold: every registry id but its own (kept in step with harness/runtimes.ts by a test). */
-export const POOLABLE_RUNTIMES = ['wasm', 'node-wasi', 'container', 'process', 'lambda'] as const;
+export const POOLABLE_RUNTIMES = ['wasm', 'node-wasi', 'container', 'process', 'lambda', 'wasmtime', 'wazero'] as const;
 
 /** Every user-facing runtime setting, in --help order. */
 export const RUNTIME_SETTINGS: readonly RuntimeSetting[] = [
