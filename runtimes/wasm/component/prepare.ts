@@ -1,0 +1,166 @@
+// Preparing a wasi:http component for serving, once per deployment (never per request):
+// the checks that turn a bad file into one clear sentence, jco's transpiler (component
+// → core modules + JS glue), the memory cap written into every core module, and
+// compilation. The transpiled output is cached on disk by content hash (transpiling a
+// 12 MB JS component takes ~10 s), so a second deployment of the same bytes only
+// compiles.
+//
+// Why jco's transpiler (@bytecodealliance/jco-transpile) and not our own component
+// linker: it implements the canonical ABI (lifting/lowering every WIT type, resource
+// tables, post-return) and is what preview2-shim is tested against; the glue it writes
+// takes the host's import object and a core-instantiation hook at instantiate() time,
+// which is exactly the seam a fresh-instance-per-request host needs.
+
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PAGE_BYTES, WasmBinaryError, rewriteMemory } from '../binary.js';
+import { HOST_INTERFACES } from './host.js';
+
+export class ComponentError extends Error {
+  override name = 'ComponentError';
+}
+
+/** jco's sync-mode entry point: instantiates the component's core modules and returns its exports. */
+export type InstantiateFn = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: Record<string, Record<string, unknown>>,
+  instantiateCore?: (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance,
+) => Record<string, unknown>;
+
+export interface PreparedComponent {
+  name: string;
+  sha256: string;
+  /** Directory holding the transpiled glue (fn.js) and core modules. */
+  dir: string;
+  /** e.g. "wasi:http/incoming-handler@0.2.10". */
+  handlerExport: string;
+  imports: string[];
+  /** Core modules, compiled, with the memory cap applied. */
+  modules: Map<string, WebAssembly.Module>;
+  instantiate: InstantiateFn;
+  /** Bytes of the component file. */
+  bytes: number;
+}
+
+export interface ComponentPrepareOptions {
+  /** Per-instance memory cap (every core memory's maximum is lowered to it). Default 256 MiB. */
+  memoryCapBytes?: number;
+  /** Where transpiled output is kept; default ~/.cache/faasbench/components (FAASBENCH_CACHE moves it). */
+  cacheDir?: string;
+}
+
+export const DEFAULT_COMPONENT_MEMORY_CAP = 256 * 2 ** 20;
+const COMPONENT_LAYER = [0x0d, 0x00, 0x01, 0x00];
+const HANDLER = /^wasi:http\/incoming-handler@0\.2\.\d+$/;
+/** Bumped when what we write into the cache changes. */
+const CACHE_FORMAT = 'jco-transpile-0.15.0-sync-1';
+
+export function isComponent(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d && COMPONENT_LAYER.every((b, i) => bytes[4 + i] === b);
+}
+
+export function componentCacheDir(): string {
+  return join(process.env['FAASBENCH_CACHE'] || join(homedir(), '.cache', 'faasbench'), 'components');
+}
+
+interface CacheMeta {
+  imports: string[];
+  exports: string[];
+  files: string[];
+}
+
+/** Transpiles (or finds in the cache) and checks; does not compile. */
+async function transpiled(bytes: Uint8Array, name: string, sha256: string, cacheRoot: string): Promise<{ dir: string; meta: CacheMeta }> {
+  const dir = join(cacheRoot, `${sha256}-${CACHE_FORMAT}`);
+  const metaPath = join(dir, 'meta.json');
+  if (existsSync(metaPath)) return { dir, meta: JSON.parse(readFileSync(metaPath, 'utf8')) as CacheMeta };
+  const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
+  let out: Awaited<ReturnType<typeof transpileBytes>>;
+  try {
+    out = await transpileBytes(bytes, { name: 'fn', instantiation: 'sync', emitTypescriptDeclarations: false, noComponentErrorWrapping: true });
+  } catch (e) {
+    throw new ComponentError(`${name}: not a valid component (${firstLine(e)})`);
+  }
+  const meta: CacheMeta = { imports: out.imports, exports: out.exports.map(([n]) => n), files: Object.keys(out.files) };
+  // Written to a private temp directory and renamed in: a crash or a concurrent prepare never leaves half a cache entry.
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  mkdirSync(tmp, { recursive: true });
+  for (const [f, b] of Object.entries(out.files)) writeFileSync(join(tmp, f), b);
+  writeFileSync(join(tmp, 'meta.json'), JSON.stringify(meta));
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another process won the race: its entry is the same
+  }
+  return { dir, meta };
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 300);
+}
+
+/**
+ * Everything that can be done once per deployment. Refuses, with one sentence: a core
+ * module (not a component), a component without a wasi:http/incoming-handler@0.2.x
+ * export, a component importing an interface this host does not provide (named), one
+ * whose memory cannot start under the cap.
+ */
+export async function prepareComponent(bytes: Uint8Array, name = 'component', opts: ComponentPrepareOptions = {}): Promise<PreparedComponent> {
+  if (!isComponent(bytes)) {
+    const module = bytes.length >= 8 && bytes[4] === 1 && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0;
+    throw new ComponentError(
+      module
+        ? `${name}: a core WebAssembly module, not a component (make one with \`jco new\`, or run it as a preview1 module with --wasm)`
+        : `${name}: not a WebAssembly component (no component header)`,
+    );
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const { dir, meta } = await transpiled(bytes, name, sha256, opts.cacheDir ?? componentCacheDir());
+  const handlerExport = meta.exports.find((e) => HANDLER.test(e));
+  if (!handlerExport) {
+    const list = meta.exports.filter((e) => e.includes(':')).join(', ') || 'nothing';
+    throw new ComponentError(`${name}: the component does not export wasi:http/incoming-handler@0.2.x (it exports ${list})`);
+  }
+  const missing = meta.imports.filter((i) => !HOST_INTERFACES.has(i));
+  if (missing.length) {
+    throw new ComponentError(`${name}: the component imports ${missing.join(', ')}, which this host does not provide`);
+  }
+  const capPages = Math.floor((opts.memoryCapBytes ?? DEFAULT_COMPONENT_MEMORY_CAP) / PAGE_BYTES);
+  const modules = new Map<string, WebAssembly.Module>();
+  for (const f of meta.files.filter((f) => f.endsWith('.wasm'))) {
+    let core = readFileSync(join(dir, f));
+    try {
+      core = Buffer.from(rewriteMemory(core, { capPages }).bytes);
+    } catch (e) {
+      if (e instanceof WasmBinaryError) throw new ComponentError(`${name}: ${e.message}`);
+      throw e;
+    }
+    modules.set(f, await WebAssembly.compile(core));
+  }
+  return { name, sha256, dir, handlerExport, imports: meta.imports, modules, instantiate: loadGlue(join(dir, 'fn.js'), name), bytes: bytes.length };
+}
+
+/**
+ * Evaluates jco's sync-mode glue (an ES module of one `export function instantiate` and
+ * an empty `export const _util`, no imports) as a plain function, not through import():
+ * a module loader hook (tsx, vitest) would otherwise rewrite it (esbuild's keepNames
+ * adds a call per function: ~30 % slower instantiation) and it would be a module
+ * record held for the life of the process.
+ */
+export function loadGlue(path: string, name = 'component'): InstantiateFn {
+  const src = readFileSync(path, 'utf8');
+  const exportsSeen = src.match(/^(export|import)\b.*$/gm) ?? [];
+  if (exportsSeen.length !== 2 || !/^export function instantiate\(/m.test(src) || !/^export const _util\b/m.test(src)) {
+    throw new ComponentError(`${name}: unexpected transpiler output (${exportsSeen.length} import/export lines)`);
+  }
+  const body = src.replace(/^export function instantiate\(/m, 'function instantiate(').replace(/^export const _util\b/m, 'const _util');
+  return new Function(`${body}\nreturn instantiate;\n//# sourceURL=${pathToFileURL(path).href}`)() as InstantiateFn;
+}
+
+/** For tests and `clean`: cache entries present. */
+export function cachedComponents(cacheDir = componentCacheDir()): string[] {
+  return existsSync(cacheDir) ? readdirSync(cacheDir) : [];
+}

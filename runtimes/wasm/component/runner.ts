@@ -1,0 +1,124 @@
+// Running one request through a prepared component: a fresh instance (jco's
+// instantiate(): every core module instantiated anew, new resource tables, new
+// memories), incoming-handler.handle(request, response-out), and what came out.
+// Reuse (`reuse: N`) keeps an instance for up to N requests, like wasmtime serve's
+// --max-instance-reuse-count: faster, and what a guest keeps in its globals and memory
+// is then visible to the next request (runner.test.ts shows both).
+//
+// The server, the benchmarks and `conform http` call this through ComponentExecutor;
+// they do not know whether it runs on this thread or a guest thread with a deadline.
+
+import { ComponentExit, ComponentHost, ComponentLimit, DEFAULT_COMPONENT_LIMITS, type ComponentLimits, type HttpExchangeRequest, type HttpExchangeResponse } from './host.js';
+import type { PreparedComponent } from './prepare.js';
+
+export type ComponentEnd =
+  | { kind: 'ok' }
+  /** The guest trapped, exited, or misused the API: a 500, with why. */
+  | { kind: 'trap'; message: string }
+  | { kind: 'limit'; message: string }
+  | { kind: 'timeout'; message: string }
+  /** The handler returned without a usable response. */
+  | { kind: 'no-response'; message: string };
+
+export interface ComponentOutcome {
+  end: ComponentEnd;
+  /** Present when end.kind is 'ok'. */
+  response?: HttpExchangeResponse;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  /** ns creating the instance (0 when a reused one served). */
+  instantiateNs: number;
+  /** ns in handle(). */
+  handlerNs: number;
+  /** True when a kept instance served (reuse > 1). */
+  reused: boolean;
+}
+
+export interface RunOptions {
+  limits?: ComponentLimits;
+  /** Requests one instance may serve; 1 (default) = a fresh instance per request. */
+  reuse?: number;
+}
+
+interface Handler {
+  handle(request: unknown, outparam: unknown): void;
+}
+
+export class ComponentRunner {
+  private readonly host = new ComponentHost();
+  private kept: { component: PreparedComponent; handler: Handler; served: number } | null = null;
+
+  run(component: PreparedComponent, req: HttpExchangeRequest, opts: RunOptions = {}): ComponentOutcome {
+    const reuse = Math.max(1, opts.reuse ?? 1);
+    const { request, outparam } = this.host.begin(req, opts.limits ?? DEFAULT_COMPONENT_LIMITS);
+    let end: ComponentEnd = { kind: 'ok' };
+    const t0 = process.hrtime.bigint();
+    let t1 = t0;
+    let reused = false;
+    try {
+      let handler: Handler;
+      if (this.kept && this.kept.component === component && this.kept.served < reuse) {
+        handler = this.kept.handler;
+        this.kept.served++;
+        reused = true;
+      } else {
+        this.kept = null;
+        const exports = component.instantiate((f) => component.modules.get(f)!, this.host.imports);
+        handler = exports[component.handlerExport] as Handler;
+        if (reuse > 1) this.kept = { component, handler, served: 1 };
+      }
+      t1 = process.hrtime.bigint();
+      handler.handle(request, outparam);
+    } catch (e) {
+      end = classify(e);
+      this.kept = null; // an instance that trapped is not used again
+    }
+    const t2 = process.hrtime.bigint();
+    if (t1 === t0) t1 = t2;
+    const out = this.host.finish();
+    if (end.kind === 'ok') {
+      if (!out.outparamSet) end = { kind: 'no-response', message: 'the handler returned without setting a response' };
+      else if (!out.response) end = { kind: 'no-response', message: `the handler answered with an error: ${describeError(out.responseError)}` };
+      else if (!out.bodyFinished) end = { kind: 'no-response', message: 'the handler returned without finishing the response body' };
+    }
+    if (reuse <= 1 || (this.kept && this.kept.served >= reuse)) this.kept = null;
+    return {
+      end,
+      ...(end.kind === 'ok' && out.response ? { response: out.response } : {}),
+      stdout: out.stdout,
+      stderr: out.stderr,
+      instantiateNs: reused ? 0 : Number(t1 - t0),
+      handlerNs: Number(t2 - t1),
+      reused,
+    };
+  }
+
+  /** Drops a kept instance (its app stopped). */
+  forget(component?: PreparedComponent): void {
+    if (!component || this.kept?.component === component) this.kept = null;
+  }
+}
+
+function describeError(e: unknown): string {
+  if (e && typeof e === 'object' && 'tag' in e) {
+    const v = (e as { tag: string; val?: unknown }).val;
+    return v === undefined ? String((e as { tag: string }).tag) : `${(e as { tag: string }).tag} (${typeof v === 'object' ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x)) : String(v)})`;
+  }
+  return String(e);
+}
+
+export function classify(e: unknown): ComponentEnd {
+  if (e instanceof ComponentLimit) return { kind: 'limit', message: e.message };
+  if (e instanceof ComponentExit) return { kind: 'trap', message: e.message };
+  if (e instanceof WebAssembly.RuntimeError) return { kind: 'trap', message: `trap: ${e.message}` };
+  if (e instanceof RangeError && /memory|stack/i.test(e.message)) return { kind: 'limit', message: e.message };
+  return { kind: 'trap', message: `host error: ${(e as Error)?.message ?? String(e)}` };
+}
+
+/** The HTTP answer for an outcome: the guest's response, or 500/504 with the reason as text. */
+export function httpResponseOf(o: ComponentOutcome): HttpExchangeResponse {
+  if (o.end.kind === 'ok' && o.response) return o.response;
+  const status = o.end.kind === 'timeout' ? 504 : 500;
+  const message = 'message' in o.end ? o.end.message : 'error';
+  return { status, headers: [['content-type', 'text/plain']], body: Buffer.from(`${message}\n`) };
+}
