@@ -26,6 +26,8 @@ export const RUNTIMES: RuntimeEntry[] = [
   // Native Wasm runtimes (runtimes/external/; install: runtimes/external/install/*.sh), opt-in.
   { id: 'wasmtime', default: false, create: async () => (await import('../runtimes/external/cgi/adapter.js')).wasmtimePerRequestAdapter() },
   { id: 'wazero', default: false, create: async () => (await import('../runtimes/external/cgi/adapter.js')).wazeroAdapter() },
+  // Any platform, from a spec file naming its serve command (--command-spec FILE).
+  { id: 'command', default: false, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/external/command/adapter.js')).commandAdapter(c.command) },
 ];
 
 /** The pool over the registry entry `config.pool.of` (containers by default), created with the same config. */

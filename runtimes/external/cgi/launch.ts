@@ -5,7 +5,9 @@
 // said in the results header by frontKind()).
 
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../container/assets.js';
 
 const SOURCES = ['external/cgi/front.ts', 'shared/cgi.ts', 'shared/http.ts', 'process/cgi.ts'];
@@ -29,5 +31,7 @@ export function frontLaunch(): FrontLaunch {
     if (fresh) return { command: process.execPath, prefix: [compiled], cwd: root, kind: 'dist' };
   }
   if (!existsSync(source)) throw new Error(`the CGI front is missing (looked for ${compiled} and ${source})`);
-  return { command: process.execPath, prefix: ['--import', 'tsx', source], cwd: root, kind: 'tsx' };
+  // tsx's ESM entry by absolute URL: the front may run in any folder (a command runtime's {dir}).
+  const tsx = join(dirname(createRequire(join(root, 'package.json')).resolve('tsx/package.json')), 'dist', 'loader.mjs');
+  return { command: process.execPath, prefix: ['--import', pathToFileURL(tsx).href, source], cwd: root, kind: 'tsx' };
 }
