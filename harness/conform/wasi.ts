@@ -60,6 +60,8 @@ export interface PreopenDir {
 export interface WasiImplementation {
   name: string;
   run(module: WebAssembly.Module, args: string[], env: Record<string, string>, dirs: PreopenDir[]): Promise<WasiRunResult>;
+  /** An implementation that is another program (wasmtime, wazero: wasi-external.ts) runs the module's bytes instead; used over run() when present. */
+  runBytes?(bytes: Uint8Array, args: string[], env: Record<string, string>, dirs: PreopenDir[]): Promise<WasiRunResult>;
   /** Releases what the implementation holds (worker threads); runWasiSuite calls it at the end. */
   close?(): Promise<void>;
 }
@@ -259,7 +261,8 @@ export async function runWasiTest(test: WasiTest, impl: WasiImplementation): Pro
   }
   let r: WasiRunResult;
   try {
-    r = await impl.run(module, [basename(test.wasm), ...test.spec.args], test.spec.env, scratch?.dirs ?? []);
+    const argv = [basename(test.wasm), ...test.spec.args];
+    r = impl.runBytes ? await impl.runBytes(bytes, argv, test.spec.env, scratch?.dirs ?? []) : await impl.run(module, argv, test.spec.env, scratch?.dirs ?? []);
   } catch (e) {
     r = { exitCode: null, stdout: '', stderr: '', error: `host exception: ${(e as Error).message}` };
   } finally {
