@@ -21,23 +21,35 @@ export interface Capabilities {
    * start() is the app cold start (module not yet compiled).
    */
   freshInstancePerRequest: boolean;
+  /**
+   * False when instances come up but nothing runs to answer (Kubernetes nodes simulated
+   * by kwok): cold start is then measured to ready (metric `cold_start_ready_ns`, no
+   * first response) and density counts ready instances. Absent: true.
+   */
+  servesRequests?: boolean;
 }
 
 export type Availability = { ok: true; detail?: string } | { ok: false; reason: string };
 
-/** A workload variant made ready to start (module read, image built, ...). */
-export interface Deployment {
+/**
+ * A workload variant made ready to start (module read, image built, ...). `data` is
+ * the adapter's private state, of type `D`: declared once per adapter
+ * (RuntimeAdapter<D, I>); the harness never looks inside and keeps the default.
+ */
+export interface Deployment<D = unknown> {
   runtime: string;
   workload: LoadedWorkload;
   variant: VariantKind;
-  /** Adapter-private state. */
-  readonly data?: unknown;
+  readonly data?: D;
 }
 
-/** Something that serves requests: an app, a container, a process, an environment. */
-export interface Instance {
+/**
+ * Something that serves requests: an app, a container, a process, an environment.
+ * `I`: the adapter's state of the instance, `D`: of its deployment.
+ */
+export interface Instance<I = unknown, D = unknown> {
   id: string;
-  deployment: Deployment;
+  deployment: Deployment<D>;
   /** Base URL when the instance serves HTTP (always 127.0.0.1). */
   url?: string;
   /**
@@ -47,8 +59,17 @@ export interface Instance {
    */
   pathPrefix?: string;
   lenientHttp?: boolean;
-  readonly data?: unknown;
+  readonly data?: I;
 }
+
+/**
+ * A deployment as its own adapter sees it: its state is there (the adapter put it
+ * there in prepare()), so the adapter's methods take these and read `data` without a
+ * cast or a non-null assertion.
+ */
+export type OwnDeployment<D> = Deployment<D> & { readonly data: D };
+/** An instance as its own adapter sees it (see OwnDeployment). */
+export type OwnInstance<I, D = unknown> = Instance<I, D> & { readonly data: I; deployment: OwnDeployment<D> };
 
 export interface FunctionRequest {
   method: string;
@@ -70,8 +91,9 @@ export interface FunctionResponse {
 /** Phase durations in nanoseconds, in the order they happened. */
 export type Phases = Array<{ phase: string; ns: number }>;
 
-export interface StartResult {
-  instance: Instance;
+/** `Inst`: the instance's type as its adapter sees it (an OwnInstance), Instance for the harness. */
+export interface StartResult<Inst extends Instance = Instance> {
+  instance: Inst;
   /** e.g. compile, create, start, listen, init. Time to first response is added by the harness. */
   phases: Phases;
 }
@@ -100,18 +122,24 @@ export interface AdapterMeasurement {
   tags?: Record<string, string | number | boolean>;
 }
 
-export interface RuntimeAdapter {
+/**
+ * A runtime. `D` and `I` are its deployment's and instance's private state: an
+ * adapter declares them once (`implements RuntimeAdapter<D, I>`) and its methods take
+ * OwnDeployment<D> / OwnInstance<I, D>. The harness holds every adapter as
+ * RuntimeAdapter (unknown state) and only hands an adapter back what it gave out.
+ */
+export interface RuntimeAdapter<D = unknown, I = unknown> {
   readonly id: string;
   readonly description: string;
   capabilities(): Capabilities;
   /** Can this runtime run here? If not, say why so the run can go on without it. */
   available(): Promise<Availability>;
-  prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment>;
+  prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment<D>>;
   /** A cold start: a new instance (for fresh-per-request runtimes, a new app). */
-  start(deployment: Deployment): Promise<StartResult>;
-  invoke(instance: Instance, request: FunctionRequest): Promise<InvokeResult>;
-  stop(instance: Instance): Promise<void>;
-  usage?(instance: Instance): Promise<MemoryUsage>;
+  start(deployment: Deployment<D>): Promise<StartResult<Instance<I, D>>>;
+  invoke(instance: Instance<I, D>, request: FunctionRequest): Promise<InvokeResult>;
+  stop(instance: Instance<I, D>): Promise<void>;
+  usage?(instance: Instance<I, D>): Promise<MemoryUsage>;
   /** What the adapter measured of itself; written to the results once, before dispose. */
   runReport?(): AdapterMeasurement[];
   /** Release everything this adapter created (called on exit and Ctrl-C). */

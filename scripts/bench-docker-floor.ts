@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkResponse } from '../harness/verify.js';
 import { builtinWorkloadsDir, loadWorkload, type VariantKind } from '../model/workload.js';
-import { ContainerAdapter, type ContainerDeployment } from '../runtimes/container/adapter.js';
+import { ContainerAdapter } from '../runtimes/container/adapter.js';
 import { freePort, waitForPort } from '../runtimes/shared/net.js';
 import { cgiHttpInvoke } from '../runtimes/shared/http.js';
 import { PoolAdapter } from '../runtimes/pool/adapter.js';
@@ -33,7 +33,7 @@ if (!a.ok) {
   process.exit(1);
 }
 const deployment = await adapter.prepare(hello, variant);
-const image = (deployment.data as ContainerDeployment).image;
+const image = deployment.data.image;
 
 const ms = (ns: number) => (ns / 1e6).toFixed(1);
 const median = (xs: number[]) => {

@@ -14,7 +14,7 @@ import { cgiHttpInvoke, httpInvoke } from '../shared/http.js';
 import { freePort, waitForPort } from '../shared/net.js';
 // Moved to runtimes/shared/net.ts; re-exported only for importers not yet moved (runtimes/external/, in progress): import them from there.
 export { freePort, waitForPort } from '../shared/net.js';
-import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
+import type { Availability, Capabilities, FunctionRequest, InvokeResult, MemoryUsage, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
 import { LABEL, LABEL_PID, LABEL_RUN, connectEngine, engineStatus, removeContainers, type Engine } from './engine.js';
 import { ImageBuilder, type ImageSpec } from './images.js';
 
@@ -52,6 +52,8 @@ export interface ContainerInstanceData {
   pathPrefix: string;
 }
 
+type ContainerInstance = OwnInstance<ContainerInstanceData, ContainerDeployment>;
+
 export class ContainerStartError extends Error {
   override name = 'ContainerStartError';
 }
@@ -75,14 +77,14 @@ function cgroupMemory(containerId: string): MemoryUsage | null {
   return null;
 }
 
-export class ContainerAdapter implements RuntimeAdapter {
+export class ContainerAdapter implements RuntimeAdapter<ContainerDeployment, ContainerInstanceData> {
   readonly id: string;
   readonly description = 'containers on the local Docker engine (dockerode): images built offline FROM scratch, hardened, host network on 127.0.0.1';
   readonly engine: Engine;
   readonly runId: string;
   private readonly builder: ImageBuilder;
   private readonly opts: typeof DEFAULTS & ContainerAdapterOptions;
-  private readonly live = new Map<string, Instance>();
+  private readonly live = new Map<string, ContainerInstance>();
   private readonly usedPorts = new Set<number>();
   private swept = false;
   private exitHook: (() => void) | null = null;
@@ -125,7 +127,7 @@ export class ContainerAdapter implements RuntimeAdapter {
     };
   }
 
-  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
+  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<ContainerDeployment>> {
     const image = this.opts.image ? await this.builder.userImage(this.opts.image) : await this.builder.forVariant(workload, variant);
     const data: ContainerDeployment = { image };
     return { runtime: this.id, workload, variant, data };
@@ -139,8 +141,8 @@ export class ContainerAdapter implements RuntimeAdapter {
     throw new ContainerStartError('could not find a free port on 127.0.0.1');
   }
 
-  async start(d: Deployment): Promise<StartResult> {
-    const { image } = d.data as ContainerDeployment;
+  async start(d: OwnDeployment<ContainerDeployment>): Promise<StartResult<ContainerInstance>> {
+    const { image } = d.data;
     const port = await this.pickPort();
     this.usedPorts.add(port);
     const deadline = AbortSignal.timeout(this.opts.startDeadlineMs);
@@ -200,7 +202,7 @@ export class ContainerAdapter implements RuntimeAdapter {
       }
       const t3 = process.hrtime.bigint();
       const data: ContainerInstanceData = { containerId, port, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }), pathPrefix: image.pathPrefix };
-      const instance: Instance = { id: containerId.slice(0, 12), deployment: d, url: `http://127.0.0.1:${port}`, data, ...(image.pathPrefix ? { pathPrefix: image.pathPrefix, lenientHttp: true } : {}) };
+      const instance: ContainerInstance = { id: containerId.slice(0, 12), deployment: d, url: `http://127.0.0.1:${port}`, data, ...(image.pathPrefix ? { pathPrefix: image.pathPrefix, lenientHttp: true } : {}) };
       this.live.set(containerId, instance);
       return {
         instance,
@@ -233,23 +235,23 @@ export class ContainerAdapter implements RuntimeAdapter {
     }
   }
 
-  invoke(i: Instance, r: FunctionRequest): Promise<InvokeResult> {
-    const { agent, pathPrefix } = i.data as ContainerInstanceData;
+  invoke(i: ContainerInstance, r: FunctionRequest): Promise<InvokeResult> {
+    const { agent, pathPrefix } = i.data;
     if (!pathPrefix) return httpInvoke(i.url!, r, agent);
     // busybox httpd: the CGI route; PATH_INFO is then '' for '/' (busybox cannot express '/').
     return cgiHttpInvoke(i.url!, { ...r, path: pathPrefix + (r.path === '/' ? '' : r.path) }, agent);
   }
 
-  async stop(i: Instance): Promise<void> {
-    const { containerId, agent, port } = i.data as ContainerInstanceData;
+  async stop(i: ContainerInstance): Promise<void> {
+    const { containerId, agent, port } = i.data;
     agent.destroy();
     this.live.delete(containerId);
     this.usedPorts.delete(port);
     await this.removeContainer(containerId);
   }
 
-  async usage(i: Instance): Promise<MemoryUsage> {
-    const { containerId } = i.data as ContainerInstanceData;
+  async usage(i: ContainerInstance): Promise<MemoryUsage> {
+    const { containerId } = i.data;
     const fromCgroup = cgroupMemory(containerId);
     if (fromCgroup) return fromCgroup;
     const s = (await this.engine.docker.getContainer(containerId).stats({ stream: false, 'one-shot': true } as { stream: false })) as { memory_stats?: { usage?: number } };

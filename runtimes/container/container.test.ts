@@ -12,7 +12,7 @@ import type { CellContext } from '../../harness/modes/types.js';
 import { resolveModeOptions } from '../../harness/options.js';
 import { checkResponse } from '../../harness/verify.js';
 import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
-import { ContainerAdapter, type ContainerDeployment } from './adapter.js';
+import { ContainerAdapter } from './adapter.js';
 import { connectEngine, engineStatus } from './engine.js';
 import { BUSYBOX_CANDIDATES } from '../shared/busybox.js';
 import { ImageBuilder } from './images.js';
@@ -79,7 +79,7 @@ describe.skipIf(!up)('container adapter (real Docker engine)', () => {
     const a = new ContainerAdapter();
     const d = await a.prepare(hello, 'native');
     const { instance } = await a.start(d);
-    const id = (instance.data as { containerId: string }).containerId;
+    const id = instance.data.containerId;
     const info = await engine.docker.getContainer(id).inspect();
     expect(info.HostConfig.CapDrop).toEqual(['ALL']);
     expect(info.HostConfig.SecurityOpt).toContain('no-new-privileges');
@@ -169,7 +169,7 @@ describe.skipIf(!up)('container adapter (real Docker engine)', () => {
       let tag = '';
       try {
         const d = await a.prepare(w, 'node');
-        tag = (d.data as ContainerDeployment).image.tag;
+        tag = d.data.image.tag;
         const rows = await startCell({ ...ctxFor(a, d), workload: w }, 'cold_start_ns', 'instance').sample(0);
         expect(rows).toHaveLength(1);
         expect(rows[0]).toMatchObject({ phase: 'total', ok: false });

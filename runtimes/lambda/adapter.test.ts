@@ -3,7 +3,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkResponse } from '../../harness/verify.js';
 import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
-import type { Instance } from '../types.js';
 import { PoolAdapter } from '../pool/adapter.js';
 import { LambdaAdapter } from './adapter.js';
 
@@ -113,7 +112,7 @@ describe('lambda adapter', () => {
   it('stop is idempotent and kills the environments', async () => {
     const w = workload('hello');
     const { instance } = await adapter.start(await adapter.prepare(w, 'native'));
-    const pid = adapter.functionOf(instance as Instance).environments()[0]!.pid!;
+    const pid = adapter.functionOf(instance).environments()[0]!.pid!;
     await adapter.stop(instance);
     await adapter.stop(instance);
     expect(() => process.kill(pid, 0)).toThrow();

@@ -11,7 +11,7 @@ import http from 'node:http';
 import { basename, dirname } from 'node:path';
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { httpInvoke } from '../shared/http.js';
-import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
+import type { Availability, Capabilities, FunctionRequest, InvokeResult, MemoryUsage, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
 import { awsLambdaRicMain, lambdaAssetDir } from './assets.js';
 import { reapOrphanEnvironments, type EnvironmentSpec } from './environment.js';
 import { LambdaFunction } from './function.js';
@@ -44,7 +44,8 @@ export const LAMBDA_DEFAULTS: Required<LambdaConfig> = {
 };
 
 interface LambdaDeployment { spec: EnvironmentSpec }
-interface LambdaInstance { fn: LambdaFunction; front: FunctionUrlServer; agent: http.Agent }
+interface LambdaInstanceData { fn: LambdaFunction; front: FunctionUrlServer; agent: http.Agent }
+type LambdaInstance = OwnInstance<LambdaInstanceData, LambdaDeployment>;
 
 export function deploymentSpec(workload: LoadedWorkload, variant: VariantKind, o: LambdaAdapterOptions = {}): EnvironmentSpec {
   const assets = lambdaAssetDir();
@@ -75,10 +76,10 @@ export function deploymentSpec(workload: LoadedWorkload, variant: VariantKind, o
   throw new Error(`lambda runs the node and native variants, not ${variant}`);
 }
 
-export class LambdaAdapter implements RuntimeAdapter {
+export class LambdaAdapter implements RuntimeAdapter<LambdaDeployment, LambdaInstanceData> {
   readonly id = 'lambda';
   readonly description = 'Lambda-style: AWS Runtime API server, a frozen process per execution environment, node runtime and provided-style custom runtime';
-  private readonly live = new Set<Instance>();
+  private readonly live = new Set<LambdaInstance>();
   private readonly opts: LambdaAdapterOptions;
   private seq = 0;
 
@@ -103,13 +104,13 @@ export class LambdaAdapter implements RuntimeAdapter {
     return { ok: true, detail: `process per environment, node ${process.version} runtime client, freeze ${this.opts.freeze ? 'SIGSTOP' : 'off'}` };
   }
 
-  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
+  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<LambdaDeployment>> {
     const data: LambdaDeployment = { spec: deploymentSpec(workload, variant, this.opts) };
     return { runtime: this.id, workload, variant, data };
   }
 
-  async start(d: Deployment): Promise<StartResult> {
-    const { spec } = d.data as LambdaDeployment;
+  async start(d: OwnDeployment<LambdaDeployment>): Promise<StartResult<LambdaInstance>> {
+    const { spec } = d.data;
     const fn = new LambdaFunction(spec, { concurrency: this.opts.concurrency, idleTimeoutMs: this.opts.idleTimeoutMs, whenThrottled: this.opts.whenThrottled });
     const t0 = process.hrtime.bigint();
     let front: FunctionUrlServer | null = null;
@@ -117,8 +118,8 @@ export class LambdaAdapter implements RuntimeAdapter {
       front = await startFunctionUrl(fn, spec.timeoutMs ?? 30_000);
       const t1 = process.hrtime.bigint();
       const env = await fn.addEnvironment();
-      const data: LambdaInstance = { fn, front, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
-      const instance: Instance = { id: `lambda-${spec.functionName}-${++this.seq}`, deployment: d, url: front.url, data };
+      const data: LambdaInstanceData = { fn, front, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
+      const instance: LambdaInstance = { id: `lambda-${spec.functionName}-${++this.seq}`, deployment: d, url: front.url, data };
       this.live.add(instance);
       return { instance, phases: [{ phase: 'url_listen', ns: Number(t1 - t0) }, ...env.phases] };
     } catch (e) {
@@ -128,27 +129,27 @@ export class LambdaAdapter implements RuntimeAdapter {
     }
   }
 
-  invoke(i: Instance, r: FunctionRequest): Promise<InvokeResult> {
-    const { front, agent } = i.data as LambdaInstance;
-    return httpInvoke(front.url, r, agent, ((i.deployment.data as LambdaDeployment).spec.timeoutMs ?? 30_000) + 5_000);
+  invoke(i: LambdaInstance, r: FunctionRequest): Promise<InvokeResult> {
+    const { front, agent } = i.data;
+    return httpInvoke(front.url, r, agent, (i.deployment.data.spec.timeoutMs ?? 30_000) + 5_000);
   }
 
-  async stop(i: Instance): Promise<void> {
+  async stop(i: LambdaInstance): Promise<void> {
     if (!this.live.delete(i)) return;
-    const { fn, front, agent } = i.data as LambdaInstance;
+    const { fn, front, agent } = i.data;
     agent.destroy();
     await front.close();
     await fn.close();
   }
 
-  async usage(i: Instance): Promise<MemoryUsage> {
-    const { rssBytes, pssBytes, environments } = (i.data as LambdaInstance).fn.usage();
+  async usage(i: LambdaInstance): Promise<MemoryUsage> {
+    const { rssBytes, pssBytes, environments } = i.data.fn.usage();
     return environments > 0 ? { rssBytes, pssBytes } : {};
   }
 
   /** The instance's function (its environments, for tests and the bench script). */
-  functionOf(i: Instance): LambdaFunction {
-    return (i.data as LambdaInstance).fn;
+  functionOf(i: LambdaInstance): LambdaFunction {
+    return i.data.fn;
   }
 
   async dispose(): Promise<void> {

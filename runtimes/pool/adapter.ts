@@ -22,7 +22,7 @@
 
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { memAvailableBytes } from '../shared/procfs.js';
-import type { AdapterMeasurement, Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
+import type { AdapterMeasurement, Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
 
 export type RefillPolicy = 'eager' | 'on-demand';
 
@@ -77,7 +77,7 @@ interface Idle {
 }
 
 interface Pool {
-  deployment: Deployment;
+  deployment: PoolDeployment;
   inner: Deployment;
   idle: Idle[];
   pending: number;
@@ -95,18 +95,21 @@ interface PoolInstanceData {
   pool: Pool;
 }
 
+type PoolDeployment = OwnDeployment<Pool>;
+type PoolInstance = OwnInstance<PoolInstanceData, Pool>;
+
 function heldBytes(u: MemoryUsage): number {
   return u.cgroupBytes ?? u.pssBytes ?? u.rssBytes ?? 0;
 }
 
-export class PoolAdapter implements RuntimeAdapter {
+export class PoolAdapter implements RuntimeAdapter<Pool, PoolInstanceData> {
   readonly id: string;
   readonly description: string;
   readonly size: number;
   readonly refill: RefillPolicy;
   readonly idleTimeoutMs: number;
   private readonly pools: Pool[] = [];
-  private readonly out = new Set<Instance>();
+  private readonly out = new Set<PoolInstance>();
   private closed = false;
 
   constructor(readonly inner: RuntimeAdapter, opts: PoolOptions = {}) {
@@ -133,10 +136,10 @@ export class PoolAdapter implements RuntimeAdapter {
   }
 
   /** Prepares the inner deployment and fills its pool (measuring the host memory it took). */
-  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
+  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<PoolDeployment> {
     const inner = await this.inner.prepare(workload, variant);
-    const pool: Pool = { deployment: undefined as unknown as Deployment, inner, idle: [], pending: 0, fills: new Set(), lastError: null, hits: 0, misses: 0, heldSamples: [], byteSecondsDone: 0, memAvailableDrop: null };
-    const deployment: Deployment = { runtime: this.id, workload, variant, data: pool };
+    const pool: Pool = { deployment: undefined as unknown as PoolDeployment, inner, idle: [], pending: 0, fills: new Set(), lastError: null, hits: 0, misses: 0, heldSamples: [], byteSecondsDone: 0, memAvailableDrop: null };
+    const deployment: PoolDeployment = { runtime: this.id, workload, variant, data: pool };
     pool.deployment = deployment;
     this.pools.push(pool);
     const before = memAvailableBytes();
@@ -187,8 +190,8 @@ export class PoolAdapter implements RuntimeAdapter {
     await this.inner.stop(entry.instance).catch(() => {});
   }
 
-  async start(d: Deployment): Promise<StartResult> {
-    const pool = d.data as Pool;
+  async start(d: PoolDeployment): Promise<StartResult<PoolInstance>> {
+    const pool = d.data;
     const t0 = process.hrtime.bigint();
     const entry = pool.idle[0];
     if (entry) {
@@ -206,19 +209,19 @@ export class PoolAdapter implements RuntimeAdapter {
     return { instance: this.wrap(pool, started.instance), phases: [{ phase: 'pool_miss', ns }] };
   }
 
-  private wrap(pool: Pool, inner: Instance): Instance {
+  private wrap(pool: Pool, inner: Instance): PoolInstance {
     const data: PoolInstanceData = { inner, pool };
-    const instance: Instance = { id: `${this.id}-${inner.id}`, deployment: pool.deployment, ...(inner.url ? { url: inner.url } : {}), ...(inner.pathPrefix ? { pathPrefix: inner.pathPrefix } : {}), ...(inner.lenientHttp ? { lenientHttp: true } : {}), data };
+    const instance: PoolInstance = { id: `${this.id}-${inner.id}`, deployment: pool.deployment, ...(inner.url ? { url: inner.url } : {}), ...(inner.pathPrefix ? { pathPrefix: inner.pathPrefix } : {}), ...(inner.lenientHttp ? { lenientHttp: true } : {}), data };
     this.out.add(instance);
     return instance;
   }
 
-  invoke(i: Instance, r: FunctionRequest): Promise<InvokeResult> {
-    return this.inner.invoke((i.data as PoolInstanceData).inner, r);
+  invoke(i: PoolInstance, r: FunctionRequest): Promise<InvokeResult> {
+    return this.inner.invoke(i.data.inner, r);
   }
 
-  async stop(i: Instance): Promise<void> {
-    const { inner, pool } = i.data as PoolInstanceData;
+  async stop(i: PoolInstance): Promise<void> {
+    const { inner, pool } = i.data;
     this.out.delete(i);
     await this.inner.stop(inner);
     // Let a background refill finish here, outside any timed span, rather than
@@ -226,8 +229,8 @@ export class PoolAdapter implements RuntimeAdapter {
     await Promise.all([...pool.fills]);
   }
 
-  async usage(i: Instance): Promise<PoolUsage> {
-    const { inner, pool } = i.data as PoolInstanceData;
+  async usage(i: PoolInstance): Promise<PoolUsage> {
+    const { inner, pool } = i.data;
     const own = (await this.inner.usage?.(inner)) ?? {};
     const now = Date.now();
     return {

@@ -20,7 +20,7 @@ import { BUSYBOX_CANDIDATES, NATIVE_CGI_PREFIX } from '../shared/busybox.js';
 import { cgiHttpInvoke, httpInvoke } from '../shared/http.js';
 import { freePort, waitForPort } from '../shared/net.js';
 import { commandLine, listPids, parentPid, processMemory } from '../shared/procfs.js';
-import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
+import type { Availability, Capabilities, FunctionRequest, InvokeResult, MemoryUsage, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
 import { runCgiProcess } from './cgi.js';
 
 export type NativeMode = 'httpd' | 'cgi';
@@ -56,6 +56,8 @@ interface ProcessInstanceData {
   cgiBinary?: string;
 }
 
+type ProcessInstance = OwnInstance<ProcessInstanceData, ProcessDeployment>;
+
 export class ProcessStartError extends Error {
   override name = 'ProcessStartError';
 }
@@ -86,16 +88,16 @@ export function sweepOrphanedHttpd(): number[] {
   return killed;
 }
 
-export class ProcessAdapter implements RuntimeAdapter {
+export class ProcessAdapter implements RuntimeAdapter<ProcessDeployment, ProcessInstanceData> {
   readonly id: string;
   readonly description: string;
   private readonly nativeMode: NativeMode;
   private readonly deadlineMs: number;
-  private readonly live = new Set<Instance>();
+  private readonly live = new Set<ProcessInstance>();
   private readonly deployments: ProcessDeployment[] = [];
   private swept = false;
   private readonly exitHook = () => {
-    for (const i of this.live) (i.data as ProcessInstanceData).child?.kill('SIGKILL');
+    for (const i of this.live) i.data.child?.kill('SIGKILL');
   };
 
   constructor(opts: ProcessAdapterOptions = {}) {
@@ -125,7 +127,7 @@ export class ProcessAdapter implements RuntimeAdapter {
     return { node: process.version, native: this.nativeMode };
   }
 
-  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
+  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<ProcessDeployment>> {
     const path = workload.variantPaths[variant];
     if (!path || (variant !== 'node' && variant !== 'native')) throw new Error(`${this.id} runs node and native variants; ${workload.name} has no ${variant}`);
     let data: ProcessDeployment;
@@ -153,11 +155,11 @@ export class ProcessAdapter implements RuntimeAdapter {
     return { runtime: this.id, workload, variant, data };
   }
 
-  async start(d: Deployment): Promise<StartResult> {
-    const dep = d.data as ProcessDeployment;
+  async start(d: OwnDeployment<ProcessDeployment>): Promise<StartResult<ProcessInstance>> {
+    const dep = d.data;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     if (dep.cgiBinary) {
-      const instance: Instance = { id: `${this.id}-cgi`, deployment: d, data: { child: null, port: 0, agent, pathPrefix: '', cgiBinary: dep.cgiBinary } satisfies ProcessInstanceData };
+      const instance: ProcessInstance = { id: `${this.id}-cgi`, deployment: d, data: { child: null, port: 0, agent, pathPrefix: '', cgiBinary: dep.cgiBinary } };
       this.live.add(instance);
       return { instance, phases: [] };
     }
@@ -186,7 +188,7 @@ export class ProcessAdapter implements RuntimeAdapter {
       await Promise.race([ready, exited]);
       const t2 = process.hrtime.bigint();
       const data: ProcessInstanceData = { child, port, agent, pathPrefix: dep.pathPrefix };
-      const instance: Instance = { id: `${this.id}-${child.pid}`, deployment: d, url: `http://127.0.0.1:${port}`, data, ...(dep.pathPrefix ? { pathPrefix: dep.pathPrefix, lenientHttp: true } : {}) };
+      const instance: ProcessInstance = { id: `${this.id}-${child.pid}`, deployment: d, url: `http://127.0.0.1:${port}`, data, ...(dep.pathPrefix ? { pathPrefix: dep.pathPrefix, lenientHttp: true } : {}) };
       this.live.add(instance);
       return { instance, phases: [{ phase: 'spawn', ns: Number(t1 - t0) }, { phase: 'ready', ns: Number(t2 - t1) }] };
     } catch (e) {
@@ -198,8 +200,8 @@ export class ProcessAdapter implements RuntimeAdapter {
     }
   }
 
-  async invoke(i: Instance, r: FunctionRequest): Promise<InvokeResult> {
-    const data = i.data as ProcessInstanceData;
+  async invoke(i: ProcessInstance, r: FunctionRequest): Promise<InvokeResult> {
+    const data = i.data;
     if (data.cgiBinary) {
       const res = await runCgiProcess(data.cgiBinary, r);
       return { response: { status: res.status, headers: res.headers, body: res.body }, totalNs: res.totalNs, phases: [{ phase: 'spawn', ns: res.spawnNs }] };
@@ -208,8 +210,8 @@ export class ProcessAdapter implements RuntimeAdapter {
     return httpInvoke(i.url!, r, data.agent);
   }
 
-  async stop(i: Instance): Promise<void> {
-    const { child, agent } = i.data as ProcessInstanceData;
+  async stop(i: ProcessInstance): Promise<void> {
+    const { child, agent } = i.data;
     agent.destroy();
     this.live.delete(i);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -219,8 +221,8 @@ export class ProcessAdapter implements RuntimeAdapter {
     });
   }
 
-  async usage(i: Instance): Promise<MemoryUsage> {
-    const { child } = i.data as ProcessInstanceData;
+  async usage(i: ProcessInstance): Promise<MemoryUsage> {
+    const { child } = i.data;
     return child?.pid ? processMemory(child.pid) : {};
   }
 

@@ -37,7 +37,7 @@ describe('process adapter', () => {
     const { instance, phases } = await a.start(d);
     expect(phases.map((p) => p.phase)).toEqual(nativeMode === 'cgi' && variant === 'native' ? [] : ['spawn', 'ready']);
     for (let i = 0; i < 2; i++) expect(checkResponse(get.expect, (await a.invoke(instance, get)).response)).toEqual({ ok: true });
-    const pid = (instance.data as { child: { pid: number } | null }).child?.pid;
+    const pid = instance.data.child?.pid;
     if (pid) {
       expect((await a.usage(instance)).rssBytes).toBeGreaterThan(1 << 20);
       expect(instance.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -87,7 +87,7 @@ describe('process adapter', () => {
     const a = adapter();
     const d = await a.prepare(hello, 'node');
     const pids = [];
-    for (let i = 0; i < 2; i++) pids.push((( await a.start(d)).instance.data as { child: { pid: number } }).child.pid);
+    for (let i = 0; i < 2; i++) pids.push((await a.start(d)).instance.data.child!.pid!);
     expect(pids.every(alive)).toBe(true);
     await a.dispose();
     expect(pids.some(alive)).toBe(false);
