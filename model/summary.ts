@@ -92,7 +92,11 @@ export function formatValue(value: number, metric: string): string {
     return `${(value / 2 ** 30).toFixed(2)} GiB`;
   }
   if (/_rps$|_per_s$/.test(metric)) return `${value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US')} req/s`;
-  if (/per_gib$/.test(metric)) return `${value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US')} /GiB`;
+  if (/per_gib$/.test(metric)) {
+    // instances_per_gib → "instances/GiB": the counted thing is the metric's first word.
+    const what = /^(instances|apps)_per_gib$/.test(metric) ? metric.slice(0, metric.indexOf('_')) : '';
+    return `${value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US')} ${what}/GiB`;
+  }
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 

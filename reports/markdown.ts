@@ -1,4 +1,6 @@
-// A Markdown summary fit for a pull-request comment or $GITHUB_STEP_SUMMARY.
+// A Markdown summary fit for a pull-request comment or $GITHUB_STEP_SUMMARY: per
+// workload the headline sentences, then the headline table (figures, basis, ratios
+// in words).
 // Every name, reason and header field comes from results files anyone can write:
 // each is escaped for where it lands (table cell, heading, code span), so none can
 // split a table, start HTML or a link, or break out onto a line of its own.
@@ -9,11 +11,11 @@ import { HEADLINES, type HeadlineCell, type ReportModel } from './model.js';
 
 const cellMd = (c: HeadlineCell | undefined, isRef: boolean): string => {
   if (!c) return '—';
-  const v = formatValue(c.median, c.metric);
+  const v = `${formatValue(c.median, c.metric)}${c.basis ? ` ${c.basis}` : ''}${c.n <= 1 ? ' (single measurement)' : ''}`;
   if (c.vsReference) {
     const k = c.vsReference;
     if (k.undecided !== null) return `${v} · cannot decide (${markdownText(k.undecided)})`;
-    return `${v} · **${k.ratio.toFixed(2)}×** [${k.interval.lo.toFixed(2)}, ${k.interval.hi.toFixed(2)}] ${k.verdict}`;
+    return `${v} · ${c.beatsReference ? '**' : ''}${markdownText(c.vsReferenceText)}${c.beatsReference ? '**' : ''}`;
   }
   return isRef ? `${v} · reference` : v;
 };
@@ -23,9 +25,11 @@ export function renderMarkdown(m: ReportModel, opts: { maxWarnings?: number } = 
   const out: string[] = [`## ${md(m.title)}`, ''];
   const h = m.headers[0];
   if (h) out.push(`${m.sampleCount.toLocaleString('en-US')} samples · ${md(h.machine.cpuModel)} (${h.machine.cores} cores, machine ${markdownCode(h.machine.fingerprint)}) · Node ${md(h.versions['node'] ?? '?')} · git ${markdownCode((h.git.commit ?? 'unknown').slice(0, 12))}`, '');
-  out.push(`Ratios are runtime ÷ reference (${markdownCode(m.reference)}) medians with 95% bootstrap intervals.`, '');
+  out.push(`Each runtime against the reference (${markdownCode(m.reference)}): ratios of medians with 95% bootstrap intervals, as factors.`, '');
   for (const t of m.tables) {
     out.push(`### ${md(t.workload)}`, '');
+    for (const a of t.answers) out.push(`- ${md(a)}`);
+    out.push('');
     out.push(`| runtime | variant | ${t.kinds.map((k) => HEADLINES.find((x) => x.kind === k)!.title).join(' | ')} |`);
     out.push(`| --- | --- | ${t.kinds.map(() => '---:').join(' | ')} |`);
     for (const r of t.rows) out.push(`| ${md(r.runtime)} | ${md(r.variant)} | ${t.kinds.map((k) => cellMd(r.cells[k], r.runtime === m.reference)).join(' | ')} |`);

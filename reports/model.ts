@@ -1,12 +1,16 @@
 // The report's content, computed once from result rows and shared by every output
-// (HTML, Markdown, CSV, chart images). Pure.
+// (HTML, Markdown, CSV, chart images): the headline per workload and question
+// (model/headline.ts: like-for-like figures, ratios in words), every series'
+// summary, statistics warnings, the charts and the runtime colours. Pure.
 
 import type { RunResults } from '../model/results/reader.js';
 import type { EventRow, HeaderRow } from '../model/results/schema.js';
 import { summarize, type Summary } from '../model/stats/descriptive.js';
-import { compareSamples, medianCI, type Comparison, type Interval } from '../model/stats/inference.js';
+import { comparisonText, workloadHeadlines, type Headline, type Question } from '../model/headline.js';
+import { runtimePalette } from '../model/palette.js';
+import { medianCI, type Comparison, type Interval } from '../model/stats/inference.js';
 import { sampleWarnings, type StatWarning } from '../model/stats/warnings.js';
-import { groupSeries, type Series, type SeriesKey } from '../model/summary.js';
+import { groupSeries, type SeriesKey } from '../model/summary.js';
 import { buildCharts, type ChartSpec } from './charts.js';
 
 export const REFERENCE_RUNTIME = 'wasm';
@@ -17,22 +21,23 @@ export interface HeadlineCell {
   n: number;
   median: number;
   ci: Interval;
+  /** What the figure was measured at, in words ("at 64 connections"); '' when nothing to say. */
+  basis: string;
   /** Against the reference runtime's same measure; null for the reference itself or when it is absent. */
   vsReference: Comparison | null;
+  /** The same comparison in words, from this runtime's side ("84–170× slower than wasm · wasm"). */
+  vsReferenceText: string;
+  beatsReference: boolean;
 }
 
-export type HeadlineKind = 'cold' | 'appCold' | 'throughput' | 'density';
+export type HeadlineKind = Question;
 
-export const HEADLINES: { kind: HeadlineKind; title: string; pick: (s: Series) => boolean; prefer: string[]; preferTags?: RegExp[]; best: 'low' | 'high' }[] = [
-  { kind: 'cold', title: 'cold start (median)', pick: (s) => s.metric === 'cold_start_ns', prefer: ['cold_start_ns'], best: 'low' },
-  { kind: 'appCold', title: 'app cold start (median)', pick: (s) => s.metric === 'app_cold_start_ns', prefer: ['app_cold_start_ns'], best: 'low' },
-  // Closed-loop maximum; the SLO-bound rate is a different question.
-  { kind: 'throughput', title: 'throughput (max)', pick: (s) => /_rps$/.test(s.metric) && !/^slo_/.test(s.metric), prefer: ['max_throughput_rps', 'throughput_rps'], best: 'high' },
-  // Live instances before idle apps; PSS (shared pages split fairly) before RSS, cgroup, host MemAvailable.
-  {
-    kind: 'density', title: 'density', pick: (s) => /per_gib/.test(s.metric), prefer: ['instances_per_gib', 'apps_per_gib'], best: 'high',
-    preferTags: [/view=instances/, /source=pss/, /source=rss/, /source=cgroup/],
-  },
+/** The headline columns, in order (the picking rules are in model/headline.ts). */
+export const HEADLINES: { kind: HeadlineKind; title: string }[] = [
+  { kind: 'cold', title: 'cold start (median)' },
+  { kind: 'appCold', title: 'app cold start (median)' },
+  { kind: 'throughput', title: 'throughput (best connection count)' },
+  { kind: 'density', title: 'density (one memory source)' },
 ];
 
 export interface WorkloadRow {
@@ -46,8 +51,10 @@ export interface WorkloadTable {
   /** Headline columns that have data in this workload. */
   kinds: HeadlineKind[];
   rows: WorkloadRow[];
-  /** One sentence per non-reference runtime: the answer to the question, with intervals. */
+  /** One sentence per question, written from the figures. */
   answers: string[];
+  /** The headlines (one per question) the rows and answers come from. */
+  headlines: Headline[];
 }
 
 export interface SeriesSummary extends Summary, SeriesKey {
@@ -72,6 +79,8 @@ export interface ReportModel {
   events: EventRow[];
   readWarnings: string[];
   charts: ChartSpec[];
+  /** Runtime id → colour, the same in every chart (model/palette.ts). */
+  palette: Record<string, string>;
   sampleCount: number;
 }
 
@@ -88,16 +97,6 @@ export interface ModelOptions {
 const seriesName = (s: { runtime: string; workload: string; variant: string; metric: string; phase: string; tags: string }) =>
   `${s.runtime}/${s.workload}/${s.variant} ${s.metric}${s.phase === 'total' ? '' : `.${s.phase}`}${s.tags ? ` {${s.tags}}` : ''}`;
 
-/** Among candidate series of one runtime·variant, the one to headline: the preferred metric, then the best median. */
-function headlineSeries(list: Series[], prefer: string[], preferTags: RegExp[], best: 'low' | 'high', medians: Map<Series, number>): Series | undefined {
-  const rank = (s: Series) => (prefer.indexOf(s.metric) < 0 ? prefer.length : prefer.indexOf(s.metric));
-  // Lexicographic over the tag preferences: matching an earlier one wins.
-  const tagRank = (s: Series) => preferTags.reduce((r, re, i) => r + (re.test(s.tags) ? 0 : 2 ** (preferTags.length - i)), 0);
-  return [...list].sort((a, b) =>
-    rank(a) - rank(b) || a.metric.localeCompare(b.metric) || tagRank(a) - tagRank(b) ||
-    (best === 'high' ? medians.get(b)! - medians.get(a)! : medians.get(a)! - medians.get(b)!))[0];
-}
-
 export function buildReportModel(runs: (RunResults & { file?: string })[], opts: ModelOptions = {}): ReportModel {
   const reference = opts.reference ?? REFERENCE_RUNTIME;
   const seed = opts.seed ?? 1;
@@ -105,11 +104,9 @@ export function buildReportModel(runs: (RunResults & { file?: string })[], opts:
   const all = groupSeries(runs.flatMap((r) => r.samples));
   const series = [...all.values()];
   const withValues = series.filter((s) => s.values.length > 0);
-  const medians = new Map<Series, number>();
   const summaries: SeriesSummary[] = [];
   for (const s of withValues) {
     const sum = summarize(s.values);
-    medians.set(s, sum.median);
     const { values: _v, ...key } = s;
     summaries.push({ ...key, ...sum, medianCi: medianCI(s.values) });
   }
@@ -127,48 +124,28 @@ export function buildReportModel(runs: (RunResults & { file?: string })[], opts:
   const tables: WorkloadTable[] = [];
   const workloads = [...new Set(withValues.map((s) => s.workload))].sort();
   for (const workload of workloads) {
+    const headlines = workloadHeadlines(workload, series, { reference, seed, resamples });
     const inW = withValues.filter((s) => s.workload === workload && s.phase === 'total');
     const pairs = [...new Map(inW.map((s) => [`${s.runtime}\u0000${s.variant}`, { runtime: s.runtime, variant: s.variant }])).values()].sort(
       (a, b) => (a.runtime === reference ? -1 : b.runtime === reference ? 1 : a.runtime.localeCompare(b.runtime)) || a.variant.localeCompare(b.variant),
     );
-    const kinds: HeadlineKind[] = [];
     const rows: WorkloadRow[] = pairs.map((p) => ({ ...p, cells: {} }));
-    for (const h of HEADLINES) {
-      const chosen = new Map<WorkloadRow, Series>();
-      for (const row of rows) {
-        const s = headlineSeries(inW.filter((x) => x.runtime === row.runtime && x.variant === row.variant && h.pick(x)), h.prefer, h.preferTags ?? [], h.best, medians);
-        if (s) chosen.set(row, s);
-      }
-      if (chosen.size === 0) continue;
-      kinds.push(h.kind);
-      // The reference: the reference runtime's own variant first (wasm · wasm).
-      const refRow = rows.find((r) => r.runtime === reference && chosen.has(r) && r.variant === reference) ?? rows.find((r) => r.runtime === reference && chosen.has(r));
-      const ref = refRow ? chosen.get(refRow)! : undefined;
-      for (const [row, s] of chosen) {
-        const vsReference = ref && row !== refRow && ref.metric === s.metric
-          ? compareSamples(ref.values, s.values, { seed, resamples, metric: s.metric })
-          : null;
-        row.cells[h.kind] = { metric: s.metric, tags: s.tags, n: s.values.length, median: medians.get(s)!, ci: medianCI(s.values), vsReference };
+    for (const h of headlines) {
+      for (const e of h.entries) {
+        const row = rows.find((r) => r.runtime === e.runtime && r.variant === e.variant)!;
+        row.cells[h.question] = {
+          metric: e.metric, tags: e.tags, n: e.n, median: e.median, ci: e.ci, basis: e.basis, vsReference: e.vsReference,
+          vsReferenceText: h.reference ? comparisonText(h.question, e, h.reference, 'candidate') : '', beatsReference: e.beatsReference,
+        };
       }
     }
-    const answers: string[] = [];
-    for (const row of rows) {
-      if (row.runtime === reference) continue;
-      const parts: string[] = [];
-      for (const h of HEADLINES) {
-        const c = row.cells[h.kind];
-        if (!c?.vsReference) continue;
-        const k = c.vsReference;
-        const what = h.title.replace(/ \(.*\)$/, '');
-        // No finite ratio: say why, never print NaN× or a verdict.
-        if (k.undecided !== null) parts.push(`${what}: cannot decide against the reference (${k.undecided})`);
-        else parts.push(`${what} ${k.ratio.toFixed(2)}× the reference (95% CI ${k.interval.lo.toFixed(2)}–${k.interval.hi.toFixed(2)}; ${k.verdict})`);
-      }
-      if (parts.length) answers.push(`${row.runtime} · ${row.variant}: ${parts.join('; ')}.`);
-    }
-    tables.push({ workload, kinds, rows, answers });
+    // Rows with no headline figure at all (only latency curves, say) stay out of the table.
+    const shown = rows.filter((r) => Object.keys(r.cells).length > 0);
+    tables.push({ workload, kinds: headlines.map((h) => h.question), rows: shown, answers: headlines.map((h) => h.sentence), headlines });
   }
 
+  const runtimes = [...new Set(series.map((s) => s.runtime))];
+  const palette = runtimePalette(runtimes);
   return {
     title: opts.title ?? 'faasbench report',
     generatedBy: opts.command ?? [],
@@ -180,7 +157,8 @@ export function buildReportModel(runs: (RunResults & { file?: string })[], opts:
     warnings,
     events: runs.flatMap((r) => r.events),
     readWarnings: opts.readWarnings ?? runs.flatMap((r) => r.warnings),
-    charts: buildCharts(series),
+    charts: buildCharts(series, { headlines: tables.flatMap((t) => t.headlines), palette }),
+    palette: Object.fromEntries(palette),
     sampleCount: runs.reduce((n, r) => n + r.samples.length, 0),
   };
 }

@@ -26,53 +26,93 @@ describe('report model', () => {
   const runs = readResults(results);
   const m = buildReportModel(runs);
 
-  it('headlines each runtime against the reference with intervals', () => {
+  it('headlines each runtime against the reference, like for like, from the headline module', () => {
     const [t] = m.tables;
     expect(t!.workload).toBe('hello');
     expect(t!.kinds).toEqual(['cold', 'appCold', 'throughput', 'density']);
-    expect(t!.rows.map((r) => `${r.runtime}·${r.variant}`)).toEqual(['wasm·wasm', 'container·native', 'node-wasi·wasm', 'pool·node']);
+    expect(t!.rows.map((r) => `${r.runtime}·${r.variant}`)).toEqual(['wasm·wasm', 'container·native', 'lambda·node', 'node-wasi·wasm', 'pool·node', 'process·native']);
     const wasmCold = runs[0]!.samples.filter((s) => s.runtime === 'wasm' && s.metric === 'cold_start_ns' && s.phase === 'total').map((s) => s.value);
     expect(t!.rows[0]!.cells.cold).toMatchObject({ median: median(wasmCold), n: 50, vsReference: null });
     const container = t!.rows[1]!.cells;
     expect(container.cold!.vsReference!.verdict).toBe('slower');
-    expect(container.cold!.vsReference!.ratio).toBeGreaterThan(1000);
-    // Throughput: the best connection count of each runtime; higher is better.
-    expect(container.throughput).toMatchObject({ metric: 'max_throughput_rps', tags: 'connections=50' });
-    // Density: live instances by PSS, not the most flattering source.
-    expect(t!.rows[0]!.cells.density).toMatchObject({ metric: 'instances_per_gib', tags: 'source=pss,view=instances' });
-    expect(container.throughput!.vsReference!.verdict).toBe('faster');
-    // Three density runs a side: a ratio, but no verdict.
-    expect(container.density!.vsReference!).toMatchObject({ verdict: 'too few samples', significant: false });
-    expect(container.density!.vsReference!.ratio).toBeLessThan(0.1);
-    expect(t!.answers[0]).toMatch(/^container · native: cold start \d+\.\d\d× the reference \(95% CI [\d.]+–[\d.]+; slower\); throughput/);
+    expect(container.cold!.vsReferenceText).toMatch(/^[\d,]+–[\d,]+× slower than wasm · wasm$/);
+    // Throughput: each runtime's best connection count, stated.
+    expect(container.throughput).toMatchObject({ metric: 'throughput_rps', tags: 'connections=64', basis: 'at 64 connections', n: 3 });
+    // Density: one source for all (PSS: the pool has no cgroup figure), one measurement each.
+    const sources = t!.rows.flatMap((r) => (r.cells.density ? [r.cells.density.tags.match(/source=(\w+)/)![1]] : []));
+    expect(sources).toEqual(['pss', 'pss', 'pss', 'pss', 'pss']);
+    expect(container.density!.vsReferenceText).toMatch(/^3\d\d× less dense than wasm · wasm \(single measurement\)$/);
+    expect(t!.answers).toEqual(t!.headlines.map((h) => h.sentence));
+    for (const a of t!.answers) expect(a).not.toMatch(/0\.00×|\{|NaN/);
   });
 
-  it('makes every chart kind from the rows present, and only those', () => {
-    expect(m.charts.map((c) => c.id)).toEqual(['cold-hello', 'phases-hello', 'throughput-hello', 'latency-hello', 'density-hello', 'idle-hello']);
+  it('makes the answer charts and every detail chart kind from the rows present, and only those', () => {
+    expect(m.charts.map((c) => c.id)).toEqual([
+      'answer-cold-hello', 'answer-throughput-hello', 'answer-density-hello',
+      'cold-hello', 'phases-hello', 'latency-hello', 'throughput-hello', 'density-hello', 'idle-hello',
+    ]);
     const coldOnly = buildReportModel(readResults(results).map((r) => ({ ...r, samples: r.samples.filter((s) => s.mode === 'cold') })));
-    expect(coldOnly.charts.map((c) => c.id)).toEqual(['cold-hello', 'phases-hello']);
+    expect(coldOnly.charts.map((c) => c.id)).toEqual(['answer-cold-hello', 'cold-hello', 'phases-hello']);
     expect(coldOnly.tables[0]!.kinds).toEqual(['cold', 'appCold']);
   });
 
-  it('warns with hints and renders a Markdown summary', () => {
+  it('charts: one colour scale (every runtime, fixed colours) wherever colour is the runtime; no raw tags in any label', () => {
+    const scales: unknown[] = [];
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) return v.forEach(walk);
+      if (v && typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        if (o['field'] === 'runtime' && o['scale']) scales.push(o['scale']);
+        Object.values(o).forEach(walk);
+      }
+    };
+    for (const c of m.charts) walk(c.spec);
+    expect(scales.length).toBeGreaterThanOrEqual(8);
+    for (const sc of scales) expect(sc).toEqual({ domain: Object.keys(m.palette), range: Object.values(m.palette) });
+    expect(m.palette['wasm']).toBe('#0072B2');
+    // Every string a chart shows (data labels, titles, captions): no "{", no "key=value".
+    const texts: string[] = [];
+    const strings = (v: unknown): void => {
+      if (typeof v === 'string') texts.push(v);
+      else if (Array.isArray(v)) v.forEach(strings);
+      else if (v && typeof v === 'object') Object.entries(v).forEach(([k, x]) => k !== 'labelExpr' && k !== 'filter' && k !== 'test' && strings(x));
+    };
+    for (const c of m.charts) strings([c.title, c.caption, (c.spec as { data?: unknown }).data]);
+    expect(texts.filter((t) => /[{}]|\w=\w/.test(t))).toEqual([]);
+  });
+
+  it('answer charts: log scale where values span orders of magnitude, bars from the axis start, sorted best first', () => {
+    const spec = m.charts.find((c) => c.id === 'answer-density-hello')!.spec as { data: { values: { label: string; value: number; base: number }[] }; layer: { encoding: { x?: { scale?: { type?: string } } } }[] };
+    const rows = spec.data.values;
+    expect(rows.map((r) => r.value)).toEqual([...rows.map((r) => r.value)].sort((a, b) => b - a));
+    expect(spec.layer[0]!.encoding.x!.scale!.type).toBe('log');
+    expect(rows.every((r) => r.base > 0 && r.base <= r.value)).toBe(true);
+    expect(rows[0]!.label).toBe('wasm · wasm · apps');
+  });
+
+  it('warns with hints and renders a Markdown summary with the sentences and ratios in words', () => {
     expect(m.warnings.some((w) => w.kind === 'high-cv' && w.series === 'container/hello/native cold_start_ns')).toBe(true);
     const md = renderMarkdown(m);
     expect(md).toMatch(/^## faasbench report/);
-    expect(md).toContain('| runtime | variant | cold start (median) | app cold start (median) | throughput (max) | density |');
-    expect(md).toMatch(/\| container \| native \| \d+\.\d\d ms · \*\*\d+\.\d\d×\*\* \[[\d.]+, [\d.]+\] slower \|/);
+    expect(md).toContain('- Cold start: wasm · wasm (');
+    expect(md).toContain('| runtime | variant | cold start (median) | app cold start (median) | throughput (best connection count) | density (one memory source) |');
+    expect(md).toMatch(/\| container \| native \| \d+\.\d\d ms · [\d,]+–[\d,]+× slower than wasm · wasm \|/);
+    expect(md).not.toMatch(/0\.00×/);
   });
 
   it('says so when the reference runtime is missing, and compares with another on request', () => {
-    expect(renderHtml(buildReportModel(runs, { reference: 'lambda' }))).toContain('No run of the reference runtime (lambda) for this workload');
+    expect(renderHtml(buildReportModel(runs, { reference: 'nonesuch' }))).toContain('No run of the reference runtime (nonesuch) for this workload');
     const vsPool = buildReportModel(runs, { reference: 'pool' });
     expect(vsPool.tables[0]!.rows[0]!.runtime).toBe('pool');
     expect(vsPool.tables[0]!.rows.find((r) => r.runtime === 'wasm')!.cells.cold!.vsReference!.verdict).toBe('faster');
+    expect(vsPool.tables[0]!.answers[0]).toMatch(/Note: wasm · wasm beats the reference here\.$/);
   });
 
-  it('renders a chart to SVG without a browser', async () => {
+  it('renders a chart to SVG without a browser, with human axis labels', async () => {
     const svg = await chartSvg(m.charts[0]!);
     expect(svg).toMatch(/^<svg/);
-    expect(svg).toContain('cold start, µs (log scale)');
+    expect(svg).toContain('median cold start (log scale)');
+    expect(svg).toMatch(/>100 µs<.*>1 ms<.*>10 ms</s);
   });
 });
 
@@ -119,11 +159,11 @@ describe('a ratio the report cannot decide', () => {
     const m = buildReportModel([{ file: 'z.jsonl', header: syntheticHeader(), events: [], end: null, warnings: [], samples: [...rows('wasm', 0), ...rows('container', 900_000)] }], { resamples: 200 });
     const cell = m.tables[0]!.rows.find((r) => r.runtime === 'container')!.cells.cold!;
     expect(cell.vsReference).toMatchObject({ verdict: 'cannot decide', undecided: expect.stringMatching(/baseline median is 0/) });
-    expect(m.tables[0]!.answers[0]).toBe('container · wasm: cold start: cannot decide against the reference (the baseline median is 0: the ratio is unbounded).');
+    expect(m.tables[0]!.answers[0]).toBe('Cold start: wasm · wasm (0 ns) is not comparable with container · wasm (the baseline median is 0: the ratio is unbounded).');
     const md = renderMarkdown(m);
     expect(md).toMatch(/\| container \| wasm \| 900\.\d µs · cannot decide \(the baseline median is 0: the ratio is unbounded\) \|/);
     const html = renderHtml(m);
-    expect(html).toContain('<div class="ratio cannot-decide">cannot decide');
+    expect(html).toContain('<div class="ratio cannot-decide">not comparable with wasm · wasm (the baseline median is 0: the ratio is unbounded)');
     for (const text of [md, html.replace(/<script>[\s\S]*?<\/script>/g, '')]) expect(text).not.toMatch(/NaN|Infinity/);
   });
 });
@@ -139,7 +179,7 @@ describe('faasbench report', () => {
     expect(page.match(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src=|url\(/gi)).toBeNull();
     expect((html.match(/<script>/g) ?? []).length).toBe(4); // vega, vega-lite, vega-embed, the charts
     expect(html).toContain('id="summary-hello"');
-    for (const id of ['cold-hello', 'phases-hello', 'throughput-hello', 'latency-hello', 'density-hello', 'idle-hello']) {
+    for (const id of ['answer-cold-hello', 'answer-throughput-hello', 'answer-density-hello', 'cold-hello', 'phases-hello', 'throughput-hello', 'latency-hello', 'density-hello', 'idle-hello']) {
       expect(html).toContain(`id="${id}"`);
       expect(readFileSync(join(dir, 'out', 'r-charts', `${id}.svg`), 'utf8')).toMatch(/^<svg/);
       if (existsSync('/usr/bin/chromium')) expect(readFileSync(join(dir, 'out', 'r-charts', `${id}.png`)).subarray(1, 4).toString()).toBe('PNG');
@@ -149,9 +189,9 @@ describe('faasbench report', () => {
     expect(samples).toHaveLength(1 + readResults(results)[0]!.samples.length);
     const summary = readFileSync(join(dir, 'out', 'r.summary.csv'), 'utf8');
     expect(summary).toMatch(/^workload,runtime,variant,mode,metric,phase,tags,n,failed,median,median_ci_lo,median_ci_hi/);
-    expect(summary).toContain('hello,wasm,wasm,throughput,latency_ns,p50,"percentile=p50,rate=1000",3,0,');
-    expect(summary).toContain('hello,wasm,wasm,throughput,latency_ns,total,"percentile=p99,rate=1000",3,0,');
+    expect(summary).toContain('hello,wasm,wasm,throughput,latency_ns,p50,"percentile=p50,rate=900",1,0,');
+    expect(summary).toContain('hello,wasm,wasm,throughput,latency_ns,total,"percentile=p99,rate=900",1,0,');
     expect(readFileSync(join(dir, 'out', 'r.md'), 'utf8')).toContain('### hello');
-    expect(r.stdout).toMatch(/charts: +6 SVG/);
+    expect(r.stdout).toMatch(/charts: +9 SVG/);
   });
 });

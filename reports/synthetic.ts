@@ -34,6 +34,8 @@ export interface SyntheticSeries {
   tags?: SampleRow['tags'];
   /** Phase of the rows (default 'total'). */
   phase?: string;
+  /** Every sample failed its check (a load step with errors): written with ok=false. */
+  failed?: boolean;
 }
 
 /** Samples for one series, spread symmetrically around `median`, integers in base units. */
@@ -45,7 +47,7 @@ export function syntheticSamples(s: SyntheticSeries, seed: number): Omit<SampleR
     const value = Math.max(1, Math.round(s.median * (1 + spread * (2 * random() - 1))));
     const base = {
       workload: s.workload ?? 'hello', variant: s.variant ?? 'wasm', runtime: s.runtime, mode: s.mode ?? 'cold',
-      metric: s.metric ?? 'cold_start_ns', ok: true, iteration: i, ...(s.tags ? { tags: s.tags } : {}),
+      metric: s.metric ?? 'cold_start_ns', ok: !s.failed, iteration: i, ...(s.tags ? { tags: s.tags } : {}), ...(s.failed ? { error: 'synthetic: 12 of 900 requests failed' } : {}),
     };
     rows.push({ ...base, phase: s.phase ?? 'total', value });
     for (const [phase, f] of Object.entries(s.phases ?? {})) rows.push({ ...base, phase, value: Math.round(value * f) });
@@ -64,40 +66,57 @@ export function writeSyntheticResults(path: string, series: SyntheticSeries[], o
 }
 
 /**
- * A results set with every kind of row a report draws: cold starts with phases on
- * several runtimes, closed-loop throughput per connection count, open-loop latency
- * per offered rate and percentile, density and pool idle cost. `scale` multiplies
- * the cold-start sample counts (1 → 100 per cold series).
+ * A results set shaped like `faasbench run -r wasm,node-wasi,container,pool,lambda,process
+ * -m cold,throughput,density` on a small machine, with every kind of row a report
+ * draws: cold starts with phases, the Wasm app cold start, closed-loop throughput per
+ * connection count (3 repetitions each), open-loop latency per offered rate and
+ * percentile (rates relative to each runtime's maximum; one failed step), density
+ * per memory source (one measurement each; the pool has no cgroup figure, so the
+ * headline must fall back to PSS for everyone) and the pool's idle cost. `scale`
+ * multiplies the cold-start sample counts (1 → 100 per cold series).
  */
 export function demoSeries(scale = 1): SyntheticSeries[] {
   const n = Math.max(1, Math.round(100 * scale));
+  const few = Math.max(1, Math.round(20 * scale));
   const out: SyntheticSeries[] = [
     { runtime: 'wasm', median: 250_000, n, phases: { instantiate: 0.3, run: 0.5 } },
     { runtime: 'wasm', metric: 'app_cold_start_ns', median: 9_000_000, n, spread: 0.1 },
     { runtime: 'node-wasi', median: 700_000, n },
-    { runtime: 'container', variant: 'native', median: 450_000_000, n, spread: 0.2, phases: { create: 0.3, start: 0.6 } },
+    { runtime: 'container', variant: 'native', median: 450_000_000, n: few, spread: 0.2, phases: { create: 0.3, start: 0.6 } },
     { runtime: 'pool', variant: 'node', median: 400_000, n, spread: 0.1, phases: { acquire: 0.05 } },
+    { runtime: 'lambda', variant: 'node', median: 120_000_000, n: few, spread: 0.15, phases: { spawn: 0.4, init: 0.5 } },
+    { runtime: 'process', variant: 'native', median: 12_000_000, n, spread: 0.1 },
   ];
-  // Throughput and density rows shaped as harness/modes/{throughput,density}.ts writes them.
-  for (const [runtime, variant, rps] of [['wasm', 'wasm', 9000], ['container', 'native', 14000], ['pool', 'node', 11000]] as const) {
-    for (const connections of [1, 10, 50]) {
-      out.push({ runtime, variant, mode: 'throughput', metric: 'throughput_rps', median: Math.round(rps * Math.min(1, connections / 10)), n: 5, tags: { connections } });
+  // Throughput rows shaped as harness/modes/throughput.ts writes them.
+  const load = [['wasm', 'wasm', 9000], ['container', 'native', 14000], ['pool', 'node', 11000], ['lambda', 'node', 600]] as const;
+  for (const [runtime, variant, rps] of load) {
+    for (const connections of [8, 64]) {
+      out.push({ runtime, variant, mode: 'throughput', metric: 'throughput_rps', median: Math.round(rps * (connections === 8 ? 0.8 : 1)), n: 3, tags: { connections } });
     }
-    out.push({ runtime, variant, mode: 'throughput', metric: 'max_throughput_rps', median: rps, n: 5, tags: { connections: 50 } });
-    for (const rate of [1000, 4000, 8000]) {
-      for (const percentile of ['p50', 'p99']) {
-        const load = rate / rps;
-        out.push({ runtime, variant, mode: 'throughput', metric: 'latency_ns', median: Math.round((percentile === 'p99' ? 400_000 : 150_000) / Math.max(0.05, 1 - load)), n: 3, tags: { rate, percentile }, phase: percentile === 'p99' ? 'total' : percentile });
+    out.push({ runtime, variant, mode: 'throughput', metric: 'max_throughput_rps', median: rps, n: 3, tags: { connections: 64 } });
+    for (const share of [0.1, 0.5, 0.8, 1, 1.2]) {
+      const rate = Math.round(rps * share);
+      const failed = runtime === 'lambda' && share === 1.2;
+      for (const percentile of ['p50', 'p90', 'p99', 'p99.9', 'max']) {
+        const base = { p50: 150_000, p90: 250_000, p99: 400_000, 'p99.9': 900_000, max: 2_000_000 }[percentile]!;
+        const median = Math.round(base / Math.max(0.05, 1 - share * 0.9) * (runtime === 'lambda' ? 20 : 1));
+        out.push({ runtime, variant, mode: 'throughput', metric: 'latency_ns', median, n: 1, tags: { rate, percentile }, phase: percentile === 'p99' ? 'total' : percentile, ...(failed ? { failed } : {}) });
       }
     }
+    out.push({ runtime, variant, mode: 'throughput', metric: 'slo_rate_rps', median: Math.round(rps * 0.8), n: 1, tags: { slo_ns: 10_000_000, crossed_at_rps: Math.round(rps) } });
   }
-  out.push(
-    { runtime: 'wasm', mode: 'density', metric: 'instances_per_gib', median: 5200, n: 3, tags: { view: 'instances', source: 'pss' } },
-    { runtime: 'wasm', mode: 'density', metric: 'instances_per_gib', median: 9100, n: 3, tags: { view: 'instances', source: 'memavailable' } },
-    { runtime: 'container', variant: 'native', mode: 'density', metric: 'instances_per_gib', median: 150, n: 3, tags: { view: 'instances', source: 'pss' } },
-    { runtime: 'pool', variant: 'node', mode: 'density', metric: 'instances_per_gib', median: 40, n: 3, tags: { view: 'instances', source: 'pss' } },
-    { runtime: 'wasm', mode: 'density', metric: 'instances_count', median: 2600, n: 3, tags: { view: 'instances', stop: 'budget' } },
-    { runtime: 'pool', variant: 'node', mode: 'density', metric: 'idle_pss_bytes', median: 42_000_000, n: 3 },
-  );
+  // Density rows shaped as harness/modes/density.ts writes them (one measurement per cell).
+  const density: [string, string, string, Record<string, number>][] = [
+    ['wasm', 'wasm', 'apps', { pss: 52_000, rss: 48_000, cgroup: 50_000, memavailable: 255_000, heap: 90_000 }],
+    ['node-wasi', 'wasm', 'apps', { pss: 9_000, rss: 8_500, cgroup: 8_800 }],
+    ['container', 'native', 'instances', { pss: 150, rss: 120, cgroup: 130 }],
+    ['pool', 'node', 'instances', { pss: 40, rss: 35, memavailable: 60 }],
+    ['lambda', 'node', 'instances', { pss: 135, rss: 110, cgroup: 128 }],
+  ];
+  for (const [runtime, variant, view, sources] of density) {
+    out.push({ runtime, variant, mode: 'density', metric: 'instances_count', median: 1000, n: 1, spread: 0, tags: { view, stop: 'count' } });
+    for (const [source, perGib] of Object.entries(sources)) out.push({ runtime, variant, mode: 'density', metric: 'instances_per_gib', median: perGib, n: 1, tags: { view, source } });
+  }
+  out.push({ runtime: 'pool', variant: 'node', mode: 'density', metric: 'idle_pss_bytes', median: 42_000_000, n: 3 });
   return out;
 }

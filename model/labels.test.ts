@@ -1,0 +1,45 @@
+// Words for keys and ratios: tags read as words (no "k=v", no braces), factors never
+// round to 0.00×, durations pick the readable unit.
+import { describe, expect, it } from 'vitest';
+import { durationText, factorRangeText, factorText, metricText, tagsText } from './labels.js';
+
+describe('labels', () => {
+  it('tags in words', () => {
+    expect(tagsText('connections=64')).toBe('64 connections');
+    expect(tagsText('percentile=p99,rate=1000')).toBe('p99, 1,000 req/s offered');
+    expect(tagsText('crossed_at_rps=78,slo_ns=10000000')).toBe('crossed at 78 req/s, SLO p99 ≤ 10 ms');
+    expect(tagsText('source=pss,view=apps')).toBe('PSS, apps');
+    expect(tagsText('source=memavailable')).toBe('host MemAvailable');
+    expect(tagsText('odd_key=x')).toBe('odd key x');
+    expect(tagsText('')).toBe('');
+    for (const t of ['connections=1', 'a=b,c=d', 'slo_ns=5,crossed_at_rps=none']) expect(tagsText(t)).not.toMatch(/[{}=]/);
+  });
+
+  it('metric names without unit suffixes', () => {
+    expect(metricText('cold_start_ns')).toBe('cold start');
+    expect(metricText('instances_per_gib')).toBe('instances per GiB');
+    expect(metricText('some_new_thing_bytes')).toBe('some new thing');
+  });
+
+  it('factors keep their size: 335×, 1,730×, 2.8×, 1.04×; far ends below 1 keep two digits', () => {
+    expect(factorText(335.2)).toBe('335×');
+    expect(factorText(1734)).toBe('1,730×');
+    expect(factorText(50_312)).toBe('50,300×');
+    expect(factorText(34.4)).toBe('34×');
+    expect(factorText(2.84)).toBe('2.8×');
+    expect(factorText(1.042)).toBe('1.04×');
+    expect(factorText(0.00299)).toBe('0.003×');
+    expect(factorText(0.0012)).toBe('0.0012×');
+    for (const f of [1e-9, 0.004, 0.3]) expect(factorText(f)).not.toBe('0.00×');
+    expect(factorRangeText(84.2, 170.4)).toBe('84–170×');
+    expect(factorRangeText(2.81, 2.83)).toBe('2.8×');
+  });
+
+  it('durations in the readable unit', () => {
+    expect(durationText(850)).toBe('850 ns');
+    expect(durationText(1_700_000)).toBe('1.7 ms');
+    expect(durationText(2_510_000)).toBe('2.51 ms');
+    expect(durationText(10_000_000)).toBe('10 ms');
+    expect(durationText(84_200)).toBe('84.2 µs');
+  });
+});
