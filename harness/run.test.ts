@@ -94,7 +94,7 @@ describe('a run that cannot start', () => {
     };
     const broken: RuntimeEntry = {
       id: 'broken', default: true,
-      create: async () => ({ ...(await inMemoryAdapter('broken', 0, disposed).create()), describeEnvironment: async () => { throw new Error('engine went away'); } }),
+      create: async () => ({ ...(await inMemoryAdapter('broken', 0, disposed).create()), describeVersions: async () => { throw new Error('engine went away'); } }),
     };
     await expect(runBenchmark(
       { workloads: [hello], runtimes: [inMemoryAdapter('fast', 0, disposed), unavailable, broken], modes: ['cold'], iterations: 1, warmup: 0, seed: 1, outDir: mkdtempSync(join(out, 'broken-')), command: ['test'] },

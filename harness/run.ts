@@ -81,7 +81,7 @@ export function pickRequest(w: LoadedWorkload, name?: string): SampleRequest {
 async function runHeader(opts: RunOptions, runId: string, adapters: RuntimeAdapter[], skipped: RunOutcome['skipped']): Promise<HeaderRow> {
   const versions: Record<string, string> = { faasbench: FAASBENCH_VERSION, node: process.versions.node, v8: process.versions.v8 };
   for (const a of adapters) {
-    for (const [k, v] of Object.entries((await a.describeEnvironment?.()) ?? {})) versions[`${a.id}.${k}`] = v;
+    for (const [k, v] of Object.entries((await a.describeVersions?.()) ?? {})) versions[`${a.id}.${k}`] = v;
   }
   return {
     type: 'header',

@@ -144,6 +144,11 @@ export interface RuntimeAdapter<D = unknown, I = unknown> {
   runReport?(): AdapterMeasurement[];
   /** Release everything this adapter created (called on exit and Ctrl-C). */
   dispose(): Promise<void>;
-  /** Versions and flags for the results header. */
-  describeEnvironment?(): Promise<Record<string, string>>;
+  /**
+   * Versions and flags for the results header (`<id>.<key>` in its versions). Not
+   * "environment": that word is Lambda's execution environment.
+   */
+  describeVersions?(): Promise<Record<string, string>>;
+  /** Renamed describeVersions; typed `never` so an adapter still defining it fails to compile instead of silently dropping its versions. */
+  describeEnvironment?: never;
 }

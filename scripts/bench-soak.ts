@@ -109,8 +109,8 @@ async function serveChild(threads: number | undefined): Promise<void> {
   const adapter = referenceWasmAdapter(threads ? { threads } : {});
   const deployment = await adapter.prepare(workload, 'wasm');
   const { instance } = await adapter.start(deployment);
-  const env = await adapter.describeEnvironment();
-  process.stdout.write(JSON.stringify({ url: instance.url, pid: process.pid, executor: env['executor'] }) + '\n');
+  const versions = await adapter.describeVersions();
+  process.stdout.write(JSON.stringify({ url: instance.url, pid: process.pid, executor: versions['executor'] }) + '\n');
   const quit = () => void adapter.dispose().finally(() => process.exit(0));
   // The parent holds our stdin: when it goes away (even killed), so do we.
   process.stdin.on('end', quit).on('error', quit).resume();

@@ -116,7 +116,7 @@ export class ContainerAdapter implements RuntimeAdapter<ContainerDeployment, Con
     return s.availability;
   }
 
-  async describeEnvironment(): Promise<Record<string, string>> {
+  async describeVersions(): Promise<Record<string, string>> {
     const s = await engineStatus(this.engine);
     return {
       engine: s.version ?? 'unknown',

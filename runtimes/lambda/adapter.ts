@@ -156,7 +156,7 @@ export class LambdaAdapter implements RuntimeAdapter<LambdaDeployment, LambdaIns
     await Promise.all([...this.live].map((i) => this.stop(i)));
   }
 
-  async describeEnvironment(): Promise<Record<string, string>> {
+  async describeVersions(): Promise<Record<string, string>> {
     return {
       lambdaRuntimeApi: '2018-06-01',
       lambdaNode: process.version,

@@ -113,7 +113,7 @@ describe.skipIf(!hasNative)('lambda adapter with FAASBENCH_LAMBDA_NODE_CLIENT=aw
         const r = await adapter.invoke(instance, req);
         expect(checkResponse(req.expect, r.response), req.name).toEqual({ ok: true });
       }
-      expect((await adapter.describeEnvironment()).lambdaNodeClient).toBe('aws-lambda-ric');
+      expect((await adapter.describeVersions()).lambdaNodeClient).toBe('aws-lambda-ric');
     } finally {
       await adapter.dispose();
     }

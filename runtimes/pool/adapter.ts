@@ -130,9 +130,9 @@ export class PoolAdapter implements RuntimeAdapter<Pool, PoolInstanceData> {
     return a.ok ? { ok: true, detail: `${this.description}; ${a.detail ?? ''}`.trim() } : { ok: false, reason: `pool of ${this.inner.id}: ${a.reason}` };
   }
 
-  async describeEnvironment(): Promise<Record<string, string>> {
-    const env = (await this.inner.describeEnvironment?.()) ?? {};
-    return { inner: this.inner.id, size: String(this.size), refill: this.refill, idleTimeoutMs: String(this.idleTimeoutMs), ...Object.fromEntries(Object.entries(env).map(([k, v]) => [`inner.${k}`, v])) };
+  async describeVersions(): Promise<Record<string, string>> {
+    const inner = (await this.inner.describeVersions?.()) ?? {};
+    return { inner: this.inner.id, size: String(this.size), refill: this.refill, idleTimeoutMs: String(this.idleTimeoutMs), ...Object.fromEntries(Object.entries(inner).map(([k, v]) => [`inner.${k}`, v])) };
   }
 
   /** Prepares the inner deployment and fills its pool (measuring the host memory it took). */

@@ -88,7 +88,7 @@ describe('pool adapter over processes', () => {
     const pool = await entry.create({ ...emptyRuntimeConfig(), pool: { of: 'process', size: 1, refill: 'on-demand' }, process: { nativeMode: 'cgi' } });
     try {
       expect(pool).toBeInstanceOf(PoolAdapter);
-      expect(await pool.describeEnvironment!()).toMatchObject({ inner: 'process', size: '1', refill: 'on-demand', 'inner.native': 'cgi' });
+      expect(await pool.describeVersions!()).toMatchObject({ inner: 'process', size: '1', refill: 'on-demand', 'inner.native': 'cgi' });
     } finally {
       await pool.dispose();
     }

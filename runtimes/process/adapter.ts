@@ -123,7 +123,7 @@ export class ProcessAdapter implements RuntimeAdapter<ProcessDeployment, Process
     return { ok: true, detail: `node ${process.version}${this.nativeMode === 'httpd' ? `, ${busybox} httpd` : ', CGI per request'}` };
   }
 
-  async describeEnvironment(): Promise<Record<string, string>> {
+  async describeVersions(): Promise<Record<string, string>> {
     return { node: process.version, native: this.nativeMode };
   }
 
