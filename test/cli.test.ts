@@ -12,9 +12,11 @@ import { REPO_ROOT, runCli } from './cli-helpers.js';
 describe('faasbench run (reference Wasm runtime)', () => {
   it('measures hello, writes JSON Lines and an HTML report, prints a summary', async () => {
     const out = mkdtempSync(join(tmpdir(), 'fb-cli-'));
-    const r = await runCli(['run', '--workload', 'hello', '--runtime', 'wasm', '-n', '20', '--warmup', '2', '--seed', '7', '--out', out, '--quiet']);
+    const r = await runCli(['run', '--workload', 'hello', '--runtime', 'wasm', '-n', '20', '--warmup', '2', '--seed', '7', '--out', out, '--quiet', '--verbose']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    // --verbose: every series, then the headline.
+    expect(r.stdout).toMatch(/\nhello · cold start, median \(new instance per request\)\n {2}wasm · wasm +\d/);
     expect(r.stdout).toMatch(/wasm\s+hello\s+wasm\s+cold_start_ns\s+20\s/);
     expect(r.stdout).toMatch(/wasm\s+hello\s+wasm\s+app_cold_start_ns\s+20\s/);
     const file = /results: (.*\.jsonl)/.exec(r.stdout)![1]!;
@@ -25,8 +27,10 @@ describe('faasbench run (reference Wasm runtime)', () => {
     const totals = run!.samples.filter((s) => s.phase === 'total');
     expect(totals).toHaveLength(40);
     expect(totals.every((s) => s.ok && Number.isInteger(s.value) && s.value > 0)).toBe(true);
-    // The per-request instance reports its inside: instantiate and run phases.
-    expect(new Set(run!.samples.filter((s) => s.metric === 'cold_start_ns').map((s) => s.phase))).toEqual(new Set(['total', 'instantiate', 'run']));
+    // The per-request instance reports its inside: instantiate and run phases, and the serve process's time outside the instance.
+    expect(new Set(run!.samples.filter((s) => s.metric === 'cold_start_ns').map((s) => s.phase))).toEqual(new Set(['total', 'instantiate', 'run', 'dispatch']));
+    // The runtime is measured in its own process (faasbench serve), and the results header says so.
+    expect(JSON.stringify(run!.header)).toMatch(/separate \(faasbench serve/);
     const html = file.replace(/\.jsonl$/, '.html');
     expect(existsSync(html)).toBe(true);
     const page = readFileSync(html, 'utf8');

@@ -4,13 +4,14 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
+import type { RuntimeAdapter } from '../types.js';
 import { DEFAULT_MAX_INSTANCES, WasmAdapter, referenceWasmAdapter } from './adapter.js';
 import { GuestThreadExecutor } from './guest-threads.js';
 
 const hello = loadWorkload(join(builtinWorkloadsDir(), 'hello'));
 
 describe('reference Wasm adapter limits', () => {
-  const adapters: WasmAdapter[] = [];
+  const adapters: RuntimeAdapter[] = [];
   const make = (opts: Parameters<typeof referenceWasmAdapter>[0]) => {
     const a = referenceWasmAdapter({ threads: 1, ...opts });
     adapters.push(a);

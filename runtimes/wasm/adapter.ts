@@ -1,4 +1,7 @@
-// The reference Wasm runtime as a runtime adapter: in-process, fresh instance per
+// The reference Wasm runtime as a runtime adapter. referenceWasmAdapter() (below) is
+// the `wasm` runtime as the harness measures it: `faasbench serve` in its own process
+// (served-adapter.ts). WasmAdapter is the in-process form, kept for the engine-only
+// view ({ inProcess: true }) and tests of an executor: in-process, fresh instance per
 // request behind a WAGI HTTP trigger. start() is the *app* cold start (module not yet
 // compiled: compile + listen); every request after it is an *instance* cold start.
 //
@@ -12,14 +15,16 @@
 import http from 'node:http';
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { httpInvoke } from '../shared/http.js';
-import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, RuntimeAdapter, StartResult } from '../types.js';
+import type { Availability, Capabilities, FunctionRequest, InvokeResult, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
 import type { Executor, GuestFs } from './executor.js';
 import { DEFAULT_MODULE_LIMITS, compileCommand, readWasmFile, withNonce, type ModuleLimits, type PrepareOptions } from './module.js';
 import { GuestThreadExecutor } from './guest-threads.js';
+import { ServedWasmAdapter } from './served-adapter.js';
 import { startWagiServer, type WagiServer } from './server.js';
 
 interface WasmDeployment { bytes: Uint8Array; name: string; fs?: GuestFs }
-interface WasmInstance { server: WagiServer; agent: http.Agent; module: WebAssembly.Module }
+interface WasmInstanceData { server: WagiServer; agent: http.Agent; module: WebAssembly.Module }
+type WasmInstance = OwnInstance<WasmInstanceData, WasmDeployment>;
 
 export interface WasmAdapterOptions {
   id: string;
@@ -36,12 +41,12 @@ export interface WasmAdapterOptions {
 /** Default bound on live apps per adapter: 4× the density mode's default of 1000. Each holds a listening socket, so `ulimit -n` must be above it. */
 export const DEFAULT_MAX_INSTANCES = 4096;
 
-export class WasmAdapter implements RuntimeAdapter {
+export class WasmAdapter implements RuntimeAdapter<WasmDeployment, WasmInstanceData> {
   readonly id: string;
   readonly description: string;
   private readonly executor: Executor;
   private readonly moduleOptions: PrepareOptions;
-  private readonly live = new Set<Instance>();
+  private readonly live = new Set<WasmInstance>();
   /** start() calls under way, counted against maxInstances with the live ones. */
   private starting = 0;
   private readonly maxInstances: number;
@@ -66,7 +71,7 @@ export class WasmAdapter implements RuntimeAdapter {
     return { ok: true, detail: `in-process, ${this.executor.name}` };
   }
 
-  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
+  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<WasmDeployment>> {
     const path = workload.variantPaths.wasm;
     if (variant !== 'wasm' || !path) throw new Error(`${this.id} runs only the wasm variant; ${workload.name} has none`);
     const bytes = readWasmFile(path, this.moduleOptions.maxModuleBytes ?? DEFAULT_MODULE_LIMITS.maxModuleBytes);
@@ -78,8 +83,8 @@ export class WasmAdapter implements RuntimeAdapter {
     return { runtime: this.id, workload, variant, data };
   }
 
-  async start(d: Deployment): Promise<StartResult> {
-    const { bytes, name, fs } = d.data as WasmDeployment;
+  async start(d: OwnDeployment<WasmDeployment>): Promise<StartResult<WasmInstance>> {
+    const { bytes, name, fs } = d.data;
     if (this.live.size + this.starting >= this.maxInstances) {
       throw new Error(`${this.id}: cannot start another instance of ${name}: ${this.live.size + this.starting} are live, the limit of live instances (maxInstances)`);
     }
@@ -96,18 +101,18 @@ export class WasmAdapter implements RuntimeAdapter {
       this.starting--;
     }
     const t2 = process.hrtime.bigint();
-    const data: WasmInstance = { server, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }), module };
-    const instance: Instance = { id: `${this.id}-${name}-${this.nonce}`, deployment: d, url: server.url, data };
+    const data: WasmInstanceData = { server, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }), module };
+    const instance: WasmInstance = { id: `${this.id}-${name}-${this.nonce}`, deployment: d, url: server.url, data };
     this.live.add(instance);
     return { instance, phases: [{ phase: 'compile', ns: Number(t1 - t0) }, { phase: 'listen', ns: Number(t2 - t1) }] };
   }
 
-  invoke(i: Instance, r: FunctionRequest): Promise<InvokeResult> {
-    return httpInvoke(i.url!, r, (i.data as WasmInstance).agent);
+  invoke(i: WasmInstance, r: FunctionRequest): Promise<InvokeResult> {
+    return httpInvoke(i.url!, r, i.data.agent);
   }
 
-  async stop(i: Instance): Promise<void> {
-    const { server, agent, module } = i.data as WasmInstance;
+  async stop(i: WasmInstance): Promise<void> {
+    const { server, agent, module } = i.data;
     agent.destroy();
     await server.close();
     // Its module is never run again (the next start compiles anew): the guest threads drop it.
@@ -120,7 +125,7 @@ export class WasmAdapter implements RuntimeAdapter {
     await this.executor.close();
   }
 
-  async describeEnvironment(): Promise<Record<string, string>> {
+  async describeVersions(): Promise<Record<string, string>> {
     return { executor: this.executor.name, v8: process.versions.v8 };
   }
 }
@@ -134,19 +139,42 @@ export interface ReferenceWasmOptions extends Partial<ModuleLimits> {
   threads?: number;
   /** Host directories and a private per-request scratch directory (e.g. { scratch: '/tmp' }). */
   fs?: GuestFs;
-  /** Live instances (apps) at most (default DEFAULT_MAX_INSTANCES); start() past it fails with a sentence. */
+  /** Live instances (apps) at most (default DEFAULT_MAX_APPS served, DEFAULT_MAX_INSTANCES in process); start() past it fails with a sentence. */
   maxInstances?: number;
 }
 
-export function referenceWasmAdapter(opts: ReferenceWasmOptions = {}): WasmAdapter {
-  const module: PrepareOptions = {};
-  for (const k of ['memoryCapBytes', 'maxModuleBytes', 'maxTableEntries', 'maxDataBytes'] as const) if (opts[k]) module[k] = opts[k];
-  return new WasmAdapter({
+/**
+ * The `wasm` runtime: `faasbench serve` in its own process (served-adapter.ts), so the
+ * harness's client never shares an event loop with the runtime under test.
+ */
+export function referenceWasmAdapter(opts: ReferenceWasmOptions = {}): ServedWasmAdapter {
+  const module = moduleOptions(opts);
+  return new ServedWasmAdapter({
     id: 'wasm',
-    description: "faasbench's reference Wasm runtime: own WASI preview1 host, WAGI, fresh instance per request",
-    executor: () => new GuestThreadExecutor({ ...(opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : {}), ...(opts.threads ? { size: opts.threads } : {}) }),
+    description: "faasbench's reference Wasm runtime: own WASI preview1 host, WAGI, fresh instance per request, served by `faasbench serve` in its own process",
+    executor: 'guest-threads',
     module,
+    ...(opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : {}),
+    ...(opts.threads ? { threads: opts.threads } : {}),
     ...(opts.fs ? { fs: opts.fs } : {}),
     ...(opts.maxInstances ? { maxInstances: opts.maxInstances } : {}),
   });
+}
+
+/** The same runtime in this process (one listener per app): the engine without the process boundary, for tests and in-process comparisons. */
+export function inProcessWasmAdapter(opts: ReferenceWasmOptions = {}): WasmAdapter {
+  return new WasmAdapter({
+    id: 'wasm',
+    description: "faasbench's reference Wasm runtime, in process: own WASI preview1 host, WAGI, fresh instance per request",
+    executor: () => new GuestThreadExecutor({ ...(opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : {}), ...(opts.threads ? { size: opts.threads } : {}) }),
+    module: moduleOptions(opts),
+    ...(opts.fs ? { fs: opts.fs } : {}),
+    ...(opts.maxInstances ? { maxInstances: opts.maxInstances } : {}),
+  });
+}
+
+function moduleOptions(opts: ReferenceWasmOptions): PrepareOptions {
+  const module: PrepareOptions = {};
+  for (const k of ['memoryCapBytes', 'maxModuleBytes', 'maxTableEntries', 'maxDataBytes'] as const) if (opts[k]) module[k] = opts[k];
+  return module;
 }

@@ -1,16 +1,14 @@
-// The node:wasi baseline as a runtime: the same WAGI server and HTTP path as the
-// reference runtime, with Node's built-in WASI doing the WASI calls. Kept in its own
-// module so node:wasi (and its experimental warning) loads only when asked for.
+// The node:wasi baseline as a runtime: the same serve process, WAGI host and HTTP path
+// as the reference runtime (served-adapter.ts: its own process, apps on one listener),
+// with Node's built-in node:wasi doing the WASI calls, so both are measured on the same
+// footing. node:wasi (and its experimental warning) loads only in that process.
 
-import { WasmAdapter } from './adapter.js';
-import { NodeWasiExecutor } from './node-wasi-executor.js';
+import { ServedWasmAdapter } from './served-adapter.js';
 
-export function nodeWasiAdapter(): WasmAdapter {
-  return new WasmAdapter({
+export function nodeWasiAdapter(): ServedWasmAdapter {
+  return new ServedWasmAdapter({
     id: 'node-wasi',
-    description: "baseline: the same WAGI server with Node's built-in node:wasi (new WASI + instance per request)",
-    executor: () => new NodeWasiExecutor(),
-    // node:wasi's own way: each instance allocates its own memory (capped all the same).
-    module: { poolMemory: false },
+    description: "baseline: the same WAGI host (faasbench serve, own process) with Node's built-in node:wasi (new WASI + instance per request)",
+    executor: 'node-wasi',
   });
 }

@@ -32,6 +32,8 @@ export interface ServeApp {
   name: string;
   module: WebAssembly.Module;
   fs?: GuestFs;
+  /** argv[0] the guest sees (default: the app name). */
+  argv0?: string;
 }
 
 export interface ServeHostOptions {
@@ -211,7 +213,7 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
     deploy(app) {
       checkAppName(app.name);
       if (byName.has(app.name)) throw new DuplicateAppError(`an app named ${app.name} is already deployed`);
-      const base = { module: app.module, name: app.name, ...(app.fs ? { fs: app.fs } : {}) };
+      const base = { module: app.module, name: app.argv0 ?? app.name, ...(app.fs ? { fs: app.fs } : {}) };
       byName.set(app.name, { path: { app, target: { ...base, scriptName: `/${app.name}` } }, host: { app, target: { ...base, scriptName: '' } } });
     },
     undeploy(name) {

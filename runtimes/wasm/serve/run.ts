@@ -112,7 +112,7 @@ export async function runServe(cfg: ServeConfig): Promise<RunningServe> {
 
 /** Messages from the adapter to a serve child, and its answers (ServeReply). */
 export type ServeControl =
-  | { op: 'deploy'; id: number; name: string; bytes: Uint8Array; nonce: number; fs?: GuestFs }
+  | { op: 'deploy'; id: number; name: string; argv0?: string; bytes: Uint8Array; nonce: number; fs?: GuestFs }
   | { op: 'undeploy'; id: number; name: string };
 
 export type ServeReply =
@@ -130,11 +130,11 @@ export function serveControl(running: RunningServe, send: (m: ServeReply) => voi
       return send({ id: m.id, ok: true, compileNs: 0, deployNs: 0 });
     }
     const t0 = process.hrtime.bigint();
-    compileCommand(withNonce(m.bytes, m.nonce), m.name, running.prepare).then(
+    compileCommand(withNonce(m.bytes, m.nonce), m.argv0 ?? m.name, running.prepare).then(
       (module) => {
         const t1 = process.hrtime.bigint();
         try {
-          running.host.deploy({ name: m.name, module, ...(m.fs ? { fs: m.fs } : {}) });
+          running.host.deploy({ name: m.name, module, ...(m.argv0 ? { argv0: m.argv0 } : {}), ...(m.fs ? { fs: m.fs } : {}) });
         } catch (e) {
           return send({ id: m.id, ok: false, error: (e as Error).message });
         }

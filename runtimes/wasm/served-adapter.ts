@@ -1,0 +1,317 @@
+// The reference Wasm runtime as the harness measures it: `faasbench serve` in its own
+// process (serve/child.ts), so the measuring client never shares an event loop or a
+// garbage collector with the runtime under test, the footing containers and Lambda
+// environments have. The serve process is the platform (like dockerd): spawned once
+// at prepare(), it holds every app of this adapter on one listener. start() is the
+// *app* cold start: the module's bytes go over the IPC channel, the serve process
+// compiles them (a nonce custom section defeats V8's cache of identical bytes) and
+// routes /NAME/ to them (phases compile, deploy). Every request after it is an
+// *instance* cold start, invoked through runtimes/shared/http.ts over one kept-alive
+// agent shared by all apps, as a front proxy would.
+//
+// Process ownership: the child has an IPC channel; it shuts itself down when the
+// channel closes (this process ended, even by SIGKILL), and is killed by dispose(),
+// by this process's exit hook, and respawned by the next start() if it died.
+// usage() reads /proc of the serve process: each live app is charged an equal share
+// of the process's growth since it was spawned empty, so the density mode's sum over
+// apps is the process's growth.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
+import { httpInvoke } from '../shared/http.js';
+import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
+import type { GuestFs } from './executor.js';
+import { DEFAULT_MODULE_LIMITS, compileCommand, readWasmFile, type PrepareOptions } from './module.js';
+import type { ServeConfig, ServeControl, ServeExecutorKind, ServeReply } from './serve/run.js';
+
+export interface ServedWasmOptions {
+  id: string;
+  description: string;
+  executor: ServeExecutorKind;
+  threads?: number;
+  deadlineMs?: number;
+  /** Memory cap and module limits (module.ts). */
+  module?: PrepareOptions;
+  /** The filesystem each request's instance gets (default: none). */
+  fs?: GuestFs;
+  /** Live apps at most (default DEFAULT_MAX_APPS). */
+  maxInstances?: number;
+  /** Spawn → ready, and each deploy, must happen within this (default 30 s). */
+  startDeadlineMs?: number;
+}
+
+/** Live apps per adapter by default: they share one listener and one process, so the bound is memory, not file descriptors. */
+export const DEFAULT_MAX_APPS = 65_536;
+
+interface ServedDeployment { bytes: Uint8Array; name: string; fs?: GuestFs }
+interface ServedInstance { app: string; proc: ServeProcess }
+
+class ServeError extends Error {
+  override name = 'ServeError';
+}
+
+/** One serve child and its IPC requests. */
+class ServeProcess {
+  readonly url: string;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: ServeReply & { ok: true }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  dead: string | null = null;
+  baseline: { rss: number; pss: number } | null = null;
+
+  private constructor(readonly child: ChildProcess, readonly port: number, readonly executorName: string, private readonly stderr: () => string) {
+    this.url = `http://127.0.0.1:${port}`;
+    child.on('message', (m: ServeReply) => {
+      if (!('id' in m)) return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      clearTimeout(p.timer);
+      if (m.ok) p.resolve(m);
+      else p.reject(new ServeError(m.error));
+    });
+    child.once('exit', (code, signal) => {
+      this.dead = `the serve process exited (${signal ?? `code ${code}`})${this.stderrTail()}`;
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new ServeError(this.dead));
+      }
+      this.pending.clear();
+    });
+  }
+
+  stderrTail(): string {
+    const t = this.stderr().trim();
+    return t ? `; its last output: ${t.split('\n').slice(-5).join(' | ')}` : '';
+  }
+
+  static spawn(cfg: Omit<ServeConfig, 'apps' | 'log' | 'say'>, deadlineMs: number): Promise<ServeProcess> {
+    const self = import.meta.url;
+    const ts = self.endsWith('.ts');
+    const entry = new URL(`./serve/child.${ts ? 'ts' : 'js'}`, self);
+    // Under tsx/vitest the child loads TypeScript through tsx's loader, resolved from here (not from the cwd).
+    const loader = ts ? ['--import', pathToFileURL(createRequire(self).resolve('tsx')).href] : [];
+    const child = fork(entry, [JSON.stringify(cfg)], {
+      execArgv: [...loader, '--disable-wasm-trap-handler', '--no-turbo-fast-api-calls', '--no-warnings'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+      if (stderr.length > 8192) stderr = stderr.slice(-4096);
+    });
+    return new Promise((resolve, reject) => {
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        const t = stderr.trim();
+        reject(new ServeError(`${why}${t ? `; its output: ${t.split('\n').slice(-5).join(' | ')}` : ''}`));
+      };
+      const timer = setTimeout(() => fail(`the serve process was not ready within ${deadlineMs} ms`), deadlineMs);
+      child.once('error', (e) => fail(`cannot start the serve process: ${e.message}`));
+      child.once('exit', (code, signal) => fail(`the serve process exited at start (${signal ?? `code ${code}`})`));
+      child.once('message', (m: ServeReply) => {
+        if (!('ready' in m)) return fail('the serve process spoke before it was ready');
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        child.removeAllListeners('error');
+        child.on('error', () => {});
+        const proc = new ServeProcess(child, m.ready.port, m.ready.executor, () => stderr);
+        proc.baseline = readProcMemory(child.pid!);
+        resolve(proc);
+      });
+    });
+  }
+
+  request(m: Omit<Extract<ServeControl, { op: 'deploy' }>, 'id'> | Omit<Extract<ServeControl, { op: 'undeploy' }>, 'id'>, timeoutMs: number): Promise<ServeReply & { ok: true }> {
+    if (this.dead) return Promise.reject(new ServeError(this.dead));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ServeError(`the serve process did not answer ${m.op} ${m.name} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.child.send({ ...m, id } as ServeControl, (e) => {
+        if (!e) return;
+        this.pending.delete(id);
+        clearTimeout(timer);
+        reject(new ServeError(`cannot reach the serve process: ${e.message}`));
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.kill('SIGTERM');
+    // Graceful shutdown takes at most ~2 s; past 3 s it is killed.
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** RSS and PSS of a process from /proc, bytes (0 where unreadable). */
+function readProcMemory(pid: number): { rss: number; pss: number } {
+  const kb = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? 0) * 1024;
+  try {
+    const rss = kb(readFileSync(`/proc/${pid}/status`, 'utf8'), /^VmRSS:\s+(\d+) kB$/m);
+    let pss = 0;
+    try {
+      pss = kb(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), /^Pss:\s+(\d+) kB$/m);
+    } catch { /* no smaps_rollup (old kernel) */ }
+    return { rss, pss };
+  } catch {
+    return { rss: 0, pss: 0 };
+  }
+}
+
+export class ServedWasmAdapter implements RuntimeAdapter {
+  readonly id: string;
+  readonly description: string;
+  private readonly opts: ServedWasmOptions;
+  private readonly moduleOptions: PrepareOptions;
+  private readonly maxInstances: number;
+  private readonly deadlineMs: number;
+  private proc: ServeProcess | null = null;
+  private spawning: Promise<ServeProcess> | null = null;
+  private readonly live = new Set<Instance>();
+  private starting = 0;
+  private nonce = 0;
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  private usageCache: { at: number; mem: { rss: number; pss: number } } | null = null;
+  private readonly exitHook = () => this.proc?.child.kill('SIGKILL');
+
+  constructor(opts: ServedWasmOptions) {
+    this.id = opts.id;
+    this.description = opts.description;
+    this.opts = opts;
+    this.moduleOptions = opts.module ?? {};
+    this.maxInstances = opts.maxInstances ?? DEFAULT_MAX_APPS;
+    this.deadlineMs = opts.startDeadlineMs ?? 30_000;
+    if (!Number.isInteger(this.maxInstances) || this.maxInstances < 1) throw new RangeError(`${this.id}: maxInstances must be a whole number ≥ 1, got ${this.maxInstances}`);
+    process.once('exit', this.exitHook);
+  }
+
+  capabilities(): Capabilities {
+    return { variants: ['wasm'], modes: ['cold', 'warm', 'throughput', 'density', 'micro'], freshInstancePerRequest: true };
+  }
+
+  async available(): Promise<Availability> {
+    return { ok: true, detail: `faasbench serve in its own process (${this.opts.executor})` };
+  }
+
+  /** The serve process, spawned if there is none or it died. `spawned` says whether this call spawned it. */
+  private async process(): Promise<{ proc: ServeProcess; spawnNs: number | null }> {
+    if (this.proc && !this.proc.dead) return { proc: this.proc, spawnNs: null };
+    if (this.proc?.dead) {
+      // Its apps went with it.
+      for (const i of this.live) if ((i.data as ServedInstance).proc === this.proc) this.live.delete(i);
+      this.proc = null;
+    }
+    const t0 = process.hrtime.bigint();
+    this.spawning ??= ServeProcess.spawn(
+      {
+        executor: this.opts.executor,
+        ...(this.opts.threads ? { threads: this.opts.threads } : {}),
+        ...(this.opts.deadlineMs ? { deadlineMs: this.opts.deadlineMs } : {}),
+        ...(this.moduleOptions.memoryCapBytes ? { memoryCapBytes: this.moduleOptions.memoryCapBytes } : {}),
+        module: this.moduleOptions,
+      },
+      this.deadlineMs,
+    ).finally(() => (this.spawning = null));
+    const proc = await this.spawning;
+    this.proc = proc;
+    return { proc, spawnNs: Number(process.hrtime.bigint() - t0) };
+  }
+
+  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
+    const path = workload.variantPaths.wasm;
+    if (variant !== 'wasm' || !path) throw new Error(`${this.id} runs only the wasm variant; ${workload.name} has none`);
+    const bytes = readWasmFile(path, this.moduleOptions.maxModuleBytes ?? DEFAULT_MODULE_LIMITS.maxModuleBytes);
+    // Refused here, in one sentence, before any app starts (the serve process checks again).
+    await compileCommand(bytes, workload.name, { ...this.moduleOptions, ...(this.opts.executor === 'node-wasi' ? { poolMemory: false } : {}) });
+    const scratch = workload.manifest.wasi?.scratch;
+    const fs: GuestFs | undefined = scratch ? { ...this.opts.fs, scratch } : this.opts.fs;
+    // The platform is up before the first app cold start is measured.
+    await this.process();
+    const data: ServedDeployment = { bytes, name: workload.name, ...(fs ? { fs } : {}) };
+    return { runtime: this.id, workload, variant, data };
+  }
+
+  async start(d: Deployment): Promise<StartResult> {
+    const { bytes, name, fs } = d.data as ServedDeployment;
+    if (this.live.size + this.starting >= this.maxInstances) {
+      throw new Error(`${this.id}: cannot start another instance of ${name}: ${this.live.size + this.starting} are live, the limit of live instances (maxInstances)`);
+    }
+    this.starting++;
+    try {
+      const { proc, spawnNs } = await this.process();
+      const nonce = ++this.nonce;
+      const app = `a${nonce}`;
+      const t0 = process.hrtime.bigint();
+      const r = await proc.request({ op: 'deploy', name: app, argv0: name, bytes, nonce, ...(fs ? { fs } : {}) }, this.deadlineMs);
+      const total = Number(process.hrtime.bigint() - t0);
+      const data: ServedInstance = { app, proc };
+      const instance: Instance = { id: `${this.id}-${name}-${nonce}`, deployment: d, url: proc.url, pathPrefix: `/${app}`, data };
+      this.live.add(instance);
+      const phases = [
+        ...(spawnNs !== null ? [{ phase: 'spawn', ns: spawnNs }] : []),
+        { phase: 'compile', ns: 'compileNs' in r ? r.compileNs : 0 },
+        // IPC both ways + routing the app: what deploying costs beyond compiling.
+        { phase: 'deploy', ns: Math.max(0, total - ('compileNs' in r ? r.compileNs : 0)) },
+      ];
+      return { instance, phases };
+    } finally {
+      this.starting--;
+    }
+  }
+
+  invoke(i: Instance, r: FunctionRequest): Promise<InvokeResult> {
+    return httpInvoke(i.url!, { ...r, path: i.pathPrefix! + (r.path === '/' ? '' : r.path) }, this.agent);
+  }
+
+  async stop(i: Instance): Promise<void> {
+    if (!this.live.delete(i)) return;
+    const { app, proc } = i.data as ServedInstance;
+    if (proc.dead) return;
+    await proc.request({ op: 'undeploy', name: app }, this.deadlineMs);
+  }
+
+  async usage(_i: Instance): Promise<MemoryUsage> {
+    const proc = this.proc;
+    if (!proc || proc.dead || !proc.child.pid || !proc.baseline) return {};
+    // One /proc read serves every app's call for a moment (the density mode asks per app).
+    const now = Date.now();
+    if (!this.usageCache || now - this.usageCache.at > 250) this.usageCache = { at: now, mem: readProcMemory(proc.child.pid) };
+    const n = Math.max(1, this.live.size);
+    const { rss, pss } = this.usageCache.mem;
+    return {
+      ...(rss ? { rssBytes: Math.round(Math.max(0, rss - proc.baseline.rss) / n) } : {}),
+      ...(pss ? { pssBytes: Math.round(Math.max(0, pss - proc.baseline.pss) / n) } : {}),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    this.live.clear();
+    this.agent.destroy();
+    const proc = this.proc ?? (this.spawning ? await this.spawning.catch(() => null) : null);
+    this.proc = null;
+    await proc?.stop();
+    process.off('exit', this.exitHook);
+  }
+
+  async describeVersions(): Promise<Record<string, string>> {
+    return { process: 'separate (faasbench serve, IPC-deployed apps on one listener)', executor: this.proc?.executorName ?? this.opts.executor, v8: process.versions.v8 };
+  }
+
+  /** The serve process's pid (tests, benchmarks). */
+  pid(): number | undefined {
+    return this.proc?.child.pid;
+  }
+}
