@@ -2,6 +2,7 @@
 // Tables for the terminal escape every cell: names come from results files.
 
 import { terminalText } from './escape.js';
+import { tagsText } from './labels.js';
 import type { SampleRow } from './results/schema.js';
 import { summarize, type Summary } from './stats/descriptive.js';
 
@@ -113,17 +114,9 @@ export function summaryTable(rows: SummaryRow[]): string {
   return textTable(
     ['runtime', 'workload', 'variant', 'metric', 'n', 'median', 'p90', 'p99', 'min', 'max', 'CV', 'failed'],
     rows.map((r) => [
-      r.runtime, r.workload, r.variant, r.tags ? `${r.metric} {${r.tags}}` : r.metric, String(r.n),
+      r.runtime, r.workload, r.variant, r.tags ? `${r.metric} (${tagsText(r.tags)})` : r.metric, String(r.n),
       formatValue(r.median, r.metric), formatValue(r.p90, r.metric), formatValue(r.p99, r.metric),
       formatValue(r.min, r.metric), formatValue(r.max, r.metric), `${(r.cv * 100).toFixed(1)}%`, String(r.failed),
     ]),
   );
-}
-
-/** What `run` prints at the end: the summary table, then each error event of the runs, terminal-safe. */
-export function runSummaryText(runs: readonly { samples: SampleRow[]; events: readonly { level: string; message: string }[] }[]): string {
-  const summaries = summarizeSamples(runs.flatMap((r) => r.samples));
-  const lines = [summaries.length ? summaryTable(summaries) : 'no correct samples were measured'];
-  for (const e of runs.flatMap((r) => r.events)) if (e.level === 'error') lines.push(`error: ${terminalText(e.message)}`);
-  return lines.join('\n') + '\n';
 }

@@ -14,7 +14,8 @@ import { readResults } from '../../model/results/reader.js';
 import { resultsDirProblem } from '../../model/results/writer.js';
 import { runBenchmark } from '../run.js';
 import { RUNTIMES, runtimeIds } from '../runtimes.js';
-import { runSummaryText, summarizeSamples } from '../../model/summary.js';
+import { runSummaryText } from '../../model/run-summary.js';
+import { summarizeSamples } from '../../model/summary.js';
 import { VARIANT_KINDS, resolveWorkloads, type LoadedWorkload } from '../../model/workload.js';
 import { loadWasmFile } from '../workloads-wasm.js';
 import { LOAD_CLIENTS, RUNTIME_SETTINGS, resolveRuntimeConfig, type LoadClient, type ModeSettings } from '../options.js';
@@ -34,6 +35,7 @@ interface RunFlags {
   seed?: number;
   out: string;
   quiet?: boolean;
+  verbose?: boolean;
   report: boolean;
   connections?: number[];
   rates?: number[];
@@ -118,6 +120,7 @@ export function registerRun(program: Command): void {
     .option('--seed <n>', 'seed for the interleaving order (default: random, recorded in the results)', intOption('--seed', 0, 2 ** 32 - 1))
     .option('-o, --out <dir>', 'results directory', 'results')
     .option('-q, --quiet', 'no progress, only the summary')
+    .option('-v, --verbose', 'after the run, print every series, not only the headline')
     .option('--no-report', 'do not write the HTML report')
     .option('--connections <n...>', 'throughput: closed-loop connection counts (default: 8,64)', intList('--connections', 10_000))
     .option('--rates <rps...>', 'throughput: open-loop offered rates in req/s (default: 10, 50, 80, 100, 120% of the closed-loop maximum)', intList('--rates', 10_000_000))
@@ -172,7 +175,8 @@ export function registerRun(program: Command): void {
       });
       const runs = readResults(outcome.resultsFile);
       const summaries = summarizeSamples(runs.flatMap((r) => r.samples));
-      process.stdout.write(runSummaryText(runs));
+      // The headline (every series with --verbose); the runtimes' report colours only on a terminal.
+      process.stdout.write(runSummaryText(runs, { verbose: flags.verbose === true, colour: process.stdout.isTTY === true && !process.env['NO_COLOR'] }));
       process.stdout.write(`\nresults: ${outcome.resultsFile}\n`);
       if (flags.report && summaries.length) {
         // The same renderer as `faasbench report` (HTML, CSVs, Markdown; chart images only there).
