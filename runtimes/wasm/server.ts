@@ -19,7 +19,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { cgiEnvironment, parseCgiOutput } from '../shared/cgi.js';
-import { formatServerTiming } from '../shared/http.js';
+import { formatServerTiming, readBodyLimited } from '../shared/http.js';
 import type { FunctionRequest } from '../types.js';
 import type { ExecOutcome, Executor, GuestFs } from './executor.js';
 
@@ -284,37 +284,19 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
 }
 
 /**
- * Reads a request body up to `maxBody` bytes. A declared Content-Length over the limit
- * is refused before a byte of the body is read; a body that grows past it (chunked) stops
- * being read there. Either way `tooLarge` is set and the connection must be closed after
- * the answer (its unread rest cannot be parsed as the next request).
+ * Reads a request body up to `maxBody` bytes (runtimes/shared/http.ts's reader, as the
+ * Lambda servers'). A declared Content-Length over the limit is refused before a byte
+ * of the body is read; a body that grows past it (chunked) stops being read there.
+ * Either way `tooLarge` is set and the connection must be closed after the answer (its
+ * unread rest cannot be parsed as the next request). A request that fails while its
+ * body is read (the client went away) is never answered.
  */
 export function readBody(req: http.IncomingMessage, maxBody: number, done: (body: Buffer, tooLarge: boolean) => void): void {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > maxBody) {
-    req.pause();
-    return done(EMPTY_BODY, true);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let finished = false;
-  const onData = (c: Buffer) => {
-    size += c.length;
-    if (size <= maxBody) return void chunks.push(c);
-    finished = true;
-    req.off('data', onData);
-    req.pause();
-    done(EMPTY_BODY, true);
-  };
-  req.on('data', onData);
-  req.on('end', () => {
-    if (finished) return;
-    finished = true;
-    done(chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY_BODY : Buffer.concat(chunks), false);
-  });
+  readBodyLimited(req, maxBody).then(
+    ({ body, tooLarge }) => done(body, tooLarge),
+    () => {},
+  );
 }
-
-const EMPTY_BODY = Buffer.alloc(0);
 
 /** The 413 for a body over the limit; the connection closes after it (its body was not read). */
 export function refuseTooLarge(core: WagiCore, res: http.ServerResponse, maxBody: number): void {
