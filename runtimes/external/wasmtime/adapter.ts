@@ -1,0 +1,161 @@
+// The `wasmtime` runtime: Wasmtime's own CLI, the native platform the claims name.
+//   component (wasi:http, WASI 0.2): `wasmtime serve`, which makes a fresh instance per
+//     request like the reference runtime; the pooling allocator on or off
+//     (`-O pooling-allocator=y|n`, option `pooling`, flag --wasmtime-pooling). An app =
+//     spawn → "Serving HTTP on …" (wasmtime compiles the component before it listens,
+//     so this is compile + listen, the reference runtime's app cold start).
+//   wasm (preview1 WAGI module): `wasmtime run` once per request behind faasbench's CGI
+//     front (runtimes/external/cgi/adapter.ts), the classic CGI baseline.
+// A `wasm` artifact that is really a component (layer byte 1 in its header: a bare
+// `run --wasm fn.wasm` of a component) is served by `wasmtime serve` too.
+//
+// Both ways every request is a fresh instance (freshInstancePerRequest): the latency on
+// a running app is the per-request cold start, client-timed through HTTP
+// (runtimes/shared/http.ts). Same memory cap as the reference runtime (256 MiB,
+// `-W max-memory-size`). Servers are owned and labelled (runtimes/external/supervise.ts).
+// Idle memory of an app = the serve process (or the CGI front).
+
+import { openSync, readSync, closeSync } from 'node:fs';
+import http from 'node:http';
+import type { LoadedWorkload, VariantKind } from '../../../model/workload.js';
+import { httpInvoke } from '../../shared/http.js';
+import { processMemory } from '../../shared/procfs.js';
+import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../../types.js';
+import { CgiRuntimeAdapter } from '../cgi/adapter.js';
+import { describeRunner, MEMORY_CAP_BYTES } from '../cgi/runners.js';
+import { freePort, startServer, sweepOrphanedServers, type Server } from '../supervise.js';
+import { findTool, requireTool } from '../tools.js';
+
+/** The user's settings of this runtime (flags of `faasbench run`, resolved in harness/options.ts). */
+export interface WasmtimeConfig {
+  /** wasmtime serve's pooling allocator (default on). */
+  pooling?: boolean;
+}
+
+export interface WasmtimeAdapterOptions extends WasmtimeConfig {
+  id?: string;
+  /** Per-request deadline of the CGI path, ms (default 10 000). */
+  deadlineMs?: number;
+  /** spawn → ready must happen within this (default 30 s: serve compiles first). */
+  startDeadlineMs?: number;
+}
+
+export const WASMTIME_DEFAULTS: Required<WasmtimeConfig> = { pooling: true };
+
+/** The line wasmtime serve prints on stderr once it listens. */
+export const SERVE_READY = '^Serving HTTP on ';
+
+/** Is the file a component (not a core module)? Header: \0asm, version u16, layer u16 (0 core, 1 component). */
+export function isComponentFile(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    const n = readSync(fd, head, 0, 8, 0);
+    return n === 8 && head.readUInt32BE(0) === 0x0061736d && head.readUInt16LE(6) === 1;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The `wasmtime serve` arguments for one component on 127.0.0.1:port. */
+export function serveArgs(component: string, port: number, pooling: boolean): string[] {
+  return ['serve', '--addr', `127.0.0.1:${port}`, '-O', `pooling-allocator=${pooling ? 'y' : 'n'}`, '-W', `max-memory-size=${MEMORY_CAP_BYTES}`, '-C', 'cache=n', component];
+}
+
+interface ServeDeployment {
+  kind: 'serve';
+  component: string;
+}
+
+interface ServeInstanceData {
+  kind: 'serve';
+  server: Server;
+  agent: http.Agent;
+}
+
+export class WasmtimeAdapter implements RuntimeAdapter {
+  readonly id: string;
+  readonly description: string;
+  private readonly pooling: boolean;
+  private readonly startDeadlineMs: number;
+  private readonly cgi: CgiRuntimeAdapter;
+  private readonly live = new Set<Instance>();
+  private swept = false;
+
+  constructor(opts: WasmtimeAdapterOptions = {}) {
+    this.id = opts.id ?? 'wasmtime';
+    this.pooling = opts.pooling ?? WASMTIME_DEFAULTS.pooling;
+    this.startDeadlineMs = opts.startDeadlineMs ?? 30_000;
+    this.cgi = new CgiRuntimeAdapter('wasmtime', { id: this.id, ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}) });
+    this.description = `Wasmtime CLI: wasmtime serve for components (pooling allocator ${this.pooling ? 'on' : 'off'}), wasmtime run per request behind a CGI front for preview1 modules`;
+  }
+
+  capabilities(): Capabilities {
+    return { variants: ['wasm', 'component'], modes: ['cold', 'warm', 'throughput', 'density'], freshInstancePerRequest: true };
+  }
+
+  async available(): Promise<Availability> {
+    if (!this.swept) {
+      this.swept = true;
+      sweepOrphanedServers();
+    }
+    const t = findTool('wasmtime');
+    if (!t.ok) return { ok: false, reason: t.reason };
+    return { ok: true, detail: `wasmtime ${t.version}${t.pinned ? '' : ' (from PATH, not the pinned build)'} at ${t.path}; serve (pooling ${this.pooling ? 'on' : 'off'}) for components, run per request for preview1` };
+  }
+
+  async describeVersions(): Promise<Record<string, string>> {
+    return { ...describeRunner('wasmtime'), serve: `wasmtime ${serveArgs('fn.wasm', 0, this.pooling).join(' ')}`, pooling: this.pooling ? 'on' : 'off' };
+  }
+
+  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
+    const path = workload.variantPaths[variant];
+    if ((variant !== 'wasm' && variant !== 'component') || !path) throw new Error(`${this.id} runs wasm (preview1) and component (wasi:http) variants; ${workload.name} has no ${variant} variant here`);
+    requireTool('wasmtime');
+    if (variant === 'component' || isComponentFile(path)) return { runtime: this.id, workload, variant, data: { kind: 'serve', component: path } satisfies ServeDeployment };
+    return this.cgi.prepare(workload, variant);
+  }
+
+  async start(d: Deployment): Promise<StartResult> {
+    const dep = d.data as Partial<ServeDeployment>;
+    if (dep.kind !== 'serve') return this.cgi.start(d);
+    const port = await freePort();
+    const { server, phases } = await startServer({
+      command: requireTool('wasmtime').path, args: serveArgs(dep.component!, port, this.pooling), port,
+      ready: { kind: 'log', pattern: SERVE_READY }, startDeadlineMs: this.startDeadlineMs,
+    });
+    const data: ServeInstanceData = { kind: 'serve', server, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
+    const instance: Instance = { id: `${this.id}-serve-${server.pid}`, deployment: d, url: `http://127.0.0.1:${port}`, data };
+    this.live.add(instance);
+    return { instance, phases };
+  }
+
+  invoke(i: Instance, r: FunctionRequest): Promise<InvokeResult> {
+    const data = i.data as Partial<ServeInstanceData>;
+    if (data.kind !== 'serve') return this.cgi.invoke(i, r);
+    return httpInvoke(i.url!, r, data.agent!, 30_000);
+  }
+
+  async stop(i: Instance): Promise<void> {
+    const data = i.data as Partial<ServeInstanceData>;
+    if (data.kind !== 'serve') return this.cgi.stop(i);
+    this.live.delete(i);
+    data.agent!.destroy();
+    await data.server!.stop();
+  }
+
+  async usage(i: Instance): Promise<MemoryUsage> {
+    const data = i.data as Partial<ServeInstanceData>;
+    if (data.kind !== 'serve') return this.cgi.usage(i);
+    return processMemory(data.server!.pid);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.live].map((i) => this.stop(i)));
+    await this.cgi.dispose();
+  }
+}
+
+export function wasmtimeAdapter(opts: WasmtimeAdapterOptions = {}): WasmtimeAdapter {
+  return new WasmtimeAdapter(opts);
+}
