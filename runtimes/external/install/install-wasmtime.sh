@@ -24,6 +24,9 @@ trap 'rm -rf "$tmp"' EXIT
 start=$(date +%s)
 echo "install-wasmtime: building wasmtime-cli $version from crates.io (slow the first time; log: $cache/logs/wasmtime-$version.log)"
 mkdir -p "$cache/logs"
+# A fixed target folder: a build interrupted (CI timeout, Ctrl-C) resumes where it stopped
+# next time instead of starting over; removed once the binary is in place.
+export CARGO_TARGET_DIR="$cache/.wasmtime-$version-target"
 if ! nice -n 10 cargo install wasmtime-cli --version "$version" --locked --root "$tmp" >"$cache/logs/wasmtime-$version.log" 2>&1; then
   tail -20 "$cache/logs/wasmtime-$version.log" >&2
   echo "install-wasmtime: cargo install wasmtime-cli $version failed (log above)" >&2
@@ -33,4 +36,5 @@ fi
 rm -rf "$dir"
 mv "$tmp" "$dir"
 trap - EXIT
+rm -rf "$CARGO_TARGET_DIR"
 echo "install-wasmtime: wasmtime $version installed in $(( $(date +%s) - start )) s ($dir/bin/wasmtime)"
