@@ -27,7 +27,7 @@ describe('end-of-run summary', () => {
     expect(text).toMatch(/\n {2}wasm · wasm +2\d\d\.\d µs +2\d\d\.\d µs … 2\d\d\.\d µs +reference\n/);
     expect(text).toMatch(/\n {2}container · native +\d+\.\d\d ms +[\d.]+ ms … [\d.]+ ms +[\d,]+–[\d,]+× slower than wasm · wasm\n/);
     expect(text).toMatch(/\n {2}container · native +[\d,]+ req\/s at 64 connections +[\d,]+ req\/s … [\d,]+ req\/s +1\.\d× more throughput than wasm · wasm/);
-    expect(text).toMatch(/\n {2}pool · node +\d\d\.\d instances\/GiB as live instances +single measurement +1,\d{3}× less dense than wasm · wasm \(single measurement\)\n/);
+    expect(text).toMatch(/\n {2}pool · node +\d\d\.\d instances\/GiB as live instances +single measurement +1,\d{3}× less dense than wasm · wasm\n/);
     expect(text).not.toMatch(/cold_start_ns|\{|0\.00×/);
     expect(text).toMatch(/\(\d+ series in all: --verbose prints every one; the report has them too\)\n$/);
     expect(hasTerminalControls(text.replace(/\n/g, ''))).toBe(false);

@@ -41,7 +41,8 @@ export function headlineText(samples: readonly SampleRow[], opts: RunSummaryOpti
     out.push(`${terminalText(h.workload)} · ${what}`);
     const rows = h.entries.map((e) => {
       const interval = e.n <= 1 ? 'single measurement' : `${formatValue(e.ci.lo, e.metric)} … ${formatValue(e.ci.hi, e.metric)}`;
-      const vs = e === h.reference ? 'reference' : h.reference ? comparisonText(h.question, e, h.reference, 'candidate') : '';
+      // Both sides single: the interval column already says "single measurement".
+      const vs = e === h.reference ? 'reference' : h.reference ? comparisonText(h.question, e, h.reference, 'candidate', e.n <= 1 && h.reference.n <= 1) : '';
       return { e, cells: [terminalText(entryLabel(e)), `${formatValue(e.median, e.metric)}${e.basis ? ` ${e.basis}` : ''}`, interval, `${terminalText(vs)}${e.beatsReference ? '  ⚑ beats the reference' : ''}`] };
     });
     const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r.cells[i]!.length)));

@@ -98,8 +98,10 @@ function valueAxis(values: number[], unit: Unit, title: string): { log: boolean;
   }
   const lo = Math.floor(Math.log10(Math.min(...values)));
   const hi = Math.ceil(Math.log10(Math.max(...values)));
+  // About four labels whatever the span: every power of ten, or every other one on a long axis.
+  const step = Math.max(1, Math.ceil((hi - lo) / 4));
   const ticks: number[] = [];
-  for (let e = lo; e <= hi; e++) for (const m of hi - lo <= 2 ? [1, 2, 5] : [1]) if (m * 10 ** e <= 10 ** hi) ticks.push(m * 10 ** e);
+  for (let e = lo; e <= hi; e += step) for (const m of hi - lo <= 2 ? [1, 2, 5] : [1]) if (m * 10 ** e <= 10 ** hi) ticks.push(m * 10 ** e);
   return {
     log, base: 10 ** lo,
     x: { field: 'base', type: 'quantitative', title: `${title} (log scale)`, scale: { type: 'log', domain: [10 ** lo, 10 ** hi], nice: false }, axis: { labelExpr: labelExpr(unit), values: ticks, grid: true } },
@@ -135,14 +137,17 @@ const QUESTION_AXIS: Record<string, string> = { cold: 'median cold start', throu
 /** One horizontal bar per runtime · variant, best first, with its interval and its figure in words. */
 function answerChart(h: Headline, appCold: Headline | undefined, palette: Map<string, string>): ChartSpec {
   const rows = h.entries.map((e) => ({ e, app: false }));
+  // One measurement everywhere: said once in the subtitle instead of on every bar.
+  const allSingle = h.entries.every((e) => e.n <= 1) && (appCold?.entries ?? []).every((e) => e.n <= 1);
   if (appCold) rows.push(...appCold.entries.map((e) => ({ e, app: true })));
   const sign = h.better === 'higher' ? -1 : 1;
   rows.sort((a, b) => sign * (a.e.median - b.e.median));
   const values = rows.map(({ e, app }, i) => {
     const single = e.n <= 1;
-    const words = [formatValue(e.median, e.metric)];
+    // Compact: the axis title carries the unit's long form ("instances per GiB").
+    const words = [formatValue(e.median, e.metric).replace(/ (instances|apps)\/GiB$/, '/GiB')];
     if (h.question === 'throughput' && e.basis) words.push(e.basis.replace(/^at /, '').replace(/ connections?$/, ' conn.'));
-    if (single) words.push('single measurement');
+    if (single && !allSingle) words.push('single measurement');
     else if (e.beatsReference) words.push('beats the reference');
     return {
       order: i,
@@ -156,11 +161,13 @@ function answerChart(h: Headline, appCold: Headline | undefined, palette: Map<st
   });
   const unit = unitOf(h.unitMetric);
   const { log, base, x } = valueAxis([...values.map((v) => v.lo), ...values.map((v) => v.hi)], unit, QUESTION_AXIS[h.question] ?? metricText(h.unitMetric));
-  const subtitle = [
-    `${h.better === 'lower' ? 'shorter is better' : 'longer is better'}${log ? ' · log scale' : ''} · whiskers: 95% interval of the median`,
-    h.question === 'cold' && appCold ? 'per-request instance; "· app": module not yet compiled' : h.basis,
-  ];
-  if (h.missing.length) subtitle.push(`not shown: ${h.missing.map((m) => `${label(m)} (${m.reason})`).join('; ')}`);
+  // Short lines: the subtitle sets the chart's width, and three charts share a row.
+  const basis =
+    h.question === 'cold' ? (appCold ? '"· app": module not yet compiled' : 'new instance per request')
+      : h.question === 'throughput' ? `closed loop, best of ${/over ([\d,]+(?:, [\d,]+)*) connections/.exec(h.basis)?.[1] ?? 'the swept'} conn.`
+        : h.question === 'density' ? `memory source: ${sourceText(h.source)}, all runtimes` : h.basis;
+  const subtitle = [`${h.better === 'lower' ? 'shorter' : 'longer'} is better${log ? ' · log scale' : ''}`, allSingle ? 'one measurement each: no intervals' : 'whiskers: 95% CI of the median', basis];
+  for (const m of h.missing) subtitle.push(`not shown: ${label(m)} (${m.reason})`);
   const rowsWithBase = values.map((v) => ({ ...v, base }));
   return {
     id: `answer-${h.question}-${slug(h.workload)}`,
@@ -170,10 +177,10 @@ function answerChart(h: Headline, appCold: Headline | undefined, palette: Map<st
     group: 'answer',
     tab: h.title,
     spec: {
-      $schema: SCHEMA, config: CONFIG, width: 290, height: { step: 26 },
+      $schema: SCHEMA, config: CONFIG, width: 150, height: { step: 24 },
       title: { text: h.question === 'cold' ? 'Cold start' : h.title, subtitle },
       data: { values: rowsWithBase },
-      encoding: { y: { field: 'label', type: 'nominal', sort: values.map((v) => v.label), title: null, axis: { labelLimit: 170, ticks: false, domain: false } } },
+      encoding: { y: { field: 'label', type: 'nominal', sort: values.map((v) => v.label), title: null, axis: { labelLimit: 130, ticks: false, domain: false } } },
       layer: [
         {
           mark: { type: 'bar', height: { band: 0.72 }, cornerRadiusEnd: 2 },

@@ -135,7 +135,8 @@ export function buildReportModel(runs: (RunResults & { file?: string })[], opts:
         const row = rows.find((r) => r.runtime === e.runtime && r.variant === e.variant)!;
         row.cells[h.question] = {
           metric: e.metric, tags: e.tags, n: e.n, median: e.median, ci: e.ci, basis: e.basis, vsReference: e.vsReference,
-          vsReferenceText: h.reference ? comparisonText(h.question, e, h.reference, 'candidate') : '', beatsReference: e.beatsReference,
+          // Both sides one measurement: the cell already says "single measurement" above the ratio.
+          vsReferenceText: h.reference ? comparisonText(h.question, e, h.reference, 'candidate', e.n <= 1 && h.reference.n <= 1) : '', beatsReference: e.beatsReference,
         };
       }
     }

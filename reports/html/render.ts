@@ -108,14 +108,14 @@ export function renderHtml(m: ReportModel): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:">
 <style>
-body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1180px;margin:1.2rem auto;padding:0 1rem;color:#1d2330}
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1260px;margin:1.2rem auto;padding:0 1rem;color:#1d2330}
 h1{font-size:1.5rem;margin:0} h2{font-size:1.2rem;margin:1.6rem 0 .4rem;border-bottom:2px solid #e3e6ec} h4{margin:.6rem 0 0}
 .sub{color:#5b6475;margin:.2rem 0 .4rem;font-size:.9rem} .question{color:#3b4252;font-size:.95rem;margin:.2rem 0}
 .legend{font-size:.85rem;color:#3b4252} .key{margin-right:.9rem;white-space:nowrap} .swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.35em;vertical-align:-1px}
 ul.answers{margin:.4rem 0 .6rem;padding-left:1.2rem} ul.answers li{margin:.25rem 0}
 ul.answers li.beats{background:#fff6d6;border-left:3px solid #e0a800;padding:.1rem .4rem;list-style:none;margin-left:-1.2rem}
 ul.answers li.beats::before{content:"⚑ ";color:#b07d00}
-.answer-grid{display:flex;flex-wrap:wrap;gap:.8rem 1.6rem;align-items:flex-start}
+.answer-grid{display:flex;flex-wrap:wrap;gap:.8rem 1.2rem;align-items:flex-start}
 .note{color:#8a5a00}
 details{margin:.5rem 0} summary{cursor:pointer;color:#24508f;font-weight:500}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;margin:.6rem 0}
