@@ -7,13 +7,12 @@
 // crash leaves behind is removed at the next start (or by `faasbench clean`).
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { cgiHttpInvoke, httpInvoke } from '../shared/http.js';
 import { freePort, waitForPort } from '../shared/net.js';
-// Moved to runtimes/shared/net.ts; re-exported only for importers not yet moved (runtimes/external/, in progress): import them from there.
-export { freePort, waitForPort } from '../shared/net.js';
+import { cgroupFolderMemory } from '../shared/procfs.js';
 import type { Availability, Capabilities, FunctionRequest, InvokeResult, MemoryUsage, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
 import { LABEL, LABEL_PID, LABEL_RUN, connectEngine, engineStatus, removeContainers, type Engine } from './engine.js';
 import { ImageBuilder, type ImageSpec } from './images.js';
@@ -60,19 +59,11 @@ export class ContainerStartError extends Error {
 
 const DEFAULTS = { memoryBytes: 256 * 2 ** 20, pidsLimit: 128, startDeadlineMs: 30_000, user: '65534:65534' };
 
+/** The container's cgroup memory (v1 under memory/docker/, v2 under systemd's or docker's slice), or null when none is found. */
 function cgroupMemory(containerId: string): MemoryUsage | null {
-  const v1 = `/sys/fs/cgroup/memory/docker/${containerId}`;
-  if (existsSync(`${v1}/memory.usage_in_bytes`)) {
-    const usage = Number(readFileSync(`${v1}/memory.usage_in_bytes`, 'utf8'));
-    const stat = readFileSync(`${v1}/memory.stat`, 'utf8');
-    const rss = /^total_rss (\d+)$/m.exec(stat) ?? /^rss (\d+)$/m.exec(stat);
-    return { cgroupBytes: usage, ...(rss ? { rssBytes: Number(rss[1]) } : {}) };
-  }
-  for (const v2 of [`/sys/fs/cgroup/system.slice/docker-${containerId}.scope`, `/sys/fs/cgroup/docker/${containerId}`]) {
-    if (!existsSync(`${v2}/memory.current`)) continue;
-    const stat = readFileSync(`${v2}/memory.stat`, 'utf8');
-    const anon = /^anon (\d+)$/m.exec(stat);
-    return { cgroupBytes: Number(readFileSync(`${v2}/memory.current`, 'utf8')), ...(anon ? { rssBytes: Number(anon[1]) } : {}) };
+  for (const dir of [`/sys/fs/cgroup/memory/docker/${containerId}`, `/sys/fs/cgroup/system.slice/docker-${containerId}.scope`, `/sys/fs/cgroup/docker/${containerId}`]) {
+    const memory = cgroupFolderMemory(dir);
+    if (memory) return memory;
   }
   return null;
 }

@@ -1,8 +1,12 @@
 // The /proc and cgroup parsers on fixture text (as Linux writes it), and the readers
 // on this process where the kernel offers them.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  cgroupFolderMemory,
   cgroupMemoryFiles,
   childPids,
   fdCount,
@@ -11,6 +15,7 @@ import {
   parseCounter,
   parseEnvironVariable,
   parseKbField,
+  parseStatField,
   processMemory,
   rssBytes,
   threadCount,
@@ -61,6 +66,44 @@ describe('procfs parsers', () => {
     expect(parseEnvironVariable(environ, 'FAASBENCH_LAMBDA_OWNER')).toBe('77');
     expect(parseEnvironVariable('X=FAASBENCH_LAMBDA_OWNER=1\0', 'FAASBENCH_LAMBDA_OWNER')).toBeNull();
     expect(parseEnvironVariable('', 'PATH')).toBeNull();
+  });
+});
+
+describe("cgroup folders (a container's memory)", () => {
+  const folder = (files: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'faasbench-cgroup-'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    return dir;
+  };
+
+  it('reads memory.stat fields by exact name', () => {
+    const stat = 'cache 4096\nrss 8192\ntotal_rss 12288\nanon 777\n';
+    expect(parseStatField(stat, 'rss')).toBe(8192);
+    expect(parseStatField(stat, 'total_rss')).toBe(12288);
+    expect(parseStatField(stat, 'anon')).toBe(777);
+    expect(parseStatField(stat, 'file')).toBeNull();
+  });
+
+  it('v1: usage_in_bytes, RSS from total_rss else rss; v2: memory.current, RSS from anon; neither: null', () => {
+    const dirs = [
+      folder({ 'memory.usage_in_bytes': '1048576\n', 'memory.stat': 'rss 4096\ntotal_rss 8192\n' }),
+      folder({ 'memory.usage_in_bytes': '1048576\n', 'memory.stat': 'rss 4096\n' }),
+      folder({ 'memory.current': '2097152\n', 'memory.stat': 'anon 16384\nfile 4096\n' }),
+      folder({ 'memory.current': '2097152\n' }),
+      folder({ 'memory.max': 'max\n' }),
+    ];
+    try {
+      expect(dirs.map(cgroupFolderMemory)).toEqual([
+        { cgroupBytes: 1048576, rssBytes: 8192 },
+        { cgroupBytes: 1048576, rssBytes: 4096 },
+        { cgroupBytes: 2097152, rssBytes: 16384 },
+        { cgroupBytes: 2097152 },
+        null,
+      ]);
+      expect(cgroupFolderMemory(join(dirs[0]!, 'missing'))).toBeNull();
+    } finally {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
   });
 });
 

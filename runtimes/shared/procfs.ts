@@ -52,6 +52,12 @@ export function parseCounter(text: string): number | null {
   return /^\d+$/.test(v) ? Number(v) : null;
 }
 
+/** A `name value` line of a cgroup's memory.stat (bytes), or null. */
+export function parseStatField(memoryStat: string, name: string): number | null {
+  const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(memoryStat);
+  return m ? Number(m[1]) : null;
+}
+
 /** The value of `name` in the NUL-separated text of /proc/PID/environ, or null. */
 export function parseEnvironVariable(environ: string, name: string): string | null {
   for (const entry of environ.split('\0')) if (entry.startsWith(`${name}=`)) return entry.slice(name.length + 1);
@@ -120,6 +126,27 @@ export function cgroupMemoryBytes(): number | null {
     if (v !== null) return v;
   }
   return null;
+}
+
+/**
+ * The memory of one cgroup folder (a container's): cgroup v1 memory.usage_in_bytes with
+ * RSS from memory.stat's total_rss (else rss), or v2 memory.current with RSS from anon;
+ * null when the folder has neither counter.
+ */
+export function cgroupFolderMemory(dir: string): { cgroupBytes: number; rssBytes?: number } | null {
+  const stat = (): string => read(`${dir}/memory.stat`) ?? '';
+  const v1 = read(`${dir}/memory.usage_in_bytes`);
+  const v1Bytes = v1 === null ? null : parseCounter(v1);
+  if (v1Bytes !== null) {
+    const text = stat();
+    const rss = parseStatField(text, 'total_rss') ?? parseStatField(text, 'rss');
+    return { cgroupBytes: v1Bytes, ...(rss !== null ? { rssBytes: rss } : {}) };
+  }
+  const v2 = read(`${dir}/memory.current`);
+  const v2Bytes = v2 === null ? null : parseCounter(v2);
+  if (v2Bytes === null) return null;
+  const anon = parseStatField(stat(), 'anon');
+  return { cgroupBytes: v2Bytes, ...(anon !== null ? { rssBytes: anon } : {}) };
 }
 
 /** Every process id in /proc (empty when there is no /proc). */

@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packageRoot } from '../../container/assets.js';
+import { packageRoot } from '../../shared/assets.js';
 
 const SOURCES = ['external/cgi/front.ts', 'shared/cgi.ts', 'shared/http.ts', 'process/cgi.ts'];
 
