@@ -24,7 +24,7 @@
 import { realpathSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { formatServerTiming } from '../../shared/http.js';
+import { formatServerTiming, readBodyLimited } from '../../shared/http.js';
 import { runCgiProcess, CgiProcessError } from '../../process/cgi.js';
 import type { FunctionRequest } from '../../types.js';
 
@@ -87,19 +87,8 @@ function plain(res: http.ServerResponse, status: number, text: string, timing?: 
 export function startFront(o: FrontOptions): Promise<http.Server> {
   const limit = limiter(o.maxProcs);
   const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = Number(req.headers['content-length'] ?? 0) > o.maxBodyBytes;
-    if (tooLarge) {
-      res.shouldKeepAlive = false;
-      return plain(res, 413, `request body over ${o.maxBodyBytes} bytes`);
-    }
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > o.maxBodyBytes) tooLarge = true;
-      else chunks.push(c);
-    });
-    req.on('end', () => {
+    // The shared reader: a declared or grown body over the limit is a 413 (connection closed), the rest unread.
+    readBodyLimited(req, o.maxBodyBytes).then(({ body, tooLarge }) => {
       if (tooLarge) {
         res.shouldKeepAlive = false;
         return plain(res, 413, `request body over ${o.maxBodyBytes} bytes`);
@@ -108,7 +97,7 @@ export function startFront(o: FrontOptions): Promise<http.Server> {
       const q = url.indexOf('?');
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      const request: FunctionRequest = { method: req.method ?? 'GET', path: q < 0 ? url : url.slice(0, q), query: q < 0 ? '' : url.slice(q + 1), headers, body: Buffer.concat(chunks) };
+      const request: FunctionRequest = { method: req.method ?? 'GET', path: q < 0 ? url : url.slice(0, q), query: q < 0 ? '' : url.slice(q + 1), headers, body };
       const serverInfo = { serverName: o.host, serverPort: o.port, remoteAddr: req.socket.remoteAddress ?? '127.0.0.1', scriptName: '' };
       limit(() => runCgiProcess(o.command, request, { args: o.args, timeoutMs: o.deadlineMs, serverInfo })).then(
         (r) => {
@@ -124,7 +113,7 @@ export function startFront(o: FrontOptions): Promise<http.Server> {
           plain(res, timedOut ? 504 : 500, e.message);
         },
       );
-    });
+    }, () => {}); // the client went away while sending: nobody to answer
   });
   // Many short requests on kept-alive connections, as the harness sends them.
   server.keepAliveTimeout = 60_000;
