@@ -19,6 +19,7 @@
 import type { VariantKind } from '../model/workload.js';
 import type { ContainerConfig } from '../runtimes/container/adapter.js';
 import type { CommandConfig } from '../runtimes/external/command/adapter.js';
+import type { WasmtimeConfig } from '../runtimes/external/wasmtime/adapter.js';
 import type { LambdaConfig } from '../runtimes/lambda/adapter.js';
 import type { PoolConfig, RefillPolicy } from '../runtimes/pool/adapter.js';
 import type { NativeMode, ProcessConfig } from '../runtimes/process/adapter.js';
@@ -130,11 +131,12 @@ export interface RuntimeConfig {
   lambda: LambdaConfig;
   pool: PoolConfig;
   command: CommandConfig;
+  wasmtime: WasmtimeConfig;
 }
 
 /** Nothing set: every adapter on its defaults. */
 export function emptyRuntimeConfig(): RuntimeConfig {
-  return { container: {}, process: {}, lambda: {}, pool: {}, command: {} };
+  return { container: {}, process: {}, lambda: {}, pool: {}, command: {}, wasmtime: {} };
 }
 
 export const POOL_REFILL_POLICIES = ['eager', 'on-demand'] as const satisfies readonly RefillPolicy[];
@@ -201,6 +203,7 @@ export const RUNTIME_SETTINGS: readonly RuntimeSetting[] = [
   { runtime: 'container', key: 'image', flag: '--container-image', arg: 'tag', env: 'FAASBENCH_CONTAINER_IMAGE', help: 'container: an existing local image serving HTTP on $PORT at $HOST, instead of the built ones', parse: (v) => v },
   { runtime: 'container', key: 'imageVariant', flag: '--container-image-variant', arg: 'kind', env: 'FAASBENCH_CONTAINER_IMAGE_VARIANT', help: 'container: the workload variant --container-image stands for (default: node)', choices: IMAGE_VARIANTS, parse: oneOf('--container-image-variant', IMAGE_VARIANTS) },
   { runtime: 'process', key: 'nativeMode', flag: '--process-native', arg: 'mode', env: 'FAASBENCH_PROCESS_NATIVE', help: 'process: run the native variant under busybox httpd, or one CGI process per request (default: httpd)', choices: PROCESS_NATIVE_MODES, parse: oneOf('--process-native', PROCESS_NATIVE_MODES) },
+  { runtime: 'wasmtime', key: 'pooling', flag: '--wasmtime-pooling', env: 'FAASBENCH_WASMTIME_POOLING', help: 'wasmtime: wasmtime serve\'s pooling allocator (-O pooling-allocator; default: on; --no-wasmtime-pooling: off)', parse: onOff('FAASBENCH_WASMTIME_POOLING') },
   { runtime: 'command', key: 'specFile', flag: '--command-spec', arg: 'file', env: 'FAASBENCH_COMMAND_SPEC', help: 'command: the JSON spec naming the command that serves a deployment (README, "The command runtime")', parse: (v) => v },
 ];
 

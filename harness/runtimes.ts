@@ -24,7 +24,7 @@ export const RUNTIMES: RuntimeEntry[] = [
   { id: 'pool', default: false, create: createPool },
   { id: 'lambda', default: true, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/lambda/adapter.js')).lambdaAdapter(c.lambda) },
   // Native Wasm runtimes (runtimes/external/; install: runtimes/external/install/*.sh), opt-in.
-  { id: 'wasmtime', default: false, create: async () => (await import('../runtimes/external/cgi/adapter.js')).wasmtimePerRequestAdapter() },
+  { id: 'wasmtime', default: false, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/external/wasmtime/adapter.js')).wasmtimeAdapter(c.wasmtime) },
   { id: 'wazero', default: false, create: async () => (await import('../runtimes/external/cgi/adapter.js')).wazeroAdapter() },
   // Any platform, from a spec file naming its serve command (--command-spec FILE).
   { id: 'command', default: false, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/external/command/adapter.js')).commandAdapter(c.command) },
