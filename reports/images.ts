@@ -9,7 +9,8 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import type { ChartSpec } from './charts.js';
 
 export async function chartSvg(chart: ChartSpec): Promise<string> {
-  const { spec } = compile(chart.spec as unknown as TopLevelSpec);
+  // Vega-Lite's layout notes (e.g. on a faceted chart's independent scales) are not the user's business: errors only.
+  const { spec } = compile(chart.spec as unknown as TopLevelSpec, { logger: vega.logger(vega.Error) });
   const view = new vega.View(vega.parse(spec), { renderer: 'none' });
   try {
     return await view.toSVG();

@@ -1,5 +1,5 @@
 // Benchmark: how long `faasbench report` takes for a 100,000-sample results file,
-// and how big the HTML is. Synthetic results (every kind of row), written by the
+// how big the HTML is, and how long the page is in a browser. Synthetic results (every kind of row), written by the
 // real writer; each step of the report timed on its own. Prints; asserts nothing.
 //
 //   flock /tmp/faasbench-bench.lock npx tsx scripts/bench-report.ts [--samples N] [--png] [--no-browser]
@@ -73,6 +73,10 @@ try {
       await page.goto(pathToFileURL(html).href);
       await page.evaluate(() => (globalThis as unknown as { faasbenchCharts: Promise<unknown> }).faasbenchCharts);
       console.log(`browser: open + all charts rendered ${lap()} (headless Chromium)`);
+      // Page length at default settings (details closed, first tab): the report should stay a few screens.
+      await page.setViewportSize({ width: 1100, height: 900 });
+      const px = Number(await page.evaluate('document.documentElement.scrollHeight'));
+      console.log(`page height at 1100×900: ${px} px (${(px / 900).toFixed(1)} screens; ${model.tables.length} workload${model.tables.length === 1 ? '' : 's'})`);
     } finally {
       await b.close();
     }
