@@ -292,11 +292,21 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
  * body is read (the client went away) is never answered.
  */
 export function readBody(req: http.IncomingMessage, maxBody: number, done: (body: Buffer, tooLarge: boolean) => void): void {
+  // No Content-Length (or 0) and no Transfer-Encoding: the request has no body (RFC 9112
+  // 6.3). The usual GET is answered at once, with no stream events, promise or tick to
+  // wait for; Node drains the empty stream itself.
+  const declared = req.headers['content-length'];
+  if ((declared === undefined || declared === '0') && req.headers['transfer-encoding'] === undefined) {
+    req.resume();
+    return done(NO_BODY, false);
+  }
   readBodyLimited(req, maxBody).then(
     ({ body, tooLarge }) => done(body, tooLarge),
     () => {},
   );
 }
+
+const NO_BODY = Buffer.alloc(0);
 
 /** The 413 for a body over the limit; the connection closes after it (its body was not read). */
 export function refuseTooLarge(core: WagiCore, res: http.ServerResponse, maxBody: number): void {
