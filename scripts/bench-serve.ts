@@ -20,7 +20,7 @@
 //        --apps N, --skip-http, --skip-apps, --skip-sigterm, --threads N.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { linkSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { linkSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,7 @@ import autocannon from 'autocannon';
 import { median, quantile } from '../model/stats/descriptive.js';
 import { builtinWorkloadsDir, loadWorkload } from '../model/workload.js';
 import { parseServerTiming } from '../runtimes/shared/http.js';
+import * as procfs from '../runtimes/shared/procfs.js';
 import { referenceWasmAdapter } from '../runtimes/wasm/adapter.js';
 import { nodeWasiAdapter } from '../runtimes/wasm/node-wasi-adapter.js';
 import type { ServedWasmAdapter } from '../runtimes/wasm/served-adapter.js';
@@ -176,8 +177,9 @@ function startServe(args: string[]): Promise<{ child: ChildProcess; url: string;
 }
 
 function pssBytes(pid: number): number {
-  const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  return Number(/^Pss:\s+(\d+) kB$/m.exec(t)?.[1] ?? 0) * 1024;
+  const pss = procfs.pssBytes(pid);
+  if (pss === null) throw new Error(`no PSS for process ${pid} (gone, or no /proc/${pid}/smaps_rollup)`);
+  return pss;
 }
 
 async function appsOnOneListener(): Promise<void> {

@@ -13,9 +13,9 @@
 // but get it anyway.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { environText, listPids, parseEnvironVariable } from '../shared/procfs.js';
 import type { Phases } from '../types.js';
 
 export const OWNER_VARIABLE = 'FAASBENCH_EXTERNAL_OWNER';
@@ -230,13 +230,9 @@ export function describeReadiness(r: Readiness, port: number): string {
 }
 
 function ownerOf(pid: number): number | null {
-  try {
-    const env = readFileSync(`/proc/${pid}/environ`, 'latin1');
-    for (const entry of env.split('\0')) if (entry.startsWith(`${OWNER_VARIABLE}=`)) return Number(entry.slice(OWNER_VARIABLE.length + 1));
-  } catch {
-    // gone, or not ours to read
-  }
-  return null;
+  const environ = environText(pid); // null: gone, or not ours to read
+  const owner = environ === null ? null : parseEnvironVariable(environ, OWNER_VARIABLE);
+  return owner === null ? null : Number(owner);
 }
 
 function isAlive(pid: number): boolean {
@@ -254,14 +250,8 @@ function isAlive(pid: number): boolean {
  * the pids ended. Servers of a live faasbench (another run beside this one) are left.
  */
 export function sweepOrphanedServers(): number[] {
-  let pids: number[];
-  try {
-    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
-  } catch {
-    return [];
-  }
   const ended: number[] = [];
-  for (const pid of pids) {
+  for (const pid of listPids()) {
     if (pid === process.pid) continue;
     const owner = ownerOf(pid);
     if (owner === null || !Number.isInteger(owner) || owner <= 0 || isAlive(owner)) continue;

@@ -17,12 +17,12 @@
 // apps is the process's growth.
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { httpInvoke } from '../shared/http.js';
+import { pssBytes, rssBytes } from '../shared/procfs.js';
 import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
 import type { GuestFs } from './executor.js';
 import { DEFAULT_MODULE_LIMITS, compileCommand, readWasmFile, type PrepareOptions } from './module.js';
@@ -156,19 +156,9 @@ class ServeProcess {
   }
 }
 
-/** RSS and PSS of a process from /proc, bytes (0 where unreadable). */
+/** RSS and PSS of a process from /proc, bytes (0 where unreadable, e.g. no smaps_rollup on an old kernel). */
 function readProcMemory(pid: number): { rss: number; pss: number } {
-  const kb = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? 0) * 1024;
-  try {
-    const rss = kb(readFileSync(`/proc/${pid}/status`, 'utf8'), /^VmRSS:\s+(\d+) kB$/m);
-    let pss = 0;
-    try {
-      pss = kb(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), /^Pss:\s+(\d+) kB$/m);
-    } catch { /* no smaps_rollup (old kernel) */ }
-    return { rss, pss };
-  } catch {
-    return { rss: 0, pss: 0 };
-  }
+  return { rss: rssBytes(pid) ?? 0, pss: pssBytes(pid) ?? 0 };
 }
 
 export class ServedWasmAdapter implements RuntimeAdapter {
