@@ -174,4 +174,15 @@ describe('percentiles', () => {
     expect(p.max).toBe(200_000);
     expect(p.p50 % 1000).not.toBe(0); // not rounded to whole µs, let alone ms
   });
+
+  it('are whole nanoseconds when the recorded latencies are fractional (results rows hold integers)', async () => {
+    const hdr = await import('hdr-histogram-js');
+    const { percentiles } = await import('./engine.js');
+    const h = hdr.build({ numberOfSignificantValueDigits: 3, lowestDiscernibleValue: 1, autoResize: true });
+    for (let i = 1; i <= 500; i++) h.recordValue(205_197_607.7541504 - i * 1000.25);
+    const p = percentiles(h);
+    for (const k of ['p50', 'p90', 'p99', 'p999', 'max', 'mean'] as const) expect(Number.isInteger(p[k]), k).toBe(true);
+    expect(p.max).toBe(Math.round(205_197_607.7541504 - 1000.25));
+    expect(p.p99).toBeLessThanOrEqual(p.max);
+  });
 });

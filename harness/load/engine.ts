@@ -23,14 +23,17 @@ function histogram(): hdr.Histogram {
 export function percentiles(h: hdr.Histogram): Percentiles {
   if (h.totalCount === 0) return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 };
   // HDR reports a percentile as the top of its bucket (within 0.1 %); never above the true max.
-  const at = (p: number) => Math.min(h.getValueAtPercentile(p), h.maxValue);
+  // Latencies from an intended send time are fractional ns (start + i/rate), and so is the
+  // recorded max: rounded, as results rows hold integers in base units.
+  const max = Math.round(h.maxValue);
+  const at = (p: number) => Math.min(Math.round(h.getValueAtPercentile(p)), max);
   return {
     count: h.totalCount,
     p50: at(50),
     p90: at(90),
     p99: at(99),
     p999: at(99.9),
-    max: h.maxValue,
+    max,
     mean: Math.round(h.mean),
   };
 }
