@@ -5,6 +5,8 @@
 // It fails closed: a gated series it cannot judge (no correct samples on one side,
 // a zero baseline, an unbounded ratio or interval) is an error, exit 2, never a pass.
 // Names from the results files are escaped for the terminal and for Markdown.
+// The duet form (--baseline-wasm/--wasm, --baseline-workload/--workload) measures
+// both sides here, interleaved, and is judged in gate-duet.ts.
 
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -13,7 +15,12 @@ import { markdownCode, markdownText, terminalText } from '../../model/escape.js'
 import { compareSamples, metricDirection, MIN_COMPARE_N, type Comparison } from '../../model/stats/inference.js';
 import { formatValue, groupSeries, type SeriesKey } from '../../model/summary.js';
 import { checkSameMachine, loadResultsFile, UnusableInputError } from '../../model/results/load.js';
-import { intOption } from './options.js';
+import { intOption, listOption, runtimeSettingOptions } from './options.js';
+import { resolve } from 'node:path';
+import { resultsDirProblem } from '../../model/results/writer.js';
+import { VARIANT_KINDS, type VariantKind } from '../../model/workload.js';
+import { RUNTIME_SETTINGS } from '../options.js';
+import { runtimeIds } from '../runtimes.js';
 
 export interface GateMetric {
   metric: string;
@@ -202,32 +209,162 @@ export function gateMarkdown(checks: GateCheck[], opts: Pick<GateOptions, 'maxRe
 }
 
 interface GateFlags {
-  baseline: string;
-  maxRegression: number;
+  baseline?: string;
+  maxRegression?: number;
   metric?: string[];
   allowDifferentMachines?: boolean;
   seed: number;
   resamples: number;
   markdown?: string;
+  // The duet form (gate-duet.ts).
+  baselineWasm?: string;
+  wasm?: string;
+  baselineWorkload?: string;
+  workload?: string;
+  runtime?: string[];
+  variant?: string[];
+  precision: number;
+  budgetSeconds: number;
+  minPairs: number;
+  maxPairs: number;
+  warmup: number;
+  out: string;
+  quiet?: boolean;
+  /** The runtime settings' flags (--pool-size → poolSize …), read by resolveRuntimeConfig. */
+  [runtimeSetting: string]: unknown;
+}
+
+/** "0.02", "2%" → 0.02: the duet's precision, a relative half-width. */
+export function parsePrecision(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(value.trim());
+  const x = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+  if (!(x >= 0 && x < 1)) throw new InvalidArgumentError(`--precision must be a fraction or percentage below 100%, e.g. 0.02 or 2% (got '${value}'); 0 samples until the budget`);
+  return x;
+}
+
+/** Writes the gate's output (annotations, Markdown, step summary) and sets the exit code. */
+function report(checks: GateCheck[], notes: string[], md: string, flags: Pick<GateFlags, 'markdown'>): void {
+  const out: string[] = notes.map((n) => `::warning title=faasbench gate::${ghEscape(terminalText(n))}`);
+  out.push(...annotations(checks));
+  process.stdout.write(out.map((l) => l + '\n').join('') + md);
+  if (flags.markdown) writeFileSync(flags.markdown, md);
+  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, md + '\n');
+  const code = gateExitCode(checks);
+  if (code !== 0) process.exitCode = code;
+}
+
+/** Inserts `line` under the Markdown's heading. */
+const underHeading = (md: string, line: string) => md.replace(/\n\n/, `\n\n${line}\n\n`);
+
+/** `gate --baseline-wasm A --wasm B` / `--baseline-workload D --workload D`: run both interleaved, then judge the file written. */
+async function duetAction(flags: GateFlags): Promise<void> {
+  const [{ DUET_DEFAULTS, duetGate, duetSummaryLine, workloadArg }, { DUET_METRICS, runDuet }, { loadWasmFile }, { RUNTIMES }, { createProgress }, { resolveRuntimeConfig }] = await Promise.all([
+    import('./gate-duet.js'), import('../duet/duet.js'), import('../workloads-wasm.js'), import('../runtimes.js'), import('../progress.js'), import('../options.js'),
+  ]);
+  const outDir = resolve(flags.out);
+  const outProblem = resultsDirProblem(outDir);
+  if (outProblem) throw new Error(`--out ${flags.out}: ${outProblem}`);
+  const runtimeConfig = resolveRuntimeConfig(flags, process.env);
+  // Checked before anything is loaded or started.
+  const metrics = (flags.metric ?? DUET_DEFAULTS.metrics).map(parseGateMetric);
+  for (const m of metrics) if (!(DUET_METRICS as readonly string[]).includes(m.metric)) throw new Error(`a duet measures ${DUET_METRICS.join(' and ')} only, not ${m.metric}`);
+  let baseline, candidate;
+  if (flags.baselineWasm !== undefined && flags.wasm !== undefined) {
+    // Probed through one reference runtime, disposed whatever happens (its threads would keep the process alive).
+    const adapter = (await import('../../runtimes/wasm/adapter.js')).referenceWasmAdapter();
+    try {
+      baseline = await loadWasmFile(flags.baselineWasm, adapter);
+      candidate = await loadWasmFile(flags.wasm, adapter);
+    } finally {
+      await adapter.dispose();
+    }
+  } else {
+    baseline = workloadArg('--baseline-workload', flags.baselineWorkload!);
+    candidate = workloadArg('--workload', flags.workload!);
+  }
+  const maxRegression = flags.maxRegression ?? DUET_DEFAULTS.maxRegression;
+  const ids = flags.runtime ?? [...DUET_DEFAULTS.runtimes];
+  const progress = createProgress({ quiet: flags.quiet === true });
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(130);
+    progress.log('interrupted: finishing the current pair and cleaning up (Ctrl-C again to force)');
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const outcome = await runDuet(
+    {
+      baseline, candidate, runtimes: RUNTIMES.filter((r) => ids.includes(r.id)), runtimeConfig,
+      ...(flags.variant ? { variants: flags.variant as VariantKind[] } : {}),
+      gated: metrics.map((m) => ({ metric: m.metric, q: m.q })),
+      warmup: flags.warmup, minPairs: flags.minPairs, maxPairs: flags.maxPairs, precision: flags.precision,
+      budgetMs: flags.budgetSeconds * 1000, seed: flags.seed, resamples: flags.resamples, outDir,
+      command: ['faasbench', ...process.argv.slice(2)],
+      config: { gate: { maxRegression, metrics: metrics.map((m) => `${m.metric}:${m.stat}`) } },
+    },
+    progress,
+    abort.signal,
+  ).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
+  process.stderr.write(`results: ${outcome.resultsFile}\n`);
+  if (outcome.status === 'interrupted') {
+    process.stderr.write('faasbench: interrupted: no verdict (the samples taken are in the results file)\n');
+    process.exitCode = 130;
+    return;
+  }
+  // Judged from the file, like the two-file gate: what is gated is what was written.
+  const loaded = loadResultsFile(outcome.resultsFile, { requireComplete: true });
+  const opts = {
+    metrics, maxRegression, seed: flags.seed, resamples: flags.resamples, precision: flags.precision,
+    baselineName: flags.baselineWasm ?? flags.baselineWorkload!, currentName: flags.wasm ?? flags.workload!,
+  };
+  const checks = duetGate(loaded.runs, opts);
+  const notes = [...outcome.skipped.map((s) => `runtime ${s.runtime} skipped: ${s.reason}`), ...loaded.runs.flatMap((r) => r.events.filter((e) => e.level === 'error').map((e) => e.message))];
+  report(checks, notes, underHeading(gateMarkdown(checks, opts), duetSummaryLine(outcome, flags.precision, flags.budgetSeconds)), flags);
 }
 
 export function registerGate(program: Command): void {
-  program
+  const cmd = program
     .command('gate')
-    .description('CI gate: fail (exit 1) when CURRENT regresses from the baseline by more than --max-regression, significantly (exit 2: unusable input or cannot decide)')
-    .argument('<CURRENT.jsonl>', 'results of the run under test')
-    .requiredOption('-b, --baseline <BASE.jsonl>', 'baseline results file')
-    .option('--max-regression <pct>', 'largest tolerated regression, e.g. 10%', parsePercent, 0.1)
-    .option('--metric <spec>', `metrics to gate, NAME[:median|pNN] (repeatable or comma-separated; default: ${DEFAULT_GATE_METRICS.join(', ')})`, (v: string, prev: string[] = []) => {
+    .description('CI gate: fail (exit 1) when CURRENT regresses from the baseline by more than --max-regression, significantly (exit 2: unusable input or cannot decide); or, with --baseline-wasm/--wasm or --baseline-workload/--workload, measure both interleaved here and gate on the paired ratio')
+    .argument('[CURRENT.jsonl]', 'results of the run under test (two-file form)')
+    .option('-b, --baseline <BASE.jsonl>', 'baseline results file (two-file form)')
+    .option('--max-regression <pct>', 'largest tolerated regression, e.g. 10% (default: 10%; 5% for a duet)', parsePercent)
+    .option('--metric <spec>', `metrics to gate, NAME[:median|pNN] (repeatable or comma-separated; default: ${DEFAULT_GATE_METRICS.join(', ')}; for a duet cold_start_ns:median)`, (v: string, prev: string[] = []) => {
       const items = v.split(',').map((x) => x.trim()).filter(Boolean);
       for (const i of items) parseGateMetric(i);
       return [...prev, ...items];
     })
     .option('--allow-different-machines', 'gate results measured on different machines (the difference is still reported)')
-    .option('--seed <n>', 'bootstrap seed', intOption('--seed', 0, 2 ** 32 - 1), 1)
+    .option('--seed <n>', 'bootstrap seed (and a duet\'s A/B order)', intOption('--seed', 0, 2 ** 32 - 1), 1)
     .option('--resamples <n>', 'bootstrap resamples', intOption('--resamples', 100, 100_000), 2000)
     .option('--markdown <file>', 'also write the Markdown table to this file (it is appended to $GITHUB_STEP_SUMMARY when set)')
+    .option('--baseline-wasm <file>', 'duet: the baseline bare WAGI .wasm (with --wasm)')
+    .option('--wasm <file>', 'duet: the candidate bare WAGI .wasm (with --baseline-wasm)')
+    .option('--baseline-workload <name|dir>', 'duet: the baseline workload (with --workload)')
+    .option('-w, --workload <name|dir>', 'duet: the candidate workload (with --baseline-workload)')
+    .option('-r, --runtime <id...>', `duet: runtimes to measure both on (default: wasm): ${runtimeIds().join(', ')}`, listOption(runtimeIds(), 'runtime'))
+    .option('--variant <kind...>', `duet: only these variants: ${VARIANT_KINDS.join(', ')}`, listOption(VARIANT_KINDS, 'variant'))
+    .option('--precision <x>', 'duet: sample until every ratio\'s 95% interval is within ±x, e.g. 0.02 or 2% (0: until the budget)', parsePrecision, 0.02)
+    .option('--budget-seconds <s>', 'duet: stop sampling after this long (after --min-pairs)', intOption('--budget-seconds', 1, 86_400), 120)
+    .option('--min-pairs <n>', 'duet: pairs always taken', intOption('--min-pairs', 5, 1_000_000), 30)
+    .option('--max-pairs <n>', 'duet: never more pairs than this', intOption('--max-pairs', 5, 10_000_000), 100_000)
+    .option('--warmup <n>', 'duet: unrecorded rounds first', intOption('--warmup', 0, 100_000), 5)
+    .option('-o, --out <dir>', 'duet: results directory', 'results')
+    .option('-q, --quiet', 'duet: no progress');
+  for (const s of RUNTIME_SETTINGS) for (const o of runtimeSettingOptions(s)) cmd.addOption(o);
+  cmd
     .addHelpText('after', `
+Duet form: faasbench gate --baseline-wasm OLD.wasm --wasm NEW.wasm  (or --baseline-workload DIR --workload DIR)
+  runs both in this job, interleaved pair by pair in a seeded random order, on the same
+  runtime(s), until every gated ratio's 95% interval (a paired bootstrap over the pairs)
+  is within ±--precision or --budget-seconds is spent; writes an ordinary results file
+  (rows tagged side=baseline|candidate) to --out and gates on it. A series whose
+  precision was not enough to rule out a regression above --max-regression is a warning.
+
 Exit codes (the gate never passes on input it cannot judge):
   0  no significant regression above --max-regression (warnings may be printed)
   1  a significant regression above --max-regression (wins over exit 2)
@@ -235,24 +372,30 @@ Exit codes (the gate never passes on input it cannot judge):
      not finite non-negative integers, different machines, a metric not in the
      results), or a gated series the gate cannot decide: no correct samples on one
      side, measured in the baseline but not in CURRENT, a zero baseline, an
-     unbounded ratio or interval`)
-    .action((currentFile: string, flags: GateFlags) => {
+     unbounded ratio or interval
+  130 a duet interrupted (Ctrl-C): no verdict`)
+    .action(async (currentFile: string | undefined, flags: GateFlags) => {
+      const duetWasm = flags.baselineWasm !== undefined || flags.wasm !== undefined;
+      const duetWorkload = flags.baselineWorkload !== undefined || flags.workload !== undefined;
+      if (duetWasm || duetWorkload) {
+        if (duetWasm && duetWorkload) throw new Error('give either --baseline-wasm/--wasm or --baseline-workload/--workload, not both');
+        if (flags.baseline !== undefined || currentFile !== undefined) throw new Error('a duet gate measures both sides itself: give no --baseline or CURRENT.jsonl with --baseline-wasm/--wasm or --baseline-workload/--workload');
+        if (duetWasm && (flags.baselineWasm === undefined || flags.wasm === undefined)) throw new Error('a duet gate needs both --baseline-wasm and --wasm');
+        if (duetWorkload && (flags.baselineWorkload === undefined || flags.workload === undefined)) throw new Error('a duet gate needs both --baseline-workload and --workload');
+        await duetAction(flags);
+        return;
+      }
+      if (flags.baseline === undefined) throw new Error("required option '-b, --baseline <BASE.jsonl>' not specified (or measure both sides here: --baseline-wasm/--wasm)");
+      if (currentFile === undefined) throw new Error("missing required argument 'CURRENT.jsonl'");
       const base = loadResultsFile(flags.baseline, { requireComplete: true });
       const cur = loadResultsFile(currentFile, { requireComplete: true });
       const notes = checkSameMachine([base, cur], flags.allowDifferentMachines === true);
       const opts: GateOptions = {
         metrics: (flags.metric ?? DEFAULT_GATE_METRICS).map(parseGateMetric),
-        maxRegression: flags.maxRegression, seed: flags.seed, resamples: flags.resamples,
+        maxRegression: flags.maxRegression ?? 0.1, seed: flags.seed, resamples: flags.resamples,
         baselineName: flags.baseline, currentName: currentFile,
       };
       const checks = gate(base.runs, cur.runs, opts);
-      const out: string[] = notes.map((n) => `::warning title=faasbench gate::${ghEscape(terminalText(n))}`);
-      out.push(...annotations(checks));
-      const md = gateMarkdown(checks, opts);
-      process.stdout.write(out.map((l) => l + '\n').join('') + md);
-      if (flags.markdown) writeFileSync(flags.markdown, md);
-      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, md + '\n');
-      const code = gateExitCode(checks);
-      if (code !== 0) process.exitCode = code;
+      report(checks, notes, gateMarkdown(checks, opts), flags);
     });
 }
