@@ -50,8 +50,8 @@ export type ToolLookup = { ok: true; path: string; version: string; pinned: bool
 
 const found = new Map<string, ToolLookup>();
 
-function onPath(command: string): string | null {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+function onPath(command: string, pathEnv: string): string | null {
+  for (const dir of pathEnv.split(delimiter)) {
     if (dir && existsSync(join(dir, command))) return join(dir, command);
   }
   return null;
@@ -73,19 +73,25 @@ function versionOf(tool: ToolName, path: string): string | null {
 export function findTool(tool: ToolName): ToolLookup {
   const hit = found.get(tool);
   if (hit) return hit;
+  const result = lookupTool(tool, cacheRoot(), process.env['PATH'] ?? '');
+  found.set(tool, result);
+  return result;
+}
+
+/** findTool without the per-process cache, with the cache root and PATH given (tests). */
+export function lookupTool(tool: ToolName, root: string, pathEnv: string): ToolLookup {
   const info = TOOLS[tool];
-  const cached = join(cacheRoot(), `${tool}-${info.pinned}`, info.binary);
+  const cached = join(root, `${tool}-${info.pinned}`, info.binary);
   let result: ToolLookup;
   const pinnedVersion = existsSync(cached) ? versionOf(tool, cached) : null;
   if (pinnedVersion !== null) result = { ok: true, path: cached, version: pinnedVersion, pinned: true };
   else {
-    const other = onPath(tool);
+    const other = onPath(tool, pathEnv);
     const v = other ? versionOf(tool, other) : null;
     result = other && v !== null
       ? { ok: true, path: other, version: v, pinned: false }
       : { ok: false, reason: `${tool} ${info.pinned} is not installed (looked for ${cached} and ${tool} on PATH); install: ${info.install}` };
   }
-  found.set(tool, result);
   return result;
 }
 
