@@ -108,9 +108,14 @@ describe('throughput mode', () => {
 
   it('measures closed loop per connection count and open loop per rate, then the headline rows', async () => {
     const { rows, cell, adapter } = await runCell('Hello from faasbench\n', { connections: [1, 4], rates: [50, 100], durationMs: 300, warmupMs: 100, sloNs: 60e9 });
-    expect(cell.rounds).toBe(4);
+    // Each closed-loop count three times, interleaved, then each rate once.
+    expect(cell.rounds).toBe(2 * 3 + 2);
     const totals = rows.filter((r) => r.phase === 'total');
     expect(totals.map((r) => [r.metric, r.tags])).toEqual([
+      ['throughput_rps', { connections: 1 }],
+      ['throughput_rps', { connections: 4 }],
+      ['throughput_rps', { connections: 1 }],
+      ['throughput_rps', { connections: 4 }],
       ['throughput_rps', { connections: 1 }],
       ['throughput_rps', { connections: 4 }],
       ['latency_ns', { rate: 50, percentile: 'p99' }],
@@ -132,7 +137,7 @@ describe('throughput mode', () => {
     const { rows } = await runCell('Goodbye\n', { connections: [2], rates: [50], durationMs: 200, warmupMs: 0 });
     const totals = rows.filter((r) => r.phase === 'total');
     const steps = totals.filter((r) => r.metric === 'throughput_rps' || r.metric === 'latency_ns');
-    expect(steps.length).toBe(2);
+    expect(steps.length).toBe(3 + 1); // the closed-loop count three times, the rate once
     for (const r of steps) {
       expect(r.ok).toBe(false);
       expect(r.error).toMatch(/wrong headers\/body of \d+ requests; first: body/);

@@ -1,7 +1,8 @@
 // Throughput: load on one running instance's URL from a separate generator process.
 //
 // One cell per runtime × workload × variant; each sample is one load step:
-//   1. closed loop at each connection count → throughput_rps {connections}
+//   1. closed loop at each connection count, CLOSED_LOOP_REPEATS times (interleaved:
+//      8, 64, 8, 64, …) so the throughput headline has an interval → throughput_rps {connections}
 //   2. open loop at each offered rate (default: a sweep of fractions of the closed-loop
 //      maximum) → latency_ns {rate, percentile}, measured from the *intended* send time
 //      (coordinated omission corrected), in ns;
@@ -18,6 +19,8 @@ import type { Cell, CellContext, MeasurementMode, SampleOut } from './types.js';
 
 // The options (ThroughputOptions, defaults) are defined in harness/options.ts and arrive complete in ctx.options.throughput.
 const SWEEP_STEPS = DEFAULT_SWEEP.length;
+/** Each closed-loop step is measured this many times: one figure per count would have no interval (the report says "single measurement"). */
+export const CLOSED_LOOP_REPEATS = 3;
 /** With the default sweep: extra open-loop steps bisecting between the last rate that met the SLO and the first that did not. */
 const REFINE_STEPS = 2;
 
@@ -96,7 +99,8 @@ function throughputCell(ctx: CellContext): Cell {
   const { adapter, deployment, request } = ctx;
   const o = ctx.options.throughput;
   const openSteps = o.rates.length > 0 ? o.rates.length : SWEEP_STEPS + REFINE_STEPS;
-  const rounds = o.connections.length + openSteps;
+  const closedSteps = o.connections.length * CLOSED_LOOP_REPEATS;
+  const rounds = closedSteps + openSteps;
   let wire = toWireRequest(request);
   let client = o.client;
   let instance: Instance | null = null;
@@ -125,8 +129,8 @@ function throughputCell(ctx: CellContext): Cell {
     async sample(iteration) {
       if (!instance?.url || !gen) throw new Error('cell not set up');
       let rows: SampleOut[];
-      if (iteration < o.connections.length) {
-        const r = await gen.run({ kind: 'closed', client, url: instance.url, request: wire, connections: o.connections[iteration]!, durationMs: o.durationMs });
+      if (iteration < closedSteps) {
+        const r = await gen.run({ kind: 'closed', client, url: instance.url, request: wire, connections: o.connections[iteration % o.connections.length]!, durationMs: o.durationMs });
         closed.push(r);
         rows = stepRows(r, iteration, request.name);
         const cpu = r.cpuNs / r.elapsedNs;
@@ -137,7 +141,7 @@ function throughputCell(ctx: CellContext): Cell {
           rates = o.rates.length > 0 ? o.rates : sweepRates(Math.max(0, ...clean));
           if (o.rates.length === 0 && clean.length === 0) ctx.warn(`${adapter.id}/${ctx.workload.name}: no clean closed-loop step; open-loop sweep around 100 req/s`);
         }
-        const k = iteration - o.connections.length;
+        const k = iteration - closedSteps;
         const rate = k < rates.length ? rates[k] : o.rates.length === 0 ? refineRate(points(open), o.sloNs) ?? undefined : undefined;
         if (rate === undefined) {
           // The sweep collapsed to fewer distinct rates than steps.
