@@ -4,7 +4,9 @@
 //      measures it) vs a bare Node http server answering the same bytes vs the same
 //      host with node:wasi, interleaved A B C A B C over kept-alive connections
 //      (target: ≤ 100 µs above bare, below node:wasi). The server's own Server-Timing
-//      split (instantiate, run, dispatch) is printed beside it.
+//      split (instantiate, run, dispatch) is printed beside it, and a diagnostic fourth
+//      server (the same host running the guest on its HTTP thread, no deadline) splits
+//      the gap to bare into the host's HTTP/CGI path and the guest-thread hop.
 //   2. Saturation: autocannon req/s against each, interleaved (target: ≥ 60 % of bare).
 //   3. Apps on one listener: `faasbench serve --apps DIR` with N copies of hello
 //      (default 10,000) vs one app; every app must answer correctly; memory per idle
@@ -20,7 +22,7 @@
 //        --apps N, --skip-http, --skip-apps, --skip-sigterm, --threads N.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { linkSync, mkdtempSync, rmSync } from 'node:fs';
+import { linkSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,7 +35,10 @@ import { builtinWorkloadsDir, loadWorkload } from '../model/workload.js';
 import { parseServerTiming } from '../runtimes/shared/http.js';
 import * as procfs from '../runtimes/shared/procfs.js';
 import { referenceWasmAdapter } from '../runtimes/wasm/adapter.js';
+import { InlineExecutor } from '../runtimes/wasm/executor.js';
+import { compileCommand } from '../runtimes/wasm/module.js';
 import { nodeWasiAdapter } from '../runtimes/wasm/node-wasi-adapter.js';
+import { startServeHost } from '../runtimes/wasm/serve/host.js';
 import type { ServedWasmAdapter } from '../runtimes/wasm/served-adapter.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -56,6 +61,19 @@ interface Row { name: string; value: string; target: string; pass: boolean | nul
 const rows: Row[] = [];
 const row = (name: string, value: string, target: string, pass: boolean | null, note?: string) => rows.push({ name, value, target, pass, ...(note ? { note } : {}) });
 
+/**
+ * Role (diagnostic only): the same multi-app host with the guest run on the HTTP thread
+ * (InlineExecutor: no deadline, never how the runtime serves). Beside bare and the real
+ * serve process it splits the gap into the host's HTTP/CGI path and the thread hop that
+ * buys the deadline.
+ */
+async function inlineHostChild(): Promise<void> {
+  const host = await startServeHost({ executor: new InlineExecutor() });
+  host.deploy({ name: 'hello', module: await compileCommand(readFileSync(HELLO), 'hello') });
+  process.stdout.write(`${host.port}\n`);
+  process.once('disconnect', () => process.exit(0));
+}
+
 /** Role: a bare Node http server answering hello's bytes; prints its port. */
 async function bareChild(): Promise<void> {
   const server = http.createServer((_req, res) => {
@@ -68,11 +86,11 @@ async function bareChild(): Promise<void> {
   process.once('disconnect', () => process.exit(0));
 }
 
-function spawnBare(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...process.execArgv, SELF, '--bare'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+function spawnRole(role: 'bare' | 'inline-host', path: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...process.execArgv, SELF, `--${role}`], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (l) => resolve({ child, url: `http://127.0.0.1:${l.trim()}/` }));
-    child.once('exit', (c) => reject(new Error(`bare server exited (${c})`)));
+    createInterface({ input: child.stdout! }).once('line', (l) => resolve({ child, url: `http://127.0.0.1:${l.trim()}${path}` }));
+    child.once('exit', (c) => reject(new Error(`${role} server exited (${c})`)));
   });
 }
 
@@ -103,10 +121,11 @@ async function latencyAndSaturation(): Promise<void> {
   const threads = num('threads', 0);
   const wasm = referenceWasmAdapter(threads ? { threads } : {});
   const nodeWasi = nodeWasiAdapter();
-  const bare = await spawnBare();
+  const bare = await spawnRole('bare', '/');
+  const inline = await spawnRole('inline-host', '/hello/');
   try {
     const mk = (name: string, url: string): Target => ({ name, url, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), ns: [], phases: new Map() });
-    const targets = [mk('bare node http', bare.url), mk('faasbench serve', await servedApp(wasm)), mk('node:wasi serve', await servedApp(nodeWasi))];
+    const targets = [mk('bare node http', bare.url), mk('faasbench serve', await servedApp(wasm)), mk('node:wasi serve', await servedApp(nodeWasi)), mk('host, guest inline', inline.url)];
     for (const t of targets) for (let i = 0; i < 200; i++) if ((await get(t)).body !== EXPECTED) throw new Error(`${t.name}: wrong body`);
     const n = num('c1', QUICK ? 1000 : 3000);
     const batch = 200;
@@ -131,7 +150,8 @@ async function latencyAndSaturation(): Promise<void> {
       const split = [...t.phases].map(([p, a]) => `${p} ${us(median(a))}`).join(', ');
       console.log(`   ${t.name.padEnd(18)} median ${us(median(t.ns)).padStart(7)} µs   p99 ${us(quantile(t.ns, 0.99)).padStart(8)} µs${split ? `   (server: ${split} µs)` : ''}`);
     }
-    const [b, f, nw] = targets.map((t) => median(t.ns)) as [number, number, number];
+    const [b, f, nw, inl] = targets.map((t) => median(t.ns)) as [number, number, number, number];
+    console.log(`   gap to bare ${us(f - b)} µs = host HTTP/CGI path with the guest inline ${us(inl - b)} µs + guest-thread hop (the deadline's price) ${us(f - inl)} µs ("host, guest inline" has no deadline: a diagnostic, never served)`);
     row('c=1 median above bare', `${us(f - b)} µs (${us(f)} vs ${us(b)})`, '≤ 100 µs', f - b <= 100_000);
     row('c=1 median vs node:wasi', `${us(f)} vs ${us(nw)} µs`, 'below', f < nw);
     for (const t of targets) t.agent.destroy();
@@ -157,6 +177,7 @@ async function latencyAndSaturation(): Promise<void> {
     row('saturation, % of bare req/s', `${(ratio * 100).toFixed(0)} %`, '≥ 60 %', ratio >= 0.6, errors ? `${errors} errors` : undefined);
   } finally {
     bare.child.kill('SIGKILL');
+    inline.child.kill('SIGKILL');
     await Promise.all([wasm.dispose(), nodeWasi.dispose()]);
   }
 }
@@ -257,6 +278,7 @@ async function sigtermUnderLoad(): Promise<void> {
 
 async function main(): Promise<void> {
   if (has('bare')) return bareChild();
+  if (has('inline-host')) return inlineHostChild();
   const t0 = Date.now();
   console.log(`bench:serve on hello — node ${process.version}, V8 ${process.versions.v8}`);
   await latencyAndSaturation();
