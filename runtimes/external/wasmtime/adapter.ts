@@ -59,7 +59,8 @@ export function isComponentFile(path: string): boolean {
 
 /** The `wasmtime serve` arguments for one component on 127.0.0.1:port. */
 export function serveArgs(component: string, port: number, pooling: boolean): string[] {
-  return ['serve', '--addr', `127.0.0.1:${port}`, '-O', `pooling-allocator=${pooling ? 'y' : 'n'}`, '-W', `max-memory-size=${MEMORY_CAP_BYTES}`, '-C', 'cache=n', component];
+  // --max-instance-reuse-count 1: a fresh instance per request (48.0's default for WASIp2, 128 for WASIp3), stated so it holds for either.
+  return ['serve', '--addr', `127.0.0.1:${port}`, '--max-instance-reuse-count', '1', '-O', `pooling-allocator=${pooling ? 'y' : 'n'}`, '-W', `max-memory-size=${MEMORY_CAP_BYTES}`, '-C', 'cache=n', component];
 }
 
 interface ServeDeployment {
