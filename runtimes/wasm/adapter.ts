@@ -1,7 +1,7 @@
 // The reference Wasm runtime as a runtime adapter. referenceWasmAdapter() (below) is
 // the `wasm` runtime as the harness measures it: `faasbench serve` in its own process
 // (served-adapter.ts). WasmAdapter is the in-process form, kept for the engine-only
-// view ({ inProcess: true }) and tests of an executor: in-process, fresh instance per
+// view (inProcessWasmAdapter()) and tests of an executor: in-process, fresh instance per
 // request behind a WAGI HTTP trigger. start() is the *app* cold start (module not yet
 // compiled: compile + listen); every request after it is an *instance* cold start.
 //
