@@ -17,10 +17,15 @@ const SUITE = join(import.meta.dirname, '..', '..', '..', 'shared', 'wasi-testsu
 const tests = existsSync(SUITE) ? discoverWasiTests(SUITE) : [];
 const required = process.env['FAASBENCH_REQUIRE_EXTERNAL'] === '1';
 
-/** What the pinned versions fail of the 26 (wazero 1.12.0: O_APPEND pwrite and sock_shutdown on a file). */
-const KNOWN_FAILURES: Record<'wasmtime' | 'wazero', string[]> = {
+/**
+ * What the pinned versions fail of the 26 (wazero 1.12.0: O_APPEND pwrite and
+ * sock_shutdown on a file). wasmtime: null = not pinned yet (its first build had not
+ * finished when this was written); until then it must pass all but at most 2, and the
+ * table in the failure message is the list to pin.
+ */
+const KNOWN_FAILURES: Record<'wasmtime' | 'wazero', string[] | null> = {
   wazero: ['c/pwrite-with-append', 'c/sock_shutdown-not_sock'],
-  wasmtime: [],
+  wasmtime: null,
 };
 
 describe('externalWasiCommand', () => {
@@ -42,8 +47,9 @@ for (const tool of ['wazero', 'wasmtime'] as const) {
       const results = await runWasiSuite(tests, externalWasi(tool, 60_000));
       const table = wasiTable([tool], [results]);
       const failed = results.filter((r) => !r.pass).map((r) => r.name);
-      if (found.ok && found.version === TOOLS[tool].pinned) expect(failed, table).toEqual(KNOWN_FAILURES[tool]);
-      else expect(failed.length, table).toBeLessThan(26);
+      const known = KNOWN_FAILURES[tool];
+      if (known && found.ok && found.version === TOOLS[tool].pinned) expect(failed, table).toEqual(known);
+      else expect(failed.length, table).toBeLessThanOrEqual(2);
     });
   });
 }
