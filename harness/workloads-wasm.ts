@@ -52,7 +52,7 @@ export async function loadWasmFile(file: string, adapter?: RuntimeAdapter): Prom
   readWasmArg(file);
   const probe = wasmFileWorkload(file, 200);
   const own = adapter === undefined;
-  const a = adapter ?? (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter();
+  const a: RuntimeAdapter = adapter ?? (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter();
   try {
     let deployment;
     try {

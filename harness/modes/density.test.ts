@@ -24,7 +24,8 @@ async function densityOf(adapter: RuntimeAdapter, density: Partial<DensityOption
 
 describe('density mode', () => {
   it('deploys wasm apps in batches up to the count, all answering, then stops every one', async () => {
-    const base = referenceWasmAdapter();
+    // Held as any runtime is (the harness's view: instances of unknown state).
+    const base: RuntimeAdapter = referenceWasmAdapter();
     const started: Instance[] = [];
     const stopped = new Set<string>();
     const adapter: RuntimeAdapter = Object.assign(Object.create(base) as RuntimeAdapter, {
@@ -54,7 +55,8 @@ describe('density mode', () => {
   });
 
   it('stops at the first failed start and records why, still cleaning up', async () => {
-    const base = referenceWasmAdapter();
+    // Held as any runtime is (the harness's view: instances of unknown state).
+    const base: RuntimeAdapter = referenceWasmAdapter();
     let n = 0;
     const adapter: RuntimeAdapter = Object.assign(Object.create(base) as RuntimeAdapter, {
       start: async (d: Parameters<RuntimeAdapter['start']>[0]) => { if (++n > 4) throw new Error('out of slots'); return base.start(d); },

@@ -23,7 +23,7 @@ import { pathToFileURL } from 'node:url';
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { httpInvoke } from '../shared/http.js';
 import { pssBytes, rssBytes } from '../shared/procfs.js';
-import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../types.js';
+import type { Availability, Capabilities, FunctionRequest, InvokeResult, MemoryUsage, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
 import type { GuestFs } from './executor.js';
 import { DEFAULT_MODULE_LIMITS, compileCommand, readWasmFile, type PrepareOptions } from './module.js';
 import type { ServeConfig, ServeControl, ServeExecutorKind, ServeReply } from './serve/run.js';
@@ -49,6 +49,8 @@ export const DEFAULT_MAX_APPS = 65_536;
 
 interface ServedDeployment { bytes: Uint8Array; name: string; fs?: GuestFs }
 interface ServedInstance { app: string; proc: ServeProcess }
+/** An app deployed in the serve process, as this adapter sees it. */
+type ServedApp = OwnInstance<ServedInstance, ServedDeployment>;
 
 class ServeError extends Error {
   override name = 'ServeError';
@@ -161,7 +163,7 @@ function readProcMemory(pid: number): { rss: number; pss: number } {
   return { rss: rssBytes(pid) ?? 0, pss: pssBytes(pid) ?? 0 };
 }
 
-export class ServedWasmAdapter implements RuntimeAdapter {
+export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, ServedInstance> {
   readonly id: string;
   readonly description: string;
   private readonly opts: ServedWasmOptions;
@@ -170,7 +172,7 @@ export class ServedWasmAdapter implements RuntimeAdapter {
   private readonly deadlineMs: number;
   private proc: ServeProcess | null = null;
   private spawning: Promise<ServeProcess> | null = null;
-  private readonly live = new Set<Instance>();
+  private readonly live = new Set<ServedApp>();
   private starting = 0;
   private nonce = 0;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -201,7 +203,7 @@ export class ServedWasmAdapter implements RuntimeAdapter {
     if (this.proc && !this.proc.dead) return { proc: this.proc, spawnNs: null };
     if (this.proc?.dead) {
       // Its apps went with it.
-      for (const i of this.live) if ((i.data as ServedInstance).proc === this.proc) this.live.delete(i);
+      for (const i of this.live) if (i.data.proc === this.proc) this.live.delete(i);
       this.proc = null;
     }
     const t0 = process.hrtime.bigint();
@@ -220,7 +222,7 @@ export class ServedWasmAdapter implements RuntimeAdapter {
     return { proc, spawnNs: Number(process.hrtime.bigint() - t0) };
   }
 
-  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
+  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<ServedDeployment>> {
     const path = workload.variantPaths.wasm;
     if (variant !== 'wasm' || !path) throw new Error(`${this.id} runs only the wasm variant; ${workload.name} has none`);
     const bytes = readWasmFile(path, this.moduleOptions.maxModuleBytes ?? DEFAULT_MODULE_LIMITS.maxModuleBytes);
@@ -234,8 +236,8 @@ export class ServedWasmAdapter implements RuntimeAdapter {
     return { runtime: this.id, workload, variant, data };
   }
 
-  async start(d: Deployment): Promise<StartResult> {
-    const { bytes, name, fs } = d.data as ServedDeployment;
+  async start(d: OwnDeployment<ServedDeployment>): Promise<StartResult<ServedApp>> {
+    const { bytes, name, fs } = d.data;
     if (this.live.size + this.starting >= this.maxInstances) {
       throw new Error(`${this.id}: cannot start another instance of ${name}: ${this.live.size + this.starting} are live, the limit of live instances (maxInstances)`);
     }
@@ -248,7 +250,7 @@ export class ServedWasmAdapter implements RuntimeAdapter {
       const r = await proc.request({ op: 'deploy', name: app, argv0: name, bytes, nonce, ...(fs ? { fs } : {}) }, this.deadlineMs);
       const total = Number(process.hrtime.bigint() - t0);
       const data: ServedInstance = { app, proc };
-      const instance: Instance = { id: `${this.id}-${name}-${nonce}`, deployment: d, url: proc.url, pathPrefix: `/${app}`, data };
+      const instance: ServedApp = { id: `${this.id}-${name}-${nonce}`, deployment: d, url: proc.url, pathPrefix: `/${app}`, data };
       this.live.add(instance);
       const phases = [
         ...(spawnNs !== null ? [{ phase: 'spawn', ns: spawnNs }] : []),
@@ -262,18 +264,18 @@ export class ServedWasmAdapter implements RuntimeAdapter {
     }
   }
 
-  invoke(i: Instance, r: FunctionRequest): Promise<InvokeResult> {
+  invoke(i: ServedApp, r: FunctionRequest): Promise<InvokeResult> {
     return httpInvoke(i.url!, { ...r, path: i.pathPrefix! + (r.path === '/' ? '' : r.path) }, this.agent);
   }
 
-  async stop(i: Instance): Promise<void> {
+  async stop(i: ServedApp): Promise<void> {
     if (!this.live.delete(i)) return;
-    const { app, proc } = i.data as ServedInstance;
+    const { app, proc } = i.data;
     if (proc.dead) return;
     await proc.request({ op: 'undeploy', name: app }, this.deadlineMs);
   }
 
-  async usage(_i: Instance): Promise<MemoryUsage> {
+  async usage(_i: ServedApp): Promise<MemoryUsage> {
     const proc = this.proc;
     if (!proc || proc.dead || !proc.child.pid || !proc.baseline) return {};
     // One /proc read serves every app's call for a moment (the density mode asks per app).
