@@ -51,7 +51,7 @@ function startRun(out: string) {
 }
 
 describe.skipIf(!findTool('wazero').ok && !required)('interrupting a run on an external runtime', () => {
-  it('SIGINT mid-run stops its servers and keeps the results file', async () => {
+  it('SIGINT mid-run stops its servers and keeps the results file, whose header has the version', async () => {
     const out = mkdtempSync(join(tmpdir(), 'faasbench-ext-int-'));
     const run = startRun(out);
     try {
@@ -59,7 +59,12 @@ describe.skipIf(!findTool('wazero').ok && !required)('interrupting a run on an e
       run.child.kill('SIGINT');
       await run.exited;
       expect(serversOf(run.child.pid!)).toEqual([]);
-      expect(run.output()).toMatch(/results: .*\.jsonl/);
+      const file = /results: (\S+\.jsonl)/.exec(run.output())?.[1];
+      expect(file, run.output()).toBeDefined();
+      // The header names the runtime's version and its per-request command line.
+      const header = JSON.parse(readFileSync(file!, 'utf8').split('\n')[0]!) as { versions: Record<string, string> };
+      expect(header.versions['wazero.version']).toMatch(/^\d+\.\d+\.\d+/);
+      expect(header.versions['wazero.per_request']).toMatch(/wazero run -cachedir -env-inherit/);
     } finally {
       if (run.child.exitCode === null) run.child.kill('SIGKILL');
       rmSync(out, { recursive: true, force: true });
