@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { checkRegularFile, FileRefused, notADirectory, readRegularFile, type ReadLimits } from './safe-read.js';
 
-export const VARIANT_KINDS = ['wasm', 'native', 'node'] as const;
+export const VARIANT_KINDS = ['wasm', 'native', 'node', 'component'] as const;
 export type VariantKind = (typeof VARIANT_KINDS)[number];
 export const REQUEST_SIZES = ['test', 'small', 'large'] as const;
 export type RequestSize = (typeof REQUEST_SIZES)[number];
@@ -27,6 +27,21 @@ const ArtifactVariant = z.object({
   sha256: sha256Hex,
   /** C source it is built from, relative to the workload folder. */
   source: localPath.optional(),
+}).strict();
+
+/**
+ * A wasi:http component (WASI 0.2), built from `source` by scripts/build-components.ts.
+ * A JS component is ~13 MB and componentize-js's snapshot differs from build to build,
+ * so the artifact is not committed and its bytes cannot be pinned: the manifest pins
+ * the bundled source (`bundleSha256`, deterministic), and the builder writes beside the
+ * artifact a `<artifact>.json` record { sha256, bundleSha256 }. A workload whose
+ * component is not built, or was built from another source, lacks the variant
+ * (`unbuilt` says why); an artifact whose bytes differ from its record is refused.
+ */
+const ComponentVariant = z.object({
+  artifact: localPath,
+  source: localPath,
+  bundleSha256: sha256Hex,
 }).strict();
 
 const NodeVariant = z.object({
@@ -67,6 +82,7 @@ export const ManifestSchema = z.object({
     wasm: ArtifactVariant.optional(),
     native: ArtifactVariant.optional(),
     node: NodeVariant.optional(),
+    component: ComponentVariant.optional(),
   }).strict().refine((v) => Object.keys(v).length > 0, { message: 'declare at least one variant' }),
   /** What the wasm variant's instances get of a filesystem: a private in-memory directory per request. */
   wasi: z.object({
@@ -97,6 +113,8 @@ export interface LoadedWorkload {
   requests: SampleRequest[];
   /** Absolute path of each available variant's artifact or module. */
   variantPaths: Partial<Record<VariantKind, string>>;
+  /** Declared variants whose artifact is not built here (only `component`), with the reason. */
+  unbuilt?: Partial<Record<VariantKind, string>>;
 }
 
 export class WorkloadError extends Error {
@@ -200,6 +218,23 @@ export function loadWorkload(dir: string): LoadedWorkload {
     // The source is only read to rebuild; if it is there, it too must be a file inside the folder.
     if (v.source !== undefined) checkIfPresent(`${manifest.name}: ${kind} variant source ${join(abs, v.source)}`, join(abs, v.source), abs);
   }
+  const unbuilt: Partial<Record<VariantKind, string>> = {};
+  if (manifest.variants.component) {
+    const v = manifest.variants.component;
+    const p = join(abs, v.artifact);
+    const rebuild = `(npx tsx scripts/build-components.ts ${manifest.name})`;
+    const record = readComponentRecord(`${p}.json`, abs);
+    if (!existsSync(p) || !record) {
+      unbuilt.component = `${manifest.name}: component variant ${p} is not built ${rebuild}`;
+    } else if (record.bundleSha256 !== v.bundleSha256) {
+      unbuilt.component = `${manifest.name}: component variant ${p} was built from another version of ${v.source} ${rebuild}`;
+    } else {
+      const { bytes, realPath } = guarded(`${manifest.name}: component variant artifact ${p}`, () => readRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)));
+      const actual = sha256(bytes);
+      if (actual !== record.sha256) throw new WorkloadError(`${manifest.name}: component artifact ${p} has SHA-256 ${actual}, its build record says ${record.sha256}`);
+      variantPaths.component = realPath;
+    }
+  }
   if (manifest.variants.node) {
     const p = join(abs, manifest.variants.node.module);
     variantPaths.node = guarded(`${manifest.name}: node variant module ${p}`, () => checkRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)));
@@ -214,7 +249,18 @@ export function loadWorkload(dir: string): LoadedWorkload {
     body: requestBody(abs, r),
     expect: r.expect,
   }));
-  return { name: manifest.name, description: manifest.description, dir: abs, manifest, requests, variantPaths };
+  return { name: manifest.name, description: manifest.description, dir: abs, manifest, requests, variantPaths, ...(Object.keys(unbuilt).length ? { unbuilt } : {}) };
+}
+
+/** The builder's record beside a component artifact, or null when absent or unreadable. */
+function readComponentRecord(path: string, dir: string): { sha256: string; bundleSha256: string } | null {
+  if (!existsSync(path)) return null;
+  try {
+    const r = JSON.parse(readRegularFile(path, inFolder(dir, MANIFEST_MAX_BYTES)).bytes.toString('utf8')) as { sha256?: unknown; bundleSha256?: unknown };
+    return typeof r.sha256 === 'string' && typeof r.bundleSha256 === 'string' ? { sha256: r.sha256, bundleSha256: r.bundleSha256 } : null;
+  } catch {
+    return null;
+  }
 }
 
 function checkIfPresent(what: string, p: string, dir: string): void {

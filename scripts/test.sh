@@ -15,6 +15,10 @@ mkdir -p test-artifacts
 npx tsx scripts/build-workloads.ts --check
 # Same for the WASI host's own C test programs.
 npx tsx scripts/build-wasi-tests.ts --check
+# The workloads' component variants (componentize-js, ~13 MB each, gitignored): the
+# bundled sources must match their manifests; components come from the cache in
+# ~/.cache/faasbench/component-builds (10-30 s each the first time, seconds after).
+npx tsx scripts/build-components.ts --check
 
 # The WASI host's utimensat addon (exact host-directory file times): ~2 s with
 # node-gyp, cached in a gitignored build/ (instant when unchanged). A failed build
@@ -33,6 +37,13 @@ export FAASBENCH_REQUIRE_RIC=1
 bash runtimes/external/install/install-wazero.sh || echo "test.sh: wazero install failed (runtimes/external tests will fail)"
 bash runtimes/external/install/install-wasmtime.sh || echo "test.sh: wasmtime install failed (runtimes/external tests will fail)"
 export FAASBENCH_REQUIRE_EXTERNAL=1
+
+# A real Kubernetes control plane for runtimes/k8s/ (etcd from Debian; kube-apiserver,
+# controller-manager, scheduler and kwok built from the Go module proxy, pinned, into
+# ~/.cache/faasbench/k8s; long the first time, instant after: README, "Kubernetes").
+# A failed install fails the k8s tests (FAASBENCH_REQUIRE_K8S), not skips them.
+bash runtimes/k8s/install-control-plane.sh || echo "test.sh: Kubernetes control plane install failed (runtimes/k8s tests will fail)"
+export FAASBENCH_REQUIRE_K8S=1
 
 status=0
 npm run typecheck

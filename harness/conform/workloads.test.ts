@@ -15,24 +15,35 @@ const res = (body: string, status = 200, headers: Record<string, string> = { 'co
 });
 
 describe('the built-in workload suite', () => {
-  it('has at least eight workloads, each with three variants and requests of every size', () => {
+  it('has at least eight workloads, each with three committed variants, a component declared, and requests of every size', () => {
     expect(workloads.length).toBeGreaterThanOrEqual(8);
     for (const w of workloads) {
-      expect(Object.keys(w.variantPaths).sort(), w.name).toEqual(['native', 'node', 'wasm']);
+      expect(Object.keys(w.variantPaths).filter((k) => k !== 'component').sort(), w.name).toEqual(['native', 'node', 'wasm']);
+      expect(w.manifest.variants.component?.source, w.name).toBe('node/handler.mjs');
       expect([...new Set(w.requests.map((r) => r.size))].sort(), w.name).toEqual([...REQUEST_SIZES].sort());
     }
   });
 
   it.each(workloads.map((w) => [w.name, w] as const))('%s: wasm, native and node answer identically (sizes test, small)', async (_name, w) => {
-    const report = await conformWorkloads([w], { sizes: ['test', 'small'] });
+    const report = await conformWorkloads([w], { sizes: ['test', 'small'], variants: ['wasm', 'native', 'node'] });
     const failures = report.rows.filter((r) => !r.ok).map((r) => `${r.request}/${r.variant}: ${r.reason}`);
     expect(failures.concat(report.diffs)).toEqual([]);
     expect(report.rows.length).toBe(3 * w.requests.filter((r) => r.size !== 'large').length);
   });
 
+  // The component (componentize-js, built by scripts/build-components.ts, which
+  // scripts/test.sh runs) against the wasm variant, on a guest thread as served.
+  it.each(workloads.map((w) => [w.name, w] as const))('%s: the component variant answers like wasm (size test)', async (_name, w) => {
+    expect(w.unbuilt?.component, 'component variant not built').toBeUndefined();
+    const report = await conformWorkloads([w], { sizes: ['test'], variants: ['wasm', 'component'] });
+    const failures = report.rows.filter((r) => !r.ok).map((r) => `${r.request}/${r.variant}: ${r.reason}`);
+    expect(failures.concat(report.diffs)).toEqual([]);
+    expect(report.rows.filter((r) => r.variant === 'component').length).toBe(w.requests.filter((r) => r.size === 'test').length);
+  }, 180_000);
+
   it('prints artifact sizes per variant', () => {
     const table = artifactSizes(workloads);
-    expect(table.split('\n')[0]).toMatch(/^workload\s+wasm bytes\s+native bytes\s+node bytes$/);
+    expect(table.split('\n')[0]).toMatch(/^workload\s+wasm bytes\s+native bytes\s+node bytes\s+component bytes$/);
     expect(table).toMatch(/\nhello\s+\d+\s+\d+\s+\d+/);
   });
 });
@@ -84,7 +95,7 @@ describe('faasbench conform workloads (CLI)', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('prints the table and exits 0 when the variants agree', async () => {
-    const r = await runCli(['conform', 'workloads', '--workload', 'hello', '--size', 'test']);
+    const r = await runCli(['conform', 'workloads', '--workload', 'hello', '--size', 'test', '--variant', 'wasm', 'native', 'node']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/hello\s+get\s+test\s+ok [\d.]+ms\s+ok [\d.]+ms\s+ok [\d.]+ms/);
@@ -95,7 +106,7 @@ describe('faasbench conform workloads (CLI)', () => {
     const dir = join(tmp, 'hello-broken');
     cpSync(join(builtinWorkloadsDir(), 'hello'), dir, { recursive: true });
     writeFileSync(join(dir, 'node', 'handler.mjs'), "export default () => ({ headers: { 'content-type': 'text/plain' }, body: 'Hello from faasbenCH\\n' });\n");
-    const r = await runCli(['conform', 'workloads', '--workload', dir, '--size', 'test']);
+    const r = await runCli(['conform', 'workloads', '--workload', dir, '--size', 'test', '--variant', 'wasm', 'native', 'node']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/hello\s+get\s+test\s+ok [\d.]+ms\s+ok [\d.]+ms\s+FAIL/);
     expect(r.stdout).toContain('variants disagree:\nhello / get (test): wasm vs node');
@@ -105,7 +116,7 @@ describe('faasbench conform workloads (CLI)', () => {
   it('--sizes prints artifact sizes per variant', async () => {
     const r = await runCli(['conform', 'workloads', '--sizes']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^workload\s+wasm bytes\s+native bytes\s+node bytes\n/);
+    expect(r.stdout).toMatch(/^workload\s+wasm bytes\s+native bytes\s+node bytes\s+component bytes\n/);
     expect(r.stdout.trim().split('\n')).toHaveLength(workloads.length + 1);
   });
 });

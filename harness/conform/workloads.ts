@@ -12,6 +12,9 @@ import type { FunctionRequest, FunctionResponse } from '../../runtimes/types.js'
 import type { Executor } from '../../runtimes/wasm/executor.js';
 import { GuestThreadExecutor } from '../../runtimes/wasm/guest-threads.js';
 import { compileCommand, readWasmFile } from '../../runtimes/wasm/module.js';
+import { ComponentThreadExecutor } from '../../runtimes/wasm/component/executor.js';
+import { prepareComponent } from '../../runtimes/wasm/component/prepare.js';
+import { componentRequestOf, functionResponseOf } from '../../runtimes/wasm/component/http.js';
 import { median } from '../../model/stats/descriptive.js';
 import { checkResponse } from '../verify.js';
 import { VARIANT_KINDS, type LoadedWorkload, type RequestSize, type SampleRequest, type VariantKind } from '../../model/workload.js';
@@ -24,11 +27,13 @@ export interface VariantRunners {
   close(): Promise<void>;
 }
 
-/** The three hosts conformance uses: reference runtime inline, CGI process, node in-process. */
+/** The hosts conformance uses: reference runtime on a guest thread (modules and components), CGI process, node in-process. */
 export function defaultRunners(opts: { timeoutMs?: number } = {}): VariantRunners {
   // A guest thread with a deadline, as in the runtime: a looping module brought by a
   // user fails its request instead of hanging the check.
   const executor: Executor = new GuestThreadExecutor({ size: 1, deadlineMs: opts.timeoutMs ?? 60_000 });
+  // Components run as they are served: on a guest thread with the same deadline.
+  let components: ComponentThreadExecutor | null = null;
   const cache = new Map<string, Promise<VariantCall>>();
   const make = async (w: LoadedWorkload, kind: VariantKind): Promise<VariantCall> => {
     const path = w.variantPaths[kind];
@@ -44,6 +49,19 @@ export function defaultRunners(opts: { timeoutMs?: number } = {}): VariantRunner
         const parsed = parseCgiOutput(out.stdout);
         if (!parsed.ok) throw new Error(parsed.reason);
         return parsed.response;
+      };
+    }
+    if (kind === 'component') {
+      const component = await prepareComponent(readWasmFile(path), basename(path));
+      components ??= new ComponentThreadExecutor({ size: 1, deadlineMs: opts.timeoutMs ?? 60_000 });
+      const ex = components;
+      return async (req) => {
+        const out = await ex.handle(component, componentRequestOf(req));
+        if (out.end.kind !== 'ok' || !out.response) {
+          const why = 'message' in out.end ? out.end.message : out.end.kind;
+          throw new Error(`component failed: ${why}; stderr: ${Buffer.from(out.stderr).toString('utf8').slice(0, 200)}`);
+        }
+        return functionResponseOf(out.response);
       };
     }
     if (kind === 'native') {
@@ -62,7 +80,10 @@ export function defaultRunners(opts: { timeoutMs?: number } = {}): VariantRunner
       if (!p) cache.set(key, (p = make(w, kind)));
       return p;
     },
-    close: () => executor.close(),
+    close: async () => {
+      await executor.close();
+      await components?.close();
+    },
   };
 }
 

@@ -395,7 +395,10 @@ export class ComponentHost {
         return { tag: this.scope.req.scheme === 'https' ? 'HTTPS' : 'HTTP' };
       }
       authority(): string | undefined {
-        return this.scope.req.authority;
+        // The URI's authority, else the Host header, as wasmtime serve does; never none:
+        // componentize-js guests build request.url from it and trap without one.
+        const r = this.scope.req;
+        return r.authority ?? r.headers.find(([n]) => n.toLowerCase() === 'host')?.[1] ?? 'localhost';
       }
       headers(): Fields {
         return this.headersRes;
