@@ -1,13 +1,13 @@
-// Memory as Linux reports it, for the density mode: this process's RSS and PSS
-// (/proc/self/status, /proc/self/smaps_rollup), its cgroup's memory.current, and the
-// host's MemAvailable. Each reader returns null where the kernel does not offer it.
+// Memory as Linux reports it, for the density mode: snapshots of this process's RSS
+// and PSS (/proc/self/status, /proc/self/smaps_rollup), its cgroup's memory.current and
+// the host's MemAvailable, read by runtimes/shared/procfs.ts (null where the kernel
+// does not offer a figure), beside V8's own heap; and the growth between two.
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { cgroupMemoryBytes, memAvailableBytes, pssBytes, rssBytes } from '../../runtimes/shared/procfs.js';
 
-// The readers are runtimes/shared/procfs.ts's (the adapters read the same files); the
-// density mode imports the host's figures from here, beside the snapshot they go with.
+// The density mode takes the host's figures from here, beside the snapshot they go with.
 export { memAvailableBytes, memTotalBytes } from '../../runtimes/shared/procfs.js';
 
 let gcFn: (() => void) | null | undefined;
