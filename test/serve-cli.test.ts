@@ -95,4 +95,16 @@ describe('faasbench serve (CLI)', () => {
     expect(exit.at - signalled).toBeLessThan(2000);
     expect(s.stderr()).toMatch(/SIGTERM: shutting down[\s\S]*stopped \(2 running request\(s\) finished\)/);
   }, 60_000);
+
+  it('Ctrl-C delivered twice at once (terminal group + bin wrapper) is still one graceful shutdown', async () => {
+    const s = await serve(['--app', `sleep=${SLEEP}`, '--listen', '127.0.0.1:0', '--threads', '1']);
+    const slow = fetch(`${s.url}/sleep/?ms=400`).then(async (r) => [r.status, await r.text()]);
+    await new Promise((r) => setTimeout(r, 150));
+    s.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 20));
+    s.child.kill('SIGINT');
+    const exit = await Promise.race([s.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('serve did not exit within 10 s')), 10_000))]);
+    expect(await slow).toEqual([200, 'slept 400 ms\n']);
+    expect(exit.code).toBe(0);
+  }, 60_000);
 });

@@ -99,9 +99,15 @@ export async function runServe(cfg: ServeConfig): Promise<RunningServe> {
     return stopping;
   };
   if (cfg.signals !== false) {
+    let firstAt = 0;
     const onSignal = (sig: NodeJS.Signals) => {
-      // A second signal while shutting down: leave at once.
-      if (stopping) process.exit(130);
+      // A second signal while shutting down: leave at once. One within 500 ms is the same
+      // Ctrl-C delivered twice (to the terminal's process group, and passed on by bin/faasbench.js).
+      if (stopping) {
+        if (Date.now() - firstAt > 500) process.exit(130);
+        return;
+      }
+      firstAt = Date.now();
       void stop(sig);
     };
     process.on('SIGINT', onSignal);
