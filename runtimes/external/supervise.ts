@@ -14,7 +14,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
+import { waitForPort } from '../shared/net.js';
 import { environText, listPids, parseEnvironVariable } from '../shared/procfs.js';
 import type { Phases } from '../types.js';
 
@@ -79,36 +79,9 @@ function killGroup(pid: number): void {
   }
 }
 
-/** A port nobody listens on right now on 127.0.0.1, to hand a server that takes a fixed one. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once 127.0.0.1:port accepts a connection; rejects when the signal fires. */
-function waitForPort(port: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      if (signal.aborted) return reject(signal.reason as Error);
-      const sock = net.connect({ host: '127.0.0.1', port });
-      sock.once('connect', () => {
-        sock.destroy();
-        resolve();
-      });
-      sock.once('error', () => {
-        sock.destroy();
-        setTimeout(attempt, 2);
-      });
-    };
-    attempt();
-  });
-}
+// Ports come from runtimes/shared/net.ts (as the container and process runtimes'); freePort
+// is passed on so the external adapters take everything about their servers from here.
+export { freePort } from '../shared/net.js';
 
 /** Resolves once GET path answers with any HTTP status; rejects when the signal fires. */
 function waitForHttp(port: number, path: string, signal: AbortSignal): Promise<void> {
