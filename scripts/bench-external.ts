@@ -239,6 +239,7 @@ function report(cells: Cell[]): void {
   const line = (r: string[]): string => r.map((x, i) => x.padEnd(widths[i]!)).join('  ');
   console.log(line(head));
   for (const r of rows) console.log(line(r));
+  console.log('idle MiB: the app\'s own process for the external runtimes (PSS, else RSS); for wasm and node-wasi, which serve many apps from one process, that process\'s growth over its empty baseline per app');
   for (const c of cells) if (c.failure) console.log(`FAILED ${c.workload.name} ${c.label}: ${c.failure}`);
 
   const find = (w: string, label: string): Cell | undefined => cells.find((c) => c.workload.name === w && c.label === label && !c.failure);
