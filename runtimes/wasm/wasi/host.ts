@@ -56,8 +56,11 @@ class OutputSink implements Sink {
 }
 
 interface RunState {
-  args: Uint8Array[];
-  env: Uint8Array[];
+  /** As given; encoded on the guest's first args_/environ_ call (most never read their environment: a CGI hello costs 15 encodes per request otherwise). */
+  argsText: readonly string[];
+  envText: readonly string[];
+  args: Uint8Array[] | null;
+  env: Uint8Array[] | null;
   stdin: Uint8Array;
   stdinPos: number;
   stdout: OutputSink;
@@ -120,8 +123,10 @@ export class WasiHost implements FsHost {
       preopens = preopens.length === 0 ? withMem : [...preopens, ...withMem];
     }
     this.run = {
-      args: config.args.map((a) => encoder.encode(a)),
-      env: config.env.map((e) => encoder.encode(e)),
+      argsText: config.args,
+      envText: config.env,
+      args: null,
+      env: null,
       stdin: config.stdin,
       stdinPos: 0,
       stdout: new OutputSink(config.stdoutLimit, 'stdout'),
@@ -201,17 +206,25 @@ export class WasiHost implements FsHost {
     return Errno.SUCCESS;
   }
 
+  private argsList(): Uint8Array[] {
+    const run = this.state();
+    return (run.args ??= run.argsText.map((a) => encoder.encode(a)));
+  }
+  private envList(): Uint8Array[] {
+    const run = this.state();
+    return (run.env ??= run.envText.map((e) => encoder.encode(e)));
+  }
   args_get(argv: number, argvBuf: number): number {
-    return this.writeList(this.state().args, argv, argvBuf);
+    return this.writeList(this.argsList(), argv, argvBuf);
   }
   args_sizes_get(countPtr: number, sizePtr: number): number {
-    return this.writeSizes(this.state().args, countPtr, sizePtr);
+    return this.writeSizes(this.argsList(), countPtr, sizePtr);
   }
   environ_get(environ: number, environBuf: number): number {
-    return this.writeList(this.state().env, environ, environBuf);
+    return this.writeList(this.envList(), environ, environBuf);
   }
   environ_sizes_get(countPtr: number, sizePtr: number): number {
-    return this.writeSizes(this.state().env, countPtr, sizePtr);
+    return this.writeSizes(this.envList(), countPtr, sizePtr);
   }
 
   // ---- clocks, random, proc ----
