@@ -173,7 +173,10 @@ export async function startServer(spec: ServerSpec): Promise<{ server: Server; p
     else {
       const re = new RegExp(r.pattern);
       ready = new Promise<void>((resolve, reject) => {
-        if (log.split('\n').some((l) => re.test(l))) return resolve();
+        const lines = log.split('\n');
+        // Complete lines so far; the unfinished last one is where the next chunk continues.
+        partial = lines.pop() ?? '';
+        if (lines.some((l) => re.test(l))) return resolve();
         lineWaiter = (line) => {
           if (re.test(line)) resolve();
         };
