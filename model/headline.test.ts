@@ -76,5 +76,13 @@ describe('headlines', () => {
     const hs3 = headlines([{ runtime: 'container', median: 4e8, n: 10 }, { runtime: 'lambda', median: 1e8, n: 10 }]);
     expect(find(hs3, 'cold').sentence).toMatch(/^Cold start: best lambda · wasm, 1\d\d\.\d\d ms; no reference runtime measured, so no ratios\.$/);
     expect(buildHeadlines([], { reference: 'wasm' })).toEqual([]);
+    // The reference measured, but not with the density source every other runtime has: said, no ratios.
+    const d = find(headlines([
+      { runtime: 'wasm', mode: 'density', metric: 'instances_per_gib', median: 5000, n: 1, tags: { view: 'apps', source: 'cgroup' } },
+      { runtime: 'process', mode: 'density', metric: 'instances_per_gib', median: 150, n: 1, spread: 0, tags: { view: 'instances', source: 'pss' } },
+      { runtime: 'lambda', mode: 'density', metric: 'instances_per_gib', median: 130, n: 1, tags: { view: 'instances', source: 'pss' } },
+    ]), 'density');
+    expect(d.sentence).toBe('Density (PSS): best process · wasm, 150 instances/GiB as live instances; the reference wasm · wasm has no PSS figure, so no ratios.');
+    expect(d.missing).toEqual([{ runtime: 'wasm', variant: 'wasm', reason: 'no PSS figure (measured: cgroup)' }]);
   });
 });

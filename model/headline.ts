@@ -198,7 +198,7 @@ export function workloadHeadlines(workload: string, series: Series[], opts: Head
     const positive = entries.map((e) => e.median).filter((v) => v > 0);
     const logScale = positive.length > 1 && Math.max(...positive) / Math.min(...positive) >= 10;
     const h: Headline = { workload, question: q, title, unitMetric, better, basis, entries, reference: ref, missing, source, sentence: '', logScale };
-    h.sentence = headlineSentence(h);
+    h.sentence = headlineSentence(h, { reference });
     out.push(h);
   }
   return out;
@@ -241,14 +241,17 @@ export function comparisonText(q: Question, e: HeadlineEntry, ref: HeadlineEntry
   return `${factorRangeText(lo, hi)} ${word} than ${other}`;
 }
 
-function headlineSentence(h: Headline): string {
+function headlineSentence(h: Headline, opts: { reference: string }): string {
   const fmt = (e: HeadlineEntry) => `${formatValue(e.median, e.metric)}${e.basis ? ` ${e.basis}` : ''}`;
   const ref = h.reference;
   const what = h.question === 'density' ? `${h.title} (${sourceText(h.source)})` : h.title;
   if (!ref) {
     const [best, ...rest] = h.entries;
     if (!best) return `${what}: no figures.`;
-    return `${what}: ${rest.length ? `best ${entryLabel(best)}` : entryLabel(best)}, ${fmt(best)}${rest.length ? '; no reference runtime measured, so no ratios' : ''}.`;
+    // The reference was measured, only not on this headline's basis (a density without the chosen memory source).
+    const refMissing = h.missing.find((m) => m.runtime === opts.reference);
+    const why = refMissing ? `the reference ${entryLabel(refMissing)} has ${refMissing.reason.replace(/ \(measured: .*\)$/, '')}` : 'no reference runtime measured';
+    return `${what}: ${rest.length ? `best ${entryLabel(best)}` : entryLabel(best)}, ${fmt(best)}${rest.length || refMissing ? `; ${why}, so no ratios` : ''}.`;
   }
   const others = h.entries.filter((e) => e !== ref);
   const single = ref.n <= 1 ? ' (single measurement)' : '';

@@ -167,7 +167,7 @@ function answerChart(h: Headline, appCold: Headline | undefined, palette: Map<st
       : h.question === 'throughput' ? `closed loop, best of ${/over ([\d,]+(?:, [\d,]+)*) connections/.exec(h.basis)?.[1] ?? 'the swept'} conn.`
         : h.question === 'density' ? `memory source: ${sourceText(h.source)}, all runtimes` : h.basis;
   const subtitle = [`${h.better === 'lower' ? 'shorter' : 'longer'} is better${log ? ' · log scale' : ''}`, allSingle ? 'one measurement each: no intervals' : 'whiskers: 95% CI of the median', basis];
-  for (const m of h.missing) subtitle.push(`not shown: ${label(m)} (${m.reason})`);
+  for (const m of h.missing) subtitle.push(`not shown: ${label(m)}: ${m.reason}`);
   const rowsWithBase = values.map((v) => ({ ...v, base }));
   return {
     id: `answer-${h.question}-${slug(h.workload)}`,
@@ -235,6 +235,31 @@ function coldStartCharts(series: Series[], palette: Map<string, string>): ChartS
   });
 }
 
+const TABLEAU10 = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
+const REST = 'not in a phase';
+
+/** One bar segment per phase median, plus what the phases leave of the median total (medians do not add up exactly). */
+function phaseRows(series: Series[], parts: Series[], order: string[]) {
+  const groups = new Map<string, Series[]>();
+  for (const s of parts) groups.set(`${s.runtime}\u0000${s.variant}\u0000${s.metric}`, [...(groups.get(`${s.runtime}\u0000${s.variant}\u0000${s.metric}`) ?? []), s]);
+  const rows: { series: string; phase: string; step: number; ns: number; text: string }[] = [];
+  for (const list of groups.values()) {
+    const first = list[0]!;
+    const total = series.find((t) => t.phase === 'total' && t.runtime === first.runtime && t.variant === first.variant && t.metric === first.metric && t.workload === first.workload && !t.tags && t.values.length > 0);
+    const name = `${label(first)}${first.metric === 'app_cold_start_ns' ? ' · app' : ''}`;
+    const totalNs = total ? median(total.values) : 0;
+    const series_ = total ? `${name} (${formatValue(totalNs, first.metric)})` : name;
+    let sum = 0;
+    for (const s of list) {
+      const ns = median(s.values);
+      sum += ns;
+      rows.push({ series: series_, phase: s.phase, step: order.indexOf(s.phase), ns, text: formatValue(ns, s.metric) });
+    }
+    if (totalNs > sum) rows.push({ series: series_, phase: REST, step: order.length, ns: totalNs - sum, text: formatValue(totalNs - sum, first.metric) });
+  }
+  return rows;
+}
+
 /** Median of each phase per runtime × metric, as stacked bars. */
 function phaseCharts(series: Series[]): ChartSpec[] {
   const parts = series.filter((s) => s.phase !== 'total' && s.values.length > 0 && s.metric.endsWith('cold_start_ns') && !s.tags);
@@ -244,16 +269,20 @@ function phaseCharts(series: Series[]): ChartSpec[] {
     return {
       id: `phases-${slug(w)}`,
       title: `Cold-start phases — ${w}`,
-      caption: 'Median time of each phase the runtime reports, in order (medians do not add up exactly to the median total). Colours here are phases, not runtimes.',
+      caption: 'Where each runtime spends its cold start: the median of each phase it reports, as a share of its median total (runtimes differ by orders of magnitude, so each bar is its own 100%; the total is in the label). Grey: time no reported phase covers. Colours here are phases, not runtimes.',
       workload: w, group: 'detail', tab: 'Phases',
       spec: {
-        $schema: SCHEMA, config: CONFIG, width: 560, height: { step: 24 },
-        data: { values: list.map((s) => ({ series: `${label(s)}${s.metric === 'app_cold_start_ns' ? ' · app' : ''}`, phase: s.phase, step: order.indexOf(s.phase), ns: median(s.values), text: formatValue(median(s.values), s.metric) })) },
+        $schema: SCHEMA, config: CONFIG, width: 480, height: { step: 24 },
+        data: { values: phaseRows(series, list, order) },
         mark: 'bar',
         encoding: {
           y: { field: 'series', type: 'nominal', title: null, axis: { labelLimit: 300 } },
-          x: { field: 'ns', type: 'quantitative', stack: 'zero', title: 'median time', axis: { labelExpr: labelExpr('time') } },
-          color: { field: 'phase', type: 'nominal', title: 'phase', scale: { domain: order, scheme: 'tableau10' }, legend: { orient: 'top' } },
+          x: { field: 'ns', type: 'quantitative', stack: 'normalize', title: 'share of the median cold start', axis: { format: '%' } },
+          color: {
+            field: 'phase', type: 'nominal', title: 'phase',
+            scale: { domain: [...order, REST], range: [...order.map((_, i) => TABLEAU10[i % TABLEAU10.length]!), '#d0d4dc'] },
+            legend: { orient: 'top' },
+          },
           order: { field: 'step', type: 'quantitative' },
           tooltip: [{ field: 'series', title: 'series' }, { field: 'phase' }, { field: 'text', title: 'median' }],
         },
