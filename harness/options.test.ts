@@ -2,13 +2,13 @@
 // resolved flag > FAASBENCH_* > (adapter) default, bad environment values refused.
 
 import { describe, expect, it } from 'vitest';
-import { DENSITY_DEFAULTS, POOLABLE_RUNTIMES, RUNTIME_SETTINGS, THROUGHPUT_DEFAULTS, emptyRuntimeConfig, flagAttribute, resolveModeOptions, resolveRuntimeConfig, withModeOptions } from './options.js';
+import { DENSITY_DEFAULTS, POOLABLE_RUNTIMES, RUNTIME_SETTINGS, THROUGHPUT_DEFAULTS, TRACE_DEFAULTS, emptyRuntimeConfig, flagAttribute, resolveModeOptions, resolveRuntimeConfig, withModeOptions } from './options.js';
 import { RUNTIMES } from './runtimes.js';
 
 describe('resolveModeOptions', () => {
   it('fills every mode with its defaults when nothing is set', () => {
     const o = resolveModeOptions({ iterations: 100, warmup: 5 });
-    expect(o).toEqual({ iterations: 100, warmup: 5, throughput: THROUGHPUT_DEFAULTS, density: DENSITY_DEFAULTS, micro: { timeMs: 500, minSamples: 64 } });
+    expect(o).toEqual({ iterations: 100, warmup: 5, throughput: THROUGHPUT_DEFAULTS, density: DENSITY_DEFAULTS, micro: { timeMs: 500, minSamples: 64 }, trace: TRACE_DEFAULTS });
   });
 
   it('takes the settings given, in the modes\' units, rates ascending', () => {

@@ -17,6 +17,8 @@
 // load an adapter (the container one pulls in dockerode).
 
 import type { VariantKind } from '../model/workload.js';
+import { DEFAULT_PRICES } from './trace/accounting.js';
+import { DEFAULT_POLICIES } from './trace/policy.js';
 import type { ContainerConfig } from '../runtimes/container/adapter.js';
 import type { CommandConfig } from '../runtimes/external/command/adapter.js';
 import type { WasmtimeConfig } from '../runtimes/external/wasmtime/adapter.js';
@@ -41,6 +43,8 @@ export interface ModeSettings {
   budgetMiB?: number;
   /** density: most instances. */
   maxInstances?: number;
+  /** trace: what was given (the CLI records the complete settings, defaults included, so the header states the compression). */
+  trace?: Partial<TraceOptions>;
 }
 
 export const LOAD_CLIENTS = ['autocannon', 'raw'] as const;
@@ -79,6 +83,34 @@ export interface MicroOptions {
   minSamples: number;
 }
 
+/** The trace mode's settings (harness/modes/trace.ts; README, "Trace-driven load"). */
+export interface TraceOptions {
+  /** A trace in the Azure Functions CSV layout; absent: the synthetic generator (harness/trace/synthetic.ts). */
+  file?: string;
+  /** Functions (synthetic: generated; a file: a seeded sample of this many). */
+  functions: number;
+  /** Trace length, hours (a file: from its first minute). */
+  hours: number;
+  /** Seed of the generator, or of a file's sample and arrival placement. */
+  seed: number;
+  /** synthetic: the busiest function's mean rate at most, per minute of trace time; 0: no cap. */
+  maxPerMinute: number;
+  /** Trace time ÷ wall time: 12 replays an hour in five minutes. */
+  compress: number;
+  /** Policy specs (harness/trace/policy.ts), each a cell per runtime it suits. */
+  policies: string[];
+  /** Cost model: USD per GiB-second of memory held (busy or idle), per request. */
+  gibSecondUsd: number;
+  requestUsd: number;
+  /** Memory charged for an instance when its runtime reports none, MiB. */
+  assumedMiB: number;
+}
+
+export const TRACE_DEFAULTS: TraceOptions = {
+  functions: 100, hours: 1, seed: 1, maxPerMinute: 6, compress: 12, policies: [...DEFAULT_POLICIES],
+  gibSecondUsd: DEFAULT_PRICES.gibSecondUsd, requestUsd: DEFAULT_PRICES.requestUsd, assumedMiB: 128,
+};
+
 /** What every mode receives, complete: defaults filled in, nothing left to check. */
 export interface ModeOptions {
   iterations: number;
@@ -86,6 +118,7 @@ export interface ModeOptions {
   throughput: ThroughputOptions;
   density: DensityOptions;
   micro: MicroOptions;
+  trace: TraceOptions;
 }
 
 /**
@@ -111,15 +144,16 @@ export function resolveModeOptions(base: { iterations: number; warmup: number },
       ...(s.maxInstances !== undefined ? { maxInstances: s.maxInstances } : {}),
     },
     micro: { timeMs: 500, minSamples: Math.max(1, Math.min(base.iterations, 64)) },
+    trace: { ...TRACE_DEFAULTS, ...s.trace },
   };
 }
 
 /** `o` with some of each mode's options replaced (tests, scripts: the internal knobs no flag sets). */
 export function withModeOptions(
   o: ModeOptions,
-  over: { throughput?: Partial<ThroughputOptions>; density?: Partial<DensityOptions>; micro?: Partial<MicroOptions> },
+  over: { throughput?: Partial<ThroughputOptions>; density?: Partial<DensityOptions>; micro?: Partial<MicroOptions>; trace?: Partial<TraceOptions> },
 ): ModeOptions {
-  return { ...o, throughput: { ...o.throughput, ...over.throughput }, density: { ...o.density, ...over.density }, micro: { ...o.micro, ...over.micro } };
+  return { ...o, throughput: { ...o.throughput, ...over.throughput }, density: { ...o.density, ...over.density }, micro: { ...o.micro, ...over.micro }, trace: { ...o.trace, ...over.trace } };
 }
 
 // ---- runtime options ------------------------------------------------------------

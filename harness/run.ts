@@ -164,7 +164,7 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
       const cells: LiveCell[] = [];
       for (const adapter of adapters) {
         const caps = adapter.capabilities();
-        if (!caps.modes.includes(mode)) {
+        if (!caps.modes.includes(mode) && !measurement.everyRuntime) {
           out.event('info', `${adapter.id} does not support mode ${mode}`, { runtime: adapter.id });
           continue;
         }
@@ -178,6 +178,7 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
               const ctx = {
                 adapter, workload, variant, deployment, request: pickRequest(workload, opts.request), options: modeOptions,
                 warn: (m: string) => { out.event('warning', m, { runtime: adapter.id, workload: workload.name }); progress.log(`warning: ${m}`); },
+                log: (m: string) => progress.log(m), signal,
               };
               for (const cell of measurement.cells(ctx)) {
                 cells.push({ cell, runtime: adapter.id, workload: workload.name, variant, mode, ready: false, done: false, okSeen: false, failures: 0, spentMs: 0 });

@@ -12,6 +12,7 @@ import { medianCI, type Comparison, type Interval } from '../model/stats/inferen
 import { sampleWarnings, type StatWarning } from '../model/stats/warnings.js';
 import { groupSeries, type SeriesKey } from '../model/summary.js';
 import { buildCharts, type ChartSpec } from './charts.js';
+import { traceCharts } from './trace.js';
 
 export const REFERENCE_RUNTIME = 'wasm';
 
@@ -158,7 +159,8 @@ export function buildReportModel(runs: (RunResults & { file?: string })[], opts:
     warnings,
     events: runs.flatMap((r) => r.events),
     readWarnings: opts.readWarnings ?? runs.flatMap((r) => r.warnings),
-    charts: buildCharts(series, { headlines: tables.flatMap((t) => t.headlines), palette }),
+    // The trace mode's Pareto charts (reports/trace.ts) join the workload's detail tabs.
+    charts: [...buildCharts(series, { headlines: tables.flatMap((t) => t.headlines), palette }), ...traceCharts(runs, palette)],
     palette: Object.fromEntries(palette),
     sampleCount: runs.reduce((n, r) => n + r.samples.length, 0),
   };

@@ -11,6 +11,7 @@ import { renderHtml } from './html/render.js';
 import { chartSvg, svgsToPngs } from './images.js';
 import { renderMarkdown } from './markdown.js';
 import { buildReportModel } from './model.js';
+import { traceMarkdown } from './trace.js';
 
 export interface ReportOutputs {
   html: string;
@@ -50,7 +51,8 @@ export async function writeReport(runs: (RunResults & { file?: string })[], opts
   writeFileSync(out.html, renderHtml(model));
   writeFileSync(out.samplesCsv, samplesCsv(runs));
   writeFileSync(out.summaryCsv, summaryCsv(model));
-  writeFileSync(out.markdown, renderMarkdown(model));
+  // The trace mode's section (reports/trace.ts): its table, Pareto front and who wins at which price.
+  writeFileSync(out.markdown, renderMarkdown(model) + traceMarkdown(runs));
   if (opts.images !== false && model.charts.length) {
     const dir = `${opts.base}-charts`;
     mkdirSync(dir, { recursive: true });

@@ -6,9 +6,13 @@ import type { LoadedWorkload, VariantKind } from '../model/workload.js';
 
 export type { VariantKind } from '../model/workload.js';
 
-/** 'micro': in-process micro-phases (compile, WASI setup, instantiate, run) of the reference runtime, timed with tinybench. */
-export type Mode = 'cold' | 'warm' | 'throughput' | 'density' | 'micro';
-export const MODES: readonly Mode[] = ['cold', 'warm', 'throughput', 'density', 'micro'];
+/**
+ * 'micro': in-process micro-phases (compile, WASI setup, instantiate, run) of the reference runtime, timed with tinybench.
+ * 'trace': a replayed invocation trace under scaling policies (harness/modes/trace.ts); it drives any runtime
+ * through start/invoke/stop, so adapters need not list it.
+ */
+export type Mode = 'cold' | 'warm' | 'throughput' | 'density' | 'micro' | 'trace';
+export const MODES: readonly Mode[] = ['cold', 'warm', 'throughput', 'density', 'micro', 'trace'];
 
 export interface Capabilities {
   /** Workload variants this runtime can run. */

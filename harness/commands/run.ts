@@ -18,7 +18,9 @@ import { runSummaryText } from '../../model/run-summary.js';
 import { summarizeSamples } from '../../model/summary.js';
 import { VARIANT_KINDS, resolveWorkloads, type LoadedWorkload } from '../../model/workload.js';
 import { loadWasmFile } from '../workloads-wasm.js';
-import { LOAD_CLIENTS, RUNTIME_SETTINGS, resolveRuntimeConfig, type LoadClient, type ModeSettings } from '../options.js';
+import { LOAD_CLIENTS, RUNTIME_SETTINGS, TRACE_DEFAULTS, resolveRuntimeConfig, type LoadClient, type ModeSettings, type TraceOptions } from '../options.js';
+import { POLICY_HELP, parsePolicy } from '../trace/policy.js';
+import { loadTrace } from '../modes/trace.js';
 import { intOption, listOption, runtimeSettingOptions } from './options.js';
 import { writeReport } from '../../reports/write.js';
 
@@ -44,6 +46,15 @@ interface RunFlags {
   budgetMib?: number;
   maxInstances?: number;
   loadClient?: LoadClient;
+  traceFile?: string;
+  traceFunctions?: number;
+  traceHours?: number;
+  traceSeed?: number;
+  traceMaxPerMinute?: number;
+  traceCompress?: number;
+  tracePolicy?: string[];
+  priceGibSecond?: number;
+  priceRequest?: number;
   /** The runtime settings' flags (--pool-size → poolSize …), read by resolveRuntimeConfig. */
   [runtimeSetting: string]: unknown;
 }
@@ -68,9 +79,48 @@ function sloOption(value: string): number {
   }
 }
 
-/** The throughput and density settings given, in the modes' units (harness/options.ts fills in the rest). */
-function modeSettings(f: RunFlags): ModeSettings {
+/** A decimal number in [min, max] (trace hours, compression, prices). */
+function decimalOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?(e-?\d+)?$/.test(value) || !(n >= min && n <= max)) throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** Trace policy specs, repeatable or comma-separated, each checked (harness/trace/policy.ts). */
+function policyList(value: string, previous: string[] = []): string[] {
+  const specs = value.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const s of specs) {
+    try {
+      parsePolicy(s);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  }
+  return [...previous, ...specs];
+}
+
+/** The trace settings, complete (defaults filled in) so the results header states the trace and its compression. */
+function traceSettings(f: RunFlags): TraceOptions {
   return {
+    ...TRACE_DEFAULTS,
+    ...(f.traceFile !== undefined ? { file: resolve(f.traceFile) } : {}),
+    ...(f.traceFunctions !== undefined ? { functions: f.traceFunctions } : {}),
+    ...(f.traceHours !== undefined ? { hours: f.traceHours } : {}),
+    ...(f.traceSeed !== undefined ? { seed: f.traceSeed } : {}),
+    ...(f.traceMaxPerMinute !== undefined ? { maxPerMinute: f.traceMaxPerMinute } : {}),
+    ...(f.traceCompress !== undefined ? { compress: f.traceCompress } : {}),
+    ...(f.tracePolicy ? { policies: f.tracePolicy } : {}),
+    ...(f.priceGibSecond !== undefined ? { gibSecondUsd: f.priceGibSecond } : {}),
+    ...(f.priceRequest !== undefined ? { requestUsd: f.priceRequest } : {}),
+  };
+}
+
+/** The throughput, density and trace settings given, in the modes' units (harness/options.ts fills in the rest). */
+function modeSettings(f: RunFlags, modes: readonly Mode[]): ModeSettings {
+  return {
+    ...(modes.includes('trace') ? { trace: traceSettings(f) } : {}),
     ...(f.connections ? { connections: f.connections } : {}),
     ...(f.rates ? { rates: f.rates } : {}),
     ...(f.duration !== undefined ? { durationMs: Math.round(f.duration * 1000) } : {}),
@@ -128,7 +178,16 @@ export function registerRun(program: Command): void {
     .option('--slo <latency>', 'throughput: p99 latency objective, e.g. 500us, 2ms (default: 10ms)', sloOption)
     .addOption(new Option('--load-client <client>', 'throughput: closed-loop client (raw: faasbench\'s own, cheaper per request)').choices(LOAD_CLIENTS))
     .option('--budget-mib <n>', 'density: stop when instances use this much memory (default: 2048)', intOption('--budget-mib', 1, 1_048_576))
-    .option('--max-instances <n>', 'density: stop at this many instances (default: 1000)', intOption('--max-instances', 1, 1_000_000));
+    .option('--max-instances <n>', 'density: stop at this many instances (default: 1000)', intOption('--max-instances', 1, 1_000_000))
+    .option('--trace-file <csv>', 'trace: replay this Azure Functions trace (invocations per function per minute) instead of the synthetic one')
+    .option('--trace-functions <n>', `trace: functions, generated or sampled from --trace-file (default: ${TRACE_DEFAULTS.functions})`, intOption('--trace-functions', 1, 100_000))
+    .option('--trace-hours <h>', `trace: hours of trace (default: ${TRACE_DEFAULTS.hours})`, decimalOption('--trace-hours', 0.001, 336))
+    .option('--trace-seed <n>', `trace: seed of the synthetic trace or of the file's sample (default: ${TRACE_DEFAULTS.seed})`, intOption('--trace-seed', 0, 2 ** 32 - 1))
+    .option('--trace-max-per-minute <n>', `trace: synthetic: cap on one function's mean rate, per minute of trace (default: ${TRACE_DEFAULTS.maxPerMinute}; 0: none)`, decimalOption('--trace-max-per-minute', 0, 1e8))
+    .option('--trace-compress <x>', `trace: trace time ÷ wall time (default: ${TRACE_DEFAULTS.compress}: an hour in five minutes)`, decimalOption('--trace-compress', 0.01, 1e6))
+    .option('--trace-policy <spec...>', `trace: scaling policies to sweep: ${POLICY_HELP} (default: ${TRACE_DEFAULTS.policies.join(',')})`, policyList)
+    .option('--price-gib-second <usd>', `trace: cost model, USD per GiB-second held (default: ${TRACE_DEFAULTS.gibSecondUsd}, AWS Lambda x86)`, decimalOption('--price-gib-second', 0, 1))
+    .option('--price-request <usd>', `trace: cost model, USD per request (default: ${TRACE_DEFAULTS.requestUsd}, AWS Lambda)`, decimalOption('--price-request', 0, 1));
   // One flag per runtime setting (pool, lambda, container, process), from the one table of them.
   for (const s of RUNTIME_SETTINGS) for (const o of runtimeSettingOptions(s)) run.addOption(o);
   run.action(async (flags: RunFlags) => {
@@ -145,6 +204,8 @@ export function registerRun(program: Command): void {
       const ids = flags.runtime ?? RUNTIMES.filter((r) => r.default).map((r) => r.id);
       const runtimes = RUNTIMES.filter((r) => ids.includes(r.id));
       const modes = (flags.mode ?? ['cold']) as Mode[];
+      // A trace that cannot be read or generated is refused before anything starts.
+      if (modes.includes('trace')) loadTrace(traceSettings(flags));
       const quiet = flags.quiet === true;
       const progress = createProgress({ quiet });
       const abort = new AbortController();
@@ -165,7 +226,7 @@ export function registerRun(program: Command): void {
           ...(flags.cellSeconds > 0 ? { cellBudgetMs: flags.cellSeconds * 1000 } : {}),
           seed: flags.seed ?? Math.floor(Math.random() * 2 ** 32),
           outDir, command: ['faasbench', ...process.argv.slice(2)],
-          modeOptions: modeSettings(flags), runtimeConfig,
+          modeOptions: modeSettings(flags, modes), runtimeConfig,
         },
         progress,
         abort.signal,

@@ -5,6 +5,7 @@ import { coldMode, warmMode } from './cold.js';
 import { densityMode } from './density.js';
 import { microMode } from './micro.js';
 import { throughputMode } from './throughput.js';
+import { traceMode } from './trace.js';
 import type { MeasurementMode } from './types.js';
 
 export const MEASUREMENT_MODES: Partial<Record<Mode, MeasurementMode>> = {
@@ -13,4 +14,5 @@ export const MEASUREMENT_MODES: Partial<Record<Mode, MeasurementMode>> = {
   throughput: throughputMode,
   density: densityMode,
   micro: microMode,
+  trace: traceMode,
 };

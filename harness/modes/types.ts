@@ -21,6 +21,10 @@ export interface CellContext {
   options: ModeOptions;
   /** Where a cell reports what it noticed (slow start, fallbacks ...). */
   warn(message: string): void;
+  /** Progress of a long sample (a trace replay), shown but not recorded. */
+  log?(message: string): void;
+  /** Aborted on Ctrl-C: a sample that lasts minutes (a trace replay) stops early with what it has. */
+  signal?: AbortSignal;
 }
 
 export interface Cell {
@@ -36,5 +40,7 @@ export interface Cell {
 
 export interface MeasurementMode {
   readonly mode: Mode;
+  /** Runs on every runtime, listed in its capabilities or not (it needs only start/invoke/stop). */
+  readonly everyRuntime?: boolean;
   cells(ctx: CellContext): Cell[];
 }

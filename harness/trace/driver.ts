@@ -307,7 +307,8 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   }
   await Promise.all(inFlight);
   // Idle instances are held (and keep-alive timers fire) until the trace's end.
-  if (!signal?.aborted && now() < durationWallMs) await sleep(durationWallMs - now(), signal);
+  // (A timer may fire a fraction of a millisecond early: loop until the clock says so.)
+  while (!signal?.aborted && now() < durationWallMs) await sleep(Math.max(1, durationWallMs - now()), signal);
   await Promise.all(measuring);
   const endMs = now();
   // Whatever is still held is charged to the end of the window, then stopped.
