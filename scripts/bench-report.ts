@@ -76,7 +76,9 @@ try {
       // Page length at default settings (details closed, first tab): the report should stay a few screens.
       await page.setViewportSize({ width: 1100, height: 900 });
       const px = Number(await page.evaluate('document.documentElement.scrollHeight'));
-      console.log(`page height at 1100×900: ${px} px (${(px / 900).toFixed(1)} screens; ${model.tables.length} workload${model.tables.length === 1 ? '' : 's'})`);
+      // Target (issue 20): a few screens by default, about two per workload plus the header and the collapsed rest.
+      const target = 900 * (1 + 2 * model.tables.length);
+      console.log(`page height at 1100×900: ${px} px (${(px / 900).toFixed(1)} screens; ${model.tables.length} workload${model.tables.length === 1 ? '' : 's'}; target ≤ ${target} px) ${px <= target ? 'PASS' : 'SHORT'}`);
     } finally {
       await b.close();
     }
