@@ -6,6 +6,7 @@ import { registerClean } from './commands/clean.js';
 import { registerCompare } from './commands/compare.js';
 import { registerConform } from './commands/conform.js';
 import { registerGate } from './commands/gate.js';
+import { registerHistory } from './commands/history.js';
 import { registerReport } from './commands/report.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerRun } from './commands/run.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerConform(program);
   registerCompare(program);
   registerGate(program);
+  registerHistory(program);
   registerReport(program);
   registerDoctor(program);
   registerServe(program);

@@ -7,6 +7,13 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-machine.sh
 # The container tests run against a real Docker engine.
 bash scripts/ensure-docker
+# better-sqlite3 (the history store) compiles its addon at install (~70 s CPU): from
+# source (prebuild-install would fetch a binary from GitHub) against the installed
+# Node headers (node-gyp would download them from nodejs.org).
+for d in /usr /usr/local "$(dirname "$(dirname "$(command -v node)")")"; do
+  if [[ -f "$d/include/node/common.gypi" ]]; then export npm_config_nodedir="$d"; break; fi
+done
+export npm_config_build_from_source=true
 npm ci --no-audit --no-fund
 npm run build
 mkdir -p test-artifacts
