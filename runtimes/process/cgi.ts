@@ -22,6 +22,8 @@ export interface CgiProcessOptions {
 }
 
 export interface CgiProcessResult extends FunctionResponse {
+  /** The header lines as the program wrote them, in order, repeats kept (several Set-Cookie stay several); `headers` joins repeats. */
+  fields: Array<[name: string, value: string]>;
   /** spawn → process exit with all output read, in ns. */
   totalNs: number;
   /** spawn → the 'spawn' event (the exec has happened), in ns. */
@@ -130,7 +132,7 @@ export function runCgiProcess(binaryPath: string, request: FunctionRequest, opts
       if (code !== 0) return reject(new CgiProcessError(`${binaryPath}: exited with ${signal ? `signal ${signal}` : `code ${code}`}${tail}`, stderr));
       const parsed = parseCgiOutput(new Uint8Array(Buffer.concat(out)));
       if (!parsed.ok) return reject(new CgiProcessError(`${binaryPath}: ${parsed.reason}${tail}`, stderr));
-      resolve({ ...parsed.response, totalNs, spawnNs, exitCode: code, signal, stderr });
+      resolve({ ...parsed.response, fields: parsed.fields, totalNs, spawnNs, exitCode: code, signal, stderr });
     });
   });
 }

@@ -31,6 +31,13 @@ describe('CGI front', () => {
     expect(res.headers.get('server-timing')).toMatch(/^spawn;dur=[\d.]+, process;dur=[\d.]+$/);
   });
 
+  it('keeps repeated header lines (several Set-Cookie) as written', async () => {
+    const url = await front('printf "Content-Type: text/plain\nSet-Cookie: a=1\nSet-Cookie: b=2\n\nok"');
+    const res = await fetch(url);
+    expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(await res.text()).toBe('ok');
+  });
+
   it('malformed output is a 500 with the reason; a failing command a 500 with its stderr', async () => {
     const bad = await front('printf "no blank line"');
     const r1 = await fetch(bad);

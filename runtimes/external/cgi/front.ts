@@ -102,10 +102,10 @@ export function startFront(o: FrontOptions): Promise<http.Server> {
       limit(() => runCgiProcess(o.command, request, { args: o.args, timeoutMs: o.deadlineMs, serverInfo })).then(
         (r) => {
           const timing = formatServerTiming([{ phase: 'spawn', ns: r.spawnNs }, { phase: 'process', ns: r.totalNs }]);
+          // The command's header lines as written (repeats kept: several Set-Cookie stay several);
           // Server-Timing is the server's measurement: a guest's own is not passed on.
-          const out: Record<string, string> = { ...r.headers };
-          delete out['server-timing'];
-          res.writeHead(r.status, { ...out, 'server-timing': timing });
+          const raw = r.fields.filter(([n]) => n !== 'server-timing').flatMap(([n, v]) => [n, v]);
+          res.writeHead(r.status, [...raw, 'server-timing', timing]);
           res.end(r.body);
         },
         (e: Error) => {
