@@ -50,7 +50,7 @@ for (const tool of ['wazero', 'wasmtime'] as ToolName[]) {
       adapters.push(a);
       expect(missing, missing ?? '').toBeNull();
       expect(await a.available()).toMatchObject({ ok: true });
-      const env = await a.describeEnvironment();
+      const env = await a.describeVersions();
       expect(env['version']).toMatch(/^\d+\.\d+\.\d+/);
     });
 

@@ -77,7 +77,7 @@ export class CgiRuntimeAdapter implements RuntimeAdapter {
     return { ok: true, detail: `${this.tool} ${t.version}${t.pinned ? '' : ' (from PATH, not the pinned build)'} at ${t.path}, process per request` };
   }
 
-  async describeEnvironment(): Promise<Record<string, string>> {
+  async describeVersions(): Promise<Record<string, string>> {
     return { ...describeRunner(this.tool), cgi_front: frontLaunch().kind, deadline_ms: String(this.deadlineMs), max_procs: String(this.maxProcs) };
   }
 

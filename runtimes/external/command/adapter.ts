@@ -112,7 +112,7 @@ export class CommandAdapter implements RuntimeAdapter {
     }
   }
 
-  async describeEnvironment(): Promise<Record<string, string>> {
+  async describeVersions(): Promise<Record<string, string>> {
     if (!this.spec) return {};
     let version: string;
     try {

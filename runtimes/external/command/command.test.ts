@@ -57,7 +57,7 @@ for (const [tool, file] of cases) {
       adapters.push(a);
       const avail = await a.available();
       expect(avail).toMatchObject({ ok: true });
-      expect((await a.describeEnvironment())['version']).toMatch(/\d+\.\d+\.\d+/);
+      expect((await a.describeVersions())['version']).toMatch(/\d+\.\d+\.\d+/);
       const w = loadWorkload(join(builtinWorkloadsDir(), name));
       const { instance, phases } = await a.start(await a.prepare(w, 'wasm'));
       expect(phases.map((p) => p.phase)).toEqual(['spawn', 'ready']);
