@@ -22,6 +22,7 @@ import { cgiEnvironment, parseCgiOutput } from '../shared/cgi.js';
 import { formatServerTiming, readBodyLimited } from '../shared/http.js';
 import type { FunctionRequest } from '../types.js';
 import type { ExecOutcome, Executor, GuestFs } from './executor.js';
+import { componentResponseFields, serveComponent, type ComponentTarget } from './component/serve.js';
 
 export interface WagiServerOptions {
   module: WebAssembly.Module;
@@ -174,7 +175,10 @@ function flatFields(fields: ReadonlyArray<readonly [string, string]>): string[] 
 
 /** One app as the core runs it: its module, argv[0], filesystem and where it is mounted. */
 export interface WagiTarget {
-  module: WebAssembly.Module;
+  /** The preview1 module; unused when `component` is set. */
+  module: WebAssembly.Module | null;
+  /** A wasi:http component app (component/serve.ts): answered through its ComponentExecutor, not CGI. */
+  component?: ComponentTarget;
   /** argv[0] the guest sees. */
   name: string;
   fs?: GuestFs;
@@ -236,10 +240,25 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
     if (budget.full()) return overloaded(res, `server busy: ${budget.held} bytes of responses wait for their clients (budget ${budget.max})`);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    if (target.component) {
+      void serveComponent(target.component, req, body, path, query, startedAt).then(
+        (r) => {
+          if (r.failure) log(r.failure);
+          if (r.fromGuest && budget.refuses(r.body.length)) return overloaded(res, `server busy: a ${r.body.length}-byte response would pass the budget of ${budget.max} bytes (${budget.held} held)`);
+          send(res, r.status, componentResponseFields(r), r.body, r.fromGuest);
+        },
+        (e: Error) => {
+          log(`executor failed: ${e.message}`);
+          sendPlain(res, 500, `executor failed: ${e.message}\n`);
+        },
+      );
+      return;
+    }
     const fnReq: FunctionRequest = { method: req.method ?? 'GET', path, query, headers, body };
     const env = cgiEnvironment(fnReq, { serverName: '127.0.0.1', serverPort: opts.port(), remoteAddr: req.socket.remoteAddress ?? '127.0.0.1', scriptName: target.scriptName });
     let running: Promise<ExecOutcome>;
     try {
+      if (!target.module) throw new Error(`app ${target.name} has no module`);
       running = opts.executor.execute(target.module, { args: [target.name], env, stdin: fnReq.body, ...(target.fs ? { fs: target.fs } : {}) });
     } catch (e) {
       running = Promise.reject(e);

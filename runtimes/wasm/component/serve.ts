@@ -1,0 +1,64 @@
+// A component app behind the WAGI core (server.ts, serve/host.ts): the HTTP request
+// as the component sees it (method, path and query as routed, the Host header as
+// authority, header fields in arrival order with repeats), the executor's outcome as
+// the response (500/504 with the reason when the guest failed), and the phases as
+// Server-Timing: instantiate (0 when a reused instance served), handler, dispatch.
+
+import type http from 'node:http';
+import { formatServerTiming } from '../../shared/http.js';
+import type { ComponentExecutor } from './executor.js';
+import type { PreparedComponent } from './prepare.js';
+import { httpResponseOf } from './runner.js';
+
+export interface ComponentTarget {
+  prepared: PreparedComponent;
+  executor: ComponentExecutor;
+  /** Requests per instance (1: a fresh instance each, the default). */
+  reuse?: number;
+}
+
+export interface ComponentAnswer {
+  status: number;
+  headers: Array<[string, string]>;
+  body: Uint8Array;
+  timing: string;
+  /** The guest's own response (counts against the response budget); false for our 500/504. */
+  fromGuest: boolean;
+  /** Why the guest failed, for the log. */
+  failure?: string;
+}
+
+function pairs(raw: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
+export async function serveComponent(t: ComponentTarget, req: http.IncomingMessage, body: Uint8Array, path: string, query: string, startedAt?: bigint): Promise<ComponentAnswer> {
+  const o = await t.executor.handle(
+    t.prepared,
+    {
+      method: req.method ?? 'GET',
+      pathWithQuery: query ? `${path}?${query}` : path,
+      ...(req.headers.host ? { authority: req.headers.host } : {}),
+      headers: pairs(req.rawHeaders),
+      body,
+      ...(req.rawTrailers.length ? { trailers: pairs(req.rawTrailers) } : {}),
+    },
+    { reuse: t.reuse ?? 1 },
+  );
+  const phases = [
+    { phase: 'instantiate', ns: o.instantiateNs },
+    { phase: 'handler', ns: o.handlerNs },
+  ];
+  if (startedAt !== undefined) phases.push({ phase: 'dispatch', ns: Math.max(0, Number(process.hrtime.bigint() - startedAt) - o.instantiateNs - o.handlerNs) });
+  const r = httpResponseOf(o);
+  const ok = o.end.kind === 'ok';
+  return { status: r.status, headers: r.headers, body: r.body, timing: formatServerTiming(phases), fromGuest: ok, ...(ok ? {} : { failure: `${t.prepared.name}: ${'message' in o.end ? o.end.message : o.end.kind}` }) };
+}
+
+/** The fields to send: the guest's, minus the framing the server writes itself and any Server-Timing of its own; ours added. */
+export function componentResponseFields(a: ComponentAnswer): Array<[string, string]> {
+  const drop = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'server-timing']);
+  return [...a.headers.filter(([n]) => !drop.has(n.toLowerCase())), ['server-timing', a.timing]];
+}
