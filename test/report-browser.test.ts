@@ -184,4 +184,17 @@ describe('HTML report in headless Chromium', () => {
     expect(statSync(shot).size).toBeGreaterThan(50_000);
     await page.close();
   });
+
+  it('stays a few screens with two workloads: about two per workload, each with its own answer', async () => {
+    const two = join(dir, 'two.jsonl');
+    writeSyntheticResults(two, [...demoSeries(0.5), ...demoSeries(0.5).map((x) => ({ ...x, workload: 'json' }))]);
+    const file = (await writeReport(readResults(two).map((r) => ({ ...r, file: two })), { base: join(dir, 'two'), images: false })).html;
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(pathToFileURL(file).href);
+    await page.evaluate(() => (globalThis as unknown as { faasbenchCharts: Promise<unknown> }).faasbenchCharts);
+    expect(Number(await page.evaluate('document.documentElement.scrollHeight'))).toBeLessThanOrEqual(900 * (1 + 2 * 2));
+    expect(await page.$$eval('section.workload h2', (hs) => hs.map((h) => h.textContent))).toEqual(['hello', 'json']);
+    expect(await page.$$eval('section.workload', (ss) => ss.map((s) => s.querySelectorAll('.answer-grid div.vega[data-rendered="true"]').length))).toEqual([3, 3]);
+    await page.close();
+  });
 });
