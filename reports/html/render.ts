@@ -132,7 +132,7 @@ table.summary td:nth-child(-n+2),table.summary th:nth-child(-n+2),table.details 
 input[type=search]{font:inherit;padding:.3rem .5rem;width:22rem;max-width:100%;border:1px solid #c9ced8;border-radius:4px}
 table.details{font-size:.82rem} code{font-size:.85rem;word-break:break-all} dl.method dt{font-weight:600;margin-top:.5rem} dl.method dd{margin:0 0 0 1rem;color:#3b4252}
 footer{color:#5b6475;font-size:.85rem;margin-top:1.5rem}
-@media print{body{max-width:none;margin:0} .panel[hidden]{display:block} .tablist{display:none} details{display:block} details>*{display:block} .answer-grid>div,section.panel,tr{break-inside:avoid}}
+@media print{body{max-width:none;margin:0} .panel[hidden]{display:block} .tablist{display:none} .answer-grid>div,section.panel,tr{break-inside:avoid}}
 </style>
 ${inlineChartLibraries()}
 </head><body>
@@ -177,6 +177,8 @@ for (const tabs of document.querySelectorAll('.tabs')) {
   for (const b of buttons) b.addEventListener('click', () => show(b));
   show(buttons[0]);
 }
+// Printing shows everything: closed sections open (hidden tabs are shown by the print style).
+window.addEventListener('beforeprint', () => { for (const d of document.querySelectorAll('details')) d.open = true; });
 // The series table: rows whose text holds every typed word.
 const filter = document.getElementById('series-filter');
 const seriesRows = [...document.querySelectorAll('table.details tbody tr')];
