@@ -46,6 +46,13 @@ describe('headlines', () => {
     const t = find(hs, 'throughput');
     expect(t.entries.every((e) => e.metric === 'throughput_rps' && e.tags === 'connections=64' && e.basis === 'at 64 connections' && e.n === 3)).toBe(true);
     expect(t.basis).toBe('closed loop: the best median over 8, 64 connections, the count shown with each figure');
+    // An older file with only the mode's summary row per runtime: that row, its count stated.
+    const old = find(headlines([
+      { runtime: 'wasm', mode: 'throughput', metric: 'max_throughput_rps', median: 9000, n: 1, tags: { connections: 50 } },
+      { runtime: 'container', variant: 'native', mode: 'throughput', metric: 'max_throughput_rps', median: 14000, n: 1, tags: { connections: 10 } },
+    ]), 'throughput');
+    expect(old.entries.map((e) => [e.runtime, e.metric, e.basis])).toEqual([['container', 'max_throughput_rps', 'at 10 connections'], ['wasm', 'max_throughput_rps', 'at 50 connections']]);
+    expect(old.sentence).toMatch(/^Throughput, single measurements: wasm · wasm \(\d,\d{3} req\/s at 50 connections\) is 1\.\d× less throughput than container · native\.$/);
   });
 
   it('sentences: factors in words from the reference side, never 0.00×; caveats said once', () => {
