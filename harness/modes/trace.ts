@@ -21,11 +21,12 @@
 //   trace_max_lag_ns, trace_memory_busy_kib_s, trace_memory_idle_kib_s,
 //   trace_instance_ms, trace_peak_instances_count, trace_memory_assumed_count,
 //   trace_cost_nusd (nano-USD at the run's prices), trace_prewarm_ns. Memory and
-//   instance time are in trace time (wall × compression); latencies as measured.
+//   instance time are in trace time (idle gaps × compression, busy time as it
+//   happened: harness/trace/accounting.ts); latencies as measured.
 
 import { readAzureTrace } from '../trace/azure.js';
 import { account } from '../trace/accounting.js';
-import { replay } from '../trace/driver.js';
+import { BEHIND_MS, replay } from '../trace/driver.js';
 import { parsePolicy, policyFits, type TracePolicy } from '../trace/policy.js';
 import { syntheticTrace } from '../trace/synthetic.js';
 import { invocationCount, type Trace } from '../trace/types.js';
@@ -104,8 +105,9 @@ function traceCell(ctx: CellContext, policy: TracePolicy): Cell {
       });
       const rows = traceRows(ctx, policy, o, r);
       const late = rows.find((x) => x.metric === 'trace_late_count')!.value;
-      if (late > 0) {
-        const maxLag = rows.find((x) => x.metric === 'trace_max_lag_ns')!.value;
+      const maxLag = rows.find((x) => x.metric === 'trace_max_lag_ns')!.value;
+      // A few sends a little late are scheduling noise (in the rows all the same); past BEHIND_MS the machine could not keep up.
+      if (maxLag > BEHIND_MS * 1e6) {
         ctx.warn(`${label}: the replay fell behind the trace: ${late} of ${r.invocations.length} invocations were sent more than ${LATE_MS} ms late (at most ${Math.round(maxLag / 1e6)} ms); their latency counts from the scheduled arrival`);
       }
       for (const [why, count] of [...r.errors].slice(0, 5)) ctx.warn(`${label}: ${count}× ${why}`);

@@ -1,8 +1,10 @@
 // What a replay cost and what it bought, from the driver's records (pure): cold-start
 // rate, memory held busy and idle, instance time, the late sends, and a price. Times
-// in the records are wall ms from the replay's start; the totals are in *trace* time
-// (wall × compression), so a keep-alive policy is charged what it would hold over the
-// real day or hour. Latencies are never scaled: a cold start takes what it took.
+// in the records are wall ms from the replay's start; the totals are in *trace* time:
+// only the gaps between requests are compressed, so idle time counts wall × compression
+// (a keep-alive policy is charged what it would hold over the real hour or day), while
+// busy time (starting, serving) counts as it happened: a cold start or a request takes
+// what it took, compressed or not. Latencies are never scaled.
 //
 // Memory of an instance: what its runtime reported once it had answered (PSS, else
 // cgroup, else RSS), else the last figure of another instance of the same deployment,
@@ -64,10 +66,10 @@ export interface TraceTotals {
   coldStartPpm: number;
   late: number;
   maxLagMs: number;
-  /** Memory held, KiB-seconds of trace time. */
+  /** Memory held, KiB-seconds of trace time (busy as it happened, idle × compression). */
   busyKiBs: number;
   idleKiBs: number;
-  /** Instances held, ms of trace time. */
+  /** Instances held, ms of trace time (busy as it happened + idle × compression). */
   instanceMs: number;
   peakInstances: number;
   /** Instances whose memory was assumed, not measured. */
@@ -111,7 +113,7 @@ function peak(instances: readonly InstanceRecord[], endMs: number): number {
 export function account(invocations: readonly InvocationRecord[], instances: readonly InstanceRecord[], o: AccountOptions): TraceTotals {
   let busyKiBms = 0;
   let idleKiBms = 0;
-  let heldMs = 0;
+  let traceMs = 0;
   let memoryAssumed = 0;
   for (const i of instances) {
     const from = Math.max(0, i.fromMs);
@@ -122,7 +124,7 @@ export function account(invocations: readonly InvocationRecord[], instances: rea
     const kib = (i.bytes ?? o.assumedBytes) / 1024;
     busyKiBms += kib * busy;
     idleKiBms += kib * (held - busy);
-    heldMs += held;
+    traceMs += busy + (held - busy) * o.compress;
   }
   const coldStarts = invocations.filter((x) => x.cold).length;
   let late = 0;
@@ -132,8 +134,8 @@ export function account(invocations: readonly InvocationRecord[], instances: rea
     if (lag > o.lateMs) late++;
     maxLagMs = Math.max(maxLagMs, lag);
   }
-  // Trace time: wall × compression.
-  const busyKiBs = (busyKiBms / 1000) * o.compress;
+  // Trace time: idle wall × compression, busy as it happened.
+  const busyKiBs = busyKiBms / 1000;
   const idleKiBs = (idleKiBms / 1000) * o.compress;
   const gibSeconds = (busyKiBs + idleKiBs) / 2 ** 20;
   const costUsd = gibSeconds * o.prices.gibSecondUsd + invocations.length * o.prices.requestUsd;
@@ -146,7 +148,7 @@ export function account(invocations: readonly InvocationRecord[], instances: rea
     maxLagMs,
     busyKiBs: Math.round(busyKiBs),
     idleKiBs: Math.round(idleKiBs),
-    instanceMs: Math.round(heldMs * o.compress),
+    instanceMs: Math.round(traceMs),
     peakInstances: peak(instances, o.endMs),
     memoryAssumed,
     costNusd: Math.round(costUsd * 1e9),

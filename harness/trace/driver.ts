@@ -98,7 +98,8 @@ export function heldBytes(u: MemoryUsage): number | null {
   return u.pssBytes ?? u.cgroupBytes ?? u.rssBytes ?? null;
 }
 
-const BEHIND_MS = 100;
+/** A send this late (wall ms) means the replay fell behind the trace: said at once, and in the results. */
+export const BEHIND_MS = 100;
 const PROGRESS_EVERY_MS = 30_000;
 
 export async function replay(o: ReplayOptions): Promise<ReplayResult> {
@@ -134,12 +135,18 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     );
   }
 
-  /** Its memory, once: after it answered (a pre-warmed one: after start). */
-  async function measure(l: Live): Promise<void> {
-    if (l.measured || !l.instance || !adapter.usage) return;
+  /**
+   * Its memory: once after it answered (a pre-warmed one: after start), and again at
+   * the end for those still held (`again`), the later figure kept: a runtime that
+   * shares one process among its apps reports each app's share, which settles as
+   * apps come and go. A runtime may report 0 (nothing beyond its baseline): that is a
+   * figure, not an absence.
+   */
+  async function measure(l: Live, again = false): Promise<void> {
+    if ((l.measured && !again) || !l.instance || !adapter.usage) return;
     l.measured = true;
     const bytes = heldBytes(await adapter.usage(l.instance).catch(() => ({})));
-    if (bytes !== null && bytes > 0) {
+    if (bytes !== null && bytes >= 0) {
       l.rec.bytes = bytes;
       deploymentBytes = bytes;
     }
@@ -169,6 +176,8 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     begin(l);
     l.ready = (async () => {
       await slots.acquire();
+      // Held (and busy) from when its start() begins, not while it waits for a slot.
+      rec.fromMs = l.busySince = now();
       try {
         const started = await adapter.start(deployment);
         l.instance = started.instance;
@@ -311,6 +320,8 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   while (!signal?.aborted && now() < durationWallMs) await sleep(Math.max(1, durationWallMs - now()), signal);
   await Promise.all(measuring);
   const endMs = now();
+  // The last figure of what is still held (before anything is stopped: shares stay as they were).
+  for (const list of live) for (const l of list) if (l.instance) await measure(l, true);
   // Whatever is still held is charged to the end of the window, then stopped.
   for (const list of live) {
     for (const l of [...list]) {
