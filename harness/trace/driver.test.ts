@@ -136,6 +136,20 @@ describe('trace replay driver', () => {
     for (const x of r.invocations) expect(x.endMs - x.scheduledMs).toBeGreaterThanOrEqual(x.sentMs - x.scheduledMs);
   });
 
+  it('stops at an abort with what it measured, and stops every instance', async () => {
+    const trace: Trace = { source: 'test', durationMs: 60_000, functions: [{ id: 'a', trigger: 'http', arrivalsMs: [0, 100, 200, 30_000, 50_000] }] };
+    const rt = fakeRuntime({ startMs: 5, invokeMs: 5 });
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 400);
+    const deployment = await rt.adapter.prepare(hello, 'wasm');
+    const t0 = performance.now();
+    const r = await replay({ adapter: rt.adapter, deployment, request, trace, policy: parsePolicy('lambda:10m'), compress: 1, signal: abort.signal });
+    expect(performance.now() - t0).toBeLessThan(20_000);
+    expect(r.interrupted).toBe(true);
+    expect(r.invocations.map((x) => x.ok)).toEqual([true, true, true]);
+    expect(rt.counts.live).toBe(0);
+  });
+
   it('compresses time: a 2 s trace at 10× takes about 0.2 s of wall time', async () => {
     const trace: Trace = { source: 'test', durationMs: 2000, functions: [{ id: 'a', trigger: 'http', arrivalsMs: [0, 1000, 1900] }] };
     const rt = fakeRuntime({ startMs: 5, invokeMs: 1 });
