@@ -147,6 +147,19 @@ class ServeProcess {
     });
   }
 
+  /** Whether the process has exited, waiting up to `ms` for its exit to be reported. */
+  exited(ms: number): Promise<boolean> {
+    if (this.dead) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(this.dead !== null), ms);
+      this.child.once('exit', () => {
+        clearTimeout(timer);
+        // After the constructor's own exit listener has marked it dead.
+        setImmediate(() => resolve(true));
+      });
+    });
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
@@ -243,11 +256,22 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
     }
     this.starting++;
     try {
-      const { proc, spawnNs } = await this.process();
+      let { proc, spawnNs } = await this.process();
       const nonce = ++this.nonce;
       const app = `a${nonce}`;
-      const t0 = process.hrtime.bigint();
-      const r = await proc.request({ op: 'deploy', name: app, argv0: name, bytes, nonce, ...(fs ? { fs } : {}) }, this.deadlineMs);
+      const message = { op: 'deploy', name: app, argv0: name, bytes, nonce, ...(fs ? { fs } : {}) } as const;
+      let t0 = process.hrtime.bigint();
+      let r: ServeReply & { ok: true };
+      try {
+        r = await proc.request(message, this.deadlineMs);
+      } catch (e) {
+        // The serve process died and its exit had not reached us yet (EPIPE on the channel):
+        // once it has, a new one is started and the app deployed there.
+        if (!(await proc.exited(1000))) throw e;
+        ({ proc, spawnNs } = await this.process());
+        t0 = process.hrtime.bigint();
+        r = await proc.request(message, this.deadlineMs);
+      }
       const total = Number(process.hrtime.bigint() - t0);
       const data: ServedInstance = { app, proc };
       const instance: ServedApp = { id: `${this.id}-${name}-${nonce}`, deployment: d, url: proc.url, pathPrefix: `/${app}`, data };
