@@ -26,6 +26,7 @@ import { pssBytes, rssBytes } from '../shared/procfs.js';
 import type { Availability, Capabilities, FunctionRequest, InvokeResult, MemoryUsage, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
 import type { GuestFs } from './executor.js';
 import { DEFAULT_MODULE_LIMITS, compileCommand, readWasmFile, type PrepareOptions } from './module.js';
+import { prepareComponent } from './component/prepare.js';
 import type { ServeConfig, ServeControl, ServeExecutorKind, ServeReply } from './serve/run.js';
 
 export interface ServedWasmOptions {
@@ -204,7 +205,9 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
   }
 
   capabilities(): Capabilities {
-    return { variants: ['wasm'], modes: ['cold', 'warm', 'throughput', 'density', 'micro'], freshInstancePerRequest: true };
+    // Components (wasi:http, WASI 0.2) run on faasbench's own host only, not node:wasi.
+    const variants: VariantKind[] = this.opts.executor === 'node-wasi' ? ['wasm'] : ['wasm', 'component'];
+    return { variants, modes: ['cold', 'warm', 'throughput', 'density', 'micro'], freshInstancePerRequest: true };
   }
 
   async available(): Promise<Availability> {
@@ -236,11 +239,14 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
   }
 
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<ServedDeployment>> {
-    const path = workload.variantPaths.wasm;
-    if (variant !== 'wasm' || !path) throw new Error(`${this.id} runs only the wasm variant; ${workload.name} has none`);
+    const path = workload.variantPaths[variant];
+    const runs = this.capabilities().variants;
+    if (!runs.includes(variant)) throw new Error(`${this.id} does not run the ${variant} variant (it runs ${runs.join(' and ')})`);
+    if (!path) throw new Error(`${this.id}: ${workload.name} has no ${variant} variant${workload.unbuilt?.[variant] ? ` (${workload.unbuilt[variant]})` : ''}`);
     const bytes = readWasmFile(path, this.moduleOptions.maxModuleBytes ?? DEFAULT_MODULE_LIMITS.maxModuleBytes);
     // Refused here, in one sentence, before any app starts (the serve process checks again).
-    await compileCommand(bytes, workload.name, { ...this.moduleOptions, ...(this.opts.executor === 'node-wasi' ? { poolMemory: false } : {}) });
+    if (variant === 'component') await prepareComponent(bytes, workload.name, this.moduleOptions.memoryCapBytes ? { memoryCapBytes: this.moduleOptions.memoryCapBytes } : {});
+    else await compileCommand(bytes, workload.name, { ...this.moduleOptions, ...(this.opts.executor === 'node-wasi' ? { poolMemory: false } : {}) });
     const scratch = workload.manifest.wasi?.scratch;
     const fs: GuestFs | undefined = scratch ? { ...this.opts.fs, scratch } : this.opts.fs;
     // The platform is up before the first app cold start is measured.

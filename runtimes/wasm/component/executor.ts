@@ -89,9 +89,11 @@ export class ComponentThreadExecutor implements ComponentExecutor {
   /** Guests stopped at their deadline, for tests and reports. */
   timeouts = 0;
 
+  private readonly size: number;
+
   constructor(opts: ComponentThreadOptions = {}) {
     this.deadlineMs = opts.deadlineMs ?? 10_000;
-    for (let i = 0; i < Math.max(1, opts.size ?? 2); i++) this.slots.push(this.newSlot());
+    this.size = Math.max(1, opts.size ?? 2);
   }
 
   private newSlot(): Slot {
@@ -148,6 +150,8 @@ export class ComponentThreadExecutor implements ComponentExecutor {
 
   handle(component: PreparedComponent, req: HttpExchangeRequest, opts: RunOptions = {}): Promise<ComponentOutcome> {
     if (this.closed) return Promise.reject(new Error('executor closed'));
+    // Threads start with the first request: a host with no component app pays nothing.
+    while (this.slots.length < this.size) this.slots.push(this.newSlot());
     return new Promise((resolve, reject) => {
       this.queue.push({ seq: ++this.seq, component, req, opts, resolve, reject });
       this.pump();

@@ -27,10 +27,14 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Executor, GuestFs } from '../executor.js';
 import { createWagiCore, readBody, refuseTooLarge, type WagiTarget } from '../server.js';
+import type { ComponentTarget } from '../component/serve.js';
 
 export interface ServeApp {
   name: string;
-  module: WebAssembly.Module;
+  /** The preview1 module; null for a component app. */
+  module: WebAssembly.Module | null;
+  /** A wasi:http component app: served through its ComponentExecutor (component/serve.ts). */
+  component?: ComponentTarget;
   fs?: GuestFs;
   /** argv[0] the guest sees (default: the app name). */
   argv0?: string;
@@ -213,7 +217,7 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
     deploy(app) {
       checkAppName(app.name);
       if (byName.has(app.name)) throw new DuplicateAppError(`an app named ${app.name} is already deployed`);
-      const base = { module: app.module, name: app.argv0 ?? app.name, ...(app.fs ? { fs: app.fs } : {}) };
+      const base = { module: app.module, name: app.argv0 ?? app.name, ...(app.fs ? { fs: app.fs } : {}), ...(app.component ? { component: app.component } : {}) };
       byName.set(app.name, { path: { app, target: { ...base, scriptName: `/${app.name}` } }, host: { app, target: { ...base, scriptName: '' } } });
     },
     undeploy(name) {

@@ -10,6 +10,8 @@ import type { Executor, GuestFs } from '../executor.js';
 import { GuestThreadExecutor } from '../guest-threads.js';
 import { compileCommand, readWasmFile, withNonce, type PrepareOptions } from '../module.js';
 import type { AppSpec } from './apps.js';
+import { ComponentThreadExecutor } from '../component/executor.js';
+import { isComponent, prepareComponent, type ComponentPrepareOptions, type PreparedComponent } from '../component/prepare.js';
 import { startServeHost, type ServeHost, type ServeHostOptions } from './host.js';
 
 export type ServeExecutorKind = 'guest-threads' | 'node-wasi';
@@ -43,10 +45,17 @@ export interface ServeConfig {
 export interface RunningServe {
   host: ServeHost;
   executor: Executor;
+  /** Runs the component apps (wasi:http, WASI 0.2): guest threads with the same deadline. */
+  components: ComponentThreadExecutor;
+  componentOptions: ComponentPrepareOptions;
   prepare: PrepareOptions;
   /** Resolves once shut down (after a signal or stop()), with the exit code to use. */
   stopped: Promise<number>;
   stop(reason: string): Promise<void>;
+}
+
+function componentOptions(cfg: ServeConfig): ComponentPrepareOptions {
+  return cfg.memoryCapBytes ? { memoryCapBytes: cfg.memoryCapBytes } : {};
 }
 
 export function makeExecutor(kind: ServeExecutorKind, threads: number | undefined, deadlineMs: number | undefined): Promise<Executor> {
@@ -60,17 +69,18 @@ export async function runServe(cfg: ServeConfig): Promise<RunningServe> {
   const kind = cfg.executor ?? 'guest-threads';
   const prepare: PrepareOptions = { ...cfg.module, ...(cfg.memoryCapBytes ? { memoryCapBytes: cfg.memoryCapBytes } : {}), ...(kind === 'node-wasi' ? { poolMemory: false } : {}) };
   // Compile everything before listening: a bad module is one sentence and no server.
-  const compiled: Array<{ name: string; module: WebAssembly.Module }> = [];
+  const compiled: Array<{ name: string; module: WebAssembly.Module | null; component?: PreparedComponent }> = [];
   const t0 = Date.now();
   for (const a of cfg.apps) {
-    let module: WebAssembly.Module;
     try {
       // Named by its path in messages: "app NAME: PATH: what is wrong".
-      module = await compileCommand(readWasmFile(a.path, prepare.maxModuleBytes), a.path, prepare);
+      const bytes = readWasmFile(a.path, prepare.maxModuleBytes);
+      // A wasi:http component (WASI 0.2) is prepared for the component host instead.
+      if (isComponent(bytes)) compiled.push({ name: a.name, module: null, component: await prepareComponent(bytes, a.path, componentOptions(cfg)) });
+      else compiled.push({ name: a.name, module: await compileCommand(bytes, a.path, prepare) });
     } catch (e) {
       throw new Error(`app ${a.name}: ${(e as Error).message}`, { cause: e });
     }
-    compiled.push({ name: a.name, module });
     if (cfg.apps.length >= 1000 && compiled.length % 1000 === 0) say(`compiled ${compiled.length} of ${cfg.apps.length} apps (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
   const executor = await makeExecutor(kind, cfg.threads ?? Math.max(2, availableParallelism()), cfg.deadlineMs);
@@ -82,7 +92,8 @@ export async function runServe(cfg: ServeConfig): Promise<RunningServe> {
     const err = e as NodeJS.ErrnoException;
     throw new Error(err.code === 'EADDRINUSE' ? `cannot listen on ${cfg.host ?? '127.0.0.1'}:${cfg.port}: the address is in use` : `cannot listen: ${err.message}`, { cause: e });
   }
-  for (const c of compiled) host.deploy({ name: c.name, module: c.module, ...(cfg.fs ? { fs: cfg.fs } : {}) });
+  const components = new ComponentThreadExecutor({ size: cfg.threads ?? Math.max(2, availableParallelism()), ...(cfg.deadlineMs ? { deadlineMs: cfg.deadlineMs } : {}) });
+  for (const c of compiled) host.deploy({ name: c.name, module: c.module, ...(c.component ? { component: { prepared: c.component, executor: components } } : {}), ...(cfg.fs ? { fs: cfg.fs } : {}) });
 
   let resolveStopped!: (code: number) => void;
   const stopped = new Promise<number>((r) => (resolveStopped = r));
@@ -93,6 +104,7 @@ export async function runServe(cfg: ServeConfig): Promise<RunningServe> {
     stopping = (async () => {
       const r = await host.shutdown(cfg.graceMs ?? 1500);
       await executor.close();
+      await components.close();
       say(`stopped (${r.finished} running request(s) finished${r.cut ? `, ${r.cut} cut` : ''})`);
       resolveStopped(0);
     })();
@@ -113,7 +125,7 @@ export async function runServe(cfg: ServeConfig): Promise<RunningServe> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
-  return { host, executor, prepare, stopped, stop };
+  return { host, executor, components, componentOptions: componentOptions(cfg), prepare, stopped, stop };
 }
 
 /** Messages from the adapter to a serve child, and its answers (ServeReply). */
@@ -132,10 +144,28 @@ export function serveControl(running: RunningServe, send: (m: ServeReply) => voi
     if (m.op === 'undeploy') {
       const app = running.host.undeploy(m.name);
       // Its module is never run again (a new deploy compiles anew): the guest threads drop it.
-      if (app) running.executor.forget?.(app.module);
+      if (app?.module) running.executor.forget?.(app.module);
+      if (app?.component) running.components.forget(app.component.prepared);
       return send({ id: m.id, ok: true, compileNs: 0, deployNs: 0 });
     }
     const t0 = process.hrtime.bigint();
+    if (isComponent(m.bytes)) {
+      // No nonce for a component: its transpiled form is cached by content hash (a nonce
+      // would make every deploy a ~10 s transpile); its core modules are compiled anew.
+      prepareComponent(m.bytes, m.argv0 ?? m.name, running.componentOptions).then(
+        (prepared) => {
+          const t1 = process.hrtime.bigint();
+          try {
+            running.host.deploy({ name: m.name, module: null, component: { prepared, executor: running.components } });
+          } catch (e) {
+            return send({ id: m.id, ok: false, error: (e as Error).message });
+          }
+          send({ id: m.id, ok: true, compileNs: Number(t1 - t0), deployNs: Number(process.hrtime.bigint() - t1) });
+        },
+        (e: Error) => send({ id: m.id, ok: false, error: e.message }),
+      );
+      return;
+    }
     compileCommand(withNonce(m.bytes, m.nonce), m.argv0 ?? m.name, running.prepare).then(
       (module) => {
         const t1 = process.hrtime.bigint();
