@@ -23,6 +23,7 @@ import { POLICY_HELP, parsePolicy } from '../trace/policy.js';
 import { loadTrace } from '../modes/trace.js';
 import { intOption, listOption, runtimeSettingOptions } from './options.js';
 import { writeReport } from '../../reports/write.js';
+import { traceMarkdown } from '../../reports/trace.js';
 
 interface RunFlags {
   workload?: string[];
@@ -238,6 +239,8 @@ export function registerRun(program: Command): void {
       const summaries = summarizeSamples(runs.flatMap((r) => r.samples));
       // The headline (every series with --verbose); the runtimes' report colours only on a terminal.
       process.stdout.write(runSummaryText(runs, { verbose: flags.verbose === true, colour: process.stdout.isTTY === true && !process.env['NO_COLOR'] }));
+      // -m trace: per workload, each policy's figures, the Pareto front and who wins at which price.
+      if (modes.includes('trace')) process.stdout.write(traceMarkdown(runs));
       process.stdout.write(`\nresults: ${outcome.resultsFile}\n`);
       if (flags.report && summaries.length) {
         // The same renderer as `faasbench report` (HTML, CSVs, Markdown; chart images only there).
