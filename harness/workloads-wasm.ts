@@ -1,5 +1,5 @@
-// Bring your own .wasm: a bare WAGI module with no manifest becomes a synthetic
-// workload with one request, GET /. With nothing to compare against, the check is
+// Bring your own .wasm: a bare WAGI module (--wasm) or a wasi:http component
+// (--component) with no manifest becomes a synthetic workload with one request, GET /. With nothing to compare against, the check is
 // that the function answers it with a status below 500: a probe through the
 // reference runtime finds the status, and every sample must then give that status
 // again (a deterministic function does).
@@ -14,33 +14,36 @@ import { ARTIFACT_MAX_BYTES, parseManifest, sha256, WorkloadError, type LoadedWo
  * would hang or never end) of at most ARTIFACT_MAX_BYTES. Anywhere on the host: the
  * user named it. Returns its real path too, which the runtime then reads.
  */
-function readWasmArg(file: string): { bytes: Buffer; realPath: string } {
+export type WasmFileKind = 'wasm' | 'component';
+
+function readWasmArg(file: string, kind: WasmFileKind = 'wasm'): { bytes: Buffer; realPath: string } {
   try {
     return readRegularFile(file, { maxBytes: ARTIFACT_MAX_BYTES });
   } catch (e) {
-    if (e instanceof FileRefused) throw new WorkloadError(`--wasm ${file}: ${e.reason === 'missing' ? 'no such file' : e.message}`);
+    if (e instanceof FileRefused) throw new WorkloadError(`--${kind} ${file}: ${e.reason === 'missing' ? 'no such file' : e.message}`);
     throw e;
   }
 }
 
 /** The synthetic workload for `file`, expecting `status` (pure; the probe is below). */
-export function wasmFileWorkload(file: string, status: number): LoadedWorkload {
+export function wasmFileWorkload(file: string, status: number, kind: WasmFileKind = 'wasm'): LoadedWorkload {
   const abs = resolve(file);
-  const { bytes, realPath } = readWasmArg(abs);
+  const { bytes, realPath } = readWasmArg(abs, kind);
   const stem = basename(abs).replace(/\.wasm$/i, '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'wasm';
-  const name = `wasm-${stem}`;
+  const name = `${kind}-${stem}`;
+  const what = kind === 'wasm' ? 'a bare WAGI module given with --wasm' : 'a wasi:http component given with --component';
   const manifest = parseManifest(
     {
       name,
-      description: `${abs} (a bare WAGI module given with --wasm; checked only for a status below 500)`,
-      variants: { wasm: { artifact: basename(abs), sha256: sha256(bytes) } },
+      description: `${abs} (${what}; checked only for a status below 500)`,
+      variants: { [kind]: { artifact: basename(abs), sha256: sha256(bytes) } },
       requests: [{ name: 'get', size: 'test', method: 'GET', path: '/', expect: { status } }],
     },
-    `--wasm ${file}`,
+    `--${kind} ${file}`,
   );
   const r = manifest.requests[0]!;
   const request: SampleRequest = { name: r.name, size: r.size, method: r.method, path: r.path, query: r.query, headers: {}, body: new Uint8Array(), expect: r.expect };
-  return { name, description: manifest.description, dir: dirname(abs), manifest, requests: [request], variantPaths: { wasm: realPath } };
+  return { name, description: manifest.description, dir: dirname(abs), manifest, requests: [request], variantPaths: { [kind]: realPath } };
 }
 
 /**
@@ -48,26 +51,26 @@ export function wasmFileWorkload(file: string, status: number): LoadedWorkload {
  * through `adapter` (the reference runtime, with its deadlines) and refuses the file
  * unless it answers with a status below 500.
  */
-export async function loadWasmFile(file: string, adapter?: RuntimeAdapter): Promise<LoadedWorkload> {
-  readWasmArg(file);
-  const probe = wasmFileWorkload(file, 200);
+export async function loadWasmFile(file: string, adapter?: RuntimeAdapter, kind: WasmFileKind = 'wasm'): Promise<LoadedWorkload> {
+  readWasmArg(file, kind);
+  const probe = wasmFileWorkload(file, 200, kind);
   const own = adapter === undefined;
   const a: RuntimeAdapter = adapter ?? (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter();
   try {
     let deployment;
     try {
-      deployment = await a.prepare(probe, 'wasm');
+      deployment = await a.prepare(probe, kind);
     } catch (e) {
-      throw new WorkloadError(`--wasm ${file}: ${(e as Error).message}`);
+      throw new WorkloadError(`--${kind} ${file}: ${(e as Error).message}`);
     }
     const { instance } = await a.start(deployment);
     try {
       const { response } = await a.invoke(instance, { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() });
       if (response.status >= 500) {
         const preview = JSON.stringify(Buffer.from(response.body.subarray(0, 200)).toString('utf8'));
-        throw new WorkloadError(`--wasm ${file}: GET / answered ${response.status} (${preview}); a --wasm function must answer GET / with a status below 500`);
+        throw new WorkloadError(`--${kind} ${file}: GET / answered ${response.status} (${preview}); a --${kind} function must answer GET / with a status below 500`);
       }
-      return wasmFileWorkload(file, response.status);
+      return wasmFileWorkload(file, response.status, kind);
     } finally {
       await a.stop(instance);
     }

@@ -40,9 +40,11 @@ const ArtifactVariant = z.object({
  */
 const ComponentVariant = z.object({
   artifact: localPath,
-  source: localPath,
-  bundleSha256: sha256Hex,
-}).strict();
+  source: localPath.optional(),
+  bundleSha256: sha256Hex.optional(),
+  /** Pinned bytes instead (a component brought as is, e.g. `run --component`): checked like the other artifacts. */
+  sha256: sha256Hex.optional(),
+}).strict().refine((v) => (v.bundleSha256 === undefined) !== (v.sha256 === undefined), { message: 'give either bundleSha256 (built by scripts/build-components.ts) or sha256 (pinned bytes)' });
 
 const NodeVariant = z.object({
   /** ES module exporting `default async function handle(request) → response`. */
@@ -223,8 +225,13 @@ export function loadWorkload(dir: string): LoadedWorkload {
     const v = manifest.variants.component;
     const p = join(abs, v.artifact);
     const rebuild = `(npx tsx scripts/build-components.ts ${manifest.name})`;
-    const record = readComponentRecord(`${p}.json`, abs);
-    if (!existsSync(p) || !record) {
+    const record = v.sha256 ? { sha256: v.sha256, bundleSha256: undefined } : readComponentRecord(`${p}.json`, abs);
+    if (v.sha256) {
+      const { bytes, realPath } = guarded(`${manifest.name}: component variant artifact ${p}`, () => readRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)));
+      const actual = sha256(bytes);
+      if (actual !== v.sha256) throw new WorkloadError(`${manifest.name}: component artifact ${p} has SHA-256 ${actual}, manifest says ${v.sha256}`);
+      variantPaths.component = realPath;
+    } else if (!existsSync(p) || !record) {
       unbuilt.component = `${manifest.name}: component variant ${p} is not built ${rebuild}`;
     } else if (record.bundleSha256 !== v.bundleSha256) {
       unbuilt.component = `${manifest.name}: component variant ${p} was built from another version of ${v.source} ${rebuild}`;

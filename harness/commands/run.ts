@@ -28,6 +28,7 @@ import { traceMarkdown } from '../../reports/trace.js';
 interface RunFlags {
   workload?: string[];
   wasm?: string[];
+  component?: string[];
   runtime?: string[];
   mode?: string[];
   variant?: string[];
@@ -137,12 +138,12 @@ function modeSettings(f: RunFlags, modes: readonly Mode[]): ModeSettings {
  * whatever happens: its worker threads would otherwise keep the process alive after
  * an error.
  */
-async function probeWasmFiles(files: string[]): Promise<LoadedWorkload[]> {
+async function probeWasmFiles(files: string[], kind: 'wasm' | 'component' = 'wasm'): Promise<LoadedWorkload[]> {
   if (files.length === 0) return [];
   const adapter = (await import('../../runtimes/wasm/adapter.js')).referenceWasmAdapter();
   try {
     const out: LoadedWorkload[] = [];
-    for (const f of files) out.push(await loadWasmFile(f, adapter));
+    for (const f of files) out.push(await loadWasmFile(f, adapter, kind));
     return out;
   } finally {
     await adapter.dispose();
@@ -161,6 +162,7 @@ export function registerRun(program: Command): void {
     .description('measure cold start (and, with --mode, warm latency, throughput, density) on every available runtime')
     .option('-w, --workload <name...>', `built-in workload name, "all", or a folder with a workload.json (repeatable; default: ${DEFAULT_WORKLOADS.join(', ')})`, listOption(null, 'workload'))
     .option('--wasm <file...>', 'a bare WAGI .wasm file as a workload (GET /, must answer with a status below 500); repeatable', listOption(null, 'wasm'))
+    .option('--component <file...>', 'a wasi:http component (WASI 0.2) as a workload (GET /, must answer with a status below 500); repeatable', listOption(null, 'component'))
     .option('-r, --runtime <id...>', `runtimes to measure (repeatable or comma-separated; default: every available one): ${runtimeIds().join(', ')}`, listOption(runtimeIds(), 'runtime'))
     .option('-m, --mode <mode...>', `measurement modes: ${MODES.join(', ')} (default: cold)`, listOption(MODES, 'mode'))
     .option('--variant <kind...>', `only these workload variants: ${VARIANT_KINDS.join(', ')}`, listOption(VARIANT_KINDS, 'variant'))
@@ -197,10 +199,11 @@ export function registerRun(program: Command): void {
       if (outProblem) throw new Error(`--out ${flags.out}: ${outProblem}`);
       // flag > FAASBENCH_* > default, before anything starts: a bad environment value exits 2 like a bad flag.
       const runtimeConfig = resolveRuntimeConfig(flags, process.env);
-      // --wasm alone runs only those files; with --workload, both.
+      // --wasm/--component alone run only those files; with --workload, both.
       const workloads = [
-        ...(flags.wasm && !flags.workload ? [] : resolveWorkloads(flags.workload ?? DEFAULT_WORKLOADS)),
+        ...((flags.wasm || flags.component) && !flags.workload ? [] : resolveWorkloads(flags.workload ?? DEFAULT_WORKLOADS)),
         ...(await probeWasmFiles(flags.wasm ?? [])),
+        ...(await probeWasmFiles(flags.component ?? [], 'component')),
       ];
       const ids = flags.runtime ?? RUNTIMES.filter((r) => r.default).map((r) => r.id);
       const runtimes = RUNTIMES.filter((r) => ids.includes(r.id));
