@@ -32,6 +32,8 @@ export interface ReplayOptions {
   /** Concurrent start() calls at most (default 8). */
   startSlots?: number;
   signal?: AbortSignal;
+  /** Pause after pre-warming, before the replay's clock starts, wall ms (default 2000). */
+  settleMs?: number;
   /** Progress and the moment the replay falls behind (not results: those are in the records). */
   log?(message: string): void;
 }
@@ -41,7 +43,7 @@ export interface ReplayResult {
   instances: InstanceRecord[];
   /** End of the accounting window, wall ms from the replay's start. */
   endMs: number;
-  /** Wall ms spent pre-warming before the replay started. */
+  /** Wall ms spent pre-warming before the replay started (the settling pause after it not included). */
   prewarmMs: number;
   interrupted: boolean;
   /** Distinct failure reasons with their counts (start, invoke, check, stop). */
@@ -259,6 +261,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
 
   // Pre-warm: the policy's instances per function before the clock starts.
   const prewarmStart = performance.now();
+  let prewarmMs = 0;
   if (policy.warm > 0) {
     o.log?.(`${policy.label}: pre-warming ${policy.warm * o.trace.functions.length} instances (${policy.warm} × ${o.trace.functions.length} functions)`);
     const warmups: Array<Promise<void>> = [];
@@ -281,14 +284,18 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
       }
     }
     await Promise.all(warmups);
+    prewarmMs = performance.now() - prewarmStart;
+    // Provisioned instances are long ready when traffic comes: let the spawning settle
+    // (the last inits finish, the CPU quietens) before the clock starts. Not charged.
+    await sleep(o.settleMs ?? 2000, signal);
   }
-  t0 = performance.now();
-  const prewarmMs = t0 - prewarmStart;
-  // Records so far were on the absolute clock: move them to the replay's.
+  // Records so far (pre-warming) were on the clock of replay()'s start: move them to the replay's.
+  const shift = performance.now() - t0;
+  t0 += shift;
   for (const r of instances) {
-    r.fromMs -= prewarmMs;
-    r.busy = r.busy.map(([a, b]) => [a - prewarmMs, b - prewarmMs]);
-    if (r.toMs !== null) r.toMs -= prewarmMs;
+    r.fromMs -= shift;
+    r.busy = r.busy.map(([a, b]) => [a - shift, b - shift]);
+    if (r.toMs !== null) r.toMs -= shift;
   }
 
   const durationWallMs = o.trace.durationMs / compress;
