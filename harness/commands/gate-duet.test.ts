@@ -3,7 +3,8 @@
 // runtime with two generated guests (test/spin-guest.ts): the same module on both
 // sides, and a candidate doing twenty times the work. Budgets are a few seconds.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -110,6 +111,24 @@ describe('faasbench gate --baseline-wasm --wasm (end to end, reference runtime)'
   it('a candidate doing twenty times the work fails (exit 1) with a ::error annotation', async () => {
     const r = await runCli(['gate', '--baseline-wasm', a, '--wasm', slow, '--out', join(dir, 'slow'), '--budget-seconds', '3', '--min-pairs', '10', '--quiet'], { timeoutMs: 60_000 });
     expect(r.stdout + r.stderr).toMatch(/^::error title=faasbench gate::wasm\/wasm-a → wasm-slow\/wasm cold_start_ns median: regressed \d+\.\d%25: above 5\.0%25 and significant/m);
+  }, 70_000);
+
+  it('workload folders: --baseline-workload DIR --workload DIR', async () => {
+    const folder = (name: string, iterations: number) => {
+      const d = join(dir, name);
+      mkdirSync(d);
+      const bytes = spinGuest(iterations);
+      writeFileSync(join(d, 'fn.wasm'), bytes);
+      writeFileSync(join(d, 'workload.json'), JSON.stringify({
+        name: 'spin', description: `spin ${iterations}`, variants: { wasm: { artifact: 'fn.wasm', sha256: createHash('sha256').update(bytes).digest('hex') } },
+        requests: [{ name: 'get', size: 'test', method: 'GET', path: '/', expect: { status: 200, body: 'ok\n' } }],
+      }));
+      return d;
+    };
+    const r = await runCli(['gate', '--baseline-workload', folder('base', 1_000_000), '--workload', folder('cand', 20_000_000), '--out', join(dir, 'wl'), '--budget-seconds', '3', '--min-pairs', '10', '--quiet'], { timeoutMs: 60_000 });
+    expect(r.stdout + r.stderr).toMatch(/^::error title=faasbench gate::wasm\/spin\/wasm cold_start_ns median: regressed \d+\.\d%25: above 5\.0%25 and significant/m);
+    expect(r.stdout).toContain(`Baseline \`${join(dir, 'base')}\`, current \`${join(dir, 'cand')}\``);
+    expect(r.code).toBe(1);
   }, 70_000);
 
   it.each([
