@@ -281,7 +281,9 @@ async function rounds(opts: DuetOptions, duos: Duo[], out: ResultsWriter, progre
     }
     const elapsed = performance.now() - t0;
     const pairsDone = round + 1 - opts.warmup;
-    progress.update(Math.max(0, pairsDone), opts.maxPairs, `duet: ${Math.max(0, pairsDone)} pairs${Number.isFinite(precision) ? `, ±${(precision * 100).toFixed(1)}%` : ''}`);
+    // The bar shows the time budget spent (the precision usually ends the run before it fills).
+    const budgetS = Math.max(1, Math.round(opts.budgetMs / 1000));
+    progress.update(Math.min(budgetS, Math.floor(elapsed / 1000)), budgetS, `duet: ${Math.max(0, pairsDone)} pairs${Number.isFinite(precision) ? `, ±${(precision * 100).toFixed(1)}% (target ±${(opts.precision * 100).toFixed(1)}%)` : ''}`);
     if (round + 1 >= nextCheck) {
       precision = worstPrecision(duos, opts.gated, opts.seed, opts.resamples);
       // Check again after another tenth of the pairs so far: the bootstrap costs O(pairs) per check.
