@@ -3,8 +3,10 @@
 //
 //   js-jco        the hello JS component (componentize-js), jco's glue as jco emits it,
 //                 a fresh instance per request: the baseline
-//   js            the same component as faasbench serves it: the glue with the
-//                 WebAssembly.promising throw removed (prepare.ts, loadGlue)
+//   js            as faasbench serves it: the glue with the WebAssembly.promising throw
+//                 removed (prepare.ts, loadGlue)
+//   js-image      the same, the initial memory applied once into an image and copied
+//                 into a new memory per instance (memory-image.ts; off by default)
 //   wat-small     a hand-written component (wat.ts: what a small C handler compiles to)
 //   wat-reuse128  the same, one instance serving up to 128 requests (reuse N). The JS
 //                 components answer through componentize-js's fetch event, which
@@ -45,10 +47,12 @@ if (!hello.variantPaths.component) {
 const EXPECT = 'Hello from faasbench\n';
 const REQ: HttpExchangeRequest = { method: 'GET', pathWithQuery: '/', authority: 'localhost', headers: [], body: new Uint8Array() };
 
-const js = await prepareComponent(readFileSync(hello.variantPaths.component), 'hello.component.wasm');
-const glue = join(js.dir, 'fn.js');
+const jsBytes = readFileSync(hello.variantPaths.component);
+const js = await prepareComponent(jsBytes, 'hello.component.wasm');
+// The initial memory as one image copied into a new memory per instance (memory-image.ts; off by default).
+const image = await prepareComponent(jsBytes, 'hello.component.wasm', { memoryImage: true });
 // Evaluated the same way (not import(), which tsx would rewrite), only without the shadow.
-const jco: PreparedComponent = { ...js, instantiate: loadGlue(glue, 'jco', { jspiShadow: false }) };
+const jco: PreparedComponent = { ...js, instantiate: loadGlue(join(js.dir, 'fn.js'), 'jco', { jspiShadow: false }) };
 const small = await prepareComponent(await helloComponent(), 'wat-hello');
 const module = await compileCommand(readFileSync(hello.variantPaths.wasm!), 'hello.wasm');
 
@@ -77,6 +81,7 @@ const env = cgiEnvironment({ method: 'GET', path: '/', query: '', headers: {}, b
 const series: Series[] = [
   component('js-jco', jco),
   component('js', js),
+  component('js-image', image),
   component('wat-small', small),
   component('wat-reuse128', small, 128),
   {

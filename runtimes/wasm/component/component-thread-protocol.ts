@@ -3,6 +3,7 @@
 
 import type { HttpExchangeRequest } from './host.js';
 import type { ComponentOutcome, RunOptions } from './runner.js';
+import type { MemoryImage } from './memory-image.js';
 
 export interface ComponentLoad {
   name: string;
@@ -11,6 +12,7 @@ export interface ComponentLoad {
   handlerExport: string;
   imports: string[];
   modules: Array<[string, WebAssembly.Module]>;
+  images: Array<[string, MemoryImage]>;
   bytes: number;
 }
 

@@ -44,6 +44,14 @@ describe('wasi:http components', { timeout: 60_000 }, () => {
     }
   });
 
+  it('memoryImage: the data segments applied once at prepare give the same answer from a new memory each time', async () => {
+    const bytes = await watComponent(handlerModule({}));
+    const c = await prepareComponent(bytes, 'imaged', { cacheDir, memoryImage: true });
+    expect([...c.images.values()].map((i) => i.image.length)).toEqual([1024 + 'Hello from faasbench\n'.length]);
+    const r = new ComponentRunner();
+    for (let i = 0; i < 3; i++) expect(text(r.run(c, GET).response!.body)).toBe('Hello from faasbench\n');
+  });
+
   it('gives the guest the path with its query', async () => {
     const c = await prep(`(call $path (local.get $req) (i32.const 512)) (local.set $ptr (i32.load (i32.const 516))) (local.set $len (i32.load (i32.const 520)))`);
     const o = new ComponentRunner().run(c, { ...GET, pathWithQuery: '/a/b?x=1&y=%20' });

@@ -179,7 +179,7 @@ export class ComponentThreadExecutor implements ComponentExecutor {
     let load: ComponentLoad | undefined;
     if (!slot.held.has(key)) {
       const c = job.component;
-      load = { name: c.name, sha256: c.sha256, dir: c.dir, handlerExport: c.handlerExport, imports: c.imports, modules: [...c.modules], bytes: c.bytes };
+      load = { name: c.name, sha256: c.sha256, dir: c.dir, handlerExport: c.handlerExport, imports: c.imports, modules: [...c.modules], images: [...c.images], bytes: c.bytes };
       slot.held.add(key);
     }
     const msg: ToComponentThread = { seq: job.seq, key, req: job.req, opts: job.opts, ...(load ? { load } : {}) };

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PAGE_BYTES, WasmBinaryError, rewriteMemory } from '../binary.js';
 import { HOST_INTERFACES } from './host.js';
+import { extractMemoryImage, type MemoryImage } from './memory-image.js';
 
 export class ComponentError extends Error {
   override name = 'ComponentError';
@@ -40,6 +41,8 @@ export interface PreparedComponent {
   imports: string[];
   /** Core modules, compiled, with the memory cap applied. */
   modules: Map<string, WebAssembly.Module>;
+  /** Initial memory images of the core modules rewritten to import their memory (memory-image.ts), by file. */
+  images: Map<string, MemoryImage>;
   instantiate: InstantiateFn;
   /** Bytes of the component file. */
   bytes: number;
@@ -50,6 +53,14 @@ export interface ComponentPrepareOptions {
   memoryCapBytes?: number;
   /** Where transpiled output is kept; default ~/.cache/faasbench/components (FAASBENCH_CACHE moves it). */
   cacheDir?: string;
+  /**
+   * Apply data segments once into an image at prepare and copy it into a new memory per
+   * instance (memory-image.ts). Default false: measured slower on the hello JS component
+   * (a new 9.5 MB memory + copy per instance: instantiate ~25 ms vs ~18 ms with V8
+   * applying the 10,000 segments; scripts/bench-components.ts, series js-image). It pays
+   * only with recycled memories, which a guest that grows its memory defeats.
+   */
+  memoryImage?: boolean;
 }
 
 export const DEFAULT_COMPONENT_MEMORY_CAP = 256 * 2 ** 20;
@@ -130,17 +141,28 @@ export async function prepareComponent(bytes: Uint8Array, name = 'component', op
   }
   const capPages = Math.floor((opts.memoryCapBytes ?? DEFAULT_COMPONENT_MEMORY_CAP) / PAGE_BYTES);
   const modules = new Map<string, WebAssembly.Module>();
+  const images = new Map<string, MemoryImage>();
   for (const f of meta.files.filter((f) => f.endsWith('.wasm'))) {
-    let core = readFileSync(join(dir, f));
+    let core: Uint8Array = readFileSync(join(dir, f));
+    const imaged = opts.memoryImage === true ? extractMemoryImage(core, capPages) : null;
+    if (imaged) {
+      try {
+        modules.set(f, await WebAssembly.compile(imaged.bytes));
+        images.set(f, imaged.image);
+        continue;
+      } catch {
+        // The code names a data segment (memory.init / data.drop): keep the segments.
+      }
+    }
     try {
-      core = Buffer.from(rewriteMemory(core, { capPages }).bytes);
+      core = rewriteMemory(core, { capPages }).bytes;
     } catch (e) {
       if (e instanceof WasmBinaryError) throw new ComponentError(`${name}: ${e.message}`);
       throw e;
     }
     modules.set(f, await WebAssembly.compile(core));
   }
-  return { name, sha256, dir, handlerExport, imports: meta.imports, modules, instantiate: loadGlue(join(dir, 'fn.js'), name), bytes: bytes.length };
+  return { name, sha256, dir, handlerExport, imports: meta.imports, modules, images, instantiate: loadGlue(join(dir, 'fn.js'), name), bytes: bytes.length };
 }
 
 /**

@@ -10,6 +10,24 @@
 
 import { ComponentExit, ComponentHost, ComponentLimit, DEFAULT_COMPONENT_LIMITS, type ComponentLimits, type HttpExchangeRequest, type HttpExchangeResponse } from './host.js';
 import type { PreparedComponent } from './prepare.js';
+import { IMAGE_IMPORT, memoryFromImage, type MemoryImage } from './memory-image.js';
+
+const hooks = new WeakMap<PreparedComponent, (m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance>();
+
+/** jco's instantiateCore hook: a module rewritten by memory-image.ts gets a new memory holding its image. */
+function imageHook(c: PreparedComponent): (m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance {
+  let hook = hooks.get(c);
+  if (!hook) {
+    const byModule = new Map<WebAssembly.Module, MemoryImage>();
+    for (const [f, img] of c.images) byModule.set(c.modules.get(f)!, img);
+    hook = (m, i) => {
+      const img = byModule.get(m);
+      return new WebAssembly.Instance(m, img ? { ...i, [IMAGE_IMPORT.module]: { [IMAGE_IMPORT.name]: memoryFromImage(img) } } : i);
+    };
+    hooks.set(c, hook);
+  }
+  return hook;
+}
 
 export type ComponentEnd =
   | { kind: 'ok' }
@@ -63,7 +81,7 @@ export class ComponentRunner {
         reused = true;
       } else {
         this.kept = null;
-        const exports = component.instantiate((f) => component.modules.get(f)!, this.host.imports);
+        const exports = component.instantiate((f) => component.modules.get(f)!, this.host.imports, imageHook(component));
         handler = exports[component.handlerExport] as Handler;
         if (reuse > 1) this.kept = { component, handler, served: 1 };
       }

@@ -1,0 +1,86 @@
+// Initial memory as one image instead of thousands of data segments per instance.
+//
+// A componentize-js component's main core module carries its initialised JS heap as
+// ~10,000 active data segments (9 MiB): V8 applies them one by one on every
+// instantiation. At prepare we apply them once into an image, drop the data section
+// and turn the module's memory into an import; every fresh instance then gets a new
+// memory of the same limits with the image copied in (one memcpy). The guest cannot
+// tell: the bytes are those the segments would have written, and nothing of another
+// request is in a new memory.
+//
+// Applies only when it is exactly equivalent: one defined memory, every segment active
+// on it at an i32.const offset (no passive segment). The data count section goes with
+// the data section; code that names a segment (memory.init, data.drop) then no longer
+// validates, and prepare.ts compiles the module as it was instead.
+
+import { PAGE_BYTES, parseSections, readU32, rewriteMemory, type Limits } from '../binary.js';
+
+export const IMAGE_IMPORT = { module: 'faasbench:image', name: 'memory' } as const;
+
+export interface MemoryImage {
+  limits: Limits;
+  /** Bytes from address 0 to the end of the last segment. */
+  image: Uint8Array;
+}
+
+function readI32Const(bytes: Uint8Array, pos: number): [number, number] | null {
+  if (bytes[pos] !== 0x41) return null;
+  pos++;
+  let result = 0;
+  let shift = 0;
+  let b: number;
+  do {
+    b = bytes[pos++]!;
+    result |= (b & 0x7f) << shift;
+    shift += 7;
+  } while (b & 0x80 && shift < 35);
+  if (shift < 32 && b & 0x40) result |= -1 << shift;
+  if (bytes[pos] !== 0x0b) return null;
+  return [result >>> 0, pos + 1];
+}
+
+/** The rewritten module and its image, or null when the rewrite would not be exactly equivalent. */
+export function extractMemoryImage(bytes: Uint8Array, capPages: number): { bytes: Uint8Array; image: MemoryImage } | null {
+  const sections = parseSections(bytes);
+  const data = sections.find((s) => s.id === 11);
+  if (!data) return null;
+  const segments: Array<{ offset: number; start: number; size: number }> = [];
+  const [count, first] = readU32(bytes, data.contentStart);
+  let pos = first;
+  let extent = 0;
+  for (let i = 0; i < count; i++) {
+    let kind: number;
+    [kind, pos] = readU32(bytes, pos);
+    if (kind !== 0) return null; // passive, or another memory
+    const c = readI32Const(bytes, pos);
+    if (!c) return null; // global.get or extended-const offsets: left to V8
+    const [offset, after] = c;
+    let size: number;
+    [size, pos] = readU32(bytes, after);
+    segments.push({ offset, start: pos, size });
+    pos += size;
+    extent = Math.max(extent, offset + size);
+  }
+  if (pos !== data.end) return null;
+  let rewritten;
+  try {
+    rewritten = rewriteMemory(bytes, { capPages, importMemoryAs: IMAGE_IMPORT });
+  } catch {
+    return null;
+  }
+  if (!rewritten.memoryImported || !rewritten.memory || rewritten.memory.shared || extent > rewritten.memory.min * PAGE_BYTES) return null;
+  const image = new Uint8Array(extent);
+  for (const s of segments) image.set(bytes.subarray(s.start, s.start + s.size), s.offset);
+  // Drop the data and data count sections from the rewritten bytes (found again: offsets moved).
+  const out = rewritten.bytes;
+  const keep = parseSections(out).filter((s) => s.id !== 11 && s.id !== 12);
+  const stripped = Buffer.concat([out.subarray(0, 8), ...keep.map((s) => out.subarray(s.start, s.end))]);
+  return { bytes: stripped, image: { limits: rewritten.memory, image } };
+}
+
+/** A new memory holding the image: what the segments would have written into a fresh one. */
+export function memoryFromImage(m: MemoryImage): WebAssembly.Memory {
+  const memory = new WebAssembly.Memory({ initial: m.limits.min, ...(m.limits.max !== null ? { maximum: m.limits.max } : {}) });
+  new Uint8Array(memory.buffer).set(m.image);
+  return memory;
+}
