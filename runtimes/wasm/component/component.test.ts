@@ -114,6 +114,12 @@ describe('wasi:http components', { timeout: 60_000 }, () => {
     const o = r.run(flood, GET, { limits: { bodyBytes: 1000, stdoutBytes: 1000, stderrBytes: 1000 } });
     expect(o.end).toEqual({ kind: 'limit', message: 'response body over its cap of 1000 bytes' });
     expect(httpResponseOf(o).status).toBe(500);
+    // 600 bytes to wasi:cli/stdout, twice: the second write passes the 1000-byte cap.
+    const chatty = await prep('(call $write (call $stdout) (i32.const 0) (i32.const 600) (i32.const 256)) (call $write (call $stdout) (i32.const 0) (i32.const 600) (i32.const 256))');
+    expect(r.run(chatty, GET, { limits: { bodyBytes: 1000, stdoutBytes: 1000, stderrBytes: 1000 } }).end).toEqual({ kind: 'limit', message: 'stdout over its cap of 1000 bytes' });
+    const quiet = r.run(chatty, GET, { limits: { bodyBytes: 1000, stdoutBytes: 2000, stderrBytes: 1000 } });
+    expect(quiet.end).toEqual({ kind: 'ok' });
+    expect(quiet.stdout.length).toBe(1200);
 
     // Grows one page at a time until memory.grow fails; answers 200 + the pages it has.
     const bomb = await prep(

@@ -36,6 +36,7 @@ export const WAT_IMPORTS = `
   (import "wasi:io/streams@${V}" "[method]output-stream.blocking-write-and-flush" (func $write (param i32 i32 i32 i32)))
   (import "wasi:io/streams@${V}" "[resource-drop]output-stream" (func $drop_stream (param i32)))
   (import "wasi:filesystem/preopens@${V}" "get-directories" (func $preopens (param i32)))
+  (import "wasi:cli/stdout@${V}" "get-stdout" (func $stdout (result i32)))
   (import "wasi:sockets/tcp-create-socket@${V}" "create-tcp-socket" (func $tcp_new (param i32 i32)))
 `;
 
@@ -95,6 +96,7 @@ world w {
   import wasi:io/streams@${V};
   import wasi:http/outgoing-handler@${V};
   import wasi:filesystem/preopens@${V};
+  import wasi:cli/stdout@${V};
   import wasi:sockets/tcp-create-socket@${V};
   import secret;
   ${exportHandler ? `export wasi:http/incoming-handler@${V};` : 'export secret;'}
