@@ -7,8 +7,9 @@
 //      VmRSS), open file descriptors (entries of /proc/PID/fd) and thread count
 //      (/proc/PID/status Threads).
 // The runtime runs in a child process of this script (the adapter `run` uses,
-// referenceWasmAdapter, started exactly as the throughput mode starts it), so what is
-// sampled is the runtime alone: neither the load client nor this script's sampling.
+// referenceWasmAdapter, started exactly as the throughput mode starts it; it runs the
+// runtime as a `faasbench serve` process of its own), and what is sampled is that serve
+// process alone: neither the load client nor this script's sampling.
 //
 // Verdict, printed with PASS/SHORT:
 //   - flat: for each of RSS, fds and threads, the least-squares slope over the samples
@@ -110,7 +111,10 @@ async function serveChild(threads: number | undefined): Promise<void> {
   const deployment = await adapter.prepare(workload, 'wasm');
   const { instance } = await adapter.start(deployment);
   const versions = await adapter.describeVersions();
-  process.stdout.write(JSON.stringify({ url: instance.url, pid: process.pid, executor: versions['executor'] }) + '\n');
+  // The runtime under test is the `faasbench serve` process the adapter spawned (the
+  // wasm runtime is measured in its own process); the app lives under its path prefix.
+  const out = { url: instance.url, prefix: instance.pathPrefix ?? '', pid: adapter.pid() ?? process.pid, executor: versions['executor'] };
+  process.stdout.write(JSON.stringify(out) + '\n');
   const quit = () => void adapter.dispose().finally(() => process.exit(0));
   // The parent holds our stdin: when it goes away (even killed), so do we.
   process.stdin.on('end', quit).on('error', quit).resume();
@@ -118,12 +122,12 @@ async function serveChild(threads: number | undefined): Promise<void> {
   process.on('SIGINT', () => {}); // Ctrl-C is the parent's to handle; it ends us after its summary.
 }
 
-function startRuntime(threads: number | undefined): Promise<{ child: ChildProcess; url: string; pid: number; executor: string }> {
+function startRuntime(threads: number | undefined): Promise<{ child: ChildProcess; url: string; prefix: string; pid: number; executor: string }> {
   const args = [...process.execArgv, SELF, '--serve', ...(threads ? ['--threads', String(threads)] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', (l) => {
-      const m = JSON.parse(l) as { url: string; pid: number; executor: string };
+      const m = JSON.parse(l) as { url: string; prefix: string; pid: number; executor: string };
       resolve({ child, ...m });
     });
     child.once('exit', (code) => reject(new Error(`runtime process exited (${code}) before serving`)));
@@ -166,10 +170,12 @@ async function soak(): Promise<number> {
   const openConnections = num('open-connections', 64);
   const threads = argv.includes('--threads') ? num('threads', 2) : undefined;
   const workload = loadWorkload(join(builtinWorkloadsDir(), 'hello'));
-  const request = toWireRequest(workload.requests.find((r) => r.size === 'test') ?? workload.requests[0]!);
+  const wire = toWireRequest(workload.requests.find((r) => r.size === 'test') ?? workload.requests[0]!);
 
   console.log(`bench:soak on hello — node ${process.version}, V8 ${process.versions.v8}, ${seconds} s at ${Math.round(fraction * 100)} % of the measured maximum`);
   const runtime = await startRuntime(threads);
+  // The app lives under its path prefix on the serve process's one listener (as the throughput mode does it).
+  const request = runtime.prefix ? { ...wire, path: runtime.prefix + (wire.path === '/' ? '' : wire.path) } : wire;
   const gen = await LoadGenerator.start();
   const stopped = new AbortController();
   const onSigint = () => { console.log('\n(interrupted: stopping the load, summary of what was measured)'); stopped.abort(); };
