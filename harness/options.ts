@@ -22,6 +22,7 @@ import { DEFAULT_POLICIES } from './trace/policy.js';
 import type { ContainerConfig } from '../runtimes/container/adapter.js';
 import type { CommandConfig } from '../runtimes/external/command/adapter.js';
 import type { WasmtimeConfig } from '../runtimes/external/wasmtime/adapter.js';
+import type { K8sConfig } from '../runtimes/k8s/adapter.js';
 import type { LambdaConfig } from '../runtimes/lambda/adapter.js';
 import type { PoolConfig, RefillPolicy } from '../runtimes/pool/adapter.js';
 import type { NativeMode, ProcessConfig } from '../runtimes/process/adapter.js';
@@ -166,11 +167,12 @@ export interface RuntimeConfig {
   pool: PoolConfig;
   command: CommandConfig;
   wasmtime: WasmtimeConfig;
+  k8s: K8sConfig;
 }
 
 /** Nothing set: every adapter on its defaults. */
 export function emptyRuntimeConfig(): RuntimeConfig {
-  return { container: {}, process: {}, lambda: {}, pool: {}, command: {}, wasmtime: {} };
+  return { container: {}, process: {}, lambda: {}, pool: {}, command: {}, wasmtime: {}, k8s: {} };
 }
 
 export const POOL_REFILL_POLICIES = ['eager', 'on-demand'] as const satisfies readonly RefillPolicy[];
@@ -220,7 +222,7 @@ function onOff(what: string) {
 }
 
 /** Runtime ids the pool can hold: every registry id but its own (kept in step with harness/runtimes.ts by a test). */
-export const POOLABLE_RUNTIMES = ['wasm', 'node-wasi', 'container', 'process', 'lambda', 'wasmtime', 'wazero', 'command'] as const;
+export const POOLABLE_RUNTIMES = ['wasm', 'node-wasi', 'container', 'process', 'lambda', 'wasmtime', 'wazero', 'command', 'k8s'] as const;
 
 /** Every user-facing runtime setting, in --help order. */
 export const RUNTIME_SETTINGS: readonly RuntimeSetting[] = [
@@ -239,6 +241,7 @@ export const RUNTIME_SETTINGS: readonly RuntimeSetting[] = [
   { runtime: 'process', key: 'nativeMode', flag: '--process-native', arg: 'mode', env: 'FAASBENCH_PROCESS_NATIVE', help: 'process: run the native variant under busybox httpd, or one CGI process per request (default: httpd)', choices: PROCESS_NATIVE_MODES, parse: oneOf('--process-native', PROCESS_NATIVE_MODES) },
   { runtime: 'wasmtime', key: 'pooling', flag: '--wasmtime-pooling', env: 'FAASBENCH_WASMTIME_POOLING', help: 'wasmtime: wasmtime serve\'s pooling allocator (-O pooling-allocator; default: on; --no-wasmtime-pooling: off)', parse: onOff('FAASBENCH_WASMTIME_POOLING') },
   { runtime: 'command', key: 'specFile', flag: '--command-spec', arg: 'file', env: 'FAASBENCH_COMMAND_SPEC', help: 'command: the JSON spec naming the command that serves a deployment (README, "The command runtime")', parse: (v) => v },
+  { runtime: 'k8s', key: 'kubeconfig', flag: '--kubeconfig', arg: 'file', env: 'KUBECONFIG', help: 'k8s: the cluster\'s kubeconfig (a `:`-separated list is merged, as kubectl does; default: ~/.kube/config, else in-cluster)', parse: (v) => v },
 ];
 
 /** The name commander gives a flag's value: `--pool-size` → poolSize (and `--no-lambda-freeze` → lambdaFreeze). */

@@ -28,6 +28,8 @@ export const RUNTIMES: RuntimeEntry[] = [
   { id: 'wazero', default: false, create: async () => (await import('../runtimes/external/cgi/adapter.js')).wazeroAdapter() },
   // Any platform, from a spec file naming its serve command (--command-spec FILE).
   { id: 'command', default: false, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/external/command/adapter.js')).commandAdapter(c.command) },
+  // Kubernetes through @kubernetes/client-node (--kubeconfig), opt-in: one namespace per run, removed at the end.
+  { id: 'k8s', default: false, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/k8s/adapter.js')).k8sAdapter(c.k8s) },
 ];
 
 /** The pool over the registry entry `config.pool.of` (containers by default), created with the same config. */

@@ -23,6 +23,15 @@ export function startCell(ctx: CellContext, metric: string, kind: string): Cell 
       try {
         const started = await adapter.start(deployment);
         instance = started.instance;
+        if (adapter.capabilities().servesRequests === false) {
+          // Nothing runs to answer (simulated nodes): the start's own phases, to ready, are the sample.
+          if (warm) return [];
+          const readyNs = Number(process.hrtime.bigint() - t0);
+          return [
+            { phase: 'total', metric, value: readyNs, ok: true, iteration, request: request.name },
+            ...started.phases.map((p) => ({ phase: p.phase, metric, value: p.ns, ok: true, iteration, request: request.name })),
+          ];
+        }
         const res = await adapter.invoke(instance, request);
         const totalNs = Number(process.hrtime.bigint() - t0);
         const startedNs = started.phases.reduce((s, p) => s + p.ns, 0);
@@ -85,6 +94,8 @@ export const coldMode: MeasurementMode = {
     if (ctx.adapter.capabilities().freshInstancePerRequest) {
       return [requestCell(ctx, 'cold_start_ns', 'instance'), startCell(ctx, 'app_cold_start_ns', 'app')];
     }
+    // Not comparable with cold_start_ns (no response), so a metric of its own.
+    if (ctx.adapter.capabilities().servesRequests === false) return [startCell(ctx, 'cold_start_ready_ns', 'instance')];
     return [startCell(ctx, 'cold_start_ns', 'instance')];
   },
 };

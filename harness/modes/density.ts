@@ -86,6 +86,8 @@ function densityCell(ctx: CellContext): Cell {
     await mapLimit(all, 8, (i) => adapter.stop(i).catch(() => {}));
   };
   const answers = async (i: Instance): Promise<string | null> => {
+    // Nothing runs to answer (simulated nodes): an instance counts once its start said ready.
+    if (adapter.capabilities().servesRequests === false) return null;
     try {
       const res = await adapter.invoke(i, request);
       const v = checkResponse(request.expect, res.response);

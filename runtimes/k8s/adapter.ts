@@ -150,6 +150,8 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
   private kc: k8s.KubeConfig | null = null;
   private cluster: ClusterInfo | null = null;
   private namespace: Promise<string> | null = null;
+  /** Deployments prepared per workload-variant name. */
+  private readonly prepared = new Map<string, number>();
   private readonly startTimeoutMs: number;
   private readonly stopTimeoutMs: number;
 
@@ -227,7 +229,11 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Dep> {
     const image = imageFor(workload, variant);
     const namespace = await this.ns();
-    const base = dnsName(`${workload.name}-${variant}`);
+    // The harness prepares a variant once per mode: the second gets its own app (…-p2), so cells never share one.
+    const first = dnsName(`${workload.name}-${variant}`);
+    const n = (this.prepared.get(first) ?? 0) + 1;
+    this.prepared.set(first, n);
+    const base = n === 1 ? first : `${first}-p${n}`;
     const { deployment, service } = appObjects(namespace, base, image, 0);
     const kc = this.kube();
     try {

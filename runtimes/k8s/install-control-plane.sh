@@ -11,8 +11,9 @@
 #     "Kubernetes").
 # Why build rather than download release binaries: only the package registries are
 # reachable from CI (no dl.k8s.io, no GitHub).
-# Measured on the 2-core CI machine, cold caches: etcd-server 28 s; the three
-# Kubernetes binaries ~(see README) min; kwok ~(see README) min. A second run is instant.
+# Measured on the 2-core machine, cold caches, shared with other builds (load ~25):
+# etcd-server 28 s; the three Kubernetes binaries 44 min; kwok 32 min (at the same
+# time). Present: a few seconds.
 # Exits non-zero on any failure: the k8s tests then fail loudly (FAASBENCH_REQUIRE_K8S=1
 # in scripts/test.sh), they do not skip.
 set -euo pipefail
