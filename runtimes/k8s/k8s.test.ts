@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { doctorReport } from '../../harness/commands/doctor.js';
+import { emptyRuntimeConfig } from '../../harness/options.js';
 import { readResults } from '../../model/results/reader.js';
 import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
 import { runCli } from '../../test/cli-helpers.js';
@@ -52,6 +54,35 @@ describe.skipIf(!found.ok && !required)('k8s runtime on a local API server with 
     await a.dispose();
     const missing = await new K8sAdapter({ kubeconfig: '/nonexistent/kubeconfig' }).available();
     expect(missing).toEqual({ ok: false, reason: 'kubeconfig /nonexistent/kubeconfig not found' });
+  });
+
+  it('faasbench doctor shows the cluster, its version, node count and CRDs', async () => {
+    const r = await doctorReport({ ...emptyRuntimeConfig(), k8s: { kubeconfig: cluster.kubeconfig } });
+    expect(r.runtimes.find((x) => x.id === 'k8s')).toEqual({
+      id: 'k8s',
+      default: false,
+      ok: true,
+      text: expect.stringMatching(/^v1\.34\.4 at https:\/\/127\.0\.0\.1:\d+ \(context faasbench-local\), 1 node \(1 ready, simulated by kwok: pods do not run\), CRDs: none of SpinKube\/Knative$/),
+    });
+    // A SpinKube SpinApp CRD (its name and group; the schema does not matter here) is found.
+    const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+    await ext.createCustomResourceDefinition({
+      body: {
+        metadata: { name: 'spinapps.core.spinkube.dev' },
+        spec: {
+          group: 'core.spinkube.dev',
+          names: { kind: 'SpinApp', plural: 'spinapps', singular: 'spinapp' },
+          scope: 'Namespaced',
+          versions: [{ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+        },
+      },
+    });
+    try {
+      const again = await doctorReport({ ...emptyRuntimeConfig(), k8s: { kubeconfig: cluster.kubeconfig } });
+      expect(again.runtimes.find((x) => x.id === 'k8s')?.text).toMatch(/CRDs: SpinKube SpinApp \(spinapps\.core\.spinkube\.dev\)$/);
+    } finally {
+      await ext.deleteCustomResourceDefinition({ name: 'spinapps.core.spinkube.dev' });
+    }
   });
 
   it('cold start: scale 0 → 1 to ready with phases from the watch, twice, then everything it made is gone', async () => {
