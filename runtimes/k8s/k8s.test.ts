@@ -73,7 +73,7 @@ describe.skipIf(!found.ok && !required)('k8s runtime on a local API server with 
           group: 'core.spinkube.dev',
           names: { kind: 'SpinApp', plural: 'spinapps', singular: 'spinapp' },
           scope: 'Namespaced',
-          versions: [{ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+          versions: [{ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
         },
       },
     });
