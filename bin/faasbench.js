@@ -12,10 +12,14 @@ const REQUIRED_FLAGS = ['--disable-wasm-trap-handler', '--no-turbo-fast-api-call
 const missing = REQUIRED_FLAGS.filter((f) => !process.execArgv.includes(f));
 
 if (missing.length > 0 && !process.env.FAASBENCH_NO_REEXEC) {
-  const child = spawn(process.execPath, [...process.execArgv, ...missing, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, FAASBENCH_NO_REEXEC: '1' },
-  });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, ...missing, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, FAASBENCH_NO_REEXEC: '1' },
+    },
+  );
   // The child does the cleanup on Ctrl-C/SIGTERM; we only pass signals on and wait.
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => {

@@ -20,7 +20,9 @@ export class UsageError extends Error {
 
 export function buildProgram(): Command {
   const program = new Command('faasbench')
-    .description('Benchmark and conformance suite: WebAssembly serverless functions vs containers, pre-warmed pools and Lambda-style runtimes')
+    .description(
+      'Benchmark and conformance suite: WebAssembly serverless functions vs containers, pre-warmed pools and Lambda-style runtimes',
+    )
     .version(FAASBENCH_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

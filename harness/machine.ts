@@ -16,7 +16,14 @@ export function machineInfo(): Machine {
   } catch {
     /* not Linux, keep platform */
   }
-  const base = { cpuModel, cores: cpus.length, memoryBytes: os.totalmem(), os: osName, kernel: os.release(), arch: os.arch() };
+  const base = {
+    cpuModel,
+    cores: cpus.length,
+    memoryBytes: os.totalmem(),
+    os: osName,
+    kernel: os.release(),
+    arch: os.arch(),
+  };
   // Memory is rounded to GiB so the same machine does not change fingerprint with firmware reservations.
   const fingerprintInput = JSON.stringify({ ...base, memoryBytes: Math.round(base.memoryBytes / 2 ** 30) });
   const fingerprint = createHash('sha256').update(fingerprintInput).digest('hex').slice(0, 16);
@@ -25,8 +32,16 @@ export function machineInfo(): Machine {
 
 export function gitInfo(cwd: string): { commit: string | null; dirty: boolean | null } {
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+        cwd,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .toString()
+        .trim() !== '';
     return { commit, dirty };
   } catch {
     return { commit: null, dirty: null };
@@ -34,6 +49,9 @@ export function gitInfo(cwd: string): { commit: string | null; dirty: boolean | 
 }
 
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }

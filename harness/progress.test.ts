@@ -7,7 +7,11 @@ import { createProgress } from './progress.js';
 
 function fakeTty() {
   let out = '';
-  const stream = { isTTY: true, columns: 200, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
+  const stream = {
+    isTTY: true,
+    columns: 200,
+    write: (s: string) => ((out += s), true),
+  } as unknown as NodeJS.WriteStream;
   return { stream, text: () => out };
 }
 
@@ -19,7 +23,10 @@ describe('progress output', () => {
     p.log('error: guest said \x1b[2J\u009b31m\nfake line');
     p.done();
     // Remove faasbench's own "\r ESC[2K" (clear line); nothing else may be a control character.
-    const rest = t.text().replace(/\r\x1b\[2K/g, '').replace(/\n$/, '');
+    const rest = t
+      .text()
+      .replace(/\r\x1b\[2K/g, '')
+      .replace(/\n$/, '');
     expect(rest).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     expect(rest).toContain('he\\x1b]0;pwned\\x07llo');
     expect(rest).toContain('guest said \\x1b[2J\\x9b31m\\x0afake line');

@@ -20,25 +20,44 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 function inMemoryAdapter(id: string, delayMs: number, disposed?: string[]): RuntimeEntry {
   const expect = hello.requests[0]!.expect;
   const adapter: RuntimeAdapter = {
-    id, description: 'in-memory test runtime',
+    id,
+    description: 'in-memory test runtime',
     capabilities: () => ({ variants: ['node'], modes: ['cold'], freshInstancePerRequest: false }),
     available: async () => ({ ok: true }),
     prepare: async (workload, variant) => ({ runtime: id, workload, variant }),
     start: async (deployment) => ({ instance: { id: `${id}-i`, deployment }, phases: [{ phase: 'start', ns: 1000 }] }),
     invoke: async () => {
       await new Promise((r) => setTimeout(r, delayMs));
-      return { response: { status: 200, headers: { ...expect.headers }, body: Buffer.from(expect.body ?? '') }, totalNs: delayMs * 1e6, phases: [] };
+      return {
+        response: { status: 200, headers: { ...expect.headers }, body: Buffer.from(expect.body ?? '') },
+        totalNs: delayMs * 1e6,
+        phases: [],
+      };
     },
     stop: async () => {},
-    dispose: async () => { disposed?.push(id); },
-    runReport: () => [{ workload: 'hello', variant: 'node', metric: 'idle_byte_seconds', value: 42, tags: { pool_size: 2 } }],
+    dispose: async () => {
+      disposed?.push(id);
+    },
+    runReport: () => [
+      { workload: 'hello', variant: 'node', metric: 'idle_byte_seconds', value: 42, tags: { pool_size: 2 } },
+    ],
   };
   return { id, default: true, create: async () => adapter };
 }
 
 async function run(runtimes: RuntimeEntry[], extra: { cellBudgetMs?: number; minIterations?: number }) {
   const outcome = await runBenchmark(
-    { workloads: [hello], runtimes, modes: ['cold'], iterations: 20, warmup: 1, seed: 7, outDir: out, command: ['test'], ...extra },
+    {
+      workloads: [hello],
+      runtimes,
+      modes: ['cold'],
+      iterations: 20,
+      warmup: 1,
+      seed: 7,
+      outDir: out,
+      command: ['test'],
+      ...extra,
+    },
     createProgress({ quiet: true }),
     new AbortController().signal,
   );
@@ -64,7 +83,10 @@ describe('run loop', () => {
 
   it('stops a cell whose time budget is spent once it has its minimum samples, and says so', async () => {
     // Every sample of 'slow' takes ≥ 5 ms, so a 1 ms budget is spent after one.
-    const results = await run([inMemoryAdapter('fast', 0), inMemoryAdapter('slow', 5)], { cellBudgetMs: 1, minIterations: 3 });
+    const results = await run([inMemoryAdapter('fast', 0), inMemoryAdapter('slow', 5)], {
+      cellBudgetMs: 1,
+      minIterations: 3,
+    });
     const totals = results.samples.filter((s) => s.mode === 'cold' && s.phase === 'total');
     expect(totals.filter((s) => s.runtime === 'slow')).toHaveLength(3);
     expect(results.events.some((e) => e.runtime === 'slow' && /time budget/.test(e.message))).toBe(true);
@@ -74,14 +96,32 @@ describe('run loop', () => {
 describe('a run that cannot start', () => {
   it('refuses an --out that is a file before it starts any runtime', async () => {
     const created: string[] = [];
-    const watched: RuntimeEntry = { id: 'fast', default: true, create: async () => { created.push('fast'); return inMemoryAdapter('fast', 0).create(); } };
+    const watched: RuntimeEntry = {
+      id: 'fast',
+      default: true,
+      create: async () => {
+        created.push('fast');
+        return inMemoryAdapter('fast', 0).create();
+      },
+    };
     const file = join(out, 'a-file');
     writeFileSync(file, '');
-    await expect(runBenchmark(
-      { workloads: [hello], runtimes: [watched], modes: ['cold'], iterations: 1, warmup: 0, seed: 1, outDir: file, command: ['test'] },
-      createProgress({ quiet: true }),
-      new AbortController().signal,
-    )).rejects.toThrow(/results directory .*a-file is a regular file, not a directory/);
+    await expect(
+      runBenchmark(
+        {
+          workloads: [hello],
+          runtimes: [watched],
+          modes: ['cold'],
+          iterations: 1,
+          warmup: 0,
+          seed: 1,
+          outDir: file,
+          command: ['test'],
+        },
+        createProgress({ quiet: true }),
+        new AbortController().signal,
+      ),
+    ).rejects.toThrow(/results directory .*a-file is a regular file, not a directory/);
     expect(created).toEqual([]);
   });
 
@@ -89,33 +129,69 @@ describe('a run that cannot start', () => {
     // An adapter holds worker threads, servers or timers: one left undisposed kept the process from ever exiting.
     const disposed: string[] = [];
     const unavailable: RuntimeEntry = {
-      id: 'gone', default: true,
-      create: async () => ({ ...(await inMemoryAdapter('gone', 0, disposed).create()), available: async () => ({ ok: false, reason: 'not here' }) }),
+      id: 'gone',
+      default: true,
+      create: async () => ({
+        ...(await inMemoryAdapter('gone', 0, disposed).create()),
+        available: async () => ({ ok: false, reason: 'not here' }),
+      }),
     };
     const broken: RuntimeEntry = {
-      id: 'broken', default: true,
-      create: async () => ({ ...(await inMemoryAdapter('broken', 0, disposed).create()), describeVersions: async () => { throw new Error('engine went away'); } }),
+      id: 'broken',
+      default: true,
+      create: async () => ({
+        ...(await inMemoryAdapter('broken', 0, disposed).create()),
+        describeVersions: async () => {
+          throw new Error('engine went away');
+        },
+      }),
     };
-    await expect(runBenchmark(
-      { workloads: [hello], runtimes: [inMemoryAdapter('fast', 0, disposed), unavailable, broken], modes: ['cold'], iterations: 1, warmup: 0, seed: 1, outDir: mkdtempSync(join(out, 'broken-')), command: ['test'] },
-      createProgress({ quiet: true }),
-      new AbortController().signal,
-    )).rejects.toThrow(/engine went away/);
+    await expect(
+      runBenchmark(
+        {
+          workloads: [hello],
+          runtimes: [inMemoryAdapter('fast', 0, disposed), unavailable, broken],
+          modes: ['cold'],
+          iterations: 1,
+          warmup: 0,
+          seed: 1,
+          outDir: mkdtempSync(join(out, 'broken-')),
+          command: ['test'],
+        },
+        createProgress({ quiet: true }),
+        new AbortController().signal,
+      ),
+    ).rejects.toThrow(/engine went away/);
     expect(disposed.sort()).toEqual(['broken', 'fast', 'gone']);
   });
 
   it('disposes the adapters it created when none is available', async () => {
     const disposed: string[] = [];
     const unavailable: RuntimeEntry = {
-      id: 'gone', default: true,
-      create: async () => ({ ...(await inMemoryAdapter('gone', 0, disposed).create()), available: async () => ({ ok: false, reason: 'not here' }) }),
+      id: 'gone',
+      default: true,
+      create: async () => ({
+        ...(await inMemoryAdapter('gone', 0, disposed).create()),
+        available: async () => ({ ok: false, reason: 'not here' }),
+      }),
     };
     const dir = mkdtempSync(join(out, 'none-'));
-    await expect(runBenchmark(
-      { workloads: [hello], runtimes: [unavailable], modes: ['cold'], iterations: 1, warmup: 0, seed: 1, outDir: dir, command: ['test'] },
-      createProgress({ quiet: true }),
-      new AbortController().signal,
-    )).rejects.toThrow(/no runtime is available \(gone: not here\)/);
+    await expect(
+      runBenchmark(
+        {
+          workloads: [hello],
+          runtimes: [unavailable],
+          modes: ['cold'],
+          iterations: 1,
+          warmup: 0,
+          seed: 1,
+          outDir: dir,
+          command: ['test'],
+        },
+        createProgress({ quiet: true }),
+        new AbortController().signal,
+      ),
+    ).rejects.toThrow(/no runtime is available \(gone: not here\)/);
     expect(disposed).toEqual(['gone']);
     expect(readdirSync(dir)).toEqual([]);
   });

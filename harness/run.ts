@@ -71,15 +71,27 @@ interface LiveCell {
 export function pickRequest(w: LoadedWorkload, name?: string): SampleRequest {
   if (name) {
     const r = w.requests.find((x) => x.name === name);
-    if (!r) throw new Error(`workload ${w.name} has no request '${name}' (it has: ${w.requests.map((x) => x.name).join(', ')})`);
+    if (!r)
+      throw new Error(
+        `workload ${w.name} has no request '${name}' (it has: ${w.requests.map((x) => x.name).join(', ')})`,
+      );
     return r;
   }
   return w.requests.find((r) => r.size === 'test') ?? w.requests[0]!;
 }
 
 /** The results file's header: where, with what and how this run was made. */
-async function runHeader(opts: RunOptions, runId: string, adapters: RuntimeAdapter[], skipped: RunOutcome['skipped']): Promise<HeaderRow> {
-  const versions: Record<string, string> = { faasbench: FAASBENCH_VERSION, node: process.versions.node, v8: process.versions.v8 };
+async function runHeader(
+  opts: RunOptions,
+  runId: string,
+  adapters: RuntimeAdapter[],
+  skipped: RunOutcome['skipped'],
+): Promise<HeaderRow> {
+  const versions: Record<string, string> = {
+    faasbench: FAASBENCH_VERSION,
+    node: process.versions.node,
+    v8: process.versions.v8,
+  };
   for (const a of adapters) {
     for (const [k, v] of Object.entries((await a.describeVersions?.()) ?? {})) versions[`${a.id}.${k}`] = v;
   }
@@ -111,7 +123,9 @@ async function runHeader(opts: RunOptions, runId: string, adapters: RuntimeAdapt
 function runtimeConfigOf(opts: RunOptions, adapters: RuntimeAdapter[]): { runtimeConfig?: Record<string, object> } {
   const given: Record<string, object> = {};
   for (const [id, c] of Object.entries(opts.runtimeConfig ?? {})) {
-    const inRun = adapters.some((a) => a.id === id) || (id === (opts.runtimeConfig?.pool.of ?? POOL_DEFAULTS.of) && adapters.some((a) => a.id === 'pool'));
+    const inRun =
+      adapters.some((a) => a.id === id) ||
+      (id === (opts.runtimeConfig?.pool.of ?? POOL_DEFAULTS.of) && adapters.some((a) => a.id === 'pool'));
     if (inRun && Object.keys(c).length > 0) given[id] = c;
   }
   return Object.keys(given).length > 0 ? { runtimeConfig: given } : {};
@@ -141,7 +155,8 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
         progress.log(`skipping runtime ${entry.id}: ${a.reason}`);
       }
     }
-    if (adapters.length === 0) throw new Error(`no runtime is available (${skipped.map((s) => `${s.runtime}: ${s.reason}`).join('; ')})`);
+    if (adapters.length === 0)
+      throw new Error(`no runtime is available (${skipped.map((s) => `${s.runtime}: ${s.reason}`).join('; ')})`);
     runId = newRunId();
     resultsFile = join(opts.outDir, `${runId}.jsonl`);
     out = new ResultsWriter(resultsFile, await runHeader(opts, runId, adapters, skipped));
@@ -176,12 +191,32 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
             try {
               const deployment = await adapter.prepare(workload, variant);
               const ctx = {
-                adapter, workload, variant, deployment, request: pickRequest(workload, opts.request), options: modeOptions,
-                warn: (m: string) => { out.event('warning', m, { runtime: adapter.id, workload: workload.name }); progress.log(`warning: ${m}`); },
-                log: (m: string) => progress.log(m), signal,
+                adapter,
+                workload,
+                variant,
+                deployment,
+                request: pickRequest(workload, opts.request),
+                options: modeOptions,
+                warn: (m: string) => {
+                  out.event('warning', m, { runtime: adapter.id, workload: workload.name });
+                  progress.log(`warning: ${m}`);
+                },
+                log: (m: string) => progress.log(m),
+                signal,
               };
               for (const cell of measurement.cells(ctx)) {
-                cells.push({ cell, runtime: adapter.id, workload: workload.name, variant, mode, ready: false, done: false, okSeen: false, failures: 0, spentMs: 0 });
+                cells.push({
+                  cell,
+                  runtime: adapter.id,
+                  workload: workload.name,
+                  variant,
+                  mode,
+                  ready: false,
+                  done: false,
+                  okSeen: false,
+                  failures: 0,
+                  spentMs: 0,
+                });
               }
             } catch (e) {
               const msg = `${adapter.id}/${workload.name}/${variant}: prepare failed: ${(e as Error).message}`;
@@ -204,10 +239,24 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
     for (const c of liveCells) if (c.ready && !c.done) await c.cell.teardown().catch(() => {});
     for (const a of adapters) {
       for (const m of a.runReport?.() ?? []) {
-        out.sample({ workload: m.workload, variant: m.variant, runtime: a.id, mode: 'idle', phase: 'total', metric: m.metric, value: m.value, ok: true, iteration: 0, ...(m.tags ? { tags: m.tags } : {}) });
+        out.sample({
+          workload: m.workload,
+          variant: m.variant,
+          runtime: a.id,
+          mode: 'idle',
+          phase: 'total',
+          metric: m.metric,
+          value: m.value,
+          ok: true,
+          iteration: 0,
+          ...(m.tags ? { tags: m.tags } : {}),
+        });
       }
     }
-    for (const a of adapters) await a.dispose().catch((e: Error) => out.event('warning', `cleanup of ${a.id} failed: ${e.message}`, { runtime: a.id }));
+    for (const a of adapters)
+      await a
+        .dispose()
+        .catch((e: Error) => out.event('warning', `cleanup of ${a.id} failed: ${e.message}`, { runtime: a.id }));
     for (const a of created) if (!adapters.includes(a)) await a.dispose().catch(() => {});
     out.end(status);
     progress.done();
@@ -222,13 +271,23 @@ interface RoundLimits {
   minSamples: number;
 }
 
-async function runRounds(cells: LiveCell[], out: ResultsWriter, progress: Progress, random: () => number, signal: AbortSignal, limits: RoundLimits): Promise<void> {
+async function runRounds(
+  cells: LiveCell[],
+  out: ResultsWriter,
+  progress: Progress,
+  random: () => number,
+  signal: AbortSignal,
+  limits: RoundLimits,
+): Promise<void> {
   const { failFast } = limits;
   const total = cells.reduce((s, c) => s + c.cell.rounds, 0);
   let done = 0;
   const maxRounds = Math.max(0, ...cells.map((c) => c.cell.rounds));
   for (let round = 0; round < maxRounds && !signal.aborted; round++) {
-    for (const c of shuffled(cells.filter((x) => !x.done && round < x.cell.rounds), random)) {
+    for (const c of shuffled(
+      cells.filter((x) => !x.done && round < x.cell.rounds),
+      random,
+    )) {
       if (signal.aborted) break;
       const where = { runtime: c.runtime, workload: c.workload };
       if (!c.ready) {
@@ -249,10 +308,13 @@ async function runRounds(cells: LiveCell[], out: ResultsWriter, progress: Progre
       try {
         rows = await c.cell.sample(round);
       } catch (e) {
-        rows = [{ phase: 'total', metric: 'error', value: 0, ok: false, iteration: round, error: (e as Error).message }];
+        rows = [
+          { phase: 'total', metric: 'error', value: 0, ok: false, iteration: round, error: (e as Error).message },
+        ];
       }
       c.spentMs += performance.now() - t0;
-      for (const r of rows) out.sample({ workload: c.workload, variant: c.variant, runtime: c.runtime, mode: c.mode, ...r });
+      for (const r of rows)
+        out.sample({ workload: c.workload, variant: c.variant, runtime: c.runtime, mode: c.mode, ...r });
       const failed = rows.find((r) => r.phase === 'total' && !r.ok);
       if (failed) {
         c.failures++;
@@ -274,7 +336,10 @@ async function runRounds(cells: LiveCell[], out: ResultsWriter, progress: Progre
         out.event('info', msg, where);
         progress.log(msg);
       }
-      if (c.done && c.ready) await c.cell.teardown().catch((e: Error) => out.event('warning', `${c.cell.label}: teardown failed: ${e.message}`, where));
+      if (c.done && c.ready)
+        await c.cell
+          .teardown()
+          .catch((e: Error) => out.event('warning', `${c.cell.label}: teardown failed: ${e.message}`, where));
       progress.update(done, total, c.cell.label);
     }
   }

@@ -19,7 +19,8 @@ export function checkResponse(expect: SampleRequest['expect'], res: FunctionResp
   }
   for (const [name, value] of Object.entries(expect.headers)) {
     const got = res.headers[name.toLowerCase()];
-    if (got !== value) return { ok: false, reason: `header ${name}: ${JSON.stringify(got)}, expected ${JSON.stringify(value)}` };
+    if (got !== value)
+      return { ok: false, reason: `header ${name}: ${JSON.stringify(got)}, expected ${JSON.stringify(value)}` };
   }
   if (expect.body !== undefined) {
     const want = Buffer.from(expect.body, 'utf8');

@@ -7,7 +7,14 @@
 import { basename, dirname, resolve } from 'node:path';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { FileRefused, readRegularFile } from '../model/safe-read.js';
-import { ARTIFACT_MAX_BYTES, parseManifest, sha256, WorkloadError, type LoadedWorkload, type SampleRequest } from '../model/workload.js';
+import {
+  ARTIFACT_MAX_BYTES,
+  parseManifest,
+  sha256,
+  WorkloadError,
+  type LoadedWorkload,
+  type SampleRequest,
+} from '../model/workload.js';
 
 /**
  * The bytes of a --wasm file: a regular file (not a FIFO, directory or device, which
@@ -20,7 +27,8 @@ function readWasmArg(file: string, kind: WasmFileKind = 'wasm'): { bytes: Buffer
   try {
     return readRegularFile(file, { maxBytes: ARTIFACT_MAX_BYTES });
   } catch (e) {
-    if (e instanceof FileRefused) throw new WorkloadError(`--${kind} ${file}: ${e.reason === 'missing' ? 'no such file' : e.message}`);
+    if (e instanceof FileRefused)
+      throw new WorkloadError(`--${kind} ${file}: ${e.reason === 'missing' ? 'no such file' : e.message}`);
     throw e;
   }
 }
@@ -29,9 +37,15 @@ function readWasmArg(file: string, kind: WasmFileKind = 'wasm'): { bytes: Buffer
 export function wasmFileWorkload(file: string, status: number, kind: WasmFileKind = 'wasm'): LoadedWorkload {
   const abs = resolve(file);
   const { bytes, realPath } = readWasmArg(abs, kind);
-  const stem = basename(abs).replace(/\.wasm$/i, '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'wasm';
+  const stem =
+    basename(abs)
+      .replace(/\.wasm$/i, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '') || 'wasm';
   const name = `${kind}-${stem}`;
-  const what = kind === 'wasm' ? 'a bare WAGI module given with --wasm' : 'a wasi:http component given with --component';
+  const what =
+    kind === 'wasm' ? 'a bare WAGI module given with --wasm' : 'a wasi:http component given with --component';
   const manifest = parseManifest(
     {
       name,
@@ -42,8 +56,24 @@ export function wasmFileWorkload(file: string, status: number, kind: WasmFileKin
     `--${kind} ${file}`,
   );
   const r = manifest.requests[0]!;
-  const request: SampleRequest = { name: r.name, size: r.size, method: r.method, path: r.path, query: r.query, headers: {}, body: new Uint8Array(), expect: r.expect };
-  return { name, description: manifest.description, dir: dirname(abs), manifest, requests: [request], variantPaths: { [kind]: realPath } };
+  const request: SampleRequest = {
+    name: r.name,
+    size: r.size,
+    method: r.method,
+    path: r.path,
+    query: r.query,
+    headers: {},
+    body: new Uint8Array(),
+    expect: r.expect,
+  };
+  return {
+    name,
+    description: manifest.description,
+    dir: dirname(abs),
+    manifest,
+    requests: [request],
+    variantPaths: { [kind]: realPath },
+  };
 }
 
 /**
@@ -51,7 +81,11 @@ export function wasmFileWorkload(file: string, status: number, kind: WasmFileKin
  * through `adapter` (the reference runtime, with its deadlines) and refuses the file
  * unless it answers with a status below 500.
  */
-export async function loadWasmFile(file: string, adapter?: RuntimeAdapter, kind: WasmFileKind = 'wasm'): Promise<LoadedWorkload> {
+export async function loadWasmFile(
+  file: string,
+  adapter?: RuntimeAdapter,
+  kind: WasmFileKind = 'wasm',
+): Promise<LoadedWorkload> {
   readWasmArg(file, kind);
   const probe = wasmFileWorkload(file, 200, kind);
   const own = adapter === undefined;
@@ -65,10 +99,18 @@ export async function loadWasmFile(file: string, adapter?: RuntimeAdapter, kind:
     }
     const { instance } = await a.start(deployment);
     try {
-      const { response } = await a.invoke(instance, { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() });
+      const { response } = await a.invoke(instance, {
+        method: 'GET',
+        path: '/',
+        query: '',
+        headers: {},
+        body: new Uint8Array(),
+      });
       if (response.status >= 500) {
         const preview = JSON.stringify(Buffer.from(response.body.subarray(0, 200)).toString('utf8'));
-        throw new WorkloadError(`--${kind} ${file}: GET / answered ${response.status} (${preview}); a --${kind} function must answer GET / with a status below 500`);
+        throw new WorkloadError(
+          `--${kind} ${file}: GET / answered ${response.status} (${preview}); a --${kind} function must answer GET / with a status below 500`,
+        );
       }
       return wasmFileWorkload(file, response.status, kind);
     } finally {

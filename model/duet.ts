@@ -32,11 +32,15 @@ export const duetSideOf = (s: Pick<SampleRow, 'tags'>): DuetSide | null => {
 };
 
 /** Key of a duet series: what both sides share. */
-export const duetSeriesId = (s: Pick<SampleRow, 'runtime' | 'variant' | 'mode' | 'metric'>): string => [s.runtime, s.variant, s.mode, s.metric].join('\u0000');
+export const duetSeriesId = (s: Pick<SampleRow, 'runtime' | 'variant' | 'mode' | 'metric'>): string =>
+  [s.runtime, s.variant, s.mode, s.metric].join('\u0000');
 
 /** The duet series in `samples` (phase 'total' rows tagged with a side), in first-seen order. */
 export function pairDuet(samples: Iterable<SampleRow>): DuetSeries[] {
-  interface Acc { series: DuetSeries; rows: Map<number, Partial<Record<DuetSide, SampleRow>>> }
+  interface Acc {
+    series: DuetSeries;
+    rows: Map<number, Partial<Record<DuetSide, SampleRow>>>;
+  }
   const acc = new Map<string, Acc>();
   for (const s of samples) {
     if (s.phase !== 'total') continue;
@@ -46,7 +50,18 @@ export function pairDuet(samples: Iterable<SampleRow>): DuetSeries[] {
     let a = acc.get(id);
     if (!a) {
       a = {
-        series: { runtime: s.runtime, variant: s.variant, mode: s.mode, metric: s.metric, workloads: { baseline: '', candidate: '' }, baseline: [], candidate: [], measured: { baseline: 0, candidate: 0 }, failed: { baseline: 0, candidate: 0 }, brokenPairs: 0 },
+        series: {
+          runtime: s.runtime,
+          variant: s.variant,
+          mode: s.mode,
+          metric: s.metric,
+          workloads: { baseline: '', candidate: '' },
+          baseline: [],
+          candidate: [],
+          measured: { baseline: 0, candidate: 0 },
+          failed: { baseline: 0, candidate: 0 },
+          brokenPairs: 0,
+        },
         rows: new Map(),
       };
       acc.set(id, a);

@@ -19,7 +19,11 @@ describe('terminalText', () => {
     expect(hasTerminalControls('hello')).toBe(false);
     expect(hasTerminalControls('he\x1bllo')).toBe(true);
     // The regex is global: repeated calls must not depend on the previous one.
-    expect([hasTerminalControls('\x1b'), hasTerminalControls('\x1b'), hasTerminalControls('a')]).toEqual([true, true, false]);
+    expect([hasTerminalControls('\x1b'), hasTerminalControls('\x1b'), hasTerminalControls('a')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('JSON for a terminal parses back to the same value and holds no control character', () => {

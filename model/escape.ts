@@ -15,7 +15,6 @@
  * Unicode line separators and bidirectional overrides that can make text look
  * other than it is ("Trojan Source").
  */
-// eslint-disable-next-line no-control-regex
 const TERMINAL_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const visible = (c: string): string => {
@@ -43,7 +42,10 @@ export function hasTerminalControls(s: string): boolean {
  */
 export function terminalJson(value: unknown, space?: number): string {
   // C0 controls only occur as the indentation's own newlines here: JSON.stringify escapes them in strings.
-  return JSON.stringify(value, null, space).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, space).replace(
+    JSON_UNSAFE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 

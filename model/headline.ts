@@ -20,7 +20,14 @@
 
 import { factorRangeText, factorText, sourceText } from './labels.js';
 import { median } from './stats/descriptive.js';
-import { compareSamples, medianCI, metricDirection, MIN_COMPARE_N, type Comparison, type Interval } from './stats/inference.js';
+import {
+  compareSamples,
+  medianCI,
+  metricDirection,
+  MIN_COMPARE_N,
+  type Comparison,
+  type Interval,
+} from './stats/inference.js';
 import { formatValue, type Series } from './summary.js';
 
 export type Question = 'cold' | 'appCold' | 'throughput' | 'density';
@@ -91,7 +98,8 @@ const tagOf = (tags: string, key: string): string | undefined => {
   }
   return undefined;
 };
-const connectionsText = (c: string) => `${/^\d+$/.test(c) ? Number(c).toLocaleString('en-US') : c} connection${c === '1' ? '' : 's'}`;
+const connectionsText = (c: string) =>
+  `${/^\d+$/.test(c) ? Number(c).toLocaleString('en-US') : c} connection${c === '1' ? '' : 's'}`;
 export const entryLabel = (e: { runtime: string; variant: string }): string => `${e.runtime} · ${e.variant}`;
 
 interface Candidate {
@@ -100,7 +108,10 @@ interface Candidate {
 }
 
 /** Candidates per runtime · variant for one question, plus the basis statement and the missing ones. */
-function pick(q: Question, list: Series[]): { chosen: Map<string, Candidate>; basis: string; source: string; missing: Headline['missing'] } {
+function pick(
+  q: Question,
+  list: Series[],
+): { chosen: Map<string, Candidate>; basis: string; source: string; missing: Headline['missing'] } {
   const total = list.filter((s) => s.phase === 'total' && s.values.length > 0);
   const byPair = new Map<string, Series[]>();
   const add = (s: Series) => byPair.set(pairKey(s), [...(byPair.get(pairKey(s)) ?? []), s]);
@@ -109,10 +120,19 @@ function pick(q: Question, list: Series[]): { chosen: Map<string, Candidate>; ba
     const metric = q === 'cold' ? 'cold_start_ns' : 'app_cold_start_ns';
     // Untagged rows are the measurement; tagged ones (none today) would be another axis.
     for (const s of total.filter((x) => x.metric === metric)) add(s);
-    for (const [k, l] of byPair) chosen.set(k, { series: l.find((s) => !s.tags) ?? l.sort((a, b) => b.values.length - a.values.length)[0]!, basis: '' });
+    for (const [k, l] of byPair)
+      chosen.set(k, {
+        series: l.find((s) => !s.tags) ?? l.sort((a, b) => b.values.length - a.values.length)[0]!,
+        basis: '',
+      });
     return {
-      chosen, source: '', missing: [],
-      basis: q === 'cold' ? 'median time from request to complete response of a new instance' : 'median time to compile, listen and answer a first request',
+      chosen,
+      source: '',
+      missing: [],
+      basis:
+        q === 'cold'
+          ? 'median time from request to complete response of a new instance'
+          : 'median time to compile, listen and answer a first request',
     };
   }
   if (q === 'throughput') {
@@ -121,7 +141,11 @@ function pick(q: Question, list: Series[]): { chosen: Map<string, Candidate>; ba
     for (const s of closed) add(s);
     for (const [k, l] of byPair) {
       // Best median; a tie goes to fewer connections.
-      const best = [...l].sort((a, b) => median(b.values) - median(a.values) || Number(tagOf(a.tags, 'connections')) - Number(tagOf(b.tags, 'connections')))[0]!;
+      const best = [...l].sort(
+        (a, b) =>
+          median(b.values) - median(a.values) ||
+          Number(tagOf(a.tags, 'connections')) - Number(tagOf(b.tags, 'connections')),
+      )[0]!;
       const c = tagOf(best.tags, 'connections')!;
       chosen.set(k, { series: best, basis: `at ${connectionsText(c)}` });
     }
@@ -134,7 +158,12 @@ function pick(q: Question, list: Series[]): { chosen: Map<string, Candidate>; ba
       }
     }
     const swept = counts.length ? ` over ${counts.map((c) => c.toLocaleString('en-US')).join(', ')} connections` : '';
-    return { chosen, source: '', missing: [], basis: `closed loop: the best median${swept}, the count shown with each figure` };
+    return {
+      chosen,
+      source: '',
+      missing: [],
+      basis: `closed loop: the best median${swept}, the count shown with each figure`,
+    };
   }
   // Density.
   const dens = total.filter((x) => /^(instances|apps)_per_gib$/.test(x.metric));
@@ -150,21 +179,40 @@ function pick(q: Question, list: Series[]): { chosen: Map<string, Candidate>; ba
       ? 'pss'
       : coverage('cgroup') > 0
         ? 'cgroup'
-        : [...SOURCE_PREFERENCE, ...new Set(dens.map((s) => tagOf(s.tags, 'source') ?? ''))].reduce((best, s) => (coverage(s) > coverage(best) ? s : best), 'rss');
+        : [...SOURCE_PREFERENCE, ...new Set(dens.map((s) => tagOf(s.tags, 'source') ?? ''))].reduce(
+            (best, s) => (coverage(s) > coverage(best) ? s : best),
+            'rss',
+          );
   const missing: Headline['missing'] = [];
   for (const [k, l] of byPair) {
     const at = l.filter((s) => (tagOf(s.tags, 'source') ?? '') === source);
     if (at.length === 0) {
       const has = [...sourcesOf(l)].filter(Boolean).map(sourceText);
-      missing.push({ runtime: l[0]!.runtime, variant: l[0]!.variant, reason: `no ${sourceText(source)} figure (measured: ${has.join(', ') || 'none'})` });
+      missing.push({
+        runtime: l[0]!.runtime,
+        variant: l[0]!.variant,
+        reason: `no ${sourceText(source)} figure (measured: ${has.join(', ') || 'none'})`,
+      });
       continue;
     }
     // Live instances before idle apps when a runtime has both views.
-    const best = [...at].sort((a, b) => (tagOf(a.tags, 'view') === 'instances' ? 0 : 1) - (tagOf(b.tags, 'view') === 'instances' ? 0 : 1) || b.values.length - a.values.length)[0]!;
+    const best = [...at].sort(
+      (a, b) =>
+        (tagOf(a.tags, 'view') === 'instances' ? 0 : 1) - (tagOf(b.tags, 'view') === 'instances' ? 0 : 1) ||
+        b.values.length - a.values.length,
+    )[0]!;
     const view = tagOf(best.tags, 'view');
-    chosen.set(k, { series: best, basis: view === 'apps' ? 'as idle apps' : view === 'instances' ? 'as live instances' : '' });
+    chosen.set(k, {
+      series: best,
+      basis: view === 'apps' ? 'as idle apps' : view === 'instances' ? 'as live instances' : '',
+    });
   }
-  const why = source === 'cgroup' ? 'every runtime has it' : source === 'pss' ? 'not every runtime has a cgroup figure' : 'no cgroup or PSS figures';
+  const why =
+    source === 'cgroup'
+      ? 'every runtime has it'
+      : source === 'pss'
+        ? 'not every runtime has a cgroup figure'
+        : 'no cgroup or PSS figures';
   const basis = everyone(source)
     ? `memory source: ${sourceText(source)} for every runtime (${why})`
     : `memory source: ${sourceText(source)}, the same for every runtime shown`;
@@ -180,14 +228,26 @@ export function workloadHeadlines(workload: string, series: Series[], opts: Head
     const { chosen, basis, source, missing } = pick(q, inW);
     if (chosen.size === 0) continue;
     const entries: HeadlineEntry[] = [...chosen.values()].map(({ series: s, basis: b }) => ({
-      runtime: s.runtime, variant: s.variant, metric: s.metric, tags: s.tags, values: s.values,
-      median: median(s.values), ci: medianCI(s.values), n: s.values.length, basis: b, vsReference: null, beatsReference: false,
+      runtime: s.runtime,
+      variant: s.variant,
+      metric: s.metric,
+      tags: s.tags,
+      values: s.values,
+      median: median(s.values),
+      ci: medianCI(s.values),
+      n: s.values.length,
+      basis: b,
+      vsReference: null,
+      beatsReference: false,
     }));
     const better = metricDirection(unitMetric) === 'higher-is-better' ? 'higher' : 'lower';
     const sign = better === 'higher' ? -1 : 1;
     entries.sort((a, b) => sign * (a.median - b.median) || entryLabel(a).localeCompare(entryLabel(b)));
     // The reference runtime's own variant first (wasm · wasm), else any of its variants.
-    const ref = entries.find((e) => e.runtime === reference && e.variant === reference) ?? entries.find((e) => e.runtime === reference) ?? null;
+    const ref =
+      entries.find((e) => e.runtime === reference && e.variant === reference) ??
+      entries.find((e) => e.runtime === reference) ??
+      null;
     if (ref) {
       for (const e of entries) {
         if (e === ref) continue;
@@ -197,7 +257,20 @@ export function workloadHeadlines(workload: string, series: Series[], opts: Head
     }
     const positive = entries.map((e) => e.median).filter((v) => v > 0);
     const logScale = positive.length > 1 && Math.max(...positive) / Math.min(...positive) >= 10;
-    const h: Headline = { workload, question: q, title, unitMetric, better, basis, entries, reference: ref, missing, source, sentence: '', logScale };
+    const h: Headline = {
+      workload,
+      question: q,
+      title,
+      unitMetric,
+      better,
+      basis,
+      entries,
+      reference: ref,
+      missing,
+      source,
+      sentence: '',
+      logScale,
+    };
     h.sentence = headlineSentence(h, { reference });
     out.push(h);
   }
@@ -223,7 +296,13 @@ const WORDS: Record<Question, { better: string; worse: string }> = {
  * slower than wasm · wasm"). Factors are always ≥ 1 (the ratio is inverted rather
  * than printed as 0.00×); one measurement on either side is said, not judged.
  */
-export function comparisonText(q: Question, e: HeadlineEntry, ref: HeadlineEntry, side: 'reference' | 'candidate' = 'reference', saidAlready = false): string {
+export function comparisonText(
+  q: Question,
+  e: HeadlineEntry,
+  ref: HeadlineEntry,
+  side: 'reference' | 'candidate' = 'reference',
+  saidAlready = false,
+): string {
   const k = e.vsReference;
   const other = entryLabel(side === 'reference' ? e : ref);
   if (!k) return '';
@@ -235,8 +314,10 @@ export function comparisonText(q: Question, e: HeadlineEntry, ref: HeadlineEntry
   const f = k.ratio >= 1 ? k.ratio : inv(k.ratio);
   const [lo, hi] = k.ratio >= 1 ? [k.interval.lo, k.interval.hi] : [inv(k.interval.hi), inv(k.interval.lo)];
   const word = refBetter === (side === 'reference') ? WORDS[q].better : WORDS[q].worse;
-  if (Math.min(e.n, ref.n) <= 1) return `${factorText(f)} ${word} than ${other}${saidAlready ? '' : ' (single measurement)'}`;
-  if (k.verdict === 'too few samples') return `${factorText(f)} ${word} than ${other}${saidAlready ? '' : ` (under ${MIN_COMPARE_N} measurements: no verdict)`}`;
+  if (Math.min(e.n, ref.n) <= 1)
+    return `${factorText(f)} ${word} than ${other}${saidAlready ? '' : ' (single measurement)'}`;
+  if (k.verdict === 'too few samples')
+    return `${factorText(f)} ${word} than ${other}${saidAlready ? '' : ` (under ${MIN_COMPARE_N} measurements: no verdict)`}`;
   if (!k.significant) return `not significantly different from ${other} (${factorRangeText(lo, hi)})`;
   return `${factorRangeText(lo, hi)} ${word} than ${other}`;
 }
@@ -250,7 +331,9 @@ function headlineSentence(h: Headline, opts: { reference: string }): string {
     if (!best) return `${what}: no figures.`;
     // The reference was measured, only not on this headline's basis (a density without the chosen memory source).
     const refMissing = h.missing.find((m) => m.runtime === opts.reference);
-    const why = refMissing ? `the reference ${entryLabel(refMissing)} has ${refMissing.reason.replace(/ \(measured: .*\)$/, '')}` : 'no reference runtime measured';
+    const why = refMissing
+      ? `the reference ${entryLabel(refMissing)} has ${refMissing.reason.replace(/ \(measured: .*\)$/, '')}`
+      : 'no reference runtime measured';
     return `${what}: ${rest.length ? `best ${entryLabel(best)}` : entryLabel(best)}, ${fmt(best)}${rest.length || refMissing ? `; ${why}, so no ratios` : ''}.`;
   }
   const others = h.entries.filter((e) => e !== ref);
@@ -260,7 +343,11 @@ function headlineSentence(h: Headline, opts: { reference: string }): string {
   const counts = h.entries.map((e) => e.n);
   const allSingle = Math.max(...counts) <= 1;
   const allFew = !allSingle && Math.max(...counts) < MIN_COMPARE_N;
-  const caveat = allSingle ? ', single measurements' : allFew ? `, ${Math.min(...counts) === Math.max(...counts) ? Math.max(...counts) : `${Math.min(...counts)}–${Math.max(...counts)}`} measurements each (too few for a verdict)` : '';
+  const caveat = allSingle
+    ? ', single measurements'
+    : allFew
+      ? `, ${Math.min(...counts) === Math.max(...counts) ? Math.max(...counts) : `${Math.min(...counts)}–${Math.max(...counts)}`} measurements each (too few for a verdict)`
+      : '';
   const parts = others.map((e) => comparisonText(h.question, e, ref, 'reference', allSingle || allFew));
   const beat = others.filter((e) => e.beatsReference).map(entryLabel);
   const note = beat.length ? ` Note: ${beat.join(', ')} beat${beat.length === 1 ? 's' : ''} the reference here.` : '';

@@ -26,7 +26,9 @@ export interface HistorySeries extends SeriesKey {
 }
 
 /** The series a run contributes: phase 'total' series with at least one correct sample. */
-export function runPoints(run: RunResults): Array<{ key: SeriesKey; point: Omit<HistoryPoint, 'runId' | 'commit' | 'dirty' | 'startedAt'> }> {
+export function runPoints(
+  run: RunResults,
+): Array<{ key: SeriesKey; point: Omit<HistoryPoint, 'runId' | 'commit' | 'dirty' | 'startedAt'> }> {
   const out = [];
   for (const s of groupSeries(run.samples.filter((x) => x.phase === 'total')).values()) {
     if (s.values.length === 0) continue;
@@ -36,7 +38,8 @@ export function runPoints(run: RunResults): Array<{ key: SeriesKey; point: Omit<
   return out;
 }
 
-export const seriesLabel = (k: SeriesKey): string => `${k.runtime}/${k.workload}/${k.variant} ${k.mode} ${k.metric}${k.tags ? ` {${k.tags}}` : ''}`;
+export const seriesLabel = (k: SeriesKey): string =>
+  `${k.runtime}/${k.workload}/${k.variant} ${k.mode} ${k.metric}${k.tags ? ` {${k.tags}}` : ''}`;
 
 export interface Trend {
   series: HistorySeries;

@@ -12,7 +12,8 @@ describe('labels', () => {
     expect(tagsText('source=memavailable')).toBe('host MemAvailable');
     expect(tagsText('odd_key=x')).toBe('odd key x');
     expect(tagsText('')).toBe('');
-    for (const t of ['connections=1', 'a=b,c=d', 'slo_ns=5,crossed_at_rps=none']) expect(tagsText(t)).not.toMatch(/[{}=]/);
+    for (const t of ['connections=1', 'a=b,c=d', 'slo_ns=5,crossed_at_rps=none'])
+      expect(tagsText(t)).not.toMatch(/[{}=]/);
   });
 
   it('metric names without unit suffixes', () => {

@@ -20,7 +20,13 @@ const TAG_WORDS: Record<string, (v: string) => string> = {
   saturated: (v) => (v === 'true' ? 'saturated' : 'not saturated'),
 };
 
-const SOURCE_WORDS: Record<string, string> = { pss: 'PSS', rss: 'RSS', cgroup: 'cgroup', memavailable: 'host MemAvailable', heap: 'V8 heap' };
+const SOURCE_WORDS: Record<string, string> = {
+  pss: 'PSS',
+  rss: 'RSS',
+  cgroup: 'cgroup',
+  memavailable: 'host MemAvailable',
+  heap: 'V8 heap',
+};
 
 /** A memory source as written in the charts: PSS, RSS, cgroup, host MemAvailable, V8 heap. */
 export const sourceText = (s: string): string => (Object.hasOwn(SOURCE_WORDS, s) ? SOURCE_WORDS[s]! : s);

@@ -16,7 +16,18 @@ export const RUNTIME_COLOURS: Readonly<Record<string, string>> = {
 };
 
 /** For runtime ids not in RUNTIME_COLOURS, in order of first need. */
-const SPARE = ['#56B4E9', '#8C564B', '#B8A200', '#17BECF', '#1B1B1B', '#9467BD', '#BCBD22', '#2CA02C', '#E377C2', '#AEC7E8'];
+const SPARE = [
+  '#56B4E9',
+  '#8C564B',
+  '#B8A200',
+  '#17BECF',
+  '#1B1B1B',
+  '#9467BD',
+  '#BCBD22',
+  '#2CA02C',
+  '#E377C2',
+  '#AEC7E8',
+];
 
 /** Runtime → colour for this set of runtimes: known ids fixed, the others given spare colours in sorted order. */
 export function runtimePalette(runtimes: Iterable<string>): Map<string, string> {
@@ -45,7 +56,10 @@ export function runtimePalette(runtimes: Iterable<string>): Map<string, string> 
 function darken(hex: string, times: number): string {
   const n = parseInt(hex.slice(1), 16);
   const f = 0.75 ** times;
-  const ch = (shift: number) => Math.round(((n >> shift) & 255) * f).toString(16).padStart(2, '0');
+  const ch = (shift: number) =>
+    Math.round(((n >> shift) & 255) * f)
+      .toString(16)
+      .padStart(2, '0');
   return `#${ch(16)}${ch(8)}${ch(0)}`;
 }
 

@@ -9,9 +9,20 @@ import type { SampleRow } from './results/schema.js';
 import { runSummaryText } from './run-summary.js';
 
 const row = (over: Partial<SampleRow>): SampleRow => ({
-  type: 'sample', workload: 'hello', variant: 'wasm', runtime: 'wasm', mode: 'cold', phase: 'total', metric: 'cold_start_ns', value: 0, ok: true, ...over,
+  type: 'sample',
+  workload: 'hello',
+  variant: 'wasm',
+  runtime: 'wasm',
+  mode: 'cold',
+  phase: 'total',
+  metric: 'cold_start_ns',
+  value: 0,
+  ok: true,
+  ...over,
 });
-const demo: SampleRow[] = demoSeries(0.3).flatMap((s, i) => syntheticSamples(s, i + 1)).map((r) => ({ type: 'sample', ...r }));
+const demo: SampleRow[] = demoSeries(0.3)
+  .flatMap((s, i) => syntheticSamples(s, i + 1))
+  .map((r) => ({ type: 'sample', ...r }));
 const event = (level: 'info' | 'error', message: string) => ({ type: 'event' as const, level, message, at: 'now' });
 
 describe('end-of-run summary', () => {
@@ -25,9 +36,15 @@ describe('end-of-run summary', () => {
       'hello · density, instances per GiB (memory source: PSS, the same for every runtime)',
     ]);
     expect(text).toMatch(/\n {2}wasm · wasm +2\d\d\.\d µs +2\d\d\.\d µs … 2\d\d\.\d µs +reference\n/);
-    expect(text).toMatch(/\n {2}container · native +\d+\.\d\d ms +[\d.]+ ms … [\d.]+ ms +[\d,]+–[\d,]+× slower than wasm · wasm\n/);
-    expect(text).toMatch(/\n {2}container · native +[\d,]+ req\/s at 64 connections +[\d,]+ req\/s … [\d,]+ req\/s +1\.\d× more throughput than wasm · wasm/);
-    expect(text).toMatch(/\n {2}pool · node +\d\d\.\d instances\/GiB as live instances +single measurement +1,\d{3}× less dense than wasm · wasm\n/);
+    expect(text).toMatch(
+      /\n {2}container · native +\d+\.\d\d ms +[\d.]+ ms … [\d.]+ ms +[\d,]+–[\d,]+× slower than wasm · wasm\n/,
+    );
+    expect(text).toMatch(
+      /\n {2}container · native +[\d,]+ req\/s at 64 connections +[\d,]+ req\/s … [\d,]+ req\/s +1\.\d× more throughput than wasm · wasm/,
+    );
+    expect(text).toMatch(
+      /\n {2}pool · node +\d\d\.\d instances\/GiB as live instances +single measurement +1,\d{3}× less dense than wasm · wasm\n/,
+    );
     expect(text).not.toMatch(/cold_start_ns|\{|0\.00×/);
     expect(text).toMatch(/\(\d+ series in all: --verbose prints every one; the report has them too\)\n$/);
     expect(hasTerminalControls(text.replace(/\n/g, ''))).toBe(false);
@@ -44,12 +61,16 @@ describe('end-of-run summary', () => {
   });
 
   it('lists error events with their control characters escaped', () => {
-    const text = runSummaryText([{ samples: [row({ value: 1000 })], events: [event('error', 'guest \x1b[2Jsaid\nno'), event('info', 'fine')] }]);
+    const text = runSummaryText([
+      { samples: [row({ value: 1000 })], events: [event('error', 'guest \x1b[2Jsaid\nno'), event('info', 'fine')] },
+    ]);
     expect(text).toMatch(/^hello · cold start/);
     expect(text.endsWith('error: guest \\x1b[2Jsaid\\x0ano\n')).toBe(true);
     expect(text).not.toContain('fine');
     expect(runSummaryText([{ samples: [], events: [] }])).toBe('no correct samples were measured\n');
-    const hostile = runSummaryText([{ samples: [row({ value: 1000, workload: 'he\x1b[2Jllo', runtime: 'w\u009b1m' })], events: [] }]);
+    const hostile = runSummaryText([
+      { samples: [row({ value: 1000, workload: 'he\x1b[2Jllo', runtime: 'w\u009b1m' })], events: [] },
+    ]);
     expect(hasTerminalControls(hostile.replace(/\n/g, ''))).toBe(false);
     expect(hostile).toContain('he\\x1b[2Jllo · cold start');
   });

@@ -37,18 +37,37 @@ export function headlineText(samples: readonly SampleRow[], opts: RunSummaryOpti
   const palette = runtimePalette(series.map((s) => s.runtime));
   const out: string[] = [];
   for (const h of headlines) {
-    const what = h.question === 'density' ? `${QUESTION_LINE.density} (memory source: ${sourceText(h.source)}, the same for every runtime)` : QUESTION_LINE[h.question];
+    const what =
+      h.question === 'density'
+        ? `${QUESTION_LINE.density} (memory source: ${sourceText(h.source)}, the same for every runtime)`
+        : QUESTION_LINE[h.question];
     out.push(`${terminalText(h.workload)} · ${what}`);
     const rows = h.entries.map((e) => {
-      const interval = e.n <= 1 ? 'single measurement' : `${formatValue(e.ci.lo, e.metric)} … ${formatValue(e.ci.hi, e.metric)}`;
+      const interval =
+        e.n <= 1 ? 'single measurement' : `${formatValue(e.ci.lo, e.metric)} … ${formatValue(e.ci.hi, e.metric)}`;
       // Both sides single: the interval column already says "single measurement".
-      const vs = e === h.reference ? 'reference' : h.reference ? comparisonText(h.question, e, h.reference, 'candidate', e.n <= 1 && h.reference.n <= 1) : '';
-      return { e, cells: [terminalText(entryLabel(e)), `${formatValue(e.median, e.metric)}${e.basis ? ` ${e.basis}` : ''}`, interval, `${terminalText(vs)}${e.beatsReference ? '  ⚑ beats the reference' : ''}`] };
+      const vs =
+        e === h.reference
+          ? 'reference'
+          : h.reference
+            ? comparisonText(h.question, e, h.reference, 'candidate', e.n <= 1 && h.reference.n <= 1)
+            : '';
+      return {
+        e,
+        cells: [
+          terminalText(entryLabel(e)),
+          `${formatValue(e.median, e.metric)}${e.basis ? ` ${e.basis}` : ''}`,
+          interval,
+          `${terminalText(vs)}${e.beatsReference ? '  ⚑ beats the reference' : ''}`,
+        ],
+      };
     });
     const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r.cells[i]!.length)));
     for (const { e, cells } of rows) {
       const swatch = opts.colour ? `${ansiColour(palette.get(e.runtime)!, '■')} ` : '';
-      out.push(`  ${swatch}${cells[0]!.padEnd(widths[0]!)}  ${cells[1]!.padStart(widths[1]!)}  ${cells[2]!.padEnd(widths[2]!)}  ${cells[3]}`.trimEnd());
+      out.push(
+        `  ${swatch}${cells[0]!.padEnd(widths[0]!)}  ${cells[1]!.padStart(widths[1]!)}  ${cells[2]!.padEnd(widths[2]!)}  ${cells[3]}`.trimEnd(),
+      );
     }
     for (const m of h.missing) out.push(`  (${terminalText(entryLabel(m))}: ${terminalText(m.reason)})`);
   }
@@ -56,7 +75,10 @@ export function headlineText(samples: readonly SampleRow[], opts: RunSummaryOpti
 }
 
 /** What `run` prints at the end: the headline (or, verbose, every series too), then each error event, terminal-safe. */
-export function runSummaryText(runs: readonly { samples: SampleRow[]; events: readonly { level: string; message: string }[] }[], opts: RunSummaryOptions = {}): string {
+export function runSummaryText(
+  runs: readonly { samples: SampleRow[]; events: readonly { level: string; message: string }[] }[],
+  opts: RunSummaryOptions = {},
+): string {
   const samples = runs.flatMap((r) => r.samples);
   const summaries = summarizeSamples(samples);
   const lines: string[] = [];
@@ -65,8 +87,10 @@ export function runSummaryText(runs: readonly { samples: SampleRow[]; events: re
     if (opts.verbose) lines.push(summaryTable(summaries), '');
     const head = headlineText(samples, opts);
     if (head) lines.push(head);
-    if (!opts.verbose) lines.push(`(${summaries.length} series in all: --verbose prints every one; the report has them too)`);
+    if (!opts.verbose)
+      lines.push(`(${summaries.length} series in all: --verbose prints every one; the report has them too)`);
   }
-  for (const e of runs.flatMap((r) => r.events)) if (e.level === 'error') lines.push(`error: ${terminalText(e.message)}`);
+  for (const e of runs.flatMap((r) => r.events))
+    if (e.level === 'error') lines.push(`error: ${terminalText(e.message)}`);
   return lines.join('\n') + '\n';
 }

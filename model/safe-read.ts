@@ -14,7 +14,18 @@
 // Written by hand rather than taken from a library: none we know of does the
 // fd-based re-check, which is the part that closes the race.
 
-import { closeSync, constants, existsSync, fstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  openSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { sep } from 'node:path';
 
 const HAVE_PROC = process.platform === 'linux' && existsSync('/proc/self/fd');
@@ -22,7 +33,10 @@ const HAVE_PROC = process.platform === 'linux' && existsSync('/proc/self/fd');
 /** Why a file was refused; `message` is a predicate to follow the file's name ("is a FIFO, not a regular file"). */
 export class FileRefused extends Error {
   override name = 'FileRefused';
-  constructor(readonly reason: 'missing' | 'type' | 'outside' | 'size' | 'io', message: string) {
+  constructor(
+    readonly reason: 'missing' | 'type' | 'outside' | 'size' | 'io',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -65,7 +79,8 @@ function errnoMessage(e: unknown): FileRefused {
   if (code === 'ENOENT') return new FileRefused('missing', 'is missing');
   if (code === 'ELOOP') return new FileRefused('io', 'is a symlink loop (or a symlink where none may be)');
   if (code === 'ENOTDIR') return new FileRefused('missing', 'is missing (a component of its path is not a directory)');
-  if (code === 'EACCES' || code === 'EPERM') return new FileRefused('io', `cannot be read (${code}: permission denied)`);
+  if (code === 'EACCES' || code === 'EPERM')
+    return new FileRefused('io', `cannot be read (${code}: permission denied)`);
   return new FileRefused('io', `cannot be read (${code ?? (e as Error).message})`);
 }
 
@@ -83,7 +98,8 @@ export function openRegularFile(path: string, limits: ReadLimits): { fd: number;
   } catch (e) {
     throw errnoMessage(e);
   }
-  const outside = (where: string) => new FileRefused('outside', `leads outside ${limits.insideName ?? limits.inside} (through a symlink, to ${where})`);
+  const outside = (where: string) =>
+    new FileRefused('outside', `leads outside ${limits.insideName ?? limits.inside} (through a symlink, to ${where})`);
   // Checked before opening, so a device or FIFO (or anything outside) is never even opened.
   if (root !== undefined && !isInside(root, real)) throw outside(real);
   try {
@@ -92,19 +108,25 @@ export function openRegularFile(path: string, limits: ReadLimits): { fd: number;
     throw errnoMessage(e);
   }
   if (!pre.isFile()) throw new FileRefused('type', `is ${fileKind(pre)}, not a regular file`);
-  if (pre.size > limits.maxBytes) throw new FileRefused('size', `is too large (${formatBytes(pre.size)}; the limit is ${formatBytes(limits.maxBytes)})`);
+  if (pre.size > limits.maxBytes)
+    throw new FileRefused(
+      'size',
+      `is too large (${formatBytes(pre.size)}; the limit is ${formatBytes(limits.maxBytes)})`,
+    );
   let fd: number;
   try {
     fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | constants.O_NOFOLLOW);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new FileRefused('outside', 'changed while being opened (now a symlink)');
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new FileRefused('outside', 'changed while being opened (now a symlink)');
     throw errnoMessage(e);
   }
   try {
     // What was opened, not what the path said a moment ago.
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new FileRefused('type', `is ${fileKind(stat)}, not a regular file`);
-    if (stat.dev !== pre.dev || stat.ino !== pre.ino) throw new FileRefused('outside', 'changed while being opened (a different file was opened than was checked)');
+    if (stat.dev !== pre.dev || stat.ino !== pre.ino)
+      throw new FileRefused('outside', 'changed while being opened (a different file was opened than was checked)');
     if (root !== undefined && HAVE_PROC) {
       const where = readlinkSync(`/proc/self/fd/${fd}`);
       if (!isInside(root, where)) throw outside(where);
@@ -137,7 +159,8 @@ export function readRegularFile(path: string, limits: ReadLimits): { bytes: Buff
       if (n === 0) break;
       chunks.push(buf.subarray(0, n));
       total += n;
-      if (total > limits.maxBytes) throw new FileRefused('size', `is too large (over the limit of ${formatBytes(limits.maxBytes)})`);
+      if (total > limits.maxBytes)
+        throw new FileRefused('size', `is too large (over the limit of ${formatBytes(limits.maxBytes)})`);
     }
     return { bytes: Buffer.concat(chunks, total), realPath };
   } finally {

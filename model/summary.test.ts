@@ -4,7 +4,16 @@ import type { SampleRow } from './results/schema.js';
 import { formatValue, summarizeSamples, summaryTable } from './summary.js';
 
 const row = (over: Partial<SampleRow>): SampleRow => ({
-  type: 'sample', workload: 'hello', variant: 'wasm', runtime: 'wasm', mode: 'cold', phase: 'total', metric: 'cold_start_ns', value: 0, ok: true, ...over,
+  type: 'sample',
+  workload: 'hello',
+  variant: 'wasm',
+  runtime: 'wasm',
+  mode: 'cold',
+  phase: 'total',
+  metric: 'cold_start_ns',
+  value: 0,
+  ok: true,
+  ...over,
 });
 
 describe('summaries from rows', () => {
@@ -27,11 +36,18 @@ describe('summaries from rows', () => {
     expect(formatValue(42_500, 'cold_start_ns')).toBe('42.5 µs');
     expect(formatValue(3_250_000, 'cold_start_ns')).toBe('3.25 ms');
     expect(formatValue(3 * 2 ** 20, 'rss_bytes')).toBe('3.0 MiB');
-    expect(summaryTable(summarizeSamples([row({ value: 1000 })]))).toMatch(/wasm\s+hello\s+wasm\s+cold_start_ns\s+1\s+1\.0 µs/);
+    expect(summaryTable(summarizeSamples([row({ value: 1000 })]))).toMatch(
+      /wasm\s+hello\s+wasm\s+cold_start_ns\s+1\s+1\.0 µs/,
+    );
   });
 
   it('the terminal table shows control characters in names as visible escapes, columns still aligned', () => {
-    const table = summaryTable(summarizeSamples([row({ value: 1000, workload: 'he\x1b[2Jllo', runtime: 'w\u009b1m', tags: { 'a\rb': 'c\u202e' } }), row({ value: 2000, workload: 'x' })]));
+    const table = summaryTable(
+      summarizeSamples([
+        row({ value: 1000, workload: 'he\x1b[2Jllo', runtime: 'w\u009b1m', tags: { 'a\rb': 'c\u202e' } }),
+        row({ value: 2000, workload: 'x' }),
+      ]),
+    );
     expect(hasTerminalControls(table.replace(/\n/g, ''))).toBe(false);
     expect(table).toContain('he\\x1b[2Jllo');
     expect(table).toContain('w\\x9b1m');

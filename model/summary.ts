@@ -20,7 +20,10 @@ export interface SummaryRow extends Summary {
 /** Canonical text of a row's tags ('' when none): part of the identity of a series. */
 export function tagsKey(tags: SampleRow['tags']): string {
   if (!tags) return '';
-  return Object.keys(tags).sort().map((k) => `${k}=${String(tags[k])}`).join(',');
+  return Object.keys(tags)
+    .sort()
+    .map((k) => `${k}=${String(tags[k])}`)
+    .join(',');
 }
 
 export interface SeriesKey {
@@ -40,13 +43,22 @@ export interface Series extends SeriesKey {
   failed: number;
 }
 
-export const seriesId = (k: SeriesKey): string => [k.runtime, k.workload, k.variant, k.mode, k.metric, k.phase, k.tags].join('\u0000');
+export const seriesId = (k: SeriesKey): string =>
+  [k.runtime, k.workload, k.variant, k.mode, k.metric, k.phase, k.tags].join('\u0000');
 
 /** Samples grouped into series: one per runtime × workload × variant × mode × metric × phase × tags. */
 export function groupSeries(samples: Iterable<SampleRow>): Map<string, Series> {
   const out = new Map<string, Series>();
   for (const s of samples) {
-    const key: SeriesKey = { runtime: s.runtime, workload: s.workload, variant: s.variant, mode: s.mode, metric: s.metric, phase: s.phase, tags: tagsKey(s.tags) };
+    const key: SeriesKey = {
+      runtime: s.runtime,
+      workload: s.workload,
+      variant: s.variant,
+      mode: s.mode,
+      metric: s.metric,
+      phase: s.phase,
+      tags: tagsKey(s.tags),
+    };
     const id = seriesId(key);
     let g = out.get(id);
     if (!g) out.set(id, (g = { ...key, values: [], failed: 0 }));
@@ -58,14 +70,21 @@ export function groupSeries(samples: Iterable<SampleRow>): Map<string, Series> {
 
 /** One summary per runtime × workload × variant × mode × metric (× tags), over the correct 'total' samples. */
 export function summarizeSamples(samples: readonly SampleRow[]): SummaryRow[] {
-  const groups = new Map<string, { key: Omit<SummaryRow, keyof Summary | 'failed'>; values: number[]; failed: number }>();
+  const groups = new Map<
+    string,
+    { key: Omit<SummaryRow, keyof Summary | 'failed'>; values: number[]; failed: number }
+  >();
   for (const s of samples) {
     if (s.phase !== 'total') continue;
     const tags = tagsKey(s.tags);
     const id = [s.runtime, s.workload, s.variant, s.mode, s.metric, tags].join('\u0000');
     let g = groups.get(id);
     if (!g) {
-      g = { key: { runtime: s.runtime, workload: s.workload, variant: s.variant, mode: s.mode, metric: s.metric, tags }, values: [], failed: 0 };
+      g = {
+        key: { runtime: s.runtime, workload: s.workload, variant: s.variant, mode: s.mode, metric: s.metric, tags },
+        values: [],
+        failed: 0,
+      };
       groups.set(id, g);
     }
     if (s.ok) g.values.push(s.value);
@@ -76,7 +95,13 @@ export function summarizeSamples(samples: readonly SampleRow[]): SummaryRow[] {
     if (g.values.length === 0) continue;
     rows.push({ ...g.key, ...summarize(g.values), failed: g.failed });
   }
-  return rows.sort((a, b) => a.workload.localeCompare(b.workload) || a.metric.localeCompare(b.metric) || a.tags.localeCompare(b.tags, 'en', { numeric: true }) || a.median - b.median);
+  return rows.sort(
+    (a, b) =>
+      a.workload.localeCompare(b.workload) ||
+      a.metric.localeCompare(b.metric) ||
+      a.tags.localeCompare(b.tags, 'en', { numeric: true }) ||
+      a.median - b.median,
+  );
 }
 
 /** Human units for a value whose unit is the metric name's suffix. */
@@ -92,7 +117,8 @@ export function formatValue(value: number, metric: string): string {
     if (value < 2 ** 30) return `${(value / 2 ** 20).toFixed(1)} MiB`;
     return `${(value / 2 ** 30).toFixed(2)} GiB`;
   }
-  if (/_rps$|_per_s$/.test(metric)) return `${value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US')} req/s`;
+  if (/_rps$|_per_s$/.test(metric))
+    return `${value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US')} req/s`;
   if (/per_gib$/.test(metric)) {
     // instances_per_gib → "instances/GiB": the counted thing is the metric's first word.
     const what = /^(instances|apps)_per_gib$/.test(metric) ? metric.slice(0, metric.indexOf('_')) : '';
@@ -106,7 +132,11 @@ export function textTable(rawHeader: string[], rawRows: string[][]): string {
   const header = rawHeader.map(terminalText);
   const rows = rawRows.map((r) => r.map(terminalText));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -114,9 +144,18 @@ export function summaryTable(rows: SummaryRow[]): string {
   return textTable(
     ['runtime', 'workload', 'variant', 'metric', 'n', 'median', 'p90', 'p99', 'min', 'max', 'CV', 'failed'],
     rows.map((r) => [
-      r.runtime, r.workload, r.variant, r.tags ? `${r.metric} (${tagsText(r.tags)})` : r.metric, String(r.n),
-      formatValue(r.median, r.metric), formatValue(r.p90, r.metric), formatValue(r.p99, r.metric),
-      formatValue(r.min, r.metric), formatValue(r.max, r.metric), `${(r.cv * 100).toFixed(1)}%`, String(r.failed),
+      r.runtime,
+      r.workload,
+      r.variant,
+      r.tags ? `${r.metric} (${tagsText(r.tags)})` : r.metric,
+      String(r.n),
+      formatValue(r.median, r.metric),
+      formatValue(r.p90, r.metric),
+      formatValue(r.p99, r.metric),
+      formatValue(r.min, r.metric),
+      formatValue(r.max, r.metric),
+      `${(r.cv * 100).toFixed(1)}%`,
+      String(r.failed),
     ]),
   );
 }

@@ -1,7 +1,17 @@
 // Bring-your-own workloads and bad input: folders outside the repo, bare .wasm
 // files, manifests that fail validation, variants that are missing or stale, and
 // files that lead out of the folder or are not regular files.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,6 +30,7 @@ function copyOf(name: string): string {
   return dir;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests edit arbitrary manifest JSON
 function editManifest(dir: string, edit: (m: Record<string, any>) => void): void {
   const file = join(dir, 'workload.json');
   const m = JSON.parse(readFileSync(file, 'utf8'));
@@ -55,7 +66,12 @@ describe('bad manifests are refused with field path and reason', () => {
       m.extra = true;
     });
     let message = '';
-    try { loadWorkload(dir); } catch (e) { expect(e).toBeInstanceOf(WorkloadError); message = (e as Error).message; }
+    try {
+      loadWorkload(dir);
+    } catch (e) {
+      expect(e).toBeInstanceOf(WorkloadError);
+      message = (e as Error).message;
+    }
     expect(message).toMatch(/workload\.json: variants\.wasm\.sha256: must be 64 lower-case hex digits/);
     expect(message).toMatch(/requests\.0\.expect\.status: Expected number, received string/);
     expect(message).toMatch(/requests\.1\.size: Invalid enum value/);
@@ -64,7 +80,10 @@ describe('bad manifests are refused with field path and reason', () => {
 
   it('refuses paths that leave the workload folder', () => {
     const dir = copyOf('echo');
-    editManifest(dir, (m) => { m.requests[2].bodyFile = '../../etc/passwd'; m.variants.node.module = '/tmp/x.mjs'; });
+    editManifest(dir, (m) => {
+      m.requests[2].bodyFile = '../../etc/passwd';
+      m.variants.node.module = '/tmp/x.mjs';
+    });
     expect(() => loadWorkload(dir)).toThrow(/variants\.node\.module: must be a path inside the workload folder/);
     expect(() => loadWorkload(dir)).toThrow(/requests\.2\.bodyFile: must be a path inside the workload folder/);
   });
@@ -90,7 +109,9 @@ describe('bad manifests are refused with field path and reason', () => {
     const bytes = readFileSync(file);
     bytes[bytes.length - 1] ^= 1;
     writeFileSync(file, bytes);
-    expect(() => loadWorkload(dir)).toThrow(new RegExp(`wasm artifact ${file} has SHA-256 [0-9a-f]{64}, manifest says [0-9a-f]{64}`));
+    expect(() => loadWorkload(dir)).toThrow(
+      new RegExp(`wasm artifact ${file} has SHA-256 [0-9a-f]{64}, manifest says [0-9a-f]{64}`),
+    );
   });
 
   it('refuses a missing bodyFile, naming it', () => {
@@ -109,7 +130,9 @@ describe('files named by a workload folder stay inside it and are regular files'
     const dir = copyOf('echo');
     rmSync(join(dir, 'inputs', 'large.txt'));
     symlinkSync(secret, join(dir, 'inputs', 'large.txt'));
-    expect(() => loadWorkload(dir)).toThrow(/post-large: bodyFile .*inputs\/large\.txt leads outside the workload folder \(through a symlink, to .*host-secret\.txt\)/);
+    expect(() => loadWorkload(dir)).toThrow(
+      /post-large: bodyFile .*inputs\/large\.txt leads outside the workload folder \(through a symlink, to .*host-secret\.txt\)/,
+    );
   });
 
   it('refuses a path whose directory component is a symlink leading out', () => {
@@ -125,19 +148,27 @@ describe('files named by a workload folder stay inside it and are regular files'
     const outsideWasm = join(mkdtempSync(join(tmp, 'outside-')), 'hello.wasm');
     renameSync(join(wasm, 'build', 'hello.wasm'), outsideWasm); // same bytes: the SHA-256 would match
     symlinkSync(outsideWasm, join(wasm, 'build', 'hello.wasm'));
-    expect(() => loadWorkload(wasm)).toThrow(/hello: wasm variant artifact .*build\/hello\.wasm leads outside the workload folder/);
+    expect(() => loadWorkload(wasm)).toThrow(
+      /hello: wasm variant artifact .*build\/hello\.wasm leads outside the workload folder/,
+    );
 
     const node = copyOf('hello');
     const outsideModule = join(mkdtempSync(join(tmp, 'outside-')), 'handler.mjs');
     renameSync(join(node, 'node', 'handler.mjs'), outsideModule);
     symlinkSync(outsideModule, join(node, 'node', 'handler.mjs'));
-    expect(() => loadWorkload(node)).toThrow(/hello: node variant module .*node\/handler\.mjs leads outside the workload folder/);
+    expect(() => loadWorkload(node)).toThrow(
+      /hello: node variant module .*node\/handler\.mjs leads outside the workload folder/,
+    );
 
     const manifest = copyOf('hello');
     rmSync(join(manifest, 'workload.json'));
     symlinkSync(secret, join(manifest, 'workload.json'));
     let message = '';
-    try { loadWorkload(manifest); } catch (e) { message = (e as Error).message; }
+    try {
+      loadWorkload(manifest);
+    } catch (e) {
+      message = (e as Error).message;
+    }
     expect(message).toMatch(/workload\.json leads outside the workload folder/);
     expect(message).not.toContain('root:x'); // a JSON parse error would quote the host file
   });
@@ -155,11 +186,15 @@ describe('files named by a workload folder stay inside it and are regular files'
     const dir = copyOf('echo');
     rmSync(join(dir, 'inputs', 'large.txt'));
     mkdirSync(join(dir, 'inputs', 'large.txt'));
-    expect(() => loadWorkload(dir)).toThrow(/post-large: bodyFile .*inputs\/large\.txt is a directory, not a regular file/);
+    expect(() => loadWorkload(dir)).toThrow(
+      /post-large: bodyFile .*inputs\/large\.txt is a directory, not a regular file/,
+    );
     rmSync(join(dir, 'inputs', 'large.txt'), { recursive: true });
     writeFileSync(join(dir, 'inputs', 'large.txt'), '');
     truncateSync(join(dir, 'inputs', 'large.txt'), 64 * 2 ** 20 + 1); // sparse: no disk used
-    expect(() => loadWorkload(dir)).toThrow(/post-large: bodyFile .*inputs\/large\.txt is too large \(64\.0 MiB; the limit is 64 MiB\)/);
+    expect(() => loadWorkload(dir)).toThrow(
+      /post-large: bodyFile .*inputs\/large\.txt is too large \(64\.0 MiB; the limit is 64 MiB\)/,
+    );
   });
 
   it('refuses a manifest over its size limit without parsing it', () => {
@@ -169,10 +204,16 @@ describe('files named by a workload folder stay inside it and are regular files'
   });
 
   it('names what a --workload path is when it is not a folder', () => {
-    expect(() => resolveWorkloads(['/dev/null'])).toThrow(/--workload \/dev\/null: is a character device, not a workload folder/);
-    expect(() => resolveWorkloads([secret])).toThrow(/--workload .*host-secret\.txt: is a regular file, not a workload folder/);
+    expect(() => resolveWorkloads(['/dev/null'])).toThrow(
+      /--workload \/dev\/null: is a character device, not a workload folder/,
+    );
+    expect(() => resolveWorkloads([secret])).toThrow(
+      /--workload .*host-secret\.txt: is a regular file, not a workload folder/,
+    );
     const empty = mkdtempSync(join(tmp, 'empty-'));
-    expect(() => resolveWorkloads([empty])).toThrow(new RegExp(`--workload ${empty}: a folder without a workload\\.json`));
+    expect(() => resolveWorkloads([empty])).toThrow(
+      new RegExp(`--workload ${empty}: a folder without a workload\\.json`),
+    );
   });
 });
 
@@ -186,21 +227,27 @@ describe('--wasm FILE: a bare WAGI module as a workload', () => {
   it('builds a synthetic workload: GET /, the artifact hashed', () => {
     const w = wasmFileWorkload(join(builtinWorkloadsDir(), 'hello', 'build', 'hello.wasm'), 200);
     expect(w.name).toBe('wasm-hello');
-    expect(w.requests).toEqual([expect.objectContaining({ method: 'GET', path: '/', query: '', expect: { status: 200, headers: {} } })]);
+    expect(w.requests).toEqual([
+      expect.objectContaining({ method: 'GET', path: '/', query: '', expect: { status: 200, headers: {} } }),
+    ]);
     expect(w.manifest.variants.wasm?.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('probes the module and expects the status it gave when below 500', async () => {
     const w = await loadWasmFile(join(builtinWorkloadsDir(), 'hello', 'build', 'hello.wasm'));
     expect(w.requests[0]!.expect.status).toBe(200);
-    const notFound = await loadWasmFile(write('Not Found!.wasm', guestModule({ stdout: 'Status: 404\nContent-Type: text/plain\n\nnope\n' })));
+    const notFound = await loadWasmFile(
+      write('Not Found!.wasm', guestModule({ stdout: 'Status: 404\nContent-Type: text/plain\n\nnope\n' })),
+    );
     expect(notFound.name).toBe('wasm-not-found-');
     expect(notFound.requests[0]!.expect.status).toBe(404);
   });
 
   it('refuses a module answering 5xx, a file that is not wasm, and a missing file', async () => {
     const down = write('down.wasm', guestModule({ stdout: 'Status: 503\nContent-Type: text/plain\n\ndown\n' }));
-    await expect(loadWasmFile(down)).rejects.toThrow(/GET \/ answered 503 \("down\\n"\); a --wasm function must answer GET \/ with a status below 500/);
+    await expect(loadWasmFile(down)).rejects.toThrow(
+      /GET \/ answered 503 \("down\\n"\); a --wasm function must answer GET \/ with a status below 500/,
+    );
     const text = write('text.wasm', Buffer.from('hello'));
     await expect(loadWasmFile(text)).rejects.toThrow(/text\.wasm: .*not a WebAssembly module/);
     await expect(loadWasmFile(join(tmp, 'absent.wasm'))).rejects.toThrow(/--wasm .*absent\.wasm: no such file/);
@@ -208,6 +255,8 @@ describe('--wasm FILE: a bare WAGI module as a workload', () => {
 
   it('names a directory or a device given as --wasm instead of reading it', async () => {
     await expect(loadWasmFile(tmp)).rejects.toThrow(new RegExp(`--wasm ${tmp}: is a directory, not a regular file`));
-    await expect(loadWasmFile('/dev/zero')).rejects.toThrow(/--wasm \/dev\/zero: is a character device, not a regular file/);
+    await expect(loadWasmFile('/dev/zero')).rejects.toThrow(
+      /--wasm \/dev\/zero: is a character device, not a regular file/,
+    );
   });
 });

@@ -17,17 +17,22 @@ export type RequestSize = (typeof REQUEST_SIZES)[number];
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits');
 
 /** A file inside the workload folder: relative, no '..' segment (a manifest cannot reach out of its folder). */
-const localPath = z.string().min(1).refine((p) => !isAbsolute(p) && !p.split(/[\\/]/).includes('..'), {
-  message: 'must be a path inside the workload folder (relative, no "..")',
-});
+const localPath = z
+  .string()
+  .min(1)
+  .refine((p) => !isAbsolute(p) && !p.split(/[\\/]/).includes('..'), {
+    message: 'must be a path inside the workload folder (relative, no "..")',
+  });
 
-const ArtifactVariant = z.object({
-  /** Built file, relative to the workload folder (committed, so users need no toolchain). */
-  artifact: localPath,
-  sha256: sha256Hex,
-  /** C source it is built from, relative to the workload folder. */
-  source: localPath.optional(),
-}).strict();
+const ArtifactVariant = z
+  .object({
+    /** Built file, relative to the workload folder (committed, so users need no toolchain). */
+    artifact: localPath,
+    sha256: sha256Hex,
+    /** C source it is built from, relative to the workload folder. */
+    source: localPath.optional(),
+  })
+  .strict();
 
 /**
  * A wasi:http component (WASI 0.2), built from `source` by scripts/build-components.ts.
@@ -38,60 +43,87 @@ const ArtifactVariant = z.object({
  * component is not built, or was built from another source, lacks the variant
  * (`unbuilt` says why); an artifact whose bytes differ from its record is refused.
  */
-const ComponentVariant = z.object({
-  artifact: localPath,
-  source: localPath.optional(),
-  bundleSha256: sha256Hex.optional(),
-  /** Pinned bytes instead (a component brought as is, e.g. `run --component`): checked like the other artifacts. */
-  sha256: sha256Hex.optional(),
-}).strict().refine((v) => (v.bundleSha256 === undefined) !== (v.sha256 === undefined), { message: 'give either bundleSha256 (built by scripts/build-components.ts) or sha256 (pinned bytes)' });
+const ComponentVariant = z
+  .object({
+    artifact: localPath,
+    source: localPath.optional(),
+    bundleSha256: sha256Hex.optional(),
+    /** Pinned bytes instead (a component brought as is, e.g. `run --component`): checked like the other artifacts. */
+    sha256: sha256Hex.optional(),
+  })
+  .strict()
+  .refine((v) => (v.bundleSha256 === undefined) !== (v.sha256 === undefined), {
+    message: 'give either bundleSha256 (built by scripts/build-components.ts) or sha256 (pinned bytes)',
+  });
 
-const NodeVariant = z.object({
-  /** ES module exporting `default async function handle(request) → response`. */
-  module: localPath,
-}).strict();
+const NodeVariant = z
+  .object({
+    /** ES module exporting `default async function handle(request) → response`. */
+    module: localPath,
+  })
+  .strict();
 
-const RequestSpec = z.object({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
-  size: z.enum(REQUEST_SIZES).default('test'),
-  method: z.string().regex(/^[A-Z]+$/).default('GET'),
-  path: z.string().startsWith('/').default('/'),
-  query: z.string().default(''),
-  headers: z.record(z.string()).default({}),
-  /** Exactly one body source at most: text, base64, or a file in the workload folder. */
-  body: z.string().optional(),
-  bodyBase64: z.string().optional(),
-  bodyFile: localPath.optional(),
-  expect: z.object({
-    status: z.number().int().min(100).max(599),
-    /** Subset match, names compared lower-cased. */
+const RequestSpec = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
+    size: z.enum(REQUEST_SIZES).default('test'),
+    method: z
+      .string()
+      .regex(/^[A-Z]+$/)
+      .default('GET'),
+    path: z.string().startsWith('/').default('/'),
+    query: z.string().default(''),
     headers: z.record(z.string()).default({}),
+    /** Exactly one body source at most: text, base64, or a file in the workload folder. */
     body: z.string().optional(),
     bodyBase64: z.string().optional(),
-    bodySha256: sha256Hex.optional(),
-  }).strict().refine((e) => [e.body, e.bodyBase64, e.bodySha256].filter((x) => x !== undefined).length <= 1, {
-    message: 'give at most one of body, bodyBase64, bodySha256',
-  }),
-}).strict().refine((r) => [r.body, r.bodyBase64, r.bodyFile].filter((x) => x !== undefined).length <= 1, {
-  message: 'give at most one of body, bodyBase64, bodyFile',
-});
+    bodyFile: localPath.optional(),
+    expect: z
+      .object({
+        status: z.number().int().min(100).max(599),
+        /** Subset match, names compared lower-cased. */
+        headers: z.record(z.string()).default({}),
+        body: z.string().optional(),
+        bodyBase64: z.string().optional(),
+        bodySha256: sha256Hex.optional(),
+      })
+      .strict()
+      .refine((e) => [e.body, e.bodyBase64, e.bodySha256].filter((x) => x !== undefined).length <= 1, {
+        message: 'give at most one of body, bodyBase64, bodySha256',
+      }),
+  })
+  .strict()
+  .refine((r) => [r.body, r.bodyBase64, r.bodyFile].filter((x) => x !== undefined).length <= 1, {
+    message: 'give at most one of body, bodyBase64, bodyFile',
+  });
 
-export const ManifestSchema = z.object({
-  $schema: z.string().optional(),
-  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
-  description: z.string().min(1),
-  variants: z.object({
-    wasm: ArtifactVariant.optional(),
-    native: ArtifactVariant.optional(),
-    node: NodeVariant.optional(),
-    component: ComponentVariant.optional(),
-  }).strict().refine((v) => Object.keys(v).length > 0, { message: 'declare at least one variant' }),
-  /** What the wasm variant's instances get of a filesystem: a private in-memory directory per request. */
-  wasi: z.object({
-    scratch: z.string().regex(/^\/[^\0]*$/, 'an absolute guest path such as /tmp').optional(),
-  }).strict().optional(),
-  requests: z.array(RequestSpec).min(1),
-}).strict();
+export const ManifestSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
+    description: z.string().min(1),
+    variants: z
+      .object({
+        wasm: ArtifactVariant.optional(),
+        native: ArtifactVariant.optional(),
+        node: NodeVariant.optional(),
+        component: ComponentVariant.optional(),
+      })
+      .strict()
+      .refine((v) => Object.keys(v).length > 0, { message: 'declare at least one variant' }),
+    /** What the wasm variant's instances get of a filesystem: a private in-memory directory per request. */
+    wasi: z
+      .object({
+        scratch: z
+          .string()
+          .regex(/^\/[^\0]*$/, 'an absolute guest path such as /tmp')
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    requests: z.array(RequestSpec).min(1),
+  })
+  .strict();
 
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type RequestSpec = z.infer<typeof RequestSpec>;
@@ -134,7 +166,11 @@ export const BODY_FILE_MAX_BYTES = 64 * 2 ** 20;
 /** wasm and native artifacts and the node module. */
 export const ARTIFACT_MAX_BYTES = 256 * 2 ** 20;
 
-const inFolder = (dir: string, maxBytes: number): ReadLimits => ({ inside: dir, insideName: 'the workload folder', maxBytes });
+const inFolder = (dir: string, maxBytes: number): ReadLimits => ({
+  inside: dir,
+  insideName: 'the workload folder',
+  maxBytes,
+});
 
 /** Runs a safe-read call, turning its refusal into a WorkloadError that names the file and what it is. */
 function guarded<T>(what: string, fn: () => T, hint = ''): T {
@@ -173,9 +209,7 @@ function lexists(p: string): boolean {
 }
 
 function formatZodError(file: string, err: z.ZodError): string {
-  return err.issues
-    .map((i) => `${file}: ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('\n');
+  return err.issues.map((i) => `${file}: ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('\n');
 }
 
 export function parseManifest(json: unknown, file = 'workload.json'): Manifest {
@@ -210,15 +244,22 @@ export function loadWorkload(dir: string): LoadedWorkload {
     if (!v) continue;
     const p = join(abs, v.artifact);
     const what = `${manifest.name}: ${kind} variant artifact ${p}`;
-    const { bytes, realPath } = guarded(what, () => readRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)), ' (run scripts/build-workloads)');
+    const { bytes, realPath } = guarded(
+      what,
+      () => readRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)),
+      ' (run scripts/build-workloads)',
+    );
     const actual = sha256(bytes);
     if (actual !== v.sha256) {
-      throw new WorkloadError(`${manifest.name}: ${kind} artifact ${p} has SHA-256 ${actual}, manifest says ${v.sha256}`);
+      throw new WorkloadError(
+        `${manifest.name}: ${kind} artifact ${p} has SHA-256 ${actual}, manifest says ${v.sha256}`,
+      );
     }
     // The runtimes read the artifact again by this path: the checked real one, with no symlink left to swap.
     variantPaths[kind] = realPath;
     // The source is only read to rebuild; if it is there, it too must be a file inside the folder.
-    if (v.source !== undefined) checkIfPresent(`${manifest.name}: ${kind} variant source ${join(abs, v.source)}`, join(abs, v.source), abs);
+    if (v.source !== undefined)
+      checkIfPresent(`${manifest.name}: ${kind} variant source ${join(abs, v.source)}`, join(abs, v.source), abs);
   }
   const unbuilt: Partial<Record<VariantKind, string>> = {};
   if (manifest.variants.component) {
@@ -227,24 +268,36 @@ export function loadWorkload(dir: string): LoadedWorkload {
     const rebuild = `(npx tsx scripts/build-components.ts ${manifest.name})`;
     const record = v.sha256 ? { sha256: v.sha256, bundleSha256: undefined } : readComponentRecord(`${p}.json`, abs);
     if (v.sha256) {
-      const { bytes, realPath } = guarded(`${manifest.name}: component variant artifact ${p}`, () => readRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)));
+      const { bytes, realPath } = guarded(`${manifest.name}: component variant artifact ${p}`, () =>
+        readRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)),
+      );
       const actual = sha256(bytes);
-      if (actual !== v.sha256) throw new WorkloadError(`${manifest.name}: component artifact ${p} has SHA-256 ${actual}, manifest says ${v.sha256}`);
+      if (actual !== v.sha256)
+        throw new WorkloadError(
+          `${manifest.name}: component artifact ${p} has SHA-256 ${actual}, manifest says ${v.sha256}`,
+        );
       variantPaths.component = realPath;
     } else if (!existsSync(p) || !record) {
       unbuilt.component = `${manifest.name}: component variant ${p} is not built ${rebuild}`;
     } else if (record.bundleSha256 !== v.bundleSha256) {
       unbuilt.component = `${manifest.name}: component variant ${p} was built from another version of ${v.source} ${rebuild}`;
     } else {
-      const { bytes, realPath } = guarded(`${manifest.name}: component variant artifact ${p}`, () => readRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)));
+      const { bytes, realPath } = guarded(`${manifest.name}: component variant artifact ${p}`, () =>
+        readRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)),
+      );
       const actual = sha256(bytes);
-      if (actual !== record.sha256) throw new WorkloadError(`${manifest.name}: component artifact ${p} has SHA-256 ${actual}, its build record says ${record.sha256}`);
+      if (actual !== record.sha256)
+        throw new WorkloadError(
+          `${manifest.name}: component artifact ${p} has SHA-256 ${actual}, its build record says ${record.sha256}`,
+        );
       variantPaths.component = realPath;
     }
   }
   if (manifest.variants.node) {
     const p = join(abs, manifest.variants.node.module);
-    variantPaths.node = guarded(`${manifest.name}: node variant module ${p}`, () => checkRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)));
+    variantPaths.node = guarded(`${manifest.name}: node variant module ${p}`, () =>
+      checkRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)),
+    );
   }
   const requests = manifest.requests.map((r): SampleRequest => ({
     name: r.name,
@@ -256,15 +309,28 @@ export function loadWorkload(dir: string): LoadedWorkload {
     body: requestBody(abs, r),
     expect: r.expect,
   }));
-  return { name: manifest.name, description: manifest.description, dir: abs, manifest, requests, variantPaths, ...(Object.keys(unbuilt).length ? { unbuilt } : {}) };
+  return {
+    name: manifest.name,
+    description: manifest.description,
+    dir: abs,
+    manifest,
+    requests,
+    variantPaths,
+    ...(Object.keys(unbuilt).length ? { unbuilt } : {}),
+  };
 }
 
 /** The builder's record beside a component artifact, or null when absent or unreadable. */
 function readComponentRecord(path: string, dir: string): { sha256: string; bundleSha256: string } | null {
   if (!existsSync(path)) return null;
   try {
-    const r = JSON.parse(readRegularFile(path, inFolder(dir, MANIFEST_MAX_BYTES)).bytes.toString('utf8')) as { sha256?: unknown; bundleSha256?: unknown };
-    return typeof r.sha256 === 'string' && typeof r.bundleSha256 === 'string' ? { sha256: r.sha256, bundleSha256: r.bundleSha256 } : null;
+    const r = JSON.parse(readRegularFile(path, inFolder(dir, MANIFEST_MAX_BYTES)).bytes.toString('utf8')) as {
+      sha256?: unknown;
+      bundleSha256?: unknown;
+    };
+    return typeof r.sha256 === 'string' && typeof r.bundleSha256 === 'string'
+      ? { sha256: r.sha256, bundleSha256: r.bundleSha256 }
+      : null;
   } catch {
     return null;
   }
@@ -294,13 +360,17 @@ export function resolveWorkloads(names: string[] | undefined): LoadedWorkload[] 
   if (!names || names.length === 0 || names.includes('all')) return listWorkloadDirs().map(loadWorkload);
   const builtin = builtinWorkloadsDir();
   return names.map((n) => {
-    if (/^[a-z0-9][a-z0-9_-]*$/.test(n) && existsSync(join(builtin, n, 'workload.json'))) return loadWorkload(join(builtin, n));
+    if (/^[a-z0-9][a-z0-9_-]*$/.test(n) && existsSync(join(builtin, n, 'workload.json')))
+      return loadWorkload(join(builtin, n));
     // lstat: a workload.json that is a FIFO, device or dangling symlink still counts as there, and loadWorkload says what it is.
     if (lexists(join(n, 'workload.json'))) return loadWorkload(n);
     const what = notADirectory(n);
     if (what === null) throw new WorkloadError(`--workload ${n}: a folder without a workload.json`);
-    if (!what.startsWith('is missing')) throw new WorkloadError(`--workload ${n}: ${what.replace(/not a directory$/, 'not a workload folder')}`);
-    const known = listWorkloadDirs().map((d) => d.split('/').pop()).join(', ');
+    if (!what.startsWith('is missing'))
+      throw new WorkloadError(`--workload ${n}: ${what.replace(/not a directory$/, 'not a workload folder')}`);
+    const known = listWorkloadDirs()
+      .map((d) => d.split('/').pop())
+      .join(', ');
     throw new WorkloadError(`unknown workload '${n}' (built-in: ${known}; or give a folder with a workload.json)`);
   });
 }

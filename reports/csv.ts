@@ -21,20 +21,95 @@ export function samplesCsv(runs: RunResults[]): string {
   const rows: unknown[][] = [];
   for (const r of runs) {
     for (const s of r.samples) {
-      rows.push([r.header.runId, s.workload, s.variant, s.runtime, s.mode, s.phase, s.metric, tagsKey(s.tags), s.iteration ?? '', s.request ?? '', s.value, s.ok, s.error ?? '']);
+      rows.push([
+        r.header.runId,
+        s.workload,
+        s.variant,
+        s.runtime,
+        s.mode,
+        s.phase,
+        s.metric,
+        tagsKey(s.tags),
+        s.iteration ?? '',
+        s.request ?? '',
+        s.value,
+        s.ok,
+        s.error ?? '',
+      ]);
     }
   }
-  return stringify(rows, { ...SAFE, header: true, columns: ['run_id', 'workload', 'variant', 'runtime', 'mode', 'phase', 'metric', 'tags', 'iteration', 'request', 'value', 'ok', 'error'] });
+  return stringify(rows, {
+    ...SAFE,
+    header: true,
+    columns: [
+      'run_id',
+      'workload',
+      'variant',
+      'runtime',
+      'mode',
+      'phase',
+      'metric',
+      'tags',
+      'iteration',
+      'request',
+      'value',
+      'ok',
+      'error',
+    ],
+  });
 }
 
 export function summaryCsv(m: ReportModel): string {
   const rows = m.summaries.map((s) => [
-    s.workload, s.runtime, s.variant, s.mode, s.metric, s.phase, s.tags, s.n, s.failed, s.median, s.medianCi.lo, s.medianCi.hi, s.medianCi.confidence,
-    s.mean, s.p90, s.p99, s.p999, s.min, s.max, s.stddev, s.cv, s.mad,
+    s.workload,
+    s.runtime,
+    s.variant,
+    s.mode,
+    s.metric,
+    s.phase,
+    s.tags,
+    s.n,
+    s.failed,
+    s.median,
+    s.medianCi.lo,
+    s.medianCi.hi,
+    s.medianCi.confidence,
+    s.mean,
+    s.p90,
+    s.p99,
+    s.p999,
+    s.min,
+    s.max,
+    s.stddev,
+    s.cv,
+    s.mad,
   ]);
   return stringify(rows, {
     ...SAFE,
     header: true,
-    columns: ['workload', 'runtime', 'variant', 'mode', 'metric', 'phase', 'tags', 'n', 'failed', 'median', 'median_ci_lo', 'median_ci_hi', 'median_ci_confidence', 'mean', 'p90', 'p99', 'p999', 'min', 'max', 'stddev', 'cv', 'mad'],
+    columns: [
+      'workload',
+      'runtime',
+      'variant',
+      'mode',
+      'metric',
+      'phase',
+      'tags',
+      'n',
+      'failed',
+      'median',
+      'median_ci_lo',
+      'median_ci_hi',
+      'median_ci_confidence',
+      'mean',
+      'p90',
+      'p99',
+      'p999',
+      'min',
+      'max',
+      'stddev',
+      'cv',
+      'mad',
+    ],
   });
 }

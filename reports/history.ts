@@ -18,7 +18,10 @@ export function historyMarkdown(series: HistorySeries[]): string {
   const rows = t.map((x) => {
     const p = x.series.points;
     const last = p[p.length - 1]!;
-    const cps = x.changes.map((c) => `${pct(c.ratio)} at ${markdownCode(short(p[c.index]!.commit), { table: true })}`).join(', ') || '—';
+    const cps =
+      x.changes
+        .map((c) => `${pct(c.ratio)} at ${markdownCode(short(p[c.index]!.commit), { table: true })}`)
+        .join(', ') || '—';
     return `| ${markdownText(seriesLabel(x.series))} | ${p.length} | ${formatValue(last.median, x.series.metric)} | ${pct(x.lastStep)} | ${pct(x.sinceFirst)} | ${cps} |`;
   });
   return [
@@ -34,7 +37,12 @@ export function historyMarkdown(series: HistorySeries[]): string {
 }
 
 function chart(t: Trend): string {
-  const W = 640, H = 180, L = 70, R = 10, T = 10, B = 40;
+  const W = 640,
+    H = 180,
+    L = 70,
+    R = 10,
+    T = 10,
+    B = 40;
   const p = t.series.points;
   const ys = p.map((x) => x.median);
   const lo = Math.min(...ys) * 0.95;
@@ -42,14 +50,24 @@ function chart(t: Trend): string {
   const x = (i: number) => L + (p.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (p.length - 1));
   const y = (v: number) => T + (H - T - B) * (1 - (v - lo) / (hi - lo || 1));
   const line = ys.map((v, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
-  const dots = ys.map((v, i) => `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3"><title>${esc(`${short(p[i]!.commit)}${p[i]!.dirty ? ' (dirty)' : ''}: ${formatValue(v, t.series.metric)} (n=${p[i]!.n})`)}</title></circle>`).join('');
+  const dots = ys
+    .map(
+      (v, i) =>
+        `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3"><title>${esc(`${short(p[i]!.commit)}${p[i]!.dirty ? ' (dirty)' : ''}: ${formatValue(v, t.series.metric)} (n=${p[i]!.n})`)}</title></circle>`,
+    )
+    .join('');
   const marks = t.changes
     .map((c) => {
       const cx = ((x(c.index - 1) + x(c.index)) / 2).toFixed(1);
       return `<line class="cp" x1="${cx}" x2="${cx}" y1="${T}" y2="${H - B}"/><text class="cp" x="${cx}" y="${T + 10}">${esc(pct(c.ratio))}</text>`;
     })
     .join('');
-  const labels = p.map((pt, i) => `<text class="tick" x="${x(i).toFixed(1)}" y="${H - B + 14}" transform="rotate(30 ${x(i).toFixed(1)} ${H - B + 14})">${esc(short(pt.commit))}</text>`).join('');
+  const labels = p
+    .map(
+      (pt, i) =>
+        `<text class="tick" x="${x(i).toFixed(1)}" y="${H - B + 14}" transform="rotate(30 ${x(i).toFixed(1)} ${H - B + 14})">${esc(short(pt.commit))}</text>`,
+    )
+    .join('');
   const axis = `<text class="tick" x="${L - 6}" y="${y(hi) + 4}" text-anchor="end">${esc(formatValue(hi, t.series.metric))}</text><text class="tick" x="${L - 6}" y="${y(lo)}" text-anchor="end">${esc(formatValue(lo, t.series.metric))}</text>`;
   return `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(seriesLabel(t.series))}"><path d="${line}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>${dots}${marks}${labels}${axis}</svg>`;
 }
@@ -59,7 +77,8 @@ export function historyHtml(series: HistorySeries[], opts: { title?: string } = 
   const title = opts.title ?? 'faasbench history';
   const sections = trends(series)
     .map((t) => {
-      const cps = t.changes.map((c) => `${pct(c.ratio)} at ${short(t.series.points[c.index]!.commit)}`).join(', ') || 'none';
+      const cps =
+        t.changes.map((c) => `${pct(c.ratio)} at ${short(t.series.points[c.index]!.commit)}`).join(', ') || 'none';
       return `<section><h2>${esc(seriesLabel(t.series))}</h2><p class="meta">machine ${esc(t.series.machine)} · ${t.series.points.length} runs · change points: ${esc(cps)}</p>${chart(t)}</section>`;
     })
     .join('\n');

@@ -22,14 +22,17 @@ export async function chartSvg(chart: ChartSpec): Promise<string> {
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 export function chromiumPath(): string | null {
-  const candidates = [process.env.FAASBENCH_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
+  const candidates = [process.env.FAASBENCH_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    (p): p is string => !!p,
+  );
   return candidates.find((p) => existsSync(p)) ?? null;
 }
 
 /** PNGs (2× scale) of the given SVGs, in order; throws when Chromium is missing. */
 export async function svgsToPngs(svgs: string[]): Promise<Buffer[]> {
   const executablePath = chromiumPath();
-  if (!executablePath) throw new Error('no Chromium found (looked at $FAASBENCH_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser)');
+  if (!executablePath)
+    throw new Error('no Chromium found (looked at $FAASBENCH_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser)');
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   try {

@@ -24,20 +24,33 @@ export function renderMarkdown(m: ReportModel, opts: { maxWarnings?: number } = 
   const md = markdownText;
   const out: string[] = [`## ${md(m.title)}`, ''];
   const h = m.headers[0];
-  if (h) out.push(`${m.sampleCount.toLocaleString('en-US')} samples · ${md(h.machine.cpuModel)} (${h.machine.cores} cores, machine ${markdownCode(h.machine.fingerprint)}) · Node ${md(h.versions['node'] ?? '?')} · git ${markdownCode((h.git.commit ?? 'unknown').slice(0, 12))}`, '');
-  out.push(`Each runtime against the reference (${markdownCode(m.reference)}): ratios of medians with 95% bootstrap intervals, as factors.`, '');
+  if (h)
+    out.push(
+      `${m.sampleCount.toLocaleString('en-US')} samples · ${md(h.machine.cpuModel)} (${h.machine.cores} cores, machine ${markdownCode(h.machine.fingerprint)}) · Node ${md(h.versions['node'] ?? '?')} · git ${markdownCode((h.git.commit ?? 'unknown').slice(0, 12))}`,
+      '',
+    );
+  out.push(
+    `Each runtime against the reference (${markdownCode(m.reference)}): ratios of medians with 95% bootstrap intervals, as factors.`,
+    '',
+  );
   for (const t of m.tables) {
     out.push(`### ${md(t.workload)}`, '');
     for (const a of t.answers) out.push(`- ${md(a)}`);
     out.push('');
     out.push(`| runtime | variant | ${t.kinds.map((k) => HEADLINES.find((x) => x.kind === k)!.title).join(' | ')} |`);
     out.push(`| --- | --- | ${t.kinds.map(() => '---:').join(' | ')} |`);
-    for (const r of t.rows) out.push(`| ${md(r.runtime)} | ${md(r.variant)} | ${t.kinds.map((k) => cellMd(r.cells[k], r.runtime === m.reference)).join(' | ')} |`);
+    for (const r of t.rows)
+      out.push(
+        `| ${md(r.runtime)} | ${md(r.variant)} | ${t.kinds.map((k) => cellMd(r.cells[k], r.runtime === m.reference)).join(' | ')} |`,
+      );
     out.push('');
   }
   const max = opts.maxWarnings ?? 10;
   if (m.warnings.length) {
-    out.push(`<details><summary>${m.warnings.length} statistics warning${m.warnings.length === 1 ? '' : 's'}</summary>`, '');
+    out.push(
+      `<details><summary>${m.warnings.length} statistics warning${m.warnings.length === 1 ? '' : 's'}</summary>`,
+      '',
+    );
     for (const w of m.warnings.slice(0, max)) out.push(`- ${markdownCode(w.series)}: ${md(w.message)} — ${md(w.hint)}`);
     if (m.warnings.length > max) out.push(`- … and ${m.warnings.length - max} more (see the HTML report)`);
     out.push('', '</details>', '');

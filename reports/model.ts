@@ -95,7 +95,14 @@ export interface ModelOptions {
   readWarnings?: string[];
 }
 
-const seriesName = (s: { runtime: string; workload: string; variant: string; metric: string; phase: string; tags: string }) =>
+const seriesName = (s: {
+  runtime: string;
+  workload: string;
+  variant: string;
+  metric: string;
+  phase: string;
+  tags: string;
+}) =>
   `${s.runtime}/${s.workload}/${s.variant} ${s.metric}${s.phase === 'total' ? '' : `.${s.phase}`}${s.tags ? ` {${s.tags}}` : ''}`;
 
 export function buildReportModel(runs: (RunResults & { file?: string })[], opts: ModelOptions = {}): ReportModel {
@@ -111,15 +118,32 @@ export function buildReportModel(runs: (RunResults & { file?: string })[], opts:
     const { values: _v, ...key } = s;
     summaries.push({ ...key, ...sum, medianCi: medianCI(s.values) });
   }
-  summaries.sort((a, b) => a.workload.localeCompare(b.workload) || a.metric.localeCompare(b.metric) || a.phase.localeCompare(b.phase) || a.tags.localeCompare(b.tags, 'en', { numeric: true }) || a.median - b.median);
+  summaries.sort(
+    (a, b) =>
+      a.workload.localeCompare(b.workload) ||
+      a.metric.localeCompare(b.metric) ||
+      a.phase.localeCompare(b.phase) ||
+      a.tags.localeCompare(b.tags, 'en', { numeric: true }) ||
+      a.median - b.median,
+  );
 
   const warnings: SeriesWarning[] = [];
   for (const s of withValues) {
     if (s.phase !== 'total') continue;
     // Throughput and density rows are already aggregates of a whole load run: few of them is normal.
     const aggregate = s.mode === 'throughput' || s.mode === 'density' || s.tags !== '';
-    for (const w of sampleWarnings(s.values, { timed: s.metric.endsWith('_ns') && !aggregate, minSamples: aggregate ? 0 : 10 })) warnings.push({ ...w, series: seriesName(s) });
-    if (s.failed > 0) warnings.push({ series: seriesName(s), kind: 'failed-samples', message: `${s.failed} failed sample${s.failed === 1 ? '' : 's'} (not counted)`, hint: 'see the error column of the samples CSV: a failed check means the response differed from the manifest' });
+    for (const w of sampleWarnings(s.values, {
+      timed: s.metric.endsWith('_ns') && !aggregate,
+      minSamples: aggregate ? 0 : 10,
+    }))
+      warnings.push({ ...w, series: seriesName(s) });
+    if (s.failed > 0)
+      warnings.push({
+        series: seriesName(s),
+        kind: 'failed-samples',
+        message: `${s.failed} failed sample${s.failed === 1 ? '' : 's'} (not counted)`,
+        hint: 'see the error column of the samples CSV: a failed check means the response differed from the manifest',
+      });
   }
 
   const tables: WorkloadTable[] = [];
@@ -127,23 +151,44 @@ export function buildReportModel(runs: (RunResults & { file?: string })[], opts:
   for (const workload of workloads) {
     const headlines = workloadHeadlines(workload, series, { reference, seed, resamples });
     const inW = withValues.filter((s) => s.workload === workload && s.phase === 'total');
-    const pairs = [...new Map(inW.map((s) => [`${s.runtime}\u0000${s.variant}`, { runtime: s.runtime, variant: s.variant }])).values()].sort(
-      (a, b) => (a.runtime === reference ? -1 : b.runtime === reference ? 1 : a.runtime.localeCompare(b.runtime)) || a.variant.localeCompare(b.variant),
+    const pairs = [
+      ...new Map(
+        inW.map((s) => [`${s.runtime}\u0000${s.variant}`, { runtime: s.runtime, variant: s.variant }]),
+      ).values(),
+    ].sort(
+      (a, b) =>
+        (a.runtime === reference ? -1 : b.runtime === reference ? 1 : a.runtime.localeCompare(b.runtime)) ||
+        a.variant.localeCompare(b.variant),
     );
     const rows: WorkloadRow[] = pairs.map((p) => ({ ...p, cells: {} }));
     for (const h of headlines) {
       for (const e of h.entries) {
         const row = rows.find((r) => r.runtime === e.runtime && r.variant === e.variant)!;
         row.cells[h.question] = {
-          metric: e.metric, tags: e.tags, n: e.n, median: e.median, ci: e.ci, basis: e.basis, vsReference: e.vsReference,
+          metric: e.metric,
+          tags: e.tags,
+          n: e.n,
+          median: e.median,
+          ci: e.ci,
+          basis: e.basis,
+          vsReference: e.vsReference,
           // Both sides one measurement: the cell already says "single measurement" above the ratio.
-          vsReferenceText: h.reference ? comparisonText(h.question, e, h.reference, 'candidate', e.n <= 1 && h.reference.n <= 1) : '', beatsReference: e.beatsReference,
+          vsReferenceText: h.reference
+            ? comparisonText(h.question, e, h.reference, 'candidate', e.n <= 1 && h.reference.n <= 1)
+            : '',
+          beatsReference: e.beatsReference,
         };
       }
     }
     // Rows with no headline figure at all (only latency curves, say) stay out of the table.
     const shown = rows.filter((r) => Object.keys(r.cells).length > 0);
-    tables.push({ workload, kinds: headlines.map((h) => h.question), rows: shown, answers: headlines.map((h) => h.sentence), headlines });
+    tables.push({
+      workload,
+      kinds: headlines.map((h) => h.question),
+      rows: shown,
+      answers: headlines.map((h) => h.sentence),
+      headlines,
+    });
   }
 
   const runtimes = [...new Set(series.map((s) => s.runtime))];
@@ -152,7 +197,12 @@ export function buildReportModel(runs: (RunResults & { file?: string })[], opts:
     title: opts.title ?? 'faasbench report',
     generatedBy: opts.command ?? [],
     files: runs.map((r) => r.file ?? '').filter((f, i, a) => f && a.indexOf(f) === i),
-    headers: runs.map((r) => ({ ...r.header, file: r.file ?? '', status: r.end?.status ?? 'incomplete (no end row)', samples: r.samples.length })),
+    headers: runs.map((r) => ({
+      ...r.header,
+      file: r.file ?? '',
+      status: r.end?.status ?? 'incomplete (no end row)',
+      samples: r.samples.length,
+    })),
     reference,
     tables,
     summaries,
@@ -160,7 +210,10 @@ export function buildReportModel(runs: (RunResults & { file?: string })[], opts:
     events: runs.flatMap((r) => r.events),
     readWarnings: opts.readWarnings ?? runs.flatMap((r) => r.warnings),
     // The trace mode's Pareto charts (reports/trace.ts) join the workload's detail tabs.
-    charts: [...buildCharts(series, { headlines: tables.flatMap((t) => t.headlines), palette }), ...traceCharts(runs, palette)],
+    charts: [
+      ...buildCharts(series, { headlines: tables.flatMap((t) => t.headlines), palette }),
+      ...traceCharts(runs, palette),
+    ],
     palette: Object.fromEntries(palette),
     sampleCount: runs.reduce((n, r) => n + r.samples.length, 0),
   };

@@ -30,28 +30,54 @@ describe('report model', () => {
     const [t] = m.tables;
     expect(t!.workload).toBe('hello');
     expect(t!.kinds).toEqual(['cold', 'appCold', 'throughput', 'density']);
-    expect(t!.rows.map((r) => `${r.runtime}·${r.variant}`)).toEqual(['wasm·wasm', 'container·native', 'lambda·node', 'node-wasi·wasm', 'pool·node', 'process·native']);
-    const wasmCold = runs[0]!.samples.filter((s) => s.runtime === 'wasm' && s.metric === 'cold_start_ns' && s.phase === 'total').map((s) => s.value);
+    expect(t!.rows.map((r) => `${r.runtime}·${r.variant}`)).toEqual([
+      'wasm·wasm',
+      'container·native',
+      'lambda·node',
+      'node-wasi·wasm',
+      'pool·node',
+      'process·native',
+    ]);
+    const wasmCold = runs[0]!.samples
+      .filter((s) => s.runtime === 'wasm' && s.metric === 'cold_start_ns' && s.phase === 'total')
+      .map((s) => s.value);
     expect(t!.rows[0]!.cells.cold).toMatchObject({ median: median(wasmCold), n: 50, vsReference: null });
     const container = t!.rows[1]!.cells;
     expect(container.cold!.vsReference!.verdict).toBe('slower');
     expect(container.cold!.vsReferenceText).toMatch(/^[\d,]+–[\d,]+× slower than wasm · wasm$/);
     // Throughput: each runtime's best connection count, stated.
-    expect(container.throughput).toMatchObject({ metric: 'throughput_rps', tags: 'connections=64', basis: 'at 64 connections', n: 3 });
+    expect(container.throughput).toMatchObject({
+      metric: 'throughput_rps',
+      tags: 'connections=64',
+      basis: 'at 64 connections',
+      n: 3,
+    });
     // Density: one source for all (PSS: the pool has no cgroup figure), one measurement each.
     const sources = t!.rows.flatMap((r) => (r.cells.density ? [r.cells.density.tags.match(/source=(\w+)/)![1]] : []));
     expect(sources).toEqual(['pss', 'pss', 'pss', 'pss', 'pss']);
-    expect(container.density!).toMatchObject({ n: 1, vsReferenceText: expect.stringMatching(/^3\d\d× less dense than wasm · wasm$/) });
+    expect(container.density!).toMatchObject({
+      n: 1,
+      vsReferenceText: expect.stringMatching(/^3\d\d× less dense than wasm · wasm$/),
+    });
     expect(t!.answers).toEqual(t!.headlines.map((h) => h.sentence));
     for (const a of t!.answers) expect(a).not.toMatch(/0\.00×|\{|NaN/);
   });
 
   it('makes the answer charts and every detail chart kind from the rows present, and only those', () => {
     expect(m.charts.map((c) => c.id)).toEqual([
-      'answer-cold-hello', 'answer-throughput-hello', 'answer-density-hello',
-      'cold-hello', 'phases-hello', 'latency-hello', 'throughput-hello', 'density-hello', 'idle-hello',
+      'answer-cold-hello',
+      'answer-throughput-hello',
+      'answer-density-hello',
+      'cold-hello',
+      'phases-hello',
+      'latency-hello',
+      'throughput-hello',
+      'density-hello',
+      'idle-hello',
     ]);
-    const coldOnly = buildReportModel(readResults(results).map((r) => ({ ...r, samples: r.samples.filter((s) => s.mode === 'cold') })));
+    const coldOnly = buildReportModel(
+      readResults(results).map((r) => ({ ...r, samples: r.samples.filter((s) => s.mode === 'cold') })),
+    );
     expect(coldOnly.charts.map((c) => c.id)).toEqual(['answer-cold-hello', 'cold-hello', 'phases-hello']);
     expect(coldOnly.tables[0]!.kinds).toEqual(['cold', 'appCold']);
   });
@@ -75,14 +101,18 @@ describe('report model', () => {
     const strings = (v: unknown): void => {
       if (typeof v === 'string') texts.push(v);
       else if (Array.isArray(v)) v.forEach(strings);
-      else if (v && typeof v === 'object') Object.entries(v).forEach(([k, x]) => k !== 'labelExpr' && k !== 'filter' && k !== 'test' && strings(x));
+      else if (v && typeof v === 'object')
+        Object.entries(v).forEach(([k, x]) => k !== 'labelExpr' && k !== 'filter' && k !== 'test' && strings(x));
     };
     for (const c of m.charts) strings([c.title, c.caption, (c.spec as { data?: unknown }).data]);
     expect(texts.filter((t) => /[{}]|\w=\w/.test(t))).toEqual([]);
   });
 
   it('answer charts: log scale where values span orders of magnitude, bars from the axis start, sorted best first', () => {
-    const spec = m.charts.find((c) => c.id === 'answer-density-hello')!.spec as { data: { values: { label: string; value: number; base: number }[] }; layer: { encoding: { x?: { scale?: { type?: string } } } }[] };
+    const spec = m.charts.find((c) => c.id === 'answer-density-hello')!.spec as {
+      data: { values: { label: string; value: number; base: number }[] };
+      layer: { encoding: { x?: { scale?: { type?: string } } } }[];
+    };
     const rows = spec.data.values;
     expect(rows.map((r) => r.value)).toEqual([...rows.map((r) => r.value)].sort((a, b) => b - a));
     expect(spec.layer[0]!.encoding.x!.scale!.type).toBe('log');
@@ -91,17 +121,23 @@ describe('report model', () => {
   });
 
   it('warns with hints and renders a Markdown summary with the sentences and ratios in words', () => {
-    expect(m.warnings.some((w) => w.kind === 'high-cv' && w.series === 'container/hello/native cold_start_ns')).toBe(true);
+    expect(m.warnings.some((w) => w.kind === 'high-cv' && w.series === 'container/hello/native cold_start_ns')).toBe(
+      true,
+    );
     const md = renderMarkdown(m);
     expect(md).toMatch(/^## faasbench report/);
     expect(md).toContain('- Cold start: wasm · wasm (');
-    expect(md).toContain('| runtime | variant | cold start (median) | app cold start (median) | throughput (best connection count) | density (one memory source) |');
+    expect(md).toContain(
+      '| runtime | variant | cold start (median) | app cold start (median) | throughput (best connection count) | density (one memory source) |',
+    );
     expect(md).toMatch(/\| container \| native \| \d+\.\d\d ms · [\d,]+–[\d,]+× slower than wasm · wasm \|/);
     expect(md).not.toMatch(/0\.00×/);
   });
 
   it('says so when the reference runtime is missing, and compares with another on request', () => {
-    expect(renderHtml(buildReportModel(runs, { reference: 'nonesuch' }))).toContain('No run of the reference runtime (nonesuch) for this workload');
+    expect(renderHtml(buildReportModel(runs, { reference: 'nonesuch' }))).toContain(
+      'No run of the reference runtime (nonesuch) for this workload',
+    );
     const vsPool = buildReportModel(runs, { reference: 'pool' });
     expect(vsPool.tables[0]!.rows[0]!.runtime).toBe('pool');
     expect(vsPool.tables[0]!.rows.find((r) => r.runtime === 'wasm')!.cells.cold!.vsReference!.verdict).toBe('faster');
@@ -118,15 +154,36 @@ describe('report model', () => {
 
 describe('hostile names in the Markdown summary', () => {
   const cold = (runtime: string, variant: string, workload: string, values: number[]): Omit<SampleRow, 'type'>[] =>
-    values.map((value, i) => ({ workload, variant, runtime, mode: 'cold', phase: 'total', metric: 'cold_start_ns', value, ok: i % 7 !== 6, iteration: i }));
+    values.map((value, i) => ({
+      workload,
+      variant,
+      runtime,
+      mode: 'cold',
+      phase: 'total',
+      metric: 'cold_start_ns',
+      value,
+      ok: i % 7 !== 6,
+      iteration: i,
+    }));
   const steady = (m: number) => Array.from({ length: 20 }, (_, i) => m + (i % 3) * 1000);
   const evilWorkload = 'a|b`c`<img src=x onerror=alert(1)>\n# heading\x1b[2J';
   const evilRuntime = '[click](http://evil)|**x**';
-  const runs: RunResults[] = [{
-    file: 'x.jsonl', events: [], end: null, warnings: [],
-    header: syntheticHeader({ command: ['faasbench', 'run', '`whoami`', '|', '\n'], machine: { ...syntheticHeader().machine, cpuModel: 'CPU | <b>x</b>\n', fingerprint: 'f`p' } }),
-    samples: [...cold('wasm', 'wasm', evilWorkload, steady(300_000)), ...cold(evilRuntime, 'v|<i>', evilWorkload, steady(900_000))].map((r) => ({ type: 'sample', ...r })),
-  }];
+  const runs: RunResults[] = [
+    {
+      file: 'x.jsonl',
+      events: [],
+      end: null,
+      warnings: [],
+      header: syntheticHeader({
+        command: ['faasbench', 'run', '`whoami`', '|', '\n'],
+        machine: { ...syntheticHeader().machine, cpuModel: 'CPU | <b>x</b>\n', fingerprint: 'f`p' },
+      }),
+      samples: [
+        ...cold('wasm', 'wasm', evilWorkload, steady(300_000)),
+        ...cold(evilRuntime, 'v|<i>', evilWorkload, steady(900_000)),
+      ].map((r) => ({ type: 'sample', ...r })),
+    },
+  ];
   const md = renderMarkdown(buildReportModel(runs, { resamples: 200 }));
   const lines = md.split('\n');
   const cells = (row: string) => (row.match(/(?<!\\)\|/g) ?? []).length;
@@ -145,7 +202,9 @@ describe('hostile names in the Markdown summary', () => {
 
   it('a name cannot start a new line (heading, list) and code spans hold their text', () => {
     expect(lines.filter((l) => l.startsWith('# heading'))).toEqual([]);
-    expect(lines.find((l) => l.startsWith('### '))).toBe(String.raw`### a\|b\`c\`\<img src=x onerror=alert(1)\>\\x0a# heading\\x1b\[2J`);
+    expect(lines.find((l) => l.startsWith('### '))).toBe(
+      String.raw`### a\|b\`c\`\<img src=x onerror=alert(1)\>\\x0a# heading\\x1b\[2J`,
+    );
     expect(md).toContain('Command: `` faasbench run `whoami` | \\x0a ``');
     expect(md).toContain('machine `` f`p ``');
   });
@@ -153,17 +212,48 @@ describe('hostile names in the Markdown summary', () => {
 
 describe('a ratio the report cannot decide', () => {
   it('a zero reference median gives "cannot decide" with the reason in Markdown, HTML and the answers; never NaN', () => {
-    const rows = (runtime: string, value: number) => Array.from({ length: 20 }, (_, i) => ({
-      type: 'sample' as const, workload: 'hello', variant: 'wasm', runtime, mode: 'cold', phase: 'total', metric: 'cold_start_ns', value: value && value + (i % 3), ok: true, iteration: i,
-    }));
-    const m = buildReportModel([{ file: 'z.jsonl', header: syntheticHeader(), events: [], end: null, warnings: [], samples: [...rows('wasm', 0), ...rows('container', 900_000)] }], { resamples: 200 });
+    const rows = (runtime: string, value: number) =>
+      Array.from({ length: 20 }, (_, i) => ({
+        type: 'sample' as const,
+        workload: 'hello',
+        variant: 'wasm',
+        runtime,
+        mode: 'cold',
+        phase: 'total',
+        metric: 'cold_start_ns',
+        value: value && value + (i % 3),
+        ok: true,
+        iteration: i,
+      }));
+    const m = buildReportModel(
+      [
+        {
+          file: 'z.jsonl',
+          header: syntheticHeader(),
+          events: [],
+          end: null,
+          warnings: [],
+          samples: [...rows('wasm', 0), ...rows('container', 900_000)],
+        },
+      ],
+      { resamples: 200 },
+    );
     const cell = m.tables[0]!.rows.find((r) => r.runtime === 'container')!.cells.cold!;
-    expect(cell.vsReference).toMatchObject({ verdict: 'cannot decide', undecided: expect.stringMatching(/baseline median is 0/) });
-    expect(m.tables[0]!.answers[0]).toBe('Cold start: wasm · wasm (0 ns) is not comparable with container · wasm (the baseline median is 0: the ratio is unbounded).');
+    expect(cell.vsReference).toMatchObject({
+      verdict: 'cannot decide',
+      undecided: expect.stringMatching(/baseline median is 0/),
+    });
+    expect(m.tables[0]!.answers[0]).toBe(
+      'Cold start: wasm · wasm (0 ns) is not comparable with container · wasm (the baseline median is 0: the ratio is unbounded).',
+    );
     const md = renderMarkdown(m);
-    expect(md).toMatch(/\| container \| wasm \| 900\.\d µs · cannot decide \(the baseline median is 0: the ratio is unbounded\) \|/);
+    expect(md).toMatch(
+      /\| container \| wasm \| 900\.\d µs · cannot decide \(the baseline median is 0: the ratio is unbounded\) \|/,
+    );
     const html = renderHtml(m);
-    expect(html).toContain('<div class="ratio cannot-decide">not comparable with wasm · wasm (the baseline median is 0: the ratio is unbounded)');
+    expect(html).toContain(
+      '<div class="ratio cannot-decide">not comparable with wasm · wasm (the baseline median is 0: the ratio is unbounded)',
+    );
     for (const text of [md, html.replace(/<script>[\s\S]*?<\/script>/g, '')]) expect(text).not.toMatch(/NaN|Infinity/);
   });
 });
@@ -179,16 +269,35 @@ describe('faasbench report', () => {
     expect(page.match(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src=|url\(/gi)).toBeNull();
     expect((html.match(/<script>/g) ?? []).length).toBe(4); // vega, vega-lite, vega-embed, the charts
     expect(html).toContain('id="summary-hello"');
-    for (const id of ['answer-cold-hello', 'answer-throughput-hello', 'answer-density-hello', 'cold-hello', 'phases-hello', 'throughput-hello', 'latency-hello', 'density-hello', 'idle-hello']) {
+    for (const id of [
+      'answer-cold-hello',
+      'answer-throughput-hello',
+      'answer-density-hello',
+      'cold-hello',
+      'phases-hello',
+      'throughput-hello',
+      'latency-hello',
+      'density-hello',
+      'idle-hello',
+    ]) {
       expect(html).toContain(`id="${id}"`);
       expect(readFileSync(join(dir, 'out', 'r-charts', `${id}.svg`), 'utf8')).toMatch(/^<svg/);
-      if (existsSync('/usr/bin/chromium')) expect(readFileSync(join(dir, 'out', 'r-charts', `${id}.png`)).subarray(1, 4).toString()).toBe('PNG');
+      if (existsSync('/usr/bin/chromium'))
+        expect(
+          readFileSync(join(dir, 'out', 'r-charts', `${id}.png`))
+            .subarray(1, 4)
+            .toString(),
+        ).toBe('PNG');
     }
-    const samples = readFileSync(join(dir, 'out', 'r.samples.csv'), 'utf8').trim().split('\n');
+    const samples = readFileSync(join(dir, 'out', 'r.samples.csv'), 'utf8')
+      .trim()
+      .split('\n');
     expect(samples[0]).toBe('run_id,workload,variant,runtime,mode,phase,metric,tags,iteration,request,value,ok,error');
     expect(samples).toHaveLength(1 + readResults(results)[0]!.samples.length);
     const summary = readFileSync(join(dir, 'out', 'r.summary.csv'), 'utf8');
-    expect(summary).toMatch(/^workload,runtime,variant,mode,metric,phase,tags,n,failed,median,median_ci_lo,median_ci_hi/);
+    expect(summary).toMatch(
+      /^workload,runtime,variant,mode,metric,phase,tags,n,failed,median,median_ci_lo,median_ci_hi/,
+    );
     expect(summary).toContain('hello,wasm,wasm,throughput,latency_ns,p50,"percentile=p50,rate=900",1,0,');
     expect(summary).toContain('hello,wasm,wasm,throughput,latency_ns,total,"percentile=p99,rate=900",1,0,');
     expect(readFileSync(join(dir, 'out', 'r.md'), 'utf8')).toContain('### hello');

@@ -6,15 +6,30 @@ import type { HeaderRow, Machine, SampleRow } from '../model/results/schema.js';
 import { rng } from '../model/random.js';
 
 export const SYNTHETIC_MACHINE: Machine = {
-  fingerprint: 'synthetic0000001', hostname: 'bench-host', cpuModel: 'Synthetic CPU @ 3.0GHz', cores: 2,
-  memoryBytes: 8 * 2 ** 30, os: 'Debian GNU/Linux 12 (bookworm)', kernel: '6.1.0-synthetic', arch: 'x64',
+  fingerprint: 'synthetic0000001',
+  hostname: 'bench-host',
+  cpuModel: 'Synthetic CPU @ 3.0GHz',
+  cores: 2,
+  memoryBytes: 8 * 2 ** 30,
+  os: 'Debian GNU/Linux 12 (bookworm)',
+  kernel: '6.1.0-synthetic',
+  arch: 'x64',
 };
 
 export function syntheticHeader(over: Partial<HeaderRow> = {}): HeaderRow {
   return {
-    type: 'header', schema: 1, runId: 'synthetic-run', startedAt: '2026-01-01T00:00:00.000Z',
-    command: ['faasbench', 'run', '--seed', '1'], git: { commit: '0123456789abcdef0123456789abcdef01234567', dirty: false },
-    machine: SYNTHETIC_MACHINE, versions: { faasbench: '0.1.0', node: '20.0.0', v8: '11.3' }, flags: [], seed: 1, config: {}, ...over,
+    type: 'header',
+    schema: 1,
+    runId: 'synthetic-run',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    command: ['faasbench', 'run', '--seed', '1'],
+    git: { commit: '0123456789abcdef0123456789abcdef01234567', dirty: false },
+    machine: SYNTHETIC_MACHINE,
+    versions: { faasbench: '0.1.0', node: '20.0.0', v8: '11.3' },
+    flags: [],
+    seed: 1,
+    config: {},
+    ...over,
   };
 }
 
@@ -46,17 +61,29 @@ export function syntheticSamples(s: SyntheticSeries, seed: number): Omit<SampleR
   for (let i = 0; i < s.n; i++) {
     const value = Math.max(1, Math.round(s.median * (1 + spread * (2 * random() - 1))));
     const base = {
-      workload: s.workload ?? 'hello', variant: s.variant ?? 'wasm', runtime: s.runtime, mode: s.mode ?? 'cold',
-      metric: s.metric ?? 'cold_start_ns', ok: !s.failed, iteration: i, ...(s.tags ? { tags: s.tags } : {}), ...(s.failed ? { error: 'synthetic: 12 of 900 requests failed' } : {}),
+      workload: s.workload ?? 'hello',
+      variant: s.variant ?? 'wasm',
+      runtime: s.runtime,
+      mode: s.mode ?? 'cold',
+      metric: s.metric ?? 'cold_start_ns',
+      ok: !s.failed,
+      iteration: i,
+      ...(s.tags ? { tags: s.tags } : {}),
+      ...(s.failed ? { error: 'synthetic: 12 of 900 requests failed' } : {}),
     };
     rows.push({ ...base, phase: s.phase ?? 'total', value });
-    for (const [phase, f] of Object.entries(s.phases ?? {})) rows.push({ ...base, phase, value: Math.round(value * f) });
+    for (const [phase, f] of Object.entries(s.phases ?? {}))
+      rows.push({ ...base, phase, value: Math.round(value * f) });
   }
   return rows;
 }
 
 /** Writes a complete results file (header, interleaved samples, end row). */
-export function writeSyntheticResults(path: string, series: SyntheticSeries[], opts: { seed?: number; header?: Partial<HeaderRow>; end?: boolean } = {}): void {
+export function writeSyntheticResults(
+  path: string,
+  series: SyntheticSeries[],
+  opts: { seed?: number; header?: Partial<HeaderRow>; end?: boolean } = {},
+): void {
   const w = new ResultsWriter(path, syntheticHeader(opts.header));
   const all = series.map((s, i) => syntheticSamples(s, (opts.seed ?? 1) * 1000 + i));
   // Interleave the series as a run does (A B A B …).
@@ -82,28 +109,81 @@ export function demoSeries(scale = 1): SyntheticSeries[] {
     { runtime: 'wasm', median: 250_000, n, phases: { instantiate: 0.3, run: 0.5 } },
     { runtime: 'wasm', metric: 'app_cold_start_ns', median: 9_000_000, n, spread: 0.1 },
     { runtime: 'node-wasi', median: 700_000, n },
-    { runtime: 'container', variant: 'native', median: 450_000_000, n: few, spread: 0.2, phases: { create: 0.3, start: 0.6 } },
+    {
+      runtime: 'container',
+      variant: 'native',
+      median: 450_000_000,
+      n: few,
+      spread: 0.2,
+      phases: { create: 0.3, start: 0.6 },
+    },
     { runtime: 'pool', variant: 'node', median: 400_000, n, spread: 0.1, phases: { acquire: 0.05 } },
-    { runtime: 'lambda', variant: 'node', median: 120_000_000, n: few, spread: 0.15, phases: { spawn: 0.4, init: 0.5 } },
+    {
+      runtime: 'lambda',
+      variant: 'node',
+      median: 120_000_000,
+      n: few,
+      spread: 0.15,
+      phases: { spawn: 0.4, init: 0.5 },
+    },
     { runtime: 'process', variant: 'native', median: 12_000_000, n, spread: 0.1 },
   ];
   // Throughput rows shaped as harness/modes/throughput.ts writes them.
-  const load = [['wasm', 'wasm', 9000], ['container', 'native', 14000], ['pool', 'node', 11000], ['lambda', 'node', 600]] as const;
+  const load = [
+    ['wasm', 'wasm', 9000],
+    ['container', 'native', 14000],
+    ['pool', 'node', 11000],
+    ['lambda', 'node', 600],
+  ] as const;
   for (const [runtime, variant, rps] of load) {
     for (const connections of [8, 64]) {
-      out.push({ runtime, variant, mode: 'throughput', metric: 'throughput_rps', median: Math.round(rps * (connections === 8 ? 0.8 : 1)), n: 3, tags: { connections } });
+      out.push({
+        runtime,
+        variant,
+        mode: 'throughput',
+        metric: 'throughput_rps',
+        median: Math.round(rps * (connections === 8 ? 0.8 : 1)),
+        n: 3,
+        tags: { connections },
+      });
     }
-    out.push({ runtime, variant, mode: 'throughput', metric: 'max_throughput_rps', median: rps, n: 3, tags: { connections: 64 } });
+    out.push({
+      runtime,
+      variant,
+      mode: 'throughput',
+      metric: 'max_throughput_rps',
+      median: rps,
+      n: 3,
+      tags: { connections: 64 },
+    });
     for (const share of [0.1, 0.5, 0.8, 1, 1.2]) {
       const rate = Math.round(rps * share);
       const failed = runtime === 'lambda' && share === 1.2;
       for (const percentile of ['p50', 'p90', 'p99', 'p99.9', 'max']) {
         const base = { p50: 150_000, p90: 250_000, p99: 400_000, 'p99.9': 900_000, max: 2_000_000 }[percentile]!;
-        const median = Math.round(base / Math.max(0.05, 1 - share * 0.9) * (runtime === 'lambda' ? 20 : 1));
-        out.push({ runtime, variant, mode: 'throughput', metric: 'latency_ns', median, n: 1, tags: { rate, percentile }, phase: percentile === 'p99' ? 'total' : percentile, ...(failed ? { failed } : {}) });
+        const median = Math.round((base / Math.max(0.05, 1 - share * 0.9)) * (runtime === 'lambda' ? 20 : 1));
+        out.push({
+          runtime,
+          variant,
+          mode: 'throughput',
+          metric: 'latency_ns',
+          median,
+          n: 1,
+          tags: { rate, percentile },
+          phase: percentile === 'p99' ? 'total' : percentile,
+          ...(failed ? { failed } : {}),
+        });
       }
     }
-    out.push({ runtime, variant, mode: 'throughput', metric: 'slo_rate_rps', median: Math.round(rps * 0.8), n: 1, tags: { slo_ns: 10_000_000, crossed_at_rps: Math.round(rps) } });
+    out.push({
+      runtime,
+      variant,
+      mode: 'throughput',
+      metric: 'slo_rate_rps',
+      median: Math.round(rps * 0.8),
+      n: 1,
+      tags: { slo_ns: 10_000_000, crossed_at_rps: Math.round(rps) },
+    });
   }
   // Density rows shaped as harness/modes/density.ts writes them (one measurement per cell).
   const density: [string, string, string, Record<string, number>][] = [
@@ -114,8 +194,26 @@ export function demoSeries(scale = 1): SyntheticSeries[] {
     ['lambda', 'node', 'instances', { pss: 135, rss: 110, cgroup: 128 }],
   ];
   for (const [runtime, variant, view, sources] of density) {
-    out.push({ runtime, variant, mode: 'density', metric: 'instances_count', median: 1000, n: 1, spread: 0, tags: { view, stop: 'count' } });
-    for (const [source, perGib] of Object.entries(sources)) out.push({ runtime, variant, mode: 'density', metric: 'instances_per_gib', median: perGib, n: 1, tags: { view, source } });
+    out.push({
+      runtime,
+      variant,
+      mode: 'density',
+      metric: 'instances_count',
+      median: 1000,
+      n: 1,
+      spread: 0,
+      tags: { view, stop: 'count' },
+    });
+    for (const [source, perGib] of Object.entries(sources))
+      out.push({
+        runtime,
+        variant,
+        mode: 'density',
+        metric: 'instances_per_gib',
+        median: perGib,
+        n: 1,
+        tags: { view, source },
+      });
   }
   out.push({ runtime: 'pool', variant: 'node', mode: 'density', metric: 'idle_pss_bytes', median: 42_000_000, n: 3 });
   return out;

@@ -9,22 +9,62 @@ import { paretoFront, traceCharts, traceMarkdown, tracePoints, winnersByValue, t
 const GiB_KiB = 2 ** 20;
 const prices = { gibSecondUsd: 0.00001, requestUsd: 0 };
 
-function cell(runtime: string, variant: string, policy: string, o: { invocations: number; cold: number; gibS: number; latencies: number[] }): SampleRow[] {
+function cell(
+  runtime: string,
+  variant: string,
+  policy: string,
+  o: { invocations: number; cold: number; gibS: number; latencies: number[] },
+): SampleRow[] {
   const tags = { policy };
-  const row = (metric: string, value: number): SampleRow => ({ type: 'sample', workload: 'hello', variant, runtime, mode: 'trace', phase: 'total', metric, value, ok: true, tags });
+  const row = (metric: string, value: number): SampleRow => ({
+    type: 'sample',
+    workload: 'hello',
+    variant,
+    runtime,
+    mode: 'trace',
+    phase: 'total',
+    metric,
+    value,
+    ok: true,
+    tags,
+  });
   return [
-    ...o.latencies.map((v, i): SampleRow => ({ ...row('trace_latency_ns', v), iteration: i, tags: { policy, start: i < o.cold ? 'cold' : 'warm' } })),
-    row('trace_invocations_count', o.invocations), row('trace_cold_starts_count', o.cold), row('trace_failed_count', 0), row('trace_late_count', 0),
-    row('trace_memory_busy_kib_s', Math.round(o.gibS * GiB_KiB * 0.1)), row('trace_memory_idle_kib_s', Math.round(o.gibS * GiB_KiB * 0.9)),
-    row('trace_instance_ms', 3_600_000), row('trace_cost_nusd', Math.round(o.gibS * prices.gibSecondUsd * 1e9)),
+    ...o.latencies.map((v, i): SampleRow => ({
+      ...row('trace_latency_ns', v),
+      iteration: i,
+      tags: { policy, start: i < o.cold ? 'cold' : 'warm' },
+    })),
+    row('trace_invocations_count', o.invocations),
+    row('trace_cold_starts_count', o.cold),
+    row('trace_failed_count', 0),
+    row('trace_late_count', 0),
+    row('trace_memory_busy_kib_s', Math.round(o.gibS * GiB_KiB * 0.1)),
+    row('trace_memory_idle_kib_s', Math.round(o.gibS * GiB_KiB * 0.9)),
+    row('trace_instance_ms', 3_600_000),
+    row('trace_cost_nusd', Math.round(o.gibS * prices.gibSecondUsd * 1e9)),
   ];
 }
 
 function results(samples: SampleRow[]): RunResults {
   return {
     file: 'x.jsonl',
-    header: { type: 'header', schema: 1, runId: 'r', startedAt: '', command: [], git: { commit: null, dirty: null }, machine: { fingerprint: '', hostname: '', cpuModel: '', cores: 2, memoryBytes: 0, os: '', kernel: '', arch: '' }, versions: {}, flags: [], seed: 1, config: { trace: { ...prices, functions: 100, hours: 1, seed: 1, maxPerMinute: 6, compress: 12 } } },
-    samples, events: [], end: null, warnings: [],
+    header: {
+      type: 'header',
+      schema: 1,
+      runId: 'r',
+      startedAt: '',
+      command: [],
+      git: { commit: null, dirty: null },
+      machine: { fingerprint: '', hostname: '', cpuModel: '', cores: 2, memoryBytes: 0, os: '', kernel: '', arch: '' },
+      versions: {},
+      flags: [],
+      seed: 1,
+      config: { trace: { ...prices, functions: 100, hours: 1, seed: 1, maxPerMinute: 6, compress: 12 } },
+    },
+    samples,
+    events: [],
+    end: null,
+    warnings: [],
   };
 }
 
@@ -44,7 +84,13 @@ describe('trace report', () => {
 
   it('reads one point per runtime × policy from the rows', () => {
     expect(points).toHaveLength(5);
-    expect(by('lambda:10m')).toMatchObject({ runtime: 'lambda', invocations: 1000, coldStarts: 100, coldRate: 0.1, p50Ns: 2e6 });
+    expect(by('lambda:10m')).toMatchObject({
+      runtime: 'lambda',
+      invocations: 1000,
+      coldStarts: 100,
+      coldRate: 0.1,
+      p50Ns: 2e6,
+    });
     expect(by('lambda:10m').busyGibS + by('lambda:10m').idleGibS).toBeCloseTo(11, 5);
     expect(by('fresh').instanceHours).toBe(1);
   });
@@ -52,7 +98,11 @@ describe('trace report', () => {
   it('finds the Pareto front: nothing else has both fewer cold starts and less memory', () => {
     expect(paretoFront(points).map((p) => p.policy)).toEqual(['lambda:0', 'fresh', 'pool:4']);
     // without the Wasm runtime, lambda:10m is on it
-    expect(paretoFront(points.filter((p) => p.runtime === 'lambda')).map((p) => p.policy)).toEqual(['lambda:0', 'lambda:10m', 'pool:4']);
+    expect(paretoFront(points.filter((p) => p.runtime === 'lambda')).map((p) => p.policy)).toEqual([
+      'lambda:0',
+      'lambda:10m',
+      'pool:4',
+    ]);
   });
 
   it('gives the cheapest policy for every value of an avoided cold start, with exact break-evens', () => {
@@ -74,8 +124,12 @@ describe('trace report', () => {
     expect(md).toContain('## Trace-driven load');
     expect(md).toContain('replayed 12× compressed');
     expect(md).toMatch(/\| lambda \| node \| lambda:10m \| 1000 \| 10\.0 % \| 2\.0 ms \|/);
-    expect(md).toContain('Pareto front (no other policy has both fewer cold starts and less memory): lambda/node lambda:0, wasm/wasm fresh, lambda/node pool:4.');
-    expect(md).toContain('up to $1.0e-8 (0.0010 GiB-s) per avoided cold start, lambda/node lambda:0 is cheapest; from $1.0e-8 to $0.0010, wasm/wasm fresh; above $0.0010 (99.9 GiB-s), lambda/node pool:4.');
+    expect(md).toContain(
+      'Pareto front (no other policy has both fewer cold starts and less memory): lambda/node lambda:0, wasm/wasm fresh, lambda/node pool:4.',
+    );
+    expect(md).toContain(
+      'up to $1.0e-8 (0.0010 GiB-s) per avoided cold start, lambda/node lambda:0 is cheapest; from $1.0e-8 to $0.0010, wasm/wasm fresh; above $0.0010 (99.9 GiB-s), lambda/node pool:4.',
+    );
     expect(traceMarkdown([results([])])).toBe('');
   });
 
@@ -84,7 +138,12 @@ describe('trace report', () => {
     expect(more).toEqual([]);
     expect(chart!.id).toBe('trace-pareto-hello');
     const values = (chart!.spec.data as { values: Array<{ policy: string; front: boolean; cold: number }> }).values;
-    expect(values.filter((v) => v.front).map((v) => v.policy).sort()).toEqual(['fresh', 'lambda:0', 'pool:4']);
+    expect(
+      values
+        .filter((v) => v.front)
+        .map((v) => v.policy)
+        .sort(),
+    ).toEqual(['fresh', 'lambda:0', 'pool:4']);
     expect(values.find((v) => v.policy === 'lambda:10m')!.cold).toBeCloseTo(10, 9);
     expect(chart!.caption).toContain('pool:4');
   });

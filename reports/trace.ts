@@ -77,15 +77,41 @@ function pricesOf(run: RunResults): Prices {
 }
 
 /** Every runtime × variant × policy of every run's trace rows, per workload (a later run's cell replaces an earlier one's). */
-export function tracePoints(runs: readonly RunResults[]): Map<string, { points: TracePoint[]; prices: Prices; traceConfig: Record<string, unknown> | null }> {
-  const out = new Map<string, { points: Map<string, TracePoint>; prices: Prices; traceConfig: Record<string, unknown> | null }>();
+export function tracePoints(
+  runs: readonly RunResults[],
+): Map<string, { points: TracePoint[]; prices: Prices; traceConfig: Record<string, unknown> | null }> {
+  const out = new Map<
+    string,
+    { points: Map<string, TracePoint>; prices: Prices; traceConfig: Record<string, unknown> | null }
+  >();
   for (const run of runs) {
-    const cells = new Map<string, { totals: Map<string, number>; latencies: number[]; workload: string; runtime: string; variant: string; policy: string }>();
+    const cells = new Map<
+      string,
+      {
+        totals: Map<string, number>;
+        latencies: number[];
+        workload: string;
+        runtime: string;
+        variant: string;
+        policy: string;
+      }
+    >();
     for (const s of run.samples) {
       if (s.mode !== 'trace' || s.phase !== 'total' || typeof s.tags?.policy !== 'string') continue;
       const key = [s.workload, s.runtime, s.variant, s.tags.policy].join('\u0000');
       let c = cells.get(key);
-      if (!c) cells.set(key, (c = { totals: new Map(), latencies: [], workload: s.workload, runtime: s.runtime, variant: s.variant, policy: s.tags.policy }));
+      if (!c)
+        cells.set(
+          key,
+          (c = {
+            totals: new Map(),
+            latencies: [],
+            workload: s.workload,
+            runtime: s.runtime,
+            variant: s.variant,
+            policy: s.tags.policy,
+          }),
+        );
       if (s.metric === 'trace_latency_ns') {
         if (s.ok) c.latencies.push(s.value);
       } else c.totals.set(s.metric, s.value);
@@ -95,24 +121,50 @@ export function tracePoints(runs: readonly RunResults[]): Map<string, { points: 
       if (!c.totals.has('trace_invocations_count')) continue; // a replay cut short before its totals
       const invocations = v('trace_invocations_count');
       const p: TracePoint = {
-        workload: c.workload, runtime: c.runtime, variant: c.variant, policy: c.policy,
-        invocations, coldStarts: v('trace_cold_starts_count'), coldRate: invocations ? v('trace_cold_starts_count') / invocations : 0,
-        failed: v('trace_failed_count'), late: v('trace_late_count'), maxLagNs: v('trace_max_lag_ns'),
-        p50Ns: c.latencies.length ? quantile(c.latencies, 0.5) : null, p99Ns: c.latencies.length ? quantile(c.latencies, 0.99) : null,
-        busyGibS: v('trace_memory_busy_kib_s') / 2 ** 20, idleGibS: v('trace_memory_idle_kib_s') / 2 ** 20,
-        instanceHours: v('trace_instance_ms') / 3_600_000, costUsd: v('trace_cost_nusd') / 1e9,
+        workload: c.workload,
+        runtime: c.runtime,
+        variant: c.variant,
+        policy: c.policy,
+        invocations,
+        coldStarts: v('trace_cold_starts_count'),
+        coldRate: invocations ? v('trace_cold_starts_count') / invocations : 0,
+        failed: v('trace_failed_count'),
+        late: v('trace_late_count'),
+        maxLagNs: v('trace_max_lag_ns'),
+        p50Ns: c.latencies.length ? quantile(c.latencies, 0.5) : null,
+        p99Ns: c.latencies.length ? quantile(c.latencies, 0.99) : null,
+        busyGibS: v('trace_memory_busy_kib_s') / 2 ** 20,
+        idleGibS: v('trace_memory_idle_kib_s') / 2 ** 20,
+        instanceHours: v('trace_instance_ms') / 3_600_000,
+        costUsd: v('trace_cost_nusd') / 1e9,
       };
       let w = out.get(c.workload);
-      if (!w) out.set(c.workload, (w = { points: new Map(), prices: pricesOf(run), traceConfig: (run.header.config.trace as Record<string, unknown> | undefined) ?? null }));
+      if (!w)
+        out.set(
+          c.workload,
+          (w = {
+            points: new Map(),
+            prices: pricesOf(run),
+            traceConfig: (run.header.config.trace as Record<string, unknown> | undefined) ?? null,
+          }),
+        );
       w.points.set(label(p), p);
     }
   }
-  return new Map([...out].map(([k, w]) => [k, { points: [...w.points.values()], prices: w.prices, traceConfig: w.traceConfig }]));
+  return new Map(
+    [...out].map(([k, w]) => [k, { points: [...w.points.values()], prices: w.prices, traceConfig: w.traceConfig }]),
+  );
 }
 
 /** The points no other point beats on both axes (lower cold-start rate and less memory), ordered by memory. */
 export function paretoFront(points: readonly TracePoint[]): TracePoint[] {
-  const front = points.filter((p) => !points.some((q) => q !== p && q.coldRate <= p.coldRate && gibS(q) <= gibS(p) && (q.coldRate < p.coldRate || gibS(q) < gibS(p))));
+  const front = points.filter(
+    (p) =>
+      !points.some(
+        (q) =>
+          q !== p && q.coldRate <= p.coldRate && gibS(q) <= gibS(p) && (q.coldRate < p.coldRate || gibS(q) < gibS(p)),
+      ),
+  );
   return front.sort((a, b) => gibS(a) - gibS(b) || a.coldRate - b.coldRate);
 }
 
@@ -150,11 +202,19 @@ export function winnersByValue(points: readonly TracePoint[], prices: Prices): W
 }
 
 export function traceReports(runs: readonly RunResults[]): TraceWorkloadReport[] {
-  return [...tracePoints(runs)].map(([workload, w]) => ({ workload, points: w.points, front: paretoFront(w.points), winners: winnersByValue(w.points, w.prices), prices: w.prices, traceConfig: w.traceConfig }));
+  return [...tracePoints(runs)].map(([workload, w]) => ({
+    workload,
+    points: w.points,
+    front: paretoFront(w.points),
+    winners: winnersByValue(w.points, w.prices),
+    prices: w.prices,
+    traceConfig: w.traceConfig,
+  }));
 }
 
 const usd = (x: number) => (x === 0 ? '$0' : x >= 0.01 ? `$${x.toFixed(2)}` : `$${x.toPrecision(2)}`);
-const ms = (ns: number | null) => (ns === null ? '–' : ns < 1e6 ? `${(ns / 1e3).toFixed(0)} µs` : `${(ns / 1e6).toFixed(ns < 1e8 ? 1 : 0)} ms`);
+const ms = (ns: number | null) =>
+  ns === null ? '–' : ns < 1e6 ? `${(ns / 1e3).toFixed(0)} µs` : `${(ns / 1e6).toFixed(ns < 1e8 ? 1 : 0)} ms`;
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.01 && x > 0 ? 2 : 1)} %`;
 
 /** One sentence per winner segment: "Worth less than $X (Y GiB-s) per cold start avoided: A; from … : B; …". */
@@ -182,28 +242,65 @@ export function traceMarkdown(runs: readonly RunResults[]): string {
   for (const r of reports) {
     const c = r.traceConfig;
     lines.push(`### ${r.workload}`, '');
-    if (c) lines.push(`Trace: ${c.file ? `file ${String(c.file)}` : `synthetic, seed ${String(c.seed)}, cap ${String(c.maxPerMinute)}/min`}; ${String(c.functions)} functions, ${String(c.hours)} h, replayed ${String(c.compress)}× compressed. Memory and instance time in trace time (idle × compression, busy as it happened); latency from the scheduled arrival, as measured; "late": sends more than 10 ms after their arrival.`, '');
-    lines.push('| runtime | variant | policy | invocations | cold-start rate | p50 | p99 | GiB-s busy | GiB-s idle | instance-h | cost | late | failed |', '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    if (c)
+      lines.push(
+        `Trace: ${c.file ? `file ${String(c.file)}` : `synthetic, seed ${String(c.seed)}, cap ${String(c.maxPerMinute)}/min`}; ${String(c.functions)} functions, ${String(c.hours)} h, replayed ${String(c.compress)}× compressed. Memory and instance time in trace time (idle × compression, busy as it happened); latency from the scheduled arrival, as measured; "late": sends more than 10 ms after their arrival.`,
+        '',
+      );
+    lines.push(
+      '| runtime | variant | policy | invocations | cold-start rate | p50 | p99 | GiB-s busy | GiB-s idle | instance-h | cost | late | failed |',
+      '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
     for (const p of [...r.points].sort((x, y) => gibS(x) - gibS(y))) {
-      lines.push(`| ${p.runtime} | ${p.variant} | ${p.policy} | ${p.invocations} | ${pct(p.coldRate)} | ${ms(p.p50Ns)} | ${ms(p.p99Ns)} | ${p.busyGibS.toFixed(2)} | ${p.idleGibS.toFixed(2)} | ${p.instanceHours.toFixed(2)} | ${usd(p.costUsd)} | ${p.late} | ${p.failed} |`);
+      lines.push(
+        `| ${p.runtime} | ${p.variant} | ${p.policy} | ${p.invocations} | ${pct(p.coldRate)} | ${ms(p.p50Ns)} | ${ms(p.p99Ns)} | ${p.busyGibS.toFixed(2)} | ${p.idleGibS.toFixed(2)} | ${p.instanceHours.toFixed(2)} | ${usd(p.costUsd)} | ${p.late} | ${p.failed} |`,
+      );
     }
-    lines.push('', `Pareto front (no other policy has both fewer cold starts and less memory): ${r.front.map(label).join(', ')}.`, '', winnersSentence(r), '');
+    lines.push(
+      '',
+      `Pareto front (no other policy has both fewer cold starts and less memory): ${r.front.map(label).join(', ')}.`,
+      '',
+      winnersSentence(r),
+      '',
+    );
     const behind = r.points.filter((p) => p.maxLagNs > BEHIND_NS);
-    if (behind.length) lines.push(`The replay fell behind the trace for ${behind.map((p) => `${label(p)} (up to ${ms(p.maxLagNs)} late)`).join(', ')}: this machine could not keep up at this compression; their latency counts from the scheduled arrival.`, '');
+    if (behind.length)
+      lines.push(
+        `The replay fell behind the trace for ${behind.map((p) => `${label(p)} (up to ${ms(p.maxLagNs)} late)`).join(', ')}: this machine could not keep up at this compression; their latency counts from the scheduled arrival.`,
+        '',
+      );
   }
   return lines.join('\n');
 }
 
 /** The Pareto chart per workload: cold-start rate against memory-GiB-seconds, a point per runtime × policy, the front joined. */
-export function traceCharts(runs: readonly RunResults[], palette: ReadonlyMap<string, string> = new Map()): ChartSpec[] {
+export function traceCharts(
+  runs: readonly RunResults[],
+  palette: ReadonlyMap<string, string> = new Map(),
+): ChartSpec[] {
   return traceReports(runs).map((r) => {
     const values = r.points.map((p) => ({
-      runtime: p.runtime, label: `${p.runtime} ${p.policy}`, policy: p.policy, gib: gibS(p), cold: p.coldRate * 100,
-      p99: p.p99Ns === null ? null : p.p99Ns / 1e6, front: r.front.includes(p),
+      runtime: p.runtime,
+      label: `${p.runtime} ${p.policy}`,
+      policy: p.policy,
+      gib: gibS(p),
+      cold: p.coldRate * 100,
+      p99: p.p99Ns === null ? null : p.p99Ns / 1e6,
+      front: r.front.includes(p),
     }));
     const runtimes = [...new Set(values.map((v) => v.runtime))];
-    const color = { field: 'runtime', type: 'nominal', title: 'runtime', scale: { domain: runtimes, range: runtimes.map((id) => palette.get(id) ?? '#5e81ac') } };
-    const x = { field: 'gib', type: 'quantitative', title: 'memory held, GiB-seconds (busy + idle, trace time)', scale: { type: 'symlog' } };
+    const color = {
+      field: 'runtime',
+      type: 'nominal',
+      title: 'runtime',
+      scale: { domain: runtimes, range: runtimes.map((id) => palette.get(id) ?? '#5e81ac') },
+    };
+    const x = {
+      field: 'gib',
+      type: 'quantitative',
+      title: 'memory held, GiB-seconds (busy + idle, trace time)',
+      scale: { type: 'symlog' },
+    };
     const y = { field: 'cold', type: 'quantitative', title: 'cold-start rate, % of invocations' };
     return {
       id: `trace-pareto-${r.workload.replace(/[^A-Za-z0-9_-]/g, '_')}`,
@@ -214,12 +311,33 @@ export function traceCharts(runs: readonly RunResults[], palette: ReadonlyMap<st
       tab: 'Trace: pre-warming trade-off',
       spec: {
         $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-        width: 520, height: 320,
+        width: 520,
+        height: 320,
         data: { values },
         layer: [
-          { transform: [{ filter: 'datum.front' }], mark: { type: 'line', color: '#9aa1ad', strokeDash: [4, 3] }, encoding: { x, y, order: { field: 'gib', type: 'quantitative' } } },
-          { mark: { type: 'point', filled: true, size: 90 }, encoding: { x, y, color, tooltip: [{ field: 'label' }, { field: 'cold', title: 'cold-start %', format: '.2f' }, { field: 'gib', title: 'GiB-s', format: '.2f' }, { field: 'p99', title: 'p99 ms', format: '.1f' }] } },
-          { mark: { type: 'text', dx: 6, dy: -8, align: 'left', fontSize: 10 }, encoding: { x, y, text: { field: 'policy' } } },
+          {
+            transform: [{ filter: 'datum.front' }],
+            mark: { type: 'line', color: '#9aa1ad', strokeDash: [4, 3] },
+            encoding: { x, y, order: { field: 'gib', type: 'quantitative' } },
+          },
+          {
+            mark: { type: 'point', filled: true, size: 90 },
+            encoding: {
+              x,
+              y,
+              color,
+              tooltip: [
+                { field: 'label' },
+                { field: 'cold', title: 'cold-start %', format: '.2f' },
+                { field: 'gib', title: 'GiB-s', format: '.2f' },
+                { field: 'p99', title: 'p99 ms', format: '.1f' },
+              ],
+            },
+          },
+          {
+            mark: { type: 'text', dx: 6, dy: -8, align: 'left', fontSize: 10 },
+            encoding: { x, y, text: { field: 'policy' } },
+          },
         ],
       },
     };

@@ -36,7 +36,10 @@ export interface WriteReportOptions {
 }
 
 /** Writes every report output for these runs. */
-export async function writeReport(runs: (RunResults & { file?: string })[], opts: WriteReportOptions): Promise<ReportOutputs> {
+export async function writeReport(
+  runs: (RunResults & { file?: string })[],
+  opts: WriteReportOptions,
+): Promise<ReportOutputs> {
   const model = buildReportModel(runs, {
     ...(opts.title ? { title: opts.title } : {}),
     ...(opts.command ? { command: opts.command } : {}),
@@ -45,8 +48,13 @@ export async function writeReport(runs: (RunResults & { file?: string })[], opts
   });
   mkdirSync(dirname(opts.base), { recursive: true });
   const out: ReportOutputs = {
-    html: `${opts.base}.html`, samplesCsv: `${opts.base}.samples.csv`, summaryCsv: `${opts.base}.summary.csv`, markdown: `${opts.base}.md`,
-    svgs: [], pngs: [], pngSkipped: null,
+    html: `${opts.base}.html`,
+    samplesCsv: `${opts.base}.samples.csv`,
+    summaryCsv: `${opts.base}.summary.csv`,
+    markdown: `${opts.base}.md`,
+    svgs: [],
+    pngs: [],
+    pngSkipped: null,
   };
   writeFileSync(out.html, renderHtml(model));
   writeFileSync(out.samplesCsv, samplesCsv(runs));

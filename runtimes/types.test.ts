@@ -4,7 +4,15 @@
 
 import { describe, expect, it } from 'vitest';
 import type { LoadedWorkload, VariantKind } from '../model/workload.js';
-import type { Capabilities, FunctionRequest, InvokeResult, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from './types.js';
+import type {
+  Capabilities,
+  FunctionRequest,
+  InvokeResult,
+  OwnDeployment,
+  OwnInstance,
+  RuntimeAdapter,
+  StartResult,
+} from './types.js';
 
 interface CounterDeployment {
   greeting: string;

@@ -45,7 +45,13 @@ if (!hello.variantPaths.component) {
   process.exit(2);
 }
 const EXPECT = 'Hello from faasbench\n';
-const REQ: HttpExchangeRequest = { method: 'GET', pathWithQuery: '/', authority: 'localhost', headers: [], body: new Uint8Array() };
+const REQ: HttpExchangeRequest = {
+  method: 'GET',
+  pathWithQuery: '/',
+  authority: 'localhost',
+  headers: [],
+  body: new Uint8Array(),
+};
 
 const jsBytes = readFileSync(hello.variantPaths.component);
 const js = await prepareComponent(jsBytes, 'hello.component.wasm');
@@ -74,7 +80,11 @@ const component = (name: string, c: PreparedComponent, reuse = 1): Series => ({
   failed: 0,
   run() {
     const o = runner.run(c, REQ, { reuse });
-    return { ok: o.end.kind === 'ok' && Buffer.from(o.response!.body).toString() === EXPECT, inst: o.instantiateNs, handler: o.handlerNs };
+    return {
+      ok: o.end.kind === 'ok' && Buffer.from(o.response!.body).toString() === EXPECT,
+      inst: o.instantiateNs,
+      handler: o.handlerNs,
+    };
   },
 });
 const env = cgiEnvironment({ method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() });
@@ -93,7 +103,11 @@ const series: Series[] = [
     run() {
       const o = p1.run(module, { args: ['hello'], env, stdin: new Uint8Array() });
       p1.release();
-      return { ok: o.end.kind === 'exit' && o.end.code === 0 && Buffer.from(o.stdout).toString().endsWith(EXPECT), inst: o.instantiateNs, handler: o.runNs };
+      return {
+        ok: o.end.kind === 'exit' && o.end.code === 0 && Buffer.from(o.stdout).toString().endsWith(EXPECT),
+        inst: o.instantiateNs,
+        handler: o.runNs,
+      };
     },
   },
 ];
@@ -121,7 +135,8 @@ while (Date.now() < deadline) {
     }
   }
   rounds++;
-  if (rounds % 20 === 0) process.stderr.write(`\r${rounds} rounds, ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s left `);
+  if (rounds % 20 === 0)
+    process.stderr.write(`\r${rounds} rounds, ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s left `);
 }
 process.stderr.write('\n');
 
@@ -133,7 +148,9 @@ const ms = (ns: number) => (ns / 1e6).toFixed(3);
 console.log(`${rounds} interleaved rounds in ${seconds} s (in-process, this thread; medians)`);
 console.log('series        n      total ms  instantiate ms  handler ms  failed');
 for (const s of series) {
-  console.log(`${s.name.padEnd(12)}  ${String(s.total.length).padStart(5)}  ${ms(median(s.total)).padStart(8)}  ${ms(median(s.inst)).padStart(14)}  ${ms(median(s.handler)).padStart(10)}  ${s.failed}`);
+  console.log(
+    `${s.name.padEnd(12)}  ${String(s.total.length).padStart(5)}  ${ms(median(s.total)).padStart(8)}  ${ms(median(s.inst)).padStart(14)}  ${ms(median(s.handler)).padStart(10)}  ${s.failed}`,
+  );
 }
 const get = (n: string) => median(series.find((s) => s.name === n)!.total);
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'SHORT');
@@ -142,8 +159,13 @@ const speedup = get('js-jco') / get('js');
 console.log(`\nJS component fresh instance ${jsMs.toFixed(2)} ms median (target ≤ 5 ms): ${verdict(jsMs <= 5)}`);
 console.log(`  vs jco's glue as emitted: ${speedup.toFixed(2)}× faster (target ≥ 8×): ${verdict(speedup >= 8)}`);
 const smallUs = get('wat-small') / 1e3;
-console.log(`small component fresh instance ${smallUs.toFixed(1)} µs median (target ≤ 100 µs): ${verdict(smallUs <= 100)}`);
-console.log(`  reuse 128: ${(get('wat-small') / get('wat-reuse128')).toFixed(1)}× faster than fresh (and state leaks across requests: component.test.ts)`);
-console.log(`  vs preview1 hello module: ${(get('wat-small') / get('preview1')).toFixed(1)}× its ${(get('preview1') / 1e3).toFixed(1)} µs`);
+console.log(
+  `small component fresh instance ${smallUs.toFixed(1)} µs median (target ≤ 100 µs): ${verdict(smallUs <= 100)}`,
+);
+console.log(
+  `  reuse 128: ${(get('wat-small') / get('wat-reuse128')).toFixed(1)}× faster than fresh (and state leaks across requests: component.test.ts)`,
+);
+console.log(
+  `  vs preview1 hello module: ${(get('wat-small') / get('preview1')).toFixed(1)}× its ${(get('preview1') / 1e3).toFixed(1)} µs`,
+);
 if (series.some((s) => s.failed)) process.exitCode = 1;
-

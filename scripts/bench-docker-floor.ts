@@ -18,7 +18,13 @@ import { freePort, waitForPort } from '../runtimes/shared/net.js';
 import { cgiHttpInvoke } from '../runtimes/shared/http.js';
 import { PoolAdapter } from '../runtimes/pool/adapter.js';
 
-const { values } = parseArgs({ options: { variant: { type: 'string', default: 'native' }, rounds: { type: 'string', default: '10' }, budget: { type: 'string', default: '35' } } });
+const { values } = parseArgs({
+  options: {
+    variant: { type: 'string', default: 'native' },
+    rounds: { type: 'string', default: '10' },
+    budget: { type: 'string', default: '35' },
+  },
+});
 const variant = values.variant as VariantKind;
 const rounds = Math.max(2, Number(values.rounds));
 const budgetMs = Number(values.budget) * 1000;
@@ -61,14 +67,40 @@ async function viaDockerRun(): Promise<number> {
   const port = await freePort();
   const name = `faasbench-floor-${process.pid}-${++seq}`;
   const args = [
-    'run', '--rm', '--name', name, '--label', 'faasbench=1', '--label', `faasbench.pid=${process.pid}`,
-    '--network', 'host', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--read-only', '--tmpfs', '/tmp:rw,noexec,nosuid,size=64m',
-    '--memory', String(256 * 2 ** 20), '--memory-swap', String(256 * 2 ** 20), '--pids-limit', '128', '--user', '65534:65534',
-    ...image.env(port).flatMap((e) => ['-e', e]), image.tag, ...image.cmd(port),
+    'run',
+    '--rm',
+    '--name',
+    name,
+    '--label',
+    'faasbench=1',
+    '--label',
+    `faasbench.pid=${process.pid}`,
+    '--network',
+    'host',
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--read-only',
+    '--tmpfs',
+    '/tmp:rw,noexec,nosuid,size=64m',
+    '--memory',
+    String(256 * 2 ** 20),
+    '--memory-swap',
+    String(256 * 2 ** 20),
+    '--pids-limit',
+    '128',
+    '--user',
+    '65534:65534',
+    ...image.env(port).flatMap((e) => ['-e', e]),
+    image.tag,
+    ...image.cmd(port),
   ];
   const t0 = process.hrtime.bigint();
   const child = spawn(DOCKER, args, { stdio: 'ignore' });
-  const exited = new Promise<never>((_, reject) => child.once('exit', (c) => reject(new Error(`docker run exited with ${c}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (c) => reject(new Error(`docker run exited with ${c}`))),
+  );
   exited.catch(() => {});
   try {
     await Promise.race([waitForPort(port, AbortSignal.timeout(30_000)), exited]);
@@ -107,9 +139,15 @@ for (let i = 0; i < rounds && Date.now() - start < budgetMs; i++) {
 const mf = median(fb);
 const md = median(dr);
 console.log(`engine floor, hello ${variant} container, ${fb.length} interleaved rounds (noisy dev-machine figures):`);
-console.log(`  faasbench (dockerode) cold start median ${ms(mf)} ms  [min ${ms(Math.min(...fb))}, max ${ms(Math.max(...fb))}]`);
-console.log(`  docker run --rm       cold start median ${ms(md)} ms  [min ${ms(Math.min(...dr))}, max ${ms(Math.max(...dr))}]`);
-console.log(`  ratio faasbench / docker run = ${(mf / md).toFixed(3)} (target ≤ 1.10: ${mf / md <= 1.1 ? 'met' : 'NOT met'})`);
+console.log(
+  `  faasbench (dockerode) cold start median ${ms(mf)} ms  [min ${ms(Math.min(...fb))}, max ${ms(Math.max(...fb))}]`,
+);
+console.log(
+  `  docker run --rm       cold start median ${ms(md)} ms  [min ${ms(Math.min(...dr))}, max ${ms(Math.max(...dr))}]`,
+);
+console.log(
+  `  ratio faasbench / docker run = ${(mf / md).toFixed(3)} (target ≤ 1.10: ${mf / md <= 1.1 ? 'met' : 'NOT met'})`,
+);
 await adapter.dispose();
 
 // Idle cost of a pooled instance of the same image.
@@ -119,6 +157,8 @@ await new Promise((r) => setTimeout(r, 2_000));
 const cost = pool.idleCost()[0]!;
 const mib = (b: number) => (b / 2 ** 20).toFixed(2);
 console.log(`pool idle cost, hello ${variant}, ${cost.size} pooled containers:`);
-console.log(`  cgroup memory per idle instance ${mib(cost.bytesPerInstance)} MiB; host MemAvailable drop per instance ${cost.memAvailableDropPerInstance === null ? 'n/a' : `${mib(cost.memAvailableDropPerInstance)} MiB`} (noisy: other processes move it)`);
+console.log(
+  `  cgroup memory per idle instance ${mib(cost.bytesPerInstance)} MiB; host MemAvailable drop per instance ${cost.memAvailableDropPerInstance === null ? 'n/a' : `${mib(cost.memAvailableDropPerInstance)} MiB`} (noisy: other processes move it)`,
+);
 console.log(`  held so far ${mib(cost.idleByteSeconds)} MiB·s over ~2 s idle`);
 await pool.dispose();

@@ -40,7 +40,13 @@ import { LoadGenerator } from '../harness/load/client.js';
 import { toWireRequest } from '../harness/load/types.js';
 import { checkResponse } from '../harness/verify.js';
 import { median, quantile } from '../model/stats/descriptive.js';
-import { builtinWorkloadsDir, loadWorkload, type LoadedWorkload, type SampleRequest, type VariantKind } from '../model/workload.js';
+import {
+  builtinWorkloadsDir,
+  loadWorkload,
+  type LoadedWorkload,
+  type SampleRequest,
+  type VariantKind,
+} from '../model/workload.js';
 import { CgiRuntimeAdapter } from '../runtimes/external/cgi/adapter.js';
 import { frontLaunch } from '../runtimes/external/cgi/launch.js';
 import { findTool } from '../runtimes/external/tools.js';
@@ -63,7 +69,8 @@ const CELL_SECONDS = flag('cell-seconds', QUICK ? 8 : 20);
 const wIdx = process.argv.indexOf('--workloads');
 const WORKLOADS = wIdx >= 0 ? process.argv[wIdx + 1]!.split(',') : QUICK ? ['hello'] : ['hello', 'json', 'sha256'];
 
-const ms = (ns: number | undefined): string => (ns === undefined || !Number.isFinite(ns) ? 'n/a' : (ns / 1e6).toFixed(2));
+const ms = (ns: number | undefined): string =>
+  ns === undefined || !Number.isFinite(ns) ? 'n/a' : (ns / 1e6).toFixed(2);
 const mib = (b: number | undefined): string => (b === undefined ? 'n/a' : (b / 2 ** 20).toFixed(2));
 
 interface Cell {
@@ -154,7 +161,17 @@ async function main(): Promise<void> {
       const request = w.requests.find((r) => r.size === 'small') ?? w.requests.find((r) => r.size === 'test')!;
       const add = (label: string, adapter: RuntimeAdapter, workload: LoadedWorkload, variant: VariantKind): void => {
         if (!usable.has(adapter) || !workload.variantPaths[variant]) return;
-        cells.push({ label, adapter, workload, variant, request, appColdNs: [], perRequestNs: [], serverPhases: new Map(), spentMs: 0 });
+        cells.push({
+          label,
+          adapter,
+          workload,
+          variant,
+          request,
+          appColdNs: [],
+          perRequestNs: [],
+          serverPhases: new Map(),
+          spentMs: 0,
+        });
       };
       add('wasm (reference)', reference, w, 'wasm');
       add('wasm (reference) component', reference, w, 'component');
@@ -172,7 +189,9 @@ async function main(): Promise<void> {
         add('wasmtime serve nopool', wasmtimeServeNoPool, tiny, 'component');
       }
     }
-    console.log(`${cells.length} cells: ${[...new Set(cells.map((c) => c.label))].join(', ')} × ${[...new Set(cells.map((c) => c.workload.name))].join(', ')}; ${ROUNDS} rounds × ${REQUESTS} requests`);
+    console.log(
+      `${cells.length} cells: ${[...new Set(cells.map((c) => c.label))].join(', ')} × ${[...new Set(cells.map((c) => c.workload.name))].join(', ')}; ${ROUNDS} rounds × ${REQUESTS} requests`,
+    );
 
     for (const c of cells) {
       try {
@@ -204,9 +223,20 @@ async function main(): Promise<void> {
           const inst = c.running!;
           // The reference runtime serves many apps from one process, each under its path prefix.
           const wire = toWireRequest(c.request);
-          const request = inst.pathPrefix ? { ...wire, path: inst.pathPrefix + (wire.path === '/' ? '' : wire.path) } : wire;
-          const r = await gen.run({ kind: 'closed', url: inst.url!, request, connections: 8, durationMs: THROUGHPUT_MS, timeoutMs: 30_000, client: 'raw' });
-          if (r.errors + r.badStatus + r.mismatches + r.timeouts > 0) c.failure = `throughput: ${r.firstError ?? 'failed responses'}`;
+          const request = inst.pathPrefix
+            ? { ...wire, path: inst.pathPrefix + (wire.path === '/' ? '' : wire.path) }
+            : wire;
+          const r = await gen.run({
+            kind: 'closed',
+            url: inst.url!,
+            request,
+            connections: 8,
+            durationMs: THROUGHPUT_MS,
+            timeoutMs: 30_000,
+            client: 'raw',
+          });
+          if (r.errors + r.badStatus + r.mismatches + r.timeouts > 0)
+            c.failure = `throughput: ${r.firstError ?? 'failed responses'}`;
           else c.rps = r.achievedRps;
           await new Promise((res) => setTimeout(res, 500));
           const u = await c.adapter.usage?.(inst);
@@ -229,39 +259,89 @@ async function main(): Promise<void> {
 function report(cells: Cell[]): void {
   const front = cells.find((c) => c.label.endsWith('run/req'));
   if (front) console.log(`\nCGI front: ${frontLaunch().kind} (dist: plain node; tsx: from source, heavier)`);
-  console.log(`wasmtime ${findTool('wasmtime').ok ? (findTool('wasmtime') as { version: string }).version : 'missing'}, wazero ${findTool('wazero').ok ? (findTool('wazero') as { version: string }).version : 'missing'}, node ${process.version}`);
-  const head = ['workload', 'runtime', 'variant', 'req median ms', 'req p99 ms', 'server phases (median ms)', 'app cold ms', 'max rps (c=8)', 'idle MiB'];
+  console.log(
+    `wasmtime ${findTool('wasmtime').ok ? (findTool('wasmtime') as { version: string }).version : 'missing'}, wazero ${findTool('wazero').ok ? (findTool('wazero') as { version: string }).version : 'missing'}, node ${process.version}`,
+  );
+  const head = [
+    'workload',
+    'runtime',
+    'variant',
+    'req median ms',
+    'req p99 ms',
+    'server phases (median ms)',
+    'app cold ms',
+    'max rps (c=8)',
+    'idle MiB',
+  ];
   const rows = cells.map((c) => [
-    c.workload.name, c.label, c.variant,
-    ms(c.perRequestNs.length ? median(c.perRequestNs) : undefined), ms(c.perRequestNs.length ? quantile(c.perRequestNs, 0.99) : undefined),
+    c.workload.name,
+    c.label,
+    c.variant,
+    ms(c.perRequestNs.length ? median(c.perRequestNs) : undefined),
+    ms(c.perRequestNs.length ? quantile(c.perRequestNs, 0.99) : undefined),
     [...c.serverPhases].map(([p, v]) => `${p} ${ms(median(v))}`).join(', ') || '-',
-    ms(c.appColdNs.length ? median(c.appColdNs) : undefined), c.rps === undefined ? 'n/a' : c.rps.toFixed(0), mib(c.idleBytes),
+    ms(c.appColdNs.length ? median(c.appColdNs) : undefined),
+    c.rps === undefined ? 'n/a' : c.rps.toFixed(0),
+    mib(c.idleBytes),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => r.map((x, i) => x.padEnd(widths[i]!)).join('  ');
   console.log(line(head));
   for (const r of rows) console.log(line(r));
-  console.log('idle MiB: the app\'s own process for the external runtimes (PSS, else RSS); for wasm and node-wasi, which serve many apps from one process, that process\'s growth over its empty baseline per app');
+  console.log(
+    "idle MiB: the app's own process for the external runtimes (PSS, else RSS); for wasm and node-wasi, which serve many apps from one process, that process's growth over its empty baseline per app",
+  );
   for (const c of cells) if (c.failure) console.log(`FAILED ${c.workload.name} ${c.label}: ${c.failure}`);
 
-  const find = (w: string, label: string): Cell | undefined => cells.find((c) => c.workload.name === w && c.label === label && !c.failure);
-  const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || !b ? 'n/a' : `${(a / b).toFixed(2)}×`);
+  const find = (w: string, label: string): Cell | undefined =>
+    cells.find((c) => c.workload.name === w && c.label === label && !c.failure);
+  const ratio = (a: number | undefined, b: number | undefined): string =>
+    a === undefined || b === undefined || !b ? 'n/a' : `${(a / b).toFixed(2)}×`;
   const fig = (c: Cell | undefined): Array<number | undefined> => [
-    c?.perRequestNs.length ? median(c.perRequestNs) : undefined, c?.perRequestNs.length ? quantile(c.perRequestNs, 0.99) : undefined,
-    c?.appColdNs.length ? median(c.appColdNs) : undefined, c?.rps, c?.idleBytes,
+    c?.perRequestNs.length ? median(c.perRequestNs) : undefined,
+    c?.perRequestNs.length ? quantile(c.perRequestNs, 0.99) : undefined,
+    c?.appColdNs.length ? median(c.appColdNs) : undefined,
+    c?.rps,
+    c?.idleBytes,
   ];
-  console.log('\nreference / wasmtime (time: >1 means the reference is slower; rps: <1 means the reference serves less; memory: >1 means the reference holds more)');
+  console.log(
+    '\nreference / wasmtime (time: >1 means the reference is slower; rps: <1 means the reference serves less; memory: >1 means the reference holds more)',
+  );
   console.log(`${'pair'.padEnd(48)}req median  req p99  app cold  max rps  idle mem`);
   const pairs: Array<[string, Cell | undefined, Cell | undefined]> = [];
   for (const w of new Set(cells.map((c) => c.workload.name))) {
     if (w === 'hello-wat') continue;
-    pairs.push([`${w}: wasm (ref) / wasmtime run per request`, find(w, 'wasm (reference)'), find(w, 'wasmtime run/req')]);
-    pairs.push([`${w}: ref / wasmtime serve, same JS component`, find(w, 'wasm (reference) component'), find(w, 'wasmtime serve')]);
-    pairs.push([`${w}: ref / serve nopool, same JS component`, find(w, 'wasm (reference) component'), find(w, 'wasmtime serve nopool')]);
+    pairs.push([
+      `${w}: wasm (ref) / wasmtime run per request`,
+      find(w, 'wasm (reference)'),
+      find(w, 'wasmtime run/req'),
+    ]);
+    pairs.push([
+      `${w}: ref / wasmtime serve, same JS component`,
+      find(w, 'wasm (reference) component'),
+      find(w, 'wasmtime serve'),
+    ]);
+    pairs.push([
+      `${w}: ref / serve nopool, same JS component`,
+      find(w, 'wasm (reference) component'),
+      find(w, 'wasmtime serve nopool'),
+    ]);
   }
-  pairs.push(['hello-wat: ref / wasmtime serve, same component', find('hello-wat', 'wasm (reference) component'), find('hello-wat', 'wasmtime serve')]);
-  pairs.push(['hello-wat: ref / serve nopool, same component', find('hello-wat', 'wasm (reference) component'), find('hello-wat', 'wasmtime serve nopool')]);
-  pairs.push(['hello: ref preview1 / wasmtime serve (WAT comp.)', find('hello', 'wasm (reference)'), find('hello-wat', 'wasmtime serve')]);
+  pairs.push([
+    'hello-wat: ref / wasmtime serve, same component',
+    find('hello-wat', 'wasm (reference) component'),
+    find('hello-wat', 'wasmtime serve'),
+  ]);
+  pairs.push([
+    'hello-wat: ref / serve nopool, same component',
+    find('hello-wat', 'wasm (reference) component'),
+    find('hello-wat', 'wasmtime serve nopool'),
+  ]);
+  pairs.push([
+    'hello: ref preview1 / wasmtime serve (WAT comp.)',
+    find('hello', 'wasm (reference)'),
+    find('hello-wat', 'wasmtime serve'),
+  ]);
   for (const [name, a, b] of pairs) {
     const fa = fig(a);
     const fb = fig(b);
@@ -272,8 +352,11 @@ function report(cells: Cell[]): void {
   const serve = find('hello-wat', 'wasmtime serve');
   if (target?.perRequestNs.length && serve?.perRequestNs.length) {
     const r = median(target.perRequestNs) / median(serve.perRequestNs);
-    console.log(`\ntarget: reference within 3× of wasmtime serve per request at c=1 (hello-wat component on both): ${r.toFixed(2)}× ${r <= 3 ? 'PASS' : 'SHORT'}`);
-  } else console.log('\ntarget: reference within 3× of wasmtime serve per request at c=1: not measured (a cell is missing)');
+    console.log(
+      `\ntarget: reference within 3× of wasmtime serve per request at c=1 (hello-wat component on both): ${r.toFixed(2)}× ${r <= 3 ? 'PASS' : 'SHORT'}`,
+    );
+  } else
+    console.log('\ntarget: reference within 3× of wasmtime serve per request at c=1: not measured (a cell is missing)');
 }
 
 main().catch((e: Error) => {

@@ -43,12 +43,30 @@ interface GateRun {
 
 function gateOnce(a: string, b: string, seed: number, out: string, extra: string[]): Promise<GateRun> {
   const args = [
-    '--import', pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href, '--disable-wasm-trap-handler', '--no-turbo-fast-api-calls',
-    join(REPO, 'test/cli-entry.ts'), 'gate', '--baseline-wasm', a, '--wasm', b, '--seed', String(seed), '--out', out, '--quiet', ...extra,
+    '--import',
+    pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href,
+    '--disable-wasm-trap-handler',
+    '--no-turbo-fast-api-calls',
+    join(REPO, 'test/cli-entry.ts'),
+    'gate',
+    '--baseline-wasm',
+    a,
+    '--wasm',
+    b,
+    '--seed',
+    String(seed),
+    '--out',
+    out,
+    '--quiet',
+    ...extra,
   ];
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GITHUB_STEP_SUMMARY: '' } });
+    const child = spawn(process.execPath, args, {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, GITHUB_STEP_SUMMARY: '' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c));
@@ -57,8 +75,16 @@ function gateOnce(a: string, b: string, seed: number, out: string, extra: string
     child.on('exit', (code) => {
       const row = /\| ([+-]?\d+\.\d%) \| (\d+\.\d+ \[\d+\.\d+, \d+\.\d+\]) \|/.exec(stdout);
       const duet = /worst precision (±[\d.]+%|none); correct pairs [^:]+: (\d+)/.exec(stdout);
-      if (code === 2 || !row) process.stderr.write(`gate run ${seed} exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}\n`);
-      resolve({ code, change: row?.[1] ?? '—', interval: row?.[2] ?? '—', precision: duet?.[1] ?? '—', pairs: duet?.[2] ?? '—', seconds: (performance.now() - t0) / 1000 });
+      if (code === 2 || !row)
+        process.stderr.write(`gate run ${seed} exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}\n`);
+      resolve({
+        code,
+        change: row?.[1] ?? '—',
+        interval: row?.[2] ?? '—',
+        precision: duet?.[1] ?? '—',
+        pairs: duet?.[2] ?? '—',
+        seconds: (performance.now() - t0) / 1000,
+      });
     });
   });
 }
@@ -66,20 +92,29 @@ function gateOnce(a: string, b: string, seed: number, out: string, extra: string
 const runs = arg('runs', 40);
 const iterations = arg('iterations', 10_000_000);
 // Only for a quick smoke check of this script: the experiment itself runs the gate at its defaults.
-const budget = process.argv.includes('--budget-seconds') ? ['--budget-seconds', String(arg('budget-seconds', 120))] : [];
+const budget = process.argv.includes('--budget-seconds')
+  ? ['--budget-seconds', String(arg('budget-seconds', 120))]
+  : [];
 const dir = mkdtempSync(join(tmpdir(), 'fb-bench-gate-'));
 try {
   const base = join(dir, 'base.wasm');
   const slower = join(dir, 'plus10.wasm');
   writeFileSync(base, spinGuest(iterations));
   writeFileSync(slower, spinGuest(Math.round(iterations * 1.1)));
-  console.log(`duet gate at its defaults (max regression 5%, precision ±2%, budget ${budget[1] ?? 120} s, median), ${runs} runs per experiment, ${iterations} loop rounds vs ${Math.round(iterations * 1.1)}`);
+  console.log(
+    `duet gate at its defaults (max regression 5%, precision ±2%, budget ${budget[1] ?? 120} s, median), ${runs} runs per experiment, ${iterations} loop rounds vs ${Math.round(iterations * 1.1)}`,
+  );
   console.log('experiment  run  exit  change   ratio [95% CI]          precision  pairs  seconds');
   const result = { aa: { failed: 0, undecided: 0 }, ab: { caught: 0, undecided: 0 } };
   for (let i = 1; i <= runs; i++) {
-    for (const [name, b] of [['A/A', base], ['A/B+10%', slower]] as const) {
+    for (const [name, b] of [
+      ['A/A', base],
+      ['A/B+10%', slower],
+    ] as const) {
       const r = await gateOnce(base, b, i, join(dir, 'results'), budget);
-      console.log(`${name.padEnd(10)}  ${String(i).padStart(3)}  ${String(r.code).padStart(4)}  ${r.change.padStart(6)}   ${r.interval.padEnd(22)}  ${r.precision.padStart(9)}  ${r.pairs.padStart(5)}  ${r.seconds.toFixed(1).padStart(7)}`);
+      console.log(
+        `${name.padEnd(10)}  ${String(i).padStart(3)}  ${String(r.code).padStart(4)}  ${r.change.padStart(6)}   ${r.interval.padEnd(22)}  ${r.precision.padStart(9)}  ${r.pairs.padStart(5)}  ${r.seconds.toFixed(1).padStart(7)}`,
+      );
       if (name === 'A/A') {
         if (r.code === 1) result.aa.failed++;
         if (r.code !== 0 && r.code !== 1) result.aa.undecided++;
@@ -91,8 +126,12 @@ try {
   }
   const aaRate = result.aa.failed / runs;
   const abRate = result.ab.caught / runs;
-  console.log(`\nA/A false failures: ${result.aa.failed}/${runs} = ${(aaRate * 100).toFixed(1)}% (target ≤ 5%) ${aaRate <= 0.05 ? 'PASS' : 'SHORT'}${result.aa.undecided ? `; ${result.aa.undecided} could not decide (exit 2)` : ''}`);
-  console.log(`+10% work caught:   ${result.ab.caught}/${runs} = ${(abRate * 100).toFixed(1)}% (target ≥ 90%) ${abRate >= 0.9 ? 'PASS' : 'SHORT'}${result.ab.undecided ? `; ${result.ab.undecided} could not decide (exit 2)` : ''}`);
+  console.log(
+    `\nA/A false failures: ${result.aa.failed}/${runs} = ${(aaRate * 100).toFixed(1)}% (target ≤ 5%) ${aaRate <= 0.05 ? 'PASS' : 'SHORT'}${result.aa.undecided ? `; ${result.aa.undecided} could not decide (exit 2)` : ''}`,
+  );
+  console.log(
+    `+10% work caught:   ${result.ab.caught}/${runs} = ${(abRate * 100).toFixed(1)}% (target ≥ 90%) ${abRate >= 0.9 ? 'PASS' : 'SHORT'}${result.ab.undecided ? `; ${result.ab.undecided} could not decide (exit 2)` : ''}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

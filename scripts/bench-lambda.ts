@@ -65,10 +65,17 @@ function rieInvoke(api: string, body: Buffer): Promise<number> {
   const [host, port] = api.split(':');
   return new Promise((resolve, reject) => {
     const t = process.hrtime.bigint();
-    const r = http.request({ host, port: Number(port), method: 'POST', path: '/2015-03-31/functions/function/invocations', agent: rieAgent }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 && !res.headers['x-amz-function-error'] ? resolve(Number(process.hrtime.bigint() - t)) : reject(new Error(`RIE invoke: ${res.statusCode}`))));
-    });
+    const r = http.request(
+      { host, port: Number(port), method: 'POST', path: '/2015-03-31/functions/function/invocations', agent: rieAgent },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200 && !res.headers['x-amz-function-error']
+            ? resolve(Number(process.hrtime.bigint() - t))
+            : reject(new Error(`RIE invoke: ${res.statusCode}`)),
+        );
+      },
+    );
     r.on('error', reject);
     r.end(body);
   });
@@ -116,16 +123,26 @@ async function main(): Promise<void> {
     await wasm.stop(wasmApp.instance);
     console.log(`\ncold start, hello, ${rounds} interleaved rounds (noisy dev machine):`);
     console.log('  runtime                                      median ms     p99 ms');
-    for (const c of cells) console.log(`  ${c.name.padEnd(42)} ${ms(median(c.ns)).padStart(10)} ${ms(quantile(c.ns, 0.99)).padStart(10)}`);
+    for (const c of cells)
+      console.log(`  ${c.name.padEnd(42)} ${ms(median(c.ns)).padStart(10)} ${ms(quantile(c.ns, 0.99)).padStart(10)}`);
     const cell = (prefix: string) => cells.find((c) => c.name.startsWith(prefix))!.ns;
     const w = median(cell('wasm app'));
-    console.log(`  ratio lambda node / wasm app: ${(median(cell('lambda node ')) / w).toFixed(1)}x; lambda native / wasm app: ${(median(cell('lambda native')) / w).toFixed(1)}x`);
+    console.log(
+      `  ratio lambda node / wasm app: ${(median(cell('lambda node ')) / w).toFixed(1)}x; lambda native / wasm app: ${(median(cell('lambda native')) / w).toFixed(1)}x`,
+    );
     await ricLambda?.dispose();
 
     // 2. warm invoke overhead vs calling the handler directly
     const handler = await loadNodeHandler(workload.variantPaths.node!);
     const req: FunctionRequest = request;
-    const warm: Record<string, number[]> = { lambdaNode: [], unfrozenNode: [], rieNode: [], directNode: [], lambdaNative: [], directNative: [] };
+    const warm: Record<string, number[]> = {
+      lambdaNode: [],
+      unfrozenNode: [],
+      rieNode: [],
+      directNode: [],
+      lambdaNative: [],
+      directNative: [],
+    };
     const unfrozenAdapter = new LambdaAdapter({ concurrency: 4, freeze: false });
     const unfrozen = await unfrozenAdapter.start(await unfrozenAdapter.prepare(workload, 'node'));
     const node = await lambda.start(dNode);
@@ -152,16 +169,21 @@ async function main(): Promise<void> {
         }
       }
       const inside = (i: typeof node.instance) => lambda.functionOf(i).environments().length;
-      console.log(`\nwarm invoke, hello (${warm.lambdaNode!.length} node / ${warm.lambdaNative!.length} native invokes; ${inside(node.instance)}+${inside(native.instance)} environments):`);
+      console.log(
+        `\nwarm invoke, hello (${warm.lambdaNode!.length} node / ${warm.lambdaNative!.length} native invokes; ${inside(node.instance)}+${inside(native.instance)} environments):`,
+      );
       console.log('                                                 median       p99');
-      const row = (label: string, v: number[]) => console.log(`  ${label.padEnd(44)} ${us(median(v)).padStart(8)} µs ${us(quantile(v, 0.99)).padStart(8)} µs`);
+      const row = (label: string, v: number[]) =>
+        console.log(`  ${label.padEnd(44)} ${us(median(v)).padStart(8)} µs ${us(quantile(v, 0.99)).padStart(8)} µs`);
       row('lambda node: URL → Runtime API → env → back', warm.lambdaNode!);
       row('  same, environment not frozen between', warm.unfrozenNode!);
       row('  Runtime API only (RIE invoke → env → back)', warm.rieNode!);
       row('node handler called directly (in process)', warm.directNode!);
       row('lambda native: ... → bootstrap → CGI exec', warm.lambdaNative!);
       row('native CGI process run directly', warm.directNative!);
-      console.log(`  overhead (median difference): node ${us(median(warm.lambdaNode!) - median(warm.directNode!))} µs, native ${us(median(warm.lambdaNative!) - median(warm.directNative!))} µs`);
+      console.log(
+        `  overhead (median difference): node ${us(median(warm.lambdaNode!) - median(warm.directNode!))} µs, native ${us(median(warm.lambdaNative!) - median(warm.directNative!))} µs`,
+      );
     } finally {
       await lambda.stop(node.instance);
       await lambda.stop(native.instance);
@@ -180,10 +202,17 @@ async function main(): Promise<void> {
         }
         await new Promise((r) => setTimeout(r, 100));
         const usage = await Promise.all(started.map((i) => lambda.usage(i)));
-        const frozen = started.every((i) => lambda.functionOf(i).environments().every((e) => e.isFrozen));
+        const frozen = started.every((i) =>
+          lambda
+            .functionOf(i)
+            .environments()
+            .every((e) => e.isFrozen),
+        );
         const rss = usage.map((u) => u.rssBytes ?? 0);
         const pss = usage.map((u) => u.pssBytes ?? 0);
-        console.log(`  lambda ${d.variant.padEnd(7)} RSS median ${mib(median(rss))} MiB, PSS median ${mib(median(pss))} MiB (frozen: ${frozen})`);
+        console.log(
+          `  lambda ${d.variant.padEnd(7)} RSS median ${mib(median(rss))} MiB, PSS median ${mib(median(pss))} MiB (frozen: ${frozen})`,
+        );
       } finally {
         for (const i of started) await lambda.stop(i);
       }

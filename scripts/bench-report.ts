@@ -21,7 +21,8 @@ const target = arg('--samples') > 0 ? Number(process.argv[arg('--samples') + 1])
 const browser = arg('--no-browser') < 0;
 
 // Cold-start rows scale with demoSeries' argument; the load and density rows do not.
-const rowsOf = (list: ReturnType<typeof demoSeries>) => list.reduce((n, s) => n + s.n * (1 + Object.keys(s.phases ?? {}).length), 0);
+const rowsOf = (list: ReturnType<typeof demoSeries>) =>
+  list.reduce((n, s) => n + s.n * (1 + Object.keys(s.phases ?? {}).length), 0);
 const isCold = (s: ReturnType<typeof demoSeries>[number]) => (s.mode ?? 'cold') === 'cold';
 const fixedRows = rowsOf(demoSeries(1).filter((s) => !isCold(s)));
 const scale = (target - fixedRows) / rowsOf(demoSeries(1).filter(isCold));
@@ -41,28 +42,40 @@ try {
   lap();
   t0 = last;
   const runs = readResults(file).map((r) => ({ ...r, file }));
-  console.log(`read + validate      ${lap()}   ${runs[0]!.samples.length.toLocaleString('en-US')} samples, ${(size(file) / 2 ** 20).toFixed(1)} MiB of JSON Lines`);
+  console.log(
+    `read + validate      ${lap()}   ${runs[0]!.samples.length.toLocaleString('en-US')} samples, ${(size(file) / 2 ** 20).toFixed(1)} MiB of JSON Lines`,
+  );
   const model = buildReportModel(runs);
-  console.log(`model (statistics)   ${lap()}   ${model.summaries.length} series, ${model.warnings.length} warnings, ${model.charts.length} charts`);
+  console.log(
+    `model (statistics)   ${lap()}   ${model.summaries.length} series, ${model.warnings.length} warnings, ${model.charts.length} charts`,
+  );
   const html = join(dir, 'bench.html');
   writeFileSync(html, renderHtml(model));
-  console.log(`HTML                 ${lap()}   ${(size(html) / 1024).toFixed(0)} KiB (${size(html).toLocaleString('en-US')} bytes), one file`);
+  console.log(
+    `HTML                 ${lap()}   ${(size(html) / 1024).toFixed(0)} KiB (${size(html).toLocaleString('en-US')} bytes), one file`,
+  );
   const report = Number(last - t0) / 1e6;
   writeFileSync(join(dir, 'bench.md'), renderMarkdown(model));
   console.log(`Markdown             ${lap()}`);
   writeFileSync(join(dir, 'bench.samples.csv'), samplesCsv(runs));
   writeFileSync(join(dir, 'bench.summary.csv'), summaryCsv(model));
-  console.log(`CSV (samples+summ.)  ${lap()}   samples CSV ${(size(join(dir, 'bench.samples.csv')) / 2 ** 20).toFixed(1)} MiB`);
+  console.log(
+    `CSV (samples+summ.)  ${lap()}   samples CSV ${(size(join(dir, 'bench.samples.csv')) / 2 ** 20).toFixed(1)} MiB`,
+  );
   const svgs: string[] = [];
   for (const c of model.charts) svgs.push(await chartSvg(c));
-  console.log(`SVG charts (vega)    ${lap()}   ${svgs.length} charts, ${(svgs.reduce((n, s) => n + s.length, 0) / 1024).toFixed(0)} KiB`);
+  console.log(
+    `SVG charts (vega)    ${lap()}   ${svgs.length} charts, ${(svgs.reduce((n, s) => n + s.length, 0) / 1024).toFixed(0)} KiB`,
+  );
   if (arg('--png') > 0) {
     if (chromiumPath()) {
       const pngs = await svgsToPngs(svgs);
       console.log(`PNG charts (Chromium)${lap()}   ${pngs.length} charts`);
     } else console.log('PNG charts: skipped (no Chromium)');
   }
-  console.log(`=> results file to HTML report: ${report.toFixed(0)} ms; everything above: ${(Number(last - t0) / 1e6).toFixed(0)} ms`);
+  console.log(
+    `=> results file to HTML report: ${report.toFixed(0)} ms; everything above: ${(Number(last - t0) / 1e6).toFixed(0)} ms`,
+  );
   const exe = chromiumPath();
   if (browser && exe) {
     const { chromium } = await import('playwright-core');
@@ -78,7 +91,9 @@ try {
       const px = Number(await page.evaluate('document.documentElement.scrollHeight'));
       // Target (issue 20): a few screens by default, about two per workload plus the header and the collapsed rest.
       const target = 900 * (1 + 2 * model.tables.length);
-      console.log(`page height at 1100×900: ${px} px (${(px / 900).toFixed(1)} screens; ${model.tables.length} workload${model.tables.length === 1 ? '' : 's'}; target ≤ ${target} px) ${px <= target ? 'PASS' : 'SHORT'}`);
+      console.log(
+        `page height at 1100×900: ${px} px (${(px / 900).toFixed(1)} screens; ${model.tables.length} workload${model.tables.length === 1 ? '' : 's'}; target ≤ ${target} px) ${px <= target ? 'PASS' : 'SHORT'}`,
+      );
     } finally {
       await b.close();
     }

@@ -57,9 +57,16 @@ function num(name: string, dflt: number): number {
 const QUICK = has('quick');
 const us = (ns: number) => (ns / 1e3).toFixed(1);
 
-interface Row { name: string; value: string; target: string; pass: boolean | null; note?: string }
+interface Row {
+  name: string;
+  value: string;
+  target: string;
+  pass: boolean | null;
+  note?: string;
+}
 const rows: Row[] = [];
-const row = (name: string, value: string, target: string, pass: boolean | null, note?: string) => rows.push({ name, value, target, pass, ...(note ? { note } : {}) });
+const row = (name: string, value: string, target: string, pass: boolean | null, note?: string) =>
+  rows.push({ name, value, target, pass, ...(note ? { note } : {}) });
 
 /**
  * Role (diagnostic only): the same multi-app host with the guest run on the HTTP thread
@@ -87,14 +94,24 @@ async function bareChild(): Promise<void> {
 }
 
 function spawnRole(role: 'bare' | 'inline-host', path: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...process.execArgv, SELF, `--${role}`], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, [...process.execArgv, SELF, `--${role}`], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (l) => resolve({ child, url: `http://127.0.0.1:${l.trim()}${path}` }));
+    createInterface({ input: child.stdout! }).once('line', (l) =>
+      resolve({ child, url: `http://127.0.0.1:${l.trim()}${path}` }),
+    );
     child.once('exit', (c) => reject(new Error(`${role} server exited (${c})`)));
   });
 }
 
-interface Target { name: string; url: string; agent: http.Agent; ns: number[]; phases: Map<string, number[]> }
+interface Target {
+  name: string;
+  url: string;
+  agent: http.Agent;
+  ns: number[];
+  phases: Map<string, number[]>;
+}
 
 function get(t: Target): Promise<{ body: string; timing?: string }> {
   return new Promise((resolve, reject) => {
@@ -103,7 +120,11 @@ function get(t: Target): Promise<{ body: string; timing?: string }> {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
-        res.on('end', () => (res.statusCode === 200 ? resolve({ body, timing: res.headers['server-timing'] as string | undefined }) : reject(new Error(`${t.name}: status ${res.statusCode}: ${body}`))));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve({ body, timing: res.headers['server-timing'] as string | undefined })
+            : reject(new Error(`${t.name}: status ${res.statusCode}: ${body}`)),
+        );
       })
       .on('error', reject);
   });
@@ -124,9 +145,21 @@ async function latencyAndSaturation(): Promise<void> {
   const bare = await spawnRole('bare', '/');
   const inline = await spawnRole('inline-host', '/hello/');
   try {
-    const mk = (name: string, url: string): Target => ({ name, url, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), ns: [], phases: new Map() });
-    const targets = [mk('bare node http', bare.url), mk('faasbench serve', await servedApp(wasm)), mk('node:wasi serve', await servedApp(nodeWasi)), mk('host, guest inline', inline.url)];
-    for (const t of targets) for (let i = 0; i < 200; i++) if ((await get(t)).body !== EXPECTED) throw new Error(`${t.name}: wrong body`);
+    const mk = (name: string, url: string): Target => ({
+      name,
+      url,
+      agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+      ns: [],
+      phases: new Map(),
+    });
+    const targets = [
+      mk('bare node http', bare.url),
+      mk('faasbench serve', await servedApp(wasm)),
+      mk('node:wasi serve', await servedApp(nodeWasi)),
+      mk('host, guest inline', inline.url),
+    ];
+    for (const t of targets)
+      for (let i = 0; i < 200; i++) if ((await get(t)).body !== EXPECTED) throw new Error(`${t.name}: wrong body`);
     const n = num('c1', QUICK ? 1000 : 3000);
     const batch = 200;
     for (let round = 0; round * batch < n; round++) {
@@ -145,13 +178,19 @@ async function latencyAndSaturation(): Promise<void> {
         }
       }
     }
-    console.log(`\n1. HTTP, concurrency 1, fresh instance of hello per request (${n} each, keep-alive, interleaved; every server in its own process):`);
+    console.log(
+      `\n1. HTTP, concurrency 1, fresh instance of hello per request (${n} each, keep-alive, interleaved; every server in its own process):`,
+    );
     for (const t of targets) {
       const split = [...t.phases].map(([p, a]) => `${p} ${us(median(a))}`).join(', ');
-      console.log(`   ${t.name.padEnd(18)} median ${us(median(t.ns)).padStart(7)} µs   p99 ${us(quantile(t.ns, 0.99)).padStart(8)} µs${split ? `   (server: ${split} µs)` : ''}`);
+      console.log(
+        `   ${t.name.padEnd(18)} median ${us(median(t.ns)).padStart(7)} µs   p99 ${us(quantile(t.ns, 0.99)).padStart(8)} µs${split ? `   (server: ${split} µs)` : ''}`,
+      );
     }
     const [b, f, nw, inl] = targets.map((t) => median(t.ns)) as [number, number, number, number];
-    console.log(`   gap to bare ${us(f - b)} µs = host HTTP/CGI path with the guest inline ${us(inl - b)} µs + guest-thread hop (the deadline's price) ${us(f - inl)} µs ("host, guest inline" has no deadline: a diagnostic, never served)`);
+    console.log(
+      `   gap to bare ${us(f - b)} µs = host HTTP/CGI path with the guest inline ${us(inl - b)} µs + guest-thread hop (the deadline's price) ${us(f - inl)} µs ("host, guest inline" has no deadline: a diagnostic, never served)`,
+    );
     row('c=1 median above bare', `${us(f - b)} µs (${us(f)} vs ${us(b)})`, '≤ 100 µs', f - b <= 100_000);
     row('c=1 median vs node:wasi', `${us(f)} vs ${us(nw)} µs`, 'below', f < nw);
     for (const t of targets) t.agent.destroy();
@@ -171,10 +210,21 @@ async function latencyAndSaturation(): Promise<void> {
     }
     const avg = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
     const bareRps = avg(rps.get('bare node http')!);
-    console.log(`\n2. saturation (autocannon in this process, ${connections} connections, ${seconds} s × ${rounds} each, interleaved; ${errors} errors/timeouts/non-2xx):`);
-    for (const t of targets) console.log(`   ${t.name.padEnd(18)} ${avg(rps.get(t.name)!).toFixed(0).padStart(8)} req/s   (${((avg(rps.get(t.name)!) / bareRps) * 100).toFixed(0)} % of bare)`);
+    console.log(
+      `\n2. saturation (autocannon in this process, ${connections} connections, ${seconds} s × ${rounds} each, interleaved; ${errors} errors/timeouts/non-2xx):`,
+    );
+    for (const t of targets)
+      console.log(
+        `   ${t.name.padEnd(18)} ${avg(rps.get(t.name)!).toFixed(0).padStart(8)} req/s   (${((avg(rps.get(t.name)!) / bareRps) * 100).toFixed(0)} % of bare)`,
+      );
     const ratio = avg(rps.get('faasbench serve')!) / bareRps;
-    row('saturation, % of bare req/s', `${(ratio * 100).toFixed(0)} %`, '≥ 60 %', ratio >= 0.6, errors ? `${errors} errors` : undefined);
+    row(
+      'saturation, % of bare req/s',
+      `${(ratio * 100).toFixed(0)} %`,
+      '≥ 60 %',
+      ratio >= 0.6,
+      errors ? `${errors} errors` : undefined,
+    );
   } finally {
     bare.child.kill('SIGKILL');
     inline.child.kill('SIGKILL');
@@ -184,7 +234,20 @@ async function latencyAndSaturation(): Promise<void> {
 
 /** Starts `faasbench serve ARGS` (from source) and resolves with its URL and process. */
 function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; exited: Promise<number> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--disable-wasm-trap-handler', join(ROOT, 'test/cli-entry.ts'), 'serve', '--listen', '127.0.0.1:0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--disable-wasm-trap-handler',
+      join(ROOT, 'test/cli-entry.ts'),
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      ...args,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
   const exited = new Promise<number>((r) => child.once('exit', () => r(Date.now())));
@@ -219,7 +282,9 @@ async function appsOnOneListener(): Promise<void> {
       let next = 0;
       const worker = async () => {
         for (let i = next++; i < n; i = next++) {
-          const r = await get({ name: `app${i}`, url: `${many.url}/app${i}/`, agent, ns: [], phases: new Map() }).catch(() => null);
+          const r = await get({ name: `app${i}`, url: `${many.url}/app${i}/`, agent, ns: [], phases: new Map() }).catch(
+            () => null,
+          );
           if (r?.body === EXPECTED) ok++;
         }
       };
@@ -230,7 +295,9 @@ async function appsOnOneListener(): Promise<void> {
       agent.destroy();
       await new Promise((r) => setTimeout(r, 500));
       const perApp = (pssBytes(many.child.pid!) - pssBytes(one.child.pid!)) / (n - 1);
-      console.log(`\n3. apps on one listener: ${n} copies of hello (hard links, so V8 shares their code) loaded in ${(loadMs / 1000).toFixed(1)} s; ${ok} of ${n} answered correctly (checked in ${(checkMs / 1000).toFixed(1)} s); PSS ${(pssBytes(many.child.pid!) / 2 ** 20).toFixed(0)} MiB vs ${(pssBytes(one.child.pid!) / 2 ** 20).toFixed(0)} MiB with one app: ${(perApp / 1024).toFixed(1)} KiB per idle app`);
+      console.log(
+        `\n3. apps on one listener: ${n} copies of hello (hard links, so V8 shares their code) loaded in ${(loadMs / 1000).toFixed(1)} s; ${ok} of ${n} answered correctly (checked in ${(checkMs / 1000).toFixed(1)} s); PSS ${(pssBytes(many.child.pid!) / 2 ** 20).toFixed(0)} MiB vs ${(pssBytes(one.child.pid!) / 2 ** 20).toFixed(0)} MiB with one app: ${(perApp / 1024).toFixed(1)} KiB per idle app`,
+      );
       row('apps on one listener, all answering', `${ok} of ${n}`, '≥ 10,000', ok === n && n >= 10_000);
       row('memory per idle deployed app (PSS)', `${(perApp / 1024).toFixed(1)} KiB`, '≤ 20 KiB', perApp <= 20 * 1024);
     } finally {
@@ -258,10 +325,20 @@ async function sigtermUnderLoad(): Promise<void> {
           resolve();
         });
       });
-      r.setTimeout(5000, () => { outcomes.hung++; r.destroy(); });
-      r.on('error', () => { outcomes.refused++; resolve(); });
+      r.setTimeout(5000, () => {
+        outcomes.hung++;
+        r.destroy();
+      });
+      r.on('error', () => {
+        outcomes.refused++;
+        resolve();
+      });
     });
-  const loops = Array.from({ length: 12 }, (_, i) => (async () => { while (!stop) await one(i % 6 === 0 ? '/sleep/?ms=300' : '/hello/'); })());
+  const loops = Array.from({ length: 12 }, (_, i) =>
+    (async () => {
+      while (!stop) await one(i % 6 === 0 ? '/sleep/?ms=300' : '/hello/');
+    })(),
+  );
   await new Promise((r) => setTimeout(r, 1000));
   const t0 = Date.now();
   s.child.kill('SIGTERM');
@@ -271,7 +348,9 @@ async function sigtermUnderLoad(): Promise<void> {
   agent.destroy();
   if (exitAt < 0) s.child.kill('SIGKILL');
   const ms = exitAt < 0 ? Infinity : exitAt - t0;
-  console.log(`\n4. SIGTERM under load (12 clients: 10 hello, 2 with 300 ms sleeps): exited after ${ms} ms; requests: ${outcomes.ok} answered 200, ${outcomes.refused} refused (503 or connection closed while shutting down), ${outcomes.other} other, ${outcomes.hung} hung`);
+  console.log(
+    `\n4. SIGTERM under load (12 clients: 10 hello, 2 with 300 ms sleeps): exited after ${ms} ms; requests: ${outcomes.ok} answered 200, ${outcomes.refused} refused (503 or connection closed while shutting down), ${outcomes.other} other, ${outcomes.hung} hung`,
+  );
   row('SIGTERM under load: exit time', `${ms} ms`, '≤ 2000 ms', ms <= 2000);
   row('SIGTERM under load: requests hung', String(outcomes.hung), '0', outcomes.hung === 0);
 }
@@ -285,7 +364,10 @@ async function main(): Promise<void> {
   if (!has('skip-apps')) await appsOnOneListener();
   if (!has('skip-sigterm')) await sigtermUnderLoad();
   console.log(`\nSummary (${((Date.now() - t0) / 1000).toFixed(0)} s; noisy unless the machine is quiet):`);
-  for (const r of rows) console.log(`   ${r.name.padEnd(40)} ${r.value.padStart(28)}   target ${r.target.padEnd(10)} ${r.pass === null ? '' : r.pass ? 'PASS' : 'SHORT'}${r.note ? `  (${r.note})` : ''}`);
+  for (const r of rows)
+    console.log(
+      `   ${r.name.padEnd(40)} ${r.value.padStart(28)}   target ${r.target.padEnd(10)} ${r.pass === null ? '' : r.pass ? 'PASS' : 'SHORT'}${r.note ? `  (${r.note})` : ''}`,
+    );
 }
 
 await main();

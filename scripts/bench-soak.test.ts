@@ -14,35 +14,85 @@ const series = (seconds: number, rss: (t: number) => number, fds = (_t: number) 
 describe('bench-soak verdict', () => {
   it('least squares recovers a line, and is 0 without spread', () => {
     const xs = [0, 1, 2, 3, 4];
-    const { slope, intercept } = leastSquares(xs, xs.map((x) => 3 + 2 * x));
+    const { slope, intercept } = leastSquares(
+      xs,
+      xs.map((x) => 3 + 2 * x),
+    );
     expect(slope).toBeCloseTo(2, 12);
     expect(intercept).toBeCloseTo(3, 12);
     expect(leastSquares([1, 1], [5, 7]).slope).toBe(0);
   });
 
   it('a flat sawtooth (GC) is flat; a steady leak of 1 MiB/min over 10 min on 80 MiB is not', () => {
-    const saw = trend(series(600, (t) => 80 * MiB + ((t % 30) / 30) * 4 * MiB), (s) => s.rssBytes, 60, 1);
+    const saw = trend(
+      series(600, (t) => 80 * MiB + ((t % 30) / 30) * 4 * MiB),
+      (s) => s.rssBytes,
+      60,
+      1,
+    );
     expect(saw.flat).toBe(true);
-    const leak = trend(series(600, (t) => 80 * MiB + (t / 60) * MiB), (s) => s.rssBytes, 60, 1);
+    const leak = trend(
+      series(600, (t) => 80 * MiB + (t / 60) * MiB),
+      (s) => s.rssBytes,
+      60,
+      1,
+    );
     expect(leak.slopePerMin / MiB).toBeCloseTo(1, 6);
     expect(leak.drift / MiB).toBeCloseTo(9, 6); // 9 minutes after the 60 s warm-up
     expect(leak.flat).toBe(false);
   });
 
   it('counts: one fd more at the end is within the allowance, one per minute is a leak', () => {
-    const step = trend(series(600, () => 80 * MiB, (t) => (t > 590 ? 21 : 20)), (s) => s.fds, 60, 1);
+    const step = trend(
+      series(
+        600,
+        () => 80 * MiB,
+        (t) => (t > 590 ? 21 : 20),
+      ),
+      (s) => s.fds,
+      60,
+      1,
+    );
     expect(step.flat).toBe(true);
-    const leak = trend(series(600, () => 80 * MiB, (t) => 20 + Math.floor(t / 60)), (s) => s.fds, 60, 1);
+    const leak = trend(
+      series(
+        600,
+        () => 80 * MiB,
+        (t) => 20 + Math.floor(t / 60),
+      ),
+      (s) => s.fds,
+      60,
+      1,
+    );
     expect(leak.flat).toBe(false);
   });
 
   it('warm-up is 10 % of the run, at most 60 s; the warm-up is left out of the fit', () => {
     expect(warmupSeconds(600)).toBe(60);
     expect(warmupSeconds(20)).toBe(2);
-    const t = trend(series(600, (t) => (t < 60 ? 40 * MiB + t * MiB : 100 * MiB)), (s) => s.rssBytes, 60, 1);
+    const t = trend(
+      series(600, (t) => (t < 60 ? 40 * MiB + t * MiB : 100 * MiB)),
+      (s) => s.rssBytes,
+      60,
+      1,
+    );
     expect(t.flat).toBe(true);
-    expect(trend(series(10, () => 1), (s) => s.rssBytes, 0, 1).flat).toBe(true);
-    expect(trend(series(5, () => 1), (s) => s.rssBytes, 0, 1).flat).toBe(false); // too few samples to say
+    expect(
+      trend(
+        series(10, () => 1),
+        (s) => s.rssBytes,
+        0,
+        1,
+      ).flat,
+    ).toBe(true);
+    expect(
+      trend(
+        series(5, () => 1),
+        (s) => s.rssBytes,
+        0,
+        1,
+      ).flat,
+    ).toBe(false); // too few samples to say
   });
 
   it('every kind of failure counts, requests never answered too', () => {

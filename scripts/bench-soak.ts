@@ -85,7 +85,12 @@ export function warmupSeconds(runSeconds: number): number {
 }
 
 /** Trend of one series over the samples at or after `from` seconds (criterion in the header). */
-export function trend(samples: readonly Sample[], pick: (s: Sample) => number, from: number, minAllowed: number): Trend {
+export function trend(
+  samples: readonly Sample[],
+  pick: (s: Sample) => number,
+  from: number,
+  minAllowed: number,
+): Trend {
   const kept = samples.filter((s) => s.t >= from);
   const xs = kept.map((s) => s.t / 60);
   const ys = kept.map(pick);
@@ -94,7 +99,14 @@ export function trend(samples: readonly Sample[], pick: (s: Sample) => number, f
   const window = xs.length ? xs[xs.length - 1]! - xs[0]! : 0;
   const drift = slope * window;
   const allowed = Math.max(0.05 * mean, minAllowed);
-  return { mean, slopePerMin: slope, drift, allowed, flat: kept.length >= 3 && Math.abs(drift) <= allowed, samples: kept.length };
+  return {
+    mean,
+    slopePerMin: slope,
+    drift,
+    allowed,
+    flat: kept.length >= 3 && Math.abs(drift) <= allowed,
+    samples: kept.length,
+  };
 }
 
 /** Every way a request of the open loop can fail. */
@@ -113,7 +125,12 @@ async function serveChild(threads: number | undefined): Promise<void> {
   const versions = await adapter.describeVersions();
   // The runtime under test is the `faasbench serve` process the adapter spawned (the
   // wasm runtime is measured in its own process); the app lives under its path prefix.
-  const out = { url: instance.url, prefix: instance.pathPrefix ?? '', pid: adapter.pid() ?? process.pid, executor: versions['executor'] };
+  const out = {
+    url: instance.url,
+    prefix: instance.pathPrefix ?? '',
+    pid: adapter.pid() ?? process.pid,
+    executor: versions['executor'],
+  };
   process.stdout.write(JSON.stringify(out) + '\n');
   const quit = () => void adapter.dispose().finally(() => process.exit(0));
   // The parent holds our stdin: when it goes away (even killed), so do we.
@@ -122,7 +139,9 @@ async function serveChild(threads: number | undefined): Promise<void> {
   process.on('SIGINT', () => {}); // Ctrl-C is the parent's to handle; it ends us after its summary.
 }
 
-function startRuntime(threads: number | undefined): Promise<{ child: ChildProcess; url: string; prefix: string; pid: number; executor: string }> {
+function startRuntime(
+  threads: number | undefined,
+): Promise<{ child: ChildProcess; url: string; prefix: string; pid: number; executor: string }> {
   const args = [...process.execArgv, SELF, '--serve', ...(threads ? ['--threads', String(threads)] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
@@ -150,14 +169,20 @@ function num(name: string, dflt: number): number {
   const i = argv.indexOf(`--${name}`);
   if (i < 0) return dflt;
   const v = Number(argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a number above 0, got ${JSON.stringify(argv[i + 1] ?? '')}`);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new Error(`--${name} needs a number above 0, got ${JSON.stringify(argv[i + 1] ?? '')}`);
   return v;
 }
 function list(name: string, dflt: number[]): number[] {
   const i = argv.indexOf(`--${name}`);
   if (i < 0) return dflt;
-  const v = String(argv[i + 1] ?? '').split(',').map(Number);
-  if (!v.length || v.some((x) => !Number.isInteger(x) || x <= 0)) throw new Error(`--${name} needs whole numbers above 0 separated by commas, got ${JSON.stringify(argv[i + 1] ?? '')}`);
+  const v = String(argv[i + 1] ?? '')
+    .split(',')
+    .map(Number);
+  if (!v.length || v.some((x) => !Number.isInteger(x) || x <= 0))
+    throw new Error(
+      `--${name} needs whole numbers above 0 separated by commas, got ${JSON.stringify(argv[i + 1] ?? '')}`,
+    );
   return v;
 }
 
@@ -172,23 +197,39 @@ async function soak(): Promise<number> {
   const workload = loadWorkload(join(builtinWorkloadsDir(), 'hello'));
   const wire = toWireRequest(workload.requests.find((r) => r.size === 'test') ?? workload.requests[0]!);
 
-  console.log(`bench:soak on hello — node ${process.version}, V8 ${process.versions.v8}, ${seconds} s at ${Math.round(fraction * 100)} % of the measured maximum`);
+  console.log(
+    `bench:soak on hello — node ${process.version}, V8 ${process.versions.v8}, ${seconds} s at ${Math.round(fraction * 100)} % of the measured maximum`,
+  );
   const runtime = await startRuntime(threads);
   // The app lives under its path prefix on the serve process's one listener (as the throughput mode does it).
   const request = runtime.prefix ? { ...wire, path: runtime.prefix + (wire.path === '/' ? '' : wire.path) } : wire;
   const gen = await LoadGenerator.start();
   const stopped = new AbortController();
-  const onSigint = () => { console.log('\n(interrupted: stopping the load, summary of what was measured)'); stopped.abort(); };
+  const onSigint = () => {
+    console.log('\n(interrupted: stopping the load, summary of what was measured)');
+    stopped.abort();
+  };
   process.on('SIGINT', onSigint);
   try {
     console.log(`runtime: pid ${runtime.pid}, ${runtime.executor}, ${runtime.url}; load generator: pid ${gen.pid}`);
     // 1. Max throughput, closed loop.
-    await gen.run({ kind: 'closed', url: runtime.url, request, connections: Math.max(...connections), durationMs: 1000 });
+    await gen.run({
+      kind: 'closed',
+      url: runtime.url,
+      request,
+      connections: Math.max(...connections),
+      durationMs: 1000,
+    });
     let max = 0;
     for (const c of connections) {
-      const r = await gen.run({ kind: 'closed', url: runtime.url, request, connections: c, durationMs: probeSeconds * 1000 }, stopped.signal);
+      const r = await gen.run(
+        { kind: 'closed', url: runtime.url, request, connections: c, durationMs: probeSeconds * 1000 },
+        stopped.signal,
+      );
       const bad = failedRequests(r);
-      console.log(`1. closed loop, ${String(c).padStart(3)} connections, ${probeSeconds} s: ${String(r.achievedRps).padStart(7)} req/s${bad ? `  (${bad} failed: ${r.firstError ?? ''}; not counted)` : ''}`);
+      console.log(
+        `1. closed loop, ${String(c).padStart(3)} connections, ${probeSeconds} s: ${String(r.achievedRps).padStart(7)} req/s${bad ? `  (${bad} failed: ${r.firstError ?? ''}; not counted)` : ''}`,
+      );
       if (bad === 0 && r.ok > 0) max = Math.max(max, r.achievedRps);
     }
     if (stopped.signal.aborted) throw new Error('interrupted before the soak started');
@@ -197,10 +238,14 @@ async function soak(): Promise<number> {
     // Let the probe's connections close and its garbage go before the baseline.
     await new Promise((r) => setTimeout(r, 2000));
     const idle = sampleProcess(runtime.pid, 0);
-    console.log(`   runtime idle after the probe: RSS ${(idle.rssBytes / MiB).toFixed(1)} MiB, fds ${idle.fds}, threads ${idle.threads}`);
+    console.log(
+      `   runtime idle after the probe: RSS ${(idle.rssBytes / MiB).toFixed(1)} MiB, fds ${idle.fds}, threads ${idle.threads}`,
+    );
 
     // 2 + 3. Open loop at the rate, sampling the runtime process meanwhile.
-    console.log(`2. open loop at ${rate} req/s (${Math.round(fraction * 100)} % of ${max}), ${openConnections} connections, ${seconds} s; sampling pid ${runtime.pid} every ${every} s`);
+    console.log(
+      `2. open loop at ${rate} req/s (${Math.round(fraction * 100)} % of ${max}), ${openConnections} connections, ${seconds} s; sampling pid ${runtime.pid} every ${every} s`,
+    );
     const samples: Sample[] = [];
     const t0 = Date.now();
     let runtimeGone: string | null = null;
@@ -220,12 +265,17 @@ async function soak(): Promise<number> {
       const s = samples.at(-1);
       if (s && (s.t - lastPrinted >= 30 || process.env['FAASBENCH_SOAK_VERBOSE'])) {
         lastPrinted = s.t;
-        console.log(`   t=${s.t.toFixed(0).padStart(4)} s   RSS ${(s.rssBytes / MiB).toFixed(1).padStart(7)} MiB   fds ${String(s.fds).padStart(4)}   threads ${String(s.threads).padStart(3)}`);
+        console.log(
+          `   t=${s.t.toFixed(0).padStart(4)} s   RSS ${(s.rssBytes / MiB).toFixed(1).padStart(7)} MiB   fds ${String(s.fds).padStart(4)}   threads ${String(s.threads).padStart(3)}`,
+        );
       }
     }, every * 1000);
     let result: LoadResult;
     try {
-      result = await gen.run({ kind: 'open', url: runtime.url, request, connections: openConnections, durationMs: seconds * 1000, rate }, stopped.signal);
+      result = await gen.run(
+        { kind: 'open', url: runtime.url, request, connections: openConnections, durationMs: seconds * 1000, rate },
+        stopped.signal,
+      );
     } finally {
       clearInterval(sampler);
     }
@@ -240,12 +290,21 @@ async function soak(): Promise<number> {
     const failed = failedRequests(result);
     const lat = result.latency!;
     const ms = (ns: number) => (ns / 1e6).toFixed(2);
-    console.log(`\n   ${result.ok} correct of ${result.sent} sent in ${(result.elapsedNs / 1e9).toFixed(0)} s: ${result.achievedRps} req/s (offered ${rate}); latency p50 ${ms(lat.p50)} ms, p99 ${ms(lat.p99)} ms, p99.9 ${ms(lat.p999)} ms, max ${ms(lat.max)} ms`);
-    if (failed) console.log(`   failed: ${result.badStatus} wrong status, ${result.mismatches} wrong body/headers, ${result.errors} connection errors, ${result.timeouts} timeouts, ${result.unfinished} never answered; first: ${result.firstError ?? '-'}`);
-    console.log(`3. trends over ${rss.samples} samples from t=${from.toFixed(0)} s to t=${ranSeconds.toFixed(0)} s (least squares; flat = |slope × window| ≤ max(5 % of mean, 1)):`);
+    console.log(
+      `\n   ${result.ok} correct of ${result.sent} sent in ${(result.elapsedNs / 1e9).toFixed(0)} s: ${result.achievedRps} req/s (offered ${rate}); latency p50 ${ms(lat.p50)} ms, p99 ${ms(lat.p99)} ms, p99.9 ${ms(lat.p999)} ms, max ${ms(lat.max)} ms`,
+    );
+    if (failed)
+      console.log(
+        `   failed: ${result.badStatus} wrong status, ${result.mismatches} wrong body/headers, ${result.errors} connection errors, ${result.timeouts} timeouts, ${result.unfinished} never answered; first: ${result.firstError ?? '-'}`,
+      );
+    console.log(
+      `3. trends over ${rss.samples} samples from t=${from.toFixed(0)} s to t=${ranSeconds.toFixed(0)} s (least squares; flat = |slope × window| ≤ max(5 % of mean, 1)):`,
+    );
     const rows: Array<[string, string, string, boolean]> = [];
     const row = (name: string, t: Trend, fmt: (v: number) => string) => {
-      console.log(`   ${name.padEnd(8)} mean ${fmt(t.mean).padStart(12)}   slope ${fmt(t.slopePerMin).padStart(12)}/min   drift over the window ${fmt(t.drift).padStart(12)} (allowed ±${fmt(t.allowed)})`);
+      console.log(
+        `   ${name.padEnd(8)} mean ${fmt(t.mean).padStart(12)}   slope ${fmt(t.slopePerMin).padStart(12)}/min   drift over the window ${fmt(t.drift).padStart(12)} (allowed ±${fmt(t.allowed)})`,
+      );
       rows.push([`${name} flat`, `${fmt(t.slopePerMin)}/min`, `|drift| ≤ ${fmt(t.allowed)}`, t.flat]);
     };
     const mib = (v: number) => `${(v / MiB).toFixed(2)} MiB`;
@@ -254,10 +313,20 @@ async function soak(): Promise<number> {
     row('fds', fds, count);
     row('threads', thr, count);
     rows.push(['failed requests', String(failed), '0', failed === 0]);
-    rows.push(['offered rate held', `${result.achievedRps} of ${rate} req/s`, '≥ 90 %', result.achievedRps >= 0.9 * rate]);
+    rows.push([
+      'offered rate held',
+      `${result.achievedRps} of ${rate} req/s`,
+      '≥ 90 %',
+      result.achievedRps >= 0.9 * rate,
+    ]);
     if (runtimeGone) rows.push(['runtime alive', 'no', 'yes', false]);
-    console.log(`\nSummary (${stopped.signal.aborted ? 'interrupted, ' : ''}${ranSeconds.toFixed(0)} s at ${rate} req/s):`);
-    for (const [name, value, target, pass] of rows) console.log(`   ${name.padEnd(20)} ${value.padStart(22)}   target ${target.padEnd(22)} ${pass ? 'PASS' : 'SHORT'}`);
+    console.log(
+      `\nSummary (${stopped.signal.aborted ? 'interrupted, ' : ''}${ranSeconds.toFixed(0)} s at ${rate} req/s):`,
+    );
+    for (const [name, value, target, pass] of rows)
+      console.log(
+        `   ${name.padEnd(20)} ${value.padStart(22)}   target ${target.padEnd(22)} ${pass ? 'PASS' : 'SHORT'}`,
+      );
     return rows.every((r) => r[3]) ? 0 : 1;
   } finally {
     process.off('SIGINT', onSigint);

@@ -70,8 +70,19 @@ async function serveChild(): Promise<void> {
   const pool = new GuestThreadExecutor();
   await pool.ready();
   const wasm = await startWagiServer({ module: await compileCommand(bytes, 'hello'), executor: pool, name: 'hello' });
-  const nodeWasi = await startWagiServer({ module: await compileCommand(bytes, 'hello', { poolMemory: false }), executor: new NodeWasiExecutor(), name: 'hello' });
-  process.stdout.write(JSON.stringify({ bare: (bare.address() as AddressInfo).port, wasm: wasm.port, 'node:wasi': nodeWasi.port, pool: pool.name }) + '\n');
+  const nodeWasi = await startWagiServer({
+    module: await compileCommand(bytes, 'hello', { poolMemory: false }),
+    executor: new NodeWasiExecutor(),
+    name: 'hello',
+  });
+  process.stdout.write(
+    JSON.stringify({
+      bare: (bare.address() as AddressInfo).port,
+      wasm: wasm.port,
+      'node:wasi': nodeWasi.port,
+      pool: pool.name,
+    }) + '\n',
+  );
 }
 
 /** Holds idle instances (instantiated, not started) until a bound; prints progress as JSON lines. */
@@ -88,15 +99,29 @@ function densityChild(): void {
   const t0 = Date.now();
   let why = 'count bound';
   const report = (done: boolean, reason?: string) =>
-    process.stdout.write(JSON.stringify({ count: live.length, rss: process.memoryUsage.rss(), ms: Date.now() - t0, done, ...(reason ? { reason } : {}) }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        count: live.length,
+        rss: process.memoryUsage.rss(),
+        ms: Date.now() - t0,
+        done,
+        ...(reason ? { reason } : {}),
+      }) + '\n',
+    );
   try {
     while (live.length < max) {
       slot.memory = new WebAssembly.Memory({ initial: spec.initial, maximum: spec.maximum });
       live.push(new WebAssembly.Instance(module, imports));
       if (live.length % 1000 === 0) {
         report(false);
-        if (process.memoryUsage.rss() >= 4 * GiB) { why = '4 GiB RSS'; break; }
-        if (Date.now() - t0 > seconds * 1000) { why = `time bound (${seconds} s)`; break; }
+        if (process.memoryUsage.rss() >= 4 * GiB) {
+          why = '4 GiB RSS';
+          break;
+        }
+        if (Date.now() - t0 > seconds * 1000) {
+          why = `time bound (${seconds} s)`;
+          break;
+        }
       }
     }
   } catch (e) {
@@ -107,13 +132,22 @@ function densityChild(): void {
 
 // ---------------------------------------------------------------- parent
 
-interface Row { name: string; value: string; target: string; pass: boolean | null; note?: string }
+interface Row {
+  name: string;
+  value: string;
+  target: string;
+  pass: boolean | null;
+  note?: string;
+}
 const rows: Row[] = [];
-const row = (name: string, value: string, target = '', pass: boolean | null = null, note?: string) => rows.push({ name, value, target, pass, ...(note ? { note } : {}) });
+const row = (name: string, value: string, target = '', pass: boolean | null = null, note?: string) =>
+  rows.push({ name, value, target, pass, ...(note ? { note } : {}) });
 
 function check(o: ExecOutcome, who: string): void {
   if (o.end.kind !== 'exit' || o.end.code !== 0 || Buffer.from(o.stdout).toString() !== EXPECTED_STDOUT) {
-    throw new Error(`${who}: unexpected outcome ${JSON.stringify(o.end)} / ${JSON.stringify(Buffer.from(o.stdout).toString())}`);
+    throw new Error(
+      `${who}: unexpected outcome ${JSON.stringify(o.end)} / ${JSON.stringify(Buffer.from(o.stdout).toString())}`,
+    );
   }
 }
 
@@ -129,12 +163,21 @@ async function coldInProcess(): Promise<void> {
   const nodeWasi: Executor = new NodeWasiExecutor();
   type Contender = { name: string; once: () => Promise<ExecOutcome> | ExecOutcome; after?: () => void; ns: number[] };
   const contenders: Contender[] = [
-    { name: 'faasbench engine (this thread)', once: () => runner.run(pooled, request), after: () => runner.release(), ns: [] },
+    {
+      name: 'faasbench engine (this thread)',
+      once: () => runner.run(pooled, request),
+      after: () => runner.release(),
+      ns: [],
+    },
     { name: `faasbench served (${pool.name})`, once: () => pool.execute(pooled, request), ns: [] },
     { name: 'node:wasi (this thread)', once: () => nodeWasi.execute(own, request), ns: [] },
   ];
   // Warm-up (JIT, pools), checked.
-  for (const c of contenders) for (let i = 0; i < 100; i++) { check(await c.once(), c.name); c.after?.(); }
+  for (const c of contenders)
+    for (let i = 0; i < 100; i++) {
+      check(await c.once(), c.name);
+      c.after?.();
+    }
   for (let round = 0; round * batch < n; round++) {
     for (let k = 0; k < contenders.length; k++) {
       const c = contenders[(round + k) % contenders.length]!;
@@ -151,13 +194,32 @@ async function coldInProcess(): Promise<void> {
   await pool.close();
   const [engine, served, node] = contenders.map((c) => ({ med: median(c.ns), p99: quantile(c.ns, 0.99) }));
   console.log(`\n1. per-request fresh-instance cold start, in-process (${n} each, interleaved):`);
-  for (const c of contenders) console.log(`   ${c.name.padEnd(52)} median ${us(median(c.ns)).padStart(8)} µs   p99 ${us(quantile(c.ns, 0.99)).padStart(9)} µs`);
+  for (const c of contenders)
+    console.log(
+      `   ${c.name.padEnd(52)} median ${us(median(c.ns)).padStart(8)} µs   p99 ${us(quantile(c.ns, 0.99)).padStart(9)} µs`,
+    );
   row('cold start median, engine', `${us(engine!.med)} µs`, '≤ 50 µs', engine!.med <= 50_000);
   row('cold start p99, engine', `${us(engine!.p99)} µs`, '≤ 500 µs', engine!.p99 <= 500_000);
-  row('node:wasi / faasbench median, engine', `${(node!.med / engine!.med).toFixed(1)}×`, '≥ 4×', node!.med / engine!.med >= 4);
-  row('cold start median, served (worker pool)', `${us(served!.med)} µs`, '≤ 50 µs', served!.med <= 50_000, 'includes the thread hop that buys the deadline');
+  row(
+    'node:wasi / faasbench median, engine',
+    `${(node!.med / engine!.med).toFixed(1)}×`,
+    '≥ 4×',
+    node!.med / engine!.med >= 4,
+  );
+  row(
+    'cold start median, served (worker pool)',
+    `${us(served!.med)} µs`,
+    '≤ 50 µs',
+    served!.med <= 50_000,
+    'includes the thread hop that buys the deadline',
+  );
   row('cold start p99, served (worker pool)', `${us(served!.p99)} µs`, '≤ 500 µs', served!.p99 <= 500_000);
-  row('node:wasi / faasbench median, served', `${(node!.med / served!.med).toFixed(1)}×`, '≥ 4×', node!.med / served!.med >= 4);
+  row(
+    'node:wasi / faasbench median, served',
+    `${(node!.med / served!.med).toFixed(1)}×`,
+    '≥ 4×',
+    node!.med / served!.med >= 4,
+  );
 }
 
 /** A guest in an endless loop on the worker pool: how long until its request ends (target ≤ 2× deadline)? */
@@ -179,12 +241,21 @@ async function deadlines(): Promise<void> {
   }
   await pool.close();
   const worst = Math.max(...took);
-  console.log(`\n1b. endless loop on the worker pool, deadline ${deadlineMs} ms, ${trials} trials: request ended after ${took.map((t) => t.toFixed(0)).join(', ')} ms (hello served beside it each time)`);
-  row('looping guest stopped, worst / deadline', `${(worst / deadlineMs).toFixed(2)}×`, '≤ 2×', worst <= 2 * deadlineMs);
+  console.log(
+    `\n1b. endless loop on the worker pool, deadline ${deadlineMs} ms, ${trials} trials: request ended after ${took.map((t) => t.toFixed(0)).join(', ')} ms (hello served beside it each time)`,
+  );
+  row(
+    'looping guest stopped, worst / deadline',
+    `${(worst / deadlineMs).toFixed(2)}×`,
+    '≤ 2×',
+    worst <= 2 * deadlineMs,
+  );
 }
 
 function startServers(): Promise<{ child: ChildProcess; ports: Record<string, number>; pool: string }> {
-  const child = spawn(process.execPath, [...process.execArgv, SELF, '--serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, SELF, '--serve'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (l) => {
@@ -202,7 +273,9 @@ function get(agent: http.Agent, port: number): Promise<string> {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
-        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`status ${res.statusCode}: ${body}`))));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(body) : reject(new Error(`status ${res.statusCode}: ${body}`)),
+        );
       })
       .on('error', reject);
   });
@@ -213,7 +286,8 @@ async function overHttp(): Promise<void> {
   try {
     const names = Object.keys(ports);
     const agents = Object.fromEntries(names.map((n) => [n, new http.Agent({ keepAlive: true, maxSockets: 1 })]));
-    for (const n of names) if ((await get(agents[n]!, ports[n]!)) !== EXPECTED_BODY) throw new Error(`${n}: wrong body`);
+    for (const n of names)
+      if ((await get(agents[n]!, ports[n]!)) !== EXPECTED_BODY) throw new Error(`${n}: wrong body`);
     // Concurrency 1.
     const c1 = num('c1', QUICK ? 600 : 1500);
     const batch = 200;
@@ -232,8 +306,16 @@ async function overHttp(): Promise<void> {
     }
     for (const a of Object.values(agents)) a.destroy();
     console.log(`\n2a. HTTP, concurrency 1 (${c1} requests each, keep-alive, interleaved; faasbench = ${pool}):`);
-    for (const n of names) console.log(`   ${n.padEnd(12)} median ${us(median(lat[n]!)).padStart(8)} µs   p99 ${us(quantile(lat[n]!, 0.99)).padStart(9)} µs`);
-    row('HTTP c=1 median, faasbench vs bare', `${us(median(lat['wasm']!))} vs ${us(median(lat['bare']!))} µs`, 'info', null);
+    for (const n of names)
+      console.log(
+        `   ${n.padEnd(12)} median ${us(median(lat[n]!)).padStart(8)} µs   p99 ${us(quantile(lat[n]!, 0.99)).padStart(9)} µs`,
+      );
+    row(
+      'HTTP c=1 median, faasbench vs bare',
+      `${us(median(lat['wasm']!))} vs ${us(median(lat['bare']!))} µs`,
+      'info',
+      null,
+    );
 
     // Saturation.
     const seconds = num('seconds', QUICK ? 2 : 2.5);
@@ -244,14 +326,24 @@ async function overHttp(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       for (let k = 0; k < names.length; k++) {
         const n = names[(r + k) % names.length]!;
-        const res = await autocannon({ url: `http://127.0.0.1:${ports[n]}/`, connections, duration: seconds, pipelining: 1 });
+        const res = await autocannon({
+          url: `http://127.0.0.1:${ports[n]}/`,
+          connections,
+          duration: seconds,
+          pipelining: 1,
+        });
         errors += res.errors + res.timeouts + res.non2xx;
         rps[n]!.push(res.requests.average);
       }
     }
     const avg = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
-    console.log(`\n2b. HTTP saturation (autocannon, ${connections} connections, ${seconds} s × ${rounds} rounds each, interleaved):`);
-    for (const n of names) console.log(`   ${n.padEnd(12)} ${avg(rps[n]!).toFixed(0).padStart(8)} req/s   (${(avg(rps[n]!) / avg(rps['bare']!) * 100).toFixed(0)} % of bare)`);
+    console.log(
+      `\n2b. HTTP saturation (autocannon, ${connections} connections, ${seconds} s × ${rounds} rounds each, interleaved):`,
+    );
+    for (const n of names)
+      console.log(
+        `   ${n.padEnd(12)} ${avg(rps[n]!).toFixed(0).padStart(8)} req/s   (${((avg(rps[n]!) / avg(rps['bare']!)) * 100).toFixed(0)} % of bare)`,
+      );
     if (errors) console.log(`   (${errors} errors/timeouts/non-2xx responses in total)`);
     const ratio = avg(rps['wasm']!) / avg(rps['bare']!);
     row('HTTP saturation, faasbench / bare rps', `${(ratio * 100).toFixed(0)} %`, '≥ 40 %', ratio >= 0.4);
@@ -261,7 +353,17 @@ async function overHttp(): Promise<void> {
 }
 
 function densityRun(capBytes: number): Promise<{ count: number; rss: number; ms: number; reason: string }> {
-  const args = [...process.execArgv, SELF, '--density-child', '--cap-bytes', String(capBytes), '--density-max', String(num('density-max', QUICK ? 10_000 : 60_000)), '--density-seconds', String(num('density-seconds', QUICK ? 5 : 18))];
+  const args = [
+    ...process.execArgv,
+    SELF,
+    '--density-child',
+    '--cap-bytes',
+    String(capBytes),
+    '--density-max',
+    String(num('density-max', QUICK ? 10_000 : 60_000)),
+    '--density-seconds',
+    String(num('density-seconds', QUICK ? 5 : 18)),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let last = { count: 0, rss: 0, ms: 0, reason: '' };
   let stderr = '';
@@ -285,7 +387,11 @@ function densityRun(capBytes: number): Promise<{ count: number; rss: number; ms:
 
 async function density(): Promise<void> {
   let mapCount = 'unknown';
-  try { mapCount = readFileSync('/proc/sys/vm/max_map_count', 'utf8').trim(); } catch { /* not Linux */ }
+  try {
+    mapCount = readFileSync('/proc/sys/vm/max_map_count', 'utf8').trim();
+  } catch {
+    /* not Linux */
+  }
   const spec = memorySpecOf(new WebAssembly.Module(prepareModuleBytes(readFileSync(HELLO), 'hello')))!;
   console.log(`\n3. live idle instances (instantiated, memory each, not started; vm.max_map_count = ${mapCount}):`);
   const configs: Array<[string, number]> = [
@@ -297,11 +403,23 @@ async function density(): Promise<void> {
   for (const [label, cap] of configs) {
     const r = await densityRun(cap);
     results.push(r);
-    console.log(`   ${label.padEnd(42)} ${String(r.count).padStart(7)} instances, RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB (${r.count ? ((r.rss / r.count) / 1024).toFixed(1) : '-'} KiB each), ${(r.ms / 1000).toFixed(1)} s (${r.ms ? Math.round(r.count / (r.ms / 1000)) : 0}/s); stopped: ${r.reason}`);
+    console.log(
+      `   ${label.padEnd(42)} ${String(r.count).padStart(7)} instances, RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB (${r.count ? (r.rss / r.count / 1024).toFixed(1) : '-'} KiB each), ${(r.ms / 1000).toFixed(1)} s (${r.ms ? Math.round(r.count / (r.ms / 1000)) : 0}/s); stopped: ${r.reason}`,
+    );
   }
-  const hint = Number(mapCount) > 0 && Number(mapCount) < 200_000 ? `each growable memory is 2 mappings: vm.max_map_count=${mapCount} allows ~${Math.floor(Number(mapCount) / 2 / 1000)}k; raise it (sysctl vm.max_map_count=262144)` : undefined;
-  row('live idle instances, default cap', String(results[0]!.count), '≥ 50,000', results[0]!.count >= 50_000, results[0]!.count < 50_000 ? hint ?? results[0]!.reason : undefined);
-  if (results[1]) row('live idle instances, cap = initial', String(results[1].count), '≥ 50,000', results[1].count >= 50_000);
+  const hint =
+    Number(mapCount) > 0 && Number(mapCount) < 200_000
+      ? `each growable memory is 2 mappings: vm.max_map_count=${mapCount} allows ~${Math.floor(Number(mapCount) / 2 / 1000)}k; raise it (sysctl vm.max_map_count=262144)`
+      : undefined;
+  row(
+    'live idle instances, default cap',
+    String(results[0]!.count),
+    '≥ 50,000',
+    results[0]!.count >= 50_000,
+    results[0]!.count < 50_000 ? (hint ?? results[0]!.reason) : undefined,
+  );
+  if (results[1])
+    row('live idle instances, cap = initial', String(results[1].count), '≥ 50,000', results[1].count >= 50_000);
 }
 
 async function main(): Promise<void> {
@@ -315,7 +433,9 @@ async function main(): Promise<void> {
   if (has('serve')) return serveChild();
   if (has('density-child')) return densityChild();
   const t0 = Date.now();
-  console.log(`bench:wasm on hello — node ${process.version}, V8 ${process.versions.v8}, flags ${process.execArgv.filter((a) => a.startsWith('--') && a !== '--import').join(' ')}`);
+  console.log(
+    `bench:wasm on hello — node ${process.version}, V8 ${process.versions.v8}, flags ${process.execArgv.filter((a) => a.startsWith('--') && a !== '--import').join(' ')}`,
+  );
   const timed = async (name: string, f: () => Promise<void>) => {
     const t = Date.now();
     await f();
@@ -328,7 +448,9 @@ async function main(): Promise<void> {
   console.log(`\nSummary (noisy unless the machine is quiet; ${((Date.now() - t0) / 1000).toFixed(0)} s):`);
   for (const r of rows) {
     const verdict = r.pass === null ? '' : r.pass ? 'PASS' : 'SHORT';
-    console.log(`   ${r.name.padEnd(44)} ${r.value.padStart(18)}   target ${r.target.padEnd(9)} ${verdict}${r.note ? `  (${r.note})` : ''}`);
+    console.log(
+      `   ${r.name.padEnd(44)} ${r.value.padStart(18)}   target ${r.target.padEnd(9)} ${verdict}${r.note ? `  (${r.note})` : ''}`,
+    );
   }
 }
 

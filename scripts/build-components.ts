@@ -37,7 +37,14 @@ const root = join(dirname(new URL(import.meta.url).pathname), '..');
 const witDir = join(root, 'runtimes/wasm/component/wit');
 const shimDir = join(root, 'workloads/common/component');
 // The package's exports hide package.json: read it beside the resolved entry (src/componentize.js).
-const COMPONENTIZE_VERSION = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.resolve('@bytecodealliance/componentize-js'))), '..', 'package.json'), 'utf8')) as { version: string }).version;
+const COMPONENTIZE_VERSION = (
+  JSON.parse(
+    readFileSync(
+      join(dirname(fileURLToPath(import.meta.resolve('@bytecodealliance/componentize-js'))), '..', 'package.json'),
+      'utf8',
+    ),
+  ) as { version: string }
+).version;
 
 interface ComponentEntry {
   artifact: string;
@@ -67,7 +74,11 @@ async function bundle(handler: string): Promise<string> {
     platform: 'neutral',
     target: 'es2022',
     mainFields: ['module', 'main'],
-    alias: { HANDLER: handler, 'node:crypto': join(shimDir, 'crypto.mjs'), 'node:timers/promises': join(shimDir, 'timers.mjs') },
+    alias: {
+      HANDLER: handler,
+      'node:crypto': join(shimDir, 'crypto.mjs'),
+      'node:timers/promises': join(shimDir, 'timers.mjs'),
+    },
     inject: [join(shimDir, 'buffer.mjs')],
     // No absolute paths or dates in the output: comments off, names relative.
     legalComments: 'none',
@@ -107,13 +118,24 @@ async function main(): Promise<number> {
   const check = args.includes('--check');
   const useCache = !args.includes('--no-cache');
   const only = args.filter((a) => !a.startsWith('--'));
-  const dirs = listWorkloadDirs(join(root, 'workloads')).filter((d) => existsSync(join(d, 'node/handler.mjs')) && (only.length === 0 || only.includes(basename(d))));
-  const witKey = witFiles(witDir).map((f) => sha256(readFileSync(f))).join();
+  const dirs = listWorkloadDirs(join(root, 'workloads')).filter(
+    (d) => existsSync(join(d, 'node/handler.mjs')) && (only.length === 0 || only.includes(basename(d))),
+  );
+  const witKey = witFiles(witDir)
+    .map((f) => sha256(readFileSync(f)))
+    .join();
   const mismatches: string[] = [];
   for (const dir of dirs) {
     const manifestPath = join(dir, 'workload.json');
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; variants: Record<string, unknown> & { component?: ComponentEntry } };
-    const entry: ComponentEntry = manifest.variants.component ?? { artifact: `build/${manifest.name}.component.wasm`, source: 'node/handler.mjs', bundleSha256: '' };
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      name: string;
+      variants: Record<string, unknown> & { component?: ComponentEntry };
+    };
+    const entry: ComponentEntry = manifest.variants.component ?? {
+      artifact: `build/${manifest.name}.component.wasm`,
+      source: 'node/handler.mjs',
+      bundleSha256: '',
+    };
     const t0 = Date.now();
     const js = await bundle(join(dir, entry.source));
     const bundleSha256 = sha256(Buffer.from(js));
@@ -140,7 +162,10 @@ async function main(): Promise<number> {
     const target = join(dir, entry.artifact);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, bytes);
-    writeFileSync(`${target}.json`, JSON.stringify({ sha256: sha256(bytes), bundleSha256, componentizeJs: COMPONENTIZE_VERSION }, null, 2) + '\n');
+    writeFileSync(
+      `${target}.json`,
+      JSON.stringify({ sha256: sha256(bytes), bundleSha256, componentizeJs: COMPONENTIZE_VERSION }, null, 2) + '\n',
+    );
     if (!check && (entry.bundleSha256 !== bundleSha256 || !manifest.variants.component)) {
       entry.bundleSha256 = bundleSha256;
       manifest.variants.component = entry;
@@ -149,7 +174,10 @@ async function main(): Promise<number> {
     console.log(`${manifest.name} component: ${relative(root, target)} ${bytes.length} bytes (${how})`);
   }
   if (mismatches.length) {
-    console.error('build-components --check: the bundled sources differ from the manifests (run scripts/build-components.ts and commit):\n  ' + mismatches.join('\n  '));
+    console.error(
+      'build-components --check: the bundled sources differ from the manifests (run scripts/build-components.ts and commit):\n  ' +
+        mismatches.join('\n  '),
+    );
     return 1;
   }
   if (check) console.log('build-components --check: every bundled source matches its manifest; components built');

@@ -21,7 +21,9 @@ function build(check: boolean): number {
   const scratch = mkdtempSync(join(tmpdir(), 'faasbench-wasi-build-'));
   const bad: string[] = [];
   try {
-    for (const src of readdirSync(dir).filter((f) => f.endsWith('.c')).sort()) {
+    for (const src of readdirSync(dir)
+      .filter((f) => f.endsWith('.c'))
+      .sort()) {
       const name = src.slice(0, -2);
       const out = join(scratch, `${name}.wasm`);
       try {
@@ -33,7 +35,11 @@ function build(check: boolean): number {
       const target = join(dir, `${name}.wasm`);
       if (check) {
         let same = false;
-        try { same = readFileSync(target).equals(readFileSync(out)); } catch { /* missing */ }
+        try {
+          same = readFileSync(target).equals(readFileSync(out));
+        } catch {
+          /* missing */
+        }
         if (!same) bad.push(`test/wasi/programs/${name}.wasm`);
       } else {
         copyFileSync(out, target);
@@ -44,7 +50,9 @@ function build(check: boolean): number {
     rmSync(scratch, { recursive: true, force: true });
   }
   if (bad.length) {
-    console.error(`build-wasi-tests --check: rebuilt programs differ from the committed ones (run npx tsx scripts/build-wasi-tests.ts):\n  ${bad.join('\n  ')}`);
+    console.error(
+      `build-wasi-tests --check: rebuilt programs differ from the committed ones (run npx tsx scripts/build-wasi-tests.ts):\n  ${bad.join('\n  ')}`,
+    );
     return 1;
   }
   if (check) console.log('build-wasi-tests --check: every WASI test program rebuilds byte for byte');

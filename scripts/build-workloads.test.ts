@@ -11,7 +11,11 @@ const tmp = mkdtempSync(join(tmpdir(), 'faasbench-buildcheck-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function check(dir: string) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'build-workloads.ts'), '--check', '--workloads', dir], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'build-workloads.ts'), '--check', '--workloads', dir],
+    { encoding: 'utf8' },
+  );
   return { code: r.status, out: r.stdout + r.stderr };
 }
 

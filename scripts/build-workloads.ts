@@ -25,11 +25,21 @@ type Kind = 'wasm' | 'native';
 
 /** Compiler invocations, one per compiled variant. Keep flags free of paths and dates. */
 const COMPILERS: Record<Kind, (src: string, out: string, includeDir: string) => [string, string[]]> = {
-  wasm: (src, out, inc) => ['clang', ['--target=wasm32-wasi', '-O2', '-std=c11', '-Wall', '-Werror', `-I${inc}`, '-Wl,--strip-debug', '-o', out, src]],
-  native: (src, out, inc) => ['gcc', ['-O2', '-std=c11', '-Wall', '-Werror', `-I${inc}`, '-static', '-s', '-Wl,--build-id=none', '-o', out, src]],
+  wasm: (src, out, inc) => [
+    'clang',
+    ['--target=wasm32-wasi', '-O2', '-std=c11', '-Wall', '-Werror', `-I${inc}`, '-Wl,--strip-debug', '-o', out, src],
+  ],
+  native: (src, out, inc) => [
+    'gcc',
+    ['-O2', '-std=c11', '-Wall', '-Werror', `-I${inc}`, '-static', '-s', '-Wl,--build-id=none', '-o', out, src],
+  ],
 };
 
-interface ArtifactEntry { artifact: string; sha256: string; source?: string }
+interface ArtifactEntry {
+  artifact: string;
+  sha256: string;
+  source?: string;
+}
 
 async function build(check: boolean, only: string[], workloadsDir?: string): Promise<number> {
   const root = join(dirname(new URL(import.meta.url).pathname), '..');
@@ -44,11 +54,20 @@ async function build(check: boolean, only: string[], workloadsDir?: string): Pro
   }
 }
 
-async function buildAll(root: string, dirs: string[], includeDir: string, scratch: string, check: boolean): Promise<number> {
+async function buildAll(
+  root: string,
+  dirs: string[],
+  includeDir: string,
+  scratch: string,
+  check: boolean,
+): Promise<number> {
   const mismatches: string[] = [];
   for (const dir of dirs) {
     const manifestPath = join(dir, 'workload.json');
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; variants: Partial<Record<Kind, ArtifactEntry>> };
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      name: string;
+      variants: Partial<Record<Kind, ArtifactEntry>>;
+    };
     let changed = false;
     for (const kind of ['wasm', 'native'] as const) {
       const entry = manifest.variants[kind];
@@ -65,24 +84,35 @@ async function buildAll(root: string, dirs: string[], includeDir: string, scratc
       }
       const hash = sha256(readFileSync(out));
       if (check) {
-        let committed = '';
-        try { committed = sha256(readFileSync(target)); } catch { committed = '(missing)'; }
-        if (committed !== hash || entry.sha256 !== hash) mismatches.push(`${relative(root, target)}: built ${hash}, committed ${committed}, manifest ${entry.sha256}`);
+        let committed: string;
+        try {
+          committed = sha256(readFileSync(target));
+        } catch {
+          committed = '(missing)';
+        }
+        if (committed !== hash || entry.sha256 !== hash)
+          mismatches.push(`${relative(root, target)}: built ${hash}, committed ${committed}, manifest ${entry.sha256}`);
       } else {
         mkdirSync(dirname(target), { recursive: true });
         copyFileSync(out, target);
-        if (entry.sha256 !== hash) { entry.sha256 = hash; changed = true; }
+        if (entry.sha256 !== hash) {
+          entry.sha256 = hash;
+          changed = true;
+        }
         console.log(`${manifest.name} ${kind}: ${relative(root, target)} ${hash.slice(0, 12)}`);
       }
     }
     const gen = join(dir, 'inputs.mjs');
     if (existsSync(gen)) {
-      const files = (await import(pathToFileURL(gen).href) as { default: () => Record<string, Uint8Array> }).default();
+      const files = (
+        (await import(pathToFileURL(gen).href)) as { default: () => Record<string, Uint8Array> }
+      ).default();
       for (const [rel, bytes] of Object.entries(files)) {
         const target = join(dir, rel);
         if (check) {
           const committed = existsSync(target) ? sha256(readFileSync(target)) : '(missing)';
-          if (committed !== sha256(bytes)) mismatches.push(`${relative(root, target)}: generated ${sha256(bytes)}, committed ${committed}`);
+          if (committed !== sha256(bytes))
+            mismatches.push(`${relative(root, target)}: generated ${sha256(bytes)}, committed ${committed}`);
         } else {
           mkdirSync(dirname(target), { recursive: true });
           writeFileSync(target, bytes);
@@ -93,7 +123,9 @@ async function buildAll(root: string, dirs: string[], includeDir: string, scratc
     if (changed) writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
   }
   if (mismatches.length) {
-    console.error('build-workloads --check: rebuilt artifacts differ from the committed ones:\n  ' + mismatches.join('\n  '));
+    console.error(
+      'build-workloads --check: rebuilt artifacts differ from the committed ones:\n  ' + mismatches.join('\n  '),
+    );
     return 1;
   }
   if (check) console.log('build-workloads --check: every artifact rebuilds byte for byte');
@@ -103,4 +135,8 @@ async function buildAll(root: string, dirs: string[], includeDir: string, scratc
 const args = process.argv.slice(2);
 const at = args.indexOf('--workloads');
 const workloadsDir = at >= 0 ? args.splice(at, 2)[1] : undefined;
-process.exitCode = await build(args.includes('--check'), args.filter((a) => !a.startsWith('--')), workloadsDir);
+process.exitCode = await build(
+  args.includes('--check'),
+  args.filter((a) => !a.startsWith('--')),
+  workloadsDir,
+);

@@ -25,10 +25,20 @@ const action = parse(readFileSync(join(REPO_ROOT, 'action.yml'), 'utf8')) as Act
 const dir = mkdtempSync(join(tmpdir(), 'fb-action-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const FAASBENCH = ['node', '--import', pathToFileURL(join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href, '--disable-wasm-trap-handler', '--no-turbo-fast-api-calls', fileURLToPath(new URL('./cli-entry.ts', import.meta.url))].join(' ');
+const FAASBENCH = [
+  'node',
+  '--import',
+  pathToFileURL(join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href,
+  '--disable-wasm-trap-handler',
+  '--no-turbo-fast-api-calls',
+  fileURLToPath(new URL('./cli-entry.ts', import.meta.url)),
+].join(' ');
 
 /** `${{ inputs.x }}` / `${{ steps.id.outputs.y }}` in a string, from these tables. */
-function expand(s: string, ctx: { inputs: Record<string, string>; steps?: Record<string, Record<string, string>> }): string {
+function expand(
+  s: string,
+  ctx: { inputs: Record<string, string>; steps?: Record<string, Record<string, string>> },
+): string {
   return s.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_m, expr: string) => {
     let m = /^inputs\.([\w-]+)$/.exec(expr);
     if (m) return ctx.inputs[m[1]!] ?? '';
@@ -55,28 +65,48 @@ async function runAction(given: Record<string, string>, name: string) {
     const script = join(work, `step-${i}.sh`);
     writeFileSync(script, step.run!);
     const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: work,
-      GITHUB_ACTION_PATH: REPO_ROOT, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summary,
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: work,
+      GITHUB_ACTION_PATH: REPO_ROOT,
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summary,
       ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expand(String(v), { inputs })])),
     };
     const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-      const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
+        cwd: work,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       let err = '';
       child.stdout.on('data', (c: Buffer) => (out += c));
       child.stderr.on('data', (c: Buffer) => (err += c));
       const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
       child.on('error', reject);
-      child.on('exit', (c) => { clearTimeout(timer); resolve({ code: c, out, err }); });
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve({ code: c, out, err });
+      });
     });
     stdout += r.out;
     stderr += r.err;
     // $GITHUB_OUTPUT: name=value lines.
-    if (step.id) steps[step.id] = Object.fromEntries(readFileSync(outputFile, 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    if (step.id)
+      steps[step.id] = Object.fromEntries(
+        readFileSync(outputFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
     code = r.code;
     if (code !== 0) break;
   }
-  const outputs = Object.fromEntries(Object.entries(action.outputs).map(([k, v]) => [k, expand(v.value, { inputs, steps })]));
+  const outputs = Object.fromEntries(
+    Object.entries(action.outputs).map(([k, v]) => [k, expand(v.value, { inputs, steps })]),
+  );
   return { code, stdout, stderr, outputs, summary: existsSync(summary) ? readFileSync(summary, 'utf8') : '', work };
 }
 
@@ -96,16 +126,23 @@ describe('action.yml (composite) as a runner runs it', () => {
 
   it('a regression fails the step (exit 1) with the annotation, the outputs and the step summary', async () => {
     const r = await runAction({ 'baseline-wasm': a, wasm: slow, 'budget-seconds': '3', faasbench: FAASBENCH }, 'fail');
-    expect(r.stdout + r.stderr).toMatch(/^::error title=faasbench gate::wasm\/wasm-a → wasm-slow\/wasm cold_start_ns median: regressed/m);
+    expect(r.stdout + r.stderr).toMatch(
+      /^::error title=faasbench gate::wasm\/wasm-a → wasm-slow\/wasm cold_start_ns median: regressed/m,
+    );
     expect(r.code).toBe(1);
     expect(r.outputs).toMatchObject({ verdict: 'fail', 'exit-code': '1' });
     expect(existsSync(r.outputs['results-file']!)).toBe(true);
-    expect(readFileSync(join(r.work, r.outputs['markdown-file']!), 'utf8')).toContain('### faasbench gate: ❌ 1 significant regression above 5.0%');
+    expect(readFileSync(join(r.work, r.outputs['markdown-file']!), 'utf8')).toContain(
+      '### faasbench gate: ❌ 1 significant regression above 5.0%',
+    );
     expect(r.summary).toContain('### faasbench gate: ❌ 1 significant regression above 5.0%');
   }, 100_000);
 
   it('fail-on-regression: false reports the regression and passes the step', async () => {
-    const r = await runAction({ 'baseline-wasm': a, wasm: slow, 'budget-seconds': '2', 'fail-on-regression': 'false', faasbench: FAASBENCH }, 'report-only');
+    const r = await runAction(
+      { 'baseline-wasm': a, wasm: slow, 'budget-seconds': '2', 'fail-on-regression': 'false', faasbench: FAASBENCH },
+      'report-only',
+    );
     expect(r.code).toBe(0);
     expect(r.outputs).toMatchObject({ verdict: 'fail', 'exit-code': '1' });
     expect(r.stdout).toContain('::warning title=faasbench gate::regression found; not failing the step');

@@ -11,11 +11,21 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--disable-wasm-trap-handler', '--no-turbo-fast-api-calls', fileURLToPath(new URL('./cli-entry.ts', import.meta.url)), ...args],
+      [
+        '--import',
+        'tsx',
+        '--disable-wasm-trap-handler',
+        '--no-turbo-fast-api-calls',
+        fileURLToPath(new URL('./cli-entry.ts', import.meta.url)),
+        ...args,
+      ],
       { cwd: opts.cwd ?? REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } },
     );
     let stdout = '';

@@ -12,7 +12,23 @@ import { REPO_ROOT, runCli } from './cli-helpers.js';
 describe('faasbench run (reference Wasm runtime)', () => {
   it('measures hello, writes JSON Lines and an HTML report, prints a summary', async () => {
     const out = mkdtempSync(join(tmpdir(), 'fb-cli-'));
-    const r = await runCli(['run', '--workload', 'hello', '--runtime', 'wasm', '-n', '20', '--warmup', '2', '--seed', '7', '--out', out, '--quiet', '--verbose']);
+    const r = await runCli([
+      'run',
+      '--workload',
+      'hello',
+      '--runtime',
+      'wasm',
+      '-n',
+      '20',
+      '--warmup',
+      '2',
+      '--seed',
+      '7',
+      '--out',
+      out,
+      '--quiet',
+      '--verbose',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     // --verbose: every series, then the headline.
@@ -28,7 +44,9 @@ describe('faasbench run (reference Wasm runtime)', () => {
     expect(totals).toHaveLength(40);
     expect(totals.every((s) => s.ok && Number.isInteger(s.value) && s.value > 0)).toBe(true);
     // The per-request instance reports its inside: instantiate and run phases, and the serve process's time outside the instance.
-    expect(new Set(run!.samples.filter((s) => s.metric === 'cold_start_ns').map((s) => s.phase))).toEqual(new Set(['total', 'instantiate', 'run', 'dispatch']));
+    expect(new Set(run!.samples.filter((s) => s.metric === 'cold_start_ns').map((s) => s.phase))).toEqual(
+      new Set(['total', 'instantiate', 'run', 'dispatch']),
+    );
     // The runtime is measured in its own process (faasbench serve), and the results header says so.
     expect(JSON.stringify(run!.header)).toMatch(/separate \(faasbench serve/);
     const html = file.replace(/\.jsonl$/, '.html');
@@ -40,7 +58,21 @@ describe('faasbench run (reference Wasm runtime)', () => {
 
   it('runs the node:wasi baseline side by side with the reference runtime when asked', async () => {
     const out = mkdtempSync(join(tmpdir(), 'fb-cli-'));
-    const r = await runCli(['run', '-w', 'hello', '-r', 'wasm,node-wasi', '-n', '5', '--warmup', '0', '--out', out, '--quiet', '--no-report']);
+    const r = await runCli([
+      'run',
+      '-w',
+      'hello',
+      '-r',
+      'wasm,node-wasi',
+      '-n',
+      '5',
+      '--warmup',
+      '0',
+      '--out',
+      out,
+      '--quiet',
+      '--no-report',
+    ]);
     expect(r.code).toBe(0);
     const file = /results: (.*\.jsonl)/.exec(r.stdout)![1]!;
     const [run] = readResults(file);
@@ -89,7 +121,10 @@ describe('run: files that are not what they should be get a clear error, promptl
   it('--out naming an existing file: says so and exits, leaving no worker behind', async () => {
     const file = join(tmp, 'not-a-dir');
     writeFileSync(file, 'keep me');
-    const r = await runCli(['run', '-r', 'wasm', '-w', 'hello', '-n', '1', '--warmup', '0', '--out', file, '--quiet'], bounded);
+    const r = await runCli(
+      ['run', '-r', 'wasm', '-w', 'hello', '-n', '1', '--warmup', '0', '--out', file, '--quiet'],
+      bounded,
+    );
     expect(r.stderr).toMatch(/--out .*not-a-dir: is a regular file, not a directory/);
     expect(r.code).toBe(2);
     expect(readFileSync(file, 'utf8')).toBe('keep me');
@@ -105,7 +140,9 @@ describe('run: files that are not what they should be get a clear error, promptl
   it('a workload.json that is a symlink to /dev/zero', async () => {
     const dir = withManifest('zero-manifest', (f) => symlinkSync('/dev/zero', f));
     const r = await runCli(['run', '-r', 'wasm', '-w', dir, '--out', join(tmp, 'out'), '--quiet'], bounded);
-    expect(r.stderr).toMatch(/zero-manifest\/workload\.json leads outside the workload folder \(through a symlink, to \/dev\/zero\)/);
+    expect(r.stderr).toMatch(
+      /zero-manifest\/workload\.json leads outside the workload folder \(through a symlink, to \/dev\/zero\)/,
+    );
     expect(r.code).toBe(2);
   });
 

@@ -31,7 +31,12 @@ const MAX_PAGE_HEIGHT = 3 * 900;
 
 beforeAll(async () => {
   writeSyntheticResults(results, demoSeries(2));
-  html = (await writeReport(readResults(results).map((r) => ({ ...r, file: results })), { base: join(dir, 'demo'), images: false })).html;
+  html = (
+    await writeReport(
+      readResults(results).map((r) => ({ ...r, file: results })),
+      { base: join(dir, 'demo'), images: false },
+    )
+  ).html;
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
 afterAll(async () => {
@@ -82,7 +87,12 @@ describe('HTML report in headless Chromium', () => {
 
     // The answer first: one sentence per question, then one chart per question.
     const sentences = await page.$$eval('ul.answers li', (lis) => lis.map((li) => li.textContent!));
-    expect(sentences.map((s) => s.split(':')[0])).toEqual(['Cold start', 'App cold start', 'Throughput, 3 measurements each (too few for a verdict)', 'Density (PSS), single measurements']);
+    expect(sentences.map((s) => s.split(':')[0])).toEqual([
+      'Cold start',
+      'App cold start',
+      'Throughput, 3 measurements each (too few for a verdict)',
+      'Density (PSS), single measurements',
+    ]);
     for (const s of sentences) expect(s).not.toMatch(/0\.00×|NaN|\{/);
 
     // Every chart: an SVG with marks and a real size, the detail charts visible one tab at a time.
@@ -91,13 +101,26 @@ describe('HTML report in headless Chromium', () => {
         divs.map((d) => {
           const svg = d.querySelector('svg');
           const box = svg?.getBoundingClientRect();
-          return { id: d.id, rendered: d.getAttribute('data-rendered'), width: box?.width ?? 0, height: box?.height ?? 0, marks: svg ? svg.querySelectorAll('path, rect, line, text').length : 0 };
+          return {
+            id: d.id,
+            rendered: d.getAttribute('data-rendered'),
+            width: box?.width ?? 0,
+            height: box?.height ?? 0,
+            marks: svg ? svg.querySelectorAll('path, rect, line, text').length : 0,
+          };
         }),
       );
     const all = await measure();
     expect(all.map((c) => c.id)).toEqual([
-      'answer-cold-hello', 'answer-throughput-hello', 'answer-density-hello',
-      'cold-hello', 'phases-hello', 'latency-hello', 'throughput-hello', 'density-hello', 'idle-hello',
+      'answer-cold-hello',
+      'answer-throughput-hello',
+      'answer-density-hello',
+      'cold-hello',
+      'phases-hello',
+      'latency-hello',
+      'throughput-hello',
+      'density-hello',
+      'idle-hello',
     ]);
     const check = (c: (typeof all)[number]) => {
       expect(c.rendered, c.id).toBe('true');
@@ -113,53 +136,86 @@ describe('HTML report in headless Chromium', () => {
       await tab.click();
       const now = await measure();
       check(now[3 + i]!);
-      expect(now.filter((c) => c.width > 0).map((c) => c.id)).toEqual([...all.slice(0, 3).map((c) => c.id), all[3 + i]!.id]);
+      expect(now.filter((c) => c.width > 0).map((c) => c.id)).toEqual([
+        ...all.slice(0, 3).map((c) => c.id),
+        all[3 + i]!.id,
+      ]);
     }
 
     // One colour per runtime in every rendered mark of every chart, the palette's colour.
     const palette = runtimePalette(['wasm', 'node-wasi', 'container', 'pool', 'lambda', 'process']);
     const marks = await markColours(page);
     const charts = new Set(marks.map((m) => m.chart));
-    expect([...charts].sort()).toEqual(['answer-cold-hello', 'answer-density-hello', 'answer-throughput-hello', 'cold-hello', 'density-hello', 'idle-hello', 'latency-hello', 'throughput-hello']);
+    expect([...charts].sort()).toEqual([
+      'answer-cold-hello',
+      'answer-density-hello',
+      'answer-throughput-hello',
+      'cold-hello',
+      'density-hello',
+      'idle-hello',
+      'latency-hello',
+      'throughput-hello',
+    ]);
     for (const m of marks) expect(m.colour, `${m.chart} ${m.runtime}`).toBe(palette.get(m.runtime)!.toUpperCase());
     expect(new Set(marks.map((m) => m.runtime))).toEqual(new Set(palette.keys()));
 
     // No label anywhere holds a raw tag: chart texts, sentences, tables.
-    const texts = await page.$$eval('svg text, li, td, th, h2, h3, h4, .caption, summary', (els) => els.map((e) => e.textContent ?? ''));
+    const texts = await page.$$eval('svg text, li, td, th, h2, h3, h4, .caption, summary', (els) =>
+      els.map((e) => e.textContent ?? ''),
+    );
     expect(texts.filter((t) => t.includes('{'))).toEqual([]);
 
     // The headline table shows the medians of the results file, for the exact series it names.
     const samples = readResults(results)[0]!.samples.filter((s) => s.ok && s.phase === 'total');
     const cells = await page.$$eval('#summary-hello tbody td[data-metric]', (tds) =>
       tds.map((td) => ({
-        runtime: td.parentElement!.getAttribute('data-runtime')!, variant: td.parentElement!.getAttribute('data-variant')!,
-        metric: td.getAttribute('data-metric')!, tags: td.getAttribute('data-tags')!, median: Number(td.getAttribute('data-median')), n: Number(td.getAttribute('data-n')),
+        runtime: td.parentElement!.getAttribute('data-runtime')!,
+        variant: td.parentElement!.getAttribute('data-variant')!,
+        metric: td.getAttribute('data-metric')!,
+        tags: td.getAttribute('data-tags')!,
+        median: Number(td.getAttribute('data-median')),
+        n: Number(td.getAttribute('data-n')),
         text: td.querySelector('.v')!.textContent!,
       })),
     );
     expect(cells.length).toBe(16); // cold: 6 runtimes; app cold: wasm; throughput: 4; density: 5
     for (const c of cells) {
       const values = samples
-        .filter((s) => s.runtime === c.runtime && s.variant === c.variant && s.metric === c.metric && tagsKey(s.tags) === c.tags)
+        .filter(
+          (s) =>
+            s.runtime === c.runtime && s.variant === c.variant && s.metric === c.metric && tagsKey(s.tags) === c.tags,
+        )
         .map((s) => s.value);
       expect(values.length, `${c.runtime} ${c.metric}`).toBe(c.n);
       expect(c.median, `${c.runtime} ${c.metric}`).toBe(median(values));
       expect(c.text).toBe(formatValue(c.median, c.metric));
     }
     // Like for like: throughput at each runtime's best connection count; density from one source for all.
-    expect(new Set(cells.filter((c) => /_rps$/.test(c.metric)).map((c) => `${c.metric} ${c.tags}`))).toEqual(new Set(['throughput_rps connections=64']));
-    const densitySources = new Set(cells.filter((c) => c.metric === 'instances_per_gib').map((c) => /source=(\w+)/.exec(c.tags)![1]));
+    expect(new Set(cells.filter((c) => /_rps$/.test(c.metric)).map((c) => `${c.metric} ${c.tags}`))).toEqual(
+      new Set(['throughput_rps connections=64']),
+    );
+    const densitySources = new Set(
+      cells.filter((c) => c.metric === 'instances_per_gib').map((c) => /source=(\w+)/.exec(c.tags)![1]),
+    );
     expect(densitySources).toEqual(new Set(['pss']));
     expect(await page.$eval('#answer-density-hello svg', (s) => s.textContent)).toContain('memory source: PSS');
-    const containerRatio = await page.$eval('#summary-hello tr[data-runtime="container"] td[data-metric="cold_start_ns"] .ratio', (e) => e.textContent);
+    const containerRatio = await page.$eval(
+      '#summary-hello tr[data-runtime="container"] td[data-metric="cold_start_ns"] .ratio',
+      (e) => e.textContent,
+    );
     expect(containerRatio).toMatch(/^[\d,]+–[\d,]+× slower than wasm · wasm$/);
 
     // Clicking a runtime in the cold-start legend leaves it alone in full colour.
     await tabs[0]!.click();
     await page.locator('#cold-hello .role-legend-label text', { hasText: /^container$/ }).click();
-    await page.waitForFunction(`[...document.querySelectorAll('#cold-hello .role-mark path[aria-label*="runtime: wasm"]')].every((p) => Number(p.getAttribute('opacity') ?? 1) < 0.5)`);
+    await page.waitForFunction(
+      `[...document.querySelectorAll('#cold-hello .role-mark path[aria-label*="runtime: wasm"]')].every((p) => Number(p.getAttribute('opacity') ?? 1) < 0.5)`,
+    );
     const opacity = await page.$$eval('#cold-hello .role-mark path[aria-label*="runtime: "]', (ps) =>
-      ps.map((p) => ({ runtime: /runtime: ([^;]+)/.exec(p.getAttribute('aria-label')!)![1], opacity: Number(p.getAttribute('opacity') ?? 1) })),
+      ps.map((p) => ({
+        runtime: /runtime: ([^;]+)/.exec(p.getAttribute('aria-label')!)![1],
+        opacity: Number(p.getAttribute('opacity') ?? 1),
+      })),
     );
     for (const o of opacity) expect(o.opacity >= 0.9, o.runtime).toBe(o.runtime === 'container');
 
@@ -188,13 +244,22 @@ describe('HTML report in headless Chromium', () => {
   it('stays a few screens with two workloads: about two per workload, each with its own answer', async () => {
     const two = join(dir, 'two.jsonl');
     writeSyntheticResults(two, [...demoSeries(0.5), ...demoSeries(0.5).map((x) => ({ ...x, workload: 'json' }))]);
-    const file = (await writeReport(readResults(two).map((r) => ({ ...r, file: two })), { base: join(dir, 'two'), images: false })).html;
+    const file = (
+      await writeReport(
+        readResults(two).map((r) => ({ ...r, file: two })),
+        { base: join(dir, 'two'), images: false },
+      )
+    ).html;
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     await page.goto(pathToFileURL(file).href);
     await page.evaluate(() => (globalThis as unknown as { faasbenchCharts: Promise<unknown> }).faasbenchCharts);
     expect(Number(await page.evaluate('document.documentElement.scrollHeight'))).toBeLessThanOrEqual(900 * (1 + 2 * 2));
     expect(await page.$$eval('section.workload h2', (hs) => hs.map((h) => h.textContent))).toEqual(['hello', 'json']);
-    expect(await page.$$eval('section.workload', (ss) => ss.map((s) => s.querySelectorAll('.answer-grid div.vega[data-rendered="true"]').length))).toEqual([3, 3]);
+    expect(
+      await page.$$eval('section.workload', (ss) =>
+        ss.map((s) => s.querySelectorAll('.answer-grid div.vega[data-rendered="true"]').length),
+      ),
+    ).toEqual([3, 3]);
     await page.close();
   });
 });

@@ -62,11 +62,15 @@ describe('bad modules get one clear sentence', () => {
 
   it('a truncated module fails validation', async () => {
     const bytes = cgiGuest('hi\n');
-    await expect(compileCommand(bytes.subarray(0, bytes.length - 5), 'cut')).rejects.toThrow(/cut: invalid WebAssembly module/);
+    await expect(compileCommand(bytes.subarray(0, bytes.length - 5), 'cut')).rejects.toThrow(
+      /cut: invalid WebAssembly module/,
+    );
   });
 
   it('a module without _start', async () => {
-    await expect(compileCommand(guestModule({ start: false }), 'lib')).rejects.toThrow(/lib: not a WASI command \(no exported _start/);
+    await expect(compileCommand(guestModule({ start: false }), 'lib')).rejects.toThrow(
+      /lib: not a WASI command \(no exported _start/,
+    );
   });
 
   it('an import the host does not provide is named', async () => {
@@ -161,7 +165,12 @@ describe('guest filesystem', () => {
   it('a host directory persists across requests, and without any filesystem there is no /tmp', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faasbench-fs-'));
     const module = await compileCommand(program('scratch_counter'), 'counter');
-    const shared = await startWagiServer({ module, executor: new InlineExecutor(), name: 'counter', fs: { dirs: [{ guestPath: '/tmp', hostDir: dir }] } });
+    const shared = await startWagiServer({
+      module,
+      executor: new InlineExecutor(),
+      name: 'counter',
+      fs: { dirs: [{ guestPath: '/tmp', hostDir: dir }] },
+    });
     const none = await startWagiServer({ module, executor: new InlineExecutor(), name: 'counter' });
     try {
       for (let i = 1; i <= 3; i++) expect(await (await fetch(shared.url + '/')).text()).toBe(`count=${i}\n`);
@@ -177,7 +186,12 @@ describe('guest filesystem', () => {
   it('the guest-thread executor of the reference runtime passes the filesystem to its threads', async () => {
     const { GuestThreadExecutor } = await import('../runtimes/wasm/guest-threads.js');
     const executor = new GuestThreadExecutor({ size: 1 });
-    const server = await startWagiServer({ module: await compileCommand(program('scratch_counter'), 'counter'), executor, name: 'counter', fs: { scratch: '/tmp' } });
+    const server = await startWagiServer({
+      module: await compileCommand(program('scratch_counter'), 'counter'),
+      executor,
+      name: 'counter',
+      fs: { scratch: '/tmp' },
+    });
     try {
       for (let i = 0; i < 2; i++) expect(await (await fetch(server.url + '/')).text()).toBe('count=1\n');
     } finally {
@@ -193,12 +207,14 @@ describe('a manifest asks for a scratch /tmp', () => {
     const dir = mkdtempSync(join(tmpdir(), 'faasbench-scratch-wl-'));
     const bytes = readWasmFile(join(here, 'wasi/programs/scratch_counter.wasm'));
     writeFileSync(join(dir, 'counter.wasm'), bytes);
-    const manifest = (wasi?: object) => JSON.stringify({
-      name: 'counter', description: 'counts its requests in /tmp/count',
-      variants: { wasm: { artifact: 'counter.wasm', sha256: createHash('sha256').update(bytes).digest('hex') } },
-      ...(wasi ? { wasi } : {}),
-      requests: [{ name: 'get', size: 'test', method: 'GET', path: '/', expect: { status: 200, body: 'count=1\n' } }],
-    });
+    const manifest = (wasi?: object) =>
+      JSON.stringify({
+        name: 'counter',
+        description: 'counts its requests in /tmp/count',
+        variants: { wasm: { artifact: 'counter.wasm', sha256: createHash('sha256').update(bytes).digest('hex') } },
+        ...(wasi ? { wasi } : {}),
+        requests: [{ name: 'get', size: 'test', method: 'GET', path: '/', expect: { status: 200, body: 'count=1\n' } }],
+      });
     const adapter = referenceWasmAdapter({ threads: 1 });
     try {
       writeFileSync(join(dir, 'workload.json'), manifest({ scratch: '/tmp' }));
@@ -235,7 +251,13 @@ describe('hostile CGI output gets a defined answer and never takes the server do
     return server;
   }
 
-  interface Got { status: number; headers: http.IncomingHttpHeaders; rawHeaders: string[]; body: string; reused: boolean }
+  interface Got {
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    rawHeaders: string[];
+    body: string;
+    reused: boolean;
+  }
 
   /** GETs `/` n times in turn over one kept-alive connection (5 s each at most). */
   async function overOneConnection(server: WagiServer, n: number): Promise<Got[]> {
@@ -243,16 +265,26 @@ describe('hostile CGI output gets a defined answer and never takes the server do
     const out: Got[] = [];
     try {
       for (let i = 0; i < n; i++) {
-        out.push(await new Promise<Got>((resolve, reject) => {
-          const req = http.get(server.url + '/', { agent }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('error', reject);
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks).toString('latin1'), reused: req.reusedSocket }));
-          });
-          req.setTimeout(5_000, () => req.destroy(new Error('no complete response within 5 s')));
-          req.on('error', reject);
-        }));
+        out.push(
+          await new Promise<Got>((resolve, reject) => {
+            const req = http.get(server.url + '/', { agent }, (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('error', reject);
+              res.on('end', () =>
+                resolve({
+                  status: res.statusCode ?? 0,
+                  headers: res.headers,
+                  rawHeaders: res.rawHeaders,
+                  body: Buffer.concat(chunks).toString('latin1'),
+                  reused: req.reusedSocket,
+                }),
+              );
+            });
+            req.setTimeout(5_000, () => req.destroy(new Error('no complete response within 5 s')));
+            req.on('error', reject);
+          }),
+        );
       }
     } finally {
       agent.destroy();
@@ -267,14 +299,23 @@ describe('hostile CGI output gets a defined answer and never takes the server do
     await Promise.all(servers.map((s) => s.close()));
   });
 
-  const expectHealthy = async () => expect((await overOneConnection(healthy, 1))[0]).toMatchObject({ status: 200, body: 'still here\n' });
+  const expectHealthy = async () =>
+    expect((await overOneConnection(healthy, 1))[0]).toMatchObject({ status: 200, body: 'still here\n' });
 
   it.each([
-    ['a lone CR smuggling a Set-Cookie', 'Content-Type: text/plain\nX-Evil: a\rSet-Cookie: x\n\nbody', /invalid byte 0x0d in CGI header x-evil/],
+    [
+      'a lone CR smuggling a Set-Cookie',
+      'Content-Type: text/plain\nX-Evil: a\rSet-Cookie: x\n\nbody',
+      /invalid byte 0x0d in CGI header x-evil/,
+    ],
     ['a Location with a CR', 'Status: 302\nLocation: /a\rb\n\n', /invalid byte 0x0d in CGI header location/],
     ['a NUL in a value', 'Content-Type: text/plain\nX-A: a\0b\n\nbody', /invalid byte 0x00/],
     ['a DEL in a value', 'Content-Type: text/plain\nX-A: a\x7fb\n\nbody', /invalid byte 0x7f/],
-    ['Status 101', 'Status: 101 Switching Protocols\nUpgrade: websocket\nContent-Type: text/plain\n\nbody', /invalid CGI Status/],
+    [
+      'Status 101',
+      'Status: 101 Switching Protocols\nUpgrade: websocket\nContent-Type: text/plain\n\nbody',
+      /invalid CGI Status/,
+    ],
     ['Status 100', 'Status: 100 Continue\nContent-Type: text/plain\n\nbody', /invalid CGI Status/],
   ])('%s: 500 with a one-line reason, logged, and the server keeps serving', async (_what, stdout, reason) => {
     const before = logged.length;
@@ -295,30 +336,39 @@ describe('hostile CGI output gets a defined answer and never takes the server do
     ['Transfer-Encoding: chunked', 'Transfer-Encoding: chunked'],
     ['Connection: close', 'Connection: close'],
     ['Upgrade with Connection: upgrade', 'Connection: upgrade\nUpgrade: websocket'],
-    ['Keep-Alive, Proxy-Connection, TE and Trailer', 'Keep-Alive: timeout=1\nProxy-Connection: close\nTE: trailers\nTrailer: X-T'],
-  ])('%s from the guest is dropped: the server frames the body and the kept-alive connection stays in sync', async (_what, framing) => {
-    const server = await serve(`Content-Type: text/plain\n${framing}\nX-Kept: yes\n\nhello world, a longer body\n`);
-    const got = await overOneConnection(server, 3);
-    for (const [i, g] of got.entries()) {
-      expect(g, `response ${i}`).toMatchObject({ status: 200, body: 'hello world, a longer body\n', reused: i > 0 });
-      expect(g.headers['content-length']).toBe(String('hello world, a longer body\n'.length));
-      expect(g.headers['x-kept']).toBe('yes');
-      expect(g.headers['transfer-encoding']).toBeUndefined();
-      expect(g.headers['upgrade']).toBeUndefined();
-      expect(g.headers['connection']).toBe('keep-alive');
-    }
-  });
+    [
+      'Keep-Alive, Proxy-Connection, TE and Trailer',
+      'Keep-Alive: timeout=1\nProxy-Connection: close\nTE: trailers\nTrailer: X-T',
+    ],
+  ])(
+    '%s from the guest is dropped: the server frames the body and the kept-alive connection stays in sync',
+    async (_what, framing) => {
+      const server = await serve(`Content-Type: text/plain\n${framing}\nX-Kept: yes\n\nhello world, a longer body\n`);
+      const got = await overOneConnection(server, 3);
+      for (const [i, g] of got.entries()) {
+        expect(g, `response ${i}`).toMatchObject({ status: 200, body: 'hello world, a longer body\n', reused: i > 0 });
+        expect(g.headers['content-length']).toBe(String('hello world, a longer body\n'.length));
+        expect(g.headers['x-kept']).toBe('yes');
+        expect(g.headers['transfer-encoding']).toBeUndefined();
+        expect(g.headers['upgrade']).toBeUndefined();
+        expect(g.headers['connection']).toBe('keep-alive');
+      }
+    },
+  );
 
   it('several Set-Cookie lines stay several header lines, and so do other repeated headers', async () => {
-    const server = await serve('Content-Type: text/plain\nSet-Cookie: a=1; Path=/\nX-Rep: 1\nSet-Cookie: b=2; Expires=Wed, 21 Oct 2015 07:28:00 GMT\nX-Rep: 2\n\nok');
+    const server = await serve(
+      'Content-Type: text/plain\nSet-Cookie: a=1; Path=/\nX-Rep: 1\nSet-Cookie: b=2; Expires=Wed, 21 Oct 2015 07:28:00 GMT\nX-Rep: 2\n\nok',
+    );
     const [res] = await overOneConnection(server, 1);
     expect(res!.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Expires=Wed, 21 Oct 2015 07:28:00 GMT']);
-    const lines = (name: string) => res!.rawHeaders.filter((_, i) => i % 2 === 0 && res!.rawHeaders[i]!.toLowerCase() === name).length;
+    const lines = (name: string) =>
+      res!.rawHeaders.filter((_, i) => i % 2 === 0 && res!.rawHeaders[i]!.toLowerCase() === name).length;
     expect(lines('set-cookie')).toBe(2);
     expect(lines('x-rep')).toBe(2);
   });
 
-  it('a guest Server-Timing does not replace the server\'s own', async () => {
+  it("a guest Server-Timing does not replace the server's own", async () => {
     const server = await serve('Content-Type: text/plain\nServer-Timing: run;dur=0.0001\n\nok');
     const [res] = await overOneConnection(server, 1);
     expect(res!.headers['server-timing']).toMatch(/^instantiate;dur=[\d.]+, run;dur=[\d.]+$/);
@@ -328,7 +378,12 @@ describe('hostile CGI output gets a defined answer and never takes the server do
     const before = logged.length;
     const hostile: Executor = {
       name: 'throws',
-      execute: () => Promise.resolve({ get end(): ExecOutcome['end'] { throw new Error('outcome exploded'); } } as unknown as ExecOutcome),
+      execute: () =>
+        Promise.resolve({
+          get end(): ExecOutcome['end'] {
+            throw new Error('outcome exploded');
+          },
+        } as unknown as ExecOutcome),
       close: async () => {},
     };
     const server = await serve('Content-Type: text/plain\n\nx', hostile);
@@ -339,7 +394,13 @@ describe('hostile CGI output gets a defined answer and never takes the server do
 
   it('an executor that throws instead of rejecting gets the client a 500, not a crash', async () => {
     const before = logged.length;
-    const hostile: Executor = { name: 'throws-sync', execute: () => { throw new Error('no threads left'); }, close: async () => {} };
+    const hostile: Executor = {
+      name: 'throws-sync',
+      execute: () => {
+        throw new Error('no threads left');
+      },
+      close: async () => {},
+    };
     const server = await serve('Content-Type: text/plain\n\nx', hostile);
     const [res] = await overOneConnection(server, 1);
     expect(res).toMatchObject({ status: 500, body: 'executor failed: no threads left\n' });

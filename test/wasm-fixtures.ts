@@ -64,15 +64,30 @@ export const op = {
 };
 
 export function commandModule(spec: CommandSpec): Uint8Array {
-  const types = vec([...spec.imports.map((i) => [0x60, ...vec(i.params.map((p) => [vt(p)])), ...vec(i.results.map((r) => [vt(r)]))]), [0x60, 0, 0]]);
-  const imports = vec(spec.imports.map((im, i) => [...str(im.module ?? 'wasi_snapshot_preview1'), ...str(im.name), 0x00, ...uleb(i)]));
+  const types = vec([
+    ...spec.imports.map((i) => [0x60, ...vec(i.params.map((p) => [vt(p)])), ...vec(i.results.map((r) => [vt(r)]))]),
+    [0x60, 0, 0],
+  ]);
+  const imports = vec(
+    spec.imports.map((im, i) => [...str(im.module ?? 'wasi_snapshot_preview1'), ...str(im.name), 0x00, ...uleb(i)]),
+  );
   const start = spec.imports.length;
-  const limits = spec.maxPages === undefined ? [0x00, ...uleb(spec.pages ?? 1)] : [0x01, ...uleb(spec.pages ?? 1), ...uleb(spec.maxPages)];
+  const limits =
+    spec.maxPages === undefined
+      ? [0x00, ...uleb(spec.pages ?? 1)]
+      : [0x01, ...uleb(spec.pages ?? 1), ...uleb(spec.maxPages)];
   const exports = [[...str('memory'), 0x02, 0]];
   if (spec.start !== false) exports.push([...str('_start'), 0x00, ...uleb(start)]);
   const body = [0x00, ...spec.code, 0x0b];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, types),
     ...section(2, imports),
     ...section(3, vec([uleb(start)])),
@@ -121,7 +136,8 @@ const DATA_AT = 0x100;
 
 /** _start writes `stdout` to fd 1 (imports: fd_write, proc_exit), then ends as `end` says. */
 export function guestModule(spec: GuestSpec = {}): Uint8Array {
-  const stdout = typeof spec.stdout === 'string' ? Buffer.from(spec.stdout) : Buffer.from(spec.stdout ?? new Uint8Array());
+  const stdout =
+    typeof spec.stdout === 'string' ? Buffer.from(spec.stdout) : Buffer.from(spec.stdout ?? new Uint8Array());
   const end = spec.end ?? { kind: 'return' };
   const code: number[] = [];
   if (stdout.length > 0) {
@@ -129,13 +145,15 @@ export function guestModule(spec: GuestSpec = {}): Uint8Array {
     code.push(...op.i32(0), ...op.i32(DATA_AT), ...op.i32Store);
     code.push(...op.i32(4), ...op.i32(stdout.length), ...op.i32Store);
     code.push(...op.i32(1), ...op.i32(0), ...op.i32(1), ...op.i32(8), ...op.call(0), ...op.drop);
-    if (spec.scribble && stdout.length >= 2) code.push(...op.i32(DATA_AT + stdout.length - 2), ...op.i32(0x58), ...op.i32Store8);
+    if (spec.scribble && stdout.length >= 2)
+      code.push(...op.i32(DATA_AT + stdout.length - 2), ...op.i32(0x58), ...op.i32Store8);
   }
   if (end.kind === 'trap') code.push(...op.unreachable);
   else if (end.kind === 'exit') code.push(...op.i32(end.code), ...op.call(1));
   else if (end.kind === 'loop') code.push(...op.loopStart, ...op.loopEnd);
   // loop { if (memory.grow(1) != -1) continue }
-  else if (end.kind === 'grow') code.push(...op.loopStart, ...op.i32(1), ...op.memoryGrow, ...op.i32(-1), 0x47, 0x0d, 0x00, 0x0b);
+  else if (end.kind === 'grow')
+    code.push(...op.loopStart, ...op.i32(1), ...op.memoryGrow, ...op.i32(-1), 0x47, 0x0d, 0x00, 0x0b);
   return commandModule({
     imports: [FD_WRITE, PROC_EXIT, ...(spec.extraImport ? [{ ...spec.extraImport, params: [], results: [] }] : [])],
     code,
@@ -157,18 +175,51 @@ export function cgiGuest(body: string, end?: GuestEnd): Uint8Array {
  * p = pointer, n = length or count, i = other i32, I = i64. proc_exit left out.
  */
 export const PREVIEW1_SIGNATURES: Record<string, string> = {
-  args_get: 'pp', args_sizes_get: 'pp', environ_get: 'pp', environ_sizes_get: 'pp',
-  clock_res_get: 'ip', clock_time_get: 'iIp',
-  fd_advise: 'fIIi', fd_allocate: 'fII', fd_close: 'f', fd_datasync: 'f', fd_fdstat_get: 'fp',
-  fd_fdstat_set_flags: 'fi', fd_fdstat_set_rights: 'fII', fd_filestat_get: 'fp', fd_filestat_set_size: 'fI',
-  fd_filestat_set_times: 'fIIi', fd_pread: 'fpnIp', fd_prestat_get: 'fp', fd_prestat_dir_name: 'fpn',
-  fd_pwrite: 'fpnIp', fd_read: 'fpnp', fd_readdir: 'fpnIp', fd_renumber: 'ff', fd_seek: 'fIip', fd_sync: 'f',
-  fd_tell: 'fp', fd_write: 'fpnp',
-  path_create_directory: 'fpn', path_filestat_get: 'fipnp', path_filestat_set_times: 'fipnIIi',
-  path_link: 'fipnfpn', path_open: 'fipniIIip', path_readlink: 'fpnpnp', path_remove_directory: 'fpn',
-  path_rename: 'fpnfpn', path_symlink: 'pnfpn', path_unlink_file: 'fpn',
-  poll_oneoff: 'ppnp', proc_raise: 'i', random_get: 'pn', sched_yield: '',
-  sock_accept: 'fip', sock_recv: 'fpnipp', sock_send: 'fpnip', sock_shutdown: 'fi',
+  args_get: 'pp',
+  args_sizes_get: 'pp',
+  environ_get: 'pp',
+  environ_sizes_get: 'pp',
+  clock_res_get: 'ip',
+  clock_time_get: 'iIp',
+  fd_advise: 'fIIi',
+  fd_allocate: 'fII',
+  fd_close: 'f',
+  fd_datasync: 'f',
+  fd_fdstat_get: 'fp',
+  fd_fdstat_set_flags: 'fi',
+  fd_fdstat_set_rights: 'fII',
+  fd_filestat_get: 'fp',
+  fd_filestat_set_size: 'fI',
+  fd_filestat_set_times: 'fIIi',
+  fd_pread: 'fpnIp',
+  fd_prestat_get: 'fp',
+  fd_prestat_dir_name: 'fpn',
+  fd_pwrite: 'fpnIp',
+  fd_read: 'fpnp',
+  fd_readdir: 'fpnIp',
+  fd_renumber: 'ff',
+  fd_seek: 'fIip',
+  fd_sync: 'f',
+  fd_tell: 'fp',
+  fd_write: 'fpnp',
+  path_create_directory: 'fpn',
+  path_filestat_get: 'fipnp',
+  path_filestat_set_times: 'fipnIIi',
+  path_link: 'fipnfpn',
+  path_open: 'fipniIIip',
+  path_readlink: 'fpnpnp',
+  path_remove_directory: 'fpn',
+  path_rename: 'fpnfpn',
+  path_symlink: 'pnfpn',
+  path_unlink_file: 'fpn',
+  poll_oneoff: 'ppnp',
+  proc_raise: 'i',
+  random_get: 'pn',
+  sched_yield: '',
+  sock_accept: 'fip',
+  sock_recv: 'fpnipp',
+  sock_send: 'fpnip',
+  sock_shutdown: 'fi',
 };
 
 /**
@@ -178,7 +229,9 @@ export const PREVIEW1_SIGNATURES: Record<string, string> = {
 export function callAndExit(fn: string, values: { f: number; p: number; n: number }): Uint8Array {
   const roles = [...PREVIEW1_SIGNATURES[fn]!];
   const params = roles.map((r): ValType => (r === 'I' ? 'i64' : 'i32'));
-  const args = roles.flatMap((r) => (r === 'I' ? op.i64(0) : op.i32(r === 'f' ? values.f : r === 'p' ? values.p : r === 'n' ? values.n : 0)));
+  const args = roles.flatMap((r) =>
+    r === 'I' ? op.i64(0) : op.i32(r === 'f' ? values.f : r === 'p' ? values.p : r === 'n' ? values.n : 0),
+  );
   return commandModule({
     imports: [{ name: fn, params, results: ['i32'] }, PROC_EXIT],
     code: [...args, ...op.call(0), ...op.call(1)],
@@ -211,7 +264,12 @@ export function insertSection(module: Uint8Array, id: number, body: Uint8Array):
     if (at !== 0 && SECTION_ORDER.indexOf(at) > rank) break;
     pos = p + size;
   }
-  return Buffer.concat([module.subarray(0, pos), Uint8Array.from([id, ...uleb(body.length)]), body, module.subarray(pos)]);
+  return Buffer.concat([
+    module.subarray(0, pos),
+    Uint8Array.from([id, ...uleb(body.length)]),
+    body,
+    module.subarray(pos),
+  ]);
 }
 
 /** Adds a funcref table of `min` entries (and a maximum, if given) to a module built by commandModule. */

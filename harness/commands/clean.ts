@@ -4,7 +4,14 @@
 // lists without the label is left alone and named here.
 
 import type { Command } from 'commander';
-import { connectEngine, engineStatus, removeContainers, removeImages, type Engine, type LeftAlone } from '../../runtimes/container/engine.js';
+import {
+  connectEngine,
+  engineStatus,
+  removeContainers,
+  removeImages,
+  type Engine,
+  type LeftAlone,
+} from '../../runtimes/container/engine.js';
 
 export interface CleanFlags {
   keepImages?: boolean;
@@ -30,11 +37,15 @@ export async function clean(flags: CleanFlags, io: CleanIo = {}): Promise<void> 
   }
   const containers = await removeContainers(engine);
   write(`removed ${containers.removed.length} container(s)\n`);
-  if (containers.leftAlone.length > 0) write(describeLeftAlone('container', containers.leftAlone, (l) => l.id.slice(0, 12)));
+  if (containers.leftAlone.length > 0)
+    write(describeLeftAlone('container', containers.leftAlone, (l) => l.id.slice(0, 12)));
   if (!flags.keepImages) {
     const images = await removeImages(engine);
-    write(`removed ${images.removed.length} image(s)${images.removed.length ? `: ${images.removed.join(', ')}` : ''}\n`);
-    if (images.leftAlone.length > 0) write(describeLeftAlone('image', images.leftAlone, (l) => l.id.replace(/^sha256:/, '').slice(0, 12)));
+    write(
+      `removed ${images.removed.length} image(s)${images.removed.length ? `: ${images.removed.join(', ')}` : ''}\n`,
+    );
+    if (images.leftAlone.length > 0)
+      write(describeLeftAlone('image', images.leftAlone, (l) => l.id.replace(/^sha256:/, '').slice(0, 12)));
   }
 }
 

@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/cli-helpers.js';
 import { runCliInProcess } from '../../test/in-process-cli.js';
-import { SYNTHETIC_MACHINE, syntheticHeader, writeSyntheticResults, type SyntheticSeries } from '../../reports/synthetic.js';
+import {
+  SYNTHETIC_MACHINE,
+  syntheticHeader,
+  writeSyntheticResults,
+  type SyntheticSeries,
+} from '../../reports/synthetic.js';
 import { compareRuns } from '../../model/compare.js';
 import { loadResultsFile } from '../../model/results/load.js';
 import { readResults } from '../../model/results/reader.js';
@@ -23,7 +28,18 @@ const writeRows = (path: string, rows: Omit<SampleRow, 'type'>[]) => {
   return path;
 };
 const coldRows = (values: number[], over: Partial<SampleRow> = {}): Omit<SampleRow, 'type'>[] =>
-  values.map((value, i) => ({ workload: 'hello', variant: 'wasm', runtime: 'wasm', mode: 'cold', phase: 'total', metric: 'cold_start_ns', value, ok: true, iteration: i, ...over }));
+  values.map((value, i) => ({
+    workload: 'hello',
+    variant: 'wasm',
+    runtime: 'wasm',
+    mode: 'cold',
+    phase: 'total',
+    metric: 'cold_start_ns',
+    value,
+    ok: true,
+    iteration: i,
+    ...over,
+  }));
 const steady = (m: number, n = 20) => Array.from({ length: n }, (_, i) => m + (i % 5));
 
 const dir = mkdtempSync(join(tmpdir(), 'fb-compare-'));
@@ -51,7 +67,12 @@ describe('compare (pure)', () => {
     expect(compared.find((c) => c.runtime === 'wasm' && c.phase === 'instantiate')!.comparison.verdict).toBe('slower');
     const nw = compared.find((c) => c.runtime === 'node-wasi')!;
     expect(nw.comparison.verdict).toBe('no significant difference');
-    expect(compared.map((c) => `${c.runtime}.${c.phase}`)).toEqual(['node-wasi.total', 'wasm.total', 'wasm.instantiate', 'wasm.run']);
+    expect(compared.map((c) => `${c.runtime}.${c.phase}`)).toEqual([
+      'node-wasi.total',
+      'wasm.total',
+      'wasm.instantiate',
+      'wasm.run',
+    ]);
   });
 });
 
@@ -60,7 +81,10 @@ describe('compare fails closed', () => {
 
   it('a series whose every sample failed on one side is "cannot decide", not "only in A"', () => {
     const a = writeRows(file('fc-a.jsonl'), [...coldRows(steady(300_000)), ...healthy]);
-    const b = writeRows(file('fc-b.jsonl'), [...coldRows(steady(300_000), { ok: false, error: 'status 500' }), ...healthy]);
+    const b = writeRows(file('fc-b.jsonl'), [
+      ...coldRows(steady(300_000), { ok: false, error: 'status 500' }),
+      ...healthy,
+    ]);
     const { compared, onlyA } = compareRuns(readResults(a), readResults(b), { seed: 1, resamples: 200 });
     expect(onlyA).toEqual([]);
     const w = compared.find((c) => c.runtime === 'wasm')!;
@@ -76,16 +100,34 @@ describe('compare fails closed', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/NaN|Infinity/);
     expect(r.stdout).toMatch(/hello\s+wasm\s+wasm\s+cold_start_ns\s+20\s+20\s+0 ns\s+300\.\d µs\s+—\s+cannot decide/);
-    expect(r.stdout).toMatch(/cannot decide: hello wasm\/wasm cold_start_ns: the baseline median is 0: the ratio is unbounded/);
-    const json = JSON.parse((await runCliInProcess(['compare', a, b, '--json'])).stdout) as { compared: { runtime: string; comparison: { verdict: string; undecided: string | null } }[] };
-    expect(json.compared.find((c) => c.runtime === 'wasm')!.comparison).toMatchObject({ verdict: 'cannot decide', undecided: expect.stringMatching(/baseline median is 0/) });
+    expect(r.stdout).toMatch(
+      /cannot decide: hello wasm\/wasm cold_start_ns: the baseline median is 0: the ratio is unbounded/,
+    );
+    const json = JSON.parse((await runCliInProcess(['compare', a, b, '--json'])).stdout) as {
+      compared: { runtime: string; comparison: { verdict: string; undecided: string | null } }[];
+    };
+    expect(json.compared.find((c) => c.runtime === 'wasm')!.comparison).toMatchObject({
+      verdict: 'cannot decide',
+      undecided: expect.stringMatching(/baseline median is 0/),
+    });
   });
 
   it('names from the files cannot reach the terminal as control sequences', async () => {
     const evil = { workload: 'he\x1b[2Jllo', runtime: 'wa\u009bsm\u202e', phase: 'total' };
-    const a = writeRows(file('esc-a.jsonl'), [...coldRows(steady(300_000), evil), ...coldRows(steady(300_000), { metric: 'x\x1b]0;title\x07_ns' }), ...healthy]);
-    const b = writeRows(file('esc-b.jsonl'), [...coldRows(steady(310_000), evil), ...healthy, ...coldRows(steady(5), { workload: 'only\nB' })]);
-    for (const args of [[a, b], [a, b, '--json']]) {
+    const a = writeRows(file('esc-a.jsonl'), [
+      ...coldRows(steady(300_000), evil),
+      ...coldRows(steady(300_000), { metric: 'x\x1b]0;title\x07_ns' }),
+      ...healthy,
+    ]);
+    const b = writeRows(file('esc-b.jsonl'), [
+      ...coldRows(steady(310_000), evil),
+      ...healthy,
+      ...coldRows(steady(5), { workload: 'only\nB' }),
+    ]);
+    for (const args of [
+      [a, b],
+      [a, b, '--json'],
+    ]) {
       const r = await runCliInProcess(['compare', ...args]);
       expect(r.code).toBe(0);
       expect(hasTerminalControls(r.stdout.replace(/\n/g, ''))).toBe(false);
@@ -101,19 +143,27 @@ describe('faasbench compare', () => {
     const r = await runCliInProcess(['compare', A, B]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/hello\s+wasm\s+wasm\s+cold_start_ns\s+60\s+60\s+\d+\.\d+ µs\s+\d+\.\d+ µs\s+1\.\d{3} \[1\.\d{3}, 1\.\d{3}\]\s+slower/);
+    expect(r.stdout).toMatch(
+      /hello\s+wasm\s+wasm\s+cold_start_ns\s+60\s+60\s+\d+\.\d+ µs\s+\d+\.\d+ µs\s+1\.\d{3} \[1\.\d{3}, 1\.\d{3}\]\s+slower/,
+    );
     expect(r.stdout).toMatch(/hello\s+node-wasi\s+wasm\s+cold_start_ns\s+60\s+60\s.*no significant difference/);
     expect(r.stdout).toMatch(/cold_start_ns\.instantiate/);
-    const json = JSON.parse((await runCliInProcess(['compare', A, B, '--json', '--no-phases'])).stdout) as { compared: unknown[] };
+    const json = JSON.parse((await runCliInProcess(['compare', A, B, '--json', '--no-phases'])).stdout) as {
+      compared: unknown[];
+    };
     expect(json.compared).toHaveLength(2);
   });
 
   it('refuses results from different machines, naming the difference, unless allowed', async () => {
     const other = file('other-machine.jsonl');
-    writeSyntheticResults(other, base, { header: { machine: { ...SYNTHETIC_MACHINE, fingerprint: 'other', cpuModel: 'Other CPU', cores: 8 } } });
+    writeSyntheticResults(other, base, {
+      header: { machine: { ...SYNTHETIC_MACHINE, fingerprint: 'other', cpuModel: 'Other CPU', cores: 8 } },
+    });
     const r = await runCliInProcess(['compare', A, other]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`were measured on different machines: cpuModel "Synthetic CPU @ 3.0GHz" vs "Other CPU"; cores 2 vs 8`);
+    expect(r.stderr).toContain(
+      `were measured on different machines: cpuModel "Synthetic CPU @ 3.0GHz" vs "Other CPU"; cores 2 vs 8`,
+    );
     expect(r.stderr).toContain('--allow-different-machines');
     const ok = await runCliInProcess(['compare', A, other, '--allow-different-machines']);
     expect(ok.code).toBe(0);
@@ -122,21 +172,37 @@ describe('faasbench compare', () => {
 
   const bad: [string, (p: string) => void, RegExp][] = [
     ['empty', (p) => writeFileSync(p, ''), /empty\.jsonl: empty results file/],
-    ['truncated', (p) => {
-      writeSyntheticResults(p, base, { end: false });
-      appendFileSync(p, '{"type":"sample","workload":"hel');
-    }, /truncated\.jsonl:242: last line is truncated \(the run was probably killed\): refusing an incomplete results file/],
-    ['no-end', (p) => writeSyntheticResults(p, base, { end: false }), /no-end\.jsonl: run synthetic-run has no end row \(interrupted or still running\)/],
-    ['mixed-version', (p) => {
-      writeSyntheticResults(p, base);
-      const other = file('v2-part.jsonl');
-      writeSyntheticResults(other, base, { header: { runId: 'newer', versions: { faasbench: '0.2.0' } } });
-      appendFileSync(p, readFileSync(other));
-    }, /mixed-version\.jsonl: mixed versions in one file: run synthetic-run by faasbench 0\.1\.0 \(results schema 1\), run newer by faasbench 0\.2\.0/],
-    ['schema-2', (p) => {
-      writeSyntheticResults(p, base);
-      writeFileSync(p, readFileSync(p, 'utf8').replace('"schema":1', '"schema":2'));
-    }, /schema-2\.jsonl:1: results schema version 2, this faasbench reads version 1/],
+    [
+      'truncated',
+      (p) => {
+        writeSyntheticResults(p, base, { end: false });
+        appendFileSync(p, '{"type":"sample","workload":"hel');
+      },
+      /truncated\.jsonl:242: last line is truncated \(the run was probably killed\): refusing an incomplete results file/,
+    ],
+    [
+      'no-end',
+      (p) => writeSyntheticResults(p, base, { end: false }),
+      /no-end\.jsonl: run synthetic-run has no end row \(interrupted or still running\)/,
+    ],
+    [
+      'mixed-version',
+      (p) => {
+        writeSyntheticResults(p, base);
+        const other = file('v2-part.jsonl');
+        writeSyntheticResults(other, base, { header: { runId: 'newer', versions: { faasbench: '0.2.0' } } });
+        appendFileSync(p, readFileSync(other));
+      },
+      /mixed-version\.jsonl: mixed versions in one file: run synthetic-run by faasbench 0\.1\.0 \(results schema 1\), run newer by faasbench 0\.2\.0/,
+    ],
+    [
+      'schema-2',
+      (p) => {
+        writeSyntheticResults(p, base);
+        writeFileSync(p, readFileSync(p, 'utf8').replace('"schema":1', '"schema":2'));
+      },
+      /schema-2\.jsonl:1: results schema version 2, this faasbench reads version 1/,
+    ],
     ['no-samples', (p) => writeSyntheticResults(p, []), /no-samples\.jsonl: no samples \(the run measured nothing\)/],
     ['missing', () => {}, /missing\.jsonl: cannot read \(ENOENT\)/],
   ];
@@ -149,7 +215,9 @@ describe('faasbench compare', () => {
   it('the CLI turns an unusable file into one line on stderr and exit 2', async () => {
     const r = await runCli(['compare', A, file('truncated.jsonl')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^faasbench: .*truncated\.jsonl:242: last line is truncated .*refusing an incomplete results file\n$/);
+    expect(r.stderr).toMatch(
+      /^faasbench: .*truncated\.jsonl:242: last line is truncated .*refusing an incomplete results file\n$/,
+    );
     expect(r.stdout).toBe('');
   });
 

@@ -23,10 +23,15 @@ interface CompareFlags {
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('compare two results files: per runtime × workload × metric × phase, the ratio B/A of medians with its 95% interval and a verdict')
+    .description(
+      'compare two results files: per runtime × workload × metric × phase, the ratio B/A of medians with its 95% interval and a verdict',
+    )
     .argument('<A.jsonl>', 'baseline results file')
     .argument('<B.jsonl>', 'results file compared with A')
-    .option('--allow-different-machines', 'compare results measured on different machines (the difference is still reported)')
+    .option(
+      '--allow-different-machines',
+      'compare results measured on different machines (the difference is still reported)',
+    )
     .option('--seed <n>', 'bootstrap seed (same seed, same intervals)', intOption('--seed', 0, 2 ** 32 - 1), 1)
     .option('--resamples <n>', 'bootstrap resamples', intOption('--resamples', 100, 100_000), 1000)
     .option('--no-phases', 'compare only the whole measured values, not their phases')
@@ -40,9 +45,14 @@ export function registerCompare(program: Command): void {
         resamples: flags.resamples,
         ...(flags.phases ? {} : { filter: (k: SeriesKey) => k.phase === 'total' }),
       });
-      if (compared.length === 0) throw new UnusableInputError(`${fileA} and ${fileB} have no series in common (no runtime × workload × metric measured in both)`);
+      if (compared.length === 0)
+        throw new UnusableInputError(
+          `${fileA} and ${fileB} have no series in common (no runtime × workload × metric measured in both)`,
+        );
       if (flags.json) {
-        process.stdout.write(terminalJson({ a: fileA, b: fileB, notes, compared: compared.map(({ a: _a, b: _b, ...r }) => r) }, 2) + '\n');
+        process.stdout.write(
+          terminalJson({ a: fileA, b: fileB, notes, compared: compared.map(({ a: _a, b: _b, ...r }) => r) }, 2) + '\n',
+        );
         return;
       }
       for (const n of notes) process.stdout.write(`warning: ${n}\n`);
@@ -50,7 +60,10 @@ export function registerCompare(program: Command): void {
       const undecided = undecidedLines(compared);
       if (undecided.length) process.stdout.write(`\n${undecided.join('\n')}\n`);
       const only = (list: Series[], where: string) => {
-        if (list.length) process.stdout.write(`\nonly in ${where}: ${terminalText(list.map((s) => `${s.runtime}/${s.workload}/${s.variant} ${seriesLabel(s)}`).join(', '))}\n`);
+        if (list.length)
+          process.stdout.write(
+            `\nonly in ${where}: ${terminalText(list.map((s) => `${s.runtime}/${s.workload}/${s.variant} ${seriesLabel(s)}`).join(', '))}\n`,
+          );
       };
       only(onlyA, 'A');
       only(onlyB, 'B');

@@ -22,12 +22,25 @@ interface Flags {
 export function registerConformWasi(conform: Command): void {
   conform
     .command('wasi')
-    .description('run a WASI preview1 test suite directory (wasi-testsuite format: NAME.wasm + NAME.json) and print a pass/fail table')
-    .argument('<dir>', 'suite directory, searched recursively for *.wasm (e.g. a wasi-testsuite checkout\'s tests/ folder)')
-    .option('--runtime <name...>', `implementations to test, space- or comma-separated: ${CHOICES.join(', ')} (wasmtime and wazero: the CLIs runtimes/external/install/ installs)`, ['faasbench'])
+    .description(
+      'run a WASI preview1 test suite directory (wasi-testsuite format: NAME.wasm + NAME.json) and print a pass/fail table',
+    )
+    .argument(
+      '<dir>',
+      "suite directory, searched recursively for *.wasm (e.g. a wasi-testsuite checkout's tests/ folder)",
+    )
+    .option(
+      '--runtime <name...>',
+      `implementations to test, space- or comma-separated: ${CHOICES.join(', ')} (wasmtime and wazero: the CLIs runtimes/external/install/ installs)`,
+      ['faasbench'],
+    )
     .option('--filter <text>', 'only tests whose name contains this text')
     .option('--json', 'print results as JSON instead of a table')
-    .option('--timeout <seconds>', 'per test: a guest still running after this fails (each test runs in its own worker thread)', '60')
+    .option(
+      '--timeout <seconds>',
+      'per test: a guest still running after this fails (each test runs in its own worker thread)',
+      '60',
+    )
     .action(async (dir: string, flags: Flags) => {
       const runtimes = flags.runtime.flatMap((r) => r.split(',')).filter((r) => r !== '');
       for (const r of runtimes) {
@@ -39,9 +52,13 @@ export function registerConformWasi(conform: Command): void {
       if (flags.filter) tests = tests.filter((t) => t.name.includes(flags.filter!));
       if (tests.length === 0) throw new Error(`no test name contains "${flags.filter}"`);
       const results: WasiTestOutcome[][] = [];
-      for (const r of runtimes) results.push(await runWasiSuite(tests, isExternalWasi(r) ? externalWasi(r, timeoutMs) : isolated(r, timeoutMs)));
+      for (const r of runtimes)
+        results.push(
+          await runWasiSuite(tests, isExternalWasi(r) ? externalWasi(r, timeoutMs) : isolated(r, timeoutMs)),
+        );
       // terminalJson: names and guest output may hold characters a terminal acts on.
-      if (flags.json) process.stdout.write(terminalJson(Object.fromEntries(runtimes.map((r, i) => [r, results[i]])), 2) + '\n');
+      if (flags.json)
+        process.stdout.write(terminalJson(Object.fromEntries(runtimes.map((r, i) => [r, results[i]])), 2) + '\n');
       else process.stdout.write(wasiTable(runtimes, results) + '\n');
       // 2 (unusable input) over 1 (a failure): a test that could not be run says nothing about the implementation.
       if (results.some((rs) => rs.some((t) => t.unusable))) process.exitCode = 2;

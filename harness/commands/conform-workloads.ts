@@ -3,7 +3,13 @@
 
 import type { Command } from 'commander';
 import { artifactSizes, conformTable, conformWorkloads, timeWorkloads, timingTable } from '../conform/workloads.js';
-import { REQUEST_SIZES, VARIANT_KINDS, resolveWorkloads, type RequestSize, type VariantKind } from '../../model/workload.js';
+import {
+  REQUEST_SIZES,
+  VARIANT_KINDS,
+  resolveWorkloads,
+  type RequestSize,
+  type VariantKind,
+} from '../../model/workload.js';
 import { intOption, listOption } from './options.js';
 
 interface Flags {
@@ -17,12 +23,30 @@ interface Flags {
 export function registerConformWorkloads(conform: Command): void {
   conform
     .command('workloads')
-    .description('run every manifest request on every workload variant (wasm in the reference runtime, native as a CGI process, node in-process) and check they answer identically')
-    .option('-w, --workload <name...>', 'built-in workload name or a folder with a workload.json (default: all)', listOption(null, 'workload'))
-    .option('--size <size...>', `request sizes: ${REQUEST_SIZES.join(', ')} (default: all)`, listOption(REQUEST_SIZES, 'size'))
-    .option('--variant <kind...>', `variants: ${VARIANT_KINDS.join(', ')} (default: all)`, listOption(VARIANT_KINDS, 'variant'))
-    .option('--sizes', 'print each workload\'s artifact sizes per variant and exit')
-    .option('--timing <n>', 'instead of checking, print each variant\'s median per-request latency over n runs (requests of --size, default test)', intOption('--timing', 1, 10_000))
+    .description(
+      'run every manifest request on every workload variant (wasm in the reference runtime, native as a CGI process, node in-process) and check they answer identically',
+    )
+    .option(
+      '-w, --workload <name...>',
+      'built-in workload name or a folder with a workload.json (default: all)',
+      listOption(null, 'workload'),
+    )
+    .option(
+      '--size <size...>',
+      `request sizes: ${REQUEST_SIZES.join(', ')} (default: all)`,
+      listOption(REQUEST_SIZES, 'size'),
+    )
+    .option(
+      '--variant <kind...>',
+      `variants: ${VARIANT_KINDS.join(', ')} (default: all)`,
+      listOption(VARIANT_KINDS, 'variant'),
+    )
+    .option('--sizes', "print each workload's artifact sizes per variant and exit")
+    .option(
+      '--timing <n>',
+      "instead of checking, print each variant's median per-request latency over n runs (requests of --size, default test)",
+      intOption('--timing', 1, 10_000),
+    )
     .action(async (flags: Flags) => {
       const workloads = resolveWorkloads(flags.workload);
       if (flags.sizes) {
@@ -30,9 +54,14 @@ export function registerConformWorkloads(conform: Command): void {
         return;
       }
       if (flags.timing !== undefined) {
-        const rows = await timeWorkloads(workloads, { repeat: flags.timing, ...(flags.size ? { sizes: flags.size as RequestSize[] } : {}) });
+        const rows = await timeWorkloads(workloads, {
+          repeat: flags.timing,
+          ...(flags.size ? { sizes: flags.size as RequestSize[] } : {}),
+        });
         process.stdout.write(timingTable(rows) + '\n');
-        process.stdout.write('wasm: fresh instance per request on the reference runtime (one guest thread with a deadline, module compiled once); native: a new CGI process per request; node: handler called in-process.\n');
+        process.stdout.write(
+          'wasm: fresh instance per request on the reference runtime (one guest thread with a deadline, module compiled once); native: a new CGI process per request; node: handler called in-process.\n',
+        );
         return;
       }
       const report = await conformWorkloads(workloads, {

@@ -5,7 +5,9 @@ import { registerConformWasi } from './conform-wasi.js';
 import { registerConformWorkloads } from './conform-workloads.js';
 
 export function registerConform(program: Command): void {
-  const conform = program.command('conform').description('conformance checks: the WASI host against a test suite, workload variants against each other');
+  const conform = program
+    .command('conform')
+    .description('conformance checks: the WASI host against a test suite, workload variants against each other');
   registerConformWasi(conform);
   registerConformWorkloads(conform);
 }

@@ -15,16 +15,25 @@ export interface DoctorLine {
 }
 
 /** `config`: the runtimes' settings as `run` would resolve them with no flags (the FAASBENCH_* fallbacks, e.g. which runtime the pool holds). */
-export async function doctorReport(config: RuntimeConfig = resolveRuntimeConfig({}, process.env)): Promise<{ engine: string; runtimes: DoctorLine[] }> {
+export async function doctorReport(
+  config: RuntimeConfig = resolveRuntimeConfig({}, process.env),
+): Promise<{ engine: string; runtimes: DoctorLine[] }> {
   const status = await engineStatus(connectEngine());
-  const engine = status.availability.ok ? (status.availability.detail ?? 'up') : `unavailable: ${status.availability.reason}`;
+  const engine = status.availability.ok
+    ? (status.availability.detail ?? 'up')
+    : `unavailable: ${status.availability.reason}`;
   const runtimes: DoctorLine[] = [];
   for (const entry of RUNTIMES) {
     try {
       const adapter = await entry.create(config);
       try {
         const a = await adapter.available();
-        runtimes.push({ id: entry.id, default: entry.default, ok: a.ok, text: a.ok ? (a.detail ?? 'available') : a.reason });
+        runtimes.push({
+          id: entry.id,
+          default: entry.default,
+          ok: a.ok,
+          text: a.ok ? (a.detail ?? 'available') : a.reason,
+        });
       } finally {
         await adapter.dispose().catch(() => {});
       }
@@ -49,7 +58,9 @@ export function registerDoctor(program: Command): void {
       const width = Math.max(...r.runtimes.map((x) => x.id.length));
       process.stdout.write(`docker engine: ${r.engine}\n\n`);
       for (const x of r.runtimes) {
-        process.stdout.write(`${x.ok ? 'ok ' : 'no '} ${x.id.padEnd(width)}  ${x.default ? 'default ' : 'opt-in  '} ${x.text}\n`);
+        process.stdout.write(
+          `${x.ok ? 'ok ' : 'no '} ${x.id.padEnd(width)}  ${x.default ? 'default ' : 'opt-in  '} ${x.text}\n`,
+        );
       }
     });
 }

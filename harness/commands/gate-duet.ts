@@ -47,24 +47,55 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
  */
 export function duetGate(runs: RunResults[], opts: DuetGateOptions): GateCheck[] {
   const series = pairDuet(runs.flatMap((r) => r.samples));
-  if (series.length === 0) throw new UnusableInputError(`${opts.currentName}: no duet samples (rows tagged side=baseline|candidate): not written by a duet gate`);
+  if (series.length === 0)
+    throw new UnusableInputError(
+      `${opts.currentName}: no duet samples (rows tagged side=baseline|candidate): not written by a duet gate`,
+    );
   const checks: GateCheck[] = [];
   for (const gm of opts.metrics) {
     const of = series.filter((s) => s.metric === gm.metric);
-    if (of.length === 0) throw new UnusableInputError(`metric '${gm.metric}' is not in ${opts.currentName} (it has: ${[...new Set(series.map((s) => s.metric))].join(', ')}); choose with --metric`);
+    if (of.length === 0)
+      throw new UnusableInputError(
+        `metric '${gm.metric}' is not in ${opts.currentName} (it has: ${[...new Set(series.map((s) => s.metric))].join(', ')}); choose with --metric`,
+      );
     for (const s of of) checks.push(judge(s, gm, opts));
   }
   return checks;
 }
 
 function judge(s: ReturnType<typeof pairDuet>[number], gm: GateMetric, opts: DuetGateOptions): GateCheck {
-  const workload = s.workloads.baseline === s.workloads.candidate ? s.workloads.candidate : `${s.workloads.baseline} → ${s.workloads.candidate}`;
-  const key = { runtime: s.runtime, workload, variant: s.variant, mode: s.mode, metric: s.metric, phase: 'total', tags: '', stat: gm.stat };
+  const workload =
+    s.workloads.baseline === s.workloads.candidate
+      ? s.workloads.candidate
+      : `${s.workloads.baseline} → ${s.workloads.candidate}`;
+  const key = {
+    runtime: s.runtime,
+    workload,
+    variant: s.variant,
+    mode: s.mode,
+    metric: s.metric,
+    phase: 'total',
+    tags: '',
+    stat: gm.stat,
+  };
   const n = s.baseline.length;
   const lost = `${opts.baselineName}: ${s.failed.baseline} of ${s.measured.baseline} failed, ${opts.currentName}: ${s.failed.candidate} of ${s.measured.candidate} failed`;
-  if (n === 0) return { ...key, status: 'error', comparison: null, change: 0, reason: `cannot decide: no pair with both samples correct (${lost})` };
-  const comparison = comparePaired(s.baseline, s.candidate, { q: gm.q, seed: opts.seed, resamples: opts.resamples, metric: s.metric });
-  if (comparison.undecided !== null) return { ...key, status: 'error', comparison, change: 0, reason: `cannot decide: ${comparison.undecided}` };
+  if (n === 0)
+    return {
+      ...key,
+      status: 'error',
+      comparison: null,
+      change: 0,
+      reason: `cannot decide: no pair with both samples correct (${lost})`,
+    };
+  const comparison = comparePaired(s.baseline, s.candidate, {
+    q: gm.q,
+    seed: opts.seed,
+    resamples: opts.resamples,
+    metric: s.metric,
+  });
+  if (comparison.undecided !== null)
+    return { ...key, status: 'error', comparison, change: 0, reason: `cannot decide: ${comparison.undecided}` };
   const higherBetter = metricDirection(s.metric) === 'higher-is-better';
   const change = higherBetter ? 1 - comparison.ratio : comparison.ratio - 1;
   // The largest regression the interval allows.
@@ -96,11 +127,21 @@ function judge(s: ReturnType<typeof pairDuet>[number], gm: GateMetric, opts: Due
   } else {
     reason = 'no significant difference';
   }
-  return { ...key, status, comparison, change, reason: `${reason} (${reached}${preciseEnough ? '' : `, asked ±${pct(opts.precision)}`})` };
+  return {
+    ...key,
+    status,
+    comparison,
+    change,
+    reason: `${reason} (${reached}${preciseEnough ? '' : `, asked ±${pct(opts.precision)}`})`,
+  };
 }
 
 /** The line under the Markdown heading saying how the duet ran and why it stopped. */
-export function duetSummaryLine(o: Pick<DuetOutcome, 'stoppedBy' | 'precision' | 'elapsedMs' | 'pairs'>, precision: number, budgetSeconds: number): string {
+export function duetSummaryLine(
+  o: Pick<DuetOutcome, 'stoppedBy' | 'precision' | 'elapsedMs' | 'pairs'>,
+  precision: number,
+  budgetSeconds: number,
+): string {
   const why: Record<DuetOutcome['stoppedBy'], string> = {
     precision: `precision ±${pct(precision)} reached`,
     budget: `time budget of ${budgetSeconds} s spent before the precision ±${pct(precision)} was reached`,
@@ -108,7 +149,10 @@ export function duetSummaryLine(o: Pick<DuetOutcome, 'stoppedBy' | 'precision' |
     interrupted: 'interrupted',
     failed: 'no pair could be measured',
   };
-  const pairs = Object.entries(o.pairs).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
+  const pairs =
+    Object.entries(o.pairs)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ') || 'none';
   const reached = Number.isFinite(o.precision) ? `±${pct(o.precision)}` : 'none';
   return `Duet run (baseline and candidate interleaved, paired bootstrap): stopped after ${(o.elapsedMs / 1000).toFixed(1)} s, ${why[o.stoppedBy]}; worst precision ${reached}; correct pairs ${pairs}.`;
 }

@@ -34,10 +34,12 @@ export const DEFAULT_GATE_METRICS = ['cold_start_ns:median', 'cold_start_ns:p99'
 /** "cold_start_ns:p99" → { metric, stat: 'p99', q: 0.99 }; a bare metric means its median. */
 export function parseGateMetric(spec: string): GateMetric {
   const [metric, stat = 'median'] = spec.split(':');
-  if (!metric || !/^[a-z0-9_]+$/.test(metric)) throw new InvalidArgumentError(`bad metric '${spec}' (expected NAME or NAME:STAT, e.g. cold_start_ns:p99)`);
+  if (!metric || !/^[a-z0-9_]+$/.test(metric))
+    throw new InvalidArgumentError(`bad metric '${spec}' (expected NAME or NAME:STAT, e.g. cold_start_ns:p99)`);
   if (stat === 'median') return { metric, stat, q: 0.5 };
   const m = /^p(\d{1,3})$/.exec(stat);
-  if (!m || Number(m[1]) === 0) throw new InvalidArgumentError(`bad statistic '${stat}' in '${spec}' (use median, p90, p99, p999)`);
+  if (!m || Number(m[1]) === 0)
+    throw new InvalidArgumentError(`bad statistic '${stat}' in '${spec}' (use median, p90, p99, p999)`);
   // p99 → 0.99, p999 → 0.999, p5 → 0.05
   const digits = m[1]!;
   const q = digits.length === 3 ? Number(digits) / 1000 : Number(digits) / 100;
@@ -47,7 +49,8 @@ export function parseGateMetric(spec: string): GateMetric {
 /** "10%" or "10" → 0.10. */
 export function parsePercent(value: string): number {
   const m = /^(\d+(?:\.\d+)?)%?$/.exec(value.trim());
-  if (!m || Number(m[1]) > 1000) throw new InvalidArgumentError(`--max-regression must be a percentage like 10% (got '${value}')`);
+  if (!m || Number(m[1]) > 1000)
+    throw new InvalidArgumentError(`--max-regression must be a percentage like 10% (got '${value}')`);
   return Number(m[1]) / 100;
 }
 
@@ -80,21 +83,28 @@ export function gate(baseline: RunResults[], current: RunResults[], opts: GateOp
   const sc = totals(current);
   // A metric is "in" a file when it has rows, correct or not: a series whose every
   // sample failed is judged below (cannot decide), not reported as an unknown metric.
-  const metricsIn = (m: typeof sb) => [...new Set([...m.values()].filter((s) => s.values.length + s.failed > 0).map((s) => s.metric))].sort();
+  const metricsIn = (m: typeof sb) =>
+    [...new Set([...m.values()].filter((s) => s.values.length + s.failed > 0).map((s) => s.metric))].sort();
   const checks: GateCheck[] = [];
   let common = 0;
   const cannotDecide = (why: string) => `cannot decide: ${why}`;
   for (const gm of opts.metrics) {
-    for (const [name, m] of [[opts.baselineName, sb], [opts.currentName, sc]] as const) {
+    for (const [name, m] of [
+      [opts.baselineName, sb],
+      [opts.currentName, sc],
+    ] as const) {
       if (!metricsIn(m).includes(gm.metric)) {
-        throw new UnusableInputError(`metric '${gm.metric}' is not in ${name} (it has: ${metricsIn(m).join(', ') || 'no samples'}); choose with --metric`);
+        throw new UnusableInputError(
+          `metric '${gm.metric}' is not in ${name} (it has: ${metricsIn(m).join(', ') || 'no samples'}); choose with --metric`,
+        );
       }
     }
     for (const [id, b] of sb) {
       if (b.metric !== gm.metric) continue;
       const { values: _v, failed: _f, ...key } = b;
       const c = sc.get(id);
-      const error = (why: string) => checks.push({ ...key, stat: gm.stat, status: 'error', comparison: null, change: 0, reason: cannotDecide(why) });
+      const error = (why: string) =>
+        checks.push({ ...key, stat: gm.stat, status: 'error', comparison: null, change: 0, reason: cannotDecide(why) });
       // Fail closed: a series measured in the baseline must be judged in the current run.
       if (b.values.length === 0) {
         error(`no correct samples in ${opts.baselineName} (${b.failed} failed)`);
@@ -108,9 +118,21 @@ export function gate(baseline: RunResults[], current: RunResults[], opts: GateOp
         error(`no correct samples in ${opts.currentName} (${c.failed} failed)`);
         continue;
       }
-      const comparison = compareSamples(b.values, c.values, { q: gm.q, seed: opts.seed, resamples: opts.resamples, metric: gm.metric });
+      const comparison = compareSamples(b.values, c.values, {
+        q: gm.q,
+        seed: opts.seed,
+        resamples: opts.resamples,
+        metric: gm.metric,
+      });
       if (comparison.undecided !== null) {
-        checks.push({ ...key, stat: gm.stat, status: 'error', comparison, change: 0, reason: cannotDecide(comparison.undecided) });
+        checks.push({
+          ...key,
+          stat: gm.stat,
+          status: 'error',
+          comparison,
+          change: 0,
+          reason: cannotDecide(comparison.undecided),
+        });
         continue;
       }
       const higherBetter = metricDirection(gm.metric) === 'higher-is-better';
@@ -143,13 +165,22 @@ export function gate(baseline: RunResults[], current: RunResults[], opts: GateOp
     for (const [id, c] of sc) {
       if (c.metric === gm.metric && c.values.length && !sb.has(id)) {
         const { values: _v, failed: _f, ...key } = c;
-        checks.push({ ...key, stat: gm.stat, status: 'missing', comparison: null, change: 0, reason: `new: not in ${opts.baselineName}, not gated` });
+        checks.push({
+          ...key,
+          stat: gm.stat,
+          status: 'missing',
+          comparison: null,
+          change: 0,
+          reason: `new: not in ${opts.baselineName}, not gated`,
+        });
       }
     }
   }
   // Nothing measured in both files: there is nothing to gate, which is not a pass.
   if (common === 0) {
-    throw new UnusableInputError(`${opts.baselineName} and ${opts.currentName} have no runtime × workload in common for ${[...new Set(opts.metrics.map((m) => m.metric))].join(', ')}`);
+    throw new UnusableInputError(
+      `${opts.baselineName} and ${opts.currentName} have no runtime × workload in common for ${[...new Set(opts.metrics.map((m) => m.metric))].join(', ')}`,
+    );
   }
   return checks;
 }
@@ -164,7 +195,8 @@ export function gateExitCode(checks: GateCheck[]): 0 | 1 | 2 {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const where = (c: GateCheck) => `${c.runtime}/${c.workload}/${c.variant}${c.tags ? ` {${c.tags}}` : ''}`;
 /** A finite comparison to show; an undecided one has no figures worth printing. */
-const shown = (c: GateCheck): Comparison | null => (c.comparison && c.comparison.undecided === null ? c.comparison : null);
+const shown = (c: GateCheck): Comparison | null =>
+  c.comparison && c.comparison.undecided === null ? c.comparison : null;
 
 /** GitHub Actions workflow-command escaping of a message. */
 const ghEscape = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -175,15 +207,26 @@ export function annotations(checks: GateCheck[]): string[] {
     .map((c) => {
       const level = c.status === 'fail' || c.status === 'error' ? 'error' : 'warning';
       const k = shown(c);
-      const cmp = k ? ` (${formatValue(k.baseline, c.metric)} → ${formatValue(k.candidate, c.metric)}, ratio ${k.ratio.toFixed(3)}, 95% CI [${k.interval.lo.toFixed(3)}, ${k.interval.hi.toFixed(3)}])` : '';
+      const cmp = k
+        ? ` (${formatValue(k.baseline, c.metric)} → ${formatValue(k.candidate, c.metric)}, ratio ${k.ratio.toFixed(3)}, 95% CI [${k.interval.lo.toFixed(3)}, ${k.interval.hi.toFixed(3)}])`
+        : '';
       // Names and reasons come from the results files: no control character reaches the log.
       return `::${level} title=faasbench gate::${ghEscape(terminalText(`${where(c)} ${c.metric} ${c.stat}: ${c.reason}${cmp}`))}`;
     });
 }
 
-const ICON: Record<GateStatus, string> = { fail: '❌ fail', error: '⛔ cannot decide', warn: '⚠️ warn', pass: '✅ pass', missing: '➖ skipped' };
+const ICON: Record<GateStatus, string> = {
+  fail: '❌ fail',
+  error: '⛔ cannot decide',
+  warn: '⚠️ warn',
+  pass: '✅ pass',
+  missing: '➖ skipped',
+};
 
-export function gateMarkdown(checks: GateCheck[], opts: Pick<GateOptions, 'maxRegression' | 'baselineName' | 'currentName'>): string {
+export function gateMarkdown(
+  checks: GateCheck[],
+  opts: Pick<GateOptions, 'maxRegression' | 'baselineName' | 'currentName'>,
+): string {
   const failed = checks.filter((c) => c.status === 'fail').length;
   const undecided = checks.filter((c) => c.status === 'error').length;
   const head = failed
@@ -238,7 +281,10 @@ interface GateFlags {
 export function parsePrecision(value: string): number {
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(value.trim());
   const x = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
-  if (!(x >= 0 && x < 1)) throw new InvalidArgumentError(`--precision must be a fraction or percentage below 100%, e.g. 0.02 or 2% (got '${value}'); 0 samples until the budget`);
+  if (!(x >= 0 && x < 1))
+    throw new InvalidArgumentError(
+      `--precision must be a fraction or percentage below 100%, e.g. 0.02 or 2% (got '${value}'); 0 samples until the budget`,
+    );
   return x;
 }
 
@@ -258,8 +304,20 @@ const underHeading = (md: string, line: string) => md.replace(/\n\n/, `\n\n${lin
 
 /** `gate --baseline-wasm A --wasm B` / `--baseline-workload D --workload D`: run both interleaved, then judge the file written. */
 async function duetAction(flags: GateFlags): Promise<void> {
-  const [{ DUET_DEFAULTS, duetGate, duetSummaryLine, workloadArg }, { DUET_METRICS, runDuet }, { loadWasmFile }, { RUNTIMES }, { createProgress }, { resolveRuntimeConfig }] = await Promise.all([
-    import('./gate-duet.js'), import('../duet/duet.js'), import('../workloads-wasm.js'), import('../runtimes.js'), import('../progress.js'), import('../options.js'),
+  const [
+    { DUET_DEFAULTS, duetGate, duetSummaryLine, workloadArg },
+    { DUET_METRICS, runDuet },
+    { loadWasmFile },
+    { RUNTIMES },
+    { createProgress },
+    { resolveRuntimeConfig },
+  ] = await Promise.all([
+    import('./gate-duet.js'),
+    import('../duet/duet.js'),
+    import('../workloads-wasm.js'),
+    import('../runtimes.js'),
+    import('../progress.js'),
+    import('../options.js'),
   ]);
   const outDir = resolve(flags.out);
   const outProblem = resultsDirProblem(outDir);
@@ -267,7 +325,9 @@ async function duetAction(flags: GateFlags): Promise<void> {
   const runtimeConfig = resolveRuntimeConfig(flags, process.env);
   // Checked before anything is loaded or started.
   const metrics = (flags.metric ?? DUET_DEFAULTS.metrics).map(parseGateMetric);
-  for (const m of metrics) if (!(DUET_METRICS as readonly string[]).includes(m.metric)) throw new Error(`a duet measures ${DUET_METRICS.join(' and ')} only, not ${m.metric}`);
+  for (const m of metrics)
+    if (!(DUET_METRICS as readonly string[]).includes(m.metric))
+      throw new Error(`a duet measures ${DUET_METRICS.join(' and ')} only, not ${m.metric}`);
   let baseline, candidate;
   if (flags.baselineWasm !== undefined && flags.wasm !== undefined) {
     // Probed through one reference runtime, disposed whatever happens (its threads would keep the process alive).
@@ -295,11 +355,20 @@ async function duetAction(flags: GateFlags): Promise<void> {
   process.on('SIGTERM', onSignal);
   const outcome = await runDuet(
     {
-      baseline, candidate, runtimes: RUNTIMES.filter((r) => ids.includes(r.id)), runtimeConfig,
+      baseline,
+      candidate,
+      runtimes: RUNTIMES.filter((r) => ids.includes(r.id)),
+      runtimeConfig,
       ...(flags.variant ? { variants: flags.variant as VariantKind[] } : {}),
       gated: metrics.map((m) => ({ metric: m.metric, q: m.q })),
-      warmup: flags.warmup, minPairs: flags.minPairs, maxPairs: flags.maxPairs, precision: flags.precision,
-      budgetMs: flags.budgetSeconds * 1000, seed: flags.seed, resamples: flags.resamples, outDir,
+      warmup: flags.warmup,
+      minPairs: flags.minPairs,
+      maxPairs: flags.maxPairs,
+      precision: flags.precision,
+      budgetMs: flags.budgetSeconds * 1000,
+      seed: flags.seed,
+      resamples: flags.resamples,
+      outDir,
       command: ['faasbench', ...process.argv.slice(2)],
       config: { gate: { maxRegression, metrics: metrics.map((m) => `${m.metric}:${m.stat}`) } },
     },
@@ -318,38 +387,88 @@ async function duetAction(flags: GateFlags): Promise<void> {
   // Judged from the file, like the two-file gate: what is gated is what was written.
   const loaded = loadResultsFile(outcome.resultsFile, { requireComplete: true });
   const opts = {
-    metrics, maxRegression, seed: flags.seed, resamples: flags.resamples, precision: flags.precision,
-    baselineName: flags.baselineWasm ?? flags.baselineWorkload!, currentName: flags.wasm ?? flags.workload!,
+    metrics,
+    maxRegression,
+    seed: flags.seed,
+    resamples: flags.resamples,
+    precision: flags.precision,
+    baselineName: flags.baselineWasm ?? flags.baselineWorkload!,
+    currentName: flags.wasm ?? flags.workload!,
   };
   const checks = duetGate(loaded.runs, opts);
-  const notes = [...outcome.skipped.map((s) => `runtime ${s.runtime} skipped: ${s.reason}`), ...loaded.runs.flatMap((r) => r.events.filter((e) => e.level === 'error').map((e) => e.message))];
-  report(checks, notes, underHeading(gateMarkdown(checks, opts), duetSummaryLine(outcome, flags.precision, flags.budgetSeconds)), flags);
+  const notes = [
+    ...outcome.skipped.map((s) => `runtime ${s.runtime} skipped: ${s.reason}`),
+    ...loaded.runs.flatMap((r) => r.events.filter((e) => e.level === 'error').map((e) => e.message)),
+  ];
+  report(
+    checks,
+    notes,
+    underHeading(gateMarkdown(checks, opts), duetSummaryLine(outcome, flags.precision, flags.budgetSeconds)),
+    flags,
+  );
 }
 
 export function registerGate(program: Command): void {
   const cmd = program
     .command('gate')
-    .description('CI gate: fail (exit 1) when CURRENT regresses from the baseline by more than --max-regression, significantly (exit 2: unusable input or cannot decide); or, with --baseline-wasm/--wasm or --baseline-workload/--workload, measure both interleaved here and gate on the paired ratio')
+    .description(
+      'CI gate: fail (exit 1) when CURRENT regresses from the baseline by more than --max-regression, significantly (exit 2: unusable input or cannot decide); or, with --baseline-wasm/--wasm or --baseline-workload/--workload, measure both interleaved here and gate on the paired ratio',
+    )
     .argument('[CURRENT.jsonl]', 'results of the run under test (two-file form)')
     .option('-b, --baseline <BASE.jsonl>', 'baseline results file (two-file form)')
-    .option('--max-regression <pct>', 'largest tolerated regression, e.g. 10% (default: 10%; 5% for a duet)', parsePercent)
-    .option('--metric <spec>', `metrics to gate, NAME[:median|pNN] (repeatable or comma-separated; default: ${DEFAULT_GATE_METRICS.join(', ')}; for a duet cold_start_ns:median)`, (v: string, prev: string[] = []) => {
-      const items = v.split(',').map((x) => x.trim()).filter(Boolean);
-      for (const i of items) parseGateMetric(i);
-      return [...prev, ...items];
-    })
-    .option('--allow-different-machines', 'gate results measured on different machines (the difference is still reported)')
-    .option('--seed <n>', 'bootstrap seed (and a duet\'s A/B order)', intOption('--seed', 0, 2 ** 32 - 1), 1)
+    .option(
+      '--max-regression <pct>',
+      'largest tolerated regression, e.g. 10% (default: 10%; 5% for a duet)',
+      parsePercent,
+    )
+    .option(
+      '--metric <spec>',
+      `metrics to gate, NAME[:median|pNN] (repeatable or comma-separated; default: ${DEFAULT_GATE_METRICS.join(', ')}; for a duet cold_start_ns:median)`,
+      (v: string, prev: string[] = []) => {
+        const items = v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
+        for (const i of items) parseGateMetric(i);
+        return [...prev, ...items];
+      },
+    )
+    .option(
+      '--allow-different-machines',
+      'gate results measured on different machines (the difference is still reported)',
+    )
+    .option('--seed <n>', "bootstrap seed (and a duet's A/B order)", intOption('--seed', 0, 2 ** 32 - 1), 1)
     .option('--resamples <n>', 'bootstrap resamples', intOption('--resamples', 100, 100_000), 2000)
-    .option('--markdown <file>', 'also write the Markdown table to this file (it is appended to $GITHUB_STEP_SUMMARY when set)')
+    .option(
+      '--markdown <file>',
+      'also write the Markdown table to this file (it is appended to $GITHUB_STEP_SUMMARY when set)',
+    )
     .option('--baseline-wasm <file>', 'duet: the baseline bare WAGI .wasm (with --wasm)')
     .option('--wasm <file>', 'duet: the candidate bare WAGI .wasm (with --baseline-wasm)')
     .option('--baseline-workload <name|dir>', 'duet: the baseline workload (with --workload)')
     .option('-w, --workload <name|dir>', 'duet: the candidate workload (with --baseline-workload)')
-    .option('-r, --runtime <id...>', `duet: runtimes to measure both on (default: wasm): ${runtimeIds().join(', ')}`, listOption(runtimeIds(), 'runtime'))
-    .option('--variant <kind...>', `duet: only these variants: ${VARIANT_KINDS.join(', ')}`, listOption(VARIANT_KINDS, 'variant'))
-    .option('--precision <x>', 'duet: sample until every ratio\'s 95% interval is within ±x, e.g. 0.02 or 2% (0: until the budget)', parsePrecision, 0.02)
-    .option('--budget-seconds <s>', 'duet: stop sampling after this long (after --min-pairs)', intOption('--budget-seconds', 1, 86_400), 120)
+    .option(
+      '-r, --runtime <id...>',
+      `duet: runtimes to measure both on (default: wasm): ${runtimeIds().join(', ')}`,
+      listOption(runtimeIds(), 'runtime'),
+    )
+    .option(
+      '--variant <kind...>',
+      `duet: only these variants: ${VARIANT_KINDS.join(', ')}`,
+      listOption(VARIANT_KINDS, 'variant'),
+    )
+    .option(
+      '--precision <x>',
+      "duet: sample until every ratio's 95% interval is within ±x, e.g. 0.02 or 2% (0: until the budget)",
+      parsePrecision,
+      0.02,
+    )
+    .option(
+      '--budget-seconds <s>',
+      'duet: stop sampling after this long (after --min-pairs)',
+      intOption('--budget-seconds', 1, 86_400),
+      120,
+    )
     .option('--min-pairs <n>', 'duet: pairs always taken', intOption('--min-pairs', 5, 1_000_000), 30)
     .option('--max-pairs <n>', 'duet: never more pairs than this', intOption('--max-pairs', 5, 10_000_000), 100_000)
     .option('--warmup <n>', 'duet: unrecorded rounds first', intOption('--warmup', 0, 100_000), 5)
@@ -357,7 +476,9 @@ export function registerGate(program: Command): void {
     .option('-q, --quiet', 'duet: no progress');
   for (const s of RUNTIME_SETTINGS) for (const o of runtimeSettingOptions(s)) cmd.addOption(o);
   cmd
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Duet form: faasbench gate --baseline-wasm OLD.wasm --wasm NEW.wasm  (or --baseline-workload DIR --workload DIR)
   runs both in this job, interleaved pair by pair in a seeded random order, on the same
   runtime(s), until every gated ratio's 95% interval (a paired bootstrap over the pairs)
@@ -373,27 +494,40 @@ Exit codes (the gate never passes on input it cannot judge):
      results), or a gated series the gate cannot decide: no correct samples on one
      side, measured in the baseline but not in CURRENT, a zero baseline, an
      unbounded ratio or interval
-  130 a duet interrupted (Ctrl-C): no verdict`)
+  130 a duet interrupted (Ctrl-C): no verdict`,
+    )
     .action(async (currentFile: string | undefined, flags: GateFlags) => {
       const duetWasm = flags.baselineWasm !== undefined || flags.wasm !== undefined;
       const duetWorkload = flags.baselineWorkload !== undefined || flags.workload !== undefined;
       if (duetWasm || duetWorkload) {
-        if (duetWasm && duetWorkload) throw new Error('give either --baseline-wasm/--wasm or --baseline-workload/--workload, not both');
-        if (flags.baseline !== undefined || currentFile !== undefined) throw new Error('a duet gate measures both sides itself: give no --baseline or CURRENT.jsonl with --baseline-wasm/--wasm or --baseline-workload/--workload');
-        if (duetWasm && (flags.baselineWasm === undefined || flags.wasm === undefined)) throw new Error('a duet gate needs both --baseline-wasm and --wasm');
-        if (duetWorkload && (flags.baselineWorkload === undefined || flags.workload === undefined)) throw new Error('a duet gate needs both --baseline-workload and --workload');
+        if (duetWasm && duetWorkload)
+          throw new Error('give either --baseline-wasm/--wasm or --baseline-workload/--workload, not both');
+        if (flags.baseline !== undefined || currentFile !== undefined)
+          throw new Error(
+            'a duet gate measures both sides itself: give no --baseline or CURRENT.jsonl with --baseline-wasm/--wasm or --baseline-workload/--workload',
+          );
+        if (duetWasm && (flags.baselineWasm === undefined || flags.wasm === undefined))
+          throw new Error('a duet gate needs both --baseline-wasm and --wasm');
+        if (duetWorkload && (flags.baselineWorkload === undefined || flags.workload === undefined))
+          throw new Error('a duet gate needs both --baseline-workload and --workload');
         await duetAction(flags);
         return;
       }
-      if (flags.baseline === undefined) throw new Error("required option '-b, --baseline <BASE.jsonl>' not specified (or measure both sides here: --baseline-wasm/--wasm)");
+      if (flags.baseline === undefined)
+        throw new Error(
+          "required option '-b, --baseline <BASE.jsonl>' not specified (or measure both sides here: --baseline-wasm/--wasm)",
+        );
       if (currentFile === undefined) throw new Error("missing required argument 'CURRENT.jsonl'");
       const base = loadResultsFile(flags.baseline, { requireComplete: true });
       const cur = loadResultsFile(currentFile, { requireComplete: true });
       const notes = checkSameMachine([base, cur], flags.allowDifferentMachines === true);
       const opts: GateOptions = {
         metrics: (flags.metric ?? DEFAULT_GATE_METRICS).map(parseGateMetric),
-        maxRegression: flags.maxRegression ?? 0.1, seed: flags.seed, resamples: flags.resamples,
-        baselineName: flags.baseline, currentName: currentFile,
+        maxRegression: flags.maxRegression ?? 0.1,
+        seed: flags.seed,
+        resamples: flags.resamples,
+        baselineName: flags.baseline,
+        currentName: currentFile,
       };
       const checks = gate(base.runs, cur.runs, opts);
       report(checks, notes, gateMarkdown(checks, opts), flags);

@@ -19,9 +19,21 @@ const commit = (i: number) => `${String(i).padStart(2, '0')}`.repeat(20);
 const files = Array.from({ length: 12 }, (_, i) => {
   const p = join(dir, `run-${i}.jsonl`);
   const median = i >= 7 ? 345_000 : 300_000;
-  writeSyntheticResults(p, [{ runtime: 'wasm', median, n: 60, spread: 0.02 }, { runtime: 'lambda', median: 40_000_000, n: 30, spread: 0.02 }], {
-    seed: i + 1, header: { runId: `run-${i}`, startedAt: `2026-01-${String(i + 1).padStart(2, '0')}T00:00:00.000Z`, git: { commit: commit(i), dirty: false } },
-  });
+  writeSyntheticResults(
+    p,
+    [
+      { runtime: 'wasm', median, n: 60, spread: 0.02 },
+      { runtime: 'lambda', median: 40_000_000, n: 30, spread: 0.02 },
+    ],
+    {
+      seed: i + 1,
+      header: {
+        runId: `run-${i}`,
+        startedAt: `2026-01-${String(i + 1).padStart(2, '0')}T00:00:00.000Z`,
+        git: { commit: commit(i), dirty: false },
+      },
+    },
+  );
   return p;
 });
 
@@ -37,7 +49,10 @@ describe('faasbench history', () => {
     const store = new HistoryStore(db);
     try {
       const series = store.series({ metric: 'cold_start_ns' }).sort((a, b) => a.runtime.localeCompare(b.runtime));
-      expect(series.map((s) => [s.runtime, s.points.length])).toEqual([['lambda', 12], ['wasm', 12]]);
+      expect(series.map((s) => [s.runtime, s.points.length])).toEqual([
+        ['lambda', 12],
+        ['wasm', 12],
+      ]);
       expect(series[1]!.points.map((p) => p.commit)).toEqual(files.map((_, i) => commit(i)));
     } finally {
       store.close();
@@ -51,7 +66,9 @@ describe('faasbench history', () => {
     expect(r.stdout).not.toContain('lambda');
     const md = await runCliInProcess(['history', 'show', '--db', db, '--markdown']);
     expect(md.stdout).toContain('| series | runs | latest median | last step | since first | change points |');
-    expect(md.stdout).toMatch(/\| wasm\/hello\/wasm cold cold\\_start\\_ns \| 12 \| 3\d\d\.\d µs \| [+-]\d+\.\d% \| \+1\d\.\d% \| \+1\d\.\d% at `07070707` \|/);
+    expect(md.stdout).toMatch(
+      /\| wasm\/hello\/wasm cold cold\\_start\\_ns \| 12 \| 3\d\d\.\d µs \| [+-]\d+\.\d% \| \+1\d\.\d% \| \+1\d\.\d% at `07070707` \|/,
+    );
     expect(md.stdout).toMatch(/\| lambda\/hello\/wasm cold cold\\_start\\_ns \| 12 \| .* \| — \|/);
   });
 
@@ -67,13 +84,27 @@ describe('faasbench history', () => {
   });
 
   it.each([
-    ['a run without a git commit', () => {
-      const p = join(dir, 'nogit.jsonl');
-      writeSyntheticResults(p, [{ runtime: 'wasm', median: 1, n: 5, spread: 0 }], { header: { runId: 'nogit', git: { commit: null, dirty: null } } });
-      return ['history', 'add', '--db', db, p];
-    }, /nogit\.jsonl: run nogit has no git commit .*: give one with --commit/],
-    ['show on a missing database', () => ['history', 'show', '--db', join(dir, 'none.sqlite')], /no history at .*none\.sqlite: add runs with faasbench history add/],
-    ['report --history with results files', () => ['report', '--history', '--db', db, files[0]!], /--history reports the history store \(--db\), not results files/],
+    [
+      'a run without a git commit',
+      () => {
+        const p = join(dir, 'nogit.jsonl');
+        writeSyntheticResults(p, [{ runtime: 'wasm', median: 1, n: 5, spread: 0 }], {
+          header: { runId: 'nogit', git: { commit: null, dirty: null } },
+        });
+        return ['history', 'add', '--db', db, p];
+      },
+      /nogit\.jsonl: run nogit has no git commit .*: give one with --commit/,
+    ],
+    [
+      'show on a missing database',
+      () => ['history', 'show', '--db', join(dir, 'none.sqlite')],
+      /no history at .*none\.sqlite: add runs with faasbench history add/,
+    ],
+    [
+      'report --history with results files',
+      () => ['report', '--history', '--db', db, files[0]!],
+      /--history reports the history store \(--db\), not results files/,
+    ],
   ])('exit 2 for %s', async (_what, args, message) => {
     const r = await runCliInProcess((args as () => string[])());
     expect(r.stderr).toMatch(message);

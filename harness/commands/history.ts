@@ -43,7 +43,9 @@ interface ShowFlags {
 }
 
 export function registerHistory(program: Command): void {
-  const history = program.command('history').description('results history across commits (SQLite): add runs, show trends and change points');
+  const history = program
+    .command('history')
+    .description('results history across commits (SQLite): add runs, show trends and change points');
   history
     .command('add')
     .description('store results files in the history (a run already stored is skipped)')
@@ -58,7 +60,11 @@ export function registerHistory(program: Command): void {
         for (const l of loaded) {
           for (const run of l.runs) {
             const r = store.add(run, l.file, flags.commit);
-            process.stdout.write(r.added ? `added run ${r.runId} (commit ${r.commit.slice(0, 12)}, ${r.series} series) from ${l.file}\n` : `skipped run ${r.runId}: already in the history\n`);
+            process.stdout.write(
+              r.added
+                ? `added run ${r.runId} (commit ${r.commit.slice(0, 12)}, ${r.series} series) from ${l.file}\n`
+                : `skipped run ${r.runId}: already in the history\n`,
+            );
           }
         }
         process.stdout.write(`history: ${store.path} (${store.runCount()} runs)\n`);
@@ -68,19 +74,28 @@ export function registerHistory(program: Command): void {
     });
   history
     .command('show')
-    .description('each series over the stored runs: latest median, last step, change since the first run, change points')
+    .description(
+      'each series over the stored runs: latest median, last step, change since the first run, change points',
+    )
     .option('--db <file>', 'history database', DEFAULT_HISTORY_DB)
     .option('--machine <fingerprint>', 'only runs of this machine')
     .option('--match <text>', 'only series whose name contains this text, e.g. wasm/hello')
     .option('--metric <name>', 'only this metric, e.g. cold_start_ns')
     .option('--markdown', 'print the Markdown trend table (for PR comments)')
     .action((flags: ShowFlags) => {
-      if (!existsSync(flags.db)) throw new Error(`no history at ${flags.db}: add runs with faasbench history add FILE… (or give --db)`);
+      if (!existsSync(flags.db))
+        throw new Error(`no history at ${flags.db}: add runs with faasbench history add FILE… (or give --db)`);
       const store = new HistoryStore(resolve(flags.db));
       try {
-        const series = store.series({ ...(flags.machine ? { machine: flags.machine } : {}), ...(flags.match ? { match: flags.match } : {}), ...(flags.metric ? { metric: flags.metric } : {}) });
+        const series = store.series({
+          ...(flags.machine ? { machine: flags.machine } : {}),
+          ...(flags.match ? { match: flags.match } : {}),
+          ...(flags.metric ? { metric: flags.metric } : {}),
+        });
         if (series.length === 0) {
-          process.stdout.write(`no series in ${store.path}${store.runCount() ? ' match' : ' (empty: faasbench history add FILE…)'}\n`);
+          process.stdout.write(
+            `no series in ${store.path}${store.runCount() ? ' match' : ' (empty: faasbench history add FILE…)'}\n`,
+          );
           return;
         }
         if (flags.markdown) {
@@ -90,11 +105,19 @@ export function registerHistory(program: Command): void {
         const rows = trends(series).map((t) => {
           const p = t.series.points;
           return [
-            seriesLabel(t.series), t.series.machine, String(p.length), formatValue(p[p.length - 1]!.median, t.series.metric), pct(t.lastStep), pct(t.sinceFirst),
+            seriesLabel(t.series),
+            t.series.machine,
+            String(p.length),
+            formatValue(p[p.length - 1]!.median, t.series.metric),
+            pct(t.lastStep),
+            pct(t.sinceFirst),
             t.changes.map((c) => `${pct(c.ratio)}@${p[c.index]!.commit.slice(0, 8)}`).join(' ') || '—',
           ];
         });
-        process.stdout.write(textTable(['series', 'machine', 'runs', 'latest median', 'last step', 'since first', 'change points'], rows) + '\n');
+        process.stdout.write(
+          textTable(['series', 'machine', 'runs', 'latest median', 'last step', 'since first', 'change points'], rows) +
+            '\n',
+        );
       } finally {
         store.close();
       }

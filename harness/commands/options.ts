@@ -15,9 +15,13 @@ export function intOption(name: string, min: number, max: number) {
 /** Collects repeated and comma-separated values, checked against `choices`. */
 export function listOption(choices: readonly string[] | null, what: string) {
   return (value: string, previous: string[] = []): string[] => {
-    const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const item of items) {
-      if (choices && !choices.includes(item)) throw new InvalidArgumentError(`unknown ${what} '${item}' (choose from: ${choices.join(', ')})`);
+      if (choices && !choices.includes(item))
+        throw new InvalidArgumentError(`unknown ${what} '${item}' (choose from: ${choices.join(', ')})`);
     }
     return [...previous, ...items];
   };
@@ -30,7 +34,8 @@ export function listOption(choices: readonly string[] | null, what: string) {
  */
 export function runtimeSettingOptions(s: RuntimeSetting): Option[] {
   const help = `${s.help}${s.choices ? ` (choices: ${s.choices.join(', ')})` : ''}; fallback: $${s.env}`;
-  if (!s.arg) return [new Option(s.flag, help), new Option(s.flag.replace(/^--/, '--no-'), `the opposite of ${s.flag}`)];
+  if (!s.arg)
+    return [new Option(s.flag, help), new Option(s.flag.replace(/^--/, '--no-'), `the opposite of ${s.flag}`)];
   return [
     new Option(`${s.flag} <${s.arg}>`, help).argParser((value: string) => {
       try {

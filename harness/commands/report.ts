@@ -10,7 +10,6 @@ import { checkSameMachine, loadResultsFile } from '../../model/results/load.js';
 import { intOption } from './options.js';
 import { DEFAULT_HISTORY_DB, writeHistoryReport } from './history.js';
 
-
 interface ReportFlags {
   out?: string;
   title?: string;
@@ -26,7 +25,9 @@ interface ReportFlags {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('write the HTML report, CSV of samples and summaries, a Markdown summary and chart images from results files')
+    .description(
+      'write the HTML report, CSV of samples and summaries, a Markdown summary and chart images from results files',
+    )
     .argument('[results...]', 'results files (.jsonl); several runs are reported together')
     .option('-o, --out <path>', 'output path without extension (default: the first results file without .jsonl)')
     .option('--title <text>', 'report title', 'faasbench report')
@@ -35,12 +36,20 @@ export function registerReport(program: Command): void {
     .option('--no-images', 'do not write SVG/PNG chart images')
     .option('--no-png', 'write SVG chart images only (no Chromium needed)')
     .option('--allow-different-machines', 'report results measured on different machines together')
-    .option('--history', 'the history page instead: every series of the history store over commits, change points marked (+ the Markdown trend table)')
+    .option(
+      '--history',
+      'the history page instead: every series of the history store over commits, change points marked (+ the Markdown trend table)',
+    )
     .option('--db <file>', 'with --history: the history database', DEFAULT_HISTORY_DB)
     .action(async (files: string[], flags: ReportFlags) => {
       if (flags.history) {
-        if (files.length) throw new Error('--history reports the history store (--db), not results files: give one or the other');
-        const out = writeHistoryReport(flags.db, flags.out ?? join(dirname(flags.db), 'history'), !flags.title || flags.title === 'faasbench report' ? 'faasbench history' : flags.title);
+        if (files.length)
+          throw new Error('--history reports the history store (--db), not results files: give one or the other');
+        const out = writeHistoryReport(
+          flags.db,
+          flags.out ?? join(dirname(flags.db), 'history'),
+          !flags.title || flags.title === 'faasbench report' ? 'faasbench history' : flags.title,
+        );
         process.stdout.write(`history report: ${out.html}\nmarkdown:       ${out.markdown}\n`);
         return;
       }
@@ -52,11 +61,21 @@ export function registerReport(program: Command): void {
       const runs = loaded.flatMap((l) => l.runs.map((r) => ({ ...r, file: l.file })));
       const base = resolve(flags.out ?? join(dirname(files[0]!), basename(files[0]!).replace(/\.jsonl$/, '')));
       const out = await writeReport(runs, {
-        base, title: flags.title, reference: flags.reference, seed: flags.seed, images: flags.images, png: flags.png,
+        base,
+        title: flags.title,
+        reference: flags.reference,
+        seed: flags.seed,
+        images: flags.images,
+        png: flags.png,
         command: ['faasbench', ...process.argv.slice(2)],
       });
-      process.stdout.write(`report:      ${out.html}\nmarkdown:    ${out.markdown}\nsamples CSV: ${out.samplesCsv}\nsummary CSV: ${out.summaryCsv}\n`);
-      if (out.svgs.length) process.stdout.write(`charts:      ${out.svgs.length} SVG${out.pngs.length ? `, ${out.pngs.length} PNG` : ''} in ${dirname(out.svgs[0]!)}\n`);
+      process.stdout.write(
+        `report:      ${out.html}\nmarkdown:    ${out.markdown}\nsamples CSV: ${out.samplesCsv}\nsummary CSV: ${out.summaryCsv}\n`,
+      );
+      if (out.svgs.length)
+        process.stdout.write(
+          `charts:      ${out.svgs.length} SVG${out.pngs.length ? `, ${out.pngs.length} PNG` : ''} in ${dirname(out.svgs[0]!)}\n`,
+        );
       if (out.pngSkipped) process.stdout.write(`${out.pngSkipped}\n`);
     });
 }

@@ -29,26 +29,58 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 /** HOST:PORT, [v6]:PORT or PORT alone (on 127.0.0.1). */
 export function parseListen(value: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value) ?? (/^\d{1,5}$/.test(value) ? [value, undefined, '127.0.0.1', value] : null);
+  const m =
+    /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value) ??
+    (/^\d{1,5}$/.test(value) ? [value, undefined, '127.0.0.1', value] : null);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65_535) throw new Error(`--listen ${value}: expected HOST:PORT (e.g. 127.0.0.1:8080, [::1]:8080) or a port`);
+  if (!m || port > 65_535)
+    throw new Error(`--listen ${value}: expected HOST:PORT (e.g. 127.0.0.1:8080, [::1]:8080) or a port`);
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('serve WAGI Wasm apps over HTTP: one listener, routing /NAME/… (or Host NAME.…) to each app, a fresh instance per request')
+    .description(
+      'serve WAGI Wasm apps over HTTP: one listener, routing /NAME/… (or Host NAME.…) to each app, a fresh instance per request',
+    )
     .option('--app <name=path>', 'deploy PATH as app NAME (repeatable)', collect)
     .option('--apps <dir>', 'deploy every NAME.wasm in DIR as app NAME (repeatable)', collect)
     .option('--listen <host:port>', 'address to listen on (port 0: any free port)', '127.0.0.1:8080')
-    .option('--threads <n>', 'guest threads (default: the machine\'s parallelism, at least 2)', intOption('--threads', 1, 256))
-    .option('--deadline <ms>', 'per-request wall-clock deadline: past it the guest is stopped and the client gets 504 (default 10000)', intOption('--deadline', 1, 3_600_000))
-    .option('--memory <mib>', 'per-app memory cap in MiB: memory.grow past it fails in the guest (default 256)', intOption('--memory', 1, 4096))
-    .option('--max-body <bytes>', 'request bodies above this get 413 (default 16 MiB)', intOption('--max-body', 0, 2 ** 31))
-    .option('--headers-timeout <ms>', 'a client must send its request headers within this (default 10000)', intOption('--headers-timeout', 100, 600_000))
-    .option('--max-connections <n>', 'open connections at most; requests on more get 503 (default 10000)', intOption('--max-connections', 1, 1_000_000))
-    .addHelpText('after', '\nExample:\n  faasbench serve --app hello=workloads/hello/build/hello.wasm --listen 127.0.0.1:8080\n  curl http://127.0.0.1:8080/hello/        # or: curl -H "Host: hello.localhost" http://127.0.0.1:8080/\n  curl http://127.0.0.1:8080/.faasbench/health\n')
+    .option(
+      '--threads <n>',
+      "guest threads (default: the machine's parallelism, at least 2)",
+      intOption('--threads', 1, 256),
+    )
+    .option(
+      '--deadline <ms>',
+      'per-request wall-clock deadline: past it the guest is stopped and the client gets 504 (default 10000)',
+      intOption('--deadline', 1, 3_600_000),
+    )
+    .option(
+      '--memory <mib>',
+      'per-app memory cap in MiB: memory.grow past it fails in the guest (default 256)',
+      intOption('--memory', 1, 4096),
+    )
+    .option(
+      '--max-body <bytes>',
+      'request bodies above this get 413 (default 16 MiB)',
+      intOption('--max-body', 0, 2 ** 31),
+    )
+    .option(
+      '--headers-timeout <ms>',
+      'a client must send its request headers within this (default 10000)',
+      intOption('--headers-timeout', 100, 600_000),
+    )
+    .option(
+      '--max-connections <n>',
+      'open connections at most; requests on more get 503 (default 10000)',
+      intOption('--max-connections', 1, 1_000_000),
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  faasbench serve --app hello=workloads/hello/build/hello.wasm --listen 127.0.0.1:8080\n  curl http://127.0.0.1:8080/hello/        # or: curl -H "Host: hello.localhost" http://127.0.0.1:8080/\n  curl http://127.0.0.1:8080/.faasbench/health\n',
+    )
     .action(async (flags: ServeFlags) => {
       let apps;
       try {
@@ -72,8 +104,14 @@ export function registerServe(program: Command): void {
           ...(flags.maxConnections ? { maxConnections: flags.maxConnections } : {}),
         },
       });
-      const names = apps.slice(0, 5).map((a) => a.name).join(', ') + (apps.length > 5 ? `, … (${apps.length} apps)` : '');
-      process.stdout.write(`faasbench serve: listening on ${running.host.url} (${apps.length} app${apps.length === 1 ? '' : 's'}: ${names}; ${running.executor.name}); /NAME/ or Host: NAME.…; health at /.faasbench/health\n`);
+      const names =
+        apps
+          .slice(0, 5)
+          .map((a) => a.name)
+          .join(', ') + (apps.length > 5 ? `, … (${apps.length} apps)` : '');
+      process.stdout.write(
+        `faasbench serve: listening on ${running.host.url} (${apps.length} app${apps.length === 1 ? '' : 's'}: ${names}; ${running.executor.name}); /NAME/ or Host: NAME.…; health at /.faasbench/health\n`,
+      );
       const code = await running.stopped;
       // Worker threads are terminated and the listener closed; leave now rather than wait for stray handles.
       process.exit(code);

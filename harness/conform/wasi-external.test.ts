@@ -31,8 +31,25 @@ const KNOWN_FAILURES: Record<'wasmtime' | 'wazero', string[] | null> = {
 describe('externalWasiCommand', () => {
   it('maps preopens, variables and arguments to each CLI', () => {
     const dirs = [{ guest: '/', host: '/tmp/x' }];
-    expect(externalWasiCommand('wasmtime', 't.wasm', ['a b'], { K: 'v=1' }, dirs)).toEqual(['run', '-C', 'cache=n', '--dir', '/tmp/x::/', '--env', 'K=v=1', 't.wasm', 'a b']);
-    expect(externalWasiCommand('wazero', 't.wasm', ['a b'], { K: 'v=1' }, dirs)).toEqual(['run', '-mount=/tmp/x:/', '-env=K=v=1', 't.wasm', '--', 'a b']);
+    expect(externalWasiCommand('wasmtime', 't.wasm', ['a b'], { K: 'v=1' }, dirs)).toEqual([
+      'run',
+      '-C',
+      'cache=n',
+      '--dir',
+      '/tmp/x::/',
+      '--env',
+      'K=v=1',
+      't.wasm',
+      'a b',
+    ]);
+    expect(externalWasiCommand('wazero', 't.wasm', ['a b'], { K: 'v=1' }, dirs)).toEqual([
+      'run',
+      '-mount=/tmp/x:/',
+      '-env=K=v=1',
+      't.wasm',
+      '--',
+      'a b',
+    ]);
     // No bare trailing `--`: wazero would hand it to the guest.
     expect(externalWasiCommand('wazero', 't.wasm', [], {}, [])).toEqual(['run', 't.wasm']);
   });
@@ -56,7 +73,15 @@ for (const tool of ['wazero', 'wasmtime'] as const) {
 
 describe.skipIf(!findTool('wazero').ok && !required)('conform wasi --runtime with peers', () => {
   it('prints one table with a column per implementation, comma-separated names accepted', async () => {
-    const r = await runCli(['conform', 'wasi', SUITE, '--runtime', 'faasbench,node-wasi,wazero', '--filter', 'args_get']);
+    const r = await runCli([
+      'conform',
+      'wasi',
+      SUITE,
+      '--runtime',
+      'faasbench,node-wasi,wazero',
+      '--filter',
+      'args_get',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^test\s+faasbench\s+node-wasi\s+wazero\s*$/m);
     expect(r.stdout).toMatch(/^assemblyscript\/args_get-multiple-arguments\s+pass\s+pass\s+pass\s*$/m);

@@ -27,12 +27,32 @@ export function isExternalWasi(name: string): name is ToolName {
 }
 
 /** The command line that runs `file` once with these args, variables and preopens. */
-export function externalWasiCommand(tool: ToolName, file: string, args: string[], env: Record<string, string>, dirs: PreopenDir[]): string[] {
+export function externalWasiCommand(
+  tool: ToolName,
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  dirs: PreopenDir[],
+): string[] {
   if (tool === 'wasmtime') {
-    return ['run', '-C', 'cache=n', ...dirs.flatMap((d) => ['--dir', `${d.host}::${d.guest}`]), ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]), file, ...args];
+    return [
+      'run',
+      '-C',
+      'cache=n',
+      ...dirs.flatMap((d) => ['--dir', `${d.host}::${d.guest}`]),
+      ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+      file,
+      ...args,
+    ];
   }
   // wazero passes a trailing bare `--` on to the guest as an argument: only when there are arguments.
-  return ['run', ...dirs.map((d) => `-mount=${d.host}:${d.guest}`), ...Object.entries(env).map(([k, v]) => `-env=${k}=${v}`), file, ...(args.length ? ['--', ...args] : [])];
+  return [
+    'run',
+    ...dirs.map((d) => `-mount=${d.host}:${d.guest}`),
+    ...Object.entries(env).map(([k, v]) => `-env=${k}=${v}`),
+    file,
+    ...(args.length ? ['--', ...args] : []),
+  ];
 }
 
 /** `tool` as a conformance peer; each run stops after timeoutMs. The tool's absence is each test's error (with how to install). */
@@ -40,7 +60,12 @@ export function externalWasi(tool: ToolName, timeoutMs: number): WasiImplementat
   return {
     name: tool,
     run(): Promise<WasiRunResult> {
-      return Promise.resolve({ exitCode: null, stdout: '', stderr: '', error: `${tool} runs a module from its bytes only (runBytes)` });
+      return Promise.resolve({
+        exitCode: null,
+        stdout: '',
+        stderr: '',
+        error: `${tool} runs a module from its bytes only (runBytes)`,
+      });
     },
     runBytes(bytes, args, env, dirs): Promise<WasiRunResult> {
       const t = findTool(tool);
@@ -50,7 +75,10 @@ export function externalWasi(tool: ToolName, timeoutMs: number): WasiImplementat
       writeFileSync(join(work, name), bytes);
       return new Promise<WasiRunResult>((resolve) => {
         const child = spawn(t.path, externalWasiCommand(tool, name, args.slice(1), env, dirs), {
-          cwd: work, env: {}, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+          cwd: work,
+          env: {},
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
         });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
@@ -64,11 +92,13 @@ export function externalWasi(tool: ToolName, timeoutMs: number): WasiImplementat
             child.kill('SIGKILL');
           }
         };
-        const collect = (into: Buffer[]) => (b: Buffer): void => {
-          size += b.length;
-          if (size > OUTPUT_LIMIT) kill(`limit: output over ${OUTPUT_LIMIT} bytes`);
-          else into.push(b);
-        };
+        const collect =
+          (into: Buffer[]) =>
+          (b: Buffer): void => {
+            size += b.length;
+            if (size > OUTPUT_LIMIT) kill(`limit: output over ${OUTPUT_LIMIT} bytes`);
+            else into.push(b);
+          };
         child.stdout.on('data', collect(out));
         child.stderr.on('data', collect(err));
         const timer = setTimeout(() => kill(`timeout: still running after ${timeoutMs} ms`), timeoutMs);
@@ -77,12 +107,15 @@ export function externalWasi(tool: ToolName, timeoutMs: number): WasiImplementat
           rmSync(work, { recursive: true, force: true });
           resolve(r);
         };
-        child.once('error', (e) => finish({ exitCode: null, stdout: '', stderr: '', error: `${t.path}: ${e.message}` }));
+        child.once('error', (e) =>
+          finish({ exitCode: null, stdout: '', stderr: '', error: `${t.path}: ${e.message}` }),
+        );
         child.once('close', (code, signal) => {
           const stdout = Buffer.concat(out).toString('utf8');
           const stderr = Buffer.concat(err).toString('utf8');
           if (failure !== null) return finish({ exitCode: null, stdout, stderr, error: failure });
-          if (code === null) return finish({ exitCode: null, stdout, stderr, error: `${tool} ended by signal ${signal}` });
+          if (code === null)
+            return finish({ exitCode: null, stdout, stderr, error: `${tool} ended by signal ${signal}` });
           finish({ exitCode: code, stdout, stderr });
         });
       });

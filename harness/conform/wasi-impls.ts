@@ -24,7 +24,11 @@ export function faasbenchWasi(): WasiImplementation {
     name: 'faasbench',
     async run(module, args, env, dirs): Promise<WasiRunResult> {
       host.begin({
-        args, env: envList(env), stdin: new Uint8Array(0), stdoutLimit: OUTPUT_LIMIT, stderrLimit: OUTPUT_LIMIT,
+        args,
+        env: envList(env),
+        stdin: new Uint8Array(0),
+        stdoutLimit: OUTPUT_LIMIT,
+        stderrLimit: OUTPUT_LIMIT,
         preopens: dirs.map((d) => ({ guestPath: d.guest, hostDir: d.host })),
       });
       let exitCode: number | null = 0;
@@ -37,11 +41,19 @@ export function faasbenchWasi(): WasiImplementation {
         if (e instanceof WasiExit) exitCode = e.code;
         else {
           exitCode = null;
-          error = e instanceof WasiLimit ? `limit: ${e.reason}` : `${e instanceof WebAssembly.RuntimeError ? 'trap' : 'error'}: ${(e as Error).message}`;
+          error =
+            e instanceof WasiLimit
+              ? `limit: ${e.reason}`
+              : `${e instanceof WebAssembly.RuntimeError ? 'trap' : 'error'}: ${(e as Error).message}`;
         }
       }
       const out = host.finish();
-      return { exitCode, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr), ...(error ? { error } : {}) };
+      return {
+        exitCode,
+        stdout: text.decode(out.stdout),
+        stderr: text.decode(out.stderr),
+        ...(error ? { error } : {}),
+      };
     },
   };
 }
@@ -66,7 +78,13 @@ export function nodeWasi(): WasiImplementation {
       try {
         const { WASI } = await loadNodeWasi();
         const wasi = new WASI({
-          version: 'preview1', args, env, returnOnExit: true, stdin: inFd, stdout: outFd, stderr: errFd,
+          version: 'preview1',
+          args,
+          env,
+          returnOnExit: true,
+          stdin: inFd,
+          stdout: outFd,
+          stderr: errFd,
           preopens: Object.fromEntries(dirs.map((d) => [d.guest, d.host])),
         });
         const instance = new WebAssembly.Instance(module, wasi.getImportObject() as WebAssembly.Imports);
@@ -79,7 +97,10 @@ export function nodeWasi(): WasiImplementation {
         closeSync(inFd);
       }
       const result: WasiRunResult = {
-        exitCode, stdout: readFileSync(join(dir, 'stdout'), 'utf8'), stderr: readFileSync(join(dir, 'stderr'), 'utf8'), ...(error ? { error } : {}),
+        exitCode,
+        stdout: readFileSync(join(dir, 'stdout'), 'utf8'),
+        stderr: readFileSync(join(dir, 'stderr'), 'utf8'),
+        ...(error ? { error } : {}),
       };
       rmSync(dir, { recursive: true, force: true });
       return result;
@@ -87,7 +108,10 @@ export function nodeWasi(): WasiImplementation {
   };
 }
 
-export const WASI_IMPLEMENTATIONS: Record<string, () => WasiImplementation> = { faasbench: faasbenchWasi, 'node-wasi': nodeWasi };
+export const WASI_IMPLEMENTATIONS: Record<string, () => WasiImplementation> = {
+  faasbench: faasbenchWasi,
+  'node-wasi': nodeWasi,
+};
 
 /**
  * An implementation run in a worker thread, one test at a time, each stopped after
@@ -154,7 +178,11 @@ function spawnWorker(): Worker {
   const self = import.meta.url;
   if (self.endsWith('.ts')) {
     const target = new URL('./wasi-worker.ts', self).href;
-    const api = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const api = pathToFileURL(
+      createRequire(self)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
     const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
     return new Worker(boot, { eval: true });
   }

@@ -59,7 +59,12 @@ export interface PreopenDir {
 /** A WASI implementation under test: runs one command with the given preopened directories. */
 export interface WasiImplementation {
   name: string;
-  run(module: WebAssembly.Module, args: string[], env: Record<string, string>, dirs: PreopenDir[]): Promise<WasiRunResult>;
+  run(
+    module: WebAssembly.Module,
+    args: string[],
+    env: Record<string, string>,
+    dirs: PreopenDir[],
+  ): Promise<WasiRunResult>;
   /** An implementation that is another program (wasmtime, wazero: wasi-external.ts) runs the module's bytes instead; used over run() when present. */
   runBytes?(bytes: Uint8Array, args: string[], env: Record<string, string>, dirs: PreopenDir[]): Promise<WasiRunResult>;
   /** Releases what the implementation holds (worker threads); runWasiSuite calls it at the end. */
@@ -98,7 +103,11 @@ function parseSpec(file: string, dir: string, suite: string): { spec: WasiTestSp
   const spec: WasiTestSpec = { args: [], env: {}, dirs: [], exitCode: 0, stdout: null, stderr: null };
   let text: string;
   try {
-    text = readRegularFile(file, { inside: suite, insideName: 'the suite directory', maxBytes: SPEC_MAX_BYTES }).bytes.toString('utf8');
+    text = readRegularFile(file, {
+      inside: suite,
+      insideName: 'the suite directory',
+      maxBytes: SPEC_MAX_BYTES,
+    }).bytes.toString('utf8');
   } catch (e) {
     if (e instanceof FileRefused && e.reason === 'missing') return { spec };
     if (e instanceof FileRefused) throw new SuiteError(`${file} ${e.message}`);
@@ -110,11 +119,13 @@ function parseSpec(file: string, dir: string, suite: string): { spec: WasiTestSp
   } catch (e) {
     throw new SuiteError(`${file}: not valid JSON (${(e as Error).message})`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SuiteError(`${file}: expected a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new SuiteError(`${file}: expected a JSON object`);
   const o = raw as Record<string, unknown>;
   // The operation-based form: fold run/wait/read into the legacy fields.
   if (Array.isArray(o['operations'])) {
-    if (Array.isArray(o['proposals']) && o['proposals'].length > 0) throw new SuiteError(`${file}: proposals ${JSON.stringify(o['proposals'])} are not supported (preview1 only)`);
+    if (Array.isArray(o['proposals']) && o['proposals'].length > 0)
+      throw new SuiteError(`${file}: proposals ${JSON.stringify(o['proposals'])} are not supported (preview1 only)`);
     for (const op of o['operations'] as Record<string, unknown>[]) {
       if (op['type'] === 'run') Object.assign(o, { args: op['args'], env: op['env'], root: op['root'] });
       else if (op['type'] === 'wait') o['exit_code'] = op['exit_code'] ?? 0;
@@ -122,13 +133,20 @@ function parseSpec(file: string, dir: string, suite: string): { spec: WasiTestSp
       else throw new SuiteError(`${file}: operation ${String(op['type'])} is not supported`);
     }
   }
-  const bad = (field: string): never => { throw new SuiteError(`${file}: field "${field}" has the wrong type`); };
+  const bad = (field: string): never => {
+    throw new SuiteError(`${file}: field "${field}" has the wrong type`);
+  };
   if (o['args'] !== undefined) {
     if (!Array.isArray(o['args']) || !o['args'].every((a) => typeof a === 'string')) bad('args');
     spec.args = o['args'] as string[];
   }
   if (o['env'] !== undefined) {
-    if (typeof o['env'] !== 'object' || o['env'] === null || !Object.values(o['env']).every((v) => typeof v === 'string')) bad('env');
+    if (
+      typeof o['env'] !== 'object' ||
+      o['env'] === null ||
+      !Object.values(o['env']).every((v) => typeof v === 'string')
+    )
+      bad('env');
     spec.env = o['env'] as Record<string, string>;
   }
   let unusable: string | undefined;
@@ -158,7 +176,9 @@ function parseSpec(file: string, dir: string, suite: string): { spec: WasiTestSp
 }
 
 function parseExpectations(file: string, o: Record<string, unknown>, spec: WasiTestSpec): WasiTestSpec {
-  const bad = (field: string): never => { throw new SuiteError(`${file}: field "${field}" has the wrong type`); };
+  const bad = (field: string): never => {
+    throw new SuiteError(`${file}: field "${field}" has the wrong type`);
+  };
   if (o['exit_code'] !== undefined) {
     if (typeof o['exit_code'] !== 'number' || !Number.isInteger(o['exit_code'])) bad('exit_code');
     spec.exitCode = o['exit_code'] as number;
@@ -233,12 +253,22 @@ function makeWritable(dir: string): void {
 
 export async function runWasiTest(test: WasiTest, impl: WasiImplementation): Promise<WasiTestOutcome> {
   const t0 = performance.now();
-  const done = (pass: boolean, detail: string, extra: Partial<WasiTestOutcome> = {}): WasiTestOutcome => ({ name: test.name, pass, detail, ms: performance.now() - t0, ...extra });
+  const done = (pass: boolean, detail: string, extra: Partial<WasiTestOutcome> = {}): WasiTestOutcome => ({
+    name: test.name,
+    pass,
+    detail,
+    ms: performance.now() - t0,
+    ...extra,
+  });
   const unusable = (detail: string): WasiTestOutcome => done(false, detail, { unusable: true });
   if (test.unusable !== undefined) return unusable(test.unusable);
   let bytes: Buffer;
   try {
-    bytes = readRegularFile(test.wasm, { inside: test.suite, insideName: 'the suite directory', maxBytes: MODULE_MAX_BYTES }).bytes;
+    bytes = readRegularFile(test.wasm, {
+      inside: test.suite,
+      insideName: 'the suite directory',
+      maxBytes: MODULE_MAX_BYTES,
+    }).bytes;
   } catch (e) {
     if (e instanceof FileRefused) return unusable(`${test.wasm} ${e.message}`);
     throw e;
@@ -251,7 +281,10 @@ export async function runWasiTest(test: WasiTest, impl: WasiImplementation): Pro
   }
   for (const d of test.spec.dirs) {
     const what = uncopyable(d.host);
-    if (what) return unusable(`${test.name}.json: the directory preopened as ${JSON.stringify(d.guest)} holds ${what}: a test's directories may hold only files, directories and symlinks`);
+    if (what)
+      return unusable(
+        `${test.name}.json: the directory preopened as ${JSON.stringify(d.guest)} holds ${what}: a test's directories may hold only files, directories and symlinks`,
+      );
   }
   let scratch: ReturnType<typeof scratchDirs> | null;
   try {
@@ -262,7 +295,9 @@ export async function runWasiTest(test: WasiTest, impl: WasiImplementation): Pro
   let r: WasiRunResult;
   try {
     const argv = [basename(test.wasm), ...test.spec.args];
-    r = impl.runBytes ? await impl.runBytes(bytes, argv, test.spec.env, scratch?.dirs ?? []) : await impl.run(module, argv, test.spec.env, scratch?.dirs ?? []);
+    r = impl.runBytes
+      ? await impl.runBytes(bytes, argv, test.spec.env, scratch?.dirs ?? [])
+      : await impl.run(module, argv, test.spec.env, scratch?.dirs ?? []);
   } catch (e) {
     r = { exitCode: null, stdout: '', stderr: '', error: `host exception: ${(e as Error).message}` };
   } finally {
@@ -277,8 +312,10 @@ export async function runWasiTest(test: WasiTest, impl: WasiImplementation): Pro
   };
   if (r.error && r.exitCode === null) return failed(r.error);
   if (r.exitCode !== s.exitCode) return failed(`exit code ${r.exitCode}, expected ${s.exitCode}`);
-  if (s.stdout !== null && r.stdout !== s.stdout) return failed(`stdout ${shown(r.stdout)}, expected ${shown(s.stdout)}`);
-  if (s.stderr !== null && r.stderr !== s.stderr) return done(false, `stderr ${shown(r.stderr)}, expected ${shown(s.stderr)}`);
+  if (s.stdout !== null && r.stdout !== s.stdout)
+    return failed(`stdout ${shown(r.stdout)}, expected ${shown(s.stdout)}`);
+  if (s.stderr !== null && r.stderr !== s.stderr)
+    return done(false, `stderr ${shown(r.stderr)}, expected ${shown(s.stderr)}`);
   return done(true, `exit ${r.exitCode}`);
 }
 
@@ -290,7 +327,10 @@ export async function runWasiTest(test: WasiTest, impl: WasiImplementation): Pro
 export function stderrTail(stderr: string): { text: string; label: string } {
   const bytes = Buffer.byteLength(stderr);
   if (stderr.length <= STDERR_TAIL_CHARS) return { text: terminalText(stderr), label: 'stderr' };
-  return { text: terminalText(stderr.slice(-STDERR_TAIL_CHARS)), label: `stderr (last ${STDERR_TAIL_CHARS} of ${bytes} bytes)` };
+  return {
+    text: terminalText(stderr.slice(-STDERR_TAIL_CHARS)),
+    label: `stderr (last ${STDERR_TAIL_CHARS} of ${bytes} bytes)`,
+  };
 }
 
 /** A guest's output in a mismatch message: JSON-quoted, capped, escaped for the terminal. */
@@ -321,9 +361,21 @@ export function wasiTable(names: string[], results: WasiTestOutcome[][]): string
   const lines = [['test'.padEnd(w), ...names.map((n, i) => n.padEnd(cols[i]!))].join('  ')];
   const details: string[] = [];
   tests.forEach((t, row) => {
-    lines.push([t.padEnd(w), ...results.map((rs, i) => (rs[row]!.pass ? 'pass' : rs[row]!.unusable ? 'UNUSABLE' : 'FAIL').padEnd(cols[i]!))].join('  '));
-    results.forEach((rs, i) => { if (!rs[row]!.pass) details.push(`  ${names[i]} ${t}: ${terminalText(rs[row]!.detail)}`); });
+    lines.push(
+      [
+        t.padEnd(w),
+        ...results.map((rs, i) => (rs[row]!.pass ? 'pass' : rs[row]!.unusable ? 'UNUSABLE' : 'FAIL').padEnd(cols[i]!)),
+      ].join('  '),
+    );
+    results.forEach((rs, i) => {
+      if (!rs[row]!.pass) details.push(`  ${names[i]} ${t}: ${terminalText(rs[row]!.detail)}`);
+    });
   });
-  lines.push(['passed'.padEnd(w), ...results.map((rs, i) => `${rs.filter((r) => r.pass).length}/${rs.length}`.padEnd(cols[i]!))].join('  '));
+  lines.push(
+    [
+      'passed'.padEnd(w),
+      ...results.map((rs, i) => `${rs.filter((r) => r.pass).length}/${rs.length}`.padEnd(cols[i]!)),
+    ].join('  '),
+  );
   return lines.join('\n') + (details.length ? '\n\nfailures:\n' + details.join('\n') : '');
 }

@@ -10,36 +10,56 @@ import { builtinWorkloadsDir, REQUEST_SIZES, resolveWorkloads, type LoadedWorklo
 import { artifactSizes, conformTable, conformWorkloads, diffResponses, type VariantRunners } from './workloads.js';
 
 const workloads = resolveWorkloads(undefined);
-const res = (body: string, status = 200, headers: Record<string, string> = { 'content-type': 'text/plain' }): FunctionResponse => ({
-  status, headers, body: Buffer.from(body),
+const res = (
+  body: string,
+  status = 200,
+  headers: Record<string, string> = { 'content-type': 'text/plain' },
+): FunctionResponse => ({
+  status,
+  headers,
+  body: Buffer.from(body),
 });
 
 describe('the built-in workload suite', () => {
   it('has at least eight workloads, each with three committed variants, a component declared, and requests of every size', () => {
     expect(workloads.length).toBeGreaterThanOrEqual(8);
     for (const w of workloads) {
-      expect(Object.keys(w.variantPaths).filter((k) => k !== 'component').sort(), w.name).toEqual(['native', 'node', 'wasm']);
+      expect(
+        Object.keys(w.variantPaths)
+          .filter((k) => k !== 'component')
+          .sort(),
+        w.name,
+      ).toEqual(['native', 'node', 'wasm']);
       expect(w.manifest.variants.component?.source, w.name).toBe('node/handler.mjs');
       expect([...new Set(w.requests.map((r) => r.size))].sort(), w.name).toEqual([...REQUEST_SIZES].sort());
     }
   });
 
-  it.each(workloads.map((w) => [w.name, w] as const))('%s: wasm, native and node answer identically (sizes test, small)', async (_name, w) => {
-    const report = await conformWorkloads([w], { sizes: ['test', 'small'], variants: ['wasm', 'native', 'node'] });
-    const failures = report.rows.filter((r) => !r.ok).map((r) => `${r.request}/${r.variant}: ${r.reason}`);
-    expect(failures.concat(report.diffs)).toEqual([]);
-    expect(report.rows.length).toBe(3 * w.requests.filter((r) => r.size !== 'large').length);
-  });
+  it.each(workloads.map((w) => [w.name, w] as const))(
+    '%s: wasm, native and node answer identically (sizes test, small)',
+    async (_name, w) => {
+      const report = await conformWorkloads([w], { sizes: ['test', 'small'], variants: ['wasm', 'native', 'node'] });
+      const failures = report.rows.filter((r) => !r.ok).map((r) => `${r.request}/${r.variant}: ${r.reason}`);
+      expect(failures.concat(report.diffs)).toEqual([]);
+      expect(report.rows.length).toBe(3 * w.requests.filter((r) => r.size !== 'large').length);
+    },
+  );
 
   // The component (componentize-js, built by scripts/build-components.ts, which
   // scripts/test.sh runs) against the wasm variant, on a guest thread as served.
-  it.each(workloads.map((w) => [w.name, w] as const))('%s: the component variant answers like wasm (size test)', async (_name, w) => {
-    expect(w.unbuilt?.component, 'component variant not built').toBeUndefined();
-    const report = await conformWorkloads([w], { sizes: ['test'], variants: ['wasm', 'component'] });
-    const failures = report.rows.filter((r) => !r.ok).map((r) => `${r.request}/${r.variant}: ${r.reason}`);
-    expect(failures.concat(report.diffs)).toEqual([]);
-    expect(report.rows.filter((r) => r.variant === 'component').length).toBe(w.requests.filter((r) => r.size === 'test').length);
-  }, 180_000);
+  it.each(workloads.map((w) => [w.name, w] as const))(
+    '%s: the component variant answers like wasm (size test)',
+    async (_name, w) => {
+      expect(w.unbuilt?.component, 'component variant not built').toBeUndefined();
+      const report = await conformWorkloads([w], { sizes: ['test'], variants: ['wasm', 'component'] });
+      const failures = report.rows.filter((r) => !r.ok).map((r) => `${r.request}/${r.variant}: ${r.reason}`);
+      expect(failures.concat(report.diffs)).toEqual([]);
+      expect(report.rows.filter((r) => r.variant === 'component').length).toBe(
+        w.requests.filter((r) => r.size === 'test').length,
+      );
+    },
+    180_000,
+  );
 
   it('prints artifact sizes per variant', () => {
     const table = artifactSizes(workloads);
@@ -53,7 +73,10 @@ describe('a variant that disagrees', () => {
   const hello = workloads.find((w) => w.name === 'hello')!;
   const runners = (nodeBody: string): VariantRunners => ({
     async get(_w: LoadedWorkload, kind) {
-      if (kind === 'native') return async () => { throw new Error('segfault'); };
+      if (kind === 'native')
+        return async () => {
+          throw new Error('segfault');
+        };
       return async () => res(kind === 'node' ? nodeBody : 'Hello from faasbench\n');
     },
     async close() {},
@@ -95,7 +118,18 @@ describe('faasbench conform workloads (CLI)', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('prints the table and exits 0 when the variants agree', async () => {
-    const r = await runCli(['conform', 'workloads', '--workload', 'hello', '--size', 'test', '--variant', 'wasm', 'native', 'node']);
+    const r = await runCli([
+      'conform',
+      'workloads',
+      '--workload',
+      'hello',
+      '--size',
+      'test',
+      '--variant',
+      'wasm',
+      'native',
+      'node',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/hello\s+get\s+test\s+ok [\d.]+ms\s+ok [\d.]+ms\s+ok [\d.]+ms/);
@@ -105,8 +139,22 @@ describe('faasbench conform workloads (CLI)', () => {
   it('exits 1 with a diff when a variant of a workload folder disagrees', async () => {
     const dir = join(tmp, 'hello-broken');
     cpSync(join(builtinWorkloadsDir(), 'hello'), dir, { recursive: true });
-    writeFileSync(join(dir, 'node', 'handler.mjs'), "export default () => ({ headers: { 'content-type': 'text/plain' }, body: 'Hello from faasbenCH\\n' });\n");
-    const r = await runCli(['conform', 'workloads', '--workload', dir, '--size', 'test', '--variant', 'wasm', 'native', 'node']);
+    writeFileSync(
+      join(dir, 'node', 'handler.mjs'),
+      "export default () => ({ headers: { 'content-type': 'text/plain' }, body: 'Hello from faasbenCH\\n' });\n",
+    );
+    const r = await runCli([
+      'conform',
+      'workloads',
+      '--workload',
+      dir,
+      '--size',
+      'test',
+      '--variant',
+      'wasm',
+      'native',
+      'node',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/hello\s+get\s+test\s+ok [\d.]+ms\s+ok [\d.]+ms\s+FAIL/);
     expect(r.stdout).toContain('variants disagree:\nhello / get (test): wasm vs node');
@@ -129,16 +177,22 @@ describe('a wasm variant that never ends', () => {
     const dir = mkdtempSync(join(tmpdir(), 'faasbench-loop-wl-'));
     const bytes = guestModule({ end: { kind: 'loop' } });
     writeFileSync(join(dir, 'loop.wasm'), bytes);
-    writeFileSync(join(dir, 'workload.json'), JSON.stringify({
-      name: 'loop', description: 'never ends',
-      variants: { wasm: { artifact: 'loop.wasm', sha256: createHash('sha256').update(bytes).digest('hex') } },
-      requests: [{ name: 'get', size: 'test', method: 'GET', path: '/', expect: { status: 200 } }],
-    }));
+    writeFileSync(
+      join(dir, 'workload.json'),
+      JSON.stringify({
+        name: 'loop',
+        description: 'never ends',
+        variants: { wasm: { artifact: 'loop.wasm', sha256: createHash('sha256').update(bytes).digest('hex') } },
+        requests: [{ name: 'get', size: 'test', method: 'GET', path: '/', expect: { status: 200 } }],
+      }),
+    );
     const { defaultRunners } = await import('./workloads.js');
     const runners = defaultRunners({ timeoutMs: 300 });
     try {
       const call = await runners.get(loadWorkload(dir), 'wasm');
-      await expect(call({ method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() })).rejects.toThrow(/deadline|timeout|time/i);
+      await expect(call({ method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() })).rejects.toThrow(
+        /deadline|timeout|time/i,
+      );
     } finally {
       await runners.close();
       rmSync(dir, { recursive: true, force: true });

@@ -17,7 +17,13 @@ import { prepareComponent } from '../../runtimes/wasm/component/prepare.js';
 import { componentRequestOf, functionResponseOf } from '../../runtimes/wasm/component/http.js';
 import { median } from '../../model/stats/descriptive.js';
 import { checkResponse } from '../verify.js';
-import { VARIANT_KINDS, type LoadedWorkload, type RequestSize, type SampleRequest, type VariantKind } from '../../model/workload.js';
+import {
+  VARIANT_KINDS,
+  type LoadedWorkload,
+  type RequestSize,
+  type SampleRequest,
+  type VariantKind,
+} from '../../model/workload.js';
 
 /** Runs one request on one variant and returns its response (throws on a crash). */
 export type VariantCall = (req: FunctionRequest) => Promise<FunctionResponse>;
@@ -44,7 +50,9 @@ export function defaultRunners(opts: { timeoutMs?: number } = {}): VariantRunner
         const out = await executor.execute(module, { args: [w.name], env: cgiEnvironment(req), stdin: req.body });
         if (out.end.kind !== 'exit' || out.end.code !== 0) {
           const why = out.end.kind === 'exit' ? `exit code ${out.end.code}` : out.end.message;
-          throw new Error(`wasm guest failed: ${why}; stderr: ${Buffer.from(out.stderr).toString('utf8').slice(0, 200)}`);
+          throw new Error(
+            `wasm guest failed: ${why}; stderr: ${Buffer.from(out.stderr).toString('utf8').slice(0, 200)}`,
+          );
         }
         const parsed = parseCgiOutput(out.stdout);
         if (!parsed.ok) throw new Error(parsed.reason);
@@ -59,7 +67,9 @@ export function defaultRunners(opts: { timeoutMs?: number } = {}): VariantRunner
         const out = await ex.handle(component, componentRequestOf(req));
         if (out.end.kind !== 'ok' || !out.response) {
           const why = 'message' in out.end ? out.end.message : out.end.kind;
-          throw new Error(`component failed: ${why}; stderr: ${Buffer.from(out.stderr).toString('utf8').slice(0, 200)}`);
+          throw new Error(
+            `component failed: ${why}; stderr: ${Buffer.from(out.stderr).toString('utf8').slice(0, 200)}`,
+          );
         }
         return functionResponseOf(out.response);
       };
@@ -127,7 +137,15 @@ export async function conformWorkloads(workloads: LoadedWorkload[], opts: Confor
         if (opts.sizes && !opts.sizes.includes(req.size)) continue;
         let reference: { kind: VariantKind; res: FunctionResponse } | null = null;
         for (const kind of kinds) {
-          const row: ConformRow = { workload: w.name, request: req.name, size: req.size, variant: kind, ok: false, ms: 0, bodyBytes: 0 };
+          const row: ConformRow = {
+            workload: w.name,
+            request: req.name,
+            size: req.size,
+            variant: kind,
+            ok: false,
+            ms: 0,
+            bodyBytes: 0,
+          };
           rows.push(row);
           let res: FunctionResponse;
           let t0 = process.hrtime.bigint();
@@ -177,7 +195,8 @@ export function diffResponses(a: FunctionResponse, b: FunctionResponse): string 
   if (a.status !== b.status) lines.push(`  status: ${a.status} vs ${b.status}`);
   const names = [...new Set([...Object.keys(a.headers), ...Object.keys(b.headers)])].sort();
   for (const n of names) {
-    if (a.headers[n] !== b.headers[n]) lines.push(`  header ${n}: ${JSON.stringify(a.headers[n] ?? null)} vs ${JSON.stringify(b.headers[n] ?? null)}`);
+    if (a.headers[n] !== b.headers[n])
+      lines.push(`  header ${n}: ${JSON.stringify(a.headers[n] ?? null)} vs ${JSON.stringify(b.headers[n] ?? null)}`);
   }
   if (!Buffer.from(a.body).equals(b.body)) {
     let i = 0;
@@ -195,7 +214,14 @@ export function diffResponses(a: FunctionResponse, b: FunctionResponse): string 
 
 function pad(cells: string[][]): string {
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** One line per workload × request, one column per variant: ok with its time, or FAIL. */
@@ -212,7 +238,9 @@ export function conformTable(report: ConformReport): string {
     });
     cells.push([w, q, s, ...cols]);
   }
-  const failures = report.rows.filter((r) => !r.ok).map((r) => `${r.workload} / ${r.request} / ${r.variant}: ${r.reason}`);
+  const failures = report.rows
+    .filter((r) => !r.ok)
+    .map((r) => `${r.workload} / ${r.request} / ${r.variant}: ${r.reason}`);
   return pad(cells) + (failures.length ? '\n\nfailures:\n  ' + failures.join('\n  ') : '');
 }
 
@@ -220,7 +248,10 @@ export function conformTable(report: ConformReport): string {
 export function artifactSizes(workloads: LoadedWorkload[]): string {
   const cells = [['workload', ...VARIANT_KINDS.map((k) => `${k} bytes`)]];
   for (const w of workloads) {
-    cells.push([w.name, ...VARIANT_KINDS.map((k) => (w.variantPaths[k] ? String(statSync(w.variantPaths[k]!).size) : '-'))]);
+    cells.push([
+      w.name,
+      ...VARIANT_KINDS.map((k) => (w.variantPaths[k] ? String(statSync(w.variantPaths[k]!).size) : '-')),
+    ]);
   }
   return pad(cells);
 }
@@ -241,7 +272,10 @@ export interface TimingRow {
  * after one warm-up, interleaved across variants. Responses are checked against the
  * manifest; a variant that fails gets no figure. Figures, not a test.
  */
-export async function timeWorkloads(workloads: LoadedWorkload[], opts: { sizes?: readonly RequestSize[]; repeat: number; runners?: VariantRunners }): Promise<TimingRow[]> {
+export async function timeWorkloads(
+  workloads: LoadedWorkload[],
+  opts: { sizes?: readonly RequestSize[]; repeat: number; runners?: VariantRunners },
+): Promise<TimingRow[]> {
   const runners = opts.runners ?? defaultRunners();
   const rows: TimingRow[] = [];
   try {
@@ -280,7 +314,13 @@ export async function timeWorkloads(workloads: LoadedWorkload[], opts: { sizes?:
 export function timingTable(rows: TimingRow[]): string {
   const cells = [['workload', 'request', 'size', 'n', ...VARIANT_KINDS.map((k) => `${k} median ms`)]];
   for (const r of rows) {
-    cells.push([r.workload, r.request, r.size, String(r.n), ...VARIANT_KINDS.map((k) => (r.medianMs[k] === undefined ? '-' : r.medianMs[k]!.toFixed(3)))]);
+    cells.push([
+      r.workload,
+      r.request,
+      r.size,
+      String(r.n),
+      ...VARIANT_KINDS.map((k) => (r.medianMs[k] === undefined ? '-' : r.medianMs[k]!.toFixed(3))),
+    ]);
   }
   return pad(cells);
 }

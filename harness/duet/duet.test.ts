@@ -27,9 +27,20 @@ const b = wasmFileWorkload(write('b.wasm', spinGuest(150_000)), 200);
 const broken = wasmFileWorkload(write('broken.wasm', cgiGuest('x', { kind: 'trap' })), 200);
 
 const opts = (over: Partial<DuetOptions>): DuetOptions => ({
-  baseline: a, candidate: b, runtimes: RUNTIMES.filter((r) => r.id === 'wasm'), gated: [{ metric: 'cold_start_ns', q: 0.5 }],
-  warmup: 2, minPairs: 10, maxPairs: 100_000, precision: 0.02, budgetMs: 60_000, seed: 1, resamples: 500,
-  outDir: join(dir, 'results'), command: ['test'], ...over,
+  baseline: a,
+  candidate: b,
+  runtimes: RUNTIMES.filter((r) => r.id === 'wasm'),
+  gated: [{ metric: 'cold_start_ns', q: 0.5 }],
+  warmup: 2,
+  minPairs: 10,
+  maxPairs: 100_000,
+  precision: 0.02,
+  budgetMs: 60_000,
+  seed: 1,
+  resamples: 500,
+  outDir: join(dir, 'results'),
+  command: ['test'],
+  ...over,
 });
 const run = (o: DuetOptions) => runDuet(o, createProgress({ quiet: true }), new AbortController().signal);
 
@@ -43,7 +54,10 @@ describe('runDuet', () => {
     expect(n % 10).toBe(0);
     const [r] = readResults(out.resultsFile);
     expect(r!.end?.status).toBe('completed');
-    expect(r!.header.config).toMatchObject({ duet: { baseline: 'wasm-a', candidate: 'wasm-b', tag: 'side' }, precision: 1.5 });
+    expect(r!.header.config).toMatchObject({
+      duet: { baseline: 'wasm-a', candidate: 'wasm-b', tag: 'side' },
+      precision: 1.5,
+    });
     const [s] = pairDuet(r!.samples);
     expect(s).toMatchObject({ runtime: 'wasm', variant: 'wasm', metric: 'cold_start_ns', brokenPairs: 0 });
     expect(s!.baseline).toHaveLength(n);
@@ -66,12 +80,16 @@ describe('runDuet', () => {
     const out = await run(opts({ candidate: broken }));
     expect(out.stoppedBy).toBe('failed');
     const [r] = readResults(out.resultsFile);
-    expect(r!.events.map((e) => e.message)).toContainEqual(expect.stringMatching(/^candidate wasm\/wasm\/cold_start_ns: gave up after 5 failed samples and none correct$/));
+    expect(r!.events.map((e) => e.message)).toContainEqual(
+      expect.stringMatching(/^candidate wasm\/wasm\/cold_start_ns: gave up after 5 failed samples and none correct$/),
+    );
     expect(r!.samples.filter((x) => x.tags?.side === 'candidate' && !x.ok)).toHaveLength(5);
     expect(pairDuet(r!.samples)[0]!.baseline).toEqual([]);
   }, 60_000);
 
   it('refuses a metric it cannot measure before starting anything', async () => {
-    await expect(run(opts({ gated: [{ metric: 'latency_ns', q: 0.5 }] }))).rejects.toThrow('a duet measures cold_start_ns and app_cold_start_ns only, not latency_ns');
+    await expect(run(opts({ gated: [{ metric: 'latency_ns', q: 0.5 }] }))).rejects.toThrow(
+      'a duet measures cold_start_ns and app_cold_start_ns only, not latency_ns',
+    );
   });
 });

@@ -97,14 +97,16 @@ interface Duo {
 /** The cold-mode cell measuring `metric` (as harness/modes/cold.ts builds them). */
 function cellFor(ctx: CellContext, metric: string): Cell | null {
   const perRequest = ctx.adapter.capabilities().freshInstancePerRequest;
-  if (metric === 'cold_start_ns') return perRequest ? requestCell(ctx, 'cold_start_ns', 'instance') : startCell(ctx, 'cold_start_ns', 'instance');
+  if (metric === 'cold_start_ns')
+    return perRequest ? requestCell(ctx, 'cold_start_ns', 'instance') : startCell(ctx, 'cold_start_ns', 'instance');
   if (metric === 'app_cold_start_ns') return perRequest ? startCell(ctx, 'app_cold_start_ns', 'app') : null;
   return null;
 }
 
 export async function runDuet(opts: DuetOptions, progress: Progress, signal: AbortSignal): Promise<DuetOutcome> {
   for (const g of opts.gated) {
-    if (!(DUET_METRICS as readonly string[]).includes(g.metric)) throw new Error(`a duet measures ${DUET_METRICS.join(' and ')} only, not ${g.metric}`);
+    if (!(DUET_METRICS as readonly string[]).includes(g.metric))
+      throw new Error(`a duet measures ${DUET_METRICS.join(' and ')} only, not ${g.metric}`);
   }
   const dirProblem = resultsDirProblem(opts.outDir);
   if (dirProblem) throw new Error(`results directory ${opts.outDir} ${dirProblem}`);
@@ -132,17 +134,30 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
         progress.log(`skipping runtime ${entry.id}: ${a.reason}`);
       }
     }
-    if (adapters.length === 0) throw new Error(`no runtime is available (${skipped.map((s) => `${s.runtime}: ${s.reason}`).join('; ')})`);
+    if (adapters.length === 0)
+      throw new Error(`no runtime is available (${skipped.map((s) => `${s.runtime}: ${s.reason}`).join('; ')})`);
     const header: HeaderRow = {
-      type: 'header', schema: 1, runId, startedAt: new Date().toISOString(), command: opts.command,
-      git: gitInfo(process.cwd()), machine: machineInfo(),
+      type: 'header',
+      schema: 1,
+      runId,
+      startedAt: new Date().toISOString(),
+      command: opts.command,
+      git: gitInfo(process.cwd()),
+      machine: machineInfo(),
       versions: { faasbench: FAASBENCH_VERSION, node: process.versions.node, v8: process.versions.v8 },
-      flags: [...process.execArgv], seed: opts.seed,
+      flags: [...process.execArgv],
+      seed: opts.seed,
       config: {
         duet: { baseline: opts.baseline.name, candidate: opts.candidate.name, tag: DUET_TAG },
         workloads: [...new Set([opts.baseline.name, opts.candidate.name])],
-        runtimes: adapters.map((a) => a.id), skippedRuntimes: skipped, modes: ['cold' satisfies Mode],
-        warmup: opts.warmup, minPairs: opts.minPairs, maxPairs: opts.maxPairs, precision: opts.precision, budgetSeconds: opts.budgetMs / 1000,
+        runtimes: adapters.map((a) => a.id),
+        skippedRuntimes: skipped,
+        modes: ['cold' satisfies Mode],
+        warmup: opts.warmup,
+        minPairs: opts.minPairs,
+        maxPairs: opts.maxPairs,
+        precision: opts.precision,
+        budgetSeconds: opts.budgetMs / 1000,
         ...(opts.config ?? {}),
       },
     };
@@ -155,13 +170,25 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
         continue;
       }
       for (const variant of VARIANT_KINDS) {
-        if (!caps.variants.includes(variant) || !opts.baseline.variantPaths[variant] || !opts.candidate.variantPaths[variant]) continue;
+        if (
+          !caps.variants.includes(variant) ||
+          !opts.baseline.variantPaths[variant] ||
+          !opts.candidate.variantPaths[variant]
+        )
+          continue;
         if (opts.variants && !opts.variants.includes(variant)) continue;
         const w = out;
         const ctxOf = async (side: DuetSide): Promise<CellContext> => ({
-          adapter, workload: sides[side], variant, deployment: await adapter.prepare(sides[side], variant),
-          request: pickRequest(sides[side]), options: modeOptions,
-          warn: (m: string) => { w.event('warning', `${side}: ${m}`, { runtime: adapter.id, workload: sides[side].name }); progress.log(`warning: ${side}: ${m}`); },
+          adapter,
+          workload: sides[side],
+          variant,
+          deployment: await adapter.prepare(sides[side], variant),
+          request: pickRequest(sides[side]),
+          options: modeOptions,
+          warn: (m: string) => {
+            w.event('warning', `${side}: ${m}`, { runtime: adapter.id, workload: sides[side].name });
+            progress.log(`warning: ${side}: ${m}`);
+          },
         });
         let ctx: Record<DuetSide, CellContext>;
         try {
@@ -180,8 +207,16 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
             continue;
           }
           duos.push({
-            runtime: adapter.id, variant, metric, cells: { baseline: b, candidate: c }, workloads: { baseline: opts.baseline.name, candidate: opts.candidate.name },
-            ready: false, done: false, okSeen: { baseline: false, candidate: false }, failures: { baseline: 0, candidate: 0 }, rows: [],
+            runtime: adapter.id,
+            variant,
+            metric,
+            cells: { baseline: b, candidate: c },
+            workloads: { baseline: opts.baseline.name, candidate: opts.candidate.name },
+            ready: false,
+            done: false,
+            okSeen: { baseline: false, candidate: false },
+            failures: { baseline: 0, candidate: 0 },
+            rows: [],
           });
         }
       }
@@ -195,15 +230,28 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
     return finish();
   } finally {
     for (const d of duos) if (d.ready) for (const c of Object.values(d.cells)) await c.teardown().catch(() => {});
-    for (const a of created) await a.dispose().catch((e: Error) => out?.event('warning', `cleanup of ${a.id} failed: ${e.message}`, { runtime: a.id }));
+    for (const a of created)
+      await a
+        .dispose()
+        .catch((e: Error) => out?.event('warning', `cleanup of ${a.id} failed: ${e.message}`, { runtime: a.id }));
     out?.end(signal.aborted ? 'interrupted' : 'completed');
     progress.done();
   }
 
   function finish(): DuetOutcome {
     const pairs: Record<string, number> = {};
-    for (const s of pairDuet(duos.flatMap((d) => d.rows))) pairs[`${s.runtime}/${s.variant}/${s.metric}`] = s.baseline.length;
-    return { runId, resultsFile, status: signal.aborted ? 'interrupted' : 'completed', stoppedBy, pairs, precision, elapsedMs: performance.now() - t0, skipped };
+    for (const s of pairDuet(duos.flatMap((d) => d.rows)))
+      pairs[`${s.runtime}/${s.variant}/${s.metric}`] = s.baseline.length;
+    return {
+      runId,
+      resultsFile,
+      status: signal.aborted ? 'interrupted' : 'completed',
+      stoppedBy,
+      pairs,
+      precision,
+      elapsedMs: performance.now() - t0,
+      skipped,
+    };
   }
 }
 
@@ -226,7 +274,14 @@ function worstPrecision(duos: Duo[], gated: DuetGateSeries[], seed: number, resa
   return worst;
 }
 
-async function rounds(opts: DuetOptions, duos: Duo[], out: ResultsWriter, progress: Progress, signal: AbortSignal, t0: number): Promise<{ stoppedBy: DuetStop; precision: number }> {
+async function rounds(
+  opts: DuetOptions,
+  duos: Duo[],
+  out: ResultsWriter,
+  progress: Progress,
+  signal: AbortSignal,
+  t0: number,
+): Promise<{ stoppedBy: DuetStop; precision: number }> {
   const random = rng(opts.seed);
   const failFast = opts.failFast ?? 5;
   const total = opts.warmup + opts.maxPairs;
@@ -258,17 +313,27 @@ async function rounds(opts: DuetOptions, duos: Duo[], out: ResultsWriter, progre
         try {
           rows = await d.cells[side].sample(round);
         } catch (e) {
-          rows = [{ phase: 'total', metric: d.metric, value: 0, ok: false, iteration: round, error: (e as Error).message }];
+          rows = [
+            { phase: 'total', metric: d.metric, value: 0, ok: false, iteration: round, error: (e as Error).message },
+          ];
         }
         for (const r of rows) {
-          const row = { workload: d.workloads[side], variant: d.variant, runtime: d.runtime, mode: 'cold', ...r, tags: { ...(r.tags ?? {}), [DUET_TAG]: side } };
+          const row = {
+            workload: d.workloads[side],
+            variant: d.variant,
+            runtime: d.runtime,
+            mode: 'cold',
+            ...r,
+            tags: { ...(r.tags ?? {}), [DUET_TAG]: side },
+          };
           out.sample(row);
           d.rows.push({ type: 'sample', ...row });
         }
         const failed = rows.find((r) => r.phase === 'total' && !r.ok);
         if (failed) {
           d.failures[side]++;
-          if (d.failures[side] <= 3) progress.log(`sample failed: ${side} ${d.runtime}/${d.variant}/${d.metric}: ${failed.error ?? 'not ok'}`);
+          if (d.failures[side] <= 3)
+            progress.log(`sample failed: ${side} ${d.runtime}/${d.variant}/${d.metric}: ${failed.error ?? 'not ok'}`);
         } else if (rows.length > 0) d.okSeen[side] = true;
         if (!d.okSeen[side] && d.failures[side] >= failFast) {
           d.done = true;
@@ -283,7 +348,11 @@ async function rounds(opts: DuetOptions, duos: Duo[], out: ResultsWriter, progre
     const pairsDone = round + 1 - opts.warmup;
     // The bar shows the time budget spent (the precision usually ends the run before it fills).
     const budgetS = Math.max(1, Math.round(opts.budgetMs / 1000));
-    progress.update(Math.min(budgetS, Math.floor(elapsed / 1000)), budgetS, `duet: ${Math.max(0, pairsDone)} pairs${Number.isFinite(precision) ? `, ±${(precision * 100).toFixed(1)}% (target ±${(opts.precision * 100).toFixed(1)}%)` : ''}`);
+    progress.update(
+      Math.min(budgetS, Math.floor(elapsed / 1000)),
+      budgetS,
+      `duet: ${Math.max(0, pairsDone)} pairs${Number.isFinite(precision) ? `, ±${(precision * 100).toFixed(1)}% (target ±${(opts.precision * 100).toFixed(1)}%)` : ''}`,
+    );
     if (round + 1 >= nextCheck) {
       precision = worstPrecision(duos, opts.gated, opts.seed, opts.resamples);
       // Check again after another tenth of the pairs so far: the bootstrap costs O(pairs) per check.

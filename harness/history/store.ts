@@ -59,14 +59,43 @@ export class HistoryStore {
   /** Adds a run (its header's commit unless `commit` is given); a run already there is left as it is. */
   add(run: RunResults, file: string, commit?: string): AddOutcome {
     const c = commit ?? run.header.git.commit;
-    if (!c) throw new Error(`${file}: run ${run.header.runId} has no git commit (measured outside a git checkout): give one with --commit`);
+    if (!c)
+      throw new Error(
+        `${file}: run ${run.header.runId} has no git commit (measured outside a git checkout): give one with --commit`,
+      );
     const points = runPoints(run);
-    const insertRun = this.db.prepare('INSERT OR IGNORE INTO runs (run_id, git_commit, dirty, machine, started_at, file, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    const insertPoint = this.db.prepare('INSERT INTO points (run_id, runtime, workload, variant, mode, metric, phase, tags, n, failed, median, p99) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insertRun = this.db.prepare(
+      'INSERT OR IGNORE INTO runs (run_id, git_commit, dirty, machine, started_at, file, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const insertPoint = this.db.prepare(
+      'INSERT INTO points (run_id, runtime, workload, variant, mode, metric, phase, tags, n, failed, median, p99) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     const tx = this.db.transaction((): boolean => {
-      const r = insertRun.run(run.header.runId, c, run.header.git.dirty ? 1 : 0, run.header.machine.fingerprint, run.header.startedAt, file, new Date().toISOString());
+      const r = insertRun.run(
+        run.header.runId,
+        c,
+        run.header.git.dirty ? 1 : 0,
+        run.header.machine.fingerprint,
+        run.header.startedAt,
+        file,
+        new Date().toISOString(),
+      );
       if (r.changes === 0) return false;
-      for (const { key, point } of points) insertPoint.run(run.header.runId, key.runtime, key.workload, key.variant, key.mode, key.metric, key.phase, key.tags, point.n, point.failed, point.median, point.p99);
+      for (const { key, point } of points)
+        insertPoint.run(
+          run.header.runId,
+          key.runtime,
+          key.workload,
+          key.variant,
+          key.mode,
+          key.metric,
+          key.phase,
+          key.tags,
+          point.n,
+          point.failed,
+          point.median,
+          point.p99,
+        );
       return true;
     });
     const added = tx();
@@ -82,19 +111,40 @@ export class HistoryStore {
          WHERE (? IS NULL OR r.machine = ?) AND (? IS NULL OR p.metric = ?)
          ORDER BY r.machine, r.started_at, r.run_id`,
       )
-      .all(filter.machine ?? null, filter.machine ?? null, filter.metric ?? null, filter.metric ?? null) as Array<Record<string, string | number>>;
+      .all(filter.machine ?? null, filter.machine ?? null, filter.metric ?? null, filter.metric ?? null) as Array<
+      Record<string, string | number>
+    >;
     const out = new Map<string, HistorySeries>();
     for (const r of rows) {
-      const key = { runtime: String(r.runtime), workload: String(r.workload), variant: String(r.variant), mode: String(r.mode), metric: String(r.metric), phase: String(r.phase), tags: String(r.tags) };
+      const key = {
+        runtime: String(r.runtime),
+        workload: String(r.workload),
+        variant: String(r.variant),
+        mode: String(r.mode),
+        metric: String(r.metric),
+        phase: String(r.phase),
+        tags: String(r.tags),
+      };
       const id = `${String(r.machine)}\u0000${seriesId(key)}`;
       let s = out.get(id);
       if (!s) out.set(id, (s = { ...key, machine: String(r.machine), points: [] }));
-      const point: HistoryPoint = { runId: String(r.run_id), commit: String(r.git_commit), dirty: r.dirty === 1, startedAt: String(r.started_at), n: Number(r.n), failed: Number(r.failed), median: Number(r.median), p99: Number(r.p99) };
+      const point: HistoryPoint = {
+        runId: String(r.run_id),
+        commit: String(r.git_commit),
+        dirty: r.dirty === 1,
+        startedAt: String(r.started_at),
+        n: Number(r.n),
+        failed: Number(r.failed),
+        median: Number(r.median),
+        p99: Number(r.p99),
+      };
       s.points.push(point);
     }
     const all = [...out.values()];
     const m = filter.match;
-    return m ? all.filter((s) => `${s.runtime}/${s.workload}/${s.variant} ${s.mode} ${s.metric} ${s.tags}`.includes(m)) : all;
+    return m
+      ? all.filter((s) => `${s.runtime}/${s.workload}/${s.variant} ${s.mode} ${s.metric} ${s.tags}`.includes(m))
+      : all;
   }
 
   runCount(): number {

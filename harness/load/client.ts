@@ -41,10 +41,25 @@ export class LoadGenerator {
     const { file, execArgv } = generatorEntry();
     const child = fork(file, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     await new Promise<void>((resolve, reject) => {
-      const onMsg = (m: FromGenerator) => { if ('ready' in m) { cleanup(); resolve(); } };
-      const onExit = (code: number | null) => { cleanup(); reject(new Error(`load generator failed to start (exit ${code})`)); };
-      const onErr = (e: Error) => { cleanup(); reject(e); };
-      const cleanup = () => { child.off('message', onMsg); child.off('exit', onExit); child.off('error', onErr); };
+      const onMsg = (m: FromGenerator) => {
+        if ('ready' in m) {
+          cleanup();
+          resolve();
+        }
+      };
+      const onExit = (code: number | null) => {
+        cleanup();
+        reject(new Error(`load generator failed to start (exit ${code})`));
+      };
+      const onErr = (e: Error) => {
+        cleanup();
+        reject(e);
+      };
+      const cleanup = () => {
+        child.off('message', onMsg);
+        child.off('exit', onExit);
+        child.off('error', onErr);
+      };
       child.on('message', onMsg);
       child.on('exit', onExit);
       child.on('error', onErr);

@@ -10,11 +10,24 @@ import { encodeRequest, RawConnection } from './raw-http.js';
 import type { WireRequest } from './types.js';
 
 const BODY = 'Hello from faasbench\n';
-const request: WireRequest = { method: 'GET', path: '/', query: 'x=1', headers: {}, bodyBase64: '', expect: { status: 200, headers: { 'content-type': 'text/plain' }, body: BODY } };
+const request: WireRequest = {
+  method: 'GET',
+  path: '/',
+  query: 'x=1',
+  headers: {},
+  bodyBase64: '',
+  expect: { status: 200, headers: { 'content-type': 'text/plain' }, body: BODY },
+};
 
-interface TestServer { url: string; count: () => number; close: () => Promise<void> }
+interface TestServer {
+  url: string;
+  count: () => number;
+  close: () => Promise<void>;
+}
 const servers: TestServer[] = [];
-afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
 
 /** A server that counts requests; `answer(n)` decides the n-th response (1-based). */
 async function serve(answer: (n: number, res: http.ServerResponse) => void): Promise<TestServer> {
@@ -25,25 +38,44 @@ async function serve(answer: (n: number, res: http.ServerResponse) => void): Pro
   const s: TestServer = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     count: () => n,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
   servers.push(s);
   return s;
 }
-const hello = (_n: number, res: http.ServerResponse) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(BODY); };
+const hello = (_n: number, res: http.ServerResponse) => {
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  res.end(BODY);
+};
 
 describe('raw HTTP connection', () => {
   it('parses content-length and chunked responses and survives keep-alive reuse', async () => {
     const s = await serve((n, res) => {
-      if (n % 2) { res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(BODY) }); res.end(BODY); return; }
+      if (n % 2) {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(BODY) });
+        res.end(BODY);
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/plain' });
-      { res.write('Hello from '); setTimeout(() => res.end('faasbench\n'), 5); } // chunked
+      {
+        res.write('Hello from ');
+        setTimeout(() => res.end('faasbench\n'), 5);
+      } // chunked
     });
     const c = new RawConnection(Number(new URL(s.url).port));
     const bytes = encodeRequest(s.url, 'GET', '/', '', {}, new Uint8Array());
     for (let i = 0; i < 4; i++) {
       const res = await new Promise<{ status: number; body: string; te?: string }>((resolve, reject) =>
-        c.send(bytes, false, (e, r) => (e || !r ? reject(e) : resolve({ status: r.status, body: Buffer.from(r.body).toString(), te: r.headers['transfer-encoding'] }))));
+        c.send(bytes, false, (e, r) =>
+          e || !r
+            ? reject(e)
+            : resolve({ status: r.status, body: Buffer.from(r.body).toString(), te: r.headers['transfer-encoding'] }),
+        ),
+      );
       expect(res).toMatchObject({ status: 200, body: BODY });
       expect(res.te).toBe(i % 2 ? 'chunked' : undefined);
     }
@@ -93,9 +125,13 @@ describe('closed loop', () => {
 
   it.each(['raw', 'autocannon'] as const)('%s: counts wrong statuses and wrong bodies', async (client) => {
     const s = await serve((n, res) => {
-      if (n % 3 === 0) { res.writeHead(500, { 'content-type': 'text/plain' }); res.end('boom'); }
-      else if (n % 3 === 1) { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('Hello from somewhere else\n'); }
-      else hello(n, res);
+      if (n % 3 === 0) {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('boom');
+      } else if (n % 3 === 1) {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('Hello from somewhere else\n');
+      } else hello(n, res);
     });
     const r = await runLoad({ kind: 'closed', client, url: s.url, request, connections: 2, durationMs: 300 });
     expect(r.badStatus).toBeGreaterThan(0);
@@ -107,9 +143,22 @@ describe('closed loop', () => {
 
   it('falls back to the raw client where autocannon cannot check the body byte for byte', async () => {
     const bin = Buffer.from([0xff, 0x00, 0xc3, 0xa9]);
-    const s = await serve((_n, res) => { res.writeHead(200); res.end(bin); });
+    const s = await serve((_n, res) => {
+      res.writeHead(200);
+      res.end(bin);
+    });
     const { createHash } = await import('node:crypto');
-    const r = await runLoad({ kind: 'closed', client: 'autocannon', url: s.url, request: { ...request, expect: { status: 200, headers: {}, bodySha256: createHash('sha256').update(bin).digest('hex') } }, connections: 2, durationMs: 200 });
+    const r = await runLoad({
+      kind: 'closed',
+      client: 'autocannon',
+      url: s.url,
+      request: {
+        ...request,
+        expect: { status: 200, headers: {}, bodySha256: createHash('sha256').update(bin).digest('hex') },
+      },
+      connections: 2,
+      durationMs: 200,
+    });
     expect(r.client).toBe('raw');
     expect(r.ok).toBeGreaterThan(0);
     expect(r.ok).toBe(r.completed);
@@ -119,7 +168,15 @@ describe('closed loop', () => {
 describe('open loop', () => {
   it('sends exactly rate × duration requests to a fast server, all validated', async () => {
     const s = await serve(hello);
-    const r = await runRawLoop({ kind: 'open', url: s.url, request, connections: 4, durationMs: 500, rate: 200, drainMs: 5000 });
+    const r = await runRawLoop({
+      kind: 'open',
+      url: s.url,
+      request,
+      connections: 4,
+      durationMs: 500,
+      rate: 200,
+      drainMs: 5000,
+    });
     expect(r.sent).toBe(100);
     expect(r.ok).toBe(100);
     expect(s.count()).toBe(100);
@@ -133,9 +190,25 @@ describe('open loop', () => {
     // One request at a time, 20 ms each: capacity 50 req/s; offered 200 req/s.
     let busy = Promise.resolve();
     const s = await serve((_n, res) => {
-      busy = busy.then(() => new Promise<void>((done) => setTimeout(() => { hello(0, res); done(); }, 20)));
+      busy = busy.then(
+        () =>
+          new Promise<void>((done) =>
+            setTimeout(() => {
+              hello(0, res);
+              done();
+            }, 20),
+          ),
+      );
     });
-    const r = await runRawLoop({ kind: 'open', url: s.url, request, connections: 2, durationMs: 500, rate: 200, drainMs: 300 });
+    const r = await runRawLoop({
+      kind: 'open',
+      url: s.url,
+      request,
+      connections: 2,
+      durationMs: 500,
+      rate: 200,
+      drainMs: 300,
+    });
     expect(r.badStatus + r.mismatches + r.errors).toBe(0);
     expect(r.unfinished).toBeGreaterThan(0); // the queue could not drain
     expect(r.latency!.p50).toBeGreaterThan(r.service!.p50);

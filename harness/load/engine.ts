@@ -39,7 +39,13 @@ export function percentiles(h: hdr.Histogram): Percentiles {
 }
 
 interface Tally {
-  sent: number; completed: number; ok: number; badStatus: number; mismatches: number; errors: number; timeouts: number;
+  sent: number;
+  completed: number;
+  ok: number;
+  badStatus: number;
+  mismatches: number;
+  errors: number;
+  timeouts: number;
   firstError?: string;
 }
 
@@ -59,7 +65,8 @@ function cpuNs(start: NodeJS.CpuUsage): number {
  */
 function autocannonCanCheck(expect: ClosedLoopSpec['request']['expect']): boolean {
   if (expect.bodySha256 !== undefined) return false;
-  const bytes = expect.bodyBase64 !== undefined ? Buffer.from(expect.bodyBase64, 'base64') : Buffer.from(expect.body ?? '', 'utf8');
+  const bytes =
+    expect.bodyBase64 !== undefined ? Buffer.from(expect.bodyBase64, 'base64') : Buffer.from(expect.body ?? '', 'utf8');
   return bytes.every((b) => b < 0x80);
 }
 
@@ -74,8 +81,15 @@ async function runClosedAutocannon(spec: ClosedLoopSpec, signal?: AbortSignal): 
   const r = spec.request;
   const body = Buffer.from(r.bodyBase64, 'base64');
   const t: Tally = newTally();
-  const note = (m: string) => { t.firstError ??= m; };
-  const expectBody = r.expect.body !== undefined ? r.expect.body : r.expect.bodyBase64 !== undefined ? Buffer.from(r.expect.bodyBase64, 'base64').toString('utf8') : undefined;
+  const note = (m: string) => {
+    t.firstError ??= m;
+  };
+  const expectBody =
+    r.expect.body !== undefined
+      ? r.expect.body
+      : r.expect.bodyBase64 !== undefined
+        ? Buffer.from(r.expect.bodyBase64, 'base64').toString('utf8')
+        : undefined;
   const onResponse = (status: number, resBody: string, _ctx: unknown, headers: Record<string, string | string[]>) => {
     t.completed++;
     if (status !== r.expect.status) {
@@ -105,20 +119,25 @@ async function runClosedAutocannon(spec: ClosedLoopSpec, signal?: AbortSignal): 
   const onAbort = () => stop();
   signal?.addEventListener('abort', onAbort, { once: true });
   const res = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({
-      url: spec.url,
-      connections: spec.connections,
-      pipelining: spec.pipelining ?? 1,
-      duration: spec.durationMs / 1000,
-      timeout: Math.max(1, Math.ceil((spec.timeoutMs ?? 10_000) / 1000)),
-      requests: [{
-        method: r.method as autocannon.Request['method'],
-        path: r.path + (r.query ? `?${r.query}` : ''),
-        headers: r.headers,
-        ...(body.length > 0 ? { body } : {}),
-        onResponse: onResponse as never,
-      }],
-    }, (err, result) => (err ? reject(err) : resolve(result)));
+    const instance = autocannon(
+      {
+        url: spec.url,
+        connections: spec.connections,
+        pipelining: spec.pipelining ?? 1,
+        duration: spec.durationMs / 1000,
+        timeout: Math.max(1, Math.ceil((spec.timeoutMs ?? 10_000) / 1000)),
+        requests: [
+          {
+            method: r.method as autocannon.Request['method'],
+            path: r.path + (r.query ? `?${r.query}` : ''),
+            headers: r.headers,
+            ...(body.length > 0 ? { body } : {}),
+            onResponse: onResponse as never,
+          },
+        ],
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
     stop = () => instance.stop();
   }).finally(() => signal?.removeEventListener('abort', onAbort));
   const elapsedNs = now() - t0;
@@ -128,13 +147,29 @@ async function runClosedAutocannon(spec: ClosedLoopSpec, signal?: AbortSignal): 
   if (res.errors > 0) note(`${res.errors} connection errors/timeouts`);
   t.sent = t.completed + res.errors;
   return {
-    kind: 'closed', client: 'autocannon', connections: spec.connections, ...(spec.pipelining && spec.pipelining > 1 ? { pipelining: spec.pipelining } : {}), elapsedNs,
-    ...pickTally(t), unfinished: 0, achievedRps: Math.round(t.ok / (elapsedNs / 1e9)), cpuNs: cpu,
+    kind: 'closed',
+    client: 'autocannon',
+    connections: spec.connections,
+    ...(spec.pipelining && spec.pipelining > 1 ? { pipelining: spec.pipelining } : {}),
+    elapsedNs,
+    ...pickTally(t),
+    unfinished: 0,
+    achievedRps: Math.round(t.ok / (elapsedNs / 1e9)),
+    cpuNs: cpu,
   };
 }
 
 function pickTally(t: Tally): Omit<Tally, 'firstError'> & { firstError?: string } {
-  return { sent: t.sent, completed: t.completed, ok: t.ok, badStatus: t.badStatus, mismatches: t.mismatches, errors: t.errors, timeouts: t.timeouts, ...(t.firstError ? { firstError: t.firstError } : {}) };
+  return {
+    sent: t.sent,
+    completed: t.completed,
+    ok: t.ok,
+    badStatus: t.badStatus,
+    mismatches: t.mismatches,
+    errors: t.errors,
+    timeouts: t.timeouts,
+    ...(t.firstError ? { firstError: t.firstError } : {}),
+  };
 }
 
 /**
@@ -150,7 +185,7 @@ export function runRawLoop(spec: ClosedLoopSpec | OpenLoopSpec, signal?: AbortSi
   const rate = open ? spec.rate : 0;
   const interval = open ? 1e9 / rate : 0;
   const durationNs = spec.durationMs * 1e6;
-  const drainNs = (open ? spec.drainMs ?? Math.min(2000, spec.durationMs) : 0) * 1e6;
+  const drainNs = (open ? (spec.drainMs ?? Math.min(2000, spec.durationMs)) : 0) * 1e6;
   const timeoutNs = (spec.timeoutMs ?? 10_000) * 1e6;
   const t: Tally = newTally();
   const latency = histogram();
@@ -167,7 +202,12 @@ export function runRawLoop(spec: ClosedLoopSpec | OpenLoopSpec, signal?: AbortSi
   const t0 = now();
   const end = t0 + durationNs;
 
-  const record = (intended: number, sentAt: number, err: Error | null, res: Parameters<Parameters<RawConnection['send']>[2]>[1]) => {
+  const record = (
+    intended: number,
+    sentAt: number,
+    err: Error | null,
+    res: Parameters<Parameters<RawConnection['send']>[2]>[1],
+  ) => {
     const done = now();
     if (err || !res) {
       if (/timed out/.test(err?.message ?? '')) t.timeouts++;
@@ -199,10 +239,16 @@ export function runRawLoop(spec: ClosedLoopSpec | OpenLoopSpec, signal?: AbortSi
       if (open) lag.recordValue(Math.max(1, sentAt - intended));
       c.send(bytes, headOnly, (err, res) => {
         if (stopped) return; // dropped at the end of the run: not the server's fault
-        if (!open && now() > end) { free.push(c); return; } // answered after the window
+        if (!open && now() > end) {
+          free.push(c);
+          return;
+        } // answered after the window
         record(intended, sentAt, err, res);
         if (!open) sendOn(c, now());
-        else { free.push(c); pump(); }
+        else {
+          free.push(c);
+          pump();
+        }
       });
     };
     const pump = () => {
@@ -224,15 +270,27 @@ export function runRawLoop(spec: ClosedLoopSpec | OpenLoopSpec, signal?: AbortSi
       if (open) {
         // Due but never answered: count them and record how long they had waited so far
         // (a lower bound), so overload is not hidden from the percentiles.
-        for (let i = qHead; i < due; i++) { unfinished++; latency.recordValue(Math.max(1, at - (t0 + i * interval))); }
-        for (const c of conns) if (c.busy) { unfinished++; latency.recordValue(Math.max(1, at - (intendedOf.get(c) ?? c.sentAt))); }
+        for (let i = qHead; i < due; i++) {
+          unfinished++;
+          latency.recordValue(Math.max(1, at - (t0 + i * interval)));
+        }
+        for (const c of conns)
+          if (c.busy) {
+            unfinished++;
+            latency.recordValue(Math.max(1, at - (intendedOf.get(c) ?? c.sentAt)));
+          }
       }
       stopped = true;
       for (const c of conns) c.destroy(new Error('stopped'));
       const elapsedNs = (open ? at : Math.min(at, end)) - t0;
       resolve({
-        kind: spec.kind, client: 'raw', connections: spec.connections, ...(open ? { rate } : {}), elapsedNs,
-        ...pickTally(t), unfinished,
+        kind: spec.kind,
+        client: 'raw',
+        connections: spec.connections,
+        ...(open ? { rate } : {}),
+        elapsedNs,
+        ...pickTally(t),
+        unfinished,
         achievedRps: Math.round(t.ok / ((open ? durationNs : elapsedNs) / 1e9)),
         ...(open ? { latency: percentiles(latency), service: percentiles(service), sendLag: percentiles(lag) } : {}),
         cpuNs: cpuNs(cpu0),
@@ -261,7 +319,10 @@ export function runRawLoop(spec: ClosedLoopSpec | OpenLoopSpec, signal?: AbortSi
       const aborted = signal?.aborted === true;
       if (!aborted && due < total) {
         const shouldBeDue = Math.min(total, Math.floor((at - t0) / interval) + 1);
-        if (shouldBeDue > due) { due = shouldBeDue; pump(); }
+        if (shouldBeDue > due) {
+          due = shouldBeDue;
+          pump();
+        }
       }
       checkTimeouts(at);
       const allDue = due >= total || aborted;

@@ -17,10 +17,14 @@ process.on('message', (m: ToGenerator) => {
   }
   const abort = new AbortController();
   current = abort;
-  runLoad(m.spec, abort.signal).then(
-    (result) => send({ id: m.id, result }),
-    (e: Error) => send({ id: m.id, error: e.message }),
-  ).finally(() => { if (current === abort) current = null; });
+  runLoad(m.spec, abort.signal)
+    .then(
+      (result) => send({ id: m.id, result }),
+      (e: Error) => send({ id: m.id, error: e.message }),
+    )
+    .finally(() => {
+      if (current === abort) current = null;
+    });
 });
 // The parent going away ends us (this is how close() stops us). Ctrl-C and SIGTERM sent
 // to the whole process group are the parent's to handle: it finishes the step, then

@@ -37,11 +37,26 @@ export function snapshot(): MemorySnapshot {
   collectGarbage();
   collectGarbage();
   const m = process.memoryUsage();
-  return { heap: m.heapUsed + m.external, rss: rssBytes(), pss: pssBytes(), cgroup: cgroupMemoryBytes(), memAvailable: memAvailableBytes() };
+  return {
+    heap: m.heapUsed + m.external,
+    rss: rssBytes(),
+    pss: pssBytes(),
+    cgroup: cgroupMemoryBytes(),
+    memAvailable: memAvailableBytes(),
+  };
 }
 
 /** Growth from `a` to `b` per source (MemAvailable counts as growth when it drops). */
-export function growth(a: MemorySnapshot, b: MemorySnapshot): Record<'heap' | 'rss' | 'pss' | 'cgroup' | 'memavailable', number | null> {
+export function growth(
+  a: MemorySnapshot,
+  b: MemorySnapshot,
+): Record<'heap' | 'rss' | 'pss' | 'cgroup' | 'memavailable', number | null> {
   const d = (x: number | null, y: number | null) => (x === null || y === null ? null : y - x);
-  return { heap: d(a.heap, b.heap), rss: d(a.rss, b.rss), pss: d(a.pss, b.pss), cgroup: d(a.cgroup, b.cgroup), memavailable: d(b.memAvailable, a.memAvailable) };
+  return {
+    heap: d(a.heap, b.heap),
+    rss: d(a.rss, b.rss),
+    pss: d(a.pss, b.pss),
+    cgroup: d(a.cgroup, b.cgroup),
+    memavailable: d(b.memAvailable, a.memAvailable),
+  };
 }

@@ -36,7 +36,9 @@ function send(port: number): Promise<{ status: number; body: string }> {
 
 describe('RawConnection and interim responses', () => {
   it('fails a request answered by 101 Switching Protocols, even when an HTTP-looking response follows', async () => {
-    const port = await rawServer('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    const port = await rawServer(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    );
     await expect(send(port)).rejects.toThrow(/101/);
   });
 

@@ -9,11 +9,19 @@ import type { FunctionResponse } from '../../runtimes/types.js';
 export type ResponseCallback = (err: Error | null, res: FunctionResponse | null) => void;
 
 /** The bytes of one request, built once and written for every send. */
-export function encodeRequest(url: string, method: string, path: string, query: string, headers: Record<string, string>, body: Uint8Array): Buffer {
+export function encodeRequest(
+  url: string,
+  method: string,
+  path: string,
+  query: string,
+  headers: Record<string, string>,
+  body: Uint8Array,
+): Buffer {
   const u = new URL(url);
   const lines = [`${method} ${path}${query ? `?${query}` : ''} HTTP/1.1`, `host: ${u.host}`];
   const names = new Set(Object.keys(headers).map((h) => h.toLowerCase()));
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== 'content-length' && k.toLowerCase() !== 'host') lines.push(`${k}: ${v}`);
+  for (const [k, v] of Object.entries(headers))
+    if (k.toLowerCase() !== 'content-length' && k.toLowerCase() !== 'host') lines.push(`${k}: ${v}`);
   if (!names.has('connection')) lines.push('connection: keep-alive');
   if (body.length > 0 || method !== 'GET') lines.push(`content-length: ${body.length}`);
   return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), Buffer.from(body)]);
@@ -52,7 +60,10 @@ export class RawConnection {
   sentAt = 0;
   busy = false;
 
-  constructor(private readonly port: number, private readonly host = '127.0.0.1') {}
+  constructor(
+    private readonly port: number,
+    private readonly host = '127.0.0.1',
+  ) {}
 
   private connect(): net.Socket {
     const sock = net.connect({ port: this.port, host: this.host, noDelay: true });
@@ -174,7 +185,10 @@ export class RawConnection {
         const size = parseInt(this.buf.toString('latin1', 0, eol).split(';')[0]!, 16);
         if (!Number.isFinite(size) || size < 0) throw new Error('bad chunk size');
         this.buf = this.buf.subarray(eol + 2);
-        this.state = size === 0 ? { s: 'trailer', status: st.status, headers: st.headers, parts: st.parts } : { ...st, s: 'chunk-data', remaining: size };
+        this.state =
+          size === 0
+            ? { s: 'trailer', status: st.status, headers: st.headers, parts: st.parts }
+            : { ...st, s: 'chunk-data', remaining: size };
       } else if (st.s === 'chunk-data') {
         if (this.buf.length < st.remaining + 2) return;
         st.parts.push(Buffer.from(this.buf.subarray(0, st.remaining)));

@@ -93,7 +93,14 @@ export interface LoadResult {
 }
 
 export function toWireRequest(r: SampleRequest): WireRequest {
-  return { method: r.method, path: r.path, query: r.query, headers: r.headers, bodyBase64: Buffer.from(r.body).toString('base64'), expect: r.expect };
+  return {
+    method: r.method,
+    path: r.path,
+    query: r.query,
+    headers: r.headers,
+    bodyBase64: Buffer.from(r.body).toString('base64'),
+    expect: r.expect,
+  };
 }
 
 export type ToGenerator = { id: number; spec: LoadSpec } | { id: number; stop: true };

@@ -23,7 +23,13 @@ import type { Cell, CellContext, MeasurementMode, SampleOut } from './types.js';
 /** Which runtimes have micro-phases: the reference runtime (its executor, in this process). */
 const MICRO_RUNTIMES = new Set(['wasm']);
 
-interface Stats { p50: number; p99: number; mean: number; mad: number; samples: number }
+interface Stats {
+  p50: number;
+  p99: number;
+  mean: number;
+  mad: number;
+  samples: number;
+}
 
 /** ms floats (tinybench) → integer ns rows: median as 'total', the rest as phases. */
 export function statRows(metric: string, s: Stats, ok: boolean, request: string, error?: string): SampleOut[] {
@@ -76,9 +82,19 @@ function microCell(ctx: CellContext): Cell {
         const config = { args: req.args, env: req.env, stdin: req.stdin, stdoutLimit: 1 << 20, stderrLimit: 1 << 20 };
         const instantiateNs: number[] = [];
         const runNs: number[] = [];
-        const bench = new Bench({ time: o.timeMs, iterations: o.minSamples, warmupTime: Math.min(100, o.timeMs), retainSamples: false });
-        bench.add('compile', async () => { await compileCommand(withNonce(bytes, ++nonce), workload.name); });
-        bench.add('wasi_setup', () => { host.begin(config); host.finish(); });
+        const bench = new Bench({
+          time: o.timeMs,
+          iterations: o.minSamples,
+          warmupTime: Math.min(100, o.timeMs),
+          retainSamples: false,
+        });
+        bench.add('compile', async () => {
+          await compileCommand(withNonce(bytes, ++nonce), workload.name);
+        });
+        bench.add('wasi_setup', () => {
+          host.begin(config);
+          host.finish();
+        });
         bench.add('instance', async () => {
           const out = await executor.execute(module, req);
           instantiateNs.push(out.instantiateNs);
@@ -89,14 +105,38 @@ function microCell(ctx: CellContext): Cell {
         for (const task of bench.tasks) {
           const r = task.result;
           if (!r || !('latency' in r)) {
-            rows.push({ iteration: 0, request: request.name, phase: 'total', metric: `micro_${task.name}_ns`, value: 0, ok: false, error: `tinybench: ${r && 'error' in r ? String((r as { error?: unknown }).error) : 'no result'}` });
+            rows.push({
+              iteration: 0,
+              request: request.name,
+              phase: 'total',
+              metric: `micro_${task.name}_ns`,
+              value: 0,
+              ok: false,
+              error: `tinybench: ${r && 'error' in r ? String((r as { error?: unknown }).error) : 'no result'}`,
+            });
             continue;
           }
           const l = r.latency;
-          rows.push(...statRows(`micro_${task.name}_ns`, { p50: l.p50, p99: l.p99, mean: l.mean, mad: l.mad, samples: l.samplesCount }, ok, request.name, error));
+          rows.push(
+            ...statRows(
+              `micro_${task.name}_ns`,
+              { p50: l.p50, p99: l.p99, mean: l.mean, mad: l.mad, samples: l.samplesCount },
+              ok,
+              request.name,
+              error,
+            ),
+          );
         }
         // The executor's own split of an instance (warm-up runs included: same work).
-        const split = (metric: string, xs: number[]) => ({ iteration: 0, request: request.name, phase: 'total', metric, value: Math.round(median(xs)), ok: ok && xs.length > 0, ...(error ? { error } : {}) });
+        const split = (metric: string, xs: number[]) => ({
+          iteration: 0,
+          request: request.name,
+          phase: 'total',
+          metric,
+          value: Math.round(median(xs)),
+          ok: ok && xs.length > 0,
+          ...(error ? { error } : {}),
+        });
         rows.push(split('micro_instantiate_ns', instantiateNs), split('micro_run_ns', runNs));
         return rows;
       } finally {

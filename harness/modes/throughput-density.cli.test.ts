@@ -13,21 +13,73 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('run -m throughput,density', () => {
   it('writes throughput and density rows with the options given', async () => {
-    const r = await runCli(['run', '-w', 'hello', '-r', 'wasm', '-m', 'throughput,density', '--duration', '0.3', '--connections', '2,4', '--rates', '50,100',
-      '--slo', '50ms', '--max-instances', '10', '--budget-mib', '512', '-o', dir, '--no-report', '-q', '--verbose'], { timeoutMs: 100_000 });
+    const r = await runCli(
+      [
+        'run',
+        '-w',
+        'hello',
+        '-r',
+        'wasm',
+        '-m',
+        'throughput,density',
+        '--duration',
+        '0.3',
+        '--connections',
+        '2,4',
+        '--rates',
+        '50,100',
+        '--slo',
+        '50ms',
+        '--max-instances',
+        '10',
+        '--budget-mib',
+        '512',
+        '-o',
+        dir,
+        '--no-report',
+        '-q',
+        '--verbose',
+      ],
+      { timeoutMs: 100_000 },
+    );
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     // --verbose: every series (tags in words), then the headline.
     expect(r.stdout).toMatch(/max_throughput_rps \([24] connections\)/);
     expect(r.stdout).toMatch(/slo_rate_rps \((crossed at \S+ req\/s|never crossed), SLO p99 ≤ 50 ms\)/);
     expect(r.stdout).toMatch(/instances_count \(stopped by count, apps\)\s+1\s+10\b/);
-    expect(r.stdout).toMatch(/\nhello · throughput, median requests\/s \(closed loop, best connection count\)\n {2}wasm · wasm +[\d,.]+ req\/s at [24] connections/);
-    const [run] = readResults(join(dir, readdirSync(dir).find((f) => f.endsWith('.jsonl'))!));
-    expect(run!.header.config).toMatchObject({ connections: [2, 4], rates: [50, 100], durationMs: 300, sloNs: 50_000_000, maxInstances: 10, budgetMiB: 512 });
+    expect(r.stdout).toMatch(
+      /\nhello · throughput, median requests\/s \(closed loop, best connection count\)\n {2}wasm · wasm +[\d,.]+ req\/s at [24] connections/,
+    );
+    const [run] = readResults(
+      join(
+        dir,
+        readdirSync(dir).find((f) => f.endsWith('.jsonl'))!,
+      ),
+    );
+    expect(run!.header.config).toMatchObject({
+      connections: [2, 4],
+      rates: [50, 100],
+      durationMs: 300,
+      sloNs: 50_000_000,
+      maxInstances: 10,
+      budgetMiB: 512,
+    });
     const s = run!.samples;
-    expect(s.filter((x) => x.mode === 'throughput' && x.metric === 'throughput_rps' && x.phase === 'total').map((x) => x.tags)).toEqual([2, 4, 2, 4, 2, 4].map((connections) => ({ connections }))); // each count 3 times, interleaved
-    expect(s.filter((x) => x.mode === 'throughput' && x.metric === 'latency_ns' && x.phase === 'total').map((x) => x.tags?.['rate'])).toEqual([50, 100]);
-    expect(s.find((x) => x.mode === 'density' && x.metric === 'instances_count' && x.phase === 'total')).toMatchObject({ value: 10, ok: true });
+    expect(
+      s
+        .filter((x) => x.mode === 'throughput' && x.metric === 'throughput_rps' && x.phase === 'total')
+        .map((x) => x.tags),
+    ).toEqual([2, 4, 2, 4, 2, 4].map((connections) => ({ connections }))); // each count 3 times, interleaved
+    expect(
+      s
+        .filter((x) => x.mode === 'throughput' && x.metric === 'latency_ns' && x.phase === 'total')
+        .map((x) => x.tags?.['rate']),
+    ).toEqual([50, 100]);
+    expect(s.find((x) => x.mode === 'density' && x.metric === 'instances_count' && x.phase === 'total')).toMatchObject({
+      value: 10,
+      ok: true,
+    });
     expect(s.every((x) => Number.isInteger(x.value))).toBe(true);
   });
 

@@ -16,18 +16,30 @@ import type { SampleOut } from './types.js';
 function stubAdapter(body: string): RuntimeAdapter & { live: Set<http.Server> } {
   const live = new Set<http.Server>();
   return {
-    id: 'stub', description: 'test stub', live,
+    id: 'stub',
+    description: 'test stub',
+    live,
     capabilities: () => ({ variants: ['wasm', 'node'], modes: ['throughput'], freshInstancePerRequest: false }),
     available: async () => ({ ok: true }),
     prepare: async (workload, variant) => ({ runtime: 'stub', workload, variant }),
     async start(d: Deployment) {
-      const server = http.createServer((_q, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(body); });
+      const server = http.createServer((_q, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end(body);
+      });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       live.add(server);
-      const instance: Instance = { id: 'i', deployment: d, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, data: server };
+      const instance: Instance = {
+        id: 'i',
+        deployment: d,
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        data: server,
+      };
       return { instance, phases: [] };
     },
-    invoke: async () => { throw new Error('not used'); },
+    invoke: async () => {
+      throw new Error('not used');
+    },
     async stop(i) {
       const s = i.data as http.Server | undefined;
       if (!s) return;
@@ -47,8 +59,13 @@ async function runCell(body: string, throughput: Partial<ThroughputOptions>) {
   const adapter = stubAdapter(body);
   const warnings: string[] = [];
   const ctx = {
-    adapter, workload, variant: 'wasm' as const, deployment: await adapter.prepare(workload, 'wasm'), request: pickRequest(workload),
-    options: withModeOptions(ONE, { throughput }), warn: (m: string) => warnings.push(m),
+    adapter,
+    workload,
+    variant: 'wasm' as const,
+    deployment: await adapter.prepare(workload, 'wasm'),
+    request: pickRequest(workload),
+    options: withModeOptions(ONE, { throughput }),
+    warn: (m: string) => warnings.push(m),
   };
   const [cell] = throughputMode.cells(ctx);
   const rows: SampleOut[] = [];
@@ -71,12 +88,19 @@ function cgiRelayAdapter(): RuntimeAdapter {
         sock.on('error', () => {});
         sock.once('data', (chunk: Buffer) => {
           const ok = chunk.toString('latin1').startsWith('GET /cgi-bin/fn ');
-          sock.end(ok ? 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\n\nHello from faasbench\n' : 'HTTP/1.0 404 Not Found\r\n\r\n');
+          sock.end(
+            ok
+              ? 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\n\nHello from faasbench\n'
+              : 'HTTP/1.0 404 Not Found\r\n\r\n',
+          );
         });
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      return { instance: { id: 'relay', deployment: d, url, pathPrefix: '/cgi-bin/fn', lenientHttp: true, data: server }, phases: [] };
+      return {
+        instance: { id: 'relay', deployment: d, url, pathPrefix: '/cgi-bin/fn', lenientHttp: true, data: server },
+        phases: [],
+      };
     },
     async stop(i) {
       await new Promise((r) => (i.data as net.Server).close(r));
@@ -89,8 +113,15 @@ describe('throughput mode', () => {
     const workload = resolveWorkloads(['hello'])[0]!;
     const adapter = cgiRelayAdapter();
     const ctx = {
-      adapter, workload, variant: 'native' as const, deployment: await adapter.prepare(workload, 'native'), request: pickRequest(workload),
-      options: withModeOptions(ONE, { throughput: { connections: [2], rates: [50], durationMs: 300, warmupMs: 0, sloNs: 60e9 } }), warn: () => {},
+      adapter,
+      workload,
+      variant: 'native' as const,
+      deployment: await adapter.prepare(workload, 'native'),
+      request: pickRequest(workload),
+      options: withModeOptions(ONE, {
+        throughput: { connections: [2], rates: [50], durationMs: 300, warmupMs: 0, sloNs: 60e9 },
+      }),
+      warn: () => {},
     };
     const [cell] = throughputMode.cells(ctx);
     await cell!.setup();
@@ -107,7 +138,13 @@ describe('throughput mode', () => {
   });
 
   it('measures closed loop per connection count and open loop per rate, then the headline rows', async () => {
-    const { rows, cell, adapter } = await runCell('Hello from faasbench\n', { connections: [1, 4], rates: [50, 100], durationMs: 300, warmupMs: 100, sloNs: 60e9 });
+    const { rows, cell, adapter } = await runCell('Hello from faasbench\n', {
+      connections: [1, 4],
+      rates: [50, 100],
+      durationMs: 300,
+      warmupMs: 100,
+      sloNs: 60e9,
+    });
     // Each closed-loop count three times, interleaved, then each rate once.
     expect(cell.rounds).toBe(2 * 3 + 2);
     const totals = rows.filter((r) => r.phase === 'total');
@@ -124,11 +161,15 @@ describe('throughput mode', () => {
       ['slo_rate_rps', { slo_ns: 60e9, crossed_at_rps: 'none' }],
     ]);
     expect(totals.every((r) => r.ok && Number.isInteger(r.value) && r.value > 0)).toBe(true);
-    const p = (rate: number, name: string) => rows.find((r) => r.metric === 'latency_ns' && r.tags?.['rate'] === rate && r.tags?.['percentile'] === name)!.value;
+    const p = (rate: number, name: string) =>
+      rows.find((r) => r.metric === 'latency_ns' && r.tags?.['rate'] === rate && r.tags?.['percentile'] === name)!
+        .value;
     expect(p(50, 'p50')).toBeLessThanOrEqual(p(50, 'p90'));
     expect(p(50, 'p90')).toBeLessThanOrEqual(p(50, 'p99'));
     expect(p(50, 'p99')).toBeLessThanOrEqual(p(50, 'p99.9'));
-    expect(rows.filter((r) => r.metric === 'requests_count' && r.tags?.['rate'] === 50).map((r) => r.value)).toEqual([15]);
+    expect(rows.filter((r) => r.metric === 'requests_count' && r.tags?.['rate'] === 50).map((r) => r.value)).toEqual([
+      15,
+    ]);
     expect(rows.some((r) => r.metric === 'loadgen_cpu_ns' && r.value > 0)).toBe(true);
     expect(adapter.live.size).toBe(0);
   });
@@ -148,8 +189,19 @@ describe('throughput mode', () => {
 
   it('refuses instances without a URL', async () => {
     const workload = resolveWorkloads(['hello'])[0]!;
-    const adapter = { ...stubAdapter('x'), start: async (d: Deployment) => ({ instance: { id: 'x', deployment: d }, phases: [] }) };
-    const [cell] = throughputMode.cells({ adapter, workload, variant: 'wasm', deployment: await adapter.prepare(workload, 'wasm'), request: pickRequest(workload), options: ONE, warn: () => {} });
+    const adapter = {
+      ...stubAdapter('x'),
+      start: async (d: Deployment) => ({ instance: { id: 'x', deployment: d }, phases: [] }),
+    };
+    const [cell] = throughputMode.cells({
+      adapter,
+      workload,
+      variant: 'wasm',
+      deployment: await adapter.prepare(workload, 'wasm'),
+      request: pickRequest(workload),
+      options: ONE,
+      warn: () => {},
+    });
     await expect(cell!.setup()).rejects.toThrow(/no HTTP URL/);
   });
 });
@@ -168,14 +220,58 @@ describe('SLO refinement', () => {
 });
 
 describe('row builders', () => {
-  const base: LoadResult = { kind: 'closed', client: 'raw', connections: 8, elapsedNs: 1e9, sent: 1000, completed: 1000, ok: 1000, badStatus: 0, mismatches: 0, errors: 0, timeouts: 0, unfinished: 0, achievedRps: 1000, cpuNs: 5e8 };
+  const base: LoadResult = {
+    kind: 'closed',
+    client: 'raw',
+    connections: 8,
+    elapsedNs: 1e9,
+    sent: 1000,
+    completed: 1000,
+    ok: 1000,
+    badStatus: 0,
+    mismatches: 0,
+    errors: 0,
+    timeouts: 0,
+    unfinished: 0,
+    achievedRps: 1000,
+    cpuNs: 5e8,
+  };
   it('picks the best clean closed-loop step as the maximum', () => {
-    const rows = headlineRows([base, { ...base, connections: 64, achievedRps: 3000 }, { ...base, connections: 256, achievedRps: 9000, errors: 3 }], [], 1e6, 2, 'get');
-    expect(rows).toEqual([{ iteration: 2, request: 'get', phase: 'total', metric: 'max_throughput_rps', value: 3000, ok: false, tags: { connections: 64 }, error: 'some closed-loop steps had failed requests' }]);
+    const rows = headlineRows(
+      [
+        base,
+        { ...base, connections: 64, achievedRps: 3000 },
+        { ...base, connections: 256, achievedRps: 9000, errors: 3 },
+      ],
+      [],
+      1e6,
+      2,
+      'get',
+    );
+    expect(rows).toEqual([
+      {
+        iteration: 2,
+        request: 'get',
+        phase: 'total',
+        metric: 'max_throughput_rps',
+        value: 3000,
+        ok: false,
+        tags: { connections: 64 },
+        error: 'some closed-loop steps had failed requests',
+      },
+    ]);
   });
   it('reports failed requests of a step as a count and an error', () => {
-    const rows = stepRows({ ...base, ok: 990, badStatus: 4, timeouts: 6, firstError: 'status 502, expected 200' }, 0, 'get');
-    expect(rows[0]).toMatchObject({ metric: 'throughput_rps', ok: false, error: '4 wrong status, 6 timeouts of 1000 requests; first: status 502, expected 200' });
+    const rows = stepRows(
+      { ...base, ok: 990, badStatus: 4, timeouts: 6, firstError: 'status 502, expected 200' },
+      0,
+      'get',
+    );
+    expect(rows[0]).toMatchObject({
+      metric: 'throughput_rps',
+      ok: false,
+      error: '4 wrong status, 6 timeouts of 1000 requests; first: status 502, expected 200',
+    });
     expect(rows.find((r) => r.metric === 'failed_requests_count')).toMatchObject({ value: 10, ok: false });
   });
 });

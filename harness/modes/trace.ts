@@ -44,7 +44,12 @@ export function loadTrace(o: TraceOptions): Trace {
   let t = traces.get(key);
   if (!t) {
     t = o.file
-      ? readAzureTrace(o.file, { seed: o.seed, functions: o.functions, fromMinute: 1, minutes: Math.round(o.hours * 60) })
+      ? readAzureTrace(o.file, {
+          seed: o.seed,
+          functions: o.functions,
+          fromMinute: 1,
+          minutes: Math.round(o.hours * 60),
+        })
       : syntheticTrace({ functions: o.functions, hours: o.hours, seed: o.seed, maxPerMinute: o.maxPerMinute }).trace;
     traces.set(key, t);
   }
@@ -52,7 +57,12 @@ export function loadTrace(o: TraceOptions): Trace {
 }
 
 /** The rows of one replay. */
-export function traceRows(ctx: Pick<CellContext, 'request'>, policy: TracePolicy, o: TraceOptions, r: Awaited<ReturnType<typeof replay>>): SampleOut[] {
+export function traceRows(
+  ctx: Pick<CellContext, 'request'>,
+  policy: TracePolicy,
+  o: TraceOptions,
+  r: Awaited<ReturnType<typeof replay>>,
+): SampleOut[] {
   const request = ctx.request.name;
   const rows: SampleOut[] = [];
   const ns = (ms: number) => Math.max(0, Math.round(ms * 1e6));
@@ -61,14 +71,46 @@ export function traceRows(ctx: Pick<CellContext, 'request'>, policy: TracePolicy
     .sort((a, b) => a.scheduledMs - b.scheduledMs || a.fn - b.fn)
     .forEach((x, iteration) => {
       const tags = { policy: policy.label, start: x.cold ? 'cold' : 'warm' };
-      rows.push({ phase: 'total', metric: 'trace_latency_ns', value: ns(x.endMs - x.scheduledMs), ok: x.ok, iteration, request, tags, ...(x.error ? { error: x.error } : {}) });
-      if (x.startMs !== undefined) rows.push({ phase: 'start', metric: 'trace_latency_ns', value: ns(x.startMs), ok: x.ok, iteration, request, tags });
-      if (x.sentMs - x.scheduledMs > 1) rows.push({ phase: 'send_lag', metric: 'trace_latency_ns', value: ns(x.sentMs - x.scheduledMs), ok: x.ok, iteration, request, tags });
+      rows.push({
+        phase: 'total',
+        metric: 'trace_latency_ns',
+        value: ns(x.endMs - x.scheduledMs),
+        ok: x.ok,
+        iteration,
+        request,
+        tags,
+        ...(x.error ? { error: x.error } : {}),
+      });
+      if (x.startMs !== undefined)
+        rows.push({
+          phase: 'start',
+          metric: 'trace_latency_ns',
+          value: ns(x.startMs),
+          ok: x.ok,
+          iteration,
+          request,
+          tags,
+        });
+      if (x.sentMs - x.scheduledMs > 1)
+        rows.push({
+          phase: 'send_lag',
+          metric: 'trace_latency_ns',
+          value: ns(x.sentMs - x.scheduledMs),
+          ok: x.ok,
+          iteration,
+          request,
+          tags,
+        });
     });
   const t = account(r.invocations, r.instances, {
-    endMs: r.endMs, compress: o.compress, prices: { gibSecondUsd: o.gibSecondUsd, requestUsd: o.requestUsd }, assumedBytes: o.assumedMiB * 2 ** 20, lateMs: LATE_MS,
+    endMs: r.endMs,
+    compress: o.compress,
+    prices: { gibSecondUsd: o.gibSecondUsd, requestUsd: o.requestUsd },
+    assumedBytes: o.assumedMiB * 2 ** 20,
+    lateMs: LATE_MS,
   });
-  const total = (metric: string, value: number) => rows.push({ phase: 'total', metric, value: Math.round(value), ok: true, request, tags: { policy: policy.label } });
+  const total = (metric: string, value: number) =>
+    rows.push({ phase: 'total', metric, value: Math.round(value), ok: true, request, tags: { policy: policy.label } });
   total('trace_invocations_count', t.invocations);
   total('trace_cold_starts_count', t.coldStarts);
   total('trace_cold_start_ppm', t.coldStartPpm);
@@ -98,17 +140,27 @@ function traceCell(ctx: CellContext, policy: TracePolicy): Cell {
     async sample() {
       if (!trace) throw new Error('cell not set up');
       const n = invocationCount(trace);
-      ctx.log?.(`${label}: replaying ${n} invocations of ${trace.functions.length} functions, ${Math.round(trace.durationMs / 60_000)} min of trace in ${Math.round(trace.durationMs / o.compress / 1000)} s (${o.compress}× compressed)`);
+      ctx.log?.(
+        `${label}: replaying ${n} invocations of ${trace.functions.length} functions, ${Math.round(trace.durationMs / 60_000)} min of trace in ${Math.round(trace.durationMs / o.compress / 1000)} s (${o.compress}× compressed)`,
+      );
       const r = await replay({
-        adapter: ctx.adapter, deployment: ctx.deployment, request: ctx.request, trace, policy, compress: o.compress,
-        ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.log ? { log: ctx.log } : {}),
+        adapter: ctx.adapter,
+        deployment: ctx.deployment,
+        request: ctx.request,
+        trace,
+        policy,
+        compress: o.compress,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.log ? { log: ctx.log } : {}),
       });
       const rows = traceRows(ctx, policy, o, r);
       const late = rows.find((x) => x.metric === 'trace_late_count')!.value;
       const maxLag = rows.find((x) => x.metric === 'trace_max_lag_ns')!.value;
       // A few sends a little late are scheduling noise (in the rows all the same); past BEHIND_MS the machine could not keep up.
       if (maxLag > BEHIND_MS * 1e6) {
-        ctx.warn(`${label}: the replay fell behind the trace: ${late} of ${r.invocations.length} invocations were sent more than ${LATE_MS} ms late (at most ${Math.round(maxLag / 1e6)} ms); their latency counts from the scheduled arrival`);
+        ctx.warn(
+          `${label}: the replay fell behind the trace: ${late} of ${r.invocations.length} invocations were sent more than ${LATE_MS} ms late (at most ${Math.round(maxLag / 1e6)} ms); their latency counts from the scheduled arrival`,
+        );
       }
       for (const [why, count] of [...r.errors].slice(0, 5)) ctx.warn(`${label}: ${count}× ${why}`);
       if (r.interrupted) ctx.warn(`${label}: interrupted: the figures cover the replay up to the interruption`);
@@ -131,7 +183,9 @@ export const traceMode: MeasurementMode = {
       const key = `${ctx.adapter.id}:${ctx.options.trace.policies.join(',')}`;
       if (!unfit.has(key)) {
         unfit.add(key);
-        ctx.warn(`trace: no policy of ${ctx.options.trace.policies.join(', ')} suits ${ctx.adapter.id} (${fresh ? "a fresh instance per request: use 'fresh'" : 'instances serving many requests: use per-request, lambda:KEEP or pool:N'})`);
+        ctx.warn(
+          `trace: no policy of ${ctx.options.trace.policies.join(', ')} suits ${ctx.adapter.id} (${fresh ? "a fresh instance per request: use 'fresh'" : 'instances serving many requests: use per-request, lambda:KEEP or pool:N'})`,
+        );
       }
     }
     return fitting.map((p) => traceCell(ctx, p));

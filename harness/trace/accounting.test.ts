@@ -7,8 +7,28 @@ const MiB = 2 ** 20;
 
 describe('trace accounting', () => {
   it('measures the union of busy intervals, clipped', () => {
-    expect(unionLength([[0, 10], [5, 15], [20, 30]], 0, 100)).toBe(25);
-    expect(unionLength([[0, 10], [5, 15], [20, 30]], 8, 25)).toBe(12);
+    expect(
+      unionLength(
+        [
+          [0, 10],
+          [5, 15],
+          [20, 30],
+        ],
+        0,
+        100,
+      ),
+    ).toBe(25);
+    expect(
+      unionLength(
+        [
+          [0, 10],
+          [5, 15],
+          [20, 30],
+        ],
+        8,
+        25,
+      ),
+    ).toBe(12);
     expect(unionLength([], 0, 10)).toBe(0);
     expect(unionLength([[3, 3]], 0, 10)).toBe(0);
   });
@@ -21,11 +41,27 @@ describe('trace accounting', () => {
     ];
     const inst: InstanceRecord[] = [
       // 64 MiB, held 0..1000, busy 0..100 and 320..340
-      { fn: 0, fromMs: 0, toMs: 1000, bytes: 64 * MiB, busy: [[0, 100], [320, 340]], warm: false },
+      {
+        fn: 0,
+        fromMs: 0,
+        toMs: 1000,
+        bytes: 64 * MiB,
+        busy: [
+          [0, 100],
+          [320, 340],
+        ],
+        warm: false,
+      },
       // pre-warmed before the replay (from < 0 is clipped), never measured, held to the end (2000)
       { fn: 1, fromMs: -50, toMs: null, bytes: null, busy: [[501, 520]], warm: true },
     ];
-    const t = account(inv, inst, { endMs: 2000, compress: 10, prices: DEFAULT_PRICES, assumedBytes: 128 * MiB, lateMs: 10 });
+    const t = account(inv, inst, {
+      endMs: 2000,
+      compress: 10,
+      prices: DEFAULT_PRICES,
+      assumedBytes: 128 * MiB,
+      lateMs: 10,
+    });
     expect(t.invocations).toBe(3);
     expect(t.failed).toBe(1);
     expect(t.coldStarts).toBe(1);
@@ -44,6 +80,15 @@ describe('trace accounting', () => {
 
   it('is all zeros for a replay with nothing in it', () => {
     const t = account([], [], { endMs: 1000, compress: 12, prices: DEFAULT_PRICES, assumedBytes: MiB, lateMs: 10 });
-    expect(t).toMatchObject({ invocations: 0, coldStarts: 0, coldStartPpm: 0, busyKiBs: 0, idleKiBs: 0, instanceMs: 0, peakInstances: 0, costNusd: 0 });
+    expect(t).toMatchObject({
+      invocations: 0,
+      coldStarts: 0,
+      coldStartPpm: 0,
+      busyKiBs: 0,
+      idleKiBs: 0,
+      instanceMs: 0,
+      peakInstances: 0,
+      costNusd: 0,
+    });
   });
 });

@@ -80,7 +80,10 @@ export interface TraceTotals {
 
 /** Length of the union of intervals clipped to [lo, hi). */
 export function unionLength(intervals: ReadonlyArray<readonly [number, number]>, lo: number, hi: number): number {
-  const xs = intervals.map(([a, b]) => [Math.max(a, lo), Math.min(b, hi)] as const).filter(([a, b]) => b > a).sort((p, q) => p[0] - q[0]);
+  const xs = intervals
+    .map(([a, b]) => [Math.max(a, lo), Math.min(b, hi)] as const)
+    .filter(([a, b]) => b > a)
+    .sort((p, q) => p[0] - q[0]);
   let total = 0;
   let curA = -Infinity;
   let curB = -Infinity;
@@ -110,7 +113,11 @@ function peak(instances: readonly InstanceRecord[], endMs: number): number {
   return best;
 }
 
-export function account(invocations: readonly InvocationRecord[], instances: readonly InstanceRecord[], o: AccountOptions): TraceTotals {
+export function account(
+  invocations: readonly InvocationRecord[],
+  instances: readonly InstanceRecord[],
+  o: AccountOptions,
+): TraceTotals {
   let busyKiBms = 0;
   let idleKiBms = 0;
   let traceMs = 0;

@@ -26,13 +26,21 @@ const ID_COLUMNS = ['HashOwner', 'HashApp', 'HashFunction', 'Trigger'];
 export function parseAzureTrace(text: string, name: string, o: AzureReadOptions): Trace {
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  if (lines.length === 0) throw new Error(`${name} is empty: expected the Azure Functions trace header ${ID_COLUMNS.join(',')},1,…,1440`);
+  if (lines.length === 0)
+    throw new Error(`${name} is empty: expected the Azure Functions trace header ${ID_COLUMNS.join(',')},1,…,1440`);
   const header = lines[0]!.replace(/^\uFEFF/, '').split(',');
-  if (ID_COLUMNS.some((c, i) => header[i] !== c)) throw new Error(`${name}, line 1: expected the columns ${ID_COLUMNS.join(',')} first, got ${header.slice(0, 4).join(',')}`);
+  if (ID_COLUMNS.some((c, i) => header[i] !== c))
+    throw new Error(
+      `${name}, line 1: expected the columns ${ID_COLUMNS.join(',')} first, got ${header.slice(0, 4).join(',')}`,
+    );
   const minuteCount = header.length - ID_COLUMNS.length;
-  if (minuteCount < 1 || minuteCount > 1440) throw new Error(`${name}, line 1: expected 1 to 1440 minute columns, got ${minuteCount}`);
+  if (minuteCount < 1 || minuteCount > 1440)
+    throw new Error(`${name}, line 1: expected 1 to 1440 minute columns, got ${minuteCount}`);
   for (let m = 1; m <= minuteCount; m++) {
-    if (header[ID_COLUMNS.length + m - 1] !== String(m)) throw new Error(`${name}, line 1: minute column ${m} is named '${header[ID_COLUMNS.length + m - 1]}'; minute columns must be 1, 2, … in order`);
+    if (header[ID_COLUMNS.length + m - 1] !== String(m))
+      throw new Error(
+        `${name}, line 1: minute column ${m} is named '${header[ID_COLUMNS.length + m - 1]}'; minute columns must be 1, 2, … in order`,
+      );
   }
   const from = o.fromMinute ?? 1;
   const count = o.minutes ?? minuteCount - from + 1;
@@ -42,7 +50,10 @@ export function parseAzureTrace(text: string, name: string, o: AzureReadOptions)
   const rows = lines.length - 1;
   let keep: Set<number> | null = null;
   if (o.functions !== undefined && o.functions < rows) {
-    const order = shuffled(Array.from({ length: rows }, (_, i) => i), rng(o.seed));
+    const order = shuffled(
+      Array.from({ length: rows }, (_, i) => i),
+      rng(o.seed),
+    );
     keep = new Set(order.slice(0, o.functions));
   }
   const random = rng(o.seed ^ 0x9e3779b9);
@@ -52,14 +63,16 @@ export function parseAzureTrace(text: string, name: string, o: AzureReadOptions)
     if (keep && !keep.has(r)) continue;
     const lineNo = r + 2;
     const cells = lines[r + 1]!.split(',');
-    if (cells.length !== header.length) throw new Error(`${name}, line ${lineNo}: ${cells.length} columns, the header has ${header.length}`);
+    if (cells.length !== header.length)
+      throw new Error(`${name}, line ${lineNo}: ${cells.length} columns, the header has ${header.length}`);
     const id = cells.slice(0, 3).join('/');
     if (seen.has(id)) throw new Error(`${name}, line ${lineNo}: function ${id} appears twice`);
     seen.add(id);
     const arrivalsMs: number[] = [];
     for (let m = from; m < from + count; m++) {
       const raw = cells[ID_COLUMNS.length + m - 1]!;
-      if (!/^\d+$/.test(raw)) throw new Error(`${name}, line ${lineNo}, minute ${m}: '${raw}' is not a count of invocations`);
+      if (!/^\d+$/.test(raw))
+        throw new Error(`${name}, line ${lineNo}, minute ${m}: '${raw}' is not a count of invocations`);
       const n = Number(raw);
       const base = (m - from) * 60_000;
       const inMinute: number[] = [];
@@ -69,8 +82,14 @@ export function parseAzureTrace(text: string, name: string, o: AzureReadOptions)
     functions.push({ id, trigger: cells[3]!, arrivalsMs });
   }
   const window = from === 1 && count === minuteCount ? `${minuteCount} min` : `minutes ${from}–${from + count - 1}`;
-  const sample = keep ? `, ${functions.length} of ${rows} functions (seed ${o.seed})` : `, ${functions.length} functions`;
-  return { source: `Azure Functions trace ${name}: ${window}${sample}, arrivals uniform within each minute`, durationMs: count * 60_000, functions };
+  const sample = keep
+    ? `, ${functions.length} of ${rows} functions (seed ${o.seed})`
+    : `, ${functions.length} functions`;
+  return {
+    source: `Azure Functions trace ${name}: ${window}${sample}, arrivals uniform within each minute`,
+    durationMs: count * 60_000,
+    functions,
+  };
 }
 
 export function readAzureTrace(file: string, o: AzureReadOptions): Trace {
@@ -78,7 +97,9 @@ export function readAzureTrace(file: string, o: AzureReadOptions): Trace {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`cannot read the trace ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new Error(`cannot read the trace ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      cause: e,
+    });
   }
   return parseAzureTrace(text, file, o);
 }

@@ -17,7 +17,13 @@ const hello = resolveWorkloads(['hello'])[0]!;
 const request = pickRequest(hello);
 
 /** A runtime that starts in `startMs` and answers in `invokeMs` with hello's expected answer (or a wrong one), counting what it was asked. */
-function fakeRuntime(o: { startMs: number; invokeMs: number; fresh?: boolean; wrong?: boolean; blockStartMs?: number }) {
+function fakeRuntime(o: {
+  startMs: number;
+  invokeMs: number;
+  fresh?: boolean;
+  wrong?: boolean;
+  blockStartMs?: number;
+}) {
   const counts = { start: 0, stop: 0, invoke: 0, live: 0, maxLive: 0 };
   const adapter: RuntimeAdapter = {
     id: 'fake',
@@ -39,7 +45,11 @@ function fakeRuntime(o: { startMs: number; invokeMs: number; fresh?: boolean; wr
       counts.invoke++;
       await new Promise((r) => setTimeout(r, o.invokeMs));
       const body = Buffer.from(o.wrong ? 'nope' : request.expect.body!);
-      return { response: { status: 200, headers: { 'content-type': 'text/plain' }, body }, totalNs: o.invokeMs * 1e6, phases: [] };
+      return {
+        response: { status: 200, headers: { 'content-type': 'text/plain' }, body },
+        totalNs: o.invokeMs * 1e6,
+        phases: [],
+      };
     },
     async stop() {
       counts.stop++;
@@ -52,18 +62,45 @@ function fakeRuntime(o: { startMs: number; invokeMs: number; fresh?: boolean; wr
 }
 
 /** Function 0 at 0, 300, 600 ms; function 1 at 150 ms; function 2 never. */
-const spaced: Trace = { source: 'test', durationMs: 800, functions: [{ id: 'a', trigger: 'http', arrivalsMs: [0, 300, 600] }, { id: 'b', trigger: 'http', arrivalsMs: [150] }, { id: 'c', trigger: 'timer', arrivalsMs: [] }] };
+const spaced: Trace = {
+  source: 'test',
+  durationMs: 800,
+  functions: [
+    { id: 'a', trigger: 'http', arrivalsMs: [0, 300, 600] },
+    { id: 'b', trigger: 'http', arrivalsMs: [150] },
+    { id: 'c', trigger: 'timer', arrivalsMs: [] },
+  ],
+};
 
-async function run(policy: string, trace: Trace, rt: ReturnType<typeof fakeRuntime>, compress = 1, log?: (m: string) => void) {
+async function run(
+  policy: string,
+  trace: Trace,
+  rt: ReturnType<typeof fakeRuntime>,
+  compress = 1,
+  log?: (m: string) => void,
+) {
   const deployment = await rt.adapter.prepare(hello, 'wasm');
-  return replay({ adapter: rt.adapter, deployment, request, trace, policy: parsePolicy(policy), compress, ...(log ? { log } : {}) });
+  return replay({
+    adapter: rt.adapter,
+    deployment,
+    request,
+    trace,
+    policy: parsePolicy(policy),
+    compress,
+    ...(log ? { log } : {}),
+  });
 }
 
 describe('trace replay driver', () => {
   it('lambda:KEEP reuses an idle instance within its keep-alive, lambda:0 starts one per request', async () => {
     const kept = fakeRuntime({ startMs: 20, invokeMs: 5 });
     const r = await run('lambda:1m', spaced, kept);
-    expect(r.invocations.map((x) => [x.fn, x.cold, x.ok])).toEqual([[0, true, true], [1, true, true], [0, false, true], [0, false, true]]);
+    expect(r.invocations.map((x) => [x.fn, x.cold, x.ok])).toEqual([
+      [0, true, true],
+      [1, true, true],
+      [0, false, true],
+      [0, false, true],
+    ]);
     expect(kept.counts.start).toBe(2);
     expect(kept.counts.stop).toBe(2); // at the end
     expect(r.instances.every((i) => i.toMs === null && i.bytes === 10 * 2 ** 20)).toBe(true);
@@ -88,14 +125,24 @@ describe('trace replay driver', () => {
     expect(rt.counts.start).toBe(6);
     expect(r.prewarmMs).toBeGreaterThan(0);
     expect(r.invocations.every((x) => !x.cold && x.ok)).toBe(true);
-    const t = account(r.invocations, r.instances, { endMs: r.endMs, compress: 1, prices: DEFAULT_PRICES, assumedBytes: 0, lateMs: 10 });
+    const t = account(r.invocations, r.instances, {
+      endMs: r.endMs,
+      compress: 1,
+      prices: DEFAULT_PRICES,
+      assumedBytes: 0,
+      lateMs: 10,
+    });
     expect(t.peakInstances).toBe(6);
     expect(t.instanceMs).toBeGreaterThanOrEqual(6 * 800);
     expect(t.idleKiBs).toBeGreaterThan(t.busyKiBs);
   });
 
   it('scales out under a burst: simultaneous requests each get an instance; a pool past its size starts extra ones', async () => {
-    const burst: Trace = { source: 'test', durationMs: 300, functions: [{ id: 'a', trigger: 'http', arrivalsMs: [0, 0, 0, 200] }] };
+    const burst: Trace = {
+      source: 'test',
+      durationMs: 300,
+      functions: [{ id: 'a', trigger: 'http', arrivalsMs: [0, 0, 0, 200] }],
+    };
     const rt = fakeRuntime({ startMs: 20, invokeMs: 30 });
     const r = await run('lambda:1m', burst, rt);
     expect(r.invocations.filter((x) => x.cold).length).toBe(3);
@@ -107,12 +154,24 @@ describe('trace replay driver', () => {
   });
 
   it('fresh: one app per function, started at its first request and kept; concurrent requests share it', async () => {
-    const burst: Trace = { source: 'test', durationMs: 400, functions: [{ id: 'a', trigger: 'http', arrivalsMs: [0, 1, 300] }, { id: 'b', trigger: 'http', arrivalsMs: [100] }] };
+    const burst: Trace = {
+      source: 'test',
+      durationMs: 400,
+      functions: [
+        { id: 'a', trigger: 'http', arrivalsMs: [0, 1, 300] },
+        { id: 'b', trigger: 'http', arrivalsMs: [100] },
+      ],
+    };
     const rt = fakeRuntime({ startMs: 40, invokeMs: 5, fresh: true });
     const r = await run('fresh', burst, rt);
     expect(rt.counts.start).toBe(2);
     // the second request came while its app was starting: it waited for that start
-    expect(r.invocations.filter((x) => x.cold).map((x) => x.fn).sort()).toEqual([0, 0, 1]);
+    expect(
+      r.invocations
+        .filter((x) => x.cold)
+        .map((x) => x.fn)
+        .sort(),
+    ).toEqual([0, 0, 1]);
   });
 
   it('records a wrong response as failed, with its reason', async () => {
@@ -124,11 +183,21 @@ describe('trace replay driver', () => {
 
   it('counts late sends and says it fell behind instead of stretching the schedule', async () => {
     // Every start blocks the event loop for 150 ms: the arrivals behind it go out late.
-    const trace: Trace = { source: 'test', durationMs: 200, functions: [0, 1, 2, 3].map((k) => ({ id: `f${k}`, trigger: 'http', arrivalsMs: [k * 20] })) };
+    const trace: Trace = {
+      source: 'test',
+      durationMs: 200,
+      functions: [0, 1, 2, 3].map((k) => ({ id: `f${k}`, trigger: 'http', arrivalsMs: [k * 20] })),
+    };
     const rt = fakeRuntime({ startMs: 1, invokeMs: 1, blockStartMs: 150 });
     const said: string[] = [];
     const r = await run('lambda:0', trace, rt, 1, (m) => said.push(m));
-    const t = account(r.invocations, r.instances, { endMs: r.endMs, compress: 1, prices: DEFAULT_PRICES, assumedBytes: 0, lateMs: 10 });
+    const t = account(r.invocations, r.instances, {
+      endMs: r.endMs,
+      compress: 1,
+      prices: DEFAULT_PRICES,
+      assumedBytes: 0,
+      lateMs: 10,
+    });
     expect(t.late).toBeGreaterThanOrEqual(2);
     expect(t.maxLagMs).toBeGreaterThan(100);
     expect(said.some((m) => m.includes('behind the trace'))).toBe(true);
@@ -137,13 +206,25 @@ describe('trace replay driver', () => {
   });
 
   it('stops at an abort with what it measured, and stops every instance', async () => {
-    const trace: Trace = { source: 'test', durationMs: 60_000, functions: [{ id: 'a', trigger: 'http', arrivalsMs: [0, 100, 200, 30_000, 50_000] }] };
+    const trace: Trace = {
+      source: 'test',
+      durationMs: 60_000,
+      functions: [{ id: 'a', trigger: 'http', arrivalsMs: [0, 100, 200, 30_000, 50_000] }],
+    };
     const rt = fakeRuntime({ startMs: 5, invokeMs: 5 });
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 400);
     const deployment = await rt.adapter.prepare(hello, 'wasm');
     const t0 = performance.now();
-    const r = await replay({ adapter: rt.adapter, deployment, request, trace, policy: parsePolicy('lambda:10m'), compress: 1, signal: abort.signal });
+    const r = await replay({
+      adapter: rt.adapter,
+      deployment,
+      request,
+      trace,
+      policy: parsePolicy('lambda:10m'),
+      compress: 1,
+      signal: abort.signal,
+    });
     expect(performance.now() - t0).toBeLessThan(20_000);
     expect(r.interrupted).toBe(true);
     expect(r.invocations.map((x) => x.ok)).toEqual([true, true, true]);
@@ -151,7 +232,11 @@ describe('trace replay driver', () => {
   });
 
   it('compresses time: a 2 s trace at 10× takes about 0.2 s of wall time', async () => {
-    const trace: Trace = { source: 'test', durationMs: 2000, functions: [{ id: 'a', trigger: 'http', arrivalsMs: [0, 1000, 1900] }] };
+    const trace: Trace = {
+      source: 'test',
+      durationMs: 2000,
+      functions: [{ id: 'a', trigger: 'http', arrivalsMs: [0, 1000, 1900] }],
+    };
     const rt = fakeRuntime({ startMs: 5, invokeMs: 1 });
     const r = await run('lambda:1500ms', trace, rt, 10);
     expect(r.invocations.map((x) => Math.round(x.scheduledMs))).toEqual([0, 100, 190]);

@@ -174,7 +174,16 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   /** A new instance for function `fn`; busy from the moment start() is asked for. */
   function launch(fn: number, warm: boolean): Live {
     const rec: InstanceRecord = { fn, fromMs: now(), toMs: null, bytes: null, busy: [], warm };
-    const l: Live = { rec, instance: null, ready: null as unknown as Promise<Instance>, inFlight: 0, busySince: 0, idleTimer: null, stopping: false, measured: false };
+    const l: Live = {
+      rec,
+      instance: null,
+      ready: null as unknown as Promise<Instance>,
+      inFlight: 0,
+      busySince: 0,
+      idleTimer: null,
+      stopping: false,
+      measured: false,
+    };
     begin(l);
     l.ready = (async () => {
       await slots.acquire();
@@ -263,7 +272,9 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const prewarmStart = performance.now();
   let prewarmMs = 0;
   if (policy.warm > 0) {
-    o.log?.(`${policy.label}: pre-warming ${policy.warm * o.trace.functions.length} instances (${policy.warm} × ${o.trace.functions.length} functions)`);
+    o.log?.(
+      `${policy.label}: pre-warming ${policy.warm * o.trace.functions.length} instances (${policy.warm} × ${o.trace.functions.length} functions)`,
+    );
     const warmups: Array<Promise<void>> = [];
     for (let fn = 0; fn < o.trace.functions.length && !signal?.aborted; fn++) {
       for (let k = 0; k < policy.warm; k++) {
@@ -311,11 +322,15 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     const lag = now() - due;
     if (lag > BEHIND_MS && !behindSaid) {
       behindSaid = true;
-      o.log?.(`${policy.label}: the replay is behind the trace (an arrival sent ${Math.round(lag)} ms late): this machine cannot keep up at ${compress}× compression; late sends are counted and latency still counts from the scheduled arrival`);
+      o.log?.(
+        `${policy.label}: the replay is behind the trace (an arrival sent ${Math.round(lag)} ms late): this machine cannot keep up at ${compress}× compression; late sends are counted and latency still counts from the scheduled arrival`,
+      );
     }
     if (now() > nextProgress) {
       nextProgress += PROGRESS_EVERY_MS;
-      o.log?.(`${policy.label}: ${k} of ${arrivals.length} invocations sent, ${Math.round(now() / 1000)} of ${Math.round(durationWallMs / 1000)} s`);
+      o.log?.(
+        `${policy.label}: ${k} of ${arrivals.length} invocations sent, ${Math.round(now() / 1000)} of ${Math.round(durationWallMs / 1000)} s`,
+      );
     }
     const p = serve(a.fn, due);
     inFlight.add(p);

@@ -31,14 +31,16 @@ export interface TracePolicy {
   keepAliveMs: number;
 }
 
-export const POLICY_HELP = 'fresh[:keep], per-request, lambda:KEEP, pool:N[:KEEP] (KEEP: 0, 500ms, 30s, 10m, 1h; trace time)';
+export const POLICY_HELP =
+  'fresh[:keep], per-request, lambda:KEEP, pool:N[:KEEP] (KEEP: 0, 500ms, 30s, 10m, 1h; trace time)';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** A duration like 0, 500ms, 30s, 1.5m, 10m, 1h → ms. */
 export function parseKeepAlive(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
-  if (!m || (m[2] === undefined && Number(m[1]) !== 0)) throw new Error(`'${text}' is not a duration: 0, or a number with ms, s, m or h (e.g. 30s, 10m)`);
+  if (!m || (m[2] === undefined && Number(m[1]) !== 0))
+    throw new Error(`'${text}' is not a duration: 0, or a number with ms, s, m or h (e.g. 30s, 10m)`);
   return Number(m[1]) * UNIT_MS[m[2] ?? 'ms']!;
 }
 
@@ -64,7 +66,12 @@ export function parsePolicy(spec: string): TracePolicy {
     case 'fresh': {
       if (parts.length > 2) throw bad('too many parts');
       const keepAliveMs = parts[1] === undefined ? Infinity : keep(parts[1]);
-      return { kind: 'fresh', label: parts[1] === undefined ? 'fresh' : `fresh:${formatKeepAlive(keepAliveMs)}`, warm: 0, keepAliveMs };
+      return {
+        kind: 'fresh',
+        label: parts[1] === undefined ? 'fresh' : `fresh:${formatKeepAlive(keepAliveMs)}`,
+        warm: 0,
+        keepAliveMs,
+      };
     }
     case 'per-request':
       if (parts.length > 1) throw bad('per-request takes no parameter');
@@ -76,10 +83,16 @@ export function parsePolicy(spec: string): TracePolicy {
     }
     case 'pool': {
       if (parts.length < 2 || parts.length > 3) throw bad('pool needs its size, e.g. pool:2 or pool:2:1m');
-      if (!/^\d+$/.test(parts[1]!) || Number(parts[1]) < 1 || Number(parts[1]) > 64) throw bad('the pool size must be a whole number from 1 to 64');
+      if (!/^\d+$/.test(parts[1]!) || Number(parts[1]) < 1 || Number(parts[1]) > 64)
+        throw bad('the pool size must be a whole number from 1 to 64');
       const warm = Number(parts[1]);
       const keepAliveMs = parts[2] === undefined ? 0 : keep(parts[2]);
-      return { kind: 'pool', label: keepAliveMs === 0 ? `pool:${warm}` : `pool:${warm}:${formatKeepAlive(keepAliveMs)}`, warm, keepAliveMs };
+      return {
+        kind: 'pool',
+        label: keepAliveMs === 0 ? `pool:${warm}` : `pool:${warm}:${formatKeepAlive(keepAliveMs)}`,
+        warm,
+        keepAliveMs,
+      };
     }
     default:
       throw bad(`unknown kind '${parts[0]}'`);

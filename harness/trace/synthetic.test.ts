@@ -5,10 +5,11 @@ import { cv } from '../../model/stats/descriptive.js';
 import { TRIGGER_SHARES, dailyRateAt, syntheticTrace } from './synthetic.js';
 import { invocationCount, mergedArrivals } from './types.js';
 
-const share = (xs: readonly unknown[], pred: (x: never) => boolean) => xs.filter((x) => pred(x as never)).length / xs.length;
+const share = (xs: readonly unknown[], pred: (x: never) => boolean) =>
+  xs.filter((x) => pred(x as never)).length / xs.length;
 
 describe('synthetic trace', () => {
-  it('draws daily counts through the paper\'s points: 45 % ≤ 1/h, 80 % ≤ 1/min, over 8 orders of magnitude', () => {
+  it("draws daily counts through the paper's points: 45 % ≤ 1/h, 80 % ≤ 1/min, over 8 orders of magnitude", () => {
     // A short window: the rate law does not depend on it, and 10^8/day functions stay cheap.
     const { specs } = syntheticTrace({ functions: 20_000, hours: 0.0005, seed: 7 });
     const rates = specs.map((s) => s.dailyRate);
@@ -24,9 +25,10 @@ describe('synthetic trace', () => {
     expect(dailyRateAt(1)).toBeCloseTo(1e8, -2);
   });
 
-  it('gives triggers in the paper\'s shares', () => {
+  it("gives triggers in the paper's shares", () => {
     const { specs } = syntheticTrace({ functions: 20_000, hours: 0.0005, seed: 8 });
-    for (const [name, want] of TRIGGER_SHARES) expect(share(specs, (s: { trigger: string }) => s.trigger === name)).toBeCloseTo(want, 1.7);
+    for (const [name, want] of TRIGGER_SHARES)
+      expect(share(specs, (s: { trigger: string }) => s.trigger === name)).toBeCloseTo(want, 1.7);
   });
 
   it('is bursty: timers periodic (CV 0), the others with inter-arrival CV > 1', () => {
@@ -68,7 +70,9 @@ describe('synthetic trace', () => {
     const free = syntheticTrace({ functions: 5000, hours: 0.01, seed: 5 }).specs;
     expect(Math.max(...capped.map((s) => s.dailyRate))).toBeLessThanOrEqual(6 * 1440);
     expect(capped.map((s) => s.drawnDailyRate)).toEqual(free.map((s) => s.drawnDailyRate));
-    expect(share(capped, (s: { dailyRate: number }) => s.dailyRate <= 1440)).toBe(share(free, (s: { dailyRate: number }) => s.dailyRate <= 1440));
+    expect(share(capped, (s: { dailyRate: number }) => s.dailyRate <= 1440)).toBe(
+      share(free, (s: { dailyRate: number }) => s.dailyRate <= 1440),
+    );
   });
 
   it('is the same trace for the same seed, another for another seed', () => {

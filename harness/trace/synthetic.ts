@@ -104,7 +104,8 @@ function normal(random: () => number): number {
 }
 
 export function syntheticTrace(o: SyntheticOptions): SyntheticTrace {
-  if (!Number.isInteger(o.functions) || o.functions < 1) throw new RangeError(`functions must be a whole number ≥ 1, got ${o.functions}`);
+  if (!Number.isInteger(o.functions) || o.functions < 1)
+    throw new RangeError(`functions must be a whole number ≥ 1, got ${o.functions}`);
   if (!(o.hours > 0)) throw new RangeError(`hours must be > 0, got ${o.hours}`);
   const random = rng(o.seed);
   const durationMs = o.hours * 3_600_000;
@@ -141,7 +142,11 @@ export function syntheticTrace(o: SyntheticOptions): SyntheticTrace {
   }
   const cap = Number.isFinite(capDaily) ? `, capped at ${o.maxPerMinute}/min` : '';
   return {
-    trace: { source: `synthetic (Shahrad et al. 2020 statistics): ${o.functions} functions, ${o.hours} h, seed ${o.seed}${cap}`, durationMs, functions },
+    trace: {
+      source: `synthetic (Shahrad et al. 2020 statistics): ${o.functions} functions, ${o.hours} h, seed ${o.seed}${cap}`,
+      durationMs,
+      functions,
+    },
     specs,
   };
 }

@@ -22,7 +22,15 @@ describe('PELT', () => {
 
 describe('changePoints', () => {
   it('finds a 10 % regression and its later fix among 2 % noise (pinned)', () => {
-    const v = noisy([[300_000, 15], [330_000, 10], [300_000, 12]], 0.02, 1);
+    const v = noisy(
+      [
+        [300_000, 15],
+        [330_000, 10],
+        [300_000, 12],
+      ],
+      0.02,
+      1,
+    );
     const cps = changePoints(v);
     expect(cps.map((c) => c.index)).toEqual([15, 25]);
     expect(cps[0]!.ratio).toBeCloseTo(PINNED[0]!, 10);
@@ -36,7 +44,14 @@ describe('changePoints', () => {
   });
 
   it('drops steps below minChange', () => {
-    const v = noisy([[100, 10], [101, 10]], 0.0, 3);
+    const v = noisy(
+      [
+        [100, 10],
+        [101, 10],
+      ],
+      0.0,
+      3,
+    );
     expect(changePoints(v, { minChange: 0.02 })).toEqual([]);
     expect(changePoints(v, { minChange: 0.001 }).map((c) => c.index)).toEqual([10]);
   });

@@ -41,7 +41,8 @@ describe('quickselect quantiles', () => {
     const r = rng(3);
     for (let t = 0; t < 50; t++) {
       const v = Array.from({ length: 1 + Math.floor(r() * 60) }, () => Math.floor(r() * 20));
-      for (const q of [0, 0.1, 0.5, 0.9, 0.99, 1]) expect(quantileInPlace(Float64Array.from(v), q)).toBeCloseTo(quantile(v, q), 10);
+      for (const q of [0, 0.1, 0.5, 0.9, 0.99, 1])
+        expect(quantileInPlace(Float64Array.from(v), q)).toBeCloseTo(quantile(v, q), 10);
     }
   });
 });
@@ -62,8 +63,14 @@ describe('seeded bootstrap', () => {
     expect(c.interval.hi).toBeCloseTo(1.2611182170542634, 12);
     expect(c).toMatchObject({ significant: true, verdict: 'slower', regression: true });
     // Higher is better for a rate: the same ratio is an improvement.
-    expect(compareSamples(a, b, { seed: 7, metric: 'throughput_rps' })).toMatchObject({ verdict: 'faster', regression: false });
-    expect(compareSamples(b, a, { seed: 7, metric: 'rss_bytes' })).toMatchObject({ verdict: 'better', regression: false });
+    expect(compareSamples(a, b, { seed: 7, metric: 'throughput_rps' })).toMatchObject({
+      verdict: 'faster',
+      regression: false,
+    });
+    expect(compareSamples(b, a, { seed: 7, metric: 'rss_bytes' })).toMatchObject({
+      verdict: 'better',
+      regression: false,
+    });
   });
 
   it('says "no significant difference" when the interval straddles 1', () => {
@@ -75,13 +82,22 @@ describe('seeded bootstrap', () => {
   });
 
   it('compares other quantiles (p99) and survives zero medians', () => {
-    const c = compareSamples(a, a.map((v) => v * 2), { q: 0.99, seed: 1 });
+    const c = compareSamples(
+      a,
+      a.map((v) => v * 2),
+      { q: 0.99, seed: 1 },
+    );
     expect(c.ratio).toBeCloseTo(2, 12);
     expect(c.verdict).toBe('slower');
-    expect(compareSamples([0, 0, 0, 0, 0], [0, 0, 0, 0, 0])).toMatchObject({ ratio: 1, verdict: 'no significant difference' });
+    expect(compareSamples([0, 0, 0, 0, 0], [0, 0, 0, 0, 0])).toMatchObject({
+      ratio: 1,
+      verdict: 'no significant difference',
+    });
     // One sample a side gives a zero-width interval: no verdict from that.
     expect(compareSamples([100], [200])).toMatchObject({ ratio: 2, significant: false, verdict: 'too few samples' });
-    expect(compareSamples([100, 101, 99, 100], [200, 201, 199, 200, 202])).toMatchObject({ verdict: 'too few samples' });
+    expect(compareSamples([100, 101, 99, 100], [200, 201, 199, 200, 202])).toMatchObject({
+      verdict: 'too few samples',
+    });
   });
 
   // Fail closed: a comparison that cannot give a finite ratio and interval has no verdict,
@@ -89,11 +105,36 @@ describe('seeded bootstrap', () => {
   it.each([
     ['an empty baseline', [], [1, 2, 3, 4, 5], /no samples in the baseline/],
     ['an empty candidate', [1, 2, 3, 4, 5], [], /no samples in the candidate/],
-    ['Infinity in the candidate', [100, 101, 99, 100, 102], [Infinity, Infinity, Infinity, Infinity, Infinity], /candidate holds a value that is not a finite number/],
-    ['NaN in the baseline', [NaN, 100, 101, 99, 100], [100, 101, 99, 100, 102], /baseline holds a value that is not a finite number/],
-    ['a zero baseline median (x / 0)', [0, 0, 0, 0, 0, 0], [100, 101, 99, 100, 102, 100], /baseline median is 0: the ratio is unbounded/],
-    ['a baseline that reaches 0 in resamples (unbounded interval)', [0, 0, 0, 0, 100, 100, 100, 100, 100], [100, 101, 99, 100, 102, 100, 100, 100, 100], /interval is unbounded/],
-    ['negative values (a difference metric)', [-100, -101, -99, -100, -102], [-200, -201, -199, -200, -202], /negative values: a ratio of them means nothing/],
+    [
+      'Infinity in the candidate',
+      [100, 101, 99, 100, 102],
+      [Infinity, Infinity, Infinity, Infinity, Infinity],
+      /candidate holds a value that is not a finite number/,
+    ],
+    [
+      'NaN in the baseline',
+      [NaN, 100, 101, 99, 100],
+      [100, 101, 99, 100, 102],
+      /baseline holds a value that is not a finite number/,
+    ],
+    [
+      'a zero baseline median (x / 0)',
+      [0, 0, 0, 0, 0, 0],
+      [100, 101, 99, 100, 102, 100],
+      /baseline median is 0: the ratio is unbounded/,
+    ],
+    [
+      'a baseline that reaches 0 in resamples (unbounded interval)',
+      [0, 0, 0, 0, 100, 100, 100, 100, 100],
+      [100, 101, 99, 100, 102, 100, 100, 100, 100],
+      /interval is unbounded/,
+    ],
+    [
+      'negative values (a difference metric)',
+      [-100, -101, -99, -100, -102],
+      [-200, -201, -199, -200, -202],
+      /negative values: a ratio of them means nothing/,
+    ],
   ])('cannot decide on %s', (_what, base, cand, reason) => {
     const c = compareSamples(base as number[], cand as number[], { seed: 1, metric: 'cold_start_ns' });
     expect(c).toMatchObject({ verdict: 'cannot decide', significant: false });
@@ -101,7 +142,11 @@ describe('seeded bootstrap', () => {
   });
 
   it('a decided comparison has a finite ratio and interval and no reason', () => {
-    const c = compareSamples(a, a.map((v) => v * 2), { seed: 1 });
+    const c = compareSamples(
+      a,
+      a.map((v) => v * 2),
+      { seed: 1 },
+    );
     expect(c.undecided).toBeNull();
     expect([c.ratio, c.interval.lo, c.interval.hi].every(Number.isFinite)).toBe(true);
   });
@@ -109,7 +154,9 @@ describe('seeded bootstrap', () => {
   it('large samples: the direct order-statistic bootstrap agrees with explicit resampling', () => {
     const r = rng(11);
     // Skewed like cold starts: a log-normal-ish body with a tail.
-    const big = Array.from({ length: 3000 }, () => Math.round(200_000 * Math.exp(0.3 * (r() + r() + r() - 1.5)) + (r() < 0.02 ? 2_000_000 * r() : 0)));
+    const big = Array.from({ length: 3000 }, () =>
+      Math.round(200_000 * Math.exp(0.3 * (r() + r() + r() - 1.5)) + (r() < 0.02 ? 2_000_000 * r() : 0)),
+    );
     const other = big.map((v) => Math.round(v * 1.03));
     for (const q of [0.5, 0.99]) {
       const direct = bootstrapQuantileCI(big, q, { resamples: 2000, seed: 5 });

@@ -19,7 +19,9 @@ export function selectInPlace(a: Float64Array, k: number): number {
   while (hi > lo) {
     // Median of three as pivot keeps sorted or constant input from going quadratic.
     const mid = (lo + hi) >>> 1;
-    const x = a[lo]!, y = a[mid]!, z = a[hi]!;
+    const x = a[lo]!,
+      y = a[mid]!,
+      z = a[hi]!;
     const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
     let i = lo;
     let j = hi;
@@ -150,7 +152,12 @@ function replicateQuantileSorted(s: Float64Array, q: number, random: () => numbe
 }
 
 /** A bootstrap replicate generator of quantile q for one sample: by resampling when small, directly when large. */
-function replicator(values: readonly number[] | Float64Array, q: number, random: () => number, forceResample = false): () => number {
+function replicator(
+  values: readonly number[] | Float64Array,
+  q: number,
+  random: () => number,
+  forceResample = false,
+): () => number {
   if (values.length >= DIRECT_BOOTSTRAP_MIN_N && !forceResample) {
     const s = Float64Array.from(values).sort();
     return () => replicateQuantileSorted(s, q, random);
@@ -161,7 +168,11 @@ function replicator(values: readonly number[] | Float64Array, q: number, random:
 }
 
 /** Percentile-bootstrap interval for quantile q (default: the median). */
-export function bootstrapQuantileCI(values: readonly number[] | Float64Array, q = 0.5, opts: BootstrapOptions = {}): Interval {
+export function bootstrapQuantileCI(
+  values: readonly number[] | Float64Array,
+  q = 0.5,
+  opts: BootstrapOptions = {},
+): Interval {
   if (values.length === 0) throw new RangeError('bootstrap of an empty sample');
   const { resamples = 1000, seed = 1, confidence = 0.95 } = opts;
   const next = replicator(values, q, rng(seed), opts.forceResample);
@@ -181,10 +192,13 @@ function percentileInterval(stats: Float64Array, confidence: number): Interval {
 export type Direction = 'lower-is-better' | 'higher-is-better';
 
 export function metricDirection(metric: string): Direction {
-  return /(_rps|_per_s|per_gib)($|_)/.test(metric) || /^(instances|apps)(_|$)/.test(metric) ? 'higher-is-better' : 'lower-is-better';
+  return /(_rps|_per_s|per_gib)($|_)/.test(metric) || /^(instances|apps)(_|$)/.test(metric)
+    ? 'higher-is-better'
+    : 'lower-is-better';
 }
 
-export type Verdict = 'faster' | 'slower' | 'better' | 'worse' | 'no significant difference' | 'too few samples' | 'cannot decide';
+export type Verdict =
+  'faster' | 'slower' | 'better' | 'worse' | 'no significant difference' | 'too few samples' | 'cannot decide';
 
 /** Below this many samples on either side a bootstrap interval is degenerate (n = 1 gives [r, r]): no verdict. */
 export const MIN_COMPARE_N = 5;
@@ -223,11 +237,22 @@ export function compareSamples(
 ): Comparison {
   const { resamples = 1000, seed = 1, confidence = 0.95, q = 0.5, metric = 'value_ns' } = opts;
   const undecided = (reason: string, qa = NaN, qb = NaN): Comparison => ({
-    q, baseline: qa, candidate: qb, ratio: NaN, interval: { lo: NaN, hi: NaN, confidence }, significant: false, verdict: 'cannot decide', regression: false, undecided: reason,
+    q,
+    baseline: qa,
+    candidate: qb,
+    ratio: NaN,
+    interval: { lo: NaN, hi: NaN, confidence },
+    significant: false,
+    verdict: 'cannot decide',
+    regression: false,
+    undecided: reason,
   });
   // Fail closed: without a finite ratio and interval there is no verdict, not "no
   // significant difference" (NaN compares false with everything, so it would read as one).
-  for (const [name, xs] of [['baseline', baseline], ['candidate', candidate]] as const) {
+  for (const [name, xs] of [
+    ['baseline', baseline],
+    ['candidate', candidate],
+  ] as const) {
     if (xs.length === 0) return undecided(`no samples in the ${name}`);
     let negative = false;
     for (const v of xs) {
@@ -256,7 +281,15 @@ export function compareSamples(
   }
   const interval = percentileInterval(stats, confidence);
   if (!Number.isFinite(interval.lo) || !Number.isFinite(interval.hi)) {
-    return { ...undecided(`the ${Math.round(confidence * 1000) / 10}% interval is unbounded (baseline resamples reach a ${what} of 0)`, qa, qb), ratio, interval };
+    return {
+      ...undecided(
+        `the ${Math.round(confidence * 1000) / 10}% interval is unbounded (baseline resamples reach a ${what} of 0)`,
+        qa,
+        qb,
+      ),
+      ratio,
+      interval,
+    };
   }
   const enough = a.length >= MIN_COMPARE_N && b.length >= MIN_COMPARE_N;
   const significant = enough && (interval.lo > 1 || interval.hi < 1);
@@ -264,6 +297,16 @@ export function compareSamples(
   const bigger = ratio > 1;
   const regression = direction === 'lower-is-better' ? bigger : ratio < 1;
   const timeLike = /_ns$|_rps$|_per_s$/.test(metric);
-  const verdict: Verdict = !enough ? 'too few samples' : !significant ? 'no significant difference' : regression ? (timeLike ? 'slower' : 'worse') : timeLike ? 'faster' : 'better';
+  const verdict: Verdict = !enough
+    ? 'too few samples'
+    : !significant
+      ? 'no significant difference'
+      : regression
+        ? timeLike
+          ? 'slower'
+          : 'worse'
+        : timeLike
+          ? 'faster'
+          : 'better';
   return { q, baseline: qa, candidate: qb, ratio, interval, significant, verdict, regression, undecided: null };
 }

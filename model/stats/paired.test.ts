@@ -56,7 +56,9 @@ describe('comparePaired', () => {
   });
 
   it('reads rates the other way round', () => {
-    const c = comparePaired([100, 110, 120, 130, 140, 150], [90, 99, 108, 117, 126, 135], { metric: 'max_throughput_rps' });
+    const c = comparePaired([100, 110, 120, 130, 140, 150], [90, 99, 108, 117, 126, 135], {
+      metric: 'max_throughput_rps',
+    });
     expect(c.regression).toBe(true);
     expect(c.ratio).toBeCloseTo(0.9, 12);
   });
@@ -73,4 +75,9 @@ describe('comparePaired', () => {
   });
 });
 
-const PINNED = { ratio: 1.101477174629052, lo: 1.0916164683588154, hi: 1.1051737195231157, precision: 0.009033123405568944 };
+const PINNED = {
+  ratio: 1.101477174629052,
+  lo: 1.0916164683588154,
+  hi: 1.1051737195231157,
+  precision: 0.009033123405568944,
+};

@@ -7,7 +7,14 @@
 // statistic itself is the same as compareSamples' (candidate quantile / baseline
 // quantile), so a duet verdict reads like a two-file one. Pure and seeded: pinned.
 
-import { metricDirection, MIN_COMPARE_N, quantileInPlace, type Comparison, type Interval, type Verdict } from './inference.js';
+import {
+  metricDirection,
+  MIN_COMPARE_N,
+  quantileInPlace,
+  type Comparison,
+  type Interval,
+  type Verdict,
+} from './inference.js';
 import { rng } from '../random.js';
 
 export interface PairedOptions {
@@ -30,16 +37,33 @@ export interface PairedComparison extends Comparison {
  * Compares candidate with baseline where baseline[i] and candidate[i] were measured
  * as a pair. Throws when the arrays differ in length (a caller's bug, not data).
  */
-export function comparePaired(baseline: readonly number[], candidate: readonly number[], opts: PairedOptions = {}): PairedComparison {
-  if (baseline.length !== candidate.length) throw new RangeError(`paired samples differ in length (${baseline.length} vs ${candidate.length})`);
+export function comparePaired(
+  baseline: readonly number[],
+  candidate: readonly number[],
+  opts: PairedOptions = {},
+): PairedComparison {
+  if (baseline.length !== candidate.length)
+    throw new RangeError(`paired samples differ in length (${baseline.length} vs ${candidate.length})`);
   const { q = 0.5, resamples = 2000, seed = 1, confidence = 0.95, metric = 'value_ns' } = opts;
   const n = baseline.length;
   const undecided = (reason: string, qa = NaN, qb = NaN): PairedComparison => ({
-    q, baseline: qa, candidate: qb, ratio: NaN, interval: { lo: NaN, hi: NaN, confidence }, significant: false,
-    verdict: 'cannot decide', regression: false, undecided: reason, pairs: n, precision: NaN,
+    q,
+    baseline: qa,
+    candidate: qb,
+    ratio: NaN,
+    interval: { lo: NaN, hi: NaN, confidence },
+    significant: false,
+    verdict: 'cannot decide',
+    regression: false,
+    undecided: reason,
+    pairs: n,
+    precision: NaN,
   });
   if (n === 0) return undecided('no pairs');
-  for (const [name, xs] of [['baseline', baseline], ['candidate', candidate]] as const) {
+  for (const [name, xs] of [
+    ['baseline', baseline],
+    ['candidate', candidate],
+  ] as const) {
     for (const v of xs) {
       if (!Number.isFinite(v)) return undecided(`the ${name} holds a value that is not a finite number (${v})`);
       if (v < 0) return undecided(`the ${name} has negative values: a ratio of them means nothing`);
@@ -69,13 +93,43 @@ export function comparePaired(baseline: readonly number[], candidate: readonly n
   const tail = (1 - confidence) / 2;
   const interval: Interval = { lo: quantileInPlace(stats, tail), hi: quantileInPlace(stats, 1 - tail), confidence };
   if (!Number.isFinite(interval.lo) || !Number.isFinite(interval.hi) || interval.lo <= 0) {
-    return { ...undecided(`the ${Math.round(confidence * 1000) / 10}% interval is unbounded (resamples reach a baseline ${what} of 0)`, qa, qb), ratio, interval };
+    return {
+      ...undecided(
+        `the ${Math.round(confidence * 1000) / 10}% interval is unbounded (resamples reach a baseline ${what} of 0)`,
+        qa,
+        qb,
+      ),
+      ratio,
+      interval,
+    };
   }
   const enough = n >= MIN_COMPARE_N;
   const significant = enough && (interval.lo > 1 || interval.hi < 1);
   const regression = metricDirection(metric) === 'lower-is-better' ? ratio > 1 : ratio < 1;
   const timeLike = /_ns$|_rps$|_per_s$/.test(metric);
-  const verdict: Verdict = !enough ? 'too few samples' : !significant ? 'no significant difference' : regression ? (timeLike ? 'slower' : 'worse') : timeLike ? 'faster' : 'better';
+  const verdict: Verdict = !enough
+    ? 'too few samples'
+    : !significant
+      ? 'no significant difference'
+      : regression
+        ? timeLike
+          ? 'slower'
+          : 'worse'
+        : timeLike
+          ? 'faster'
+          : 'better';
   const precision = Math.max(ratio / interval.lo, interval.hi / ratio) - 1;
-  return { q, baseline: qa, candidate: qb, ratio, interval, significant, verdict, regression, undecided: null, pairs: n, precision };
+  return {
+    q,
+    baseline: qa,
+    candidate: qb,
+    ratio,
+    interval,
+    significant,
+    verdict,
+    regression,
+    undecided: null,
+    pairs: n,
+    precision,
+  };
 }

@@ -36,9 +36,16 @@ describe('noise warnings', () => {
 
   it('a timer too coarse for the value', () => {
     const w = sampleWarnings(Array.from({ length: 20 }, (_, i) => (1 + (i % 2)) * 1_000_000));
-    expect(w.find((x) => x.kind === 'coarse-timer')!.message).toBe("all values are multiples of 1000000: the timer's step is 66.7% of the median");
+    expect(w.find((x) => x.kind === 'coarse-timer')!.message).toBe(
+      "all values are multiples of 1000000: the timer's step is 66.7% of the median",
+    );
     expect(kinds([0, 0, 5, 5, 5, 5, 5, 5, 5, 5, 5])).toContain('coarse-timer');
-    expect(kinds(Array.from({ length: 20 }, (_, i) => (1 + (i % 2)) * 1_000_000), { timed: false })).not.toContain('coarse-timer');
+    expect(
+      kinds(
+        Array.from({ length: 20 }, (_, i) => (1 + (i % 2)) * 1_000_000),
+        { timed: false },
+      ),
+    ).not.toContain('coarse-timer');
   });
 
   it('too few samples', () => {

@@ -32,7 +32,11 @@ export function sampleWarnings(values: readonly number[], opts: WarningOptions =
   const out: StatWarning[] = [];
   if (n === 0) return out;
   if (n < minSamples) {
-    out.push({ kind: 'few-samples', message: `only ${n} sample${n === 1 ? '' : 's'}`, hint: `intervals from fewer than ${minSamples} samples are wide; raise --iterations` });
+    out.push({
+      kind: 'few-samples',
+      message: `only ${n} sample${n === 1 ? '' : 's'}`,
+      hint: `intervals from fewer than ${minSamples} samples are wide; raise --iterations`,
+    });
   }
   const m = median(values);
   const c = cv(values);

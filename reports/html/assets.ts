@@ -12,9 +12,15 @@ export function inlineChartLibraries(): string {
   if (cached) return cached;
   // Resolved through each package.json: the build files are not in the packages' "exports".
   const file = (pkg: string, path: string) => join(packageDir(pkg), path);
-  const files = [file('vega', 'build/vega.min.js'), file('vega-lite', 'build/vega-lite.min.js'), file('vega-embed', 'build/vega-embed.min.js')];
+  const files = [
+    file('vega', 'build/vega.min.js'),
+    file('vega-lite', 'build/vega-lite.min.js'),
+    file('vega-embed', 'build/vega-embed.min.js'),
+  ];
   // "</script" inside a library would end the tag early.
-  cached = files.map((f) => `<script>${readFileSync(f, 'utf8').replace(/<\/script/gi, '<\\/script')}</script>`).join('\n');
+  cached = files
+    .map((f) => `<script>${readFileSync(f, 'utf8').replace(/<\/script/gi, '<\\/script')}</script>`)
+    .join('\n');
   return cached;
 }
 

@@ -11,7 +11,14 @@ import type { RunResults } from '../../model/results/reader.js';
 import { metricText, tagsText } from '../../model/labels.js';
 import { formatValue } from '../../model/summary.js';
 import type { ChartSpec } from '../charts.js';
-import { HEADLINES, buildReportModel, type HeadlineCell, type ModelOptions, type ReportModel, type WorkloadTable } from '../model.js';
+import {
+  HEADLINES,
+  buildReportModel,
+  type HeadlineCell,
+  type ModelOptions,
+  type ReportModel,
+  type WorkloadTable,
+} from '../model.js';
 import { inlineChartLibraries } from './assets.js';
 
 export type { ChartSpec } from '../charts.js';
@@ -20,17 +27,29 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 /** JSON safe inside a <script> element. */
 const jsonForScript = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 
-const QUESTION = 'How do cold start, throughput and density of WebAssembly functions compare with the same function in a container, a pre-warmed pool and a Lambda-style runtime — on this machine?';
+const QUESTION =
+  'How do cold start, throughput and density of WebAssembly functions compare with the same function in a container, a pre-warmed pool and a Lambda-style runtime — on this machine?';
 
 function cellHtml(c: HeadlineCell | undefined, isReference: boolean): string {
   if (!c) return '<td class="na">—</td>';
-  const ci = c.n <= 1 ? 'single measurement' : `95% CI ${formatValue(c.ci.lo, c.metric)}–${formatValue(c.ci.hi, c.metric)}, n=${c.n}`;
+  const ci =
+    c.n <= 1
+      ? 'single measurement'
+      : `95% CI ${formatValue(c.ci.lo, c.metric)}–${formatValue(c.ci.hi, c.metric)}, n=${c.n}`;
   const basis = c.basis ? ` <span class="basis">${esc(c.basis)}</span>` : '';
   const k = c.vsReference;
-  const cls = !k ? '' : k.undecided !== null ? 'cannot-decide' : c.beatsReference ? 'beats' : k.verdict.replace(/ /g, '-');
+  const cls = !k
+    ? ''
+    : k.undecided !== null
+      ? 'cannot-decide'
+      : c.beatsReference
+        ? 'beats'
+        : k.verdict.replace(/ /g, '-');
   const ratio = k
     ? `<div class="ratio ${cls}">${esc(c.vsReferenceText)}</div>`
-    : isReference ? '<div class="ratio ref">reference</div>' : '';
+    : isReference
+      ? '<div class="ratio ref">reference</div>'
+      : '';
   return `<td data-metric="${esc(c.metric)}" data-tags="${esc(c.tags)}" data-median="${c.median}" data-n="${c.n}"${k && k.undecided === null ? ` data-ratio="${k.ratio}"` : ''}><span class="v">${esc(formatValue(c.median, c.metric))}</span>${basis}<div class="ci">${esc(ci)}</div>${ratio}</td>`;
 }
 
@@ -47,11 +66,23 @@ function workloadSection(t: WorkloadTable, m: ReportModel, many: boolean): strin
   const answersCharts = m.charts.filter((c) => c.workload === t.workload && c.group === 'answer');
   const details = m.charts.filter((c) => c.workload === t.workload && c.group === 'detail');
   const hasRef = t.rows.some((r) => r.runtime === m.reference);
-  const sentences = t.headlines.map((h) => sentenceHtml(h.sentence, h.entries.some((e) => e.beatsReference))).join('');
-  const noRef = hasRef ? '' : `<p class="note">No run of the reference runtime (${esc(m.reference)}) for this workload: no ratios (choose another with --reference).</p>`;
+  const sentences = t.headlines
+    .map((h) =>
+      sentenceHtml(
+        h.sentence,
+        h.entries.some((e) => e.beatsReference),
+      ),
+    )
+    .join('');
+  const noRef = hasRef
+    ? ''
+    : `<p class="note">No run of the reference runtime (${esc(m.reference)}) for this workload: no ratios (choose another with --reference).</p>`;
   const heads = t.kinds.map((k) => `<th>${esc(HEADLINES.find((h) => h.kind === k)!.title)}</th>`).join('');
   const rows = t.rows
-    .map((r) => `<tr data-runtime="${esc(r.runtime)}" data-variant="${esc(r.variant)}"><td><span class="swatch" style="background:${esc(m.palette[r.runtime] ?? '#999')}"></span>${esc(r.runtime)}</td><td>${esc(r.variant)}</td>${t.kinds.map((k) => cellHtml(r.cells[k], r.runtime === m.reference)).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr data-runtime="${esc(r.runtime)}" data-variant="${esc(r.variant)}"><td><span class="swatch" style="background:${esc(m.palette[r.runtime] ?? '#999')}"></span>${esc(r.runtime)}</td><td>${esc(r.variant)}</td>${t.kinds.map((k) => cellHtml(r.cells[k], r.runtime === m.reference)).join('')}</tr>`,
+    )
     .join('\n');
   const tabs = details.length
     ? `<div class="tabs" data-workload="${esc(t.workload)}"><div class="tablist" role="tablist">${details.map((c, i) => `<button type="button" role="tab" data-panel="${esc(c.id)}-panel" aria-selected="${i === 0}">${esc(c.tab)}</button>`).join('')}</div>
@@ -70,11 +101,26 @@ ${tabs}
 }
 
 const METHOD: [string, string][] = [
-  ['Cold start', 'A new instance, from the request to the complete, checked response (containers: create → start → port ready → response; Lambda-style: environment spawn → init → response; processes: spawn → listen → response). For the reference Wasm runtime, a new instance per request with the module compiled and the app listening; its “app” cold start (module not yet compiled: compile + listen + first response) is drawn lighter beside it.'],
-  ['Throughput', 'Closed loop (autocannon or the raw client) at each connection count; the headline takes each runtime’s best median and shows the count. Every response is checked; a step with failures does not count.'],
-  ['Latency vs rate', 'Open loop at fixed offered rates, latency measured from each request’s intended send time (coordinated omission corrected), as percentiles per step.'],
-  ['Density', 'Instances (or, for the Wasm runtime, idle deployed apps) started until a memory budget, a count, a failure or a time limit, all answering at the end; instances per GiB from one memory source for every runtime in the headline (cgroup when every runtime has it, else PSS), the other sources in the “Memory sources” tab.'],
-  ['Statistics', 'Medians with exact order-statistic 95% intervals; ratios of medians with seeded bootstrap 95% intervals; a difference is claimed only when the interval excludes 1 and both sides have at least 5 samples. A figure from one measurement is labelled “single measurement”. Nothing is removed as an outlier; noise is flagged under warnings.'],
+  [
+    'Cold start',
+    'A new instance, from the request to the complete, checked response (containers: create → start → port ready → response; Lambda-style: environment spawn → init → response; processes: spawn → listen → response). For the reference Wasm runtime, a new instance per request with the module compiled and the app listening; its “app” cold start (module not yet compiled: compile + listen + first response) is drawn lighter beside it.',
+  ],
+  [
+    'Throughput',
+    'Closed loop (autocannon or the raw client) at each connection count; the headline takes each runtime’s best median and shows the count. Every response is checked; a step with failures does not count.',
+  ],
+  [
+    'Latency vs rate',
+    'Open loop at fixed offered rates, latency measured from each request’s intended send time (coordinated omission corrected), as percentiles per step.',
+  ],
+  [
+    'Density',
+    'Instances (or, for the Wasm runtime, idle deployed apps) started until a memory budget, a count, a failure or a time limit, all answering at the end; instances per GiB from one memory source for every runtime in the headline (cgroup when every runtime has it, else PSS), the other sources in the “Memory sources” tab.',
+  ],
+  [
+    'Statistics',
+    'Medians with exact order-statistic 95% intervals; ratios of medians with seeded bootstrap 95% intervals; a difference is claimed only when the interval excludes 1 and both sides have at least 5 samples. A figure from one measurement is labelled “single measurement”. Nothing is removed as an outlier; noise is flagged under warnings.',
+  ],
 ];
 
 export function renderHtml(m: ReportModel): string {
@@ -83,25 +129,47 @@ export function renderHtml(m: ReportModel): string {
 
   const details = m.summaries
     .map((s) => {
-      const what = [metricText(s.metric), s.phase === 'total' ? '' : s.phase, tagsText(s.tags)].filter(Boolean).join(' · ');
+      const what = [metricText(s.metric), s.phase === 'total' ? '' : s.phase, tagsText(s.tags)]
+        .filter(Boolean)
+        .join(' · ');
       return `<tr><td>${esc(s.workload)}</td><td>${esc(s.runtime)}</td><td>${esc(s.variant)}</td><td>${esc(s.mode)}</td><td>${esc(what)} <code class="raw">${esc(s.metric)}</code></td><td>${s.n}</td><td>${esc(formatValue(s.median, s.metric))}</td><td>${s.n <= 1 ? 'single measurement' : `${esc(formatValue(s.medianCi.lo, s.metric))}–${esc(formatValue(s.medianCi.hi, s.metric))}`}</td><td>${esc(formatValue(s.p90, s.metric))}</td><td>${esc(formatValue(s.p99, s.metric))}</td><td>${(s.cv * 100).toFixed(1)}%</td><td>${s.failed}</td></tr>`;
     })
     .join('\n');
 
-  const kinds = [...new Set(m.warnings.map((w) => w.kind))].map((k) => `${m.warnings.filter((w) => w.kind === k).length} ${k.replace(/-/g, ' ')}`);
+  const kinds = [...new Set(m.warnings.map((w) => w.kind))].map(
+    (k) => `${m.warnings.filter((w) => w.kind === k).length} ${k.replace(/-/g, ' ')}`,
+  );
   const warnings = m.warnings.length
     ? `<details class="warnings"><summary>${m.warnings.length} statistics warning${m.warnings.length === 1 ? '' : 's'} (${esc(kinds.join(', '))})</summary><table class="warnings"><thead><tr><th>series</th><th>warning</th><th>hint</th></tr></thead><tbody>${m.warnings.map((w) => `<tr class="w-${esc(w.kind)}"><td>${esc(w.series)}</td><td>${esc(w.message)}</td><td>${esc(w.hint)}</td></tr>`).join('\n')}</tbody></table></details>`
     : '<p>No statistics warnings: every series is quiet enough.</p>';
-  const problems = [...m.readWarnings, ...m.events.filter((e) => e.level !== 'info').map((e) => `${e.level}: ${e.runtime ? `${e.runtime}: ` : ''}${e.message}`)];
+  const problems = [
+    ...m.readWarnings,
+    ...m.events
+      .filter((e) => e.level !== 'info')
+      .map((e) => `${e.level}: ${e.runtime ? `${e.runtime}: ` : ''}${e.message}`),
+  ];
 
-  const runs = m.headers.map((h) => `<tr><td>${esc(h.runId)}</td><td>${esc(h.file)}</td><td>${esc(h.startedAt)}</td><td>${esc(h.status)}</td><td>${h.samples}</td><td>${h.seed}</td><td><code>${esc(h.command.join(' '))}</code></td><td>${esc(h.git.commit ?? 'unknown')}${h.git.dirty ? ' (dirty)' : ''}</td></tr>`).join('\n');
+  const runs = m.headers
+    .map(
+      (h) =>
+        `<tr><td>${esc(h.runId)}</td><td>${esc(h.file)}</td><td>${esc(h.startedAt)}</td><td>${esc(h.status)}</td><td>${h.samples}</td><td>${h.seed}</td><td><code>${esc(h.command.join(' '))}</code></td><td>${esc(h.git.commit ?? 'unknown')}${h.git.dirty ? ' (dirty)' : ''}</td></tr>`,
+    )
+    .join('\n');
   const machines = [...new Map(m.headers.map((h) => [h.machine.fingerprint, h.machine])).values()]
-    .map((x) => `<tr><td>${esc(x.fingerprint)}</td><td>${esc(x.cpuModel)}</td><td>${x.cores}</td><td>${esc(formatValue(x.memoryBytes, 'memory_bytes'))}</td><td>${esc(x.os)}</td><td>${esc(x.kernel)}</td><td>${esc(x.arch)}</td><td>${esc(x.hostname)}</td></tr>`).join('\n');
-  const versions = [...new Set(m.headers.flatMap((h) => Object.entries(h.versions).map(([k, v]) => `${k} ${v}`)))].sort();
+    .map(
+      (x) =>
+        `<tr><td>${esc(x.fingerprint)}</td><td>${esc(x.cpuModel)}</td><td>${x.cores}</td><td>${esc(formatValue(x.memoryBytes, 'memory_bytes'))}</td><td>${esc(x.os)}</td><td>${esc(x.kernel)}</td><td>${esc(x.arch)}</td><td>${esc(x.hostname)}</td></tr>`,
+    )
+    .join('\n');
+  const versions = [
+    ...new Set(m.headers.flatMap((h) => Object.entries(h.versions).map(([k, v]) => `${k} ${v}`))),
+  ].sort();
   const flags = [...new Set(m.headers.flatMap((h) => h.flags))];
   const machine = m.headers[0]?.machine;
   const started = m.headers.map((h) => h.startedAt).sort()[0];
-  const legend = Object.entries(m.palette).map(([r, c]) => `<span class="key"><span class="swatch" style="background:${esc(c)}"></span>${esc(r)}</span>`).join('');
+  const legend = Object.entries(m.palette)
+    .map(([r, c]) => `<span class="key"><span class="swatch" style="background:${esc(c)}"></span>${esc(r)}</span>`)
+    .join('');
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(m.title)}</title>

@@ -13,7 +13,17 @@ import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { cgiHttpInvoke, httpInvoke } from '../shared/http.js';
 import { freePort, waitForPort } from '../shared/net.js';
 import { cgroupFolderMemory } from '../shared/procfs.js';
-import type { Availability, Capabilities, FunctionRequest, InvokeResult, MemoryUsage, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
+import type {
+  Availability,
+  Capabilities,
+  FunctionRequest,
+  InvokeResult,
+  MemoryUsage,
+  OwnDeployment,
+  OwnInstance,
+  RuntimeAdapter,
+  StartResult,
+} from '../types.js';
 import { LABEL, LABEL_PID, LABEL_RUN, connectEngine, engineStatus, removeContainers, type Engine } from './engine.js';
 import { ImageBuilder, type ImageSpec } from './images.js';
 
@@ -61,7 +71,11 @@ const DEFAULTS = { memoryBytes: 256 * 2 ** 20, pidsLimit: 128, startDeadlineMs: 
 
 /** The container's cgroup memory (v1 under memory/docker/, v2 under systemd's or docker's slice), or null when none is found. */
 function cgroupMemory(containerId: string): MemoryUsage | null {
-  for (const dir of [`/sys/fs/cgroup/memory/docker/${containerId}`, `/sys/fs/cgroup/system.slice/docker-${containerId}.scope`, `/sys/fs/cgroup/docker/${containerId}`]) {
+  for (const dir of [
+    `/sys/fs/cgroup/memory/docker/${containerId}`,
+    `/sys/fs/cgroup/system.slice/docker-${containerId}.scope`,
+    `/sys/fs/cgroup/docker/${containerId}`,
+  ]) {
     const memory = cgroupFolderMemory(dir);
     if (memory) return memory;
   }
@@ -70,7 +84,8 @@ function cgroupMemory(containerId: string): MemoryUsage | null {
 
 export class ContainerAdapter implements RuntimeAdapter<ContainerDeployment, ContainerInstanceData> {
   readonly id: string;
-  readonly description = 'containers on the local Docker engine (dockerode): images built offline FROM scratch, hardened, host network on 127.0.0.1';
+  readonly description =
+    'containers on the local Docker engine (dockerode): images built offline FROM scratch, hardened, host network on 127.0.0.1';
   readonly engine: Engine;
   readonly runId: string;
   private readonly builder: ImageBuilder;
@@ -102,7 +117,8 @@ export class ContainerAdapter implements RuntimeAdapter<ContainerDeployment, Con
       this.swept = true;
       // Containers of faasbench processes that no longer exist: a crash or kill -9 earlier.
       const stale = (await removeContainers(this.engine, { stale: true }).catch(() => null))?.removed ?? [];
-      if (stale.length > 0) return { ok: true, detail: `${s.availability.detail}; removed ${stale.length} stale container(s)` };
+      if (stale.length > 0)
+        return { ok: true, detail: `${s.availability.detail}; removed ${stale.length} stale container(s)` };
     }
     return s.availability;
   }
@@ -119,7 +135,9 @@ export class ContainerAdapter implements RuntimeAdapter<ContainerDeployment, Con
   }
 
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<ContainerDeployment>> {
-    const image = this.opts.image ? await this.builder.userImage(this.opts.image) : await this.builder.forVariant(workload, variant);
+    const image = this.opts.image
+      ? await this.builder.userImage(this.opts.image)
+      : await this.builder.forVariant(workload, variant);
     const data: ContainerDeployment = { image };
     return { runtime: this.id, workload, variant, data };
   }
@@ -147,8 +165,11 @@ export class ContainerAdapter implements RuntimeAdapter<ContainerDeployment, Con
         Env: image.env(port),
         User: this.opts.user,
         Labels: {
-          [LABEL]: '1', [LABEL_RUN]: this.runId, [LABEL_PID]: String(process.pid),
-          'faasbench.workload': d.workload.name, 'faasbench.variant': d.variant,
+          [LABEL]: '1',
+          [LABEL_RUN]: this.runId,
+          [LABEL_PID]: String(process.pid),
+          'faasbench.workload': d.workload.name,
+          'faasbench.variant': d.variant,
         },
         NetworkDisabled: false,
         HostConfig: {
@@ -171,7 +192,9 @@ export class ContainerAdapter implements RuntimeAdapter<ContainerDeployment, Con
       const exited = container.wait({ abortSignal: stopWaiting.signal }).then(
         async (r: { StatusCode?: number }) => {
           const logs = await this.logTail(containerId!);
-          throw new ContainerStartError(`container exited at start with code ${r.StatusCode ?? '?'} before opening port ${port}${logs ? `; last output:\n${logs}` : ''}`);
+          throw new ContainerStartError(
+            `container exited at start with code ${r.StatusCode ?? '?'} before opening port ${port}${logs ? `; last output:\n${logs}` : ''}`,
+          );
         },
         (e: Error) => {
           if (stopWaiting.signal.aborted) return new Promise<never>(() => {}); // we stopped waiting: ready won
@@ -180,7 +203,8 @@ export class ContainerAdapter implements RuntimeAdapter<ContainerDeployment, Con
       );
       const portDeadline = AbortSignal.any([deadline, stopWaiting.signal]);
       const ready = waitForPort(port, portDeadline).catch((e: Error) => {
-        if (deadline.aborted) throw new ContainerStartError(`container did not open port ${port} within ${this.opts.startDeadlineMs} ms`);
+        if (deadline.aborted)
+          throw new ContainerStartError(`container did not open port ${port} within ${this.opts.startDeadlineMs} ms`);
         throw e;
       });
       // Whichever loses the race settles later with nobody listening.
@@ -192,8 +216,19 @@ export class ContainerAdapter implements RuntimeAdapter<ContainerDeployment, Con
         stopWaiting.abort();
       }
       const t3 = process.hrtime.bigint();
-      const data: ContainerInstanceData = { containerId, port, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }), pathPrefix: image.pathPrefix };
-      const instance: ContainerInstance = { id: containerId.slice(0, 12), deployment: d, url: `http://127.0.0.1:${port}`, data, ...(image.pathPrefix ? { pathPrefix: image.pathPrefix, lenientHttp: true } : {}) };
+      const data: ContainerInstanceData = {
+        containerId,
+        port,
+        agent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+        pathPrefix: image.pathPrefix,
+      };
+      const instance: ContainerInstance = {
+        id: containerId.slice(0, 12),
+        deployment: d,
+        url: `http://127.0.0.1:${port}`,
+        data,
+        ...(image.pathPrefix ? { pathPrefix: image.pathPrefix, lenientHttp: true } : {}),
+      };
       this.live.set(containerId, instance);
       return {
         instance,
@@ -212,7 +247,9 @@ export class ContainerAdapter implements RuntimeAdapter<ContainerDeployment, Con
 
   private async logTail(containerId: string): Promise<string> {
     try {
-      const buf = (await this.engine.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: 10 })) as unknown as Buffer;
+      const buf = (await this.engine.docker
+        .getContainer(containerId)
+        .logs({ stdout: true, stderr: true, tail: 10 })) as unknown as Buffer;
       // Multiplexed stream: 8-byte frame headers before each chunk.
       const parts: string[] = [];
       for (let i = 0; i + 8 <= buf.length;) {
@@ -245,7 +282,9 @@ export class ContainerAdapter implements RuntimeAdapter<ContainerDeployment, Con
     const { containerId } = i.data;
     const fromCgroup = cgroupMemory(containerId);
     if (fromCgroup) return fromCgroup;
-    const s = (await this.engine.docker.getContainer(containerId).stats({ stream: false, 'one-shot': true } as { stream: false })) as { memory_stats?: { usage?: number } };
+    const s = (await this.engine.docker
+      .getContainer(containerId)
+      .stats({ stream: false, 'one-shot': true } as { stream: false })) as { memory_stats?: { usage?: number } };
     return s.memory_stats?.usage !== undefined ? { cgroupBytes: s.memory_stats.usage } : {};
   }
 
@@ -257,7 +296,10 @@ export class ContainerAdapter implements RuntimeAdapter<ContainerDeployment, Con
     if (!this.exitHook) {
       this.exitHook = () => {
         if (this.tracked.size === 0 || !existsSync('/usr/bin/docker')) return;
-        spawnSync('/usr/bin/docker', ['-H', `unix://${this.engine.socketPath}`, 'rm', '-f', ...this.tracked], { stdio: 'ignore', timeout: 10_000 });
+        spawnSync('/usr/bin/docker', ['-H', `unix://${this.engine.socketPath}`, 'rm', '-f', ...this.tracked], {
+          stdio: 'ignore',
+          timeout: 10_000,
+        });
       };
       process.once('exit', this.exitHook);
     }

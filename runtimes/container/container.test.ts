@@ -42,7 +42,10 @@ describe.skipIf(!up)('container adapter (real Docker engine)', () => {
   it('builds a node image once and reuses it while the workload is unchanged', async () => {
     const dir = join(tmp, 'hello-copy');
     cpSync(hello.dir, dir, { recursive: true });
-    writeFileSync(join(dir, 'node', 'handler.mjs'), `// nonce ${Date.now()} ${Math.random()}\nexport default () => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'Hello from faasbench\\n' });\n`);
+    writeFileSync(
+      join(dir, 'node', 'handler.mjs'),
+      `// nonce ${Date.now()} ${Math.random()}\nexport default () => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'Hello from faasbench\\n' });\n`,
+    );
     const w = loadWorkload(dir);
     const builder = new ImageBuilder(engine);
     const first = await builder.forVariant(w, 'node');
@@ -58,22 +61,25 @@ describe.skipIf(!up)('container adapter (real Docker engine)', () => {
   });
 
   // Every variant hello has (native lands with the workloads issue).
-  it.each((['node', 'native', 'wasm'] as const).filter((v) => hello.variantPaths[v]))('cold-starts hello %s and it answers correctly, warm too', async (variant) => {
-    const d = await adapter.prepare(hello, variant);
-    const { instance, phases } = await adapter.start(d);
-    try {
-      expect(phases.map((p) => p.phase)).toEqual(['create', 'start', 'ready']);
-      for (const p of phases) expect(p.ns).toBeGreaterThan(0);
-      for (let i = 0; i < 2; i++) {
-        const r = await adapter.invoke(instance, get);
-        expect(checkResponse(get.expect, r.response)).toEqual({ ok: true });
+  it.each((['node', 'native', 'wasm'] as const).filter((v) => hello.variantPaths[v]))(
+    'cold-starts hello %s and it answers correctly, warm too',
+    async (variant) => {
+      const d = await adapter.prepare(hello, variant);
+      const { instance, phases } = await adapter.start(d);
+      try {
+        expect(phases.map((p) => p.phase)).toEqual(['create', 'start', 'ready']);
+        for (const p of phases) expect(p.ns).toBeGreaterThan(0);
+        for (let i = 0; i < 2; i++) {
+          const r = await adapter.invoke(instance, get);
+          expect(checkResponse(get.expect, r.response)).toEqual({ ok: true });
+        }
+        const mem = await adapter.usage(instance);
+        expect(mem.cgroupBytes).toBeGreaterThan(0);
+      } finally {
+        await adapter.stop(instance);
       }
-      const mem = await adapter.usage(instance);
-      expect(mem.cgroupBytes).toBeGreaterThan(0);
-    } finally {
-      await adapter.stop(instance);
-    }
-  });
+    },
+  );
 
   it('runs containers hardened, labelled and on 127.0.0.1, and removes them on stop and dispose', async () => {
     const a = new ContainerAdapter();
@@ -107,7 +113,11 @@ describe.skipIf(!up)('container adapter (real Docker engine)', () => {
     });
     const image = (await new ImageBuilder(engine).forVariant(hello, 'native')).tag;
     const runId = `stale-test-${process.pid}-${Date.now()}`;
-    const mk = (pid: number) => engine.docker.createContainer({ Image: image, Labels: { faasbench: '1', 'faasbench.run': runId, 'faasbench.pid': String(pid) } });
+    const mk = (pid: number) =>
+      engine.docker.createContainer({
+        Image: image,
+        Labels: { faasbench: '1', 'faasbench.run': runId, 'faasbench.pid': String(pid) },
+      });
     await mk(dead);
     const mine = await mk(process.pid);
     const a = new ContainerAdapter();
@@ -123,13 +133,36 @@ describe.skipIf(!up)('container adapter (real Docker engine)', () => {
     let silentImage = '';
     beforeAll(async () => {
       const builder = new ImageBuilder(engine);
-      const files = [{ path: 'rootfs/bin/busybox', mode: 0o755, data: (await import('node:fs')).readFileSync(busybox) }];
-      exitImage = (await builder.ensure({ repo: 'faasbench/test-exits', files, dockerfile: 'FROM scratch\nCOPY rootfs/ /\nLABEL faasbench=1\nENTRYPOINT ["/bin/busybox", "sh", "-c", "echo boom >&2; exit 3"]\n' })).tag;
-      silentImage = (await builder.ensure({ repo: 'faasbench/test-silent', files, dockerfile: 'FROM scratch\nCOPY rootfs/ /\nLABEL faasbench=1\nENTRYPOINT ["/bin/busybox", "sleep", "3600"]\n' })).tag;
+      const files = [
+        { path: 'rootfs/bin/busybox', mode: 0o755, data: (await import('node:fs')).readFileSync(busybox) },
+      ];
+      exitImage = (
+        await builder.ensure({
+          repo: 'faasbench/test-exits',
+          files,
+          dockerfile:
+            'FROM scratch\nCOPY rootfs/ /\nLABEL faasbench=1\nENTRYPOINT ["/bin/busybox", "sh", "-c", "echo boom >&2; exit 3"]\n',
+        })
+      ).tag;
+      silentImage = (
+        await builder.ensure({
+          repo: 'faasbench/test-silent',
+          files,
+          dockerfile: 'FROM scratch\nCOPY rootfs/ /\nLABEL faasbench=1\nENTRYPOINT ["/bin/busybox", "sleep", "3600"]\n',
+        })
+      ).tag;
     });
 
     function ctxFor(a: ContainerAdapter, deployment: Awaited<ReturnType<ContainerAdapter['prepare']>>): CellContext {
-      return { adapter: a, workload: hello, variant: 'node', deployment, request: get, options: resolveModeOptions({ iterations: 1, warmup: 0 }), warn: () => {} };
+      return {
+        adapter: a,
+        workload: hello,
+        variant: 'node',
+        deployment,
+        request: get,
+        options: resolveModeOptions({ iterations: 1, warmup: 0 }),
+        warn: () => {},
+      };
     }
 
     it('a container that exits at start is a recorded failure with its output, and is removed', async () => {
@@ -163,7 +196,10 @@ describe.skipIf(!up)('container adapter (real Docker engine)', () => {
     it('a container that answers wrongly is a conformance failure, not a sample', async () => {
       const dir = join(tmp, 'hello-wrong');
       cpSync(hello.dir, dir, { recursive: true });
-      writeFileSync(join(dir, 'node', 'handler.mjs'), "export default () => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'Goodbye\\n' });\n");
+      writeFileSync(
+        join(dir, 'node', 'handler.mjs'),
+        "export default () => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'Goodbye\\n' });\n",
+      );
       const w = loadWorkload(dir);
       const a = new ContainerAdapter();
       let tag = '';
@@ -177,7 +213,11 @@ describe.skipIf(!up)('container adapter (real Docker engine)', () => {
         expect(await runContainers(a.runId)).toEqual([]);
       } finally {
         await a.dispose();
-        if (tag) await engine.docker.getImage(tag).remove({ force: true }).catch(() => {});
+        if (tag)
+          await engine.docker
+            .getImage(tag)
+            .remove({ force: true })
+            .catch(() => {});
       }
     });
 
@@ -189,7 +229,15 @@ describe.skipIf(!up)('container adapter (real Docker engine)', () => {
 
     it('an image build failure carries the last lines of the build log', async () => {
       const builder = new ImageBuilder(engine);
-      await expect(builder.ensure({ repo: 'faasbench/test-broken', files: [], dockerfile: 'FROM scratch\nCOPY missing-file /x\n' })).rejects.toThrow(/building image faasbench\/test-broken:\w+ failed: .*missing-file[\s\S]*last lines of the build log:\n.*Step 1\/2 : FROM scratch/);
+      await expect(
+        builder.ensure({
+          repo: 'faasbench/test-broken',
+          files: [],
+          dockerfile: 'FROM scratch\nCOPY missing-file /x\n',
+        }),
+      ).rejects.toThrow(
+        /building image faasbench\/test-broken:\w+ failed: .*missing-file[\s\S]*last lines of the build log:\n.*Step 1\/2 : FROM scratch/,
+      );
     });
   });
 });

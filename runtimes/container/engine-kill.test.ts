@@ -27,16 +27,34 @@ import { connectEngine, engineStatus } from './engine.js';
 
 const DOCKERD = '/usr/sbin/dockerd';
 // The shared engine only has to exist and answer; under load it may take a while (patient, so the test is not skipped by accident).
-const runnable = process.env.FAASBENCH_ENGINE_KILL_TEST !== '0' && process.getuid?.() === 0 && existsSync(DOCKERD) && (await engineStatus(connectEngine(), 30_000)).availability.ok;
+const runnable =
+  process.env.FAASBENCH_ENGINE_KILL_TEST !== '0' &&
+  process.getuid?.() === 0 &&
+  existsSync(DOCKERD) &&
+  (await engineStatus(connectEngine(), 30_000)).availability.ok;
 const root = join(import.meta.dirname, '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function startEngine(dir: string): ChildProcess {
   const log = openSync(join(dir, 'dockerd.log'), 'a');
-  return spawn(DOCKERD, [
-    '-H', `unix://${dir}/d.sock`, '--data-root', `${dir}/data`, '--exec-root', `${dir}/exec`, '--pidfile', `${dir}/d.pid`,
-    '--bridge=none', '--iptables=false', '--ip-forward=false', '--ip-masq=false',
-  ], { stdio: ['ignore', log, log] });
+  return spawn(
+    DOCKERD,
+    [
+      '-H',
+      `unix://${dir}/d.sock`,
+      '--data-root',
+      `${dir}/data`,
+      '--exec-root',
+      `${dir}/exec`,
+      '--pidfile',
+      `${dir}/d.pid`,
+      '--bridge=none',
+      '--iptables=false',
+      '--ip-forward=false',
+      '--ip-masq=false',
+    ],
+    { stdio: ['ignore', log, log] },
+  );
 }
 
 /** Polls `f` every 200 ms until it holds; fails after `ms` (generous: a loaded 2-core machine is slow, never wrong). */
@@ -99,10 +117,14 @@ async function forgetDeadContainerd(dir: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   if (Number.isInteger(pid) && pid > 0) {
-    await until(`the killed engine's containerd (pid ${pid}) to die`, () => {
-      const s = procState(pid);
-      return s === null || s === 'Z' || s === 'X';
-    }, 60_000);
+    await until(
+      `the killed engine's containerd (pid ${pid}) to die`,
+      () => {
+        const s = procState(pid);
+        return s === null || s === 'Z' || s === 'X';
+      },
+      60_000,
+    );
   }
   rmSync(pidFile, { force: true });
 }
@@ -118,16 +140,43 @@ describe.skipIf(!runnable)('engine killed midway through a run', () => {
     let run: ChildProcess | null = null;
     try {
       await until('the private engine', up, 120_000);
-      run = spawn(process.execPath, [
-        '--import', 'tsx', '-e', "const {main}=await import('./harness/cli.ts'); await main(['node','faasbench',...process.argv.slice(1)])",
-        'run', '--runtime', 'container', '--workload', 'hello', '--variant', 'native', '-n', '40', '--warmup', '0', '-o', out, '-q', '--no-report',
-      ], { cwd: root, stdio: ['ignore', 'ignore', openSync(join(dir, 'run.log'), 'a')], env: { ...process.env, FAASBENCH_DOCKER_SOCKET: sock } });
+      run = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '-e',
+          "const {main}=await import('./harness/cli.ts'); await main(['node','faasbench',...process.argv.slice(1)])",
+          'run',
+          '--runtime',
+          'container',
+          '--workload',
+          'hello',
+          '--variant',
+          'native',
+          '-n',
+          '40',
+          '--warmup',
+          '0',
+          '-o',
+          out,
+          '-q',
+          '--no-report',
+        ],
+        {
+          cwd: root,
+          stdio: ['ignore', 'ignore', openSync(join(dir, 'run.log'), 'a')],
+          env: { ...process.env, FAASBENCH_DOCKER_SOCKET: sock },
+        },
+      );
       const runExit = new Promise((r) => run!.once('exit', r));
       const pid = run.pid!;
       const okSamples = () => {
         if (!existsSync(out)) return 0;
         const f = readdirSync(out).find((n) => n.endsWith('.jsonl'));
-        return f ? (readFileSync(join(out, f), 'utf8').match(/"type":"sample".*"phase":"total".*"ok":true/g) ?? []).length : 0;
+        return f
+          ? (readFileSync(join(out, f), 'utf8').match(/"type":"sample".*"phase":"total".*"ok":true/g) ?? []).length
+          : 0;
       };
       await until('two correct samples', () => okSamples() >= 2 || run!.exitCode !== null, 180_000);
       expect(run.exitCode, 'the run ended before the engine was killed (see its stderr below)').toBeNull(); // the kill lands midway
@@ -135,10 +184,19 @@ describe.skipIf(!runnable)('engine killed midway through a run', () => {
       await engineExit;
       engine = null;
       // Every later sample fails fast on the missing socket: the run ends by itself.
-      await until('the run to end after losing its engine', () => run!.exitCode !== null || run!.signalCode !== null, 120_000);
+      await until(
+        'the run to end after losing its engine',
+        () => run!.exitCode !== null || run!.signalCode !== null,
+        120_000,
+      );
       await runExit;
 
-      const [results] = readResults(join(out, readdirSync(out).find((n) => n.endsWith('.jsonl'))!));
+      const [results] = readResults(
+        join(
+          out,
+          readdirSync(out).find((n) => n.endsWith('.jsonl'))!,
+        ),
+      );
       const totals = results!.samples.filter((s) => s.phase === 'total');
       expect(totals.filter((s) => s.ok).length).toBeGreaterThanOrEqual(2);
       expect(totals.some((s) => !s.ok && /socket|ECONNREFUSED|ENOENT|hang up|connect/i.test(s.error ?? ''))).toBe(true);
@@ -154,15 +212,28 @@ describe.skipIf(!runnable)('engine killed midway through a run', () => {
       expect(left).toEqual([]);
       await a.dispose();
     } catch (e) {
-      const tail = (name: string, n: number) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').trim().split('\n').slice(-n).join('\n') : '(none)');
-      throw new Error(`${(e as Error).message}\nrun's stderr:\n${tail('run.log', 15)}\nprivate dockerd log:\n${tail('dockerd.log', 8)}`, { cause: e });
+      const tail = (name: string, n: number) =>
+        existsSync(join(dir, name))
+          ? readFileSync(join(dir, name), 'utf8').trim().split('\n').slice(-n).join('\n')
+          : '(none)';
+      throw new Error(
+        `${(e as Error).message}\nrun's stderr:\n${tail('run.log', 15)}\nprivate dockerd log:\n${tail('dockerd.log', 8)}`,
+        { cause: e },
+      );
     } finally {
       if (run && run.exitCode === null && run.signalCode === null) run.kill('SIGKILL');
       if (engine) {
         // Remove the private engine's containers first, so no shim outlives it.
         const d = connectEngine({ socketPath: sock, timeoutMs: 10_000 }).docker;
         const all = await d.listContainers({ all: true }).catch(() => []);
-        await Promise.all(all.map((c) => d.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+        await Promise.all(
+          all.map((c) =>
+            d
+              .getContainer(c.Id)
+              .remove({ force: true })
+              .catch(() => {}),
+          ),
+        );
         engine.kill('SIGTERM');
         await Promise.race([engineExit, sleep(30_000)]);
         if (engine.exitCode === null && engine.signalCode === null) {
@@ -180,8 +251,12 @@ describe.skipIf(!runnable)('engine killed midway through a run', () => {
         }
       }
       // dockerd leaves its data-root and netns mounts behind: unmount before removing.
-      const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(dir));
-      for (const m of mounts.sort().reverse()) await new Promise((r) => spawn('umount', ['-l', m], { stdio: 'ignore' }).once('exit', r));
+      const mounts = readFileSync('/proc/mounts', 'utf8')
+        .split('\n')
+        .map((l) => l.split(' ')[1] ?? '')
+        .filter((m) => m.startsWith(dir));
+      for (const m of mounts.sort().reverse())
+        await new Promise((r) => spawn('umount', ['-l', m], { stdio: 'ignore' }).once('exit', r));
       rmSync(dir, { recursive: true, force: true });
     }
   }, 600_000);

@@ -6,17 +6,34 @@ import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { LABEL, LABEL_PID, LABEL_RUN, removeContainers, removeImages, type Engine } from './engine.js';
 
-interface FakeContainer { Id: string; Names: string[]; Labels: Record<string, string> | null }
-interface FakeImage { Id: string; RepoTags: string[] | null; Labels: Record<string, string> | null; Created: number }
+interface FakeContainer {
+  Id: string;
+  Names: string[];
+  Labels: Record<string, string> | null;
+}
+interface FakeImage {
+  Id: string;
+  RepoTags: string[] | null;
+  Labels: Record<string, string> | null;
+  Created: number;
+}
 
 /** Ignores every filter (the point) and records what it was asked to remove. */
 function fakeEngine(containers: FakeContainer[], images: FakeImage[]): Engine & { removed: string[] } {
   const removed: string[] = [];
   const docker = {
     listContainers: async () => containers,
-    getContainer: (id: string) => ({ remove: async () => { removed.push(id); } }),
+    getContainer: (id: string) => ({
+      remove: async () => {
+        removed.push(id);
+      },
+    }),
     listImages: async () => images,
-    getImage: (id: string) => ({ remove: async () => { removed.push(id); } }),
+    getImage: (id: string) => ({
+      remove: async () => {
+        removed.push(id);
+      },
+    }),
   };
   return { docker: docker as unknown as Docker, socketPath: '/fake.sock', removed };
 }
@@ -24,11 +41,23 @@ function fakeEngine(containers: FakeContainer[], images: FakeImage[]): Engine & 
 const DEAD_PID = '2147483646';
 
 describe('removing faasbench objects re-checks each label (the engine filter is not trusted)', () => {
-  const ours: FakeContainer = { Id: 'c-ours', Names: ['/fb-1'], Labels: { [LABEL]: '1', [LABEL_RUN]: 'run-a', [LABEL_PID]: DEAD_PID } };
+  const ours: FakeContainer = {
+    Id: 'c-ours',
+    Names: ['/fb-1'],
+    Labels: { [LABEL]: '1', [LABEL_RUN]: 'run-a', [LABEL_PID]: DEAD_PID },
+  };
   const user: FakeContainer = { Id: 'c-user', Names: ['/postgres'], Labels: { 'com.example': 'db' } };
   const noLabels: FakeContainer = { Id: 'c-none', Names: ['/bare'], Labels: null };
-  const wrongValue: FakeContainer = { Id: 'c-zero', Names: ['/lookalike'], Labels: { [LABEL]: '0', [LABEL_RUN]: 'run-a', [LABEL_PID]: DEAD_PID } };
-  const otherRun: FakeContainer = { Id: 'c-other-run', Names: ['/fb-2'], Labels: { [LABEL]: '1', [LABEL_RUN]: 'run-b', [LABEL_PID]: DEAD_PID } };
+  const wrongValue: FakeContainer = {
+    Id: 'c-zero',
+    Names: ['/lookalike'],
+    Labels: { [LABEL]: '0', [LABEL_RUN]: 'run-a', [LABEL_PID]: DEAD_PID },
+  };
+  const otherRun: FakeContainer = {
+    Id: 'c-other-run',
+    Names: ['/fb-2'],
+    Labels: { [LABEL]: '1', [LABEL_RUN]: 'run-b', [LABEL_PID]: DEAD_PID },
+  };
 
   it('clean (all): removes only containers labelled faasbench=1 and reports the others', async () => {
     const e = fakeEngine([ours, user, noLabels, wrongValue, otherRun], []);
@@ -36,7 +65,10 @@ describe('removing faasbench objects re-checks each label (the engine filter is 
     expect(e.removed.sort()).toEqual(['c-other-run', 'c-ours']);
     expect(r.removed.sort()).toEqual(['c-other-run', 'c-ours']);
     expect(r.leftAlone.map((x) => x.id).sort()).toEqual(['c-none', 'c-user', 'c-zero']);
-    expect(r.leftAlone.find((x) => x.id === 'c-user')).toMatchObject({ name: 'postgres', reason: expect.stringMatching(/faasbench=1/) });
+    expect(r.leftAlone.find((x) => x.id === 'c-user')).toMatchObject({
+      name: 'postgres',
+      reason: expect.stringMatching(/faasbench=1/),
+    });
   });
 
   it("one run's: removes only that run's faasbench containers", async () => {
@@ -53,11 +85,14 @@ describe('removing faasbench objects re-checks each label (the engine filter is 
   });
 
   it('images: removes only those labelled faasbench=1 and reports the others', async () => {
-    const e = fakeEngine([], [
-      { Id: 'sha256:ours', RepoTags: ['faasbench/hello-native:abc'], Labels: { [LABEL]: '1' }, Created: 2 },
-      { Id: 'sha256:user', RepoTags: ['nginx:latest'], Labels: null, Created: 3 },
-      { Id: 'sha256:zero', RepoTags: ['faasbench/lookalike:1'], Labels: { [LABEL]: 'yes' }, Created: 1 },
-    ]);
+    const e = fakeEngine(
+      [],
+      [
+        { Id: 'sha256:ours', RepoTags: ['faasbench/hello-native:abc'], Labels: { [LABEL]: '1' }, Created: 2 },
+        { Id: 'sha256:user', RepoTags: ['nginx:latest'], Labels: null, Created: 3 },
+        { Id: 'sha256:zero', RepoTags: ['faasbench/lookalike:1'], Labels: { [LABEL]: 'yes' }, Created: 1 },
+      ],
+    );
     const r = await removeImages(e);
     expect(e.removed).toEqual(['sha256:ours']);
     expect(r.removed).toEqual(['faasbench/hello-native:abc']);

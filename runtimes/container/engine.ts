@@ -38,7 +38,9 @@ export function connectEngine(opts: EngineOptions = {}): Engine {
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms); });
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
@@ -52,11 +54,19 @@ export interface EngineStatus {
 export async function engineStatus(engine: Engine, timeoutMs = 5_000): Promise<EngineStatus> {
   const sock = engine.socketPath;
   const hint = 'start it with scripts/ensure-docker';
-  if (!existsSync(sock)) return { availability: { ok: false, reason: `Docker engine socket ${sock} does not exist (engine not running? ${hint})` } };
+  if (!existsSync(sock))
+    return {
+      availability: { ok: false, reason: `Docker engine socket ${sock} does not exist (engine not running? ${hint})` },
+    };
   try {
     accessSync(sock, constants.R_OK | constants.W_OK);
   } catch {
-    return { availability: { ok: false, reason: `Docker engine socket ${sock} is not readable and writable by this user (uid ${process.getuid?.() ?? '?'}; add the user to the docker group or run as root)` } };
+    return {
+      availability: {
+        ok: false,
+        reason: `Docker engine socket ${sock} is not readable and writable by this user (uid ${process.getuid?.() ?? '?'}; add the user to the docker group or run as root)`,
+      },
+    };
   }
   try {
     const v = await withTimeout(engine.docker.version(), timeoutMs, `Docker engine at ${sock}`);
@@ -66,7 +76,12 @@ export async function engineStatus(engine: Engine, timeoutMs = 5_000): Promise<E
       apiVersion: v.ApiVersion,
     };
   } catch (e) {
-    return { availability: { ok: false, reason: `Docker engine at ${sock} does not answer: ${(e as Error).message} (${hint})` } };
+    return {
+      availability: {
+        ok: false,
+        reason: `Docker engine at ${sock} does not answer: ${(e as Error).message} (${hint})`,
+      },
+    };
   }
 }
 
@@ -111,21 +126,35 @@ function labelProblem(labels: Record<string, string> | null | undefined, runId?:
  * (a crashed or killed earlier run); otherwise all of them, or one run's. Anything
  * listed without the label is left alone and reported.
  */
-export async function removeContainers(engine: Engine, which: { stale?: boolean; runId?: string } = {}): Promise<Removal> {
+export async function removeContainers(
+  engine: Engine,
+  which: { stale?: boolean; runId?: string } = {},
+): Promise<Removal> {
   const label = which.runId ? [`${LABEL_RUN}=${which.runId}`] : [`${LABEL}=1`];
   const list = await engine.docker.listContainers({ all: true, filters: { label } });
   const leftAlone: LeftAlone[] = [];
   const doomed = list.filter((c) => {
     const problem = labelProblem(c.Labels, which.runId);
     if (problem) {
-      leftAlone.push({ id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''), reason: `listed by the engine's label filter but ${problem}` });
+      leftAlone.push({
+        id: c.Id,
+        name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''),
+        reason: `listed by the engine's label filter but ${problem}`,
+      });
       return false;
     }
     return !which.stale || !pidAlive(Number(c.Labels[LABEL_PID]));
   });
-  await Promise.all(doomed.map((c) => engine.docker.getContainer(c.Id).remove({ force: true }).catch((e: Error & { statusCode?: number }) => {
-    if (e.statusCode !== 404 && e.statusCode !== 409) throw e; // gone already / removal in progress
-  })));
+  await Promise.all(
+    doomed.map((c) =>
+      engine.docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch((e: Error & { statusCode?: number }) => {
+          if (e.statusCode !== 404 && e.statusCode !== 409) throw e; // gone already / removal in progress
+        }),
+    ),
+  );
   return { removed: doomed.map((c) => c.Id), leftAlone };
 }
 
@@ -138,14 +167,19 @@ export async function removeImages(engine: Engine): Promise<Removal> {
   for (const img of images.sort((a, b) => b.Created - a.Created)) {
     const problem = labelProblem(img.Labels);
     if (problem) {
-      leftAlone.push({ id: img.Id, name: img.RepoTags?.[0] ?? img.Id, reason: `listed by the engine's label filter but ${problem}` });
+      leftAlone.push({
+        id: img.Id,
+        name: img.RepoTags?.[0] ?? img.Id,
+        reason: `listed by the engine's label filter but ${problem}`,
+      });
       continue;
     }
     try {
       await engine.docker.getImage(img.Id).remove({ force: true });
       removed.push(...(img.RepoTags ?? [img.Id]));
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode !== 404) removed.push(`(kept ${img.RepoTags?.[0] ?? img.Id}: ${(e as Error).message})`);
+      if ((e as { statusCode?: number }).statusCode !== 404)
+        removed.push(`(kept ${img.RepoTags?.[0] ?? img.Id}: ${(e as Error).message})`);
     }
   }
   return { removed, leftAlone };

@@ -58,7 +58,8 @@ function dirEntries(hostDir: string, imageDir: string): TarFile[] {
       const p = join(d, name);
       const st = statSync(p);
       if (st.isDirectory()) walk(p);
-      else if (st.isFile()) out.push(fileEntry(p, join(imageDir, relative(hostDir, p)), st.mode & 0o111 ? 0o755 : 0o644));
+      else if (st.isFile())
+        out.push(fileEntry(p, join(imageDir, relative(hostDir, p)), st.mode & 0o111 ? 0o755 : 0o644));
     }
   };
   walk(hostDir);
@@ -69,7 +70,12 @@ function dirEntries(hostDir: string, imageDir: string): TarFile[] {
 export function recipeHash(r: Pick<ImageRecipe, 'dockerfile' | 'files'>): string {
   const h = createHash('sha256').update(r.dockerfile).update('\0');
   for (const f of [...r.files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-    h.update(f.path).update('\0').update(String(f.mode)).update('\0').update(createHash('sha256').update(f.data).digest('hex')).update('\n');
+    h.update(f.path)
+      .update('\0')
+      .update(String(f.mode))
+      .update('\0')
+      .update(createHash('sha256').update(f.data).digest('hex'))
+      .update('\n');
   }
   return h.digest('hex').slice(0, 16);
 }
@@ -130,7 +136,10 @@ export class ImageBuilder {
   private async buildIfMissing(tag: string, recipe: ImageRecipe): Promise<{ built: boolean; ms: number }> {
     const t0 = performance.now();
     if (await this.exists(tag)) return { built: false, ms: performance.now() - t0 };
-    const context = tarArchive([...recipe.files, { path: 'Dockerfile', mode: 0o644, data: Buffer.from(recipe.dockerfile) }]);
+    const context = tarArchive([
+      ...recipe.files,
+      { path: 'Dockerfile', mode: 0o644, data: Buffer.from(recipe.dockerfile) },
+    ]);
     const stream = await this.engine.docker.buildImage(Readable.from([context]), { t: tag, rm: true, forcerm: true });
     const log: string[] = [];
     let error: string | null = null;
@@ -143,8 +152,13 @@ export class ImageBuilder {
           if (ev.error) error = ev.errorDetail?.message ?? ev.error;
         },
       );
-    }).catch((e: Error) => { error ??= e.message; });
-    if (error) throw new ImageBuildError(`building image ${tag} failed: ${error}\nlast lines of the build log:\n${log.slice(-10).join('\n')}`);
+    }).catch((e: Error) => {
+      error ??= e.message;
+    });
+    if (error)
+      throw new ImageBuildError(
+        `building image ${tag} failed: ${error}\nlast lines of the build log:\n${log.slice(-10).join('\n')}`,
+      );
     return { built: true, ms: performance.now() - t0 };
   }
 
@@ -170,8 +184,13 @@ export class ImageBuilder {
 
   private async buildNodeBase(): Promise<string> {
     const node = realpathSync(process.execPath);
-    const files = [fileEntry(node, NODE_PATH_IN_IMAGE, 0o755), ...lddLibraries(node).map((l) => fileEntry(realpathSync(l), l, 0o755))];
-    return (await this.ensure({ repo: 'faasbench/node-base', dockerfile: dockerfile('scratch', 'node-base', []), files })).tag;
+    const files = [
+      fileEntry(node, NODE_PATH_IN_IMAGE, 0o755),
+      ...lddLibraries(node).map((l) => fileEntry(realpathSync(l), l, 0o755)),
+    ];
+    return (
+      await this.ensure({ repo: 'faasbench/node-base', dockerfile: dockerfile('scratch', 'node-base', []), files })
+    ).tag;
   }
 
   async forVariant(workload: LoadedWorkload, variant: VariantKind): Promise<ImageSpec> {
@@ -183,7 +202,10 @@ export class ImageBuilder {
     let r: { tag: string; built: boolean };
     if (variant === 'node') {
       const base = await this.nodeBase();
-      const files = [fileEntry(nodeFunctionServerPath(), '/app/node-function-server.mjs', 0o644), ...dirEntries(dirname(path), '/app/fn')];
+      const files = [
+        fileEntry(nodeFunctionServerPath(), '/app/node-function-server.mjs', 0o644),
+        ...dirEntries(dirname(path), '/app/fn'),
+      ];
       const entry = JSON.stringify([NODE_PATH_IN_IMAGE, '/app/node-function-server.mjs', `/app/fn/${basename(path)}`]);
       r = await this.ensure({ repo, dockerfile: dockerfile(base, 'node', [`ENTRYPOINT ${entry}`]), files });
       return this.spec(r, 'node', t0, () => [], portEnv, '');
@@ -191,17 +213,36 @@ export class ImageBuilder {
     if (variant === 'native') {
       const busybox = BUSYBOX_CANDIDATES.find((p) => existsSync(p));
       if (!busybox) throw new ImageBuildError('busybox is not installed (apt-get install busybox-static)');
-      if (lddLibraries(realpathSync(busybox)).length > 0) throw new ImageBuildError(`${busybox} is not statically linked (install busybox-static)`);
-      if (lddLibraries(path).length > 0) throw new ImageBuildError(`${path} is not statically linked (the native variant is built with gcc -static)`);
-      const files = [fileEntry(realpathSync(busybox), '/bin/busybox', 0o755), fileEntry(path, '/www/cgi-bin/fn', 0o755)];
-      r = await this.ensure({ repo, dockerfile: dockerfile('scratch', 'native', ['ENTRYPOINT ["/bin/busybox", "httpd", "-f", "-h", "/www"]']), files });
-      return this.spec(r, 'native', t0, (port) => ['-p', `127.0.0.1:${port}`], () => [], NATIVE_CGI_PREFIX);
+      if (lddLibraries(realpathSync(busybox)).length > 0)
+        throw new ImageBuildError(`${busybox} is not statically linked (install busybox-static)`);
+      if (lddLibraries(path).length > 0)
+        throw new ImageBuildError(`${path} is not statically linked (the native variant is built with gcc -static)`);
+      const files = [
+        fileEntry(realpathSync(busybox), '/bin/busybox', 0o755),
+        fileEntry(path, '/www/cgi-bin/fn', 0o755),
+      ];
+      r = await this.ensure({
+        repo,
+        dockerfile: dockerfile('scratch', 'native', ['ENTRYPOINT ["/bin/busybox", "httpd", "-f", "-h", "/www"]']),
+        files,
+      });
+      return this.spec(
+        r,
+        'native',
+        t0,
+        (port) => ['-p', `127.0.0.1:${port}`],
+        () => [],
+        NATIVE_CGI_PREFIX,
+      );
     }
     // wasm: the reference runtime's compiled JS, from dist/.
     const base = await this.nodeBase();
     const dist = join(packageRoot(), 'dist', 'runtimes');
     const entryJs = join(dist, 'container', 'wasm-entry.js');
-    if (!existsSync(entryJs)) throw new ImageBuildError(`${entryJs} is missing: the wasm container image needs the compiled runtime (run npm run build)`);
+    if (!existsSync(entryJs))
+      throw new ImageBuildError(
+        `${entryJs} is missing: the wasm container image needs the compiled runtime (run npm run build)`,
+      );
     const js = (d: string) => dirEntries(join(dist, d), `/app/runtimes/${d}`).filter((f) => f.path.endsWith('.js'));
     const files = [
       { path: 'rootfs/app/package.json', mode: 0o644, data: Buffer.from('{"type":"module"}\n') },
@@ -211,18 +252,38 @@ export class ImageBuilder {
       fileEntry(entryJs, '/app/runtimes/container/wasm-entry.js', 0o644),
       fileEntry(path, '/app/fn.wasm', 0o644),
     ];
-    const entry = JSON.stringify([NODE_PATH_IN_IMAGE, '/app/runtimes/container/wasm-entry.js', '/app/fn.wasm', workload.name]);
+    const entry = JSON.stringify([
+      NODE_PATH_IN_IMAGE,
+      '/app/runtimes/container/wasm-entry.js',
+      '/app/fn.wasm',
+      workload.name,
+    ]);
     r = await this.ensure({ repo, dockerfile: dockerfile(base, 'wasm', [`ENTRYPOINT ${entry}`]), files });
     return this.spec(r, 'wasm', t0, () => [], portEnv, '');
   }
 
   /** An existing local image that serves HTTP on $PORT (bound to $HOST). */
   async userImage(tag: string): Promise<ImageSpec> {
-    if (!(await this.exists(tag))) throw new ImageBuildError(`image ${tag} is not present locally (no registry is used: build or load it first)`);
-    return this.spec({ tag, built: false }, 'user', performance.now(), () => [], (port) => [`PORT=${port}`, 'HOST=127.0.0.1'], '');
+    if (!(await this.exists(tag)))
+      throw new ImageBuildError(`image ${tag} is not present locally (no registry is used: build or load it first)`);
+    return this.spec(
+      { tag, built: false },
+      'user',
+      performance.now(),
+      () => [],
+      (port) => [`PORT=${port}`, 'HOST=127.0.0.1'],
+      '',
+    );
   }
 
-  private spec(r: { tag: string; built: boolean }, kind: ImageSpec['kind'], t0: number, cmd: ImageSpec['cmd'], env: ImageSpec['env'], pathPrefix: string): ImageSpec {
+  private spec(
+    r: { tag: string; built: boolean },
+    kind: ImageSpec['kind'],
+    t0: number,
+    cmd: ImageSpec['cmd'],
+    env: ImageSpec['env'],
+    pathPrefix: string,
+  ): ImageSpec {
     return { tag: r.tag, kind, built: r.built, buildMs: performance.now() - t0, cmd, env, pathPrefix };
   }
 }

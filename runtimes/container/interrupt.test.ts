@@ -18,19 +18,43 @@ async function containersOf(pid: number): Promise<number> {
 describe.skipIf(!up)('interrupting a container run', () => {
   it('SIGINT mid-run leaves no container behind and a results file', async () => {
     const out = mkdtempSync(join(tmpdir(), 'faasbench-int-'));
-    const child = spawn(process.execPath, [
-      '--import', 'tsx', '-e', "const {main}=await import('./harness/cli.ts'); await main(['node','faasbench',...process.argv.slice(1)])",
-      'run', '--runtime', 'container', '--workload', 'hello', '--variant', 'native', '-n', '200', '--warmup', '0', '-o', out, '-q', '--no-report',
-    ], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        "const {main}=await import('./harness/cli.ts'); await main(['node','faasbench',...process.argv.slice(1)])",
+        'run',
+        '--runtime',
+        'container',
+        '--workload',
+        'hello',
+        '--variant',
+        'native',
+        '-n',
+        '200',
+        '--warmup',
+        '0',
+        '-o',
+        out,
+        '-q',
+        '--no-report',
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       const pid = child.pid!;
       // Wait until the run has a container of its own, then interrupt it.
       const deadline = Date.now() + 60_000;
       while ((await containersOf(pid)) === 0) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the run never started a container: ${stdout}`);
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`the run never started a container: ${stdout}`);
         await new Promise((r) => setTimeout(r, 50));
       }
       child.kill('SIGINT');

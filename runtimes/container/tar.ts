@@ -56,7 +56,10 @@ export function tarArchive(files: TarFile[]): Buffer {
   const chunks: Buffer[] = [];
   for (const d of [...dirs].sort()) chunks.push(header(d + '/', 0o755, 0, '5'));
   for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    chunks.push(header(f.path, f.mode, f.data.length, '0'), Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength));
+    chunks.push(
+      header(f.path, f.mode, f.data.length, '0'),
+      Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength),
+    );
     const pad = (BLOCK - (f.data.length % BLOCK)) % BLOCK;
     if (pad) chunks.push(Buffer.alloc(pad));
   }

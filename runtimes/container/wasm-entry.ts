@@ -16,5 +16,12 @@ if (!file || !Number.isInteger(port) || port <= 0 || port > 65535) {
   process.exit(2);
 }
 const module = await compileCommand(readWasmFile(file), name);
-await startWagiServer({ module, executor: new GuestThreadExecutor(), name, host: process.env.HOST || '127.0.0.1', port, onGuestError: () => {} });
+await startWagiServer({
+  module,
+  executor: new GuestThreadExecutor(),
+  name,
+  host: process.env.HOST || '127.0.0.1',
+  port,
+  onGuestError: () => {},
+});
 for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));

@@ -11,7 +11,17 @@ import http from 'node:http';
 import { basename, dirname } from 'node:path';
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { httpInvoke } from '../shared/http.js';
-import type { Availability, Capabilities, FunctionRequest, InvokeResult, MemoryUsage, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
+import type {
+  Availability,
+  Capabilities,
+  FunctionRequest,
+  InvokeResult,
+  MemoryUsage,
+  OwnDeployment,
+  OwnInstance,
+  RuntimeAdapter,
+  StartResult,
+} from '../types.js';
 import { awsLambdaRicMain, lambdaAssetDir } from './assets.js';
 import { reapOrphanEnvironments, type EnvironmentSpec } from './environment.js';
 import { LambdaFunction } from './function.js';
@@ -36,18 +46,37 @@ export interface LambdaAdapterOptions {
 }
 
 /** The user's settings of this runtime (flags of `faasbench run`, resolved in harness/options.ts). */
-export type LambdaConfig = Pick<LambdaAdapterOptions, 'concurrency' | 'timeoutMs' | 'memoryMb' | 'idleTimeoutMs' | 'freeze' | 'whenThrottled' | 'nodeClient'>;
+export type LambdaConfig = Pick<
+  LambdaAdapterOptions,
+  'concurrency' | 'timeoutMs' | 'memoryMb' | 'idleTimeoutMs' | 'freeze' | 'whenThrottled' | 'nodeClient'
+>;
 
 /** What an unset setting means (the function and environment code applies the same numbers). */
 export const LAMBDA_DEFAULTS: Required<LambdaConfig> = {
-  concurrency: 10, timeoutMs: 30_000, memoryMb: 256, idleTimeoutMs: 600_000, freeze: true, whenThrottled: 'queue', nodeClient: 'faasbench',
+  concurrency: 10,
+  timeoutMs: 30_000,
+  memoryMb: 256,
+  idleTimeoutMs: 600_000,
+  freeze: true,
+  whenThrottled: 'queue',
+  nodeClient: 'faasbench',
 };
 
-interface LambdaDeployment { spec: EnvironmentSpec }
-interface LambdaInstanceData { fn: LambdaFunction; front: FunctionUrlServer; agent: http.Agent }
+interface LambdaDeployment {
+  spec: EnvironmentSpec;
+}
+interface LambdaInstanceData {
+  fn: LambdaFunction;
+  front: FunctionUrlServer;
+  agent: http.Agent;
+}
 type LambdaInstance = OwnInstance<LambdaInstanceData, LambdaDeployment>;
 
-export function deploymentSpec(workload: LoadedWorkload, variant: VariantKind, o: LambdaAdapterOptions = {}): EnvironmentSpec {
+export function deploymentSpec(
+  workload: LoadedWorkload,
+  variant: VariantKind,
+  o: LambdaAdapterOptions = {},
+): EnvironmentSpec {
   const assets = lambdaAssetDir();
   const common = {
     functionName: `faasbench-${workload.name}-${variant}`,
@@ -66,19 +95,32 @@ export function deploymentSpec(workload: LoadedWorkload, variant: VariantKind, o
       if (!ric) throw new Error('aws-lambda-ric is not installed: run runtimes/lambda/install-ric.sh');
       client = ric;
     }
-    return { ...common, args: [client], handler: 'http-adapter.handler', taskRoot: assets, executionEnv: 'AWS_Lambda_nodejs20.x', env: { FAASBENCH_NODE_HANDLER: module } };
+    return {
+      ...common,
+      args: [client],
+      handler: 'http-adapter.handler',
+      taskRoot: assets,
+      executionEnv: 'AWS_Lambda_nodejs20.x',
+      env: { FAASBENCH_NODE_HANDLER: module },
+    };
   }
   if (variant === 'native') {
     const binary = workload.variantPaths.native;
     if (!binary) throw new Error(`${workload.name} has no native variant`);
-    return { ...common, args: [`${assets}/bootstrap-native.mjs`], handler: basename(binary), taskRoot: dirname(binary) };
+    return {
+      ...common,
+      args: [`${assets}/bootstrap-native.mjs`],
+      handler: basename(binary),
+      taskRoot: dirname(binary),
+    };
   }
   throw new Error(`lambda runs the node and native variants, not ${variant}`);
 }
 
 export class LambdaAdapter implements RuntimeAdapter<LambdaDeployment, LambdaInstanceData> {
   readonly id = 'lambda';
-  readonly description = 'Lambda-style: AWS Runtime API server, a frozen process per execution environment, node runtime and provided-style custom runtime';
+  readonly description =
+    'Lambda-style: AWS Runtime API server, a frozen process per execution environment, node runtime and provided-style custom runtime';
   private readonly live = new Set<LambdaInstance>();
   private readonly opts: LambdaAdapterOptions;
   private seq = 0;
@@ -91,17 +133,25 @@ export class LambdaAdapter implements RuntimeAdapter<LambdaDeployment, LambdaIns
   }
 
   capabilities(): Capabilities {
-    return { variants: ['node', 'native'], modes: ['cold', 'warm', 'throughput', 'density'], freshInstancePerRequest: false };
+    return {
+      variants: ['node', 'native'],
+      modes: ['cold', 'warm', 'throughput', 'density'],
+      freshInstancePerRequest: false,
+    };
   }
 
   async available(): Promise<Availability> {
-    if (process.platform === 'win32') return { ok: false, reason: 'execution environments are frozen with SIGSTOP/SIGCONT, which Windows lacks' };
+    if (process.platform === 'win32')
+      return { ok: false, reason: 'execution environments are frozen with SIGSTOP/SIGCONT, which Windows lacks' };
     try {
       lambdaAssetDir();
     } catch (e) {
       return { ok: false, reason: (e as Error).message };
     }
-    return { ok: true, detail: `process per environment, node ${process.version} runtime client, freeze ${this.opts.freeze ? 'SIGSTOP' : 'off'}` };
+    return {
+      ok: true,
+      detail: `process per environment, node ${process.version} runtime client, freeze ${this.opts.freeze ? 'SIGSTOP' : 'off'}`,
+    };
   }
 
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<LambdaDeployment>> {
@@ -111,7 +161,11 @@ export class LambdaAdapter implements RuntimeAdapter<LambdaDeployment, LambdaIns
 
   async start(d: OwnDeployment<LambdaDeployment>): Promise<StartResult<LambdaInstance>> {
     const { spec } = d.data;
-    const fn = new LambdaFunction(spec, { concurrency: this.opts.concurrency, idleTimeoutMs: this.opts.idleTimeoutMs, whenThrottled: this.opts.whenThrottled });
+    const fn = new LambdaFunction(spec, {
+      concurrency: this.opts.concurrency,
+      idleTimeoutMs: this.opts.idleTimeoutMs,
+      whenThrottled: this.opts.whenThrottled,
+    });
     const t0 = process.hrtime.bigint();
     let front: FunctionUrlServer | null = null;
     try {
@@ -119,7 +173,12 @@ export class LambdaAdapter implements RuntimeAdapter<LambdaDeployment, LambdaIns
       const t1 = process.hrtime.bigint();
       const env = await fn.addEnvironment();
       const data: LambdaInstanceData = { fn, front, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
-      const instance: LambdaInstance = { id: `lambda-${spec.functionName}-${++this.seq}`, deployment: d, url: front.url, data };
+      const instance: LambdaInstance = {
+        id: `lambda-${spec.functionName}-${++this.seq}`,
+        deployment: d,
+        url: front.url,
+        data,
+      };
       this.live.add(instance);
       return { instance, phases: [{ phase: 'url_listen', ns: Number(t1 - t0) }, ...env.phases] };
     } catch (e) {

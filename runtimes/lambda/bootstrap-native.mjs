@@ -14,7 +14,11 @@ const binary = join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), process.env._
 try {
   accessSync(binary, constants.X_OK);
 } catch (e) {
-  await postInitError({ errorType: 'Runtime.InvalidEntrypoint', errorMessage: `${binary} is not an executable file: ${e.message}`, stackTrace: [] });
+  await postInitError({
+    errorType: 'Runtime.InvalidEntrypoint',
+    errorMessage: `${binary} is not an executable file: ${e.message}`,
+    stackTrace: [],
+  });
   process.exit(129);
 }
 
@@ -46,16 +50,26 @@ function parseCgi(out) {
   let bodyStart = -1;
   for (let i = 0; i < out.length; i++) {
     if (out[i] !== 0x0a) continue;
-    if (out[i + 1] === 0x0a) { end = i; bodyStart = i + 2; break; }
-    if (out[i + 1] === 0x0d && out[i + 2] === 0x0a) { end = i; bodyStart = i + 3; break; }
+    if (out[i + 1] === 0x0a) {
+      end = i;
+      bodyStart = i + 2;
+      break;
+    }
+    if (out[i + 1] === 0x0d && out[i + 2] === 0x0a) {
+      end = i;
+      bodyStart = i + 3;
+      break;
+    }
   }
-  if (end < 0) throw Object.assign(new Error('CGI output has no blank line after its headers'), { name: 'Runtime.CgiError' });
+  if (end < 0)
+    throw Object.assign(new Error('CGI output has no blank line after its headers'), { name: 'Runtime.CgiError' });
   const headers = {};
   let status = null;
   for (const raw of out.subarray(0, end).toString('latin1').split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const colon = line.indexOf(':');
-    if (colon <= 0) throw Object.assign(new Error(`malformed CGI header line ${JSON.stringify(line)}`), { name: 'Runtime.CgiError' });
+    if (colon <= 0)
+      throw Object.assign(new Error(`malformed CGI header line ${JSON.stringify(line)}`), { name: 'Runtime.CgiError' });
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === 'status') status = Number(value.split(' ')[0]);
@@ -78,7 +92,11 @@ function runCgi(req) {
     child.on('close', (code, signal) => {
       if (code !== 0) {
         const tail = Buffer.concat(err).toString('utf8').trim().slice(0, 200);
-        return reject(Object.assign(new Error(`${binary} exited with ${signal ?? `code ${code}`}${tail ? `: ${tail}` : ''}`), { name: 'Runtime.CgiError' }));
+        return reject(
+          Object.assign(new Error(`${binary} exited with ${signal ?? `code ${code}`}${tail ? `: ${tail}` : ''}`), {
+            name: 'Runtime.CgiError',
+          }),
+        );
       }
       try {
         resolve(parseCgi(Buffer.concat(out)));

@@ -22,7 +22,8 @@ async function loadHandler() {
   const spec = process.env._HANDLER ?? '';
   const root = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
   const dot = spec.lastIndexOf('.');
-  if (dot <= 0 || dot === spec.length - 1) throw new RuntimeError('Runtime.MalformedHandlerName', `Bad handler ${spec}`);
+  if (dot <= 0 || dot === spec.length - 1)
+    throw new RuntimeError('Runtime.MalformedHandlerName', `Bad handler ${spec}`);
   const modName = spec.slice(0, dot);
   const fnPath = spec.slice(dot + 1);
   const file = ['.js', '.mjs', '.cjs'].map((ext) => join(root, modName + ext)).find((f) => existsSync(f));
@@ -36,7 +37,8 @@ async function loadHandler() {
   }
   const pick = (root) => fnPath.split('.').reduce((o, part) => (o == null ? undefined : o[part]), root);
   const fn = pick(mod) ?? pick(mod.default); // CommonJS modules arrive as `default`
-  if (typeof fn !== 'function') throw new RuntimeError('Runtime.HandlerNotFound', `${spec} is undefined or not exported`);
+  if (typeof fn !== 'function')
+    throw new RuntimeError('Runtime.HandlerNotFound', `${spec} is undefined or not exported`);
   return fn;
 }
 
@@ -93,7 +95,11 @@ if (process.env.AWS_LAMBDA_RUNTIME_API) {
       const context = makeContext(headers, done);
       try {
         const r = handler.length >= 3 ? handler(event, context, done) : handler(event, context);
-        if (r && typeof r.then === 'function') r.then((v) => done(null, v), (e) => done(e ?? new Error('handler rejected')));
+        if (r && typeof r.then === 'function')
+          r.then(
+            (v) => done(null, v),
+            (e) => done(e ?? new Error('handler rejected')),
+          );
         else if (handler.length < 3) done(null, r);
       } catch (e) {
         done(e);

@@ -4,7 +4,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lambdaAssetDir } from './assets.js';
-import { LambdaEnvironment, LambdaInitError, OWNER_VARIABLE, reapOrphanEnvironments, type EnvironmentSpec } from './environment.js';
+import {
+  LambdaEnvironment,
+  LambdaInitError,
+  OWNER_VARIABLE,
+  reapOrphanEnvironments,
+  type EnvironmentSpec,
+} from './environment.js';
 import { LambdaFunction } from './function.js';
 import { EnvironmentBusyError, type Outcome } from './runtime-api.js';
 
@@ -18,7 +24,10 @@ const spec = (handler: string, extra: Partial<EnvironmentSpec> = {}): Environmen
   timeoutMs: 5000,
   ...extra,
 });
-const ev = (v: unknown, timeoutMs?: number) => ({ payload: Buffer.from(JSON.stringify(v)), timeoutMs: timeoutMs ?? 5000 });
+const ev = (v: unknown, timeoutMs?: number) => ({
+  payload: Buffer.from(JSON.stringify(v)),
+  timeoutMs: timeoutMs ?? 5000,
+});
 const body = (o: Outcome) => JSON.parse(Buffer.from(o.payload).toString()) as Record<string, unknown>;
 const procState = (pid: number) => /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
 const alive = (pid: number) => {
@@ -45,10 +54,20 @@ describe('node bootstrap in an execution environment', () => {
   it('initialises, then serves (event, context) with the Lambda environment variables', async () => {
     const e = await env(spec('handlers.echo', { memoryMb: 256 }));
     expect(e.phases.map((p) => p.phase)).toEqual(['listen', 'spawn', 'init']);
-    const o = await e.invoke({ ...ev({ hello: 'world' }, 4000), requestId: 'abc-123', traceId: 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1' });
+    const o = await e.invoke({
+      ...ev({ hello: 'world' }, 4000),
+      requestId: 'abc-123',
+      traceId: 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1',
+    });
     expect(o.kind).toBe('response');
     const b = body(o);
-    expect(b).toMatchObject({ event: { hello: 'world' }, awsRequestId: 'abc-123', functionName: 'test-fn', memoryLimitInMB: '256', callbackWaits: true });
+    expect(b).toMatchObject({
+      event: { hello: 'world' },
+      awsRequestId: 'abc-123',
+      functionName: 'test-fn',
+      memoryLimitInMB: '256',
+      callbackWaits: true,
+    });
     expect(b.arn).toMatch(/:function:test-fn$/);
     expect(b.traceId).toBe('Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1');
     expect(b.env).toEqual({ api: e.runtimeApi, handler: 'handlers.echo', version: '$LATEST' });
@@ -153,7 +172,9 @@ describe('function: scale-out, replacement, idle shutdown', () => {
     expect(ok.length).toBe(3);
     expect(throttled.length).toBe(1);
     expect(((throttled[0] as PromiseRejectedResult).reason as Error).name).toBe('TooManyRequestsException');
-    expect(new Set(ok.map((r) => (r as PromiseFulfilledResult<{ environmentId: string }>).value.environmentId)).size).toBe(3);
+    expect(
+      new Set(ok.map((r) => (r as PromiseFulfilledResult<{ environmentId: string }>).value.environmentId)).size,
+    ).toBe(3);
     expect(f.environments().length).toBe(3);
     // warm now: the next invocation reuses one, no cold start
     const warm = await f.invoke(ev({ n: 9 }));
@@ -206,8 +227,14 @@ describe('function: scale-out, replacement, idle shutdown', () => {
 describe('orphans', () => {
   it('kills frozen environment processes whose faasbench owner died', async () => {
     const deadOwner = spawnSync('true').pid!;
-    const orphan = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { [OWNER_VARIABLE]: String(deadOwner) }, stdio: 'ignore' });
-    const ours = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { [OWNER_VARIABLE]: String(process.pid) }, stdio: 'ignore' });
+    const orphan = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      env: { [OWNER_VARIABLE]: String(deadOwner) },
+      stdio: 'ignore',
+    });
+    const ours = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      env: { [OWNER_VARIABLE]: String(process.pid) },
+      stdio: 'ignore',
+    });
     try {
       await new Promise((r) => orphan.once('spawn', r));
       // exec done, environ in place: polled (a fixed 100 ms sleep was too short on a loaded machine)
@@ -218,7 +245,8 @@ describe('orphans', () => {
           return false;
         }
       };
-      for (let i = 0; i < 300 && !(marked(orphan.pid!) && marked(ours.pid!)); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 300 && !(marked(orphan.pid!) && marked(ours.pid!)); i++)
+        await new Promise((r) => setTimeout(r, 50));
       orphan.kill('SIGSTOP');
       const gone = new Promise((r) => orphan.once('exit', (_c, sig) => r(sig)));
       expect(reapOrphanEnvironments()).toBeGreaterThanOrEqual(1);
@@ -240,7 +268,16 @@ describe('custom runtime (native bootstrap)', () => {
     taskRoot: join(dir, 'fixtures'),
     timeoutMs: 5000,
   });
-  const httpEvent = Buffer.from(JSON.stringify({ version: '2.0', rawPath: '/', rawQueryString: '', headers: {}, requestContext: { http: { method: 'GET' } }, isBase64Encoded: false }));
+  const httpEvent = Buffer.from(
+    JSON.stringify({
+      version: '2.0',
+      rawPath: '/',
+      rawQueryString: '',
+      headers: {},
+      requestContext: { http: { method: 'GET' } },
+      isBase64Encoded: false,
+    }),
+  );
 
   it('fails init when the handler is not an executable', async () => {
     await expect(LambdaEnvironment.start(native('nothing-here'))).rejects.toThrow(/^Runtime.InvalidEntrypoint/);
@@ -264,7 +301,10 @@ describe('custom runtime (native bootstrap)', () => {
 describe('Runtime Interface Emulator endpoint with a real runtime', () => {
   it('invokes the function through POST /2015-03-31/functions/function/invocations', async () => {
     const e = await env(spec('handlers.echo'));
-    const res = await fetch(`http://${e.runtimeApi}/2015-03-31/functions/function/invocations`, { method: 'POST', body: '{"via":"rie"}' });
+    const res = await fetch(`http://${e.runtimeApi}/2015-03-31/functions/function/invocations`, {
+      method: 'POST',
+      body: '{"via":"rie"}',
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { event: unknown }).event).toEqual({ via: 'rie' });
   });

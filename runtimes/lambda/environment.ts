@@ -32,7 +32,11 @@ export interface EnvironmentSpec {
 
 export class LambdaInitError extends Error {
   override name = 'LambdaInitError';
-  constructor(readonly errorType: string, message: string, readonly payload: Uint8Array) {
+  constructor(
+    readonly errorType: string,
+    message: string,
+    readonly payload: Uint8Array,
+  ) {
     super(`${errorType}: ${message}`);
   }
 }
@@ -212,7 +216,9 @@ export class LambdaEnvironment {
     child.once('exit', (code, signal) => this.onExit(code, signal));
     const initTimeoutMs = s.initTimeoutMs ?? 10_000;
     const timer = setTimeout(() => {
-      this.initWaiter?.reject(new LambdaInitError('Sandbox.Timedout', `init did not finish within ${initTimeoutMs} ms`, new Uint8Array()));
+      this.initWaiter?.reject(
+        new LambdaInitError('Sandbox.Timedout', `init did not finish within ${initTimeoutMs} ms`, new Uint8Array()),
+      );
       this.kill();
     }, initTimeoutMs);
     try {

@@ -77,14 +77,19 @@ export function httpEventV2(req: FunctionRequest, opts: EventOptions = {}): Http
   let cookies: string[] | undefined;
   for (const [k, v] of Object.entries(req.headers)) {
     const name = k.toLowerCase();
-    if (name === 'cookie') cookies = v.split(';').map((c) => c.trim()).filter((c) => c.length > 0);
+    if (name === 'cookie')
+      cookies = v
+        .split(';')
+        .map((c) => c.trim())
+        .filter((c) => c.length > 0);
     else headers[name] = name in headers ? `${headers[name]},${v}` : v;
   }
   const host = opts.host ?? headers['host'] ?? 'localhost';
   let queryStringParameters: Record<string, string> | undefined;
   if (req.query) {
     queryStringParameters = record();
-    for (const [k, v] of new URLSearchParams(req.query)) queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
+    for (const [k, v] of new URLSearchParams(req.query))
+      queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
   }
   const now = opts.nowMs ?? Date.now();
   const event: HttpEventV2 = {
@@ -100,7 +105,13 @@ export function httpEventV2(req: FunctionRequest, opts: EventOptions = {}): Http
       apiId: 'faasbench',
       domainName: host,
       domainPrefix: host.split('.')[0] ?? host,
-      http: { method: req.method, path: req.path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: req.method,
+        path: req.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: opts.requestId ?? randomUUID(),
       routeKey: '$default',
       stage: '$default',
@@ -120,7 +131,16 @@ export function httpEventV2(req: FunctionRequest, opts: EventOptions = {}): Http
 export type ResponseParse = { ok: true; response: FunctionResponse } | { ok: false; reason: string };
 
 /** Set by the server that frames the response, never by the function (RFC 9110 §7.6.1 hop-by-hop, and framing). */
-const SERVER_OWNED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+const SERVER_OWNED_HEADERS = new Set([
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 
 /** Why a header cannot be sent as is (Node's own rules: token name, no CR/LF/NUL, latin1 value), or null. */
 function headerProblem(name: string, value: string): string | null {
@@ -131,7 +151,9 @@ function headerProblem(name: string, value: string): string | null {
     return `invalid header ${JSON.stringify(name.slice(0, 60))}: ${JSON.stringify(value.slice(0, 60))}`;
   }
   // validateHeaderValue lets characters above U+00FF through (Node would mangle them as latin1)
-  return /[^\t\x20-\x7e\x80-\xff]/.test(value) ? `invalid header ${JSON.stringify(name.slice(0, 60))}: ${JSON.stringify(value.slice(0, 60))}` : null;
+  return /[^\t\x20-\x7e\x80-\xff]/.test(value)
+    ? `invalid header ${JSON.stringify(name.slice(0, 60))}: ${JSON.stringify(value.slice(0, 60))}`
+    : null;
 }
 
 /**
@@ -147,10 +169,22 @@ export function httpResponseFromPayload(payload: Uint8Array): ResponseParse {
   } catch {
     return { ok: false, reason: `function result is not JSON (starts ${JSON.stringify(text.slice(0, 60))})` };
   }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as { statusCode?: unknown }).statusCode === 'number') {
-    const r = value as { statusCode: number; headers?: Record<string, unknown>; body?: unknown; isBase64Encoded?: unknown; cookies?: unknown };
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    typeof (value as { statusCode?: unknown }).statusCode === 'number'
+  ) {
+    const r = value as {
+      statusCode: number;
+      headers?: Record<string, unknown>;
+      body?: unknown;
+      isBase64Encoded?: unknown;
+      cookies?: unknown;
+    };
     // 1xx are not final responses: sent as one, a client waits forever for the real one.
-    if (!Number.isInteger(r.statusCode) || r.statusCode < 200 || r.statusCode > 599) return { ok: false, reason: `invalid statusCode ${r.statusCode}` };
+    if (!Number.isInteger(r.statusCode) || r.statusCode < 200 || r.statusCode > 599)
+      return { ok: false, reason: `invalid statusCode ${r.statusCode}` };
     const headers = record();
     const given = r.headers !== null && typeof r.headers === 'object' ? r.headers : {};
     for (const [k, v] of Object.entries(given)) {
@@ -168,9 +202,17 @@ export function httpResponseFromPayload(payload: Uint8Array): ResponseParse {
       }
       headers['set-cookie'] = cookies.join(', ');
     }
-    const bodyText = r.body === undefined || r.body === null ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+    const bodyText =
+      r.body === undefined || r.body === null ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
     const body = r.isBase64Encoded === true ? Buffer.from(bodyText, 'base64') : Buffer.from(bodyText, 'utf8');
     return { ok: true, response: { status: r.statusCode, headers, body: new Uint8Array(body) } };
   }
-  return { ok: true, response: { status: 200, headers: { 'content-type': 'application/json' }, body: new Uint8Array(Buffer.from(text, 'utf8')) } };
+  return {
+    ok: true,
+    response: {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: new Uint8Array(Buffer.from(text, 'utf8')),
+    },
+  };
 }

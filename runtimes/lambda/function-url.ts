@@ -26,7 +26,12 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   headers: { 'content-type': 'application/json', ...headers },
   body: Buffer.from(JSON.stringify(body)),
 });
-const tooLarge = () => json(413, { message: `Request must be smaller than ${MAX_EVENT_BYTES} bytes for the InvokeFunction operation` }, { 'x-amzn-errortype': 'RequestEntityTooLargeException' });
+const tooLarge = () =>
+  json(
+    413,
+    { message: `Request must be smaller than ${MAX_EVENT_BYTES} bytes for the InvokeFunction operation` },
+    { 'x-amzn-errortype': 'RequestEntityTooLargeException' },
+  );
 
 /** Lambda's error type when it can go in a header as is; else the generic 'Unhandled' (the document keeps the real one). */
 function errorTypeHeader(errorType: string): string {
@@ -49,8 +54,17 @@ export async function invokeHttp(fn: UrlTarget, req: FunctionRequest, timeoutMs:
     result = await fn.invoke({ payload, timeoutMs });
   } catch (e) {
     const throttled = e instanceof ThrottledError;
-    const body = JSON.stringify({ message: throttled ? 'Rate Exceeded.' : `Internal Server Error: ${(e as Error).message}` });
-    return { response: { status: throttled ? 429 : 502, headers: { 'content-type': 'application/json' }, body: Buffer.from(body) }, phases: [] };
+    const body = JSON.stringify({
+      message: throttled ? 'Rate Exceeded.' : `Internal Server Error: ${(e as Error).message}`,
+    });
+    return {
+      response: {
+        status: throttled ? 429 : 502,
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(body),
+      },
+      phases: [],
+    };
   }
   const { outcome, coldStart } = result;
   const phases: Phases = [];
@@ -58,11 +72,25 @@ export async function invokeHttp(fn: UrlTarget, req: FunctionRequest, timeoutMs:
   phases.push({ phase: 'invoke', ns: outcome.durationNs });
   if (outcome.kind === 'error') {
     const status = outcome.errorType === 'Sandbox.Timedout' ? 504 : 502;
-    return { response: { status, headers: { 'content-type': 'application/json', 'x-amz-function-error': errorTypeHeader(outcome.errorType) }, body: outcome.payload }, phases };
+    return {
+      response: {
+        status,
+        headers: { 'content-type': 'application/json', 'x-amz-function-error': errorTypeHeader(outcome.errorType) },
+        body: outcome.payload,
+      },
+      phases,
+    };
   }
   const parsed = httpResponseFromPayload(outcome.payload);
   if (!parsed.ok) {
-    return { response: { status: 502, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ message: parsed.reason })) }, phases };
+    return {
+      response: {
+        status: 502,
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify({ message: parsed.reason })),
+      },
+      phases,
+    };
   }
   return { response: parsed.response, phases };
 }
@@ -85,7 +113,11 @@ function send(res: http.ServerResponse, response: FunctionResponse, phases: Phas
     res.writeHead(response.status, headers);
   } catch (e) {
     const text = JSON.stringify({ message: `function response could not be sent: ${(e as Error).message}` });
-    res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(close ? { connection: 'close' } : {}) });
+    res.writeHead(502, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      ...(close ? { connection: 'close' } : {}),
+    });
     res.end(text);
     return;
   }
@@ -101,7 +133,8 @@ export async function startFunctionUrl(fn: UrlTarget, timeoutMs: number): Promis
       const raw = req.url ?? '/';
       const q = raw.indexOf('?');
       const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      for (const [k, v] of Object.entries(req.headers))
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
       const request: FunctionRequest = {
         method: req.method ?? 'GET',
         path: q < 0 ? raw : raw.slice(0, q),

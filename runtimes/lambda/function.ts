@@ -34,14 +34,20 @@ export class LambdaFunction {
   private starting = 0;
   private readonly concurrency: number;
   private readonly whenThrottled: 'reject' | 'queue';
-  private readonly waiters: Array<{ resolve(v: { env: LambdaEnvironment; coldStart: Phases | null }): void; reject(e: Error): void }> = [];
+  private readonly waiters: Array<{
+    resolve(v: { env: LambdaEnvironment; coldStart: Phases | null }): void;
+    reject(e: Error): void;
+  }> = [];
   private readonly idleTimeoutMs: number;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
   /** Environments started so far, replacements included. */
   started = 0;
 
-  constructor(readonly spec: EnvironmentSpec, opts: FunctionOptions = {}) {
+  constructor(
+    readonly spec: EnvironmentSpec,
+    opts: FunctionOptions = {},
+  ) {
     this.concurrency = opts.concurrency ?? 10;
     this.whenThrottled = opts.whenThrottled ?? 'reject';
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 600_000;
@@ -61,7 +67,8 @@ export class LambdaFunction {
   /** `claim`: the environment is handed to the caller before anyone else can see it idle. */
   private async startEnvironment(claim: boolean): Promise<LambdaEnvironment> {
     if (this.closed) throw new Error('function is closed');
-    if (this.envs.size + this.starting >= this.concurrency) throw new ThrottledError(`Rate Exceeded: concurrency limit ${this.concurrency} reached`);
+    if (this.envs.size + this.starting >= this.concurrency)
+      throw new ThrottledError(`Rate Exceeded: concurrency limit ${this.concurrency} reached`);
     this.starting++;
     try {
       const env = await LambdaEnvironment.start(this.spec);

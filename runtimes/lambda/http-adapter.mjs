@@ -9,7 +9,8 @@ import { eventResponse, requestFromEvent } from './http-event.mjs';
 const modulePath = process.env.FAASBENCH_NODE_HANDLER;
 if (!modulePath) throw new Error('FAASBENCH_NODE_HANDLER is not set (path of the workload node module)');
 const mod = await import(pathToFileURL(modulePath).href);
-if (typeof mod.default !== 'function') throw new Error(`${modulePath}: the node variant must export a default function (request) => response`);
+if (typeof mod.default !== 'function')
+  throw new Error(`${modulePath}: the node variant must export a default function (request) => response`);
 const workload = mod.default;
 
 export async function handler(event) {

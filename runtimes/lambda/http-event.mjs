@@ -18,9 +18,12 @@ export function requestFromEvent(event) {
   let query = '';
   if (v2) query = event.rawQueryString ?? '';
   else if (event.queryStringParameters) query = new URLSearchParams(event.queryStringParameters).toString();
-  const body = event.body === undefined || event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  const body =
+    event.body === undefined || event.body === null
+      ? Buffer.alloc(0)
+      : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   return {
-    method: v2 ? event.requestContext.http.method : event.httpMethod ?? 'GET',
+    method: v2 ? event.requestContext.http.method : (event.httpMethod ?? 'GET'),
     path: (v2 ? event.rawPath : event.path) ?? '/',
     query,
     headers,

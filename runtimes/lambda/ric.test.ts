@@ -62,7 +62,11 @@ for (const client of clients) {
     const doc = (o: Outcome) => JSON.parse(Buffer.from(o.payload).toString()) as Record<string, unknown>;
 
     it('runs a workload through http-adapter.handler: v2 event in, v2 response out', async () => {
-      const e = await start(spec('http-adapter.handler', dir, { FAASBENCH_NODE_HANDLER: join(builtinWorkloadsDir(), 'hello/node/handler.mjs') }));
+      const e = await start(
+        spec('http-adapter.handler', dir, {
+          FAASBENCH_NODE_HANDLER: join(builtinWorkloadsDir(), 'hello/node/handler.mjs'),
+        }),
+      );
       for (let i = 0; i < 3; i++) {
         const event = httpEventV2({ method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() });
         const o = await e.invoke({ payload: Buffer.from(JSON.stringify(event)), timeoutMs: 10_000 });
@@ -91,7 +95,9 @@ for (const client of clients) {
     });
 
     it('posts an init failure to /runtime/init/error', async () => {
-      await expect(LambdaEnvironment.start(spec('init-throws.handler', join(dir, 'fixtures')))).rejects.toThrow(/init failed on purpose/);
+      await expect(LambdaEnvironment.start(spec('init-throws.handler', join(dir, 'fixtures')))).rejects.toThrow(
+        /init failed on purpose/,
+      );
     });
 
     it('is killed and reported as timed out when the handler never returns', async () => {
@@ -104,7 +110,7 @@ for (const client of clients) {
 }
 
 describe.skipIf(!hasNative)('lambda adapter with FAASBENCH_LAMBDA_NODE_CLIENT=aws-lambda-ric', () => {
-  it('serves every request of the echo workload byte-identically through AWS\'s client', async () => {
+  it("serves every request of the echo workload byte-identically through AWS's client", async () => {
     const adapter = new LambdaAdapter({ nodeClient: 'aws-lambda-ric' });
     try {
       const w = loadWorkload(join(builtinWorkloadsDir(), 'echo'));

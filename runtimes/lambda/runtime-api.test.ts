@@ -3,11 +3,28 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readBodyLimited } from '../shared/http.js';
-import { EnvironmentBusyError, MAX_EVENT_BYTES, MAX_RESPONSE_BYTES, MAX_TIMEOUT_MS, RuntimeApiServer, type Outcome } from './runtime-api.js';
+import {
+  EnvironmentBusyError,
+  MAX_EVENT_BYTES,
+  MAX_RESPONSE_BYTES,
+  MAX_TIMEOUT_MS,
+  RuntimeApiServer,
+  type Outcome,
+} from './runtime-api.js';
 
-interface Reply { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
 
-function call(api: string, method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<Reply> {
+function call(
+  api: string,
+  method: string,
+  path: string,
+  body?: Buffer | string,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const [host, port] = api.split(':');
   return new Promise((resolve, reject) => {
     const req = http.request({ host, port: Number(port), method, path, headers, agent: false }, (res) => {
@@ -27,7 +44,9 @@ afterEach(async () => {
   await Promise.all(servers.map((s) => s.close()));
   servers = [];
 });
-async function server(opts: Partial<ConstructorParameters<typeof RuntimeApiServer>[0]> = {}): Promise<{ s: RuntimeApiServer; api: string }> {
+async function server(
+  opts: Partial<ConstructorParameters<typeof RuntimeApiServer>[0]> = {},
+): Promise<{ s: RuntimeApiServer; api: string }> {
   const s = new RuntimeApiServer({ functionName: 'fn', ...opts });
   servers.push(s);
   return { s, api: await s.listen() };
@@ -39,11 +58,20 @@ describe('GET /runtime/invocation/next', () => {
     let initDone = 0;
     const { s, api } = await server({ hooks: { onInitDone: () => initDone++ } });
     const next = call(api, 'GET', `${R}/invocation/next`);
-    const raced = await Promise.race([next.then(() => 'answered'), new Promise((r) => setTimeout(() => r('blocked'), 200))]);
+    const raced = await Promise.race([
+      next.then(() => 'answered'),
+      new Promise((r) => setTimeout(() => r('blocked'), 200)),
+    ]);
     expect(raced).toBe('blocked');
     expect(initDone).toBe(1);
     const before = Date.now();
-    const outcome = s.submit({ ...event('{"a":1}', 4000), requestId: 'req-1', traceId: 'Root=1-abc', clientContext: '{"c":1}', cognitoIdentity: '{"id":"x"}' });
+    const outcome = s.submit({
+      ...event('{"a":1}', 4000),
+      requestId: 'req-1',
+      traceId: 'Root=1-abc',
+      clientContext: '{"c":1}',
+      cognitoIdentity: '{"id":"x"}',
+    });
     const r = await next;
     expect(r.status).toBe(200);
     expect(r.body.toString()).toBe('{"a":1}');
@@ -117,7 +145,9 @@ describe('POST /runtime/invocation/{id}/response', () => {
     const { s, api } = await server();
     const outcome = s.submit({ ...event('{}'), requestId: 'edge' });
     await call(api, 'GET', `${R}/invocation/next`);
-    expect((await call(api, 'POST', `${R}/invocation/edge/response`, Buffer.alloc(MAX_RESPONSE_BYTES, 0x61))).status).toBe(202);
+    expect(
+      (await call(api, 'POST', `${R}/invocation/edge/response`, Buffer.alloc(MAX_RESPONSE_BYTES, 0x61))).status,
+    ).toBe(202);
     expect((await outcome).payload.length).toBe(MAX_RESPONSE_BYTES);
   });
 });
@@ -128,7 +158,9 @@ describe('POST /runtime/invocation/{id}/error', () => {
     const outcome = s.submit({ ...event('{}'), requestId: 'e1' });
     await call(api, 'GET', `${R}/invocation/next`);
     const doc = { errorMessage: 'boom', errorType: 'TypeError', stackTrace: ['at x'] };
-    const r = await call(api, 'POST', `${R}/invocation/e1/error`, JSON.stringify(doc), { 'lambda-runtime-function-error-type': 'Unhandled' });
+    const r = await call(api, 'POST', `${R}/invocation/e1/error`, JSON.stringify(doc), {
+      'lambda-runtime-function-error-type': 'Unhandled',
+    });
     expect(r.status).toBe(202);
     const o = await outcome;
     expect(o).toMatchObject({ kind: 'error', errorType: 'TypeError', source: 'function' });
@@ -141,7 +173,9 @@ describe('POST /runtime/invocation/{id}/error', () => {
     const { s, api } = await server();
     const outcome = s.submit({ ...event('{}'), requestId: 'e2' });
     await call(api, 'GET', `${R}/invocation/next`);
-    await call(api, 'POST', `${R}/invocation/e2/error`, 'not json', { 'lambda-runtime-function-error-type': 'Runtime.Custom' });
+    await call(api, 'POST', `${R}/invocation/e2/error`, 'not json', {
+      'lambda-runtime-function-error-type': 'Runtime.Custom',
+    });
     const o = await outcome;
     expect(o).toMatchObject({ kind: 'error', errorType: 'Runtime.Custom' });
     expect(JSON.parse(Buffer.from(o.payload).toString())).toMatchObject({ errorType: 'Runtime.Custom' });
@@ -152,9 +186,15 @@ describe('POST /runtime/init/error', () => {
   it('accepts an init error before the first /next (202), then the API answers 500 (the runtime must exit)', async () => {
     const seen: string[] = [];
     const { api } = await server({ hooks: { onInitError: (e) => seen.push(`${e.errorType}:${e.errorMessage}`) } });
-    const r = await call(api, 'POST', `${R}/init/error`, JSON.stringify({ errorMessage: 'no module', errorType: 'Runtime.ImportModuleError', stackTrace: [] }), {
-      'lambda-runtime-function-error-type': 'Runtime.ImportModuleError',
-    });
+    const r = await call(
+      api,
+      'POST',
+      `${R}/init/error`,
+      JSON.stringify({ errorMessage: 'no module', errorType: 'Runtime.ImportModuleError', stackTrace: [] }),
+      {
+        'lambda-runtime-function-error-type': 'Runtime.ImportModuleError',
+      },
+    );
     expect(r.status).toBe(202);
     expect(seen).toEqual(['Runtime.ImportModuleError:no module']);
     const next = await call(api, 'GET', `${R}/invocation/next`);
@@ -223,7 +263,12 @@ describe('Runtime Interface Emulator invoke endpoint', () => {
       await call(api, 'POST', `${R}/invocation/${id}/response`, JSON.stringify({ got: JSON.parse(n.body.toString()) }));
       const n2 = await call(api, 'GET', `${R}/invocation/next`);
       const id2 = String(n2.headers['lambda-runtime-aws-request-id']);
-      await call(api, 'POST', `${R}/invocation/${id2}/error`, JSON.stringify({ errorMessage: 'bad', errorType: 'Error', stackTrace: [] }));
+      await call(
+        api,
+        'POST',
+        `${R}/invocation/${id2}/error`,
+        JSON.stringify({ errorMessage: 'bad', errorType: 'Error', stackTrace: [] }),
+      );
     })();
     const ok = await call(api, 'POST', '/2015-03-31/functions/function/invocations', '{"n":1}');
     expect(ok.status).toBe(200);
@@ -291,11 +336,23 @@ describe('RIE invoke endpoint limits', () => {
     const { api } = await server();
     const [host, port] = api.split(':');
     const r = await new Promise<Reply>((resolve, reject) => {
-      const req = http.request({ host, port: Number(port), method: 'POST', path: INVOKE, agent: false, headers: { 'transfer-encoding': 'chunked' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      });
+      const req = http.request(
+        {
+          host,
+          port: Number(port),
+          method: 'POST',
+          path: INVOKE,
+          agent: false,
+          headers: { 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+        },
+      );
       req.on('error', reject);
       for (let i = 0; i < 8; i++) req.write(Buffer.alloc(1024 * 1024, 0x62));
       req.end();
@@ -326,7 +383,18 @@ describe('RIE invoke endpoint limits', () => {
 
   it('refuses a timeout header that is not a whole number of milliseconds within the maximum (400)', async () => {
     const { s, api } = await server();
-    for (const bad of ['abc', '', '0', '-5', '1.5', '1e3', '0x10', String(MAX_TIMEOUT_MS + 1), '99999999999999999999', '100, 200']) {
+    for (const bad of [
+      'abc',
+      '',
+      '0',
+      '-5',
+      '1.5',
+      '1e3',
+      '0x10',
+      String(MAX_TIMEOUT_MS + 1),
+      '99999999999999999999',
+      '100, 200',
+    ]) {
       const r = await call(api, 'POST', INVOKE, '{}', { 'x-faasbench-timeout-ms': bad });
       expect(r.status, bad).toBe(400);
       expect(json(r).errorType, bad).toBe('InvalidParameterValueException');
@@ -336,7 +404,12 @@ describe('RIE invoke endpoint limits', () => {
     // a valid one is used as the function timeout
     const runtime = (async () => {
       const n = await call(api, 'GET', `${R}/invocation/next`);
-      await call(api, 'POST', `${R}/invocation/${String(n.headers['lambda-runtime-aws-request-id'])}/response`, n.headers['lambda-runtime-deadline-ms'] as string);
+      await call(
+        api,
+        'POST',
+        `${R}/invocation/${String(n.headers['lambda-runtime-aws-request-id'])}/response`,
+        n.headers['lambda-runtime-deadline-ms'] as string,
+      );
     })();
     const before = Date.now();
     const ok = await call(api, 'POST', INVOKE, '{}', { 'x-faasbench-timeout-ms': '4321' });

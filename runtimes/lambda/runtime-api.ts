@@ -158,7 +158,10 @@ export class RuntimeApiServer {
   /** Queues one event; resolves when the runtime answered, failed, or the environment died. */
   submit(event: LambdaEvent): Promise<Outcome> {
     if (this.state === 'exiting') return Promise.reject(new EnvironmentBusyError('environment is shutting down'));
-    if (this.busy) return Promise.reject(new EnvironmentBusyError('environment is busy: an execution environment serves one invocation at a time'));
+    if (this.busy)
+      return Promise.reject(
+        new EnvironmentBusyError('environment is busy: an execution environment serves one invocation at a time'),
+      );
     return new Promise<Outcome>((resolve) => {
       this.pending = { id: event.requestId ?? randomUUID(), event, resolve };
       if (this.parked) this.deliver();
@@ -169,12 +172,26 @@ export class RuntimeApiServer {
   failCurrent(errorType: string, errorMessage: string, source: 'exit' | 'shutdown'): void {
     if (this.current) {
       const c = this.current;
-      this.finish(c, { kind: 'error', requestId: c.id, errorType, payload: errorDocument(errorType, errorMessage), durationNs: Number(process.hrtime.bigint() - c.deliveredAt), source });
+      this.finish(c, {
+        kind: 'error',
+        requestId: c.id,
+        errorType,
+        payload: errorDocument(errorType, errorMessage),
+        durationNs: Number(process.hrtime.bigint() - c.deliveredAt),
+        source,
+      });
     }
     if (this.pending) {
       const p = this.pending;
       this.pending = null;
-      p.resolve({ kind: 'error', requestId: p.id, errorType, payload: errorDocument(errorType, errorMessage), durationNs: 0, source });
+      p.resolve({
+        kind: 'error',
+        requestId: p.id,
+        errorType,
+        payload: errorDocument(errorType, errorMessage),
+        durationNs: 0,
+        source,
+      });
     }
   }
 
@@ -183,7 +200,10 @@ export class RuntimeApiServer {
     this.state = 'exiting';
     this.failCurrent('Runtime.ExitError', 'execution environment shut down', 'shutdown');
     if (this.parked) {
-      this.sendJson(this.parked, 500, { errorMessage: 'execution environment is shutting down', errorType: 'Runtime.ExitError' });
+      this.sendJson(this.parked, 500, {
+        errorMessage: 'execution environment is shutting down',
+        errorType: 'Runtime.ExitError',
+      });
       this.parked = null;
     }
     this.server.closeAllConnections();
@@ -203,7 +223,9 @@ export class RuntimeApiServer {
       'lambda-runtime-aws-request-id': p.id,
       'lambda-runtime-deadline-ms': String(deadline),
       'lambda-runtime-invoked-function-arn': this.functionArn,
-      'lambda-runtime-trace-id': p.event.traceId ?? `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Parent=${randomUUID().replace(/-/g, '').slice(0, 16)};Sampled=0`,
+      'lambda-runtime-trace-id':
+        p.event.traceId ??
+        `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Parent=${randomUUID().replace(/-/g, '').slice(0, 16)};Sampled=0`,
     };
     if (p.event.clientContext !== undefined) headers['lambda-runtime-client-context'] = p.event.clientContext;
     if (p.event.cognitoIdentity !== undefined) headers['lambda-runtime-cognito-identity'] = p.event.cognitoIdentity;
@@ -219,7 +241,14 @@ export class RuntimeApiServer {
     if (!c) return;
     const secs = (c.event.timeoutMs / 1000).toFixed(2);
     const msg = `${new Date().toISOString()} ${c.id} Task timed out after ${secs} seconds`;
-    this.finish(c, { kind: 'error', requestId: c.id, errorType: 'Sandbox.Timedout', payload: errorDocument('Sandbox.Timedout', msg), durationNs: Number(process.hrtime.bigint() - c.deliveredAt), source: 'timeout' });
+    this.finish(c, {
+      kind: 'error',
+      requestId: c.id,
+      errorType: 'Sandbox.Timedout',
+      payload: errorDocument('Sandbox.Timedout', msg),
+      durationNs: Number(process.hrtime.bigint() - c.deliveredAt),
+      source: 'timeout',
+    });
     this.hooks.onTimeout?.(c.id);
   }
 
@@ -236,9 +265,19 @@ export class RuntimeApiServer {
    * `refuse`: the request body was not (fully) read, so the connection cannot carry
    * another request: it is closed after the answer, and nothing more is read from it.
    */
-  private sendJson(res: http.ServerResponse, status: number, body: unknown, extra: { refuse?: boolean; headers?: Record<string, string> } = {}): void {
+  private sendJson(
+    res: http.ServerResponse,
+    status: number,
+    body: unknown,
+    extra: { refuse?: boolean; headers?: Record<string, string> } = {},
+  ): void {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...extra.headers, ...(extra.refuse ? { connection: 'close' } : {}) });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      ...extra.headers,
+      ...(extra.refuse ? { connection: 'close' } : {}),
+    });
     res.end(text);
   }
 
@@ -246,35 +285,48 @@ export class RuntimeApiServer {
     const url = (req.url ?? '/').split('?')[0]!;
     const prefix = `/${API_VERSION}/runtime/`;
     const fail = (e: unknown) => {
-      if (!res.headersSent) this.sendJson(res, 500, { errorMessage: (e as Error).message, errorType: 'Runtime.InternalError' });
+      if (!res.headersSent)
+        this.sendJson(res, 500, { errorMessage: (e as Error).message, errorType: 'Runtime.InternalError' });
     };
     if (req.method === 'POST' && url === '/2015-03-31/functions/function/invocations') {
       this.rieInvoke(req, res).catch(fail);
       return;
     }
-    if (!url.startsWith(prefix)) return this.sendJson(res, 404, { errorMessage: `unknown path ${url}`, errorType: 'NotFound' });
+    if (!url.startsWith(prefix))
+      return this.sendJson(res, 404, { errorMessage: `unknown path ${url}`, errorType: 'NotFound' });
     const rest = url.slice(prefix.length);
     if (this.state === 'exiting') {
       req.resume();
-      return this.sendJson(res, 500, { errorMessage: 'execution environment is shutting down', errorType: 'Runtime.ExitError' });
+      return this.sendJson(res, 500, {
+        errorMessage: 'execution environment is shutting down',
+        errorType: 'Runtime.ExitError',
+      });
     }
     if (rest === 'invocation/next') {
-      if (req.method !== 'GET') return this.sendJson(res, 405, { errorMessage: 'use GET', errorType: 'MethodNotAllowed' });
+      if (req.method !== 'GET')
+        return this.sendJson(res, 405, { errorMessage: 'use GET', errorType: 'MethodNotAllowed' });
       return this.next(req, res);
     }
     if (rest === 'init/error') {
-      if (req.method !== 'POST') return this.sendJson(res, 405, { errorMessage: 'use POST', errorType: 'MethodNotAllowed' });
+      if (req.method !== 'POST')
+        return this.sendJson(res, 405, { errorMessage: 'use POST', errorType: 'MethodNotAllowed' });
       this.initError(req, res).catch(fail);
       return;
     }
     const m = /^invocation\/([^/]+)\/(response|error)$/.exec(rest);
     if (m) {
-      if (req.method !== 'POST') return this.sendJson(res, 405, { errorMessage: 'use POST', errorType: 'MethodNotAllowed' });
+      if (req.method !== 'POST')
+        return this.sendJson(res, 405, { errorMessage: 'use POST', errorType: 'MethodNotAllowed' });
       const id = decodePathSegment(m[1]!);
       if (id === null) {
         // Not percent-decodable: it cannot be any invocation's id (ours are UUIDs or the caller's own).
         req.pause();
-        return this.sendJson(res, 400, { errorMessage: `invalid request id ${m[1]!} (malformed percent-escape)`, errorType: 'InvalidRequestID' }, { refuse: true });
+        return this.sendJson(
+          res,
+          400,
+          { errorMessage: `invalid request id ${m[1]!} (malformed percent-escape)`, errorType: 'InvalidRequestID' },
+          { refuse: true },
+        );
       }
       this.post(id, m[2] as 'response' | 'error', req, res).catch(fail);
       return;
@@ -286,10 +338,16 @@ export class RuntimeApiServer {
   private next(req: http.IncomingMessage, res: http.ServerResponse): void {
     req.resume();
     if (this.current) {
-      return this.sendJson(res, 403, { errorMessage: `invocation ${this.current.id} is still in progress: post its response or error first`, errorType: 'InvalidStateTransition' });
+      return this.sendJson(res, 403, {
+        errorMessage: `invocation ${this.current.id} is still in progress: post its response or error first`,
+        errorType: 'InvalidStateTransition',
+      });
     }
     if (this.parked) {
-      return this.sendJson(res, 403, { errorMessage: 'another /next request is already waiting', errorType: 'InvalidStateTransition' });
+      return this.sendJson(res, 403, {
+        errorMessage: 'another /next request is already waiting',
+        errorType: 'InvalidStateTransition',
+      });
     }
     if (this.state === 'initializing') {
       this.state = 'ready';
@@ -306,7 +364,12 @@ export class RuntimeApiServer {
   private async initError(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const { body, tooLarge } = await readBodyLimited(req, this.maxResponseBytes);
     if (this.state !== 'initializing') {
-      return this.sendJson(res, 403, { errorMessage: 'init/error is only valid before the first /next', errorType: 'InvalidStateTransition' }, { refuse: tooLarge });
+      return this.sendJson(
+        res,
+        403,
+        { errorMessage: 'init/error is only valid before the first /next', errorType: 'InvalidStateTransition' },
+        { refuse: tooLarge },
+      );
     }
     const err = parseErrorBody(body, req.headers['lambda-runtime-function-error-type'], 'Runtime.Unknown');
     this.state = 'exiting';
@@ -314,24 +377,54 @@ export class RuntimeApiServer {
     this.hooks.onInitError?.(err);
   }
 
-  private async post(id: string, kind: 'response' | 'error', req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async post(
+    id: string,
+    kind: 'response' | 'error',
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> {
     const { body, tooLarge } = await readBodyLimited(req, this.maxResponseBytes);
     const c = this.current;
     if (!c || c.id !== id) {
-      if (this.finished.has(id)) return this.sendJson(res, 403, { errorMessage: `invocation ${id} has already finished`, errorType: 'InvalidStateTransition' }, { refuse: tooLarge });
-      return this.sendJson(res, 400, { errorMessage: `invalid request id ${id}`, errorType: 'InvalidRequestID' }, { refuse: tooLarge });
+      if (this.finished.has(id))
+        return this.sendJson(
+          res,
+          403,
+          { errorMessage: `invocation ${id} has already finished`, errorType: 'InvalidStateTransition' },
+          { refuse: tooLarge },
+        );
+      return this.sendJson(
+        res,
+        400,
+        { errorMessage: `invalid request id ${id}`, errorType: 'InvalidRequestID' },
+        { refuse: tooLarge },
+      );
     }
     const durationNs = Number(process.hrtime.bigint() - c.deliveredAt);
     if (kind === 'response' && tooLarge) {
       const msg = `Response payload size exceeded maximum allowed payload size (${this.maxResponseBytes} bytes).`;
-      this.finish(c, { kind: 'error', requestId: id, errorType: 'Function.ResponseSizeTooLarge', payload: errorDocument('Function.ResponseSizeTooLarge', msg), durationNs, source: 'size' });
+      this.finish(c, {
+        kind: 'error',
+        requestId: id,
+        errorType: 'Function.ResponseSizeTooLarge',
+        payload: errorDocument('Function.ResponseSizeTooLarge', msg),
+        durationNs,
+        source: 'size',
+      });
       return this.sendJson(res, 413, { errorMessage: msg, errorType: 'RequestEntityTooLarge' }, { refuse: true });
     }
     this.sendJson(res, 202, { status: 'OK' }, { refuse: tooLarge });
     if (kind === 'response') this.finish(c, { kind: 'response', requestId: id, payload: body, durationNs });
     else {
       const err = parseErrorBody(body, req.headers['lambda-runtime-function-error-type'], 'Function.Unhandled');
-      this.finish(c, { kind: 'error', requestId: id, errorType: err.errorType, payload: err.payload, durationNs, source: 'function' });
+      this.finish(c, {
+        kind: 'error',
+        requestId: id,
+        errorType: err.errorType,
+        payload: err.payload,
+        durationNs,
+        source: 'function',
+      });
     }
   }
 
@@ -340,13 +433,23 @@ export class RuntimeApiServer {
     const timeoutMs = parseTimeoutHeader(req.headers['x-faasbench-timeout-ms']);
     if (typeof timeoutMs === 'string') {
       req.pause();
-      return this.sendJson(res, 400, { errorMessage: timeoutMs, errorType: 'InvalidParameterValueException' }, { refuse: true, headers: { 'x-amzn-errortype': 'InvalidParameterValueException' } });
+      return this.sendJson(
+        res,
+        400,
+        { errorMessage: timeoutMs, errorType: 'InvalidParameterValueException' },
+        { refuse: true, headers: { 'x-amzn-errortype': 'InvalidParameterValueException' } },
+      );
     }
     const { body, tooLarge } = await readBodyLimited(req, MAX_EVENT_BYTES);
     if (tooLarge) {
       // Lambda's own answer to an oversized synchronous invoke (no truncated event reaches the function).
       const errorMessage = `Request must be smaller than ${MAX_EVENT_BYTES} bytes for the InvokeFunction operation`;
-      return this.sendJson(res, 413, { errorMessage, errorType: 'RequestEntityTooLargeException' }, { refuse: true, headers: { 'x-amzn-errortype': 'RequestEntityTooLargeException' } });
+      return this.sendJson(
+        res,
+        413,
+        { errorMessage, errorType: 'RequestEntityTooLargeException' },
+        { refuse: true, headers: { 'x-amzn-errortype': 'RequestEntityTooLargeException' } },
+      );
     }
     let outcome: Outcome;
     try {
@@ -354,20 +457,29 @@ export class RuntimeApiServer {
     } catch (e) {
       return this.sendJson(res, 429, { errorMessage: (e as Error).message, errorType: 'TooManyRequestsException' });
     }
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-requestid': outcome.requestId };
-    if (outcome.kind === 'error') headers['x-amz-function-error'] = outcome.source === 'function' ? 'Unhandled' : outcome.errorType;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-amzn-requestid': outcome.requestId,
+    };
+    if (outcome.kind === 'error')
+      headers['x-amz-function-error'] = outcome.source === 'function' ? 'Unhandled' : outcome.errorType;
     res.writeHead(200, headers);
     res.end(Buffer.from(outcome.payload));
   }
 }
 
 /** An error post's body, or (unreadable / absent) a document built from the error-type header. */
-export function parseErrorBody(body: Uint8Array, header: string | string[] | undefined, fallbackType: string): InitError {
+export function parseErrorBody(
+  body: Uint8Array,
+  header: string | string[] | undefined,
+  fallbackType: string,
+): InitError {
   const headerType = Array.isArray(header) ? header[0] : header;
   try {
     const doc = JSON.parse(Buffer.from(body).toString('utf8')) as { errorType?: unknown; errorMessage?: unknown };
     if (doc && typeof doc === 'object') {
-      const errorType = typeof doc.errorType === 'string' && doc.errorType ? doc.errorType : headerType ?? fallbackType;
+      const errorType =
+        typeof doc.errorType === 'string' && doc.errorType ? doc.errorType : (headerType ?? fallbackType);
       const errorMessage = typeof doc.errorMessage === 'string' ? doc.errorMessage : '';
       return { errorType, errorMessage, payload: body };
     }

@@ -13,11 +13,20 @@ function request(method, path, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body);
     const req = http.request(
-      { host: HOST, port: Number(PORT), method, path: BASE + path, agent, headers: data ? { ...headers, 'content-length': data.length } : headers },
+      {
+        host: HOST,
+        port: Number(PORT),
+        method,
+        path: BASE + path,
+        agent,
+        headers: data ? { ...headers, 'content-length': data.length } : headers,
+      },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
         res.on('error', reject);
       },
     );
@@ -29,17 +38,34 @@ function request(method, path, body, headers = {}) {
 /** {errorType, errorMessage, stackTrace} from anything thrown. */
 export function errorDocument(err, fallbackType = 'Error') {
   if (err instanceof Error) {
-    return { errorType: err.name || fallbackType, errorMessage: err.message, stackTrace: String(err.stack ?? '').split('\n').slice(1).map((l) => l.trim()) };
+    return {
+      errorType: err.name || fallbackType,
+      errorMessage: err.message,
+      stackTrace: String(err.stack ?? '')
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim()),
+    };
   }
-  return { errorType: fallbackType, errorMessage: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err), stackTrace: [] };
+  return {
+    errorType: fallbackType,
+    errorMessage: typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err)),
+    stackTrace: [],
+  };
 }
 
 export async function postInitError(doc) {
-  await request('POST', '/init/error', JSON.stringify(doc), { 'content-type': 'application/json', 'lambda-runtime-function-error-type': doc.errorType });
+  await request('POST', '/init/error', JSON.stringify(doc), {
+    'content-type': 'application/json',
+    'lambda-runtime-function-error-type': doc.errorType,
+  });
 }
 
 async function postError(id, doc) {
-  return request('POST', `/invocation/${encodeURIComponent(id)}/error`, JSON.stringify(doc), { 'content-type': 'application/json', 'lambda-runtime-function-error-type': doc.errorType });
+  return request('POST', `/invocation/${encodeURIComponent(id)}/error`, JSON.stringify(doc), {
+    'content-type': 'application/json',
+    'lambda-runtime-function-error-type': doc.errorType,
+  });
 }
 
 let currentId = null;
@@ -74,17 +100,21 @@ export async function serve(invoke) {
     const id = String(next.headers['lambda-runtime-aws-request-id']);
     currentId = id;
     // as AWS's runtimes do: the X-Ray trace header for SDKs inside the handler
-    if (next.headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = String(next.headers['lambda-runtime-trace-id']);
+    if (next.headers['lambda-runtime-trace-id'])
+      process.env._X_AMZN_TRACE_ID = String(next.headers['lambda-runtime-trace-id']);
     else delete process.env._X_AMZN_TRACE_ID;
     let res;
     try {
       const payload = await invoke(next.body, next.headers);
-      res = await request('POST', `/invocation/${encodeURIComponent(id)}/response`, payload, { 'content-type': 'application/json' });
+      res = await request('POST', `/invocation/${encodeURIComponent(id)}/response`, payload, {
+        'content-type': 'application/json',
+      });
     } catch (e) {
       res = await postError(id, errorDocument(e));
     }
     currentId = null;
     if (res.status === 500) process.exit(1);
-    if (res.status !== 202) process.stderr.write(`runtime: posting the result of ${id} answered ${res.status}: ${res.body.toString()}\n`);
+    if (res.status !== 202)
+      process.stderr.write(`runtime: posting the result of ${id} answered ${res.status}: ${res.body.toString()}\n`);
   }
 }

@@ -22,7 +22,20 @@
 
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { memAvailableBytes } from '../shared/procfs.js';
-import type { AdapterMeasurement, Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
+import type {
+  AdapterMeasurement,
+  Availability,
+  Capabilities,
+  Deployment,
+  FunctionRequest,
+  Instance,
+  InvokeResult,
+  MemoryUsage,
+  OwnDeployment,
+  OwnInstance,
+  RuntimeAdapter,
+  StartResult,
+} from '../types.js';
 
 export type RefillPolicy = 'eager' | 'on-demand';
 
@@ -112,7 +125,10 @@ export class PoolAdapter implements RuntimeAdapter<Pool, PoolInstanceData> {
   private readonly out = new Set<PoolInstance>();
   private closed = false;
 
-  constructor(readonly inner: RuntimeAdapter, opts: PoolOptions = {}) {
+  constructor(
+    readonly inner: RuntimeAdapter,
+    opts: PoolOptions = {},
+  ) {
     this.id = opts.id ?? 'pool';
     this.size = Math.max(0, opts.size ?? POOL_DEFAULTS.size);
     this.refill = opts.refill ?? POOL_DEFAULTS.refill;
@@ -127,26 +143,48 @@ export class PoolAdapter implements RuntimeAdapter<Pool, PoolInstanceData> {
 
   async available(): Promise<Availability> {
     const a = await this.inner.available();
-    return a.ok ? { ok: true, detail: `${this.description}; ${a.detail ?? ''}`.trim() } : { ok: false, reason: `pool of ${this.inner.id}: ${a.reason}` };
+    return a.ok
+      ? { ok: true, detail: `${this.description}; ${a.detail ?? ''}`.trim() }
+      : { ok: false, reason: `pool of ${this.inner.id}: ${a.reason}` };
   }
 
   async describeVersions(): Promise<Record<string, string>> {
     const inner = (await this.inner.describeVersions?.()) ?? {};
-    return { inner: this.inner.id, size: String(this.size), refill: this.refill, idleTimeoutMs: String(this.idleTimeoutMs), ...Object.fromEntries(Object.entries(inner).map(([k, v]) => [`inner.${k}`, v])) };
+    return {
+      inner: this.inner.id,
+      size: String(this.size),
+      refill: this.refill,
+      idleTimeoutMs: String(this.idleTimeoutMs),
+      ...Object.fromEntries(Object.entries(inner).map(([k, v]) => [`inner.${k}`, v])),
+    };
   }
 
   /** Prepares the inner deployment and fills its pool (measuring the host memory it took). */
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<PoolDeployment> {
     const inner = await this.inner.prepare(workload, variant);
-    const pool: Pool = { deployment: undefined as unknown as PoolDeployment, inner, idle: [], pending: 0, fills: new Set(), lastError: null, hits: 0, misses: 0, heldSamples: [], byteSecondsDone: 0, memAvailableDrop: null };
+    const pool: Pool = {
+      deployment: undefined as unknown as PoolDeployment,
+      inner,
+      idle: [],
+      pending: 0,
+      fills: new Set(),
+      lastError: null,
+      hits: 0,
+      misses: 0,
+      heldSamples: [],
+      byteSecondsDone: 0,
+      memAvailableDrop: null,
+    };
     const deployment: PoolDeployment = { runtime: this.id, workload, variant, data: pool };
     pool.deployment = deployment;
     this.pools.push(pool);
     const before = memAvailableBytes();
     await this.fill(pool);
     const after = memAvailableBytes();
-    if (pool.idle.length === 0 && this.size > 0) throw new Error(`pool of ${this.inner.id} could not start any instance: ${pool.lastError ?? 'unknown error'}`);
-    if (before !== null && after !== null && pool.idle.length > 0) pool.memAvailableDrop = (before - after) / pool.idle.length;
+    if (pool.idle.length === 0 && this.size > 0)
+      throw new Error(`pool of ${this.inner.id} could not start any instance: ${pool.lastError ?? 'unknown error'}`);
+    if (before !== null && after !== null && pool.idle.length > 0)
+      pool.memAvailableDrop = (before - after) / pool.idle.length;
     return deployment;
   }
 
@@ -155,23 +193,28 @@ export class PoolAdapter implements RuntimeAdapter<Pool, PoolInstanceData> {
     const starts: Promise<void>[] = [];
     while (!this.closed && pool.idle.length + pool.pending < this.size) {
       pool.pending++;
-      const p: Promise<void> = this.inner.start(pool.inner).then(
-        async ({ instance }) => {
-          if (this.closed) return this.inner.stop(instance);
-          const bytes = heldBytes((await this.inner.usage?.(instance).catch(() => ({}))) ?? {});
-          pool.heldSamples.push(bytes);
-          const entry: Idle = { instance, since: Date.now(), bytes, timer: null };
-          if (this.idleTimeoutMs > 0) {
-            entry.timer = setTimeout(() => void this.retire(pool, entry), this.idleTimeoutMs);
-            entry.timer.unref();
-          }
-          pool.idle.push(entry);
-        },
-        (e: Error) => { pool.lastError = e.message; },
-      ).finally(() => {
-        pool.pending--;
-        pool.fills.delete(p);
-      });
+      const p: Promise<void> = this.inner
+        .start(pool.inner)
+        .then(
+          async ({ instance }) => {
+            if (this.closed) return this.inner.stop(instance);
+            const bytes = heldBytes((await this.inner.usage?.(instance).catch(() => ({}))) ?? {});
+            pool.heldSamples.push(bytes);
+            const entry: Idle = { instance, since: Date.now(), bytes, timer: null };
+            if (this.idleTimeoutMs > 0) {
+              entry.timer = setTimeout(() => void this.retire(pool, entry), this.idleTimeoutMs);
+              entry.timer.unref();
+            }
+            pool.idle.push(entry);
+          },
+          (e: Error) => {
+            pool.lastError = e.message;
+          },
+        )
+        .finally(() => {
+          pool.pending--;
+          pool.fills.delete(p);
+        });
       pool.fills.add(p);
       starts.push(p);
     }
@@ -211,7 +254,14 @@ export class PoolAdapter implements RuntimeAdapter<Pool, PoolInstanceData> {
 
   private wrap(pool: Pool, inner: Instance): PoolInstance {
     const data: PoolInstanceData = { inner, pool };
-    const instance: PoolInstance = { id: `${this.id}-${inner.id}`, deployment: pool.deployment, ...(inner.url ? { url: inner.url } : {}), ...(inner.pathPrefix ? { pathPrefix: inner.pathPrefix } : {}), ...(inner.lenientHttp ? { lenientHttp: true } : {}), data };
+    const instance: PoolInstance = {
+      id: `${this.id}-${inner.id}`,
+      deployment: pool.deployment,
+      ...(inner.url ? { url: inner.url } : {}),
+      ...(inner.pathPrefix ? { pathPrefix: inner.pathPrefix } : {}),
+      ...(inner.lenientHttp ? { lenientHttp: true } : {}),
+      data,
+    };
     this.out.add(instance);
     return instance;
   }
@@ -236,7 +286,9 @@ export class PoolAdapter implements RuntimeAdapter<Pool, PoolInstanceData> {
     return {
       ...own,
       idleBytes: pool.idle.reduce((s, e) => s + e.bytes, 0),
-      idleByteSeconds: Math.round(pool.byteSecondsDone + pool.idle.reduce((s, e) => s + e.bytes * ((now - e.since) / 1000), 0)),
+      idleByteSeconds: Math.round(
+        pool.byteSecondsDone + pool.idle.reduce((s, e) => s + e.bytes * ((now - e.since) / 1000), 0),
+      ),
     };
   }
 
@@ -251,19 +303,29 @@ export class PoolAdapter implements RuntimeAdapter<Pool, PoolInstanceData> {
       idle: p.idle.length,
       hits: p.hits,
       misses: p.misses,
-      bytesPerInstance: p.heldSamples.length ? Math.round(p.heldSamples.reduce((a, b) => a + b, 0) / p.heldSamples.length) : 0,
+      bytesPerInstance: p.heldSamples.length
+        ? Math.round(p.heldSamples.reduce((a, b) => a + b, 0) / p.heldSamples.length)
+        : 0,
       memAvailableDropPerInstance: p.memAvailableDrop === null ? null : Math.round(p.memAvailableDrop),
-      idleByteSeconds: Math.round(p.byteSecondsDone + p.idle.reduce((s, e) => s + e.bytes * ((now - e.since) / 1000), 0)),
+      idleByteSeconds: Math.round(
+        p.byteSecondsDone + p.idle.reduce((s, e) => s + e.bytes * ((now - e.since) / 1000), 0),
+      ),
     }));
   }
 
   /** The idle cost as result rows (mode 'idle'): memory per idle instance, byte-seconds held, hits and misses. */
   runReport(): AdapterMeasurement[] {
     return this.idleCost().flatMap((c) => {
-      const base = { workload: c.workload, variant: c.variant as VariantKind, tags: { pool_of: c.runtime, pool_size: c.size } };
+      const base = {
+        workload: c.workload,
+        variant: c.variant as VariantKind,
+        tags: { pool_of: c.runtime, pool_size: c.size },
+      };
       return [
         { ...base, metric: 'idle_bytes_per_instance', value: c.bytesPerInstance },
-        ...(c.memAvailableDropPerInstance === null ? [] : [{ ...base, metric: 'idle_memavailable_drop_bytes_per_instance', value: c.memAvailableDropPerInstance }]),
+        ...(c.memAvailableDropPerInstance === null
+          ? []
+          : [{ ...base, metric: 'idle_memavailable_drop_bytes_per_instance', value: c.memAvailableDropPerInstance }]),
         { ...base, metric: 'idle_byte_seconds', value: c.idleByteSeconds },
         { ...base, metric: 'pool_hits_count', value: c.hits },
         { ...base, metric: 'pool_misses_count', value: c.misses },
@@ -291,7 +353,10 @@ export class PoolAdapter implements RuntimeAdapter<Pool, PoolInstanceData> {
 }
 
 /** The registry's `pool`: a pool over the adapter `createInner` makes (the registry's entry for `config.of`). */
-export async function poolAdapter(createInner: () => Promise<RuntimeAdapter>, config: PoolConfig = {}): Promise<PoolAdapter> {
+export async function poolAdapter(
+  createInner: () => Promise<RuntimeAdapter>,
+  config: PoolConfig = {},
+): Promise<PoolAdapter> {
   return new PoolAdapter(await createInner(), {
     ...(config.size !== undefined ? { size: config.size } : {}),
     ...(config.refill ? { refill: config.refill } : {}),

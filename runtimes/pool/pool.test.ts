@@ -14,8 +14,16 @@ import { PoolAdapter } from './adapter.js';
 const hello = loadWorkload(join(builtinWorkloadsDir(), 'hello'));
 const get = hello.requests[0]!;
 const engineUp = (await engineStatus(connectEngine())).availability.ok;
-const pidOf = (i: { data?: unknown }) => ((i.data as { inner: { data: { child: { pid: number } } } }).inner.data.child.pid);
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const pidOf = (i: { data?: unknown }) =>
+  (i.data as { inner: { data: { child: { pid: number } } } }).inner.data.child.pid;
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 async function answers(pool: PoolAdapter, i: Parameters<PoolAdapter['invoke']>[0], r: FunctionRequest = get) {
   return checkResponse(get.expect, (await pool.invoke(i, r)).response);
@@ -51,7 +59,19 @@ describe('pool adapter over processes', () => {
     const pool = new PoolAdapter(new ProcessAdapter(), { size: 1, refill: 'eager' });
     try {
       const d = await pool.prepare(hello, 'node');
-      const cell = startCell({ adapter: pool, workload: hello, variant: 'node', deployment: d, request: get, options: resolveModeOptions({ iterations: 2, warmup: 0 }), warn: () => {} }, 'cold_start_ns', 'instance');
+      const cell = startCell(
+        {
+          adapter: pool,
+          workload: hello,
+          variant: 'node',
+          deployment: d,
+          request: get,
+          options: resolveModeOptions({ iterations: 2, warmup: 0 }),
+          warn: () => {},
+        },
+        'cold_start_ns',
+        'instance',
+      );
       for (let it = 0; it < 2; it++) {
         const rows = await cell.sample(it);
         expect(rows.find((r) => r.phase === 'total')).toMatchObject({ ok: true });
@@ -82,13 +102,22 @@ describe('pool adapter over processes', () => {
     expect(alive(pid)).toBe(false);
   });
 
-  it('is built by the registry over the runtime the config names, with its size, refill and the inner runtime\'s own config', async () => {
+  it("is built by the registry over the runtime the config names, with its size, refill and the inner runtime's own config", async () => {
     const entry = RUNTIMES.find((r) => r.id === 'pool')!;
     await expect(entry.create({ ...emptyRuntimeConfig(), pool: { of: 'nope' } })).rejects.toThrow(/not a runtime id/);
-    const pool = await entry.create({ ...emptyRuntimeConfig(), pool: { of: 'process', size: 1, refill: 'on-demand' }, process: { nativeMode: 'cgi' } });
+    const pool = await entry.create({
+      ...emptyRuntimeConfig(),
+      pool: { of: 'process', size: 1, refill: 'on-demand' },
+      process: { nativeMode: 'cgi' },
+    });
     try {
       expect(pool).toBeInstanceOf(PoolAdapter);
-      expect(await pool.describeVersions!()).toMatchObject({ inner: 'process', size: '1', refill: 'on-demand', 'inner.native': 'cgi' });
+      expect(await pool.describeVersions!()).toMatchObject({
+        inner: 'process',
+        size: '1',
+        refill: 'on-demand',
+        'inner.native': 'cgi',
+      });
     } finally {
       await pool.dispose();
     }
@@ -110,7 +139,10 @@ describe.skipIf(!engineUp)('pool adapter over containers (real Docker engine)', 
     } finally {
       await pool.dispose();
     }
-    const left = await inner.engine.docker.listContainers({ all: true, filters: { label: [`faasbench.run=${inner.runId}`] } });
+    const left = await inner.engine.docker.listContainers({
+      all: true,
+      filters: { label: [`faasbench.run=${inner.runId}`] },
+    });
     expect(left).toEqual([]);
   });
 });

@@ -20,7 +20,17 @@ import { BUSYBOX_CANDIDATES, NATIVE_CGI_PREFIX } from '../shared/busybox.js';
 import { cgiHttpInvoke, httpInvoke } from '../shared/http.js';
 import { freePort, waitForPort } from '../shared/net.js';
 import { commandLine, listPids, parentPid, processMemory } from '../shared/procfs.js';
-import type { Availability, Capabilities, FunctionRequest, InvokeResult, MemoryUsage, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
+import type {
+  Availability,
+  Capabilities,
+  FunctionRequest,
+  InvokeResult,
+  MemoryUsage,
+  OwnDeployment,
+  OwnInstance,
+  RuntimeAdapter,
+  StartResult,
+} from '../types.js';
 import { runCgiProcess } from './cgi.js';
 
 export type NativeMode = 'httpd' | 'cgi';
@@ -110,7 +120,11 @@ export class ProcessAdapter implements RuntimeAdapter<ProcessDeployment, Process
   }
 
   capabilities(): Capabilities {
-    return { variants: ['node', 'native'], modes: ['cold', 'warm', 'throughput', 'density'], freshInstancePerRequest: false };
+    return {
+      variants: ['node', 'native'],
+      modes: ['cold', 'warm', 'throughput', 'density'],
+      freshInstancePerRequest: false,
+    };
   }
 
   async available(): Promise<Availability> {
@@ -119,8 +133,12 @@ export class ProcessAdapter implements RuntimeAdapter<ProcessDeployment, Process
       sweepOrphanedHttpd();
     }
     const busybox = BUSYBOX_CANDIDATES.find((p) => existsSync(p));
-    if (this.nativeMode === 'httpd' && !busybox) return { ok: true, detail: 'node only: busybox is missing for native (apt-get install busybox-static)' };
-    return { ok: true, detail: `node ${process.version}${this.nativeMode === 'httpd' ? `, ${busybox} httpd` : ', CGI per request'}` };
+    if (this.nativeMode === 'httpd' && !busybox)
+      return { ok: true, detail: 'node only: busybox is missing for native (apt-get install busybox-static)' };
+    return {
+      ok: true,
+      detail: `node ${process.version}${this.nativeMode === 'httpd' ? `, ${busybox} httpd` : ', CGI per request'}`,
+    };
   }
 
   async describeVersions(): Promise<Record<string, string>> {
@@ -129,11 +147,17 @@ export class ProcessAdapter implements RuntimeAdapter<ProcessDeployment, Process
 
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<ProcessDeployment>> {
     const path = workload.variantPaths[variant];
-    if (!path || (variant !== 'node' && variant !== 'native')) throw new Error(`${this.id} runs node and native variants; ${workload.name} has no ${variant}`);
+    if (!path || (variant !== 'node' && variant !== 'native'))
+      throw new Error(`${this.id} runs node and native variants; ${workload.name} has no ${variant}`);
     let data: ProcessDeployment;
     if (variant === 'node') {
       const server = nodeFunctionServerPath();
-      data = { command: process.execPath, args: () => [server, path], env: (port) => ({ PORT: String(port), HOST: '127.0.0.1' }), pathPrefix: '' };
+      data = {
+        command: process.execPath,
+        args: () => [server, path],
+        env: (port) => ({ PORT: String(port), HOST: '127.0.0.1' }),
+        pathPrefix: '',
+      };
     } else if (this.nativeMode === 'cgi') {
       data = { command: '', args: () => [], env: () => ({}), pathPrefix: '', cgiBinary: path };
     } else {
@@ -159,7 +183,11 @@ export class ProcessAdapter implements RuntimeAdapter<ProcessDeployment, Process
     const dep = d.data;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     if (dep.cgiBinary) {
-      const instance: ProcessInstance = { id: `${this.id}-cgi`, deployment: d, data: { child: null, port: 0, agent, pathPrefix: '', cgiBinary: dep.cgiBinary } };
+      const instance: ProcessInstance = {
+        id: `${this.id}-cgi`,
+        deployment: d,
+        data: { child: null, port: 0, agent, pathPrefix: '', cgiBinary: dep.cgiBinary },
+      };
       this.live.add(instance);
       return { instance, phases: [] };
     }
@@ -167,30 +195,51 @@ export class ProcessAdapter implements RuntimeAdapter<ProcessDeployment, Process
     const t0 = process.hrtime.bigint();
     const child = spawn(dep.command, dep.args(port), { env: dep.env(port), stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (b: Buffer) => { if (stderr.length < 4096) stderr += b.toString('utf8'); });
+    child.stderr!.on('data', (b: Buffer) => {
+      if (stderr.length < 4096) stderr += b.toString('utf8');
+    });
     const spawned = new Promise<bigint>((resolve, reject) => {
       child.once('spawn', () => resolve(process.hrtime.bigint()));
       child.once('error', (e) => reject(new ProcessStartError(`${dep.command}: ${e.message}`)));
     });
     const stopWaiting = new AbortController();
     const exited = new Promise<never>((_, reject) => {
-      child.once('exit', (code, signal) => reject(new ProcessStartError(`process exited at start with ${signal ? `signal ${signal}` : `code ${code}`} before opening port ${port}${stderr.trim() ? `; stderr: ${stderr.trim().split('\n').slice(-10).join('\n')}` : ''}`)));
+      child.once('exit', (code, signal) =>
+        reject(
+          new ProcessStartError(
+            `process exited at start with ${signal ? `signal ${signal}` : `code ${code}`} before opening port ${port}${stderr.trim() ? `; stderr: ${stderr.trim().split('\n').slice(-10).join('\n')}` : ''}`,
+          ),
+        ),
+      );
     });
     exited.catch(() => {});
     const deadline = AbortSignal.timeout(this.deadlineMs);
     try {
       const t1 = await Promise.race([spawned, exited]);
       const ready = waitForPort(port, AbortSignal.any([deadline, stopWaiting.signal])).catch((e: Error) => {
-        if (deadline.aborted) throw new ProcessStartError(`process did not open port ${port} within ${this.deadlineMs} ms`);
+        if (deadline.aborted)
+          throw new ProcessStartError(`process did not open port ${port} within ${this.deadlineMs} ms`);
         throw e;
       });
       ready.catch(() => {});
       await Promise.race([ready, exited]);
       const t2 = process.hrtime.bigint();
       const data: ProcessInstanceData = { child, port, agent, pathPrefix: dep.pathPrefix };
-      const instance: ProcessInstance = { id: `${this.id}-${child.pid}`, deployment: d, url: `http://127.0.0.1:${port}`, data, ...(dep.pathPrefix ? { pathPrefix: dep.pathPrefix, lenientHttp: true } : {}) };
+      const instance: ProcessInstance = {
+        id: `${this.id}-${child.pid}`,
+        deployment: d,
+        url: `http://127.0.0.1:${port}`,
+        data,
+        ...(dep.pathPrefix ? { pathPrefix: dep.pathPrefix, lenientHttp: true } : {}),
+      };
       this.live.add(instance);
-      return { instance, phases: [{ phase: 'spawn', ns: Number(t1 - t0) }, { phase: 'ready', ns: Number(t2 - t1) }] };
+      return {
+        instance,
+        phases: [
+          { phase: 'spawn', ns: Number(t1 - t0) },
+          { phase: 'ready', ns: Number(t2 - t1) },
+        ],
+      };
     } catch (e) {
       child.kill('SIGKILL');
       agent.destroy();
@@ -204,9 +253,14 @@ export class ProcessAdapter implements RuntimeAdapter<ProcessDeployment, Process
     const data = i.data;
     if (data.cgiBinary) {
       const res = await runCgiProcess(data.cgiBinary, r);
-      return { response: { status: res.status, headers: res.headers, body: res.body }, totalNs: res.totalNs, phases: [{ phase: 'spawn', ns: res.spawnNs }] };
+      return {
+        response: { status: res.status, headers: res.headers, body: res.body },
+        totalNs: res.totalNs,
+        phases: [{ phase: 'spawn', ns: res.spawnNs }],
+      };
     }
-    if (data.pathPrefix) return cgiHttpInvoke(i.url!, { ...r, path: data.pathPrefix + (r.path === '/' ? '' : r.path) }, data.agent);
+    if (data.pathPrefix)
+      return cgiHttpInvoke(i.url!, { ...r, path: data.pathPrefix + (r.path === '/' ? '' : r.path) }, data.agent);
     return httpInvoke(i.url!, r, data.agent);
   }
 

@@ -28,8 +28,15 @@ describe('runCgiProcess', () => {
   });
 
   it('passes the CGI environment and the body on stdin', async () => {
-    const p = script('env.sh', 'printf "Status: 201\\nContent-Type: text/plain\\n\\n%s %s %s %s|" "$REQUEST_METHOD" "$PATH_INFO" "$QUERY_STRING" "$HTTP_X_A"; cat');
-    const r = await runCgiProcess(p, { method: 'POST', path: '/p', query: 'a=1', headers: { 'x-a': 'v' }, body: Buffer.from('body!') }, { extraEnv: PATH });
+    const p = script(
+      'env.sh',
+      'printf "Status: 201\\nContent-Type: text/plain\\n\\n%s %s %s %s|" "$REQUEST_METHOD" "$PATH_INFO" "$QUERY_STRING" "$HTTP_X_A"; cat',
+    );
+    const r = await runCgiProcess(
+      p,
+      { method: 'POST', path: '/p', query: 'a=1', headers: { 'x-a': 'v' }, body: Buffer.from('body!') },
+      { extraEnv: PATH },
+    );
     expect(r.status).toBe(201);
     expect(Buffer.from(r.body).toString()).toBe('POST /p a=1 v|body!');
   });
@@ -41,11 +48,15 @@ describe('runCgiProcess', () => {
 
   it('kills a process whose output exceeds the cap', async () => {
     const p = script('big.sh', 'printf "Content-Type: text/plain\\n\\n"; yes');
-    await expect(runCgiProcess(p, get, { maxOutputBytes: 100_000, extraEnv: PATH })).rejects.toThrow(/exceeded 100000 bytes/);
+    await expect(runCgiProcess(p, get, { maxOutputBytes: 100_000, extraEnv: PATH })).rejects.toThrow(
+      /exceeded 100000 bytes/,
+    );
   });
 
   it('reports a non-zero exit with stderr, and malformed output', async () => {
-    await expect(runCgiProcess(script('fail.sh', 'echo oops >&2; exit 3'), get)).rejects.toThrow(/code 3; stderr: oops/);
+    await expect(runCgiProcess(script('fail.sh', 'echo oops >&2; exit 3'), get)).rejects.toThrow(
+      /code 3; stderr: oops/,
+    );
     await expect(runCgiProcess(script('bad.sh', 'echo no headers'), get)).rejects.toThrow(/no blank line/);
     await expect(runCgiProcess(join(dir, 'missing'), get)).rejects.toThrow(/ENOENT/);
   });

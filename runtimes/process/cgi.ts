@@ -35,7 +35,10 @@ export interface CgiProcessResult extends FunctionResponse {
 
 export class CgiProcessError extends Error {
   override name = 'CgiProcessError';
-  constructor(message: string, readonly stderr: Uint8Array = new Uint8Array()) {
+  constructor(
+    message: string,
+    readonly stderr: Uint8Array = new Uint8Array(),
+  ) {
     super(message);
   }
 }
@@ -50,7 +53,12 @@ function track(pid: number): void {
   if (exitHook) return;
   exitHook = true;
   process.on('exit', () => {
-    for (const g of liveGroups) try { process.kill(-g, 'SIGKILL'); } catch { /* gone */ }
+    for (const g of liveGroups)
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
   });
 }
 
@@ -70,7 +78,11 @@ function envObject(req: FunctionRequest, opts: CgiProcessOptions): Record<string
  * ours), writes the body to stdin and parses stdout as a CGI response. Rejects with a
  * CgiProcessError on timeout, output over the cap, a non-zero exit or malformed output.
  */
-export function runCgiProcess(binaryPath: string, request: FunctionRequest, opts: CgiProcessOptions = {}): Promise<CgiProcessResult> {
+export function runCgiProcess(
+  binaryPath: string,
+  request: FunctionRequest,
+  opts: CgiProcessOptions = {},
+): Promise<CgiProcessResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
   const maxOut = opts.maxOutputBytes ?? DEFAULTS.maxOutputBytes;
   const maxErr = opts.maxStderrBytes ?? DEFAULTS.maxStderrBytes;
@@ -123,13 +135,23 @@ export function runCgiProcess(binaryPath: string, request: FunctionRequest, opts
       // Children left behind holding no pipe would outlive us: the group goes with the leader.
       if (child.pid !== undefined) {
         liveGroups.delete(child.pid);
-        try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
       }
       const totalNs = Number(process.hrtime.bigint() - t0);
       const stderr = new Uint8Array(Buffer.concat(err));
       const tail = stderr.length ? `; stderr: ${Buffer.from(stderr).toString('utf8').trim().slice(0, 200)}` : '';
       if (failure !== null) return reject(new CgiProcessError(`${binaryPath}: ${failure}${tail}`, stderr));
-      if (code !== 0) return reject(new CgiProcessError(`${binaryPath}: exited with ${signal ? `signal ${signal}` : `code ${code}`}${tail}`, stderr));
+      if (code !== 0)
+        return reject(
+          new CgiProcessError(
+            `${binaryPath}: exited with ${signal ? `signal ${signal}` : `code ${code}`}${tail}`,
+            stderr,
+          ),
+        );
       const parsed = parseCgiOutput(new Uint8Array(Buffer.concat(out)));
       if (!parsed.ok) return reject(new CgiProcessError(`${binaryPath}: ${parsed.reason}${tail}`, stderr));
       resolve({ ...parsed.response, fields: parsed.fields, totalNs, spawnNs, exitCode: code, signal, stderr });

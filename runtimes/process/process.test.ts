@@ -30,28 +30,40 @@ const alive = (pid: number) => {
 };
 
 describe('process adapter', () => {
-  const cases: Array<[string, 'node' | 'native', 'httpd' | 'cgi']> = [['node', 'node', 'httpd'], ['native via busybox httpd', 'native', 'httpd'], ['native, CGI per request', 'native', 'cgi']];
-  it.each(cases.filter(([, v]) => hello.variantPaths[v]))('cold-starts hello %s and it answers correctly', async (_name, variant, nativeMode) => {
-    const a = adapter({ nativeMode });
-    const d = await a.prepare(hello, variant);
-    const { instance, phases } = await a.start(d);
-    expect(phases.map((p) => p.phase)).toEqual(nativeMode === 'cgi' && variant === 'native' ? [] : ['spawn', 'ready']);
-    for (let i = 0; i < 2; i++) expect(checkResponse(get.expect, (await a.invoke(instance, get)).response)).toEqual({ ok: true });
-    const pid = instance.data.child?.pid;
-    if (pid) {
-      expect((await a.usage(instance)).rssBytes).toBeGreaterThan(1 << 20);
-      expect(instance.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    }
-    await a.stop(instance);
-    if (pid) expect(alive(pid)).toBe(false);
-  });
+  const cases: Array<[string, 'node' | 'native', 'httpd' | 'cgi']> = [
+    ['node', 'node', 'httpd'],
+    ['native via busybox httpd', 'native', 'httpd'],
+    ['native, CGI per request', 'native', 'cgi'],
+  ];
+  it.each(cases.filter(([, v]) => hello.variantPaths[v]))(
+    'cold-starts hello %s and it answers correctly',
+    async (_name, variant, nativeMode) => {
+      const a = adapter({ nativeMode });
+      const d = await a.prepare(hello, variant);
+      const { instance, phases } = await a.start(d);
+      expect(phases.map((p) => p.phase)).toEqual(
+        nativeMode === 'cgi' && variant === 'native' ? [] : ['spawn', 'ready'],
+      );
+      for (let i = 0; i < 2; i++)
+        expect(checkResponse(get.expect, (await a.invoke(instance, get)).response)).toEqual({ ok: true });
+      const pid = instance.data.child?.pid;
+      if (pid) {
+        expect((await a.usage(instance)).rssBytes).toBeGreaterThan(1 << 20);
+        expect(instance.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      }
+      await a.stop(instance);
+      if (pid) expect(alive(pid)).toBe(false);
+    },
+  );
 
   it('a handler that fails to load is a start failure with its stderr', async () => {
     const dir = join(tmp, 'broken');
     writeFileSync(join(tmp, 'broken.mjs'), 'export const notDefault = 1;\n');
     const w: LoadedWorkload = { ...hello, name: 'broken', dir, variantPaths: { node: join(tmp, 'broken.mjs') } };
     const a = adapter();
-    await expect(a.start(await a.prepare(w, 'node'))).rejects.toThrow(/exited at start with code 2 .*must export a default function/s);
+    await expect(a.start(await a.prepare(w, 'node'))).rejects.toThrow(
+      /exited at start with code 2 .*must export a default function/s,
+    );
   });
 
   it('after a kill -9 of the harness, node servers end themselves and the next start ends orphaned httpd servers', async () => {
@@ -65,10 +77,16 @@ describe('process adapter', () => {
       process.stdout.write(JSON.stringify(pids) + '\\n');
       setInterval(() => {}, 1000);`;
     const root = join(import.meta.dirname, '..', '..');
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const pids = await new Promise<number[]>((resolve, reject) => {
       let out = '';
-      child.stdout.on('data', (b: Buffer) => { out += b; if (out.includes('\n')) resolve(JSON.parse(out) as number[]); });
+      child.stdout.on('data', (b: Buffer) => {
+        out += b;
+        if (out.includes('\n')) resolve(JSON.parse(out) as number[]);
+      });
       child.once('exit', () => reject(new Error(`harness exited early: ${out}`)));
     });
     child.kill('SIGKILL');

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json')) && (existsSync(join(dir, 'runtimes')) || existsSync(join(dir, 'dist')))) return dir;
+    if (existsSync(join(dir, 'package.json')) && (existsSync(join(dir, 'runtimes')) || existsSync(join(dir, 'dist'))))
+      return dir;
     dir = dirname(dir);
   }
   throw new Error('cannot find the faasbench package root');

@@ -6,7 +6,13 @@ const enc = (s: string) => Buffer.from(s, 'latin1');
 describe('CGI environment (WAGI request mapping)', () => {
   it('maps method, path, query, body length, content type and headers', () => {
     const env = cgiEnvironment(
-      { method: 'POST', path: '/a/b', query: 'x=1&y=2', headers: { 'content-type': 'text/plain', 'x-trace-id': 'abc', authorization: 'secret' }, body: enc('hello') },
+      {
+        method: 'POST',
+        path: '/a/b',
+        query: 'x=1&y=2',
+        headers: { 'content-type': 'text/plain', 'x-trace-id': 'abc', authorization: 'secret' },
+        body: enc('hello'),
+      },
       { serverName: '127.0.0.1', serverPort: 8080, remoteAddr: '127.0.0.1', scriptName: '/fn' },
     );
     expect(env).toContain('REQUEST_METHOD=POST');
@@ -28,7 +34,10 @@ describe('CGI output parsing', () => {
     expect(r).toEqual({
       ok: true,
       response: { status: 200, headers: { 'content-type': 'text/plain', 'x-a': '1' }, body: enc('body\n') },
-      fields: [['content-type', 'text/plain'], ['x-a', '1']],
+      fields: [
+        ['content-type', 'text/plain'],
+        ['x-a', '1'],
+      ],
     });
   });
 
@@ -134,13 +143,21 @@ describe('CGI output from a hostile guest (issue 12)', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.response.headers).toEqual({ 'content-type': 'text/plain', 'x-kept': 'yes' });
-    expect(r.fields).toEqual([['content-type', 'text/plain'], ['x-kept', 'yes']]);
+    expect(r.fields).toEqual([
+      ['content-type', 'text/plain'],
+      ['x-kept', 'yes'],
+    ]);
     expect(Buffer.from(r.response.body).toString()).toBe('hello world');
   });
 
   it('header names that are Object.prototype keys are plain headers', () => {
     const r = parseCgiOutput(enc('Content-Type: text/plain\nToString: a\n__proto__: b\nConstructor: c\n\n'));
-    expect(r.ok && Object.entries(r.response.headers)).toEqual([['content-type', 'text/plain'], ['tostring', 'a'], ['__proto__', 'b'], ['constructor', 'c']]);
+    expect(r.ok && Object.entries(r.response.headers)).toEqual([
+      ['content-type', 'text/plain'],
+      ['tostring', 'a'],
+      ['__proto__', 'b'],
+      ['constructor', 'c'],
+    ]);
   });
 
   it('a Content-Length that is not a number is dropped, not forwarded', () => {
@@ -149,7 +166,9 @@ describe('CGI output from a hostile guest (issue 12)', () => {
   });
 
   it('keeps repeated headers as separate fields, in order (several Set-Cookie lines)', () => {
-    const r = parseCgiOutput(enc('Content-Type: text/plain\nSet-Cookie: a=1; Path=/\nX-A: 1\nSet-Cookie: b=2, c\nX-A: 2\n\n'));
+    const r = parseCgiOutput(
+      enc('Content-Type: text/plain\nSet-Cookie: a=1; Path=/\nX-A: 1\nSet-Cookie: b=2, c\nX-A: 2\n\n'),
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.fields).toEqual([

@@ -13,7 +13,12 @@ export interface CgiServerInfo {
   scriptName: string;
 }
 
-export const DEFAULT_SERVER_INFO: CgiServerInfo = { serverName: '127.0.0.1', serverPort: 0, remoteAddr: '127.0.0.1', scriptName: '' };
+export const DEFAULT_SERVER_INFO: CgiServerInfo = {
+  serverName: '127.0.0.1',
+  serverPort: 0,
+  remoteAddr: '127.0.0.1',
+  scriptName: '',
+};
 
 /** The guest's whole environment for one request, "NAME=value" each, in a stable order. */
 export function cgiEnvironment(req: FunctionRequest, info: CgiServerInfo = DEFAULT_SERVER_INFO): string[] {
@@ -48,7 +53,9 @@ export function cgiEnvironment(req: FunctionRequest, info: CgiServerInfo = DEFAU
  * folding them); `response.headers` is the one-value-per-name view (repeats joined with
  * ", ") that checks and diffs compare.
  */
-export type CgiParse = { ok: true; response: FunctionResponse; fields: Array<[name: string, value: string]> } | { ok: false; reason: string };
+export type CgiParse =
+  | { ok: true; response: FunctionResponse; fields: Array<[name: string, value: string]> }
+  | { ok: false; reason: string };
 
 const REASON_MAX = 80;
 
@@ -78,8 +85,18 @@ const OWS = /^[ \t]+|[ \t]+$/g;
  * content-length, which hyper frames itself there too.
  */
 export const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
-  'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'proxy-connection',
-  'te', 'trailer', 'proxy-authenticate', 'proxy-authorization', 'host', 'http2-settings',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'host',
+  'http2-settings',
 ]);
 
 function findHeaderEnd(out: Uint8Array): { end: number; bodyStart: number } | null {
@@ -112,16 +129,22 @@ export function parseCgiOutput(stdout: Uint8Array): CgiParse {
   for (const raw of headerText.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const colon = line.indexOf(':');
-    if (colon <= 0) return { ok: false, reason: `malformed CGI header line ${JSON.stringify(line.slice(0, REASON_MAX))}` };
+    if (colon <= 0)
+      return { ok: false, reason: `malformed CGI header line ${JSON.stringify(line.slice(0, REASON_MAX))}` };
     const name = line.slice(0, colon).replace(OWS, '').toLowerCase();
-    if (!TOKEN.test(name)) return { ok: false, reason: `invalid CGI header name ${JSON.stringify(name.slice(0, REASON_MAX))}` };
+    if (!TOKEN.test(name))
+      return { ok: false, reason: `invalid CGI header name ${JSON.stringify(name.slice(0, REASON_MAX))}` };
     const value = line.slice(colon + 1).replace(OWS, '');
     const bad = BAD_VALUE_BYTE.exec(value);
     if (bad) return { ok: false, reason: `invalid byte ${hex(bad[0])} in CGI header ${name}` };
     if (name === 'status') {
       if (status !== null) return { ok: false, reason: 'more than one Status in CGI output' };
       const m = /^(\d{3})(?:[ \t].*)?$/.exec(value);
-      if (!m || Number(m[1]) < 200 || Number(m[1]) > 599) return { ok: false, reason: `invalid CGI Status ${JSON.stringify(value.slice(0, REASON_MAX))} (a guest answers 200..599)` };
+      if (!m || Number(m[1]) < 200 || Number(m[1]) > 599)
+        return {
+          ok: false,
+          reason: `invalid CGI Status ${JSON.stringify(value.slice(0, REASON_MAX))} (a guest answers 200..599)`,
+        };
       status = Number(m[1]);
       continue;
     }
@@ -129,7 +152,8 @@ export function parseCgiOutput(stdout: Uint8Array): CgiParse {
   }
   // Names a Connection field lists are hop-by-hop too (RFC 9110 7.6.1).
   const dropped = new Set(DROPPED_RESPONSE_HEADERS);
-  for (const [name, value] of all) if (name === 'connection') for (const n of value.split(',')) dropped.add(n.trim().toLowerCase());
+  for (const [name, value] of all)
+    if (name === 'connection') for (const n of value.split(',')) dropped.add(n.trim().toLowerCase());
   const fields = all.filter(([name]) => !dropped.has(name));
   // Through a Map: a guest's "__proto__" or "toString" header is just a header.
   const joined = new Map<string, string>();

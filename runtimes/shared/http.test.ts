@@ -13,13 +13,23 @@ const GET: FunctionRequest = { method: 'GET', path: '/', query: '', headers: {},
 const TIMEOUT_MS = 400;
 
 /** A server that reads the request, then does `play` with the socket; its timers stop with it. */
-async function rawServer(play: (socket: net.Socket, every: (ms: number, f: () => void) => void) => void): Promise<{ url: string; close(): Promise<void> }> {
+async function rawServer(
+  play: (socket: net.Socket, every: (ms: number, f: () => void) => void) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => {});
-    socket.once('data', () => play(socket, (ms, f) => timers.add(setInterval(() => { if (!socket.destroyed) f(); }, ms))));
+    socket.once('data', () =>
+      play(socket, (ms, f) =>
+        timers.add(
+          setInterval(() => {
+            if (!socket.destroyed) f();
+          }, ms),
+        ),
+      ),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -39,40 +49,56 @@ describe('httpInvoke gives up within its timeout whatever the server sends', () 
   });
 
   const cases: Array<[string, Parameters<typeof rawServer>[0]]> = [
-    ['a 101 Switching Protocols, then silence', (s) => s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')],
-    ['a 101, then bytes of another protocol now and then', (s, every) => {
-      s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n');
-      every(50, () => s.write('\x81\x00'));
-    }],
+    [
+      'a 101 Switching Protocols, then silence',
+      (s) => s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'),
+    ],
+    [
+      'a 101, then bytes of another protocol now and then',
+      (s, every) => {
+        s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n');
+        every(50, () => s.write('\x81\x00'));
+      },
+    ],
     ['a 100 Continue and no final response', (s) => s.write('HTTP/1.1 100 Continue\r\n\r\n')],
     ['informational responses forever', (s, every) => every(50, () => s.write('HTTP/1.1 102 Processing\r\n\r\n'))],
-    ['a body that never ends, a byte now and then', (s, every) => {
-      s.write('HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n');
-      every(50, () => s.write('x'));
-    }],
-    ['a chunked body that never ends', (s, every) => {
-      s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
-      every(50, () => s.write('1\r\nx\r\n'));
-    }],
+    [
+      'a body that never ends, a byte now and then',
+      (s, every) => {
+        s.write('HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n');
+        every(50, () => s.write('x'));
+      },
+    ],
+    [
+      'a chunked body that never ends',
+      (s, every) => {
+        s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+        every(50, () => s.write('1\r\nx\r\n'));
+      },
+    ],
     ['nothing at all', () => {}],
   ];
 
   for (const [what, play] of cases) {
-    it(what, async () => {
-      const server = await rawServer(play);
-      closers.push(server.close);
-      const agent = new http.Agent({ keepAlive: true });
-      try {
-        const outcome = await httpInvoke(server.url, GET, agent, TIMEOUT_MS).then(
-          () => 'resolved',
-          (e: unknown) => e,
-        );
-        expect(outcome).toBeInstanceOf(HttpInvokeError);
-        expect((outcome as Error).message).toMatch(new RegExp(`(within ${TIMEOUT_MS} ms|101 Switching Protocols)`));
-      } finally {
-        agent.destroy();
-      }
-    }, 10_000);
+    it(
+      what,
+      async () => {
+        const server = await rawServer(play);
+        closers.push(server.close);
+        const agent = new http.Agent({ keepAlive: true });
+        try {
+          const outcome = await httpInvoke(server.url, GET, agent, TIMEOUT_MS).then(
+            () => 'resolved',
+            (e: unknown) => e,
+          );
+          expect(outcome).toBeInstanceOf(HttpInvokeError);
+          expect((outcome as Error).message).toMatch(new RegExp(`(within ${TIMEOUT_MS} ms|101 Switching Protocols)`));
+        } finally {
+          agent.destroy();
+        }
+      },
+      10_000,
+    );
   }
 
   it('a plain response still resolves, and the connection is kept for the next one', async () => {
@@ -98,17 +124,32 @@ describe('httpInvoke gives up within its timeout whatever the server sends', () 
 // The servers' shared body reader (Lambda's Runtime API and function URL): the whole
 // body up to the limit, nothing read of one declared or grown past it.
 describe('readBodyLimited', () => {
-  const body = (parts: Buffer[], headers?: Record<string, string>) => Object.assign(Readable.from(parts), headers ? { headers } : {});
+  const body = (parts: Buffer[], headers?: Record<string, string>) =>
+    Object.assign(Readable.from(parts), headers ? { headers } : {});
 
   it('returns a body within the limit whole, the limit itself included', async () => {
-    expect(await readBodyLimited(body([Buffer.from('ab'), Buffer.from('cd')]), 4)).toEqual({ body: Buffer.from('abcd'), tooLarge: false });
+    expect(await readBodyLimited(body([Buffer.from('ab'), Buffer.from('cd')]), 4)).toEqual({
+      body: Buffer.from('abcd'),
+      tooLarge: false,
+    });
     expect(await readBodyLimited(body([]), 4)).toEqual({ body: Buffer.alloc(0), tooLarge: false });
   });
 
   it('refuses a body that grows past the limit, and one whose Content-Length is over it before reading', async () => {
-    expect(await readBodyLimited(body([Buffer.from('abc'), Buffer.from('de')]), 4)).toEqual({ body: Buffer.alloc(0), tooLarge: true });
+    expect(await readBodyLimited(body([Buffer.from('abc'), Buffer.from('de')]), 4)).toEqual({
+      body: Buffer.alloc(0),
+      tooLarge: true,
+    });
     let read = false;
-    const declared = Object.assign(new Readable({ read() { read = true; this.push(null); } }), { headers: { 'content-length': '5' } });
+    const declared = Object.assign(
+      new Readable({
+        read() {
+          read = true;
+          this.push(null);
+        },
+      }),
+      { headers: { 'content-length': '5' } },
+    );
     expect(await readBodyLimited(declared, 4)).toEqual({ body: Buffer.alloc(0), tooLarge: true });
     expect(read).toBe(false);
   });

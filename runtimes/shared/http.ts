@@ -38,7 +38,13 @@ export class HttpInvokeError extends Error {
  * once: the harness speaks HTTP only. On any failure the socket is destroyed, never
  * handed back to the agent.
  */
-export function httpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Agent, timeoutMs = 30_000, lenient = false): Promise<InvokeResult> {
+export function httpInvoke(
+  baseUrl: string,
+  req: FunctionRequest,
+  agent: http.Agent,
+  timeoutMs = 30_000,
+  lenient = false,
+): Promise<InvokeResult> {
   return new Promise((resolve, reject) => {
     const url = new URL(baseUrl);
     const path = req.path + (req.query ? `?${req.query}` : '');
@@ -75,16 +81,24 @@ export function httpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Ag
           clearTimeout(deadline);
           const totalNs = Number(process.hrtime.bigint() - start);
           const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
           const phases = parseServerTiming(headers['server-timing']);
           resolve({ response: { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) }, totalNs, phases });
         });
       },
     );
-    deadline = setTimeout(() => fail(new HttpInvokeError(`no response from ${baseUrl} within ${timeoutMs} ms`)), timeoutMs);
+    deadline = setTimeout(
+      () => fail(new HttpInvokeError(`no response from ${baseUrl} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     r.on('upgrade', (_res, socket) => {
       socket.destroy();
-      fail(new HttpInvokeError(`${req.method} ${baseUrl}${path}: the server answered 101 Switching Protocols; only HTTP responses are accepted`));
+      fail(
+        new HttpInvokeError(
+          `${req.method} ${baseUrl}${path}: the server answered 101 Switching Protocols; only HTTP responses are accepted`,
+        ),
+      );
     });
     r.on('error', fail);
     r.end(req.body);
@@ -96,7 +110,12 @@ export function httpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Ag
  * httpd serving the native variant): they pass a CGI program's header lines through
  * as written, ending in a bare LF, which Node's strict parser refuses. Same timing.
  */
-export function cgiHttpInvoke(baseUrl: string, req: FunctionRequest, agent: http.Agent, timeoutMs = 30_000): Promise<InvokeResult> {
+export function cgiHttpInvoke(
+  baseUrl: string,
+  req: FunctionRequest,
+  agent: http.Agent,
+  timeoutMs = 30_000,
+): Promise<InvokeResult> {
   return httpInvoke(baseUrl, req, agent, timeoutMs, true);
 }
 
@@ -115,7 +134,10 @@ export interface BodyRead {
  * request body (Lambda's Runtime API and function URL, each with its 6 MiB limit), so
  * a limit is kept the same way wherever one is enforced.
  */
-export function readBodyLimited(req: Readable & { headers?: http.IncomingHttpHeaders }, limit: number): Promise<BodyRead> {
+export function readBodyLimited(
+  req: Readable & { headers?: http.IncomingHttpHeaders },
+  limit: number,
+): Promise<BodyRead> {
   const declared = req.headers?.['content-length'];
   if (declared !== undefined && /^[0-9]+$/.test(declared) && Number(declared) > limit) {
     req.pause();

@@ -43,11 +43,13 @@ const server = http.createServer((req, res) => {
     else chunks.push(c);
   });
   req.on('end', async () => {
-    if (tooLarge) return send(res, 413, { 'content-type': 'text/plain' }, `request body larger than ${maxBody} bytes\n`);
+    if (tooLarge)
+      return send(res, 413, { 'content-type': 'text/plain' }, `request body larger than ${maxBody} bytes\n`);
     const target = req.url ?? '/';
     const q = target.indexOf('?');
     const headers = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const request = {
       method: req.method ?? 'GET',
       path: q < 0 ? target : target.slice(0, q),
@@ -59,10 +61,20 @@ const server = http.createServer((req, res) => {
       const out = (await handler(request)) ?? {};
       const resHeaders = {};
       for (const [k, v] of Object.entries(out.headers ?? {})) resHeaders[k.toLowerCase()] = String(v);
-      const body = out.body === undefined ? '' : typeof out.body === 'string' ? out.body : Buffer.from(out.body.buffer, out.body.byteOffset, out.body.byteLength);
+      const body =
+        out.body === undefined
+          ? ''
+          : typeof out.body === 'string'
+            ? out.body
+            : Buffer.from(out.body.buffer, out.body.byteOffset, out.body.byteLength);
       send(res, out.status ?? 200, resHeaders, body);
     } catch (e) {
-      send(res, 500, { 'content-type': 'text/plain' }, `handler failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      send(
+        res,
+        500,
+        { 'content-type': 'text/plain' },
+        `handler failed: ${e instanceof Error ? e.message : String(e)}\n`,
+      );
     }
   });
 });
@@ -78,4 +90,7 @@ for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
 // As a host process, go away with the harness even when it dies without cleaning up
 // (kill -9): reparenting means the parent is gone. In a container the parent is 0.
 const parent = process.ppid;
-if (parent > 1) setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 500).unref();
+if (parent > 1)
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, 500).unref();

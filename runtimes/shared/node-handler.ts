@@ -33,7 +33,8 @@ export type NodeHandler = (request: NodeHandlerRequest) => NodeHandlerResponse |
 /** Imports a handler module and checks that its default export is a function. */
 export async function loadNodeHandler(modulePath: string): Promise<NodeHandler> {
   const mod = (await import(pathToFileURL(modulePath).href)) as { default?: unknown };
-  if (typeof mod.default !== 'function') throw new Error(`${modulePath}: the node variant must export a default function (request) => response`);
+  if (typeof mod.default !== 'function')
+    throw new Error(`${modulePath}: the node variant must export a default function (request) => response`);
   return mod.default as NodeHandler;
 }
 
@@ -41,7 +42,12 @@ export async function loadNodeHandler(modulePath: string): Promise<NodeHandler> 
 export function toFunctionResponse(res: NodeHandlerResponse): FunctionResponse {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(res.headers ?? {})) headers[k.toLowerCase()] = String(v);
-  const body = res.body === undefined ? new Uint8Array() : typeof res.body === 'string' ? new TextEncoder().encode(res.body) : res.body;
+  const body =
+    res.body === undefined
+      ? new Uint8Array()
+      : typeof res.body === 'string'
+        ? new TextEncoder().encode(res.body)
+        : res.body;
   return { status: res.status ?? 200, headers, body };
 }
 
@@ -49,6 +55,12 @@ export function toFunctionResponse(res: NodeHandlerResponse): FunctionResponse {
 export async function callNodeHandler(handler: NodeHandler, req: FunctionRequest): Promise<FunctionResponse> {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
-  const res = await handler({ method: req.method, path: req.path, query: req.query, headers, body: Buffer.from(req.body) });
+  const res = await handler({
+    method: req.method,
+    path: req.path,
+    query: req.query,
+    headers,
+    body: Buffer.from(req.body),
+  });
   return toFunctionResponse(res);
 }

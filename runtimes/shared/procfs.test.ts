@@ -21,9 +21,26 @@ import {
   threadCount,
 } from './procfs.js';
 
-const STATUS = ['Name:\tnode', 'State:\tS (sleeping)', 'PPid:\t4242', 'VmPeak:\t  912340 kB', 'VmRSS:\t   51234 kB', 'Threads:\t11', 'voluntary_ctxt_switches:\t77', ''].join('\n');
-const ROLLUP = ['55d1c0a4e000-7ffd5a3f6000 ---p 00000000 00:00 0                          [rollup]', 'Rss:               51234 kB', 'Pss:               40001 kB', 'Pss_Anon:          30000 kB', ''].join('\n');
-const MEMINFO = ['MemTotal:       16314564 kB', 'MemFree:         1024000 kB', 'MemAvailable:    8000000 kB', ''].join('\n');
+const STATUS = [
+  'Name:\tnode',
+  'State:\tS (sleeping)',
+  'PPid:\t4242',
+  'VmPeak:\t  912340 kB',
+  'VmRSS:\t   51234 kB',
+  'Threads:\t11',
+  'voluntary_ctxt_switches:\t77',
+  '',
+].join('\n');
+const ROLLUP = [
+  '55d1c0a4e000-7ffd5a3f6000 ---p 00000000 00:00 0                          [rollup]',
+  'Rss:               51234 kB',
+  'Pss:               40001 kB',
+  'Pss_Anon:          30000 kB',
+  '',
+].join('\n');
+const MEMINFO = ['MemTotal:       16314564 kB', 'MemFree:         1024000 kB', 'MemAvailable:    8000000 kB', ''].join(
+  '\n',
+);
 
 describe('procfs parsers', () => {
   it('reads kB fields as bytes, exact field names only', () => {
@@ -45,7 +62,9 @@ describe('procfs parsers', () => {
   });
 
   it('finds cgroup v1 and v2 memory files', () => {
-    expect(cgroupMemoryFiles('0::/user.slice/session-1.scope\n')).toEqual(['/sys/fs/cgroup/user.slice/session-1.scope/memory.current']);
+    expect(cgroupMemoryFiles('0::/user.slice/session-1.scope\n')).toEqual([
+      '/sys/fs/cgroup/user.slice/session-1.scope/memory.current',
+    ]);
     expect(cgroupMemoryFiles('0::/\n')).toEqual(['/sys/fs/cgroup/memory.current']);
     expect(cgroupMemoryFiles('12:cpu,cpuacct:/docker/abc\n7:memory:/docker/abc\n0::/\n')).toEqual([
       '/sys/fs/cgroup/memory/docker/abc/memory.usage_in_bytes',

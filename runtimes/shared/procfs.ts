@@ -39,7 +39,10 @@ export function cgroupMemoryFiles(procSelfCgroup: string): string[] {
   const v1 = lines.find((l) => /^\d+:memory:/.test(l));
   if (v1) {
     const path = v1.slice(v1.indexOf(':memory:') + 8).trim();
-    candidates.push(`/sys/fs/cgroup/memory${path}/memory.usage_in_bytes`, '/sys/fs/cgroup/memory/memory.usage_in_bytes');
+    candidates.push(
+      `/sys/fs/cgroup/memory${path}/memory.usage_in_bytes`,
+      '/sys/fs/cgroup/memory/memory.usage_in_bytes',
+    );
   }
   const v2 = lines.find((l) => l.startsWith('0::'));
   if (v2) candidates.push(`/sys/fs/cgroup${v2.slice(3).trim().replace(/\/$/, '')}/memory.current`);

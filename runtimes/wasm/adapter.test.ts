@@ -27,10 +27,18 @@ describe('reference Wasm adapter limits', () => {
     const d = await a.prepare(hello, 'wasm');
     const first = (await a.start(d)).instance;
     await a.start(d);
-    await expect(a.start(d)).rejects.toThrow(/^wasm: cannot start another instance of hello: 2 are live, the limit of live instances \(maxInstances\)$/);
+    await expect(a.start(d)).rejects.toThrow(
+      /^wasm: cannot start another instance of hello: 2 are live, the limit of live instances \(maxInstances\)$/,
+    );
     await a.stop(first);
     const again = await a.start(d);
-    const r = await a.invoke(again.instance, { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() });
+    const r = await a.invoke(again.instance, {
+      method: 'GET',
+      path: '/',
+      query: '',
+      headers: {},
+      body: new Uint8Array(),
+    });
     expect(r.response.status).toBe(200);
   });
 
@@ -41,7 +49,11 @@ describe('reference Wasm adapter limits', () => {
     const d = await a.prepare(hello, 'wasm');
     for (let i = 0; i < 3; i++) {
       const { instance } = await a.start(d);
-      for (let k = 0; k < 4; k++) expect((await a.invoke(instance, { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() })).response.status).toBe(200);
+      for (let k = 0; k < 4; k++)
+        expect(
+          (await a.invoke(instance, { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() }))
+            .response.status,
+        ).toBe(200);
       await a.stop(instance);
     }
     expect(await pool.modulesHeld()).toBe(0);
@@ -49,8 +61,12 @@ describe('reference Wasm adapter limits', () => {
 
   it('passes the module limits to every load: a module over maxModuleBytes is refused at prepare()', async () => {
     const a = make({ maxModuleBytes: 1000 });
-    await expect(a.prepare(hello, 'wasm')).rejects.toThrow(/hello\.wasm: the file is \d+ bytes, over the module size limit of 1000 bytes \(maxModuleBytes\)/);
+    await expect(a.prepare(hello, 'wasm')).rejects.toThrow(
+      /hello\.wasm: the file is \d+ bytes, over the module size limit of 1000 bytes \(maxModuleBytes\)/,
+    );
     const b = make({ maxDataBytes: 10 });
-    await expect(b.prepare(hello, 'wasm')).rejects.toThrow(/^hello: its data segments hold \d+ bytes, over the data size limit of 10 bytes \(maxDataBytes\)$/);
+    await expect(b.prepare(hello, 'wasm')).rejects.toThrow(
+      /^hello: its data segments hold \d+ bytes, over the data size limit of 10 bytes \(maxDataBytes\)$/,
+    );
   });
 });

@@ -15,15 +15,39 @@
 import http from 'node:http';
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { httpInvoke } from '../shared/http.js';
-import type { Availability, Capabilities, FunctionRequest, InvokeResult, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
+import type {
+  Availability,
+  Capabilities,
+  FunctionRequest,
+  InvokeResult,
+  OwnDeployment,
+  OwnInstance,
+  RuntimeAdapter,
+  StartResult,
+} from '../types.js';
 import type { Executor, GuestFs } from './executor.js';
-import { DEFAULT_MODULE_LIMITS, compileCommand, readWasmFile, withNonce, type ModuleLimits, type PrepareOptions } from './module.js';
+import {
+  DEFAULT_MODULE_LIMITS,
+  compileCommand,
+  readWasmFile,
+  withNonce,
+  type ModuleLimits,
+  type PrepareOptions,
+} from './module.js';
 import { GuestThreadExecutor } from './guest-threads.js';
 import { ServedWasmAdapter } from './served-adapter.js';
 import { startWagiServer, type WagiServer } from './server.js';
 
-interface WasmDeployment { bytes: Uint8Array; name: string; fs?: GuestFs }
-interface WasmInstanceData { server: WagiServer; agent: http.Agent; module: WebAssembly.Module }
+interface WasmDeployment {
+  bytes: Uint8Array;
+  name: string;
+  fs?: GuestFs;
+}
+interface WasmInstanceData {
+  server: WagiServer;
+  agent: http.Agent;
+  module: WebAssembly.Module;
+}
 type WasmInstance = OwnInstance<WasmInstanceData, WasmDeployment>;
 
 export interface WasmAdapterOptions {
@@ -60,11 +84,16 @@ export class WasmAdapter implements RuntimeAdapter<WasmDeployment, WasmInstanceD
     this.moduleOptions = opts.module ?? {};
     this.fs = opts.fs;
     this.maxInstances = opts.maxInstances ?? DEFAULT_MAX_INSTANCES;
-    if (!Number.isInteger(this.maxInstances) || this.maxInstances < 1) throw new RangeError(`${this.id}: maxInstances must be a whole number ≥ 1, got ${this.maxInstances}`);
+    if (!Number.isInteger(this.maxInstances) || this.maxInstances < 1)
+      throw new RangeError(`${this.id}: maxInstances must be a whole number ≥ 1, got ${this.maxInstances}`);
   }
 
   capabilities(): Capabilities {
-    return { variants: ['wasm'], modes: ['cold', 'warm', 'throughput', 'density', 'micro'], freshInstancePerRequest: true };
+    return {
+      variants: ['wasm'],
+      modes: ['cold', 'warm', 'throughput', 'density', 'micro'],
+      freshInstancePerRequest: true,
+    };
   }
 
   async available(): Promise<Availability> {
@@ -73,7 +102,8 @@ export class WasmAdapter implements RuntimeAdapter<WasmDeployment, WasmInstanceD
 
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<WasmDeployment>> {
     const path = workload.variantPaths.wasm;
-    if (variant !== 'wasm' || !path) throw new Error(`${this.id} runs only the wasm variant; ${workload.name} has none`);
+    if (variant !== 'wasm' || !path)
+      throw new Error(`${this.id} runs only the wasm variant; ${workload.name} has none`);
     const bytes = readWasmFile(path, this.moduleOptions.maxModuleBytes ?? DEFAULT_MODULE_LIMITS.maxModuleBytes);
     await compileCommand(bytes, workload.name, this.moduleOptions);
     // The manifest may ask for a private scratch directory per request (e.g. /tmp).
@@ -86,7 +116,9 @@ export class WasmAdapter implements RuntimeAdapter<WasmDeployment, WasmInstanceD
   async start(d: OwnDeployment<WasmDeployment>): Promise<StartResult<WasmInstance>> {
     const { bytes, name, fs } = d.data;
     if (this.live.size + this.starting >= this.maxInstances) {
-      throw new Error(`${this.id}: cannot start another instance of ${name}: ${this.live.size + this.starting} are live, the limit of live instances (maxInstances)`);
+      throw new Error(
+        `${this.id}: cannot start another instance of ${name}: ${this.live.size + this.starting} are live, the limit of live instances (maxInstances)`,
+      );
     }
     this.starting++;
     let module: WebAssembly.Module;
@@ -104,7 +136,13 @@ export class WasmAdapter implements RuntimeAdapter<WasmDeployment, WasmInstanceD
     const data: WasmInstanceData = { server, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }), module };
     const instance: WasmInstance = { id: `${this.id}-${name}-${this.nonce}`, deployment: d, url: server.url, data };
     this.live.add(instance);
-    return { instance, phases: [{ phase: 'compile', ns: Number(t1 - t0) }, { phase: 'listen', ns: Number(t2 - t1) }] };
+    return {
+      instance,
+      phases: [
+        { phase: 'compile', ns: Number(t1 - t0) },
+        { phase: 'listen', ns: Number(t2 - t1) },
+      ],
+    };
   }
 
   invoke(i: WasmInstance, r: FunctionRequest): Promise<InvokeResult> {
@@ -151,7 +189,8 @@ export function referenceWasmAdapter(opts: ReferenceWasmOptions = {}): ServedWas
   const module = moduleOptions(opts);
   return new ServedWasmAdapter({
     id: 'wasm',
-    description: "faasbench's reference Wasm runtime: own WASI preview1 host, WAGI, fresh instance per request, served by `faasbench serve` in its own process",
+    description:
+      "faasbench's reference Wasm runtime: own WASI preview1 host, WAGI, fresh instance per request, served by `faasbench serve` in its own process",
     executor: 'guest-threads',
     module,
     ...(opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : {}),
@@ -165,8 +204,13 @@ export function referenceWasmAdapter(opts: ReferenceWasmOptions = {}): ServedWas
 export function inProcessWasmAdapter(opts: ReferenceWasmOptions = {}): WasmAdapter {
   return new WasmAdapter({
     id: 'wasm',
-    description: "faasbench's reference Wasm runtime, in process: own WASI preview1 host, WAGI, fresh instance per request",
-    executor: () => new GuestThreadExecutor({ ...(opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : {}), ...(opts.threads ? { size: opts.threads } : {}) }),
+    description:
+      "faasbench's reference Wasm runtime, in process: own WASI preview1 host, WAGI, fresh instance per request",
+    executor: () =>
+      new GuestThreadExecutor({
+        ...(opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : {}),
+        ...(opts.threads ? { size: opts.threads } : {}),
+      }),
     module: moduleOptions(opts),
     ...(opts.fs ? { fs: opts.fs } : {}),
     ...(opts.maxInstances ? { maxInstances: opts.maxInstances } : {}),
@@ -175,6 +219,7 @@ export function inProcessWasmAdapter(opts: ReferenceWasmOptions = {}): WasmAdapt
 
 function moduleOptions(opts: ReferenceWasmOptions): PrepareOptions {
   const module: PrepareOptions = {};
-  for (const k of ['memoryCapBytes', 'maxModuleBytes', 'maxTableEntries', 'maxDataBytes'] as const) if (opts[k]) module[k] = opts[k];
+  for (const k of ['memoryCapBytes', 'maxModuleBytes', 'maxTableEntries', 'maxDataBytes'] as const)
+    if (opts[k]) module[k] = opts[k];
   return module;
 }

@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PROC_EXIT, commandModule, guestModule, withData, withTable } from '../../test/wasm-fixtures.js';
-import { WasmBinaryError, WasmLimitError, dataSegmentBytes, encodeU32, memories, parseSections, readU32, rewriteMemory, tables } from './binary.js';
+import {
+  WasmBinaryError,
+  WasmLimitError,
+  dataSegmentBytes,
+  encodeU32,
+  memories,
+  parseSections,
+  readU32,
+  rewriteMemory,
+  tables,
+} from './binary.js';
 
 const hello = readFileSync(new URL('../../workloads/hello/build/hello.wasm', import.meta.url));
 const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -44,7 +54,8 @@ describe('sections', () => {
   it('rejects what is not a module or is cut short', () => {
     expect(() => parseSections(Buffer.from('#!/bin/sh\necho hi\n'))).toThrow(/magic/);
     expect(() => parseSections(Uint8Array.from([...header.slice(0, 4), 2, 0, 0, 0]))).toThrow(/version/);
-    for (const cut of [9, 20, hello.length - 1]) expect(() => parseSections(hello.subarray(0, cut))).toThrow(WasmBinaryError);
+    for (const cut of [9, 20, hello.length - 1])
+      expect(() => parseSections(hello.subarray(0, cut))).toThrow(WasmBinaryError);
   });
   it('reads memory limits: hello has 2 pages and no maximum', () => {
     expect(memories(hello)).toEqual([{ imported: null, limits: { min: 2, max: null, shared: false } }]);
@@ -54,7 +65,10 @@ describe('sections', () => {
 
 describe('rewriteMemory', () => {
   it('caps a memory without a maximum, and one with a larger maximum', () => {
-    for (const limits of [[0x00, 2], [0x01, 2, ...encodeU32(60000)]]) {
+    for (const limits of [
+      [0x00, 2],
+      [0x01, 2, ...encodeU32(60000)],
+    ]) {
       const r = rewriteMemory(bareMemoryModule(limits), { capPages: 16 });
       expect(WebAssembly.validate(r.bytes)).toBe(true);
       expect(memories(r.bytes)[0]!.limits).toEqual({ min: 2, max: 16, shared: false });
@@ -68,9 +82,14 @@ describe('rewriteMemory', () => {
     expect(() => rewriteMemory(bareMemoryModule([0x00, 40]), { capPages: 16 })).toThrow(/needs 40 pages.*cap of 16/);
   });
   it('caps an imported memory in the import section', () => {
-    const r = rewriteMemory(importedMemoryModule([0x00, 1]), { capPages: 8, importMemoryAs: { module: 'x', name: 'y' } });
+    const r = rewriteMemory(importedMemoryModule([0x00, 1]), {
+      capPages: 8,
+      importMemoryAs: { module: 'x', name: 'y' },
+    });
     expect(r.memoryImported).toBe(false); // already imported: only capped
-    expect(memories(r.bytes)).toEqual([{ imported: { module: 'env', name: 'mem' }, limits: { min: 1, max: 8, shared: false } }]);
+    expect(memories(r.bytes)).toEqual([
+      { imported: { module: 'env', name: 'mem' }, limits: { min: 1, max: 8, shared: false } },
+    ]);
     expect(WebAssembly.validate(r.bytes)).toBe(true);
   });
   it('turns a defined memory into an import, with or without an import section', () => {
@@ -84,7 +103,10 @@ describe('rewriteMemory', () => {
     }
   });
   it('the rewritten module behaves the same, memory.grow stops at the cap', () => {
-    const r = rewriteMemory(guestModule({ end: { kind: 'grow' } }), { capPages: 5, importMemoryAs: { module: 'faasbench', name: 'memory' } });
+    const r = rewriteMemory(guestModule({ end: { kind: 'grow' } }), {
+      capPages: 5,
+      importMemoryAs: { module: 'faasbench', name: 'memory' },
+    });
     const memory = new WebAssembly.Memory({ initial: r.memory!.min, maximum: r.memory!.max! });
     const inst = new WebAssembly.Instance(new WebAssembly.Module(r.bytes), {
       faasbench: { memory },
@@ -107,7 +129,11 @@ describe('tables and data segments', () => {
     expect(dataSegmentBytes(empty)).toBe(0);
   });
   it('caps a table: its maximum lowered, a larger initial size refused as a limit', () => {
-    for (const [min, max, capped] of [[5, undefined, 50], [5, 500, 50], [5, 20, 20]] as const) {
+    for (const [min, max, capped] of [
+      [5, undefined, 50],
+      [5, 500, 50],
+      [5, 20, 20],
+    ] as const) {
       const r = rewriteMemory(withTable(empty, min, max), { capTableEntries: 50 });
       expect(WebAssembly.validate(r.bytes)).toBe(true);
       expect(tables(r.bytes)).toEqual([{ min, max: capped, shared: false }]);

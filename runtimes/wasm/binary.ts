@@ -16,7 +16,10 @@ export class WasmBinaryError extends Error {
 /** A well-formed module over one of the host's limits; `limit` says which. */
 export class WasmLimitError extends WasmBinaryError {
   override name = 'WasmLimitError';
-  constructor(readonly limit: 'memory' | 'table' | 'data', message: string) {
+  constructor(
+    readonly limit: 'memory' | 'table' | 'data',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -65,8 +68,10 @@ export interface Section {
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
 export function parseSections(bytes: Uint8Array): Section[] {
-  if (bytes.length < 8 || MAGIC.some((m, i) => bytes[i] !== m)) throw new WasmBinaryError('not a WebAssembly module (no \\0asm magic number)');
-  if (bytes[4] !== 1 || bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0) throw new WasmBinaryError(`unsupported binary version ${bytes[4]}`);
+  if (bytes.length < 8 || MAGIC.some((m, i) => bytes[i] !== m))
+    throw new WasmBinaryError('not a WebAssembly module (no \\0asm magic number)');
+  if (bytes[4] !== 1 || bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0)
+    throw new WasmBinaryError(`unsupported binary version ${bytes[4]}`);
   const sections: Section[] = [];
   let pos = 8;
   while (pos < bytes.length) {
@@ -74,7 +79,8 @@ export function parseSections(bytes: Uint8Array): Section[] {
     const id = bytes[pos++]!;
     const [size, contentStart] = readU32(bytes, pos);
     const end = contentStart + size;
-    if (end > bytes.length) throw new WasmBinaryError(`section ${id} at byte ${start} runs past the end of the module (truncated?)`);
+    if (end > bytes.length)
+      throw new WasmBinaryError(`section ${id} at byte ${start} runs past the end of the module (truncated?)`);
     sections.push({ id, start, contentStart, end });
     pos = end;
   }
@@ -116,7 +122,14 @@ function encodeName(s: string): number[] {
   return [...encodeU32(b.length), ...b];
 }
 
-interface MemoryImport { module: string; name: string; limits: Limits; entryStart: number; limitsStart: number; limitsEnd: number }
+interface MemoryImport {
+  module: string;
+  name: string;
+  limits: Limits;
+  entryStart: number;
+  limitsStart: number;
+  limitsEnd: number;
+}
 
 /** The memory entries of the import section. */
 function scanImports(bytes: Uint8Array, s: Section): { count: number; entriesStart: number; memories: MemoryImport[] } {
@@ -165,7 +178,8 @@ function scanImports(bytes: Uint8Array, s: Section): { count: number; entriesSta
 function readTableType(bytes: Uint8Array, pos: number): [Limits, number, number] {
   const ref = bytes[pos++];
   if (ref === 0x40) throw new WasmBinaryError('tables with an initializer expression are not supported');
-  if (ref !== 0x70 && ref !== 0x6f) throw new WasmBinaryError(`unknown table element type 0x${ref?.toString(16) ?? '(end)'}`);
+  if (ref !== 0x70 && ref !== 0x6f)
+    throw new WasmBinaryError(`unknown table element type 0x${ref?.toString(16) ?? '(end)'}`);
   const limitsStart = pos;
   const flags = bytes[pos++];
   if (flags === undefined) throw new WasmBinaryError('truncated table limits');
@@ -204,7 +218,8 @@ function skipConstExpr(bytes: Uint8Array, pos: number, end: number): number {
       while (pos < end && bytes[pos]! & 0x80) pos++;
       pos++;
     } else if (op === 0x23) [, pos] = readU32(bytes, pos);
-    else if (![0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e].includes(op)) throw new WasmBinaryError(`unsupported instruction 0x${op.toString(16)} in a data segment offset`);
+    else if (![0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e].includes(op))
+      throw new WasmBinaryError(`unsupported instruction 0x${op.toString(16)} in a data segment offset`);
   }
   throw new WasmBinaryError('data segment offset runs past the data section');
 }
@@ -219,7 +234,8 @@ export function dataSegmentBytes(bytes: Uint8Array): number {
     for (let i = 0; i < count; i++) {
       let kind: number;
       [kind, pos] = readU32(bytes, pos);
-      if (kind === 2) [, pos] = readU32(bytes, pos); // memory index
+      if (kind === 2)
+        [, pos] = readU32(bytes, pos); // memory index
       else if (kind !== 0 && kind !== 1) throw new WasmBinaryError(`unknown data segment kind ${kind}`);
       if (kind !== 1) pos = skipConstExpr(bytes, pos, s.end);
       let size: number;
@@ -243,7 +259,9 @@ export interface MemoryInfo {
 export function memories(bytes: Uint8Array): MemoryInfo[] {
   const out: MemoryInfo[] = [];
   for (const s of parseSections(bytes)) {
-    if (s.id === 2) for (const m of scanImports(bytes, s).memories) out.push({ imported: { module: m.module, name: m.name }, limits: m.limits });
+    if (s.id === 2)
+      for (const m of scanImports(bytes, s).memories)
+        out.push({ imported: { module: m.module, name: m.name }, limits: m.limits });
     if (s.id === 5) {
       const [count, first] = readU32(bytes, s.contentStart);
       let pos = first;
@@ -277,13 +295,21 @@ export interface RewriteResult {
 
 function cap(l: Limits, capPages: number | undefined): Limits {
   if (capPages === undefined) return l;
-  if (l.min > capPages) throw new WasmLimitError('memory', `the module needs ${l.min} pages of memory to start, over the cap of ${capPages} pages`);
+  if (l.min > capPages)
+    throw new WasmLimitError(
+      'memory',
+      `the module needs ${l.min} pages of memory to start, over the cap of ${capPages} pages`,
+    );
   return { ...l, max: l.max === null || l.max > capPages ? capPages : l.max };
 }
 
 function capTable(l: Limits, entries: number | undefined): Limits {
   if (entries === undefined) return l;
-  if (l.min > entries) throw new WasmLimitError('table', `its table needs ${l.min} entries to start, over the table size limit of ${entries} entries`);
+  if (l.min > entries)
+    throw new WasmLimitError(
+      'table',
+      `its table needs ${l.min} entries to start, over the table size limit of ${entries} entries`,
+    );
   return { ...l, max: l.max === null || l.max > entries ? entries : l.max };
 }
 
@@ -305,10 +331,18 @@ export function rewriteMemory(bytes: Uint8Array, opts: RewriteOptions): RewriteR
   const sections = parseSections(bytes);
   const mems = memories(bytes);
   const parts: Uint8Array[] = [bytes.subarray(0, 8)];
-  const asImport = opts.importMemoryAs && mems.length === 1 && mems[0]!.imported === null && !mems[0]!.limits.shared ? opts.importMemoryAs : undefined;
+  const asImport =
+    opts.importMemoryAs && mems.length === 1 && mems[0]!.imported === null && !mems[0]!.limits.shared
+      ? opts.importMemoryAs
+      : undefined;
   const memory = mems.length === 1 ? cap(mems[0]!.limits, opts.capPages) : null;
   let importDone = false;
-  const newImport = (): number[] => [...encodeName(asImport!.module), ...encodeName(asImport!.name), 0x02, ...encodeLimits(memory!)];
+  const newImport = (): number[] => [
+    ...encodeName(asImport!.module),
+    ...encodeName(asImport!.name),
+    0x02,
+    ...encodeLimits(memory!),
+  ];
 
   for (const s of sections) {
     if (asImport && !importDone && s.id !== 0 && s.id !== 1 && s.id !== 2) {

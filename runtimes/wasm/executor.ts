@@ -72,9 +72,20 @@ export class Runner {
   private lastFs: GuestFs | undefined;
 
   constructor(readonly limits: ExecLimits = DEFAULT_LIMITS) {
-    this.imports = { ...this.host.imports, [MEMORY_IMPORT_MODULE]: this.memorySlot as unknown as WebAssembly.ModuleImports };
+    this.imports = {
+      ...this.host.imports,
+      [MEMORY_IMPORT_MODULE]: this.memorySlot as unknown as WebAssembly.ModuleImports,
+    };
     // Every field present from the start: the object keeps one shape across runs.
-    this.config = { args: [], env: [], stdin: new Uint8Array(), stdoutLimit: limits.stdoutBytes, stderrLimit: limits.stderrBytes, preopens: undefined, memfs: undefined };
+    this.config = {
+      args: [],
+      env: [],
+      stdin: new Uint8Array(),
+      stdoutLimit: limits.stdoutBytes,
+      stderrLimit: limits.stderrBytes,
+      preopens: undefined,
+      memfs: undefined,
+    };
   }
 
   /** One fresh instance, run to completion. Call release() once the outcome is used. */
@@ -156,9 +167,20 @@ export function runInstanceWith(
   const stdio = new WasiHost();
   const ours = stdio.imports['wasi_snapshot_preview1'] as Record<string, (...a: never[]) => number>;
   const spec = memorySpecOf(module);
-  const imports: WebAssembly.Imports = { wasi_snapshot_preview1: { ...wasiImport, fd_read: ours['fd_read']!, fd_write: ours['fd_write']! } };
-  if (spec) imports[MEMORY_IMPORT_MODULE] = { memory: new WebAssembly.Memory({ initial: spec.initial, maximum: spec.maximum }) };
-  stdio.begin({ args: req.args, env: req.env, stdin: req.stdin, stdoutLimit: limits.stdoutBytes, stderrLimit: limits.stderrBytes });
+  const imports: WebAssembly.Imports = {
+    wasi_snapshot_preview1: { ...wasiImport, fd_read: ours['fd_read']!, fd_write: ours['fd_write']! },
+  };
+  if (spec)
+    imports[MEMORY_IMPORT_MODULE] = {
+      memory: new WebAssembly.Memory({ initial: spec.initial, maximum: spec.maximum }),
+    };
+  stdio.begin({
+    args: req.args,
+    env: req.env,
+    stdin: req.stdin,
+    stdoutLimit: limits.stdoutBytes,
+    stderrLimit: limits.stderrBytes,
+  });
   let end: ExecEnd;
   const t0 = process.hrtime.bigint();
   let t1 = t0;

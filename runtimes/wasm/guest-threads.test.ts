@@ -34,7 +34,12 @@ describe('GuestThreadExecutor', () => {
     await p.ready();
     const loop = await compileCommand(guestModule({ end: { kind: 'loop' } }), 'loop');
     const ok = await compileCommand(cgiGuest('ok\n'), 'ok');
-    const [l, ...rest] = await Promise.all([p.execute(loop, req), p.execute(ok, req), p.execute(ok, req), p.execute(ok, req)]);
+    const [l, ...rest] = await Promise.all([
+      p.execute(loop, req),
+      p.execute(ok, req),
+      p.execute(ok, req),
+      p.execute(ok, req),
+    ]);
     expect(l!.end.kind).toBe('timeout');
     for (const o of rest) expect(text(o.stdout)).toBe('Content-Type: text/plain\n\nok\n');
     expect(p.replaced).toBe(1);
@@ -49,8 +54,16 @@ describe('GuestThreadExecutor', () => {
     const loop = await compileCommand(guestModule({ end: { kind: 'loop' } }), 'loop');
     const ok = await compileCommand(cgiGuest('ok\n'), 'ok');
     const order: string[] = [];
-    const looper = p.execute(loop, req).then((o) => { order.push('looper'); return o; });
-    const fast = Array.from({ length: 12 }, (_, i) => p.execute(ok, req).then((o) => { order.push(`fast${i}`); return o; }));
+    const looper = p.execute(loop, req).then((o) => {
+      order.push('looper');
+      return o;
+    });
+    const fast = Array.from({ length: 12 }, (_, i) =>
+      p.execute(ok, req).then((o) => {
+        order.push(`fast${i}`);
+        return o;
+      }),
+    );
     for (const o of await Promise.all(fast)) expect(text(o.stdout)).toBe('Content-Type: text/plain\n\nok\n');
     expect(order).not.toContain('looper');
     expect((await looper).end.kind).toBe('timeout');
@@ -65,11 +78,16 @@ describe('GuestThreadExecutor', () => {
     const loop = await compileCommand(guestModule({ end: { kind: 'loop' } }), 'loop');
     const ok = await compileCommand(cgiGuest('ok\n'), 'ok');
     let looperDone = false;
-    const looper = p.execute(loop, req).then((o) => { looperDone = true; return o; });
+    const looper = p.execute(loop, req).then((o) => {
+      looperDone = true;
+      return o;
+    });
     const early = Array.from({ length: 6 }, () => p.execute(ok, req));
     // Keep two requests in flight until the early ones are all answered.
     let stop = false;
-    const feeders = Array.from({ length: 2 }, async () => { while (!stop) await p.execute(ok, req); });
+    const feeders = Array.from({ length: 2 }, async () => {
+      while (!stop) await p.execute(ok, req);
+    });
     const answered = await Promise.all(early);
     const whileLooping = !looperDone;
     stop = true;
@@ -85,7 +103,10 @@ describe('GuestThreadExecutor', () => {
     const loop = await compileCommand(guestModule({ end: { kind: 'loop' } }), 'loop');
     const ok = await compileCommand(cgiGuest('ok\n'), 'ok');
     let looperDone = false;
-    const looper = p.execute(loop, req).then((o) => { looperDone = true; return o; });
+    const looper = p.execute(loop, req).then((o) => {
+      looperDone = true;
+      return o;
+    });
     await new Promise((r) => setTimeout(r, 50)); // the looper is past stuckAfterMs
     for (let burst = 0; burst < 3; burst++) {
       const outs = await Promise.all(Array.from({ length: 10 }, () => p.execute(ok, req)));

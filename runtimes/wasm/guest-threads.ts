@@ -31,7 +31,13 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_LIMITS, type ExecLimits, type ExecOutcome, type ExecRequest, type Executor } from './executor.js';
-import { REVOKED, type GuestThreadData, type RunMessage, type ToGuestThread, type WorkerReply } from './guest-thread-protocol.js';
+import {
+  REVOKED,
+  type GuestThreadData,
+  type RunMessage,
+  type ToGuestThread,
+  type WorkerReply,
+} from './guest-thread-protocol.js';
 
 export interface GuestThreadOptions {
   /** Threads kept ready. Default: the machine's parallelism, at least 2. */
@@ -101,7 +107,11 @@ function spawnGuestThread(limits: ExecLimits, claims: Int32Array): Worker {
   const workerData: GuestThreadData = { limits, claims };
   if (self.endsWith('.ts')) {
     const target = new URL('./guest-thread.ts', self).href;
-    const api = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const api = pathToFileURL(
+      createRequire(self)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
     const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
     return new Worker(boot, { eval: true, workerData });
   }
@@ -155,7 +165,10 @@ export class GuestThreadExecutor implements Executor {
   execute(module: WebAssembly.Module, req: ExecRequest): Promise<ExecOutcome> {
     if (this.closed) return Promise.reject(new Error('executor is closed'));
     if (this.broken) return Promise.reject(new Error(this.broken));
-    if (this.queue.length >= this.maxQueue) return Promise.reject(new ExecutorOverloaded(`overloaded: ${this.queue.length} requests already waiting for a guest thread`));
+    if (this.queue.length >= this.maxQueue)
+      return Promise.reject(
+        new ExecutorOverloaded(`overloaded: ${this.queue.length} requests already waiting for a guest thread`),
+      );
     return new Promise((resolve, reject) => {
       const seq = ++this.seq;
       this.queue.push({ module, req, resolve, reject, seq, cell: -1, tag: (seq % 0x7ffffffe) + 1 });
@@ -172,15 +185,21 @@ export class GuestThreadExecutor implements Executor {
     const key = this.keys.get(module);
     if (key === undefined) return;
     this.keys.delete(module);
-    for (const s of this.slots) if (s.modules.delete(key)) s.worker.postMessage({ forget: key } satisfies ToGuestThread);
+    for (const s of this.slots)
+      if (s.modules.delete(key)) s.worker.postMessage({ forget: key } satisfies ToGuestThread);
   }
 
   /** Modules the threads hold, as they report it (for tests and reports). */
   async modulesHeld(): Promise<number> {
-    const counts = this.slots.filter((s) => s.ready).map((s) => new Promise<number>((resolve) => {
-      s.counting.push(resolve);
-      s.worker.postMessage({ count: true } satisfies ToGuestThread);
-    }));
+    const counts = this.slots
+      .filter((s) => s.ready)
+      .map(
+        (s) =>
+          new Promise<number>((resolve) => {
+            s.counting.push(resolve);
+            s.worker.postMessage({ count: true } satisfies ToGuestThread);
+          }),
+      );
     return (await Promise.all(counts)).reduce((a, b) => a + b, 0);
   }
 
@@ -201,7 +220,15 @@ export class GuestThreadExecutor implements Executor {
 
   private spawn(): void {
     const claims = new Int32Array(new SharedArrayBuffer(4 * this.pipeline));
-    const slot: Slot = { worker: spawnGuestThread(this.limits, claims), ready: false, jobs: [], modules: new Set(), gone: false, claims, counting: [] };
+    const slot: Slot = {
+      worker: spawnGuestThread(this.limits, claims),
+      ready: false,
+      jobs: [],
+      modules: new Set(),
+      gone: false,
+      claims,
+      counting: [],
+    };
     slot.worker.unref();
     slot.worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
     slot.worker.on('error', (e: Error) => this.onDeath(slot, `guest thread failed: ${e.message}`));
@@ -221,9 +248,17 @@ export class GuestThreadExecutor implements Executor {
     for (;;) {
       // A stuck thread gets nothing more: what would wait behind it waits in the queue instead.
       let thief: Slot | null = null;
-      for (const s of this.slots) if (s.ready && s.jobs.length < this.pipeline && !this.stuck(s, now) && (!thief || s.jobs.length < thief.jobs.length)) thief = s;
+      for (const s of this.slots)
+        if (
+          s.ready &&
+          s.jobs.length < this.pipeline &&
+          !this.stuck(s, now) &&
+          (!thief || s.jobs.length < thief.jobs.length)
+        )
+          thief = s;
       if (!thief) return;
-      const job = this.takeBack(thief, thief.jobs.length === 0, now, this.queue[0]?.seq ?? Infinity) ?? this.queue.shift();
+      const job =
+        this.takeBack(thief, thief.jobs.length === 0, now, this.queue[0]?.seq ?? Infinity) ?? this.queue.shift();
       if (!job) return;
       this.dispatch(thief, job);
     }
@@ -343,7 +378,8 @@ export class GuestThreadExecutor implements Executor {
       for (const job of this.queue.splice(0)) job.reject(new Error(this.broken));
     }
     const job = slot.jobs.shift();
-    if (job) job.resolve(failed(reason, Number(process.hrtime.bigint() - (job.dispatchedAt ?? process.hrtime.bigint()))));
+    if (job)
+      job.resolve(failed(reason, Number(process.hrtime.bigint() - (job.dispatchedAt ?? process.hrtime.bigint()))));
     this.replace(slot);
   }
 

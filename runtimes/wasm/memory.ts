@@ -37,7 +37,9 @@ export function memorySpecOf(module: WebAssembly.Module): MemorySpec | null {
   let spec = specs.get(module);
   if (spec === undefined) {
     const [section] = WebAssembly.Module.customSections(module, MEMORY_SPEC_SECTION);
-    const imported = WebAssembly.Module.imports(module).some((i) => i.kind === 'memory' && i.module === MEMORY_IMPORT_MODULE && i.name === MEMORY_IMPORT_NAME);
+    const imported = WebAssembly.Module.imports(module).some(
+      (i) => i.kind === 'memory' && i.module === MEMORY_IMPORT_MODULE && i.name === MEMORY_IMPORT_NAME,
+    );
     if (section && section.byteLength === 8 && imported) {
       const v = new DataView(section);
       spec = { initial: v.getUint32(0, true), maximum: v.getUint32(4, true) };

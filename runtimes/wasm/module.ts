@@ -36,12 +36,18 @@ export function readWasmFile(path: string, maxBytes = DEFAULT_MODULE_LIMITS.maxM
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const st = fstatSync(fd);
     if (!st.isFile()) throw new WasmModuleError(`${path}: not a regular file (${fileKind(st)})`);
-    if (st.size > maxBytes) throw new WasmModuleError(`${path}: the file is ${st.size} bytes, over the module size limit of ${maxBytes} bytes (maxModuleBytes)`);
+    if (st.size > maxBytes)
+      throw new WasmModuleError(
+        `${path}: the file is ${st.size} bytes, over the module size limit of ${maxBytes} bytes (maxModuleBytes)`,
+      );
     // Read at most one byte past the size seen: a file that grew meanwhile is caught below.
     bytes = Buffer.alloc(st.size + 1);
     let n = 0;
-    for (let r; n < bytes.length && (r = readSync(fd, bytes, n, bytes.length - n, null)) > 0; ) n += r;
-    if (n > maxBytes) throw new WasmModuleError(`${path}: the file is over the module size limit of ${maxBytes} bytes (maxModuleBytes)`);
+    for (let r; n < bytes.length && (r = readSync(fd, bytes, n, bytes.length - n, null)) > 0;) n += r;
+    if (n > maxBytes)
+      throw new WasmModuleError(
+        `${path}: the file is over the module size limit of ${maxBytes} bytes (maxModuleBytes)`,
+      );
     bytes = bytes.subarray(0, Math.min(n, st.size));
   } catch (e) {
     if (e instanceof WasmModuleError) throw e;
@@ -73,7 +79,11 @@ export interface ModuleLimits {
   maxDataBytes: number;
 }
 
-export const DEFAULT_MODULE_LIMITS: ModuleLimits = { maxModuleBytes: 64 * 2 ** 20, maxTableEntries: 100_000, maxDataBytes: 32 * 2 ** 20 };
+export const DEFAULT_MODULE_LIMITS: ModuleLimits = {
+  maxModuleBytes: 64 * 2 ** 20,
+  maxTableEntries: 100_000,
+  maxDataBytes: 32 * 2 ** 20,
+};
 
 export interface PrepareOptions extends Partial<ModuleLimits> {
   /** Per-function memory cap in bytes (rounded down to whole pages). Default 256 MiB. */
@@ -91,21 +101,36 @@ export const DEFAULT_MEMORY_CAP_BYTES = 256 * 2 ** 20;
  * from a pool, with the limits recorded in a custom section.
  */
 export function prepareModuleBytes(bytes: Uint8Array, name = 'module', opts: PrepareOptions = {}): Uint8Array {
-  const capPages = Math.max(1, Math.min(MAX_PAGES, Math.floor((opts.memoryCapBytes ?? DEFAULT_MEMORY_CAP_BYTES) / PAGE_BYTES)));
+  const capPages = Math.max(
+    1,
+    Math.min(MAX_PAGES, Math.floor((opts.memoryCapBytes ?? DEFAULT_MEMORY_CAP_BYTES) / PAGE_BYTES)),
+  );
   const limits = { ...DEFAULT_MODULE_LIMITS, ...definedOnly(opts) };
   if (bytes.length > limits.maxModuleBytes) {
-    throw new WasmModuleError(`${name}: the module is ${bytes.length} bytes, over the module size limit of ${limits.maxModuleBytes} bytes (maxModuleBytes)`);
+    throw new WasmModuleError(
+      `${name}: the module is ${bytes.length} bytes, over the module size limit of ${limits.maxModuleBytes} bytes (maxModuleBytes)`,
+    );
   }
   try {
     const data = dataSegmentBytes(bytes);
-    if (data > limits.maxDataBytes) throw new WasmLimitError('data', `its data segments hold ${data} bytes, over the data size limit of ${limits.maxDataBytes} bytes`);
+    if (data > limits.maxDataBytes)
+      throw new WasmLimitError(
+        'data',
+        `its data segments hold ${data} bytes, over the data size limit of ${limits.maxDataBytes} bytes`,
+      );
     const r = rewriteMemory(bytes, {
       capPages,
       capTableEntries: limits.maxTableEntries,
-      ...(opts.poolMemory === false ? {} : { importMemoryAs: { module: MEMORY_IMPORT_MODULE, name: MEMORY_IMPORT_NAME } }),
+      ...(opts.poolMemory === false
+        ? {}
+        : { importMemoryAs: { module: MEMORY_IMPORT_MODULE, name: MEMORY_IMPORT_NAME } }),
     });
     if (!r.memoryImported || !r.memory) return r.bytes;
-    return appendCustomSection(r.bytes, MEMORY_SPEC_SECTION, encodeMemorySpec({ initial: r.memory.min, maximum: r.memory.max ?? capPages }));
+    return appendCustomSection(
+      r.bytes,
+      MEMORY_SPEC_SECTION,
+      encodeMemorySpec({ initial: r.memory.min, maximum: r.memory.max ?? capPages }),
+    );
   } catch (e) {
     if (e instanceof WasmLimitError) throw new WasmModuleError(`${name}: ${e.message} (${LIMIT_OPTION[e.limit]})`);
     if (e instanceof WasmBinaryError) throw new WasmModuleError(`${name}: invalid WebAssembly module (${e.message})`);
@@ -113,16 +138,25 @@ export function prepareModuleBytes(bytes: Uint8Array, name = 'module', opts: Pre
   }
 }
 
-const LIMIT_OPTION: Record<WasmLimitError['limit'], string> = { memory: 'memoryCapBytes', table: 'maxTableEntries', data: 'maxDataBytes' };
+const LIMIT_OPTION: Record<WasmLimitError['limit'], string> = {
+  memory: 'memoryCapBytes',
+  table: 'maxTableEntries',
+  data: 'maxDataBytes',
+};
 
 function definedOnly(opts: PrepareOptions): Partial<ModuleLimits> {
   const out: Partial<ModuleLimits> = {};
-  for (const k of ['maxModuleBytes', 'maxTableEntries', 'maxDataBytes'] as const) if (opts[k] !== undefined) out[k] = opts[k];
+  for (const k of ['maxModuleBytes', 'maxTableEntries', 'maxDataBytes'] as const)
+    if (opts[k] !== undefined) out[k] = opts[k];
   return out;
 }
 
 /** Compiles (after prepareModuleBytes) and checks that the module is a WASI preview1 command this host can link. */
-export async function compileCommand(bytes: Uint8Array, name = 'module', opts: PrepareOptions = {}): Promise<WebAssembly.Module> {
+export async function compileCommand(
+  bytes: Uint8Array,
+  name = 'module',
+  opts: PrepareOptions = {},
+): Promise<WebAssembly.Module> {
   const prepared = prepareModuleBytes(bytes, name, opts);
   let module: WebAssembly.Module;
   try {
@@ -136,14 +170,17 @@ export async function compileCommand(bytes: Uint8Array, name = 'module', opts: P
 
 export function checkCommand(module: WebAssembly.Module, name = 'module'): void {
   const start = WebAssembly.Module.exports(module).find((e) => e.name === '_start');
-  if (!start || start.kind !== 'function') throw new WasmModuleError(`${name}: not a WASI command (no exported _start function)`);
+  if (!start || start.kind !== 'function')
+    throw new WasmModuleError(`${name}: not a WASI command (no exported _start function)`);
   if (!WebAssembly.Module.exports(module).some((e) => e.name === 'memory' && e.kind === 'memory')) {
     throw new WasmModuleError(`${name}: exports no memory named "memory"`);
   }
   for (const imp of WebAssembly.Module.imports(module)) {
     if (imp.kind === 'memory' && imp.module === MEMORY_IMPORT_MODULE && imp.name === MEMORY_IMPORT_NAME) continue; // ours, see prepareModuleBytes
     if (!WASI_MODULES.has(imp.module) || imp.kind !== 'function' || !KNOWN.has(imp.name)) {
-      throw new WasmModuleError(`${name}: imports ${imp.kind} ${imp.module}.${imp.name}, which this host does not provide (only WASI preview1 functions)`);
+      throw new WasmModuleError(
+        `${name}: imports ${imp.kind} ${imp.module}.${imp.name}, which this host does not provide (only WASI preview1 functions)`,
+      );
     }
   }
 }

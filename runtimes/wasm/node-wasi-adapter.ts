@@ -8,7 +8,8 @@ import { ServedWasmAdapter } from './served-adapter.js';
 export function nodeWasiAdapter(): ServedWasmAdapter {
   return new ServedWasmAdapter({
     id: 'node-wasi',
-    description: "baseline: the same WAGI host (faasbench serve, own process) with Node's built-in node:wasi (new WASI + instance per request)",
+    description:
+      "baseline: the same WAGI host (faasbench serve, own process) with Node's built-in node:wasi (new WASI + instance per request)",
     executor: 'node-wasi',
   });
 }

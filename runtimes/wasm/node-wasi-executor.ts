@@ -20,7 +20,13 @@ export class NodeWasiExecutor implements Executor {
       env[kv.slice(0, i)] = kv.slice(i + 1);
     }
     const wasi = new WASI({ version: 'preview1', args: [...req.args], env, returnOnExit: true });
-    return runInstanceWith(module, req, this.limits, wasi.wasiImport as Record<string, (...a: never[]) => number>, (instance) => wasi.start(instance));
+    return runInstanceWith(
+      module,
+      req,
+      this.limits,
+      wasi.wasiImport as Record<string, (...a: never[]) => number>,
+      (instance) => wasi.start(instance),
+    );
   }
 
   async close(): Promise<void> {}

@@ -8,7 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runner, type ExecOutcome } from './executor.js';
 import { DEFAULT_MODULE_LIMITS, WasmModuleError, compileCommand, readWasmFile } from './module.js';
 import { startWagiServer, type WagiServer } from './server.js';
-import { FD_WRITE, PREVIEW1_SIGNATURES, PROC_EXIT, callAndExit, cgiGuest, commandModule, guestModule, op, tableOp, withData, withTable } from '../../test/wasm-fixtures.js';
+import {
+  FD_WRITE,
+  PREVIEW1_SIGNATURES,
+  PROC_EXIT,
+  callAndExit,
+  cgiGuest,
+  commandModule,
+  guestModule,
+  op,
+  tableOp,
+  withData,
+  withTable,
+} from '../../test/wasm-fixtures.js';
 import { GuestThreadExecutor } from './guest-threads.js';
 
 const hello = readFileSync(new URL('../../workloads/hello/build/hello.wasm', import.meta.url));
@@ -19,9 +31,20 @@ const MiB = 2 ** 20;
 const flood = commandModule({
   imports: [FD_WRITE],
   code: [
-    ...op.i32(0x10), ...op.i32(0), ...op.i32Store,
-    ...op.i32(0x14), ...op.i32(65536), ...op.i32Store,
-    ...op.loopStart, ...op.i32(1), ...op.i32(0x10), ...op.i32(1), ...op.i32(0x20), ...op.call(0), ...op.drop, ...op.loopEnd,
+    ...op.i32(0x10),
+    ...op.i32(0),
+    ...op.i32Store,
+    ...op.i32(0x14),
+    ...op.i32(65536),
+    ...op.i32Store,
+    ...op.loopStart,
+    ...op.i32(1),
+    ...op.i32(0x10),
+    ...op.i32(1),
+    ...op.i32(0x20),
+    ...op.call(0),
+    ...op.drop,
+    ...op.loopEnd,
   ],
 });
 
@@ -30,7 +53,19 @@ function bomb(maxPages?: number): Uint8Array {
   return commandModule({
     imports: [PROC_EXIT],
     ...(maxPages === undefined ? {} : { maxPages }),
-    code: [0x03, 0x40, ...op.i32(1), ...op.memoryGrow, ...op.i32(-1), 0x47, 0x0d, 0x00, 0x0b, ...op.memorySize, ...op.call(0)],
+    code: [
+      0x03,
+      0x40,
+      ...op.i32(1),
+      ...op.memoryGrow,
+      ...op.i32(-1),
+      0x47,
+      0x0d,
+      0x00,
+      0x0b,
+      ...op.memorySize,
+      ...op.call(0),
+    ],
   });
 }
 
@@ -44,7 +79,9 @@ describe('modules that cannot run get a clear error before anything runs', () =>
   });
   it('a module that needs more memory to start than the cap', async () => {
     const big = commandModule({ imports: [PROC_EXIT], pages: 40, code: [] });
-    await expect(compileCommand(big, 'big', { memoryCapBytes: MiB })).rejects.toThrow(/big: .*needs 40 pages.*cap of 16/);
+    await expect(compileCommand(big, 'big', { memoryCapBytes: MiB })).rejects.toThrow(
+      /big: .*needs 40 pages.*cap of 16/,
+    );
   });
   it('an import of something other than a WASI function is named', async () => {
     const bytes = guestModule({ extraImport: { module: 'wasi_snapshot_preview1', name: 'fd_teleport' } });
@@ -56,29 +93,43 @@ describe('module limits: refused at load with one sentence naming the limit and 
   const empty = (pages = 1) => commandModule({ imports: [PROC_EXIT], pages, code: [] });
 
   it('defaults are explicit', () => {
-    expect(DEFAULT_MODULE_LIMITS).toEqual({ maxModuleBytes: 64 * MiB, maxTableEntries: 100_000, maxDataBytes: 32 * MiB });
+    expect(DEFAULT_MODULE_LIMITS).toEqual({
+      maxModuleBytes: 64 * MiB,
+      maxTableEntries: 100_000,
+      maxDataBytes: 32 * MiB,
+    });
   });
   it('a table of 10M entries', async () => {
     await expect(compileCommand(withTable(empty(), 10_000_000), 'tbl')).rejects.toThrow(
       /^tbl: its table needs 10000000 entries to start, over the table size limit of 100000 entries \(maxTableEntries\)$/,
     );
-    await expect(compileCommand(withTable(empty(), 500), 'tbl', { maxTableEntries: 100 })).rejects.toThrow(/500 entries.*limit of 100 entries \(maxTableEntries\)/);
+    await expect(compileCommand(withTable(empty(), 500), 'tbl', { maxTableEntries: 100 })).rejects.toThrow(
+      /500 entries.*limit of 100 entries \(maxTableEntries\)/,
+    );
   });
   it('a 100 MB data segment (over the module size limit first, and over the data limit)', async () => {
     const big = withData(empty(1600), 100_000_000);
-    await expect(compileCommand(big, 'data')).rejects.toThrow(/^data: the module is 1000001\d\d bytes, over the module size limit of 67108864 bytes \(maxModuleBytes\)$/);
+    await expect(compileCommand(big, 'data')).rejects.toThrow(
+      /^data: the module is 1000001\d\d bytes, over the module size limit of 67108864 bytes \(maxModuleBytes\)$/,
+    );
     await expect(compileCommand(big, 'data', { maxModuleBytes: 200 * MiB })).rejects.toThrow(
       /^data: its data segments hold 100000000 bytes, over the data size limit of 33554432 bytes \(maxDataBytes\)$/,
     );
-    await expect(compileCommand(withData(empty(2), 70_000), 'd', { maxDataBytes: 65536 })).rejects.toThrow(/70000 bytes.*limit of 65536 bytes/);
+    await expect(compileCommand(withData(empty(2), 70_000), 'd', { maxDataBytes: 65536 })).rejects.toThrow(
+      /70000 bytes.*limit of 65536 bytes/,
+    );
   });
   it('module size, and a file past it is not read whole', async () => {
-    await expect(compileCommand(hello, 'h', { maxModuleBytes: 1000 })).rejects.toThrow(/^h: the module is \d+ bytes, over the module size limit of 1000 bytes \(maxModuleBytes\)$/);
+    await expect(compileCommand(hello, 'h', { maxModuleBytes: 1000 })).rejects.toThrow(
+      /^h: the module is \d+ bytes, over the module size limit of 1000 bytes \(maxModuleBytes\)$/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'faasbench-limits-'));
     try {
       const file = join(dir, 'big.wasm');
       writeFileSync(file, Buffer.concat([hello, Buffer.alloc(5000)]));
-      expect(() => readWasmFile(file, 2000)).toThrow(/big\.wasm: the file is \d+ bytes, over the module size limit of 2000 bytes \(maxModuleBytes\)/);
+      expect(() => readWasmFile(file, 2000)).toThrow(
+        /big\.wasm: the file is \d+ bytes, over the module size limit of 2000 bytes \(maxModuleBytes\)/,
+      );
       expect(readWasmFile(join(dir, 'big.wasm')).length).toBe(hello.length + 5000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -90,7 +141,14 @@ describe('module limits: refused at load with one sentence naming the limit and 
   });
   it('a table within the limit cannot grow past it: table.grow returns -1 inside the guest', async () => {
     // exit code 1 when table.grow(n) failed, 0 when it worked.
-    const grow = (n: number) => withTable(commandModule({ imports: [PROC_EXIT], code: [...tableOp.refNullFunc, ...op.i32(n), ...tableOp.grow, ...op.i32(-1), 0x46, ...op.call(0)] }), 10);
+    const grow = (n: number) =>
+      withTable(
+        commandModule({
+          imports: [PROC_EXIT],
+          code: [...tableOp.refNullFunc, ...op.i32(n), ...tableOp.grow, ...op.i32(-1), 0x46, ...op.call(0)],
+        }),
+        10,
+      );
     const runner = new Runner();
     const exit = async (n: number) => {
       const o = runner.run(await compileCommand(grow(n), 'grow', { maxTableEntries: 100 }), req);
@@ -130,10 +188,27 @@ describe('in-process runner (recycled memories)', () => {
       commandModule({
         imports: [PROC_EXIT],
         code: [
-          ...op.i32(0x2000), ...op.i32Load8u, 0x04, 0x40, ...op.i32(9), ...op.call(0), 0x0b,
-          ...op.memorySize, ...op.i32(1), 0x47, 0x04, 0x40, ...op.i32(7), ...op.call(0), 0x0b,
-          ...op.i32(0x2000), ...op.i32(1), ...op.i32Store8,
-          ...op.i32(1), ...op.memoryGrow, ...op.drop,
+          ...op.i32(0x2000),
+          ...op.i32Load8u,
+          0x04,
+          0x40,
+          ...op.i32(9),
+          ...op.call(0),
+          0x0b,
+          ...op.memorySize,
+          ...op.i32(1),
+          0x47,
+          0x04,
+          0x40,
+          ...op.i32(7),
+          ...op.call(0),
+          0x0b,
+          ...op.i32(0x2000),
+          ...op.i32(1),
+          ...op.i32Store8,
+          ...op.i32(1),
+          ...op.memoryGrow,
+          ...op.drop,
         ],
       }),
       'marker',
@@ -187,7 +262,11 @@ describe('through the WAGI server on the worker pool', () => {
   }
 
   beforeAll(async () => {
-    executor = new GuestThreadExecutor({ size: 2, deadlineMs: DEADLINE, limits: { stdoutBytes: 4 * MiB, stderrBytes: MiB } });
+    executor = new GuestThreadExecutor({
+      size: 2,
+      deadlineMs: DEADLINE,
+      limits: { stdoutBytes: 4 * MiB, stderrBytes: MiB },
+    });
     calm = new GuestThreadExecutor({ size: 2, deadlineMs: 60_000, limits: { stdoutBytes: 4 * MiB, stderrBytes: MiB } });
     await Promise.all([executor.ready(), calm.ready()]);
   });

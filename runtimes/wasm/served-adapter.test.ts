@@ -22,7 +22,8 @@ afterEach(async () => {
   await Promise.all(adapters.splice(0).map((a) => a.dispose()));
 });
 
-const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+const alive = (pid: number) =>
+  existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 async function waitGone(pid: number, ms: number): Promise<boolean> {
   for (let t = 0; t < ms; t += 50) {
     if (!alive(pid)) return true;
@@ -90,7 +91,10 @@ describe('served wasm adapter', () => {
       process.stdout.write(String(a.pid()) + '\\n');
       setInterval(() => {}, 1000);
     `;
-    const harness = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
+    const harness = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const pid = await new Promise<number>((resolve, reject) => {
         let out = '';

@@ -23,7 +23,17 @@ import { pathToFileURL } from 'node:url';
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
 import { httpInvoke } from '../shared/http.js';
 import { pssBytes, rssBytes } from '../shared/procfs.js';
-import type { Availability, Capabilities, FunctionRequest, InvokeResult, MemoryUsage, OwnDeployment, OwnInstance, RuntimeAdapter, StartResult } from '../types.js';
+import type {
+  Availability,
+  Capabilities,
+  FunctionRequest,
+  InvokeResult,
+  MemoryUsage,
+  OwnDeployment,
+  OwnInstance,
+  RuntimeAdapter,
+  StartResult,
+} from '../types.js';
 import type { GuestFs } from './executor.js';
 import { DEFAULT_MODULE_LIMITS, compileCommand, readWasmFile, type PrepareOptions } from './module.js';
 import { prepareComponent } from './component/prepare.js';
@@ -48,8 +58,15 @@ export interface ServedWasmOptions {
 /** Live apps per adapter by default: they share one listener and one process, so the bound is memory, not file descriptors. */
 export const DEFAULT_MAX_APPS = 65_536;
 
-interface ServedDeployment { bytes: Uint8Array; name: string; fs?: GuestFs }
-interface ServedInstance { app: string; proc: ServeProcess }
+interface ServedDeployment {
+  bytes: Uint8Array;
+  name: string;
+  fs?: GuestFs;
+}
+interface ServedInstance {
+  app: string;
+  proc: ServeProcess;
+}
 /** An app deployed in the serve process, as this adapter sees it. */
 type ServedApp = OwnInstance<ServedInstance, ServedDeployment>;
 
@@ -61,11 +78,19 @@ class ServeError extends Error {
 class ServeProcess {
   readonly url: string;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: ServeReply & { ok: true }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: ServeReply & { ok: true }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   dead: string | null = null;
   baseline: { rss: number; pss: number } | null = null;
 
-  private constructor(readonly child: ChildProcess, readonly port: number, readonly executorName: string, private readonly stderr: () => string) {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+    readonly executorName: string,
+    private readonly stderr: () => string,
+  ) {
     this.url = `http://127.0.0.1:${port}`;
     child.on('message', (m: ServeReply) => {
       if (!('id' in m)) return;
@@ -130,7 +155,10 @@ class ServeProcess {
     });
   }
 
-  request(m: Omit<Extract<ServeControl, { op: 'deploy' }>, 'id'> | Omit<Extract<ServeControl, { op: 'undeploy' }>, 'id'>, timeoutMs: number): Promise<ServeReply & { ok: true }> {
+  request(
+    m: Omit<Extract<ServeControl, { op: 'deploy' }>, 'id'> | Omit<Extract<ServeControl, { op: 'undeploy' }>, 'id'>,
+    timeoutMs: number,
+  ): Promise<ServeReply & { ok: true }> {
     if (this.dead) return Promise.reject(new ServeError(this.dead));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -200,7 +228,8 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
     this.moduleOptions = opts.module ?? {};
     this.maxInstances = opts.maxInstances ?? DEFAULT_MAX_APPS;
     this.deadlineMs = opts.startDeadlineMs ?? 30_000;
-    if (!Number.isInteger(this.maxInstances) || this.maxInstances < 1) throw new RangeError(`${this.id}: maxInstances must be a whole number ≥ 1, got ${this.maxInstances}`);
+    if (!Number.isInteger(this.maxInstances) || this.maxInstances < 1)
+      throw new RangeError(`${this.id}: maxInstances must be a whole number ≥ 1, got ${this.maxInstances}`);
     process.once('exit', this.exitHook);
   }
 
@@ -241,12 +270,25 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<ServedDeployment>> {
     const path = workload.variantPaths[variant];
     const runs = this.capabilities().variants;
-    if (!runs.includes(variant)) throw new Error(`${this.id} does not run the ${variant} variant (it runs ${runs.join(' and ')})`);
-    if (!path) throw new Error(`${this.id}: ${workload.name} has no ${variant} variant${workload.unbuilt?.[variant] ? ` (${workload.unbuilt[variant]})` : ''}`);
+    if (!runs.includes(variant))
+      throw new Error(`${this.id} does not run the ${variant} variant (it runs ${runs.join(' and ')})`);
+    if (!path)
+      throw new Error(
+        `${this.id}: ${workload.name} has no ${variant} variant${workload.unbuilt?.[variant] ? ` (${workload.unbuilt[variant]})` : ''}`,
+      );
     const bytes = readWasmFile(path, this.moduleOptions.maxModuleBytes ?? DEFAULT_MODULE_LIMITS.maxModuleBytes);
     // Refused here, in one sentence, before any app starts (the serve process checks again).
-    if (variant === 'component') await prepareComponent(bytes, workload.name, this.moduleOptions.memoryCapBytes ? { memoryCapBytes: this.moduleOptions.memoryCapBytes } : {});
-    else await compileCommand(bytes, workload.name, { ...this.moduleOptions, ...(this.opts.executor === 'node-wasi' ? { poolMemory: false } : {}) });
+    if (variant === 'component')
+      await prepareComponent(
+        bytes,
+        workload.name,
+        this.moduleOptions.memoryCapBytes ? { memoryCapBytes: this.moduleOptions.memoryCapBytes } : {},
+      );
+    else
+      await compileCommand(bytes, workload.name, {
+        ...this.moduleOptions,
+        ...(this.opts.executor === 'node-wasi' ? { poolMemory: false } : {}),
+      });
     const scratch = workload.manifest.wasi?.scratch;
     const fs: GuestFs | undefined = scratch ? { ...this.opts.fs, scratch } : this.opts.fs;
     // The platform is up before the first app cold start is measured.
@@ -258,7 +300,9 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
   async start(d: OwnDeployment<ServedDeployment>): Promise<StartResult<ServedApp>> {
     const { bytes, name, fs } = d.data;
     if (this.live.size + this.starting >= this.maxInstances) {
-      throw new Error(`${this.id}: cannot start another instance of ${name}: ${this.live.size + this.starting} are live, the limit of live instances (maxInstances)`);
+      throw new Error(
+        `${this.id}: cannot start another instance of ${name}: ${this.live.size + this.starting} are live, the limit of live instances (maxInstances)`,
+      );
     }
     this.starting++;
     try {
@@ -280,7 +324,13 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
       }
       const total = Number(process.hrtime.bigint() - t0);
       const data: ServedInstance = { app, proc };
-      const instance: ServedApp = { id: `${this.id}-${name}-${nonce}`, deployment: d, url: proc.url, pathPrefix: `/${app}`, data };
+      const instance: ServedApp = {
+        id: `${this.id}-${name}-${nonce}`,
+        deployment: d,
+        url: proc.url,
+        pathPrefix: `/${app}`,
+        data,
+      };
       this.live.add(instance);
       const phases = [
         ...(spawnNs !== null ? [{ phase: 'spawn', ns: spawnNs }] : []),
@@ -310,7 +360,8 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
     if (!proc || proc.dead || !proc.child.pid || !proc.baseline) return {};
     // One /proc read serves every app's call for a moment (the density mode asks per app).
     const now = Date.now();
-    if (!this.usageCache || now - this.usageCache.at > 250) this.usageCache = { at: now, mem: readProcMemory(proc.child.pid) };
+    if (!this.usageCache || now - this.usageCache.at > 250)
+      this.usageCache = { at: now, mem: readProcMemory(proc.child.pid) };
     const n = Math.max(1, this.live.size);
     const { rss, pss } = this.usageCache.mem;
     return {
@@ -329,7 +380,11 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
   }
 
   async describeVersions(): Promise<Record<string, string>> {
-    return { process: 'separate (faasbench serve, IPC-deployed apps on one listener)', executor: this.proc?.executorName ?? this.opts.executor, v8: process.versions.v8 };
+    return {
+      process: 'separate (faasbench serve, IPC-deployed apps on one listener)',
+      executor: this.proc?.executorName ?? this.opts.executor,
+      v8: process.versions.v8,
+    };
   }
 
   /** The serve process's pid (tests, benchmarks). */

@@ -21,9 +21,14 @@ const HEAD = 'Content-Type: application/octet-stream\n\n';
 function bigGuest(): Uint8Array {
   const headAt = 0x1000;
   const zerosAt = 0x2000;
-  const iovs: Array<[number, number]> = [[headAt, HEAD.length], ...Array.from({ length: BODY_MIB }, (): [number, number] => [zerosAt, MiB])];
+  const iovs: Array<[number, number]> = [
+    [headAt, HEAD.length],
+    ...Array.from({ length: BODY_MIB }, (): [number, number] => [zerosAt, MiB]),
+  ];
   const code: number[] = [];
-  iovs.forEach(([at, len], i) => code.push(...op.i32(i * 8), ...op.i32(at), ...op.i32Store, ...op.i32(i * 8 + 4), ...op.i32(len), ...op.i32Store));
+  iovs.forEach(([at, len], i) =>
+    code.push(...op.i32(i * 8), ...op.i32(at), ...op.i32Store, ...op.i32(i * 8 + 4), ...op.i32(len), ...op.i32Store),
+  );
   code.push(...op.i32(1), ...op.i32(0), ...op.i32(iovs.length), ...op.i32(0x800), ...op.call(0), ...op.drop);
   return commandModule({ imports: [FD_WRITE], code, pages: 18, data: { at: headAt, bytes: HEAD } });
 }
@@ -75,7 +80,9 @@ describe('responses waiting for clients that never read', () => {
 
     // The stalled holders lose their connections after the progress timeout, which releases their responses...
     await until('the stalled responses to be released', () => server.pendingResponseBytes().now === 0);
-    expect(logged.filter((l) => /client took no response bytes for 2000 ms: connection closed/.test(l)).length).toBeGreaterThanOrEqual(1);
+    expect(
+      logged.filter((l) => /client took no response bytes for 2000 ms: connection closed/.test(l)).length,
+    ).toBeGreaterThanOrEqual(1);
     // ...and the reading client gets its whole answer, read at its own pace.
     const ok = await fetch(server.url + '/');
     expect(ok.status).toBe(200);

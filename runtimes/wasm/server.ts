@@ -91,7 +91,11 @@ export class ResponseBudget {
   peak = 0;
   private readonly progress = new WeakMap<Socket, number>();
 
-  constructor(readonly max: number, readonly progressMs: number, private readonly log: (reason: string) => void) {}
+  constructor(
+    readonly max: number,
+    readonly progressMs: number,
+    private readonly log: (reason: string) => void,
+  ) {}
 
   full(): boolean {
     return this.held >= this.max;
@@ -204,17 +208,36 @@ export interface WagiCoreOptions {
 export interface WagiCore {
   budget: ResponseBudget;
   /** Runs `target` for the request (path and query already routed) with its body; answers `res`. `startedAt` adds a `dispatch` phase (server time outside the instance). */
-  run(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, target: WagiTarget, path: string, query: string, startedAt?: bigint): void;
+  run(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    body: Buffer,
+    target: WagiTarget,
+    path: string,
+    query: string,
+    startedAt?: bigint,
+  ): void;
   sendPlain(res: http.ServerResponse, status: number, text: string, extra?: Array<[string, string]>): void;
   overloaded(res: http.ServerResponse, why: string): void;
 }
 
 export function createWagiCore(opts: WagiCoreOptions): WagiCore {
   const log = opts.log;
-  const budget = new ResponseBudget(opts.maxPendingResponseBytes ?? DEFAULT_MAX_PENDING, opts.sendProgressTimeoutMs ?? DEFAULT_SEND_PROGRESS_MS, log);
+  const budget = new ResponseBudget(
+    opts.maxPendingResponseBytes ?? DEFAULT_MAX_PENDING,
+    opts.sendProgressTimeoutMs ?? DEFAULT_SEND_PROGRESS_MS,
+    log,
+  );
 
   /** Writes a whole response; whatever goes wrong is logged and ends the connection, never the process. */
-  const send = (res: http.ServerResponse, status: number, fields: ReadonlyArray<readonly [string, string]>, body: Uint8Array | string, fromGuest = false, fallback = true): void => {
+  const send = (
+    res: http.ServerResponse,
+    status: number,
+    fields: ReadonlyArray<readonly [string, string]>,
+    body: Uint8Array | string,
+    fromGuest = false,
+    fallback = true,
+  ): void => {
     if (res.headersSent || res.destroyed) return;
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     try {
@@ -229,22 +252,43 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
       else send(res, 500, [['content-type', 'text/plain']], 'could not write the response\n', false, false);
     }
   };
-  const sendPlain = (res: http.ServerResponse, status: number, text: string, extra: Array<[string, string]> = []): void =>
-    send(res, status, [['content-type', 'text/plain'], ...extra], text);
+  const sendPlain = (
+    res: http.ServerResponse,
+    status: number,
+    text: string,
+    extra: Array<[string, string]> = [],
+  ): void => send(res, status, [['content-type', 'text/plain'], ...extra], text);
   const overloaded = (res: http.ServerResponse, why: string): void => {
     log(why);
     sendPlain(res, 503, `${why}\n`, [['retry-after', String(budget.retryAfterSeconds)]]);
   };
 
-  const run = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, target: WagiTarget, path: string, query: string, startedAt?: bigint): void => {
-    if (budget.full()) return overloaded(res, `server busy: ${budget.held} bytes of responses wait for their clients (budget ${budget.max})`);
+  const run = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    body: Buffer,
+    target: WagiTarget,
+    path: string,
+    query: string,
+    startedAt?: bigint,
+  ): void => {
+    if (budget.full())
+      return overloaded(
+        res,
+        `server busy: ${budget.held} bytes of responses wait for their clients (budget ${budget.max})`,
+      );
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     if (target.component) {
       void serveComponent(target.component, req, body, path, query, startedAt).then(
         (r) => {
           if (r.failure) log(r.failure);
-          if (r.fromGuest && budget.refuses(r.body.length)) return overloaded(res, `server busy: a ${r.body.length}-byte response would pass the budget of ${budget.max} bytes (${budget.held} held)`);
+          if (r.fromGuest && budget.refuses(r.body.length))
+            return overloaded(
+              res,
+              `server busy: a ${r.body.length}-byte response would pass the budget of ${budget.max} bytes (${budget.held} held)`,
+            );
           send(res, r.status, componentResponseFields(r), r.body, r.fromGuest);
         },
         (e: Error) => {
@@ -255,11 +299,21 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
       return;
     }
     const fnReq: FunctionRequest = { method: req.method ?? 'GET', path, query, headers, body };
-    const env = cgiEnvironment(fnReq, { serverName: '127.0.0.1', serverPort: opts.port(), remoteAddr: req.socket.remoteAddress ?? '127.0.0.1', scriptName: target.scriptName });
+    const env = cgiEnvironment(fnReq, {
+      serverName: '127.0.0.1',
+      serverPort: opts.port(),
+      remoteAddr: req.socket.remoteAddress ?? '127.0.0.1',
+      scriptName: target.scriptName,
+    });
     let running: Promise<ExecOutcome>;
     try {
       if (!target.module) throw new Error(`app ${target.name} has no module`);
-      running = opts.executor.execute(target.module, { args: [target.name], env, stdin: fnReq.body, ...(target.fs ? { fs: target.fs } : {}) });
+      running = opts.executor.execute(target.module, {
+        args: [target.name],
+        env,
+        stdin: fnReq.body,
+        ...(target.fs ? { fs: target.fs } : {}),
+      });
     } catch (e) {
       running = Promise.reject(e);
     }
@@ -270,7 +324,11 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
             { phase: 'instantiate', ns: outcome.instantiateNs },
             { phase: 'run', ns: outcome.runNs },
           ];
-          if (startedAt !== undefined) phases.push({ phase: 'dispatch', ns: Math.max(0, Number(process.hrtime.bigint() - startedAt) - outcome.instantiateNs - outcome.runNs) });
+          if (startedAt !== undefined)
+            phases.push({
+              phase: 'dispatch',
+              ns: Math.max(0, Number(process.hrtime.bigint() - startedAt) - outcome.instantiateNs - outcome.runNs),
+            });
           const timing: [string, string] = ['server-timing', formatServerTiming(phases)];
           const failure = describeFailure(outcome);
           if (failure) {
@@ -283,10 +341,19 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
             return sendPlain(res, 500, `${parsed.reason}\n`, [timing]);
           }
           if (budget.refuses(parsed.response.body.length)) {
-            return overloaded(res, `server busy: a ${parsed.response.body.length}-byte response would pass the budget of ${budget.max} bytes (${budget.held} held)`);
+            return overloaded(
+              res,
+              `server busy: a ${parsed.response.body.length}-byte response would pass the budget of ${budget.max} bytes (${budget.held} held)`,
+            );
           }
           // Server-Timing is the server's measurement: a guest's own is not passed on.
-          send(res, parsed.response.status, [...parsed.fields.filter(([n]) => n !== 'server-timing'), timing], parsed.response.body, true);
+          send(
+            res,
+            parsed.response.status,
+            [...parsed.fields.filter(([n]) => n !== 'server-timing'), timing],
+            parsed.response.body,
+            true,
+          );
         },
         (e: Error) => {
           log(`executor failed: ${e.message}`);
@@ -310,7 +377,11 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
  * unread rest cannot be parsed as the next request). A request that fails while its
  * body is read (the client went away) is never answered.
  */
-export function readBody(req: http.IncomingMessage, maxBody: number, done: (body: Buffer, tooLarge: boolean) => void): void {
+export function readBody(
+  req: http.IncomingMessage,
+  maxBody: number,
+  done: (body: Buffer, tooLarge: boolean) => void,
+): void {
   // No Content-Length (or 0) and no Transfer-Encoding: the request has no body (RFC 9112
   // 6.3). The usual GET is answered at once, with no stream events, promise or tick to
   // wait for; Node drains the empty stream itself.
@@ -344,7 +415,12 @@ export async function startWagiServer(opts: WagiServerOptions): Promise<WagiServ
     ...(opts.sendProgressTimeoutMs !== undefined ? { sendProgressTimeoutMs: opts.sendProgressTimeoutMs } : {}),
     port: () => port,
   });
-  const target: WagiTarget = { module: opts.module, name: opts.name, scriptName: '', ...(opts.fs ? { fs: opts.fs } : {}) };
+  const target: WagiTarget = {
+    module: opts.module,
+    name: opts.name,
+    scriptName: '',
+    ...(opts.fs ? { fs: opts.fs } : {}),
+  };
 
   const server = http.createServer((req, res) => {
     // A write error on a connection the client dropped is that connection's end, nothing more.

@@ -28,14 +28,81 @@ const int = (r: Random, n: number) => Math.floor(r() * n);
 const pick = <T>(r: Random, items: readonly T[]): T => items[int(r, items.length)]!;
 
 const NAMES = [
-  'Content-Type', 'content-type', 'Status', 'Location', 'Content-Length', 'Transfer-Encoding', 'Connection', 'Keep-Alive',
-  'Upgrade', 'Proxy-Connection', 'TE', 'Trailer', 'Set-Cookie', 'Set-Cookie', 'X-A', 'X-Dup', 'X-Dup', 'Server-Timing',
-  '__proto__', 'constructor', 'Date', 'Host',
+  'Content-Type',
+  'content-type',
+  'Status',
+  'Location',
+  'Content-Length',
+  'Transfer-Encoding',
+  'Connection',
+  'Keep-Alive',
+  'Upgrade',
+  'Proxy-Connection',
+  'TE',
+  'Trailer',
+  'Set-Cookie',
+  'Set-Cookie',
+  'X-A',
+  'X-Dup',
+  'X-Dup',
+  'Server-Timing',
+  '__proto__',
+  'constructor',
+  'Date',
+  'Host',
 ];
-const STATUSES = ['200', '201 Created', '204', '302 Found', '304', '404 Not Found', '500', '599', '100', '101 Switching Protocols', '103', '199', '0', '999', '600', 'abc', '', '2000', '20', '200abc', '\t404'];
+const STATUSES = [
+  '200',
+  '201 Created',
+  '204',
+  '302 Found',
+  '304',
+  '404 Not Found',
+  '500',
+  '599',
+  '100',
+  '101 Switching Protocols',
+  '103',
+  '199',
+  '0',
+  '999',
+  '600',
+  'abc',
+  '',
+  '2000',
+  '20',
+  '200abc',
+  '\t404',
+];
 const LENGTHS = ['2', '0', 'abc', '99999999', '-1', '1e3'];
 /** Value bytes: mostly plain, with every kind of byte HTTP refuses or treats specially. */
-const VALUE_BYTES = ['a', 'b', 'z', '0', '9', ' ', ' ', '\t', ';', ',', '=', ':', '/', '"', '\r', '\n', '\0', '\x7f', '\x1b', '\x0b', '\x0c', '\x80', '\xa0', '\xe9', '\xff'];
+const VALUE_BYTES = [
+  'a',
+  'b',
+  'z',
+  '0',
+  '9',
+  ' ',
+  ' ',
+  '\t',
+  ';',
+  ',',
+  '=',
+  ':',
+  '/',
+  '"',
+  '\r',
+  '\n',
+  '\0',
+  '\x7f',
+  '\x1b',
+  '\x0b',
+  '\x0c',
+  '\x80',
+  '\xa0',
+  '\xe9',
+  '\xff',
+];
 const NAME_BYTES = ['x', '-', 'A', '_', '.', '!', '~', ' ', '\t', '(', '@', '\0', '\r', '\xe9', '\x7f'];
 
 function randomBytes(r: Random, alphabet: readonly string[], n: number): string {
@@ -57,18 +124,27 @@ function cgiOutput(r: Random, id: number): Buffer {
   const hostile = r() < 0.5;
   const valueBytes = hostile ? VALUE_BYTES : VALID_VALUE_BYTES;
   const lines: string[] = [];
-  const body = `#${id}#` + (r() < 0.1 ? randomBytes(r, ['q', 'r', '\n', '\0', '\xff'], 64 * 1024 + int(r, 200 * 1024)) : randomBytes(r, VALUE_BYTES, int(r, 300)));
+  const body =
+    `#${id}#` +
+    (r() < 0.1
+      ? randomBytes(r, ['q', 'r', '\n', '\0', '\xff'], 64 * 1024 + int(r, 200 * 1024))
+      : randomBytes(r, VALUE_BYTES, int(r, 300)));
   if (r() < 0.7) lines.push('Content-Type: text/plain');
   for (let n = int(r, 8); n > 0; n--) {
     const roll = r();
-    if (hostile && roll < 0.04) { lines.push(randomBytes(r, VALUE_BYTES, int(r, 12))); continue; } // maybe no colon
+    if (hostile && roll < 0.04) {
+      lines.push(randomBytes(r, VALUE_BYTES, int(r, 12)));
+      continue;
+    } // maybe no colon
     const name = hostile && roll < 0.12 ? randomBytes(r, NAME_BYTES, 1 + int(r, 6)) : pick(r, NAMES);
     let value: string;
     if (name === 'Status') value = pick(r, hostile ? STATUSES : VALID_STATUSES);
-    else if (name === 'Content-Length') value = r() < 0.3 ? String(Buffer.byteLength(body, 'latin1')) : pick(r, LENGTHS);
+    else if (name === 'Content-Length')
+      value = r() < 0.3 ? String(Buffer.byteLength(body, 'latin1')) : pick(r, LENGTHS);
     else if (name === 'Connection') value = pick(r, ['close', 'keep-alive', 'upgrade', 'close, X-A', 'X-Dup']);
     else if (name === 'Transfer-Encoding') value = pick(r, ['chunked', 'gzip, chunked', 'identity']);
-    else value = r() < 0.6 ? randomBytes(r, VALUE_BYTES.slice(0, 14), int(r, 20)) : randomBytes(r, valueBytes, int(r, 20));
+    else
+      value = r() < 0.6 ? randomBytes(r, VALUE_BYTES.slice(0, 14), int(r, 20)) : randomBytes(r, valueBytes, int(r, 20));
     lines.push(`${name}:${r() < 0.8 ? ' ' : ''}${value}`);
   }
   const eol = () => (r() < 0.5 ? '\n' : '\r\n');
@@ -87,12 +163,23 @@ class ScriptedExecutor implements Executor {
     if (!next) throw new Error('no case queued');
     this.next = null;
     if (next.module) return this.inline.execute(next.module, req);
-    return { end: { kind: 'exit', code: 0 }, stdout: next.stdout, stderr: new Uint8Array(), instantiateNs: 1000, runNs: 1000 };
+    return {
+      end: { kind: 'exit', code: 0 },
+      stdout: next.stdout,
+      stderr: new Uint8Array(),
+      instantiateNs: 1000,
+      runNs: 1000,
+    };
   }
   async close(): Promise<void> {}
 }
 
-interface Got { status: number; rawHeaders: string[]; body: Buffer; reused: boolean }
+interface Got {
+  status: number;
+  rawHeaders: string[];
+  body: Buffer;
+  reused: boolean;
+}
 
 function request(agent: http.Agent, url: string, method: string, id: number): Promise<Got> {
   return new Promise((resolve, reject) => {
@@ -100,7 +187,14 @@ function request(agent: http.Agent, url: string, method: string, id: number): Pr
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks), reused: req.reusedSocket }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          rawHeaders: res.rawHeaders,
+          body: Buffer.concat(chunks),
+          reused: req.reusedSocket,
+        }),
+      );
     });
     req.setTimeout(10_000, () => req.destroy(new Error('no complete response within 10 s')));
     req.on('error', reject);
@@ -115,7 +209,12 @@ describe(`WAGI response boundary fuzz (seed ${SEED}, ${CASES} cases)`, () => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
   beforeAll(async () => {
-    server = await startWagiServer({ module: await compileCommand(guestModule({}), 'fuzz'), executor, name: 'fuzz', onGuestError: (l) => logged.push(l) });
+    server = await startWagiServer({
+      module: await compileCommand(guestModule({}), 'fuzz'),
+      executor,
+      name: 'fuzz',
+      onGuestError: (l) => logged.push(l),
+    });
   });
   afterAll(async () => {
     agent.destroy();
@@ -142,7 +241,10 @@ describe(`WAGI response boundary fuzz (seed ${SEED}, ${CASES} cases)`, () => {
       expect(names.filter((n) => n === 'content-length').length, where).toBeLessThanOrEqual(1);
       expect(names, where).not.toContain('transfer-encoding');
       expect(names, where).not.toContain('upgrade');
-      expect(names.filter((n) => n === 'connection'), where).toEqual(['connection']);
+      expect(
+        names.filter((n) => n === 'connection'),
+        where,
+      ).toEqual(['connection']);
       expect(names.filter((n) => n === 'server-timing').length, where).toBe(1);
 
       if (parsed.ok) {
@@ -154,7 +256,10 @@ describe(`WAGI response boundary fuzz (seed ${SEED}, ${CASES} cases)`, () => {
         const pairs: Array<[string, string]> = [];
         for (let i = 0; i < got.rawHeaders.length; i += 2) pairs.push([got.rawHeaders[i]!, got.rawHeaders[i + 1]!]);
         const expected = parsed.fields.filter(([n]) => n !== 'server-timing');
-        expect(pairs.filter(([n]) => expected.some(([f]) => f === n)), where).toEqual(expected);
+        expect(
+          pairs.filter(([n]) => expected.some(([f]) => f === n)),
+          where,
+        ).toEqual(expected);
       } else {
         tally.refused++;
         expect(got.status, where).toBe(500);

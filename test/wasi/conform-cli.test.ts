@@ -23,9 +23,12 @@ describe('faasbench conform wasi', () => {
   copyFileSync(join(OFFICIAL, 'proc_exit-failure.wasm'), join(suite, 'exit33.wasm'));
   writeFileSync(join(suite, 'exit33.json'), JSON.stringify({ exit_code: 33 }));
   copyFileSync(join(OFFICIAL, 'fd_write-to-stdout.wasm'), join(suite, 'hello-ops.wasm'));
-  writeFileSync(join(suite, 'hello-ops.json'), JSON.stringify({
-    operations: [{ type: 'run' }, { type: 'read', id: 'stdout', payload: 'hello' }, { type: 'wait', exit_code: 0 }],
-  }));
+  writeFileSync(
+    join(suite, 'hello-ops.json'),
+    JSON.stringify({
+      operations: [{ type: 'run' }, { type: 'read', id: 'stdout', payload: 'hello' }, { type: 'wait', exit_code: 0 }],
+    }),
+  );
   // Our sandbox program on a root directory, which must come back unchanged.
   mkdirSync(join(suite, 'sub', 'root', 'sub'), { recursive: true });
   writeFileSync(join(suite, 'sub', 'root', 'inside.txt'), 'inside');
@@ -56,9 +59,16 @@ describe('faasbench conform wasi', () => {
     const loop = mkdtempSync(join(tmpdir(), 'faasbench-conform-loop-'));
     try {
       // (module (memory (export "memory") 1) (func (export "_start") (loop (br 0))))
-      writeFileSync(join(loop, 'a-loop.wasm'), Buffer.from(
-        '0061736d010000000104016000000302010005030100010713020' +
-        '66d656d6f727902000' + '65f737461727400000a09010700034' + '00c000b0b', 'hex'));
+      writeFileSync(
+        join(loop, 'a-loop.wasm'),
+        Buffer.from(
+          '0061736d010000000104016000000302010005030100010713020' +
+            '66d656d6f727902000' +
+            '65f737461727400000a09010700034' +
+            '00c000b0b',
+          'hex',
+        ),
+      );
       copyFileSync(join(OFFICIAL, 'proc_exit-success.wasm'), join(loop, 'b-exit0.wasm'));
       const r = await runCli(['conform', 'wasi', loop, '--timeout', '5']);
       expect(r.stdout).toMatch(/a-loop\s+FAIL/);
@@ -94,8 +104,18 @@ function stderrThenTrap(text: string): Uint8Array {
     imports: [FD_WRITE],
     pages: Math.ceil((0x100 + bytes.length) / 65536),
     code: [
-      ...op.i32(0), ...op.i32(0x100), ...op.i32Store, ...op.i32(4), ...op.i32(bytes.length), ...op.i32Store,
-      ...op.i32(2), ...op.i32(0), ...op.i32(1), ...op.i32(8), ...op.call(0), ...op.drop,
+      ...op.i32(0),
+      ...op.i32(0x100),
+      ...op.i32Store,
+      ...op.i32(4),
+      ...op.i32(bytes.length),
+      ...op.i32Store,
+      ...op.i32(2),
+      ...op.i32(0),
+      ...op.i32(1),
+      ...op.i32(8),
+      ...op.call(0),
+      ...op.drop,
       ...op.unreachable,
     ],
     data: { at: 0x100, bytes },
@@ -126,14 +146,23 @@ describe('conform wasi: preopens stay inside the suite directory', () => {
     expect(r.stdout).toMatch(/b-dirs-dotdot\s+UNUSABLE/);
     expect(r.stdout).toMatch(/c-root-symlink\s+UNUSABLE/);
     expect(r.stdout).toMatch(/d-fine\s+pass/);
-    expect(r.stdout).toContain(`a-root-dotdot.json: root "../outside" leads outside the suite directory (to ${outside}); not preopened`);
-    expect(r.stdout).toContain(`b-dirs-dotdot.json: dirs "../outside" leads outside the suite directory (to ${outside}); not preopened`);
-    expect(r.stdout).toContain(`c-root-symlink.json: root "link" leads outside the suite directory (to ${outside}); not preopened`);
+    expect(r.stdout).toContain(
+      `a-root-dotdot.json: root "../outside" leads outside the suite directory (to ${outside}); not preopened`,
+    );
+    expect(r.stdout).toContain(
+      `b-dirs-dotdot.json: dirs "../outside" leads outside the suite directory (to ${outside}); not preopened`,
+    );
+    expect(r.stdout).toContain(
+      `c-root-symlink.json: root "link" leads outside the suite directory (to ${outside}); not preopened`,
+    );
     expect(r.code).toBe(2);
     const json = await runCli(['conform', 'wasi', suite, '--json']);
     const results = JSON.parse(json.stdout).faasbench as Array<{ name: string; pass: boolean; unusable?: boolean }>;
     expect(results.map((t) => [t.name, t.pass, t.unusable ?? false])).toEqual([
-      ['a-root-dotdot', false, true], ['b-dirs-dotdot', false, true], ['c-root-symlink', false, true], ['d-fine', true, false],
+      ['a-root-dotdot', false, true],
+      ['b-dirs-dotdot', false, true],
+      ['c-root-symlink', false, true],
+      ['d-fine', true, false],
     ]);
     expect(json.code).toBe(2);
   });
@@ -146,7 +175,9 @@ describe('conform wasi: preopens stay inside the suite directory', () => {
     writeFileSync(join(fifoSuite, 't.json'), JSON.stringify({ root: 'root' }));
     const r = await runCli(['conform', 'wasi', fifoSuite], { timeoutMs: 60_000 });
     expect(r.stdout).toMatch(/t\s+UNUSABLE/);
-    expect(r.stdout).toMatch(/t\.json: the directory preopened as "\/" holds .*root\/pipe, a FIFO \(named pipe\): a test's directories may hold only files, directories and symlinks/);
+    expect(r.stdout).toMatch(
+      /t\.json: the directory preopened as "\/" holds .*root\/pipe, a FIFO \(named pipe\): a test's directories may hold only files, directories and symlinks/,
+    );
     expect(r.code).toBe(2);
   });
 });
@@ -201,7 +232,10 @@ describe('conform wasi: suite files that are not regular files get a clear error
     expect(zero.stderr).toMatch(/t\.json leads outside the suite directory \(through a symlink, to \/dev\/zero\)/);
     expect(zero.code).toBe(2);
     writeFileSync(join(parent, 'secret'), 'root:x:0:0');
-    const host = await runCli(['conform', 'wasi', suiteWith('host', (f) => symlinkSync(join(parent, 'secret'), f))], bounded);
+    const host = await runCli(
+      ['conform', 'wasi', suiteWith('host', (f) => symlinkSync(join(parent, 'secret'), f))],
+      bounded,
+    );
     expect(host.stderr).toMatch(/t\.json leads outside the suite directory/);
     expect(host.stderr).not.toContain('root:x');
     expect(host.code).toBe(2);

@@ -22,7 +22,7 @@ function errnoOf(fn: () => unknown): number {
 }
 
 describe('resolvePath', () => {
-  const fs = new MemFs({ files: { 'a/b/file': 'x', 'top': 'y' } });
+  const fs = new MemFs({ files: { 'a/b/file': 'x', top: 'y' } });
   fs.symlink('b', 'a/lb');
   fs.symlink('../top', 'a/up');
   fs.symlink('../../top', 'a/b/up2');
@@ -72,7 +72,14 @@ describe('MemFs', () => {
 
   it('enforces its byte budget', () => {
     const fs = new MemFs({ maxBytes: 1000 });
-    const h = fs.open('big', { read: true, write: true, create: true, exclusive: false, truncate: false, directory: false });
+    const h = fs.open('big', {
+      read: true,
+      write: true,
+      create: true,
+      exclusive: false,
+      truncate: false,
+      directory: false,
+    });
     expect(h.pwrite(new Uint8Array(800), 0, 800, 0)).toBe(800);
     expect(errnoOf(() => h.pwrite(new Uint8Array(800), 0, 800, 800))).toBe(Errno.NOSPC);
     expect(errnoOf(() => h.truncate(5000))).toBe(Errno.NOSPC);

@@ -2,7 +2,16 @@
 // scripts/build-wasi-tests.ts): the filesystem, poll_oneoff, sandbox escapes and
 // out-of-bounds pointers, on host-directory and in-memory preopens.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,15 +22,30 @@ const PROGRAMS = join(dirname(fileURLToPath(import.meta.url)), 'programs');
 const modules = new Map<string, WebAssembly.Module>();
 function program(name: string): WebAssembly.Module {
   let m = modules.get(name);
-  if (!m) { m = new WebAssembly.Module(readFileSync(join(PROGRAMS, `${name}.wasm`))); modules.set(name, m); }
+  if (!m) {
+    m = new WebAssembly.Module(readFileSync(join(PROGRAMS, `${name}.wasm`)));
+    modules.set(name, m);
+  }
   return m;
 }
 
 const host = new WasiHost();
-interface Outcome { code: number | null; stdout: string; stderr: string; error?: unknown }
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  error?: unknown;
+}
 
 function run(name: string, args: string[], preopens: PreopenSpec[], stdin = ''): Outcome {
-  host.begin({ args: [name, ...args], env: [], stdin: Buffer.from(stdin), stdoutLimit: 1 << 20, stderrLimit: 1 << 20, preopens });
+  host.begin({
+    args: [name, ...args],
+    env: [],
+    stdin: Buffer.from(stdin),
+    stdoutLimit: 1 << 20,
+    stderrLimit: 1 << 20,
+    preopens,
+  });
   let code: number | null = 0;
   let error: unknown;
   try {
@@ -30,13 +54,22 @@ function run(name: string, args: string[], preopens: PreopenSpec[], stdin = ''):
     (instance.exports['_start'] as () => void)();
   } catch (e) {
     if (e instanceof WasiExit) code = e.code;
-    else { code = null; error = e; }
+    else {
+      code = null;
+      error = e;
+    }
   }
   const out = host.finish();
-  return { code, stdout: Buffer.from(out.stdout).toString(), stderr: Buffer.from(out.stderr).toString(), ...(error ? { error } : {}) };
+  return {
+    code,
+    stdout: Buffer.from(out.stdout).toString(),
+    stderr: Buffer.from(out.stderr).toString(),
+    ...(error ? { error } : {}),
+  };
 }
 
-const exactTimesHint = 'exact host-directory times need the utimensat addon: bash runtimes/wasm/wasi/native/build.sh (scripts/test.sh runs it)';
+const exactTimesHint =
+  'exact host-directory times need the utimensat addon: bash runtimes/wasm/wasi/native/build.sh (scripts/test.sh runs it)';
 
 const temps: string[] = [];
 function tempDir(): string {
@@ -141,7 +174,15 @@ describe('sandbox: nothing outside a preopen is reachable', () => {
     expect(readFileSync(join(parent, 'outside.txt'), 'utf8')).toBe('secret');
     expect(readdirSync(parent).sort()).toEqual(['outside.txt', 'root']);
     expect(existsSync('/tmp/faasbench-escaped')).toBe(false);
-    expect(readdirSync(root).sort()).toEqual(['hop', 'inside.txt', 'loop1', 'loop2', 'sub', 'to-etc-passwd', 'to-parent']);
+    expect(readdirSync(root).sort()).toEqual([
+      'hop',
+      'inside.txt',
+      'loop1',
+      'loop2',
+      'sub',
+      'to-etc-passwd',
+      'to-parent',
+    ]);
   });
 
   it('the same guest checks hold on an in-memory preopen', () => {

@@ -31,7 +31,10 @@ describe('official wasi-testsuite (preview1 subset)', () => {
     const node = await runWasiSuite(tests, nodeWasi());
     const mine = await runWasiSuite(tests, ours);
     const table = wasiTable(['faasbench', 'node:wasi'], [mine, node]);
-    expect(mine.every((r) => r.pass), table).toBe(true);
+    expect(
+      mine.every((r) => r.pass),
+      table,
+    ).toBe(true);
     const failed = node.filter((r) => !r.pass).map((r) => r.name);
     expect(failed, table).toEqual(['c/sock_shutdown-invalid_fd', 'c/sock_shutdown-not_sock']);
   });

@@ -7,16 +7,32 @@ import { WasiHost } from '../../runtimes/wasm/wasi/host.js';
 
 type Fn = (...a: (number | bigint)[]) => number;
 
-function setup(): { host: WasiHost; mem: DataView; u8: Uint8Array; pre: Record<string, Fn>; un: Record<string, Fn>; file: number } {
+function setup(): {
+  host: WasiHost;
+  mem: DataView;
+  u8: Uint8Array;
+  pre: Record<string, Fn>;
+  un: Record<string, Fn>;
+  file: number;
+} {
   const host = new WasiHost();
-  host.begin({ args: ['t'], env: [], stdin: new Uint8Array(0), stdoutLimit: 1024, stderrLimit: 1024, preopens: [{ guestPath: '/', memfs: { files: { f: 'hello world' } } }] });
+  host.begin({
+    args: ['t'],
+    env: [],
+    stdin: new Uint8Array(0),
+    stdoutLimit: 1024,
+    stderrLimit: 1024,
+    preopens: [{ guestPath: '/', memfs: { files: { f: 'hello world' } } }],
+  });
   const memory = new WebAssembly.Memory({ initial: 1 });
   host.attach(memory);
   const pre = host.imports['wasi_snapshot_preview1'] as Record<string, Fn>;
   const un = host.imports['wasi_unstable'] as Record<string, Fn>;
   const u8 = new Uint8Array(memory.buffer);
   u8.set(Buffer.from('f'), 1000);
-  expect(pre['path_open']!(3, 0, 1000, 1, 0, Rights.FD_READ | Rights.FD_SEEK | Rights.FD_FILESTAT_GET, 0n, 0, 1004)).toBe(Errno.SUCCESS);
+  expect(
+    pre['path_open']!(3, 0, 1000, 1, 0, Rights.FD_READ | Rights.FD_SEEK | Rights.FD_FILESTAT_GET, 0n, 0, 1004),
+  ).toBe(Errno.SUCCESS);
   const mem = new DataView(memory.buffer);
   return { host, mem, u8, pre, un, file: mem.getUint32(1004, true) };
 }

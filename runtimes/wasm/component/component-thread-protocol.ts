@@ -17,7 +17,7 @@ export interface ComponentLoad {
 }
 
 export type ToComponentThread =
-  | { seq: number; key: number; load?: ComponentLoad; req: HttpExchangeRequest; opts: RunOptions }
-  | { forget: number };
+  { seq: number; key: number; load?: ComponentLoad; req: HttpExchangeRequest; opts: RunOptions } | { forget: number };
 
-export type ComponentThreadReply = { ready: true } | { seq: number; outcome: ComponentOutcome } | { seq: number; error: string };
+export type ComponentThreadReply =
+  { ready: true } | { seq: number; outcome: ComponentOutcome } | { seq: number; error: string };

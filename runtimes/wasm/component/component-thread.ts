@@ -25,7 +25,12 @@ port.on('message', (m: ToComponentThread) => {
   }
   if (m.load) {
     const l = m.load;
-    components.set(m.key, { ...l, modules: new Map(l.modules), images: new Map(l.images), instantiate: loadGlue(join(l.dir, 'fn.js'), l.name) });
+    components.set(m.key, {
+      ...l,
+      modules: new Map(l.modules),
+      images: new Map(l.images),
+      instantiate: loadGlue(join(l.dir, 'fn.js'), l.name),
+    });
   }
   const c = components.get(m.key);
   let reply: ComponentThreadReply;

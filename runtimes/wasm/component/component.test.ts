@@ -22,9 +22,16 @@ afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 const GET: HttpExchangeRequest = { method: 'GET', pathWithQuery: '/', headers: [], body: new Uint8Array() };
 const text = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString();
 
-async function prep(prelude: string, extra = '', opts: { memoryCapBytes?: number; pages?: number } = {}): Promise<PreparedComponent> {
+async function prep(
+  prelude: string,
+  extra = '',
+  opts: { memoryCapBytes?: number; pages?: number } = {},
+): Promise<PreparedComponent> {
   const bytes = await watComponent(handlerModule({ prelude, extra, ...(opts.pages ? { pages: opts.pages } : {}) }));
-  return prepareComponent(bytes, 'probe', { cacheDir, ...(opts.memoryCapBytes ? { memoryCapBytes: opts.memoryCapBytes } : {}) });
+  return prepareComponent(bytes, 'probe', {
+    cacheDir,
+    ...(opts.memoryCapBytes ? { memoryCapBytes: opts.memoryCapBytes } : {}),
+  });
 }
 /** Answer with the n bytes the prelude stored at 2048. */
 const ANSWER = (n: number) => `(local.set $ptr (i32.const 2048)) (local.set $len (i32.const ${n}))`;
@@ -53,24 +60,35 @@ describe('wasi:http components', { timeout: 60_000 }, () => {
   });
 
   it('gives the guest the path with its query', async () => {
-    const c = await prep(`(call $path (local.get $req) (i32.const 512)) (local.set $ptr (i32.load (i32.const 516))) (local.set $len (i32.load (i32.const 520)))`);
+    const c = await prep(
+      `(call $path (local.get $req) (i32.const 512)) (local.set $ptr (i32.load (i32.const 516))) (local.set $len (i32.load (i32.const 520)))`,
+    );
     const o = new ComponentRunner().run(c, { ...GET, pathWithQuery: '/a/b?x=1&y=%20' });
     expect(text(o.response!.body)).toBe('/a/b?x=1&y=%20');
   });
 
   it('refuses a core module, a component without the handler export, and one importing an interface the host lacks, each in one sentence', async () => {
     const core = readFileSync(new URL('../../../workloads/hello/build/hello.wasm', import.meta.url));
-    await expect(prepareComponent(core, 'hello.wasm', { cacheDir })).rejects.toThrow(/^hello\.wasm: a core WebAssembly module, not a component/);
+    await expect(prepareComponent(core, 'hello.wasm', { cacheDir })).rejects.toThrow(
+      /^hello\.wasm: a core WebAssembly module, not a component/,
+    );
     await expect(prepareComponent(Buffer.from('not wasm at all'), 'x', { cacheDir })).rejects.toThrow(ComponentError);
 
-    const noHandler = await watComponent(`(module (func (export "faasbench:probe/secret#f") (result i32) (i32.const 7)))`, { exportHandler: false });
+    const noHandler = await watComponent(
+      `(module (func (export "faasbench:probe/secret#f") (result i32) (i32.const 7)))`,
+      { exportHandler: false },
+    );
     await expect(prepareComponent(noHandler, 'lib.wasm', { cacheDir })).rejects.toThrow(
       'lib.wasm: the component does not export wasi:http/incoming-handler@0.2.x (it exports faasbench:probe/secret)',
     );
 
     const secret = `(import "faasbench:probe/secret" "f" (func $secret (result i32)))`;
-    const unknown = await watComponent(handlerModule({ prelude: '(drop (call $secret))' }).replace('(module', `(module ${secret}`));
-    await expect(prepareComponent(unknown, 'kv.wasm', { cacheDir })).rejects.toThrow('kv.wasm: the component imports faasbench:probe/secret, which this host does not provide');
+    const unknown = await watComponent(
+      handlerModule({ prelude: '(drop (call $secret))' }).replace('(module', `(module ${secret}`),
+    );
+    await expect(prepareComponent(unknown, 'kv.wasm', { cacheDir })).rejects.toThrow(
+      'kv.wasm: the component imports faasbench:probe/secret, which this host does not provide',
+    );
   });
 
   it('reuse N: state kept in the instance is visible to the next request; without reuse it never is', async () => {
@@ -103,7 +121,9 @@ describe('wasi:http components', { timeout: 60_000 }, () => {
     // err, sockets error-code case 1 = access-denied.
     expect(text(new ComponentRunner().run(tcp, GET).response!.body)).toBe('1B');
 
-    const fs = await prep(`(call $preopens (i32.const 512)) (i32.store8 (i32.const 2048) (i32.add (i32.const 48) (i32.load (i32.const 516)))) ${ANSWER(1)}`);
+    const fs = await prep(
+      `(call $preopens (i32.const 512)) (i32.store8 (i32.const 2048) (i32.add (i32.const 48) (i32.load (i32.const 516)))) ${ANSWER(1)}`,
+    );
     expect(text(new ComponentRunner().run(fs, GET).response!.body)).toBe('0');
   });
 
@@ -115,8 +135,13 @@ describe('wasi:http components', { timeout: 60_000 }, () => {
     expect(o.end).toEqual({ kind: 'limit', message: 'response body over its cap of 1000 bytes' });
     expect(httpResponseOf(o).status).toBe(500);
     // 600 bytes to wasi:cli/stdout, twice: the second write passes the 1000-byte cap.
-    const chatty = await prep('(call $write (call $stdout) (i32.const 0) (i32.const 600) (i32.const 256)) (call $write (call $stdout) (i32.const 0) (i32.const 600) (i32.const 256))');
-    expect(r.run(chatty, GET, { limits: { bodyBytes: 1000, stdoutBytes: 1000, stderrBytes: 1000 } }).end).toEqual({ kind: 'limit', message: 'stdout over its cap of 1000 bytes' });
+    const chatty = await prep(
+      '(call $write (call $stdout) (i32.const 0) (i32.const 600) (i32.const 256)) (call $write (call $stdout) (i32.const 0) (i32.const 600) (i32.const 256))',
+    );
+    expect(r.run(chatty, GET, { limits: { bodyBytes: 1000, stdoutBytes: 1000, stderrBytes: 1000 } }).end).toEqual({
+      kind: 'limit',
+      message: 'stdout over its cap of 1000 bytes',
+    });
     const quiet = r.run(chatty, GET, { limits: { bodyBytes: 1000, stdoutBytes: 2000, stderrBytes: 1000 } });
     expect(quiet.end).toEqual({ kind: 'ok' });
     expect(quiet.stdout.length).toBe(1200);

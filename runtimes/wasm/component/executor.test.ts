@@ -22,7 +22,9 @@ const GET: HttpExchangeRequest = { method: 'GET', pathWithQuery: '/', headers: [
 describe('ComponentThreadExecutor', { timeout: 60_000 }, () => {
   it('stops a looping guest at its deadline with a 504; the other thread and the replacement keep serving', async () => {
     const hello = await prepareComponent(await watComponent(handlerModule({})), 'hello', { cacheDir });
-    const loop = await prepareComponent(await watComponent(handlerModule({ prelude: '(loop $l (br $l))' })), 'loop', { cacheDir });
+    const loop = await prepareComponent(await watComponent(handlerModule({ prelude: '(loop $l (br $l))' })), 'loop', {
+      cacheDir,
+    });
     const ex = new ComponentThreadExecutor({ size: 2, deadlineMs: 500 });
     try {
       const stuck = ex.handle(loop, GET);

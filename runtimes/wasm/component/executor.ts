@@ -70,7 +70,11 @@ function spawn(): Worker {
   const self = import.meta.url;
   if (self.endsWith('.ts')) {
     const target = new URL('./component-thread.ts', self).href;
-    const api = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const api = pathToFileURL(
+      createRequire(self)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
     const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
     return new Worker(boot, { eval: true });
   }
@@ -143,7 +147,14 @@ export class ComponentThreadExecutor implements ComponentExecutor {
     if (!this.closed) this.slots[i] = this.newSlot();
     if (job) {
       if (kind === 'timeout') this.timeouts++;
-      job.resolve({ end: { kind, message }, stdout: EMPTY, stderr: EMPTY, instantiateNs: 0, handlerNs: 0, reused: false });
+      job.resolve({
+        end: { kind, message },
+        stdout: EMPTY,
+        stderr: EMPTY,
+        instantiateNs: 0,
+        handlerNs: 0,
+        reused: false,
+      });
     }
     this.pump();
   }
@@ -179,14 +190,26 @@ export class ComponentThreadExecutor implements ComponentExecutor {
     let load: ComponentLoad | undefined;
     if (!slot.held.has(key)) {
       const c = job.component;
-      load = { name: c.name, sha256: c.sha256, dir: c.dir, handlerExport: c.handlerExport, imports: c.imports, modules: [...c.modules], images: [...c.images], bytes: c.bytes };
+      load = {
+        name: c.name,
+        sha256: c.sha256,
+        dir: c.dir,
+        handlerExport: c.handlerExport,
+        imports: c.imports,
+        modules: [...c.modules],
+        images: [...c.images],
+        bytes: c.bytes,
+      };
       slot.held.add(key);
     }
     const msg: ToComponentThread = { seq: job.seq, key, req: job.req, opts: job.opts, ...(load ? { load } : {}) };
     // The deadline runs from when the thread is ready to take the job.
     void slot.ready.then(() => {
       if (slot.job !== job) return;
-      slot.timer = setTimeout(() => this.replace(slot, `deadline of ${this.deadlineMs} ms exceeded`, 'timeout'), this.deadlineMs);
+      slot.timer = setTimeout(
+        () => this.replace(slot, `deadline of ${this.deadlineMs} ms exceeded`, 'timeout'),
+        this.deadlineMs,
+      );
       slot.worker.postMessage(msg);
     });
   }

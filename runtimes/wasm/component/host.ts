@@ -52,7 +52,11 @@ export interface ComponentLimits {
   stderrBytes: number;
 }
 
-export const DEFAULT_COMPONENT_LIMITS: ComponentLimits = { bodyBytes: 64 * 2 ** 20, stdoutBytes: 1 * 2 ** 20, stderrBytes: 1 * 2 ** 20 };
+export const DEFAULT_COMPONENT_LIMITS: ComponentLimits = {
+  bodyBytes: 64 * 2 ** 20,
+  stdoutBytes: 1 * 2 ** 20,
+  stderrBytes: 1 * 2 ** 20,
+};
 
 /** A guest went past one of its limits: the request ends with a 500 naming it. */
 export class ComponentLimit extends Error {
@@ -68,14 +72,28 @@ export class ComponentExit extends Error {
 }
 
 /** Headers no component may set (wasmtime's list: connection-specific or framing headers the host owns). */
-export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
+export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'http2-settings',
+]);
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const latin1 = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 
 class Scope {
   closed = false;
-  response: { status: number; headers: Array<[string, Uint8Array]>; body: Sink; trailers?: Array<[string, Uint8Array]> | undefined; finished: boolean } | null = null;
+  response: {
+    status: number;
+    headers: Array<[string, Uint8Array]>;
+    body: Sink;
+    trailers?: Array<[string, Uint8Array]> | undefined;
+    finished: boolean;
+  } | null = null;
   responseError: unknown = undefined;
   outparamSet = false;
   readonly stdout: Sink;
@@ -127,22 +145,40 @@ export class ComponentHost {
     this.imports = this.build();
   }
 
-  begin(req: HttpExchangeRequest, limits: ComponentLimits = DEFAULT_COMPONENT_LIMITS): { request: unknown; outparam: unknown } {
+  begin(
+    req: HttpExchangeRequest,
+    limits: ComponentLimits = DEFAULT_COMPONENT_LIMITS,
+  ): { request: unknown; outparam: unknown } {
     if (this.scope) this.scope.closed = true;
     this.scope = new Scope(req, limits);
     return { request: this.newIncomingRequest(), outparam: this.newOutparam() };
   }
 
   /** Closes the request's scope; what the guest produced. */
-  finish(): { response: HttpExchangeResponse | null; responseError: unknown; outparamSet: boolean; bodyFinished: boolean; stdout: Uint8Array; stderr: Uint8Array } {
+  finish(): {
+    response: HttpExchangeResponse | null;
+    responseError: unknown;
+    outparamSet: boolean;
+    bodyFinished: boolean;
+    stdout: Uint8Array;
+    stderr: Uint8Array;
+  } {
     const s = this.scope;
     if (!s) throw new Error('finish() without begin()');
     s.closed = true;
     this.scope = null;
     const r = s.response;
-    const toStr = (h: Array<[string, Uint8Array]>): Array<[string, string]> => h.map(([n, v]) => [n, Buffer.from(v).toString('latin1')]);
+    const toStr = (h: Array<[string, Uint8Array]>): Array<[string, string]> =>
+      h.map(([n, v]) => [n, Buffer.from(v).toString('latin1')]);
     return {
-      response: r ? { status: r.status, headers: toStr(r.headers), body: r.body.bytes(), ...(r.trailers ? { trailers: toStr(r.trailers) } : {}) } : null,
+      response: r
+        ? {
+            status: r.status,
+            headers: toStr(r.headers),
+            body: r.body.bytes(),
+            ...(r.trailers ? { trailers: toStr(r.trailers) } : {}),
+          }
+        : null,
       responseError: s.responseError,
       outparamSet: s.outparamSet,
       bodyFinished: r?.finished ?? false,
@@ -260,7 +296,8 @@ export class ComponentHost {
       }
       writeZeroes(len: bigint): void {
         const sink = this.target();
-        if (BigInt(sink.size) + len > BigInt(sink.cap)) throw new ComponentLimit(`${sink.what} over its cap of ${sink.cap} bytes`);
+        if (BigInt(sink.size) + len > BigInt(sink.cap))
+          throw new ComponentLimit(`${sink.what} over its cap of ${sink.cap} bytes`);
         sink.push(new Uint8Array(Number(len)));
       }
       blockingWriteZeroesAndFlush(len: bigint): void {
@@ -455,7 +492,10 @@ export class ComponentHost {
     }
     class ResponseOutparam {
       constructor(readonly scope: Scope) {}
-      static set(param: ResponseOutparam, response: { tag: 'ok'; val: OutgoingResponse } | { tag: 'err'; val: unknown }): void {
+      static set(
+        param: ResponseOutparam,
+        response: { tag: 'ok'; val: OutgoingResponse } | { tag: 'err'; val: unknown },
+      ): void {
         const s = param.scope;
         if (s.closed) throw new Error('resource used after its request ended');
         if (s.outparamSet) throw new Error('response-outparam.set called twice');

@@ -40,7 +40,10 @@ function readI32Const(bytes: Uint8Array, pos: number): [number, number] | null {
 }
 
 /** The rewritten module and its image, or null when the rewrite would not be exactly equivalent. */
-export function extractMemoryImage(bytes: Uint8Array, capPages: number): { bytes: Uint8Array; image: MemoryImage } | null {
+export function extractMemoryImage(
+  bytes: Uint8Array,
+  capPages: number,
+): { bytes: Uint8Array; image: MemoryImage } | null {
   const sections = parseSections(bytes);
   const data = sections.find((s) => s.id === 11);
   if (!data) return null;
@@ -68,7 +71,13 @@ export function extractMemoryImage(bytes: Uint8Array, capPages: number): { bytes
   } catch {
     return null;
   }
-  if (!rewritten.memoryImported || !rewritten.memory || rewritten.memory.shared || extent > rewritten.memory.min * PAGE_BYTES) return null;
+  if (
+    !rewritten.memoryImported ||
+    !rewritten.memory ||
+    rewritten.memory.shared ||
+    extent > rewritten.memory.min * PAGE_BYTES
+  )
+    return null;
   const image = new Uint8Array(extent);
   for (const s of segments) image.set(bytes.subarray(s.start, s.start + s.size), s.offset);
   // Drop the data and data count sections from the rewritten bytes (found again: offsets moved).
@@ -80,7 +89,10 @@ export function extractMemoryImage(bytes: Uint8Array, capPages: number): { bytes
 
 /** A new memory holding the image: what the segments would have written into a fresh one. */
 export function memoryFromImage(m: MemoryImage): WebAssembly.Memory {
-  const memory = new WebAssembly.Memory({ initial: m.limits.min, ...(m.limits.max !== null ? { maximum: m.limits.max } : {}) });
+  const memory = new WebAssembly.Memory({
+    initial: m.limits.min,
+    ...(m.limits.max !== null ? { maximum: m.limits.max } : {}),
+  });
   new Uint8Array(memory.buffer).set(m.image);
   return memory;
 }

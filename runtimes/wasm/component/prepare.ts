@@ -70,7 +70,14 @@ const HANDLER = /^wasi:http\/incoming-handler@0\.2\.\d+$/;
 const CACHE_FORMAT = 'jco-transpile-0.15.0-sync-1';
 
 export function isComponent(bytes: Uint8Array): boolean {
-  return bytes.length >= 8 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d && COMPONENT_LAYER.every((b, i) => bytes[4 + i] === b);
+  return (
+    bytes.length >= 8 &&
+    bytes[0] === 0 &&
+    bytes[1] === 0x61 &&
+    bytes[2] === 0x73 &&
+    bytes[3] === 0x6d &&
+    COMPONENT_LAYER.every((b, i) => bytes[4 + i] === b)
+  );
 }
 
 export function componentCacheDir(): string {
@@ -84,14 +91,24 @@ interface CacheMeta {
 }
 
 /** Transpiles (or finds in the cache) and checks; does not compile. */
-async function transpiled(bytes: Uint8Array, name: string, sha256: string, cacheRoot: string): Promise<{ dir: string; meta: CacheMeta }> {
+async function transpiled(
+  bytes: Uint8Array,
+  name: string,
+  sha256: string,
+  cacheRoot: string,
+): Promise<{ dir: string; meta: CacheMeta }> {
   const dir = join(cacheRoot, `${sha256}-${CACHE_FORMAT}`);
   const metaPath = join(dir, 'meta.json');
   if (existsSync(metaPath)) return { dir, meta: JSON.parse(readFileSync(metaPath, 'utf8')) as CacheMeta };
   const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
   let out: Awaited<ReturnType<typeof transpileBytes>>;
   try {
-    out = await transpileBytes(bytes, { name: 'fn', instantiation: 'sync', emitTypescriptDeclarations: false, noComponentErrorWrapping: true });
+    out = await transpileBytes(bytes, {
+      name: 'fn',
+      instantiation: 'sync',
+      emitTypescriptDeclarations: false,
+      noComponentErrorWrapping: true,
+    });
   } catch (e) {
     throw new ComponentError(`${name}: not a valid component (${firstLine(e)})`);
   }
@@ -110,7 +127,9 @@ async function transpiled(bytes: Uint8Array, name: string, sha256: string, cache
 }
 
 function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 300);
+  return String((e as Error)?.message ?? e)
+    .split('\n')[0]!
+    .slice(0, 300);
 }
 
 /**
@@ -119,7 +138,11 @@ function firstLine(e: unknown): string {
  * export, a component importing an interface this host does not provide (named), one
  * whose memory cannot start under the cap.
  */
-export async function prepareComponent(bytes: Uint8Array, name = 'component', opts: ComponentPrepareOptions = {}): Promise<PreparedComponent> {
+export async function prepareComponent(
+  bytes: Uint8Array,
+  name = 'component',
+  opts: ComponentPrepareOptions = {},
+): Promise<PreparedComponent> {
   if (!isComponent(bytes)) {
     const module = bytes.length >= 8 && bytes[4] === 1 && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0;
     throw new ComponentError(
@@ -133,7 +156,9 @@ export async function prepareComponent(bytes: Uint8Array, name = 'component', op
   const handlerExport = meta.exports.find((e) => HANDLER.test(e));
   if (!handlerExport) {
     const list = meta.exports.filter((e) => e.includes(':')).join(', ') || 'nothing';
-    throw new ComponentError(`${name}: the component does not export wasi:http/incoming-handler@0.2.x (it exports ${list})`);
+    throw new ComponentError(
+      `${name}: the component does not export wasi:http/incoming-handler@0.2.x (it exports ${list})`,
+    );
   }
   const missing = meta.imports.filter((i) => !HOST_INTERFACES.has(i));
   if (missing.length) {
@@ -162,7 +187,17 @@ export async function prepareComponent(bytes: Uint8Array, name = 'component', op
     }
     modules.set(f, await WebAssembly.compile(core));
   }
-  return { name, sha256, dir, handlerExport, imports: meta.imports, modules, images, instantiate: loadGlue(join(dir, 'fn.js'), name), bytes: bytes.length };
+  return {
+    name,
+    sha256,
+    dir,
+    handlerExport,
+    imports: meta.imports,
+    modules,
+    images,
+    instantiate: loadGlue(join(dir, 'fn.js'), name),
+    bytes: bytes.length,
+  };
 }
 
 /**
@@ -178,14 +213,21 @@ export function loadGlue(path: string, name = 'component', opts: { jspiShadow?: 
   if (exportsSeen.length !== 2 || !/^export function instantiate\(/m.test(src) || !/^export const _util\b/m.test(src)) {
     throw new ComponentError(`${name}: unexpected transpiler output (${exportsSeen.length} import/export lines)`);
   }
-  const body = src.replace(/^export function instantiate\(/m, 'function instantiate(').replace(/^export const _util\b/m, 'const _util');
+  const body = src
+    .replace(/^export function instantiate\(/m, 'function instantiate(')
+    .replace(/^export const _util\b/m, 'const _util');
   // The glue calls WebAssembly.promising (JSPI) for each realloc export inside a try and
   // falls back to the plain export when it throws, as it does on Node 20. The throw, in
   // a 30,000-line function, cost ~10 ms per instance (over half of the glue's time on
   // a componentize-js component). The glue sees a WebAssembly whose promising() is the
   // identity where the engine has none: the same result, without the throw.
-  const shadow = opts.jspiShadow === false ? '' : 'const WebAssembly = globalThis.WebAssembly.promising ? globalThis.WebAssembly : Object.assign(Object.create(globalThis.WebAssembly), { promising: (f) => f });';
-  return new Function(`${shadow}\n${body}\nreturn instantiate;\n//# sourceURL=${pathToFileURL(path).href}`)() as InstantiateFn;
+  const shadow =
+    opts.jspiShadow === false
+      ? ''
+      : 'const WebAssembly = globalThis.WebAssembly.promising ? globalThis.WebAssembly : Object.assign(Object.create(globalThis.WebAssembly), { promising: (f) => f });';
+  return new Function(
+    `${shadow}\n${body}\nreturn instantiate;\n//# sourceURL=${pathToFileURL(path).href}`,
+  )() as InstantiateFn;
 }
 
 /** For tests and `clean`: cache entries present. */

@@ -8,11 +8,22 @@
 // The server, the benchmarks and `conform http` call this through ComponentExecutor;
 // they do not know whether it runs on this thread or a guest thread with a deadline.
 
-import { ComponentExit, ComponentHost, ComponentLimit, DEFAULT_COMPONENT_LIMITS, type ComponentLimits, type HttpExchangeRequest, type HttpExchangeResponse } from './host.js';
+import {
+  ComponentExit,
+  ComponentHost,
+  ComponentLimit,
+  DEFAULT_COMPONENT_LIMITS,
+  type ComponentLimits,
+  type HttpExchangeRequest,
+  type HttpExchangeResponse,
+} from './host.js';
 import type { PreparedComponent } from './prepare.js';
 import { IMAGE_IMPORT, memoryFromImage, type MemoryImage } from './memory-image.js';
 
-const hooks = new WeakMap<PreparedComponent, (m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance>();
+const hooks = new WeakMap<
+  PreparedComponent,
+  (m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance
+>();
 
 /** jco's instantiateCore hook: a module rewritten by memory-image.ts gets a new memory holding its image. */
 function imageHook(c: PreparedComponent): (m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance {
@@ -22,7 +33,10 @@ function imageHook(c: PreparedComponent): (m: WebAssembly.Module, i?: WebAssembl
     for (const [f, img] of c.images) byModule.set(c.modules.get(f)!, img);
     hook = (m, i) => {
       const img = byModule.get(m);
-      return new WebAssembly.Instance(m, img ? { ...i, [IMAGE_IMPORT.module]: { [IMAGE_IMPORT.name]: memoryFromImage(img) } } : i);
+      return new WebAssembly.Instance(
+        m,
+        img ? { ...i, [IMAGE_IMPORT.module]: { [IMAGE_IMPORT.name]: memoryFromImage(img) } } : i,
+      );
     };
     hooks.set(c, hook);
   }
@@ -81,7 +95,11 @@ export class ComponentRunner {
         reused = true;
       } else {
         this.kept = null;
-        const exports = component.instantiate((f) => component.modules.get(f)!, this.host.imports, imageHook(component));
+        const exports = component.instantiate(
+          (f) => component.modules.get(f)!,
+          this.host.imports,
+          imageHook(component),
+        );
         handler = exports[component.handlerExport] as Handler;
         if (reuse > 1) this.kept = { component, handler, served: 1 };
       }
@@ -96,8 +114,13 @@ export class ComponentRunner {
     const out = this.host.finish();
     if (end.kind === 'ok') {
       if (!out.outparamSet) end = { kind: 'no-response', message: 'the handler returned without setting a response' };
-      else if (!out.response) end = { kind: 'no-response', message: `the handler answered with an error: ${describeError(out.responseError)}` };
-      else if (!out.bodyFinished) end = { kind: 'no-response', message: 'the handler returned without finishing the response body' };
+      else if (!out.response)
+        end = {
+          kind: 'no-response',
+          message: `the handler answered with an error: ${describeError(out.responseError)}`,
+        };
+      else if (!out.bodyFinished)
+        end = { kind: 'no-response', message: 'the handler returned without finishing the response body' };
     }
     if (reuse <= 1 || (this.kept && this.kept.served >= reuse)) this.kept = null;
     return {
@@ -120,7 +143,9 @@ export class ComponentRunner {
 function describeError(e: unknown): string {
   if (e && typeof e === 'object' && 'tag' in e) {
     const v = (e as { tag: string; val?: unknown }).val;
-    return v === undefined ? String((e as { tag: string }).tag) : `${(e as { tag: string }).tag} (${typeof v === 'object' ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x)) : String(v)})`;
+    return v === undefined
+      ? String((e as { tag: string }).tag)
+      : `${(e as { tag: string }).tag} (${typeof v === 'object' ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x)) : String(v)})`;
   }
   return String(e);
 }

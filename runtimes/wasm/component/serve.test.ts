@@ -26,25 +26,45 @@ beforeAll(async () => {
     module: null,
     name,
     scriptName: `/${name}`,
-    component: { prepared: await prepareComponent(await watComponent(handlerModule({ prelude, extra: '(global $n (mut i32) (i32.const 0))' })), name, { cacheDir }), executor, reuse },
+    component: {
+      prepared: await prepareComponent(
+        await watComponent(handlerModule({ prelude, extra: '(global $n (mut i32) (i32.const 0))' })),
+        name,
+        { cacheDir },
+      ),
+      executor,
+      reuse,
+    },
   });
   const counter = `(global.set $n (i32.add (global.get $n) (i32.const 1))) (i32.store8 (i32.const 2048) (i32.add (i32.const 48) (global.get $n))) (local.set $ptr (i32.const 2048)) (local.set $len (i32.const 1))`;
   const apps = new Map<string, WagiTarget>([
     ['hello', await target('hello', '')],
-    ['path', await target('path', '(call $path (local.get $req) (i32.const 512)) (local.set $ptr (i32.load (i32.const 516))) (local.set $len (i32.load (i32.const 520)))')],
+    [
+      'path',
+      await target(
+        'path',
+        '(call $path (local.get $req) (i32.const 512)) (local.set $ptr (i32.load (i32.const 516))) (local.set $len (i32.load (i32.const 520)))',
+      ),
+    ],
     ['loop', await target('loop', '(loop $l (br $l))')],
     ['count', await target('count', counter)],
     ['count3', await target('count3', counter, 3)],
   ]);
   let port = 0;
-  const core = createWagiCore({ executor: { name: 'unused', execute: () => Promise.reject(new Error('no modules here')), close: async () => {} }, log: (r) => logged.push(r), port: () => port });
+  const core = createWagiCore({
+    executor: { name: 'unused', execute: () => Promise.reject(new Error('no modules here')), close: async () => {} },
+    log: (r) => logged.push(r),
+    port: () => port,
+  });
   server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     const [first, ...rest] = url.split('?')[0]!.split('/').slice(1);
     const app = apps.get(first ?? '');
     if (!app) return core.sendPlain(res, 404, 'no such app\n');
     const startedAt = process.hrtime.bigint();
-    readBody(req, 1 << 20, (body) => core.run(req, res, body, app, '/' + rest.join('/'), url.split('?')[1] ?? '', startedAt));
+    readBody(req, 1 << 20, (body) =>
+      core.run(req, res, body, app, '/' + rest.join('/'), url.split('?')[1] ?? '', startedAt),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;

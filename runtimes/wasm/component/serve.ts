@@ -34,7 +34,14 @@ function pairs(raw: string[]): Array<[string, string]> {
   return out;
 }
 
-export async function serveComponent(t: ComponentTarget, req: http.IncomingMessage, body: Uint8Array, path: string, query: string, startedAt?: bigint): Promise<ComponentAnswer> {
+export async function serveComponent(
+  t: ComponentTarget,
+  req: http.IncomingMessage,
+  body: Uint8Array,
+  path: string,
+  query: string,
+  startedAt?: bigint,
+): Promise<ComponentAnswer> {
   const o = await t.executor.handle(
     t.prepared,
     {
@@ -51,10 +58,21 @@ export async function serveComponent(t: ComponentTarget, req: http.IncomingMessa
     { phase: 'instantiate', ns: o.instantiateNs },
     { phase: 'handler', ns: o.handlerNs },
   ];
-  if (startedAt !== undefined) phases.push({ phase: 'dispatch', ns: Math.max(0, Number(process.hrtime.bigint() - startedAt) - o.instantiateNs - o.handlerNs) });
+  if (startedAt !== undefined)
+    phases.push({
+      phase: 'dispatch',
+      ns: Math.max(0, Number(process.hrtime.bigint() - startedAt) - o.instantiateNs - o.handlerNs),
+    });
   const r = httpResponseOf(o);
   const ok = o.end.kind === 'ok';
-  return { status: r.status, headers: r.headers, body: r.body, timing: formatServerTiming(phases), fromGuest: ok, ...(ok ? {} : { failure: `${t.prepared.name}: ${'message' in o.end ? o.end.message : o.end.kind}` }) };
+  return {
+    status: r.status,
+    headers: r.headers,
+    body: r.body,
+    timing: formatServerTiming(phases),
+    fromGuest: ok,
+    ...(ok ? {} : { failure: `${t.prepared.name}: ${'message' in o.end ? o.end.message : o.end.kind}` }),
+  };
 }
 
 /** The fields to send: the guest's, minus the framing the server writes itself and any Server-Timing of its own; ours added. */

@@ -39,6 +39,8 @@ describe('component variant on the wasm runtime', { timeout: 120_000 }, () => {
     const a = nodeWasiAdapter();
     adapters.push(a);
     expect(a.capabilities().variants).toEqual(['wasm']);
-    await expect(a.prepare(echo, 'component')).rejects.toThrow('node-wasi does not run the component variant (it runs wasm)');
+    await expect(a.prepare(echo, 'component')).rejects.toThrow(
+      'node-wasi does not run the component variant (it runs wasm)',
+    );
   });
 });

@@ -45,7 +45,13 @@ export const WAT_IMPORTS = `
  * `prelude`, WAT instructions that may set locals $ptr/$len/$status). Scratch: 256..511
  * is the return area, the heap (cabi_realloc, a bump allocator) starts at 64 KiB.
  */
-export function handlerModule(opts: { prelude?: string; data?: string; body?: string; extra?: string; pages?: number }): string {
+export function handlerModule(opts: {
+  prelude?: string;
+  data?: string;
+  body?: string;
+  extra?: string;
+  pages?: number;
+}): string {
   const body = opts.body ?? 'Hello from faasbench\n';
   const enc = Buffer.from(body);
   const escaped = [...enc].map((b) => '\\' + b.toString(16).padStart(2, '0')).join('');

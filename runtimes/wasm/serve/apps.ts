@@ -21,7 +21,8 @@ export class AppListError extends Error {
 /** Parses one `--app NAME=PATH`. */
 export function parseAppArg(arg: string): AppSpec {
   const eq = arg.indexOf('=');
-  if (eq <= 0 || eq === arg.length - 1) throw new AppListError(`--app ${arg}: expected NAME=PATH, e.g. --app hello=hello.wasm`);
+  if (eq <= 0 || eq === arg.length - 1)
+    throw new AppListError(`--app ${arg}: expected NAME=PATH, e.g. --app hello=hello.wasm`);
   const name = arg.slice(0, eq);
   try {
     checkAppName(name);
@@ -38,7 +39,9 @@ export function appsInDir(dir: string): AppSpec[] {
   try {
     entries = readdirSync(dir);
   } catch (e) {
-    throw new AppListError(`--apps ${dir}: cannot read the directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new AppListError(
+      `--apps ${dir}: cannot read the directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const out: AppSpec[] = [];
   for (const f of entries.filter((f) => f.endsWith('.wasm')).sort()) {
@@ -60,7 +63,8 @@ export function collectApps(appArgs: readonly string[], dirs: readonly string[])
   const seen = new Map<string, AppSpec>();
   for (const a of all) {
     const before = seen.get(a.name);
-    if (before) throw new AppListError(`two apps are named ${a.name} (${before.from} and ${a.from}): app names must be unique`);
+    if (before)
+      throw new AppListError(`two apps are named ${a.name} (${before.from} and ${a.from}): app names must be unique`);
     seen.set(a.name, a);
   }
   return all;

@@ -13,7 +13,13 @@ if (!process.send) {
 const send = (m: ServeReply): void => void process.send?.(m);
 const cfg = JSON.parse(process.argv[2] ?? '{}') as Omit<ServeConfig, 'apps' | 'log' | 'say'>;
 try {
-  const running = await runServe({ ...cfg, apps: [], signals: false, log: (l) => process.stderr.write(`${l}\n`), say: () => {} });
+  const running = await runServe({
+    ...cfg,
+    apps: [],
+    signals: false,
+    log: (l) => process.stderr.write(`${l}\n`),
+    say: () => {},
+  });
   serveControl(running, send, (f) => process.on('message', (m) => f(m as ServeControl)));
   process.once('disconnect', () => void running.stop('harness gone'));
   // Ctrl-C reaches the whole terminal process group: the harness handles it (finishes its

@@ -12,13 +12,23 @@ import { commandModule, op } from '../../../test/wasm-fixtures.js';
 import { InlineExecutor, type Executor } from '../executor.js';
 import { GuestThreadExecutor } from '../guest-threads.js';
 import { compileCommand, readWasmFile } from '../module.js';
-import { DuplicateAppError, AppNameError, HEALTH_PATH, startServeHost, type ServeHost, type ServeHostOptions } from './host.js';
+import {
+  DuplicateAppError,
+  AppNameError,
+  HEALTH_PATH,
+  startServeHost,
+  type ServeHost,
+  type ServeHostOptions,
+} from './host.js';
 
 const wasm = (name: string) => readWasmFile(join(builtinWorkloadsDir(), name, 'build', `${name}.wasm`));
 const hostsToStop: ServeHost[] = [];
 const executors: Executor[] = [];
 
-async function start(opts: Partial<ServeHostOptions> = {}, executor: Executor = new InlineExecutor()): Promise<{ host: ServeHost; logged: string[] }> {
+async function start(
+  opts: Partial<ServeHostOptions> = {},
+  executor: Executor = new InlineExecutor(),
+): Promise<{ host: ServeHost; logged: string[] }> {
   const logged: string[] = [];
   executors.push(executor);
   const host = await startServeHost({ executor, log: (l) => logged.push(l), ...opts });
@@ -32,7 +42,11 @@ afterEach(async () => {
 });
 
 /** One request with Node's client (a fresh connection unless an agent is given). */
-function get(url: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const r = httpRequest({ host: u.hostname, port: u.port, path, headers, agent: false }, (res) => {
@@ -103,7 +117,9 @@ describe('serve host: routing', () => {
     const { host } = await start();
     const module = await compileCommand(wasm('hello'), 'hello');
     host.deploy({ name: 'a1', module });
-    expect(() => host.deploy({ name: 'a1', module })).toThrow(new DuplicateAppError('an app named a1 is already deployed'));
+    expect(() => host.deploy({ name: 'a1', module })).toThrow(
+      new DuplicateAppError('an app named a1 is already deployed'),
+    );
     expect(() => host.deploy({ name: '9lives', module })).toThrow(AppNameError);
     expect(() => host.deploy({ name: 'Upper', module })).toThrow(/starting with a letter/);
   });
@@ -121,7 +137,10 @@ describe('serve host: bad input', () => {
     expect(r.text).toMatch(/request body larger than 1000 bytes\n$/);
     expect(logged.some((l) => /413/.test(l))).toBe(true);
     // A body within the limit still works.
-    const ok = await raw(host.port, 'POST /echo/ HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc');
+    const ok = await raw(
+      host.port,
+      'POST /echo/ HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc',
+    );
     expect(ok.text).toMatch(/^HTTP\/1\.1 200 [\s\S]*body-length: 3/);
   });
 
@@ -130,7 +149,10 @@ describe('serve host: bad input', () => {
     host.deploy({ name: 'echo', module: await compileCommand(wasm('echo'), 'echo') });
     const chunk = 'x'.repeat(800);
     // Two chunks (1600 bytes) and no terminating chunk: only a server that stops at the limit answers.
-    const r = await raw(host.port, `POST /echo/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n320\r\n${chunk}\r\n320\r\n${chunk}\r\n`);
+    const r = await raw(
+      host.port,
+      `POST /echo/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n320\r\n${chunk}\r\n320\r\n${chunk}\r\n`,
+    );
     expect(r.text).toMatch(/^HTTP\/1\.1 413 /);
     expect(r.closed).toBe(true);
   });
@@ -148,7 +170,14 @@ describe('serve host: bad input', () => {
   it('connections past the limit get 503 and are closed; below it again, requests are served', async () => {
     const { host } = await start({ maxConnections: 2 });
     host.deploy({ name: 'hello', module: await compileCommand(wasm('hello'), 'hello') });
-    const idle = await Promise.all([0, 1].map(() => new Promise<net.Socket>((resolve) => { const s = net.connect(host.port, '127.0.0.1', () => resolve(s)); })));
+    const idle = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const s = net.connect(host.port, '127.0.0.1', () => resolve(s));
+          }),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 50));
     const over = await raw(host.port, 'GET /hello/ HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(over.text).toMatch(/^HTTP\/1\.1 503 [\s\S]*too many connections \(limit 2\)/);
@@ -191,8 +220,14 @@ describe('serve host: graceful shutdown', () => {
     const executor = new GuestThreadExecutor({ size: 1, deadlineMs: 60_000 });
     await executor.ready();
     const { host, logged } = await start({}, executor);
-    host.deploy({ name: 'loop', module: await compileCommand(commandModule({ imports: [], code: [...op.loopStart, ...op.loopEnd] }), 'loop') });
-    const looping = get(host.url, '/loop/').then(() => 'answered', (e: Error) => e.message);
+    host.deploy({
+      name: 'loop',
+      module: await compileCommand(commandModule({ imports: [], code: [...op.loopStart, ...op.loopEnd] }), 'loop'),
+    });
+    const looping = get(host.url, '/loop/').then(
+      () => 'answered',
+      (e: Error) => e.message,
+    );
     for (let i = 0; i < 200 && host.inFlight() === 0; i++) await new Promise((r) => setTimeout(r, 5));
     const t0 = Date.now();
     expect(await host.shutdown(300)).toEqual({ finished: 0, cut: 1 });

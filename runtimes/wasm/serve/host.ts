@@ -93,10 +93,18 @@ export class AppNameError extends Error {
 }
 
 export function checkAppName(name: string): void {
-  if (!APP_NAME.test(name)) throw new AppNameError(`app name ${JSON.stringify(name)} is not valid: lower-case letters, digits and '-', starting with a letter, at most 63 characters`);
+  if (!APP_NAME.test(name))
+    throw new AppNameError(
+      `app name ${JSON.stringify(name)} is not valid: lower-case letters, digits and '-', starting with a letter, at most 63 characters`,
+    );
 }
 
-const DEFAULTS = { maxBodyBytes: 16 * 2 ** 20, headersTimeoutMs: 10_000, maxConnections: 10_000, keepAliveTimeoutMs: 30_000 };
+const DEFAULTS = {
+  maxBodyBytes: 16 * 2 ** 20,
+  headersTimeoutMs: 10_000,
+  maxConnections: 10_000,
+  keepAliveTimeoutMs: 30_000,
+};
 
 interface Routed {
   app: ServeApp;
@@ -124,14 +132,23 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
   const overLimit = new WeakSet<Socket>();
   let drained: (() => void) | null = null;
 
-  const refuse = (res: http.ServerResponse, status: number, text: string, extra: Array<[string, string]> = []): void => {
+  const refuse = (
+    res: http.ServerResponse,
+    status: number,
+    text: string,
+    extra: Array<[string, string]> = [],
+  ): void => {
     res.shouldKeepAlive = false;
     core.sendPlain(res, status, text, [...extra, ['connection', 'close']]);
   };
 
   const server = http.createServer(
     // Node checks its headers timer every connectionsCheckingInterval: a fraction of the timeout keeps the cut close to it.
-    { headersTimeout: headersTimeout, requestTimeout: Math.max(headersTimeout, 120_000), connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))) },
+    {
+      headersTimeout: headersTimeout,
+      requestTimeout: Math.max(headersTimeout, 120_000),
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
+    },
     (req, res) => {
       res.on('error', () => {});
       inFlight++;
@@ -158,7 +175,15 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
         if (!routed) {
           if (path === HEALTH_PATH) {
             req.resume();
-            return core.sendPlain(res, 200, JSON.stringify({ status: 'ok', apps: byName.size, inFlight: inFlight - 1, connections: open }) + '\n', [['content-type', 'application/json'], ['cache-control', 'no-store']]);
+            return core.sendPlain(
+              res,
+              200,
+              JSON.stringify({ status: 'ok', apps: byName.size, inFlight: inFlight - 1, connections: open }) + '\n',
+              [
+                ['content-type', 'application/json'],
+                ['cache-control', 'no-store'],
+              ],
+            );
           }
           const slash = path.indexOf('/', 1);
           const name = slash < 0 ? path.slice(1) : path.slice(1, slash);
@@ -196,9 +221,18 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
   // Malformed requests and slow headers: Node's default answers (400/408/431), plus one log line.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') log(timeout ? `client sent no complete request headers within ${headersTimeout} ms: 408, connection closed` : `bad request (${err.code ?? err.message}): connection closed`);
+    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE')
+      log(
+        timeout
+          ? `client sent no complete request headers within ${headersTimeout} ms: 408, connection closed`
+          : `bad request (${err.code ?? err.message}): connection closed`,
+      );
     if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
-      const status = timeout ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      const status = timeout
+        ? '408 Request Timeout'
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     }
     socket.destroySoon?.();
@@ -209,7 +243,7 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   port = (server.address() as AddressInfo).port;
-  const shownHost = (opts.host ?? '127.0.0.1').includes(':') ? `[${opts.host}]` : opts.host ?? '127.0.0.1';
+  const shownHost = (opts.host ?? '127.0.0.1').includes(':') ? `[${opts.host}]` : (opts.host ?? '127.0.0.1');
 
   return {
     url: `http://${shownHost}:${port}`,
@@ -217,8 +251,16 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
     deploy(app) {
       checkAppName(app.name);
       if (byName.has(app.name)) throw new DuplicateAppError(`an app named ${app.name} is already deployed`);
-      const base = { module: app.module, name: app.argv0 ?? app.name, ...(app.fs ? { fs: app.fs } : {}), ...(app.component ? { component: app.component } : {}) };
-      byName.set(app.name, { path: { app, target: { ...base, scriptName: `/${app.name}` } }, host: { app, target: { ...base, scriptName: '' } } });
+      const base = {
+        module: app.module,
+        name: app.argv0 ?? app.name,
+        ...(app.fs ? { fs: app.fs } : {}),
+        ...(app.component ? { component: app.component } : {}),
+      };
+      byName.set(app.name, {
+        path: { app, target: { ...base, scriptName: `/${app.name}` } },
+        host: { app, target: { ...base, scriptName: '' } },
+      });
     },
     undeploy(name) {
       const entry = byName.get(name);

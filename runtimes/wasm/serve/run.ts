@@ -11,7 +11,12 @@ import { GuestThreadExecutor } from '../guest-threads.js';
 import { compileCommand, readWasmFile, withNonce, type PrepareOptions } from '../module.js';
 import type { AppSpec } from './apps.js';
 import { ComponentThreadExecutor } from '../component/executor.js';
-import { isComponent, prepareComponent, type ComponentPrepareOptions, type PreparedComponent } from '../component/prepare.js';
+import {
+  isComponent,
+  prepareComponent,
+  type ComponentPrepareOptions,
+  type PreparedComponent,
+} from '../component/prepare.js';
 import { startServeHost, type ServeHost, type ServeHostOptions } from './host.js';
 
 export type ServeExecutorKind = 'guest-threads' | 'node-wasi';
@@ -58,7 +63,11 @@ function componentOptions(cfg: ServeConfig): ComponentPrepareOptions {
   return cfg.memoryCapBytes ? { memoryCapBytes: cfg.memoryCapBytes } : {};
 }
 
-export function makeExecutor(kind: ServeExecutorKind, threads: number | undefined, deadlineMs: number | undefined): Promise<Executor> {
+export function makeExecutor(
+  kind: ServeExecutorKind,
+  threads: number | undefined,
+  deadlineMs: number | undefined,
+): Promise<Executor> {
   if (kind === 'node-wasi') return import('../node-wasi-executor.js').then((m) => new m.NodeWasiExecutor());
   const ex = new GuestThreadExecutor({ ...(threads ? { size: threads } : {}), ...(deadlineMs ? { deadlineMs } : {}) });
   return ex.ready().then(() => ex);
@@ -67,7 +76,11 @@ export function makeExecutor(kind: ServeExecutorKind, threads: number | undefine
 export async function runServe(cfg: ServeConfig): Promise<RunningServe> {
   const say = cfg.say ?? ((l: string) => process.stderr.write(`faasbench serve: ${l}\n`));
   const kind = cfg.executor ?? 'guest-threads';
-  const prepare: PrepareOptions = { ...cfg.module, ...(cfg.memoryCapBytes ? { memoryCapBytes: cfg.memoryCapBytes } : {}), ...(kind === 'node-wasi' ? { poolMemory: false } : {}) };
+  const prepare: PrepareOptions = {
+    ...cfg.module,
+    ...(cfg.memoryCapBytes ? { memoryCapBytes: cfg.memoryCapBytes } : {}),
+    ...(kind === 'node-wasi' ? { poolMemory: false } : {}),
+  };
   // Compile everything before listening: a bad module is one sentence and no server.
   const compiled: Array<{ name: string; module: WebAssembly.Module | null; component?: PreparedComponent }> = [];
   const t0 = Date.now();
@@ -76,24 +89,50 @@ export async function runServe(cfg: ServeConfig): Promise<RunningServe> {
       // Named by its path in messages: "app NAME: PATH: what is wrong".
       const bytes = readWasmFile(a.path, prepare.maxModuleBytes);
       // A wasi:http component (WASI 0.2) is prepared for the component host instead.
-      if (isComponent(bytes)) compiled.push({ name: a.name, module: null, component: await prepareComponent(bytes, a.path, componentOptions(cfg)) });
+      if (isComponent(bytes))
+        compiled.push({
+          name: a.name,
+          module: null,
+          component: await prepareComponent(bytes, a.path, componentOptions(cfg)),
+        });
       else compiled.push({ name: a.name, module: await compileCommand(bytes, a.path, prepare) });
     } catch (e) {
       throw new Error(`app ${a.name}: ${(e as Error).message}`, { cause: e });
     }
-    if (cfg.apps.length >= 1000 && compiled.length % 1000 === 0) say(`compiled ${compiled.length} of ${cfg.apps.length} apps (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    if (cfg.apps.length >= 1000 && compiled.length % 1000 === 0)
+      say(`compiled ${compiled.length} of ${cfg.apps.length} apps (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
   const executor = await makeExecutor(kind, cfg.threads ?? Math.max(2, availableParallelism()), cfg.deadlineMs);
   let host: ServeHost;
   try {
-    host = await startServeHost({ executor, host: cfg.host ?? '127.0.0.1', port: cfg.port ?? 0, ...cfg.http, ...(cfg.log ? { log: cfg.log } : {}) });
+    host = await startServeHost({
+      executor,
+      host: cfg.host ?? '127.0.0.1',
+      port: cfg.port ?? 0,
+      ...cfg.http,
+      ...(cfg.log ? { log: cfg.log } : {}),
+    });
   } catch (e) {
     await executor.close();
     const err = e as NodeJS.ErrnoException;
-    throw new Error(err.code === 'EADDRINUSE' ? `cannot listen on ${cfg.host ?? '127.0.0.1'}:${cfg.port}: the address is in use` : `cannot listen: ${err.message}`, { cause: e });
+    throw new Error(
+      err.code === 'EADDRINUSE'
+        ? `cannot listen on ${cfg.host ?? '127.0.0.1'}:${cfg.port}: the address is in use`
+        : `cannot listen: ${err.message}`,
+      { cause: e },
+    );
   }
-  const components = new ComponentThreadExecutor({ size: cfg.threads ?? Math.max(2, availableParallelism()), ...(cfg.deadlineMs ? { deadlineMs: cfg.deadlineMs } : {}) });
-  for (const c of compiled) host.deploy({ name: c.name, module: c.module, ...(c.component ? { component: { prepared: c.component, executor: components } } : {}), ...(cfg.fs ? { fs: cfg.fs } : {}) });
+  const components = new ComponentThreadExecutor({
+    size: cfg.threads ?? Math.max(2, availableParallelism()),
+    ...(cfg.deadlineMs ? { deadlineMs: cfg.deadlineMs } : {}),
+  });
+  for (const c of compiled)
+    host.deploy({
+      name: c.name,
+      module: c.module,
+      ...(c.component ? { component: { prepared: c.component, executor: components } } : {}),
+      ...(cfg.fs ? { fs: cfg.fs } : {}),
+    });
 
   let resolveStopped!: (code: number) => void;
   const stopped = new Promise<number>((r) => (resolveStopped = r));
@@ -139,7 +178,11 @@ export type ServeReply =
   | { id: number; ok: false; error: string };
 
 /** Answers the adapter's deploy/undeploy messages until the channel closes (the harness is gone: shut down). */
-export function serveControl(running: RunningServe, send: (m: ServeReply) => void, onMessage: (f: (m: ServeControl) => void) => void): void {
+export function serveControl(
+  running: RunningServe,
+  send: (m: ServeReply) => void,
+  onMessage: (f: (m: ServeControl) => void) => void,
+): void {
   onMessage((m) => {
     if (m.op === 'undeploy') {
       const app = running.host.undeploy(m.name);
@@ -170,7 +213,12 @@ export function serveControl(running: RunningServe, send: (m: ServeReply) => voi
       (module) => {
         const t1 = process.hrtime.bigint();
         try {
-          running.host.deploy({ name: m.name, module, ...(m.argv0 ? { argv0: m.argv0 } : {}), ...(m.fs ? { fs: m.fs } : {}) });
+          running.host.deploy({
+            name: m.name,
+            module,
+            ...(m.argv0 ? { argv0: m.argv0 } : {}),
+            ...(m.fs ? { fs: m.fs } : {}),
+          });
         } catch (e) {
           return send({ id: m.id, ok: false, error: (e as Error).message });
         }

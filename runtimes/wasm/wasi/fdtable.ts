@@ -22,20 +22,70 @@ export interface PreopenSpec {
 }
 
 const R = Rights;
-export const FILE_RIGHTS = R.FD_DATASYNC | R.FD_READ | R.FD_SEEK | R.FD_FDSTAT_SET_FLAGS | R.FD_SYNC | R.FD_TELL | R.FD_WRITE |
-  R.FD_ADVISE | R.FD_ALLOCATE | R.FD_FILESTAT_GET | R.FD_FILESTAT_SET_SIZE | R.FD_FILESTAT_SET_TIMES | R.POLL_FD_READWRITE;
-export const DIR_RIGHTS = R.FD_FDSTAT_SET_FLAGS | R.FD_SYNC | R.FD_DATASYNC | R.FD_ADVISE | R.PATH_CREATE_DIRECTORY |
-  R.PATH_CREATE_FILE | R.PATH_LINK_SOURCE | R.PATH_LINK_TARGET | R.PATH_OPEN | R.FD_READDIR | R.PATH_READLINK |
-  R.PATH_RENAME_SOURCE | R.PATH_RENAME_TARGET | R.PATH_FILESTAT_GET | R.PATH_FILESTAT_SET_SIZE | R.PATH_FILESTAT_SET_TIMES |
-  R.FD_FILESTAT_GET | R.FD_FILESTAT_SET_TIMES | R.PATH_SYMLINK | R.PATH_REMOVE_DIRECTORY | R.PATH_UNLINK_FILE;
-const WRITE_RIGHTS = R.FD_WRITE | R.FD_ALLOCATE | R.FD_FILESTAT_SET_SIZE | R.FD_FILESTAT_SET_TIMES | R.FD_DATASYNC | R.FD_SYNC |
-  R.PATH_CREATE_DIRECTORY | R.PATH_CREATE_FILE | R.PATH_LINK_SOURCE | R.PATH_LINK_TARGET | R.PATH_RENAME_SOURCE |
-  R.PATH_RENAME_TARGET | R.PATH_FILESTAT_SET_SIZE | R.PATH_FILESTAT_SET_TIMES | R.PATH_SYMLINK | R.PATH_REMOVE_DIRECTORY |
+export const FILE_RIGHTS =
+  R.FD_DATASYNC |
+  R.FD_READ |
+  R.FD_SEEK |
+  R.FD_FDSTAT_SET_FLAGS |
+  R.FD_SYNC |
+  R.FD_TELL |
+  R.FD_WRITE |
+  R.FD_ADVISE |
+  R.FD_ALLOCATE |
+  R.FD_FILESTAT_GET |
+  R.FD_FILESTAT_SET_SIZE |
+  R.FD_FILESTAT_SET_TIMES |
+  R.POLL_FD_READWRITE;
+export const DIR_RIGHTS =
+  R.FD_FDSTAT_SET_FLAGS |
+  R.FD_SYNC |
+  R.FD_DATASYNC |
+  R.FD_ADVISE |
+  R.PATH_CREATE_DIRECTORY |
+  R.PATH_CREATE_FILE |
+  R.PATH_LINK_SOURCE |
+  R.PATH_LINK_TARGET |
+  R.PATH_OPEN |
+  R.FD_READDIR |
+  R.PATH_READLINK |
+  R.PATH_RENAME_SOURCE |
+  R.PATH_RENAME_TARGET |
+  R.PATH_FILESTAT_GET |
+  R.PATH_FILESTAT_SET_SIZE |
+  R.PATH_FILESTAT_SET_TIMES |
+  R.FD_FILESTAT_GET |
+  R.FD_FILESTAT_SET_TIMES |
+  R.PATH_SYMLINK |
+  R.PATH_REMOVE_DIRECTORY |
+  R.PATH_UNLINK_FILE;
+const WRITE_RIGHTS =
+  R.FD_WRITE |
+  R.FD_ALLOCATE |
+  R.FD_FILESTAT_SET_SIZE |
+  R.FD_FILESTAT_SET_TIMES |
+  R.FD_DATASYNC |
+  R.FD_SYNC |
+  R.PATH_CREATE_DIRECTORY |
+  R.PATH_CREATE_FILE |
+  R.PATH_LINK_SOURCE |
+  R.PATH_LINK_TARGET |
+  R.PATH_RENAME_SOURCE |
+  R.PATH_RENAME_TARGET |
+  R.PATH_FILESTAT_SET_SIZE |
+  R.PATH_FILESTAT_SET_TIMES |
+  R.PATH_SYMLINK |
+  R.PATH_REMOVE_DIRECTORY |
   R.PATH_UNLINK_FILE;
 export const STDIN_RIGHTS = R.FD_READ | R.FD_FDSTAT_SET_FLAGS | R.FD_FILESTAT_GET | R.POLL_FD_READWRITE;
 export const STDOUT_RIGHTS = R.FD_WRITE | R.FD_FDSTAT_SET_FLAGS | R.FD_FILESTAT_GET | R.POLL_FD_READWRITE;
 
-export const enum FdKind { Stdin, Stdout, Stderr, File, Dir }
+export const enum FdKind {
+  Stdin,
+  Stdout,
+  Stderr,
+  File,
+  Dir,
+}
 
 export class Fd {
   /** Current offset, for files. */
@@ -55,7 +105,11 @@ export class Fd {
   ) {}
 
   get filetype(): number {
-    return this.kind === FdKind.File ? FileType.REGULAR_FILE : this.kind === FdKind.Dir ? FileType.DIRECTORY : FileType.CHARACTER_DEVICE;
+    return this.kind === FdKind.File
+      ? FileType.REGULAR_FILE
+      : this.kind === FdKind.Dir
+        ? FileType.DIRECTORY
+        : FileType.CHARACTER_DEVICE;
   }
 }
 
@@ -67,7 +121,10 @@ function backendFor(spec: PreopenSpec): FsBackend {
   if (spec.hostDir !== undefined) {
     // HostDirFs keeps no per-run state: one per spec, reused across runs.
     let fs = hostDirs.get(spec);
-    if (!fs) { fs = new HostDirFs(spec.hostDir, spec.readOnly ?? false); hostDirs.set(spec, fs); }
+    if (!fs) {
+      fs = new HostDirFs(spec.hostDir, spec.readOnly ?? false);
+      hostDirs.set(spec, fs);
+    }
     return fs;
   }
   throw new Error(`preopen ${spec.guestPath}: give hostDir, memfs or backend`);
@@ -85,7 +142,14 @@ export class FdTable {
     this.fds[1]!.flags = this.fds[2]!.flags = 1; // APPEND, as wasmtime reports stdout/stderr
     for (const spec of preopens) {
       const backend = backendFor(spec);
-      const handle = backend.open('', { read: true, write: false, create: false, exclusive: false, truncate: false, directory: true });
+      const handle = backend.open('', {
+        read: true,
+        write: false,
+        create: false,
+        exclusive: false,
+        truncate: false,
+        directory: true,
+      });
       const ro = spec.readOnly ? ~WRITE_RIGHTS & ALL_RIGHTS : ALL_RIGHTS;
       this.fds.push(new Fd(FdKind.Dir, DIR_RIGHTS & ro, ALL_RIGHTS & ro, backend, handle, '', spec.guestPath));
     }
@@ -115,7 +179,11 @@ export class FdTable {
     const backends = new Set<FsBackend>();
     for (const e of this.fds) {
       if (!e) continue;
-      try { e.handle?.close(); } catch { /* closing is best effort */ }
+      try {
+        e.handle?.close();
+      } catch {
+        /* closing is best effort */
+      }
       if (e.backend) backends.add(e.backend);
     }
     for (const b of backends) b.dispose?.();

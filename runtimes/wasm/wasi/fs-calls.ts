@@ -3,7 +3,19 @@
 // backends (fs/) and the resolver (fs/resolve.ts). Every call returns an errno;
 // host failures map to errnos, never to exceptions in the guest.
 
-import { ClockId, Errno, EventType, FdFlags, FileType, FstFlags, LookupFlags, OFlags, Rights, SubclockFlags, Whence } from './constants.js';
+import {
+  ClockId,
+  Errno,
+  EventType,
+  FdFlags,
+  FileType,
+  FstFlags,
+  LookupFlags,
+  OFlags,
+  Rights,
+  SubclockFlags,
+  Whence,
+} from './constants.js';
 import { Fd, FdKind, FILE_RIGHTS, DIR_RIGHTS, type FdTable } from './fdtable.js';
 import { resolvePath } from './fs/resolve.js';
 import { fail, toErrno, type Stat, type TimeSpec } from './fs/types.js';
@@ -207,7 +219,7 @@ export class FsCalls {
     if (e.kind !== FdKind.File) return -Errno.BADF;
     const h = e.handle!;
     try {
-      let pos = at >= 0 ? at : (e.flags & FdFlags.APPEND) ? Number(h.stat().size) : e.position;
+      let pos = at >= 0 ? at : e.flags & FdFlags.APPEND ? Number(h.stat().size) : e.position;
       for (let i = 0; i < count; i++) {
         const ptr = mem.view.getUint32((iovs >>> 0) + i * 8, true);
         const len = mem.view.getUint32((iovs >>> 0) + i * 8 + 4, true);
@@ -235,10 +247,17 @@ export class FsCalls {
     let base: number;
     try {
       switch (whence) {
-        case Whence.SET: base = 0; break;
-        case Whence.CUR: base = e.position; break;
-        case Whence.END: base = Number(e.handle!.stat().size); break;
-        default: return Errno.INVAL;
+        case Whence.SET:
+          base = 0;
+          break;
+        case Whence.CUR:
+          base = e.position;
+          break;
+        case Whence.END:
+          base = Number(e.handle!.stat().size);
+          break;
+        default:
+          return Errno.INVAL;
       }
     } catch (x) {
       return toErrno(x);
@@ -266,7 +285,11 @@ export class FsCalls {
     const t = this.host.table();
     const e = t.remove(fd);
     if (!e) return Errno.BADF;
-    try { e.handle?.close(); } catch { /* the fd is gone either way */ }
+    try {
+      e.handle?.close();
+    } catch {
+      /* the fd is gone either way */
+    }
     return Errno.SUCCESS;
   }
 
@@ -276,7 +299,11 @@ export class FsCalls {
     const b = t.get(to);
     if (!a || !b) return Errno.BADF;
     if (from === to) return Errno.SUCCESS;
-    try { b.handle?.close(); } catch { /* replaced anyway */ }
+    try {
+      b.handle?.close();
+    } catch {
+      /* replaced anyway */
+    }
     t.fds[to] = a;
     t.remove(from);
     return Errno.SUCCESS;
@@ -325,7 +352,20 @@ export class FsCalls {
     if (err) return err;
     if (!this.mem.inBounds(ptr, unstable ? 56 : 64)) return Errno.FAULT;
     if (!e!.handle) {
-      this.writeStat(ptr, { dev: 0n, ino: 0n, filetype: FileType.CHARACTER_DEVICE, nlink: 1n, size: 0n, atimNs: 0n, mtimNs: 0n, ctimNs: 0n }, unstable);
+      this.writeStat(
+        ptr,
+        {
+          dev: 0n,
+          ino: 0n,
+          filetype: FileType.CHARACTER_DEVICE,
+          nlink: 1n,
+          size: 0n,
+          atimNs: 0n,
+          mtimNs: 0n,
+          ctimNs: 0n,
+        },
+        unstable,
+      );
       return Errno.SUCCESS;
     }
     try {
@@ -344,7 +384,11 @@ export class FsCalls {
     if (e!.kind !== FdKind.File) return Errno.INVAL;
     const n = offsetOf(size);
     if (n < 0) return Errno.FBIG;
-    try { e!.handle!.truncate(n); } catch (x) { return toErrno(x); }
+    try {
+      e!.handle!.truncate(n);
+    } catch (x) {
+      return toErrno(x);
+    }
     return Errno.SUCCESS;
   }
 
@@ -355,7 +399,10 @@ export class FsCalls {
     if (badTimes(fst)) return Errno.INVAL;
     if (!e!.handle) return Errno.SUCCESS;
     try {
-      e!.handle.setTimes(timeSpec(fst, FstFlags.ATIM, FstFlags.ATIM_NOW, atim), timeSpec(fst, FstFlags.MTIM, FstFlags.MTIM_NOW, mtim));
+      e!.handle.setTimes(
+        timeSpec(fst, FstFlags.ATIM, FstFlags.ATIM_NOW, atim),
+        timeSpec(fst, FstFlags.MTIM, FstFlags.MTIM_NOW, mtim),
+      );
     } catch (x) {
       return toErrno(x);
     }
@@ -401,7 +448,11 @@ export class FsCalls {
     const err = need(e, right);
     if (err) return err;
     if (!e!.handle) return Errno.INVAL;
-    try { e!.handle.sync(); } catch (x) { return toErrno(x); }
+    try {
+      e!.handle.sync();
+    } catch (x) {
+      return toErrno(x);
+    }
     return Errno.SUCCESS;
   }
 
@@ -418,7 +469,7 @@ export class FsCalls {
     const e = this.host.table().get(fd);
     if (!e || e.preopen === null) return Errno.BADF;
     const name = Buffer.from(e.preopen);
-    if ((len >>> 0) < name.length) return Errno.NAMETOOLONG;
+    if (len >>> 0 < name.length) return Errno.NAMETOOLONG;
     if (!this.mem.inBounds(ptr, name.length)) return Errno.FAULT;
     this.mem.u8.set(name, ptr >>> 0);
     return Errno.SUCCESS;
@@ -432,14 +483,22 @@ export class FsCalls {
     if (e!.kind !== FdKind.Dir) return Errno.NOTDIR;
     if (!this.mem.inBounds(buf, bufLen) || !this.mem.inBounds(bufusedPtr, 4)) return Errno.FAULT;
     let entries;
-    try { entries = e!.handle!.readdir(); } catch (x) { return toErrno(x); }
+    try {
+      entries = e!.handle!.readdir();
+    } catch (x) {
+      return toErrno(x);
+    }
     const u8 = this.mem.u8;
     const start = buf >>> 0;
     const cap = bufLen >>> 0;
     const head = new Uint8Array(24);
     const hv = new DataView(head.buffer);
     let used = 0;
-    for (let i = Number(u64(cookie) > BigInt(entries.length) ? BigInt(entries.length) : u64(cookie)); i < entries.length && used < cap; i++) {
+    for (
+      let i = Number(u64(cookie) > BigInt(entries.length) ? BigInt(entries.length) : u64(cookie));
+      i < entries.length && used < cap;
+      i++
+    ) {
       const d = entries[i]!;
       const name = Buffer.from(d.name);
       hv.setBigUint64(0, BigInt(i + 1), true);
@@ -460,7 +519,17 @@ export class FsCalls {
 
   // ---- path_* ----
 
-  path_open(dirfd: number, dirflags: number, pathPtr: number, pathLen: number, oflags: number, base: bigint, inheriting: bigint, fdflags: number, fdPtr: number): number {
+  path_open(
+    dirfd: number,
+    dirflags: number,
+    pathPtr: number,
+    pathLen: number,
+    oflags: number,
+    base: bigint,
+    inheriting: bigint,
+    fdflags: number,
+    fdPtr: number,
+  ): number {
     const d = this.dir(dirfd, Rights.PATH_OPEN);
     if (typeof d === 'number') return d;
     const path = this.path(pathPtr, pathLen);
@@ -475,8 +544,11 @@ export class FsCalls {
     try {
       const r = resolvePath(d.backend!, d.path, path, (dirflags & LookupFlags.SYMLINK_FOLLOW) !== 0);
       const directory = (oflags & OFlags.DIRECTORY) !== 0 || r.dirOnly;
-      if (directory && oflags & (OFlags.CREAT | OFlags.TRUNC)) return r.dirOnly && !(oflags & OFlags.DIRECTORY) ? Errno.ISDIR : Errno.INVAL;
-      const write = (rb & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) !== 0n || (fdflags & FdFlags.APPEND) !== 0;
+      if (directory && oflags & (OFlags.CREAT | OFlags.TRUNC))
+        return r.dirOnly && !(oflags & OFlags.DIRECTORY) ? Errno.ISDIR : Errno.INVAL;
+      const write =
+        (rb & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) !== 0n ||
+        (fdflags & FdFlags.APPEND) !== 0;
       const handle = d.backend!.open(r.path, {
         read: (rb & (Rights.FD_READ | Rights.FD_READDIR)) !== 0n || !write,
         write,
@@ -486,7 +558,14 @@ export class FsCalls {
         directory,
       });
       const isDir = handle.isDirectory;
-      const e = new Fd(isDir ? FdKind.Dir : FdKind.File, rb & (isDir ? DIR_RIGHTS : FILE_RIGHTS), ri, d.backend, handle, isDir ? r.path : '');
+      const e = new Fd(
+        isDir ? FdKind.Dir : FdKind.File,
+        rb & (isDir ? DIR_RIGHTS : FILE_RIGHTS),
+        ri,
+        d.backend,
+        handle,
+        isDir ? r.path : '',
+      );
       e.flags = fdflags & 0xffff;
       const fd = this.host.table().add(e);
       this.mem.view.setUint32(fdPtr >>> 0, fd, true);
@@ -520,18 +599,51 @@ export class FsCalls {
     });
   }
 
-  path_filestat_get(fd: number, flags: number, pathPtr: number, pathLen: number, statPtr: number, unstable = false): number {
+  path_filestat_get(
+    fd: number,
+    flags: number,
+    pathPtr: number,
+    pathLen: number,
+    statPtr: number,
+    unstable = false,
+  ): number {
     if (!this.mem.inBounds(statPtr, unstable ? 56 : 64)) return Errno.FAULT;
-    return this.pathOp(fd, Rights.PATH_FILESTAT_GET, pathPtr, pathLen, (flags & LookupFlags.SYMLINK_FOLLOW) !== 0, (e, p) => {
-      this.writeStat(statPtr, e.backend!.lstat(p), unstable);
-    });
+    return this.pathOp(
+      fd,
+      Rights.PATH_FILESTAT_GET,
+      pathPtr,
+      pathLen,
+      (flags & LookupFlags.SYMLINK_FOLLOW) !== 0,
+      (e, p) => {
+        this.writeStat(statPtr, e.backend!.lstat(p), unstable);
+      },
+    );
   }
 
-  path_filestat_set_times(fd: number, flags: number, pathPtr: number, pathLen: number, atim: bigint, mtim: bigint, fst: number): number {
+  path_filestat_set_times(
+    fd: number,
+    flags: number,
+    pathPtr: number,
+    pathLen: number,
+    atim: bigint,
+    mtim: bigint,
+    fst: number,
+  ): number {
     if (badTimes(fst)) return Errno.INVAL;
-    return this.pathOp(fd, Rights.PATH_FILESTAT_SET_TIMES, pathPtr, pathLen, (flags & LookupFlags.SYMLINK_FOLLOW) !== 0, (e, p) => {
-      e.backend!.setTimes(p, timeSpec(fst, FstFlags.ATIM, FstFlags.ATIM_NOW, atim), timeSpec(fst, FstFlags.MTIM, FstFlags.MTIM_NOW, mtim));
-    });
+    return this.pathOp(
+      fd,
+      Rights.PATH_FILESTAT_SET_TIMES,
+      pathPtr,
+      pathLen,
+      (flags & LookupFlags.SYMLINK_FOLLOW) !== 0,
+      (e, p) => {
+        e.backend!.setTimes(
+          p,
+          timeSpec(fst, FstFlags.ATIM, FstFlags.ATIM_NOW, atim),
+          timeSpec(fst, FstFlags.MTIM, FstFlags.MTIM_NOW, mtim),
+        );
+      },
+    );
   }
 
   path_readlink(fd: number, pathPtr: number, pathLen: number, buf: number, bufLen: number, bufusedPtr: number): number {
@@ -554,37 +666,78 @@ export class FsCalls {
       if (target.charCodeAt(0) === 47) fail(Errno.NOTCAPABLE);
       let depth = p.split('/').length - 1;
       for (const c of target.split('/')) {
-        if (c === '..') { if (--depth < 0) fail(Errno.NOTCAPABLE); } else if (c !== '' && c !== '.') depth++;
+        if (c === '..') {
+          if (--depth < 0) fail(Errno.NOTCAPABLE);
+        } else if (c !== '' && c !== '.') depth++;
       }
       if (dirOnly) {
         // "name/": an existing directory is EEXIST (as Linux says); a missing name cannot be a directory link.
         let exists = true;
-        try { e.backend!.lstat(p); } catch { exists = false; }
+        try {
+          e.backend!.lstat(p);
+        } catch {
+          exists = false;
+        }
         fail(exists ? Errno.EXIST : Errno.NOENT);
       }
       e.backend!.symlink(target, p);
     });
   }
 
-  path_link(oldFd: number, oldFlags: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number): number {
-    return this.twoPaths(oldFd, Rights.PATH_LINK_SOURCE, oldPtr, oldLen, (oldFlags & LookupFlags.SYMLINK_FOLLOW) !== 0,
-      newFd, Rights.PATH_LINK_TARGET, newPtr, newLen, (e, from, to, toDirOnly) => {
+  path_link(
+    oldFd: number,
+    oldFlags: number,
+    oldPtr: number,
+    oldLen: number,
+    newFd: number,
+    newPtr: number,
+    newLen: number,
+  ): number {
+    return this.twoPaths(
+      oldFd,
+      Rights.PATH_LINK_SOURCE,
+      oldPtr,
+      oldLen,
+      (oldFlags & LookupFlags.SYMLINK_FOLLOW) !== 0,
+      newFd,
+      Rights.PATH_LINK_TARGET,
+      newPtr,
+      newLen,
+      (e, from, to, toDirOnly) => {
         if (toDirOnly) fail(Errno.NOENT);
         e.backend!.link(from, to);
-      });
+      },
+    );
   }
 
   path_rename(oldFd: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number): number {
-    return this.twoPaths(oldFd, Rights.PATH_RENAME_SOURCE, oldPtr, oldLen, false, newFd, Rights.PATH_RENAME_TARGET, newPtr, newLen,
+    return this.twoPaths(
+      oldFd,
+      Rights.PATH_RENAME_SOURCE,
+      oldPtr,
+      oldLen,
+      false,
+      newFd,
+      Rights.PATH_RENAME_TARGET,
+      newPtr,
+      newLen,
       (e, from, to, toDirOnly, fromDirOnly) => {
         if (from === '' || to === '') fail(Errno.BUSY);
         const src = e.backend!.lstat(from);
         if ((toDirOnly || fromDirOnly) && src.filetype !== FileType.DIRECTORY) fail(Errno.NOTDIR);
         e.backend!.rename(from, to);
-      });
+      },
+    );
   }
 
-  private pathOp(fd: number, right: bigint, pathPtr: number, pathLen: number, follow: boolean, op: (dir: Fd, path: string, dirOnly: boolean) => void): number {
+  private pathOp(
+    fd: number,
+    right: bigint,
+    pathPtr: number,
+    pathLen: number,
+    follow: boolean,
+    op: (dir: Fd, path: string, dirOnly: boolean) => void,
+  ): number {
     const d = this.dir(fd, right);
     if (typeof d === 'number') return d;
     const path = this.path(pathPtr, pathLen);
@@ -599,8 +752,15 @@ export class FsCalls {
   }
 
   private twoPaths(
-    aFd: number, aRight: bigint, aPtr: number, aLen: number, aFollow: boolean,
-    bFd: number, bRight: bigint, bPtr: number, bLen: number,
+    aFd: number,
+    aRight: bigint,
+    aPtr: number,
+    aLen: number,
+    aFollow: boolean,
+    bFd: number,
+    bRight: bigint,
+    bPtr: number,
+    bLen: number,
     op: (dir: Fd, from: string, to: string, toDirOnly: boolean, fromDirOnly: boolean) => void,
   ): number {
     const a = this.dir(aFd, aRight);
@@ -631,7 +791,8 @@ export class FsCalls {
     const n = nsubs >>> 0;
     if (n === 0) return Errno.INVAL;
     const mem = this.mem;
-    if (n > 4096 || !mem.inBounds(inPtr, n * size) || !mem.inBounds(outPtr, n * 32) || !mem.inBounds(neventsPtr, 4)) return Errno.FAULT;
+    if (n > 4096 || !mem.inBounds(inPtr, n * size) || !mem.inBounds(outPtr, n * 32) || !mem.inBounds(neventsPtr, 4))
+      return Errno.FAULT;
     const v = mem.view;
     const table = this.host.table();
     const now = process.hrtime.bigint();
@@ -657,8 +818,12 @@ export class FsCalls {
         const abs = (v.getUint16(s + c + 40, true) & SubclockFlags.ABSTIME) !== 0;
         let at: bigint;
         if (id === ClockId.REALTIME) at = abs ? now + (timeout - BigInt(Date.now()) * 1_000_000n) : now + timeout;
-        else if (id === ClockId.MONOTONIC || id === ClockId.PROCESS_CPUTIME_ID || id === ClockId.THREAD_CPUTIME_ID) at = abs ? timeout : now + timeout;
-        else { event(userdata, Errno.INVAL, EventType.CLOCK, 0n); continue; }
+        else if (id === ClockId.MONOTONIC || id === ClockId.PROCESS_CPUTIME_ID || id === ClockId.THREAD_CPUTIME_ID)
+          at = abs ? timeout : now + timeout;
+        else {
+          event(userdata, Errno.INVAL, EventType.CLOCK, 0n);
+          continue;
+        }
         if (wakeAt < 0n || at < wakeAt) wakeAt = at;
       } else if (tag === EventType.FD_READ || tag === EventType.FD_WRITE) {
         const fd = v.getUint32(s + 16, true);
@@ -669,7 +834,12 @@ export class FsCalls {
           if (tag === EventType.FD_READ) {
             if (e!.kind === FdKind.Stdin) nbytes = BigInt(this.host.stdinRemaining());
             else if (e!.kind === FdKind.File) {
-              try { const size = e!.handle!.stat().size; nbytes = size > BigInt(e!.position) ? size - BigInt(e!.position) : 0n; } catch (x) { err = toErrno(x); }
+              try {
+                const size = e!.handle!.stat().size;
+                nbytes = size > BigInt(e!.position) ? size - BigInt(e!.position) : 0n;
+              } catch (x) {
+                err = toErrno(x);
+              }
             } else err = Errno.BADF;
           } else if (e!.kind === FdKind.Stdin || e!.kind === FdKind.Dir) err = Errno.BADF;
         }
@@ -689,7 +859,14 @@ export class FsCalls {
         if (id > ClockId.THREAD_CPUTIME_ID) continue;
         const timeout = v.getBigUint64(s + c + 24, true);
         const abs = (v.getUint16(s + c + 40, true) & SubclockFlags.ABSTIME) !== 0;
-        const at = id === ClockId.REALTIME ? (abs ? now + (timeout - BigInt(Date.now()) * 1_000_000n) : now + timeout) : abs ? timeout : now + timeout;
+        const at =
+          id === ClockId.REALTIME
+            ? abs
+              ? now + (timeout - BigInt(Date.now()) * 1_000_000n)
+              : now + timeout
+            : abs
+              ? timeout
+              : now + timeout;
         if (at <= t) event(v.getBigUint64(s, true), Errno.SUCCESS, EventType.CLOCK, 0n);
       }
     }
@@ -705,7 +882,11 @@ export class FsCalls {
 }
 
 function badTimes(fst: number): boolean {
-  return (fst & FstFlags.ATIM && fst & FstFlags.ATIM_NOW) !== 0 || (fst & FstFlags.MTIM && fst & FstFlags.MTIM_NOW) !== 0 || (fst & ~15) !== 0;
+  return (
+    (fst & FstFlags.ATIM && fst & FstFlags.ATIM_NOW) !== 0 ||
+    (fst & FstFlags.MTIM && fst & FstFlags.MTIM_NOW) !== 0 ||
+    (fst & ~15) !== 0
+  );
 }
 
 /** Blocks this thread until the monotonic clock reaches `at` (Atomics.wait, then a short spin for sub-ms precision). */
@@ -716,4 +897,3 @@ function sleepUntil(at: bigint): void {
     if (left > 2_000_000n) Atomics.wait(sleepCell, 0, 0, Number(left / 1_000_000n) - 1);
   }
 }
-

@@ -43,7 +43,10 @@ export interface WasiRunConfig {
 class OutputSink implements Sink {
   chunks: Uint8Array[] = [];
   size = 0;
-  constructor(readonly limit: number, readonly name: string) {}
+  constructor(
+    readonly limit: number,
+    readonly name: string,
+  ) {}
   push(src: Uint8Array, start: number, len: number): void {
     if (this.size + len > this.limit) throw new WasiLimit(`${this.name} exceeded ${this.limit} bytes`);
     this.chunks.push(src.slice(start, start + len));
@@ -92,14 +95,26 @@ export class WasiHost implements FsHost {
     const fs = this.fs;
     const sock = (fd: number): number => fs.sock(fd);
     const fns: Record<string, WasiFn> = {
-      args_get: this.args_get, args_sizes_get: this.args_sizes_get,
-      environ_get: this.environ_get, environ_sizes_get: this.environ_sizes_get,
-      clock_res_get: this.clock_res_get, clock_time_get: this.clock_time_get,
-      random_get: this.random_get, proc_exit: this.proc_exit, sched_yield: this.sched_yield,
-      fd_write: this.fd_write, fd_read: this.fd_read, fd_close: this.fd_close, fd_seek: this.fd_seek,
-      fd_fdstat_get: this.fd_fdstat_get, fd_prestat_get: this.fd_prestat_get,
+      args_get: this.args_get,
+      args_sizes_get: this.args_sizes_get,
+      environ_get: this.environ_get,
+      environ_sizes_get: this.environ_sizes_get,
+      clock_res_get: this.clock_res_get,
+      clock_time_get: this.clock_time_get,
+      random_get: this.random_get,
+      proc_exit: this.proc_exit,
+      sched_yield: this.sched_yield,
+      fd_write: this.fd_write,
+      fd_read: this.fd_read,
+      fd_close: this.fd_close,
+      fd_seek: this.fd_seek,
+      fd_fdstat_get: this.fd_fdstat_get,
+      fd_prestat_get: this.fd_prestat_get,
       proc_raise: () => Errno.NOSYS,
-      sock_accept: sock, sock_recv: sock, sock_send: sock, sock_shutdown: sock,
+      sock_accept: sock,
+      sock_recv: sock,
+      sock_send: sock,
+      sock_shutdown: sock,
     };
     const table: Record<string, WasiFn> = {};
     for (const name of PREVIEW1_FUNCTIONS) {
@@ -119,7 +134,10 @@ export class WasiHost implements FsHost {
     let preopens = config.preopens ?? NO_PREOPENS;
     if (config.memfs !== undefined) {
       let withMem = memfsSpecs.get(config.memfs);
-      if (!withMem) { withMem = [{ guestPath: config.memfs, memfs: true }]; memfsSpecs.set(config.memfs, withMem); }
+      if (!withMem) {
+        withMem = [{ guestPath: config.memfs, memfs: true }];
+        memfsSpecs.set(config.memfs, withMem);
+      }
       preopens = preopens.length === 0 ? withMem : [...preopens, ...withMem];
     }
     this.run = {
@@ -240,11 +258,16 @@ export class WasiHost implements FsHost {
     if (!this.mem.inBounds(timePtr, 8)) return Errno.FAULT;
     let t: bigint;
     switch (id) {
-      case ClockId.REALTIME: t = BigInt(Date.now()) * 1_000_000n; break;
+      case ClockId.REALTIME:
+        t = BigInt(Date.now()) * 1_000_000n;
+        break;
       case ClockId.MONOTONIC:
       case ClockId.PROCESS_CPUTIME_ID:
-      case ClockId.THREAD_CPUTIME_ID: t = process.hrtime.bigint(); break;
-      default: return Errno.INVAL;
+      case ClockId.THREAD_CPUTIME_ID:
+        t = process.hrtime.bigint();
+        break;
+      default:
+        return Errno.INVAL;
     }
     this.mem.view.setBigUint64(timePtr >>> 0, t, true);
     return Errno.SUCCESS;
@@ -253,7 +276,7 @@ export class WasiHost implements FsHost {
   random_get(ptr: number, len: number): number {
     if (!this.mem.inBounds(ptr, len)) return Errno.FAULT;
     // randomFillSync refuses more than 2^31-1 bytes at once.
-    for (let done = 0, total = len >>> 0; done < total; ) {
+    for (let done = 0, total = len >>> 0; done < total;) {
       const n = Math.min(total - done, 1 << 30);
       randomFillSync(this.mem.u8, (ptr >>> 0) + done, n);
       done += n;
@@ -280,7 +303,8 @@ export class WasiHost implements FsHost {
     if (!mem.inBounds(iovs, count * 8) || !mem.inBounds(nwrittenPtr, 4)) return Errno.FAULT;
     const base = iovs >>> 0;
     for (let i = 0; i < count; i++) {
-      if (!mem.inBounds(mem.view.getUint32(base + i * 8, true), mem.view.getUint32(base + i * 8 + 4, true))) return Errno.FAULT;
+      if (!mem.inBounds(mem.view.getUint32(base + i * 8, true), mem.view.getUint32(base + i * 8 + 4, true)))
+        return Errno.FAULT;
     }
     let written = 0;
     for (let i = 0; i < count; i++) {
@@ -362,7 +386,8 @@ function unstableTable(preview1: Record<string, WasiFn>, fs: FsCalls, host: Wasi
     fd_filestat_get: guarded(((fd: number, ptr: number) => fs.fd_filestat_get(fd, ptr, true)) as WasiFn),
     path_filestat_get: guarded(((fd: number, flags: number, p: number, len: number, ptr: number) =>
       fs.path_filestat_get(fd, flags, p, len, ptr, true)) as WasiFn),
-    poll_oneoff: guarded(((a: number, b: number, n: number, ptr: number) => fs.poll_oneoff(a, b, n, ptr, true)) as WasiFn),
+    poll_oneoff: guarded(((a: number, b: number, n: number, ptr: number) =>
+      fs.poll_oneoff(a, b, n, ptr, true)) as WasiFn),
   };
 }
 
@@ -384,12 +409,50 @@ function guarded(fn: WasiFn): WasiFn {
 
 /** Every function of wasi_snapshot_preview1, so any preview1 module links. */
 export const PREVIEW1_FUNCTIONS = [
-  'args_get', 'args_sizes_get', 'environ_get', 'environ_sizes_get', 'clock_res_get', 'clock_time_get',
-  'fd_advise', 'fd_allocate', 'fd_close', 'fd_datasync', 'fd_fdstat_get', 'fd_fdstat_set_flags',
-  'fd_fdstat_set_rights', 'fd_filestat_get', 'fd_filestat_set_size', 'fd_filestat_set_times', 'fd_pread',
-  'fd_prestat_get', 'fd_prestat_dir_name', 'fd_pwrite', 'fd_read', 'fd_readdir', 'fd_renumber', 'fd_seek',
-  'fd_sync', 'fd_tell', 'fd_write', 'path_create_directory', 'path_filestat_get', 'path_filestat_set_times',
-  'path_link', 'path_open', 'path_readlink', 'path_remove_directory', 'path_rename', 'path_symlink',
-  'path_unlink_file', 'poll_oneoff', 'proc_exit', 'proc_raise', 'random_get', 'sched_yield', 'sock_accept',
-  'sock_recv', 'sock_send', 'sock_shutdown',
+  'args_get',
+  'args_sizes_get',
+  'environ_get',
+  'environ_sizes_get',
+  'clock_res_get',
+  'clock_time_get',
+  'fd_advise',
+  'fd_allocate',
+  'fd_close',
+  'fd_datasync',
+  'fd_fdstat_get',
+  'fd_fdstat_set_flags',
+  'fd_fdstat_set_rights',
+  'fd_filestat_get',
+  'fd_filestat_set_size',
+  'fd_filestat_set_times',
+  'fd_pread',
+  'fd_prestat_get',
+  'fd_prestat_dir_name',
+  'fd_pwrite',
+  'fd_read',
+  'fd_readdir',
+  'fd_renumber',
+  'fd_seek',
+  'fd_sync',
+  'fd_tell',
+  'fd_write',
+  'path_create_directory',
+  'path_filestat_get',
+  'path_filestat_set_times',
+  'path_link',
+  'path_open',
+  'path_readlink',
+  'path_remove_directory',
+  'path_rename',
+  'path_symlink',
+  'path_unlink_file',
+  'poll_oneoff',
+  'proc_exit',
+  'proc_raise',
+  'random_get',
+  'sched_yield',
+  'sock_accept',
+  'sock_recv',
+  'sock_send',
+  'sock_shutdown',
 ] as const;

@@ -16,13 +16,39 @@
 // utimes could do none of the three (see utimens.ts for why and for the fallback).
 
 import {
-  closeSync, constants as C, existsSync, fstatSync, fsyncSync, ftruncateSync, linkSync, lstatSync,
-  mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, renameSync, rmdirSync, symlinkSync, unlinkSync,
-  writeSync, type BigIntStats,
+  closeSync,
+  constants as C,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+  type BigIntStats,
 } from 'node:fs';
 import { Errno, FileType } from '../constants.js';
 import { setTimesFd, setTimesPath } from './utimens.js';
-import { fail, type DirEntry, type FileHandle, type FileTypeValue, type FsBackend, type OpenFlags, type Stat, type TimeSpec } from './types.js';
+import {
+  fail,
+  type DirEntry,
+  type FileHandle,
+  type FileTypeValue,
+  type FsBackend,
+  type OpenFlags,
+  type Stat,
+  type TimeSpec,
+} from './types.js';
 
 const HAVE_PROC = process.platform === 'linux' && existsSync('/proc/self/fd');
 const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW;
@@ -38,13 +64,25 @@ function typeOfStats(s: BigIntStats): FileTypeValue {
 }
 
 function toStat(s: BigIntStats): Stat {
-  return { dev: s.dev, ino: s.ino, filetype: typeOfStats(s), nlink: s.nlink, size: s.size, atimNs: s.atimeNs, mtimNs: s.mtimeNs, ctimNs: s.ctimeNs };
+  return {
+    dev: s.dev,
+    ino: s.ino,
+    filetype: typeOfStats(s),
+    nlink: s.nlink,
+    size: s.size,
+    atimNs: s.atimeNs,
+    mtimNs: s.mtimeNs,
+    ctimNs: s.ctimeNs,
+  };
 }
 
 export class HostDirFs implements FsBackend {
   private readonly real: string;
 
-  constructor(readonly root: string, readonly readOnly = false) {
+  constructor(
+    readonly root: string,
+    readonly readOnly = false,
+  ) {
     this.real = realpathSync(root);
   }
 
@@ -137,7 +175,11 @@ export class HostDirFs implements FsBackend {
 
 class HostHandle implements FileHandle {
   /** isRoot: the preopened directory itself, whose '..' (outside) is not shown. */
-  constructor(private fd: number, readonly isDirectory: boolean, private readonly isRoot = false) {}
+  constructor(
+    private fd: number,
+    readonly isDirectory: boolean,
+    private readonly isRoot = false,
+  ) {}
 
   pread(dst: Uint8Array, offset: number, length: number, position: number): number {
     if (this.isDirectory) fail(Errno.ISDIR);
@@ -165,7 +207,12 @@ class HostHandle implements FileHandle {
     const self = fstatSync(this.fd, { bigint: true });
     const base = `/proc/self/fd/${this.fd}`;
     let parentIno = self.ino;
-    if (!this.isRoot) try { parentIno = lstatSync(`${base}/..`, { bigint: true }).ino; } catch { /* keep self */ }
+    if (!this.isRoot)
+      try {
+        parentIno = lstatSync(`${base}/..`, { bigint: true }).ino;
+      } catch {
+        /* keep self */
+      }
     const out: DirEntry[] = [
       { name: '.', ino: self.ino, filetype: FileType.DIRECTORY },
       { name: '..', ino: parentIno, filetype: FileType.DIRECTORY },
@@ -174,7 +221,9 @@ class HostHandle implements FileHandle {
       try {
         const s = lstatSync(`${base}/${name}`, { bigint: true });
         out.push({ name, ino: s.ino, filetype: typeOfStats(s) });
-      } catch { /* vanished meanwhile */ }
+      } catch {
+        /* vanished meanwhile */
+      }
     }
     return out;
   }

@@ -2,14 +2,43 @@
 // Nothing touches the host filesystem; the tree is garbage once the run ends.
 
 import { Errno, FileType } from '../constants.js';
-import { fail, type DirEntry, type FileHandle, type FsBackend, type OpenFlags, type Stat, type TimeSpec } from './types.js';
+import {
+  fail,
+  type DirEntry,
+  type FileHandle,
+  type FsBackend,
+  type OpenFlags,
+  type Stat,
+  type TimeSpec,
+} from './types.js';
 
 const MEMFS_DEV = 0x6d656d66n; // "memf"
 
-interface Times { atim: bigint; mtim: bigint; ctim: bigint }
-interface FileNode extends Times { kind: 'file'; ino: bigint; nlink: number; data: Uint8Array; size: number }
-interface DirNode extends Times { kind: 'dir'; ino: bigint; nlink: number; entries: Map<string, Node>; parent: DirNode | null }
-interface LinkNode extends Times { kind: 'symlink'; ino: bigint; nlink: number; target: string }
+interface Times {
+  atim: bigint;
+  mtim: bigint;
+  ctim: bigint;
+}
+interface FileNode extends Times {
+  kind: 'file';
+  ino: bigint;
+  nlink: number;
+  data: Uint8Array;
+  size: number;
+}
+interface DirNode extends Times {
+  kind: 'dir';
+  ino: bigint;
+  nlink: number;
+  entries: Map<string, Node>;
+  parent: DirNode | null;
+}
+interface LinkNode extends Times {
+  kind: 'symlink';
+  ino: bigint;
+  nlink: number;
+  target: string;
+}
 type Node = FileNode | DirNode | LinkNode;
 
 export interface MemFsOptions {
@@ -29,7 +58,16 @@ function typeOf(n: Node): (typeof FileType)[keyof typeof FileType] {
 
 function statOf(n: Node): Stat {
   const size = n.kind === 'file' ? n.size : n.kind === 'symlink' ? Buffer.byteLength(n.target) : 4096;
-  return { dev: MEMFS_DEV, ino: n.ino, filetype: typeOf(n), nlink: BigInt(n.nlink), size: BigInt(size), atimNs: n.atim, mtimNs: n.mtim, ctimNs: n.ctim };
+  return {
+    dev: MEMFS_DEV,
+    ino: n.ino,
+    filetype: typeOf(n),
+    nlink: BigInt(n.nlink),
+    size: BigInt(size),
+    atimNs: n.atim,
+    mtimNs: n.mtim,
+    ctimNs: n.ctim,
+  };
 }
 
 /** Exact ns as given; setting neither time changes nothing, ctime included (as Linux's utimensat). */
@@ -55,7 +93,11 @@ export class MemFs implements FsBackend {
       let dir = this.root;
       for (const part of parts.slice(0, -1)) {
         let next = dir.entries.get(part);
-        if (!next) { next = this.newDir(dir); dir.entries.set(part, next); dir.nlink++; }
+        if (!next) {
+          next = this.newDir(dir);
+          dir.entries.set(part, next);
+          dir.nlink++;
+        }
         if (next.kind !== 'dir') throw new Error(`memfs: ${part} is not a directory`);
         dir = next;
       }
@@ -155,7 +197,10 @@ export class MemFs implements FsBackend {
       if (flags.write || flags.truncate) fail(Errno.ISDIR);
       return new MemDirHandle(n);
     }
-    if (flags.truncate && n.size > 0) { n.size = 0; n.mtim = n.ctim = now(); }
+    if (flags.truncate && n.size > 0) {
+      n.size = 0;
+      n.mtim = n.ctim = now();
+    }
     return new MemFileHandle(this, n);
   }
 
@@ -187,7 +232,9 @@ export class MemFs implements FsBackend {
     if (n.kind === 'dir') fail(Errno.ISDIR);
     dir.entries.delete(name);
     n.nlink--;
-    if (n.kind === 'file' && n.nlink === 0) { this.used -= n.data.length; }
+    if (n.kind === 'file' && n.nlink === 0) {
+      this.used -= n.data.length;
+    }
     this.touch(dir);
   }
 
@@ -212,7 +259,11 @@ export class MemFs implements FsBackend {
     }
     fdir.entries.delete(fname);
     tdir.entries.set(tname, n);
-    if (n.kind === 'dir') { fdir.nlink--; tdir.nlink++; n.parent = tdir; }
+    if (n.kind === 'dir') {
+      fdir.nlink--;
+      tdir.nlink++;
+      n.parent = tdir;
+    }
     this.touch(fdir);
     this.touch(tdir);
   }
@@ -243,7 +294,10 @@ export class MemFs implements FsBackend {
 
 class MemFileHandle implements FileHandle {
   readonly isDirectory = false;
-  constructor(private readonly fs: MemFs, private readonly node: FileNode) {}
+  constructor(
+    private readonly fs: MemFs,
+    private readonly node: FileNode,
+  ) {}
 
   pread(dst: Uint8Array, offset: number, length: number, position: number): number {
     const n = this.node;
@@ -270,7 +324,10 @@ class MemFileHandle implements FileHandle {
 
   truncate(size: number): void {
     const n = this.node;
-    if (size > n.size) { this.fs.reserve(n, size); n.data.fill(0, n.size, size); }
+    if (size > n.size) {
+      this.fs.reserve(n, size);
+      n.data.fill(0, n.size, size);
+    }
     n.size = size;
     n.mtim = n.ctim = now();
   }
@@ -289,11 +346,21 @@ class MemFileHandle implements FileHandle {
 class MemDirHandle implements FileHandle {
   readonly isDirectory = true;
   constructor(private readonly node: DirNode) {}
-  pread(): number { return fail(Errno.ISDIR); }
-  pwrite(): number { return fail(Errno.ISDIR); }
-  stat(): Stat { return statOf(this.node); }
-  truncate(): void { fail(Errno.ISDIR); }
-  setTimes(atim: TimeSpec, mtim: TimeSpec): void { applyTimes(this.node, atim, mtim); }
+  pread(): number {
+    return fail(Errno.ISDIR);
+  }
+  pwrite(): number {
+    return fail(Errno.ISDIR);
+  }
+  stat(): Stat {
+    return statOf(this.node);
+  }
+  truncate(): void {
+    fail(Errno.ISDIR);
+  }
+  setTimes(atim: TimeSpec, mtim: TimeSpec): void {
+    applyTimes(this.node, atim, mtim);
+  }
   sync(): void {}
   readdir(): DirEntry[] {
     const d = this.node;

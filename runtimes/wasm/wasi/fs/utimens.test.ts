@@ -87,7 +87,11 @@ describe('utimensat/futimens addon', () => {
   it('reports failures as Node-style errors the WASI errno mapping understands', () => {
     const missing = join(tmpdir(), 'faasbench-utimens-no-such-dir', 'f');
     let caught: unknown;
-    try { setTimesPath(missing, A, M); } catch (e) { caught = e; }
+    try {
+      setTimesPath(missing, A, M);
+    } catch (e) {
+      caught = e;
+    }
     expect(caught).toBeInstanceOf(Error);
     expect((caught as { code?: string }).code).toBe('ENOENT');
     expect(toErrno(caught)).toBe(Errno.NOENT);
@@ -102,7 +106,11 @@ describe('Node fallback (inexact, used only when the addon is missing)', () => {
     const before = times(f);
     nodeUtimes.path(f, undefined, undefined);
     const fd = openSync(f, 'r');
-    try { nodeUtimes.fd(fd, undefined, undefined); } finally { closeSync(fd); }
+    try {
+      nodeUtimes.fd(fd, undefined, undefined);
+    } finally {
+      closeSync(fd);
+    }
     expect(times(f)).toEqual(before);
     expect(() => nodeUtimes.path(`${f}-missing`, undefined, undefined)).toThrow(/ENOENT/);
   });
@@ -130,7 +138,14 @@ describe('memfs times', () => {
     vi.setSystemTime(2_000_000);
     fs.setTimes('f', undefined, undefined);
     expect(fs.lstat('f')).toEqual(before);
-    const h = fs.open('f', { read: true, write: false, create: false, exclusive: false, truncate: false, directory: false });
+    const h = fs.open('f', {
+      read: true,
+      write: false,
+      create: false,
+      exclusive: false,
+      truncate: false,
+      directory: false,
+    });
     h.setTimes(undefined, undefined);
     expect(h.stat()).toEqual(before);
     // Setting one time does update ctime (to the host clock), like Linux.
