@@ -11,14 +11,14 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorReport } from '../../harness/commands/doctor.js';
 import { emptyRuntimeConfig } from '../../harness/options.js';
 import { readResults } from '../../model/results/reader.js';
 import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
-import { runCli } from '../../test/cli-helpers.js';
+import { REPO_ROOT, runCli } from '../../test/cli-helpers.js';
 import { K8sAdapter } from './adapter.js';
 import { loadKubeConfig } from './cluster.js';
 import { findControlPlane, startLocalCluster, type LocalCluster } from './local-cluster.js';
@@ -159,6 +159,69 @@ describe.skipIf(!found.ok && !required)('k8s runtime on a local API server with 
     expect(left).toContain('faasbench-live-run');
     expect(left).not.toContain('faasbench-dead-run');
     await core.deleteNamespace({ name: 'faasbench-live-run' });
+  });
+
+  it('a harness killed with SIGKILL mid-run leaves its namespace, which the next start sweeps', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'faasbench-k8s-kill-'));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--no-turbo-fast-api-calls', join(REPO_ROOT, 'test', 'cli-entry.ts'), 'run', '-r', 'k8s', '--kubeconfig', cluster.kubeconfig,
+        '-w', 'hello', '--variant', 'node', '-m', 'cold', '--iterations', '200', '-o', out, '--no-report', '-q'],
+      { cwd: REPO_ROOT, stdio: 'ignore' },
+    );
+    try {
+      const core = kc.makeApiClient(k8s.CoreV1Api);
+      const deadline = Date.now() + 60_000;
+      let mine: string | undefined;
+      // Its namespace and a first pod exist: the run is under way.
+      while (!mine && Date.now() < deadline) {
+        const ns = (await core.listNamespace({ labelSelector: `${LABEL}=1,${PID_LABEL}=${child.pid}` })).items[0]?.metadata?.name;
+        if (ns && (await core.listNamespacedPod({ namespace: ns })).items.length > 0) mine = ns;
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(mine).toBeDefined();
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      expect(await faasbenchNamespaces()).toContain(mine);
+      const av = await new K8sAdapter({ kubeconfig: cluster.kubeconfig }).available();
+      expect(av.ok && av.detail).toMatch(/swept 1 namespace\(s\) of dead runs/);
+      // Swept means deleted: the namespace and its pods go.
+      const end = Date.now() + 60_000;
+      while ((await core.listNamespace({ labelSelector: `${LABEL}=1` })).items.some((n) => n.metadata?.name === mine) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+      expect((await core.listNamespace({ labelSelector: `${LABEL}=1` })).items.map((n) => n.metadata?.name)).not.toContain(mine);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('Ctrl-C (SIGINT) mid-run: the harness removes its namespace before it exits', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'faasbench-k8s-int-'));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--no-turbo-fast-api-calls', join(REPO_ROOT, 'test', 'cli-entry.ts'), 'run', '-r', 'k8s', '--kubeconfig', cluster.kubeconfig,
+        '-w', 'hello', '--variant', 'node', '-m', 'cold', '--iterations', '200', '-o', out, '--no-report', '-q'],
+      { cwd: REPO_ROOT, stdio: 'ignore' },
+    );
+    try {
+      const core = kc.makeApiClient(k8s.CoreV1Api);
+      const deadline = Date.now() + 60_000;
+      let mine: string | undefined;
+      while (!mine && Date.now() < deadline) {
+        const ns = (await core.listNamespace({ labelSelector: `${LABEL}=1,${PID_LABEL}=${child.pid}` })).items[0]?.metadata?.name;
+        if (ns && (await core.listNamespacedPod({ namespace: ns })).items.length > 0) mine = ns;
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(mine).toBeDefined();
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+      expect((await core.listNamespace({ labelSelector: `${LABEL}=1` })).items.map((n) => n.metadata?.name)).not.toContain(mine);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('faasbench run -r k8s: cold start to ready and density in the results, the cluster in the header, nothing left', async () => {
