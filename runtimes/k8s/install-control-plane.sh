@@ -41,7 +41,9 @@ else
   mkdir -p "$src" "$bin"
   cd "$src"
   rm -f "$bin/.complete"
-  curl -fsS "https://proxy.golang.org/k8s.io/kubernetes/@v/v$K8S_VERSION.mod" > kubernetes.mod
+  # k8s.io/kubernetes' own go.mod (through go itself: no curl needed), for its list of staging modules.
+  gomod=$(cd "$cache" && go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+  cp "$gomod" kubernetes.mod
   {
     echo "module faasbench.local/k8sbuild"; echo; echo "go 1.24.0"; echo
     echo "require k8s.io/kubernetes v$K8S_VERSION"; echo
