@@ -19,13 +19,12 @@ const required = process.env['FAASBENCH_REQUIRE_EXTERNAL'] === '1';
 
 /**
  * What the pinned versions fail of the 26 (wazero 1.12.0: O_APPEND pwrite and
- * sock_shutdown on a file). wasmtime: null = not pinned yet (its first build had not
- * finished when this was written); until then it must pass all but at most 2, and the
- * table in the failure message is the list to pin.
+ * sock_shutdown on a file; wasmtime 48.0.8: none). null would mean not pinned yet
+ * (then at most 2 failures, and the table in the failure message is the list to pin).
  */
 const KNOWN_FAILURES: Record<'wasmtime' | 'wazero', string[] | null> = {
   wazero: ['c/pwrite-with-append', 'c/sock_shutdown-not_sock'],
-  wasmtime: null,
+  wasmtime: [],
 };
 
 describe('externalWasiCommand', () => {

@@ -60,7 +60,11 @@ export function isComponentFile(path: string): boolean {
 /** The `wasmtime serve` arguments for one component on 127.0.0.1:port. */
 export function serveArgs(component: string, port: number, pooling: boolean): string[] {
   // --max-instance-reuse-count 1: a fresh instance per request (48.0's default for WASIp2, 128 for WASIp3), stated so it holds for either.
-  return ['serve', '--addr', `127.0.0.1:${port}`, '--max-instance-reuse-count', '1', '-O', `pooling-allocator=${pooling ? 'y' : 'n'}`, '-W', `max-memory-size=${MEMORY_CAP_BYTES}`, '-C', 'cache=n', component];
+  // -S cli=y: serve links the whole WASI 0.2 command world beside wasi:http (componentize-js and
+  // wit-component keep wasi:filesystem/sockets imports even when unused; without it serve refuses
+  // them at start). No --dir and no network inheritance: no files and no sockets are reachable,
+  // as with the reference runtime's component host.
+  return ['serve', '--addr', `127.0.0.1:${port}`, '--max-instance-reuse-count', '1', '-S', 'cli=y', '-O', `pooling-allocator=${pooling ? 'y' : 'n'}`, '-W', `max-memory-size=${MEMORY_CAP_BYTES}`, '-C', 'cache=n', component];
 }
 
 interface ServeDeployment {
