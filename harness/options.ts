@@ -63,7 +63,14 @@ export interface ThroughputOptions {
   client: LoadClient;
 }
 
-export const THROUGHPUT_DEFAULTS: ThroughputOptions = { connections: [8, 64], rates: [], durationMs: 2000, sloNs: 10_000_000, warmupMs: 500, client: 'autocannon' };
+export const THROUGHPUT_DEFAULTS: ThroughputOptions = {
+  connections: [8, 64],
+  rates: [],
+  durationMs: 2000,
+  sloNs: 10_000_000,
+  warmupMs: 500,
+  client: 'autocannon',
+};
 
 export interface DensityOptions {
   budgetBytes: number;
@@ -75,7 +82,13 @@ export interface DensityOptions {
   timeLimitMs: number;
 }
 
-export const DENSITY_DEFAULTS: DensityOptions = { budgetBytes: 2 * 2 ** 30, maxInstances: 1000, batch: 0, checkSample: 4, timeLimitMs: 20_000 };
+export const DENSITY_DEFAULTS: DensityOptions = {
+  budgetBytes: 2 * 2 ** 30,
+  maxInstances: 1000,
+  batch: 0,
+  checkSample: 4,
+  timeLimitMs: 20_000,
+};
 
 export interface MicroOptions {
   /** Time budget per task, ms (tinybench `time`). */
@@ -108,8 +121,15 @@ export interface TraceOptions {
 }
 
 export const TRACE_DEFAULTS: TraceOptions = {
-  functions: 100, hours: 1, seed: 1, maxPerMinute: 6, compress: 12, policies: [...DEFAULT_POLICIES],
-  gibSecondUsd: DEFAULT_PRICES.gibSecondUsd, requestUsd: DEFAULT_PRICES.requestUsd, assumedMiB: 128,
+  functions: 100,
+  hours: 1,
+  seed: 1,
+  maxPerMinute: 6,
+  compress: 12,
+  policies: [...DEFAULT_POLICIES],
+  gibSecondUsd: DEFAULT_PRICES.gibSecondUsd,
+  requestUsd: DEFAULT_PRICES.requestUsd,
+  assumedMiB: 128,
 };
 
 /** What every mode receives, complete: defaults filled in, nothing left to check. */
@@ -152,9 +172,20 @@ export function resolveModeOptions(base: { iterations: number; warmup: number },
 /** `o` with some of each mode's options replaced (tests, scripts: the internal knobs no flag sets). */
 export function withModeOptions(
   o: ModeOptions,
-  over: { throughput?: Partial<ThroughputOptions>; density?: Partial<DensityOptions>; micro?: Partial<MicroOptions>; trace?: Partial<TraceOptions> },
+  over: {
+    throughput?: Partial<ThroughputOptions>;
+    density?: Partial<DensityOptions>;
+    micro?: Partial<MicroOptions>;
+    trace?: Partial<TraceOptions>;
+  },
 ): ModeOptions {
-  return { ...o, throughput: { ...o.throughput, ...over.throughput }, density: { ...o.density, ...over.density }, micro: { ...o.micro, ...over.micro }, trace: { ...o.trace, ...over.trace } };
+  return {
+    ...o,
+    throughput: { ...o.throughput, ...over.throughput },
+    density: { ...o.density, ...over.density },
+    micro: { ...o.micro, ...over.micro },
+    trace: { ...o.trace, ...over.trace },
+  };
 }
 
 // ---- runtime options ------------------------------------------------------------
@@ -176,8 +207,12 @@ export function emptyRuntimeConfig(): RuntimeConfig {
 }
 
 export const POOL_REFILL_POLICIES = ['eager', 'on-demand'] as const satisfies readonly RefillPolicy[];
-export const LAMBDA_THROTTLE_CHOICES = ['queue', 'reject'] as const satisfies readonly NonNullable<LambdaConfig['whenThrottled']>[];
-export const LAMBDA_NODE_CLIENTS = ['faasbench', 'aws-lambda-ric'] as const satisfies readonly NonNullable<LambdaConfig['nodeClient']>[];
+export const LAMBDA_THROTTLE_CHOICES = ['queue', 'reject'] as const satisfies readonly NonNullable<
+  LambdaConfig['whenThrottled']
+>[];
+export const LAMBDA_NODE_CLIENTS = ['faasbench', 'aws-lambda-ric'] as const satisfies readonly NonNullable<
+  LambdaConfig['nodeClient']
+>[];
 export const PROCESS_NATIVE_MODES = ['httpd', 'cgi'] as const satisfies readonly NativeMode[];
 const IMAGE_VARIANTS = ['node', 'native', 'wasm'] as const satisfies readonly VariantKind[];
 
@@ -200,7 +235,8 @@ export interface RuntimeSetting {
 function whole(what: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) throw new Error(`${what} must be a whole number from ${min} to ${max}`);
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      throw new Error(`${what} must be a whole number from ${min} to ${max}`);
     return n;
   };
 }
@@ -222,26 +258,168 @@ function onOff(what: string) {
 }
 
 /** Runtime ids the pool can hold: every registry id but its own (kept in step with harness/runtimes.ts by a test). */
-export const POOLABLE_RUNTIMES = ['wasm', 'node-wasi', 'container', 'process', 'lambda', 'wasmtime', 'wazero', 'command', 'k8s'] as const;
+export const POOLABLE_RUNTIMES = [
+  'wasm',
+  'node-wasi',
+  'container',
+  'process',
+  'lambda',
+  'wasmtime',
+  'wazero',
+  'command',
+  'k8s',
+] as const;
 
 /** Every user-facing runtime setting, in --help order. */
 export const RUNTIME_SETTINGS: readonly RuntimeSetting[] = [
-  { runtime: 'pool', key: 'of', flag: '--pool-of', arg: 'id', env: 'FAASBENCH_POOL_OF', help: 'pool: the runtime whose instances are pre-warmed (default: container)', choices: POOLABLE_RUNTIMES, parse: oneOf('--pool-of', POOLABLE_RUNTIMES) },
-  { runtime: 'pool', key: 'size', flag: '--pool-size', arg: 'n', env: 'FAASBENCH_POOL_SIZE', help: 'pool: instances kept pre-warmed per deployment (default: 2)', parse: whole('--pool-size', 0, 10_000) },
-  { runtime: 'pool', key: 'refill', flag: '--pool-refill', arg: 'policy', env: 'FAASBENCH_POOL_REFILL', help: 'pool: refill as soon as one is handed out, or once the pool ran dry (default: eager)', choices: POOL_REFILL_POLICIES, parse: oneOf('--pool-refill', POOL_REFILL_POLICIES) },
-  { runtime: 'lambda', key: 'concurrency', flag: '--lambda-concurrency', arg: 'n', env: 'FAASBENCH_LAMBDA_CONCURRENCY', help: 'lambda: most execution environments per function (default: 10)', parse: whole('--lambda-concurrency', 1, 10_000) },
-  { runtime: 'lambda', key: 'whenThrottled', flag: '--lambda-throttle', arg: 'policy', env: 'FAASBENCH_LAMBDA_THROTTLE', help: 'lambda: beyond the concurrency, queue for a free environment or answer 429 (default: queue)', choices: LAMBDA_THROTTLE_CHOICES, parse: oneOf('--lambda-throttle', LAMBDA_THROTTLE_CHOICES) },
-  { runtime: 'lambda', key: 'timeoutMs', flag: '--lambda-timeout-ms', arg: 'ms', env: 'FAASBENCH_LAMBDA_TIMEOUT_MS', help: 'lambda: function timeout (default: 30000)', parse: whole('--lambda-timeout-ms', 1, 86_400_000) },
-  { runtime: 'lambda', key: 'memoryMb', flag: '--lambda-memory-mb', arg: 'mb', env: 'FAASBENCH_LAMBDA_MEMORY_MB', help: 'lambda: memory per environment; above it the environment is killed (default: 256)', parse: whole('--lambda-memory-mb', 1, 1_048_576) },
-  { runtime: 'lambda', key: 'idleTimeoutMs', flag: '--lambda-idle-ms', arg: 'ms', env: 'FAASBENCH_LAMBDA_IDLE_MS', help: 'lambda: an idle environment is stopped after this long (default: 600000)', parse: whole('--lambda-idle-ms', 1, 86_400_000) },
-  { runtime: 'lambda', key: 'freeze', flag: '--lambda-freeze', env: 'FAASBENCH_LAMBDA_FREEZE', help: 'lambda: freeze environments between invocations (SIGSTOP; default: on; --no-lambda-freeze: off)', parse: onOff('FAASBENCH_LAMBDA_FREEZE') },
-  { runtime: 'lambda', key: 'nodeClient', flag: '--lambda-node-client', arg: 'client', env: 'FAASBENCH_LAMBDA_NODE_CLIENT', help: 'lambda: runtime client of the node variant (aws-lambda-ric: AWS\'s, see install-ric.sh; default: faasbench)', choices: LAMBDA_NODE_CLIENTS, parse: oneOf('--lambda-node-client', LAMBDA_NODE_CLIENTS) },
-  { runtime: 'container', key: 'image', flag: '--container-image', arg: 'tag', env: 'FAASBENCH_CONTAINER_IMAGE', help: 'container: an existing local image serving HTTP on $PORT at $HOST, instead of the built ones', parse: (v) => v },
-  { runtime: 'container', key: 'imageVariant', flag: '--container-image-variant', arg: 'kind', env: 'FAASBENCH_CONTAINER_IMAGE_VARIANT', help: 'container: the workload variant --container-image stands for (default: node)', choices: IMAGE_VARIANTS, parse: oneOf('--container-image-variant', IMAGE_VARIANTS) },
-  { runtime: 'process', key: 'nativeMode', flag: '--process-native', arg: 'mode', env: 'FAASBENCH_PROCESS_NATIVE', help: 'process: run the native variant under busybox httpd, or one CGI process per request (default: httpd)', choices: PROCESS_NATIVE_MODES, parse: oneOf('--process-native', PROCESS_NATIVE_MODES) },
-  { runtime: 'wasmtime', key: 'pooling', flag: '--wasmtime-pooling', env: 'FAASBENCH_WASMTIME_POOLING', help: 'wasmtime: wasmtime serve\'s pooling allocator (-O pooling-allocator; default: on; --no-wasmtime-pooling: off)', parse: onOff('FAASBENCH_WASMTIME_POOLING') },
-  { runtime: 'command', key: 'specFile', flag: '--command-spec', arg: 'file', env: 'FAASBENCH_COMMAND_SPEC', help: 'command: the JSON spec naming the command that serves a deployment (README, "The command runtime")', parse: (v) => v },
-  { runtime: 'k8s', key: 'kubeconfig', flag: '--kubeconfig', arg: 'file', env: 'KUBECONFIG', help: 'k8s: the cluster\'s kubeconfig (a `:`-separated list is merged, as kubectl does; default: ~/.kube/config, else in-cluster)', parse: (v) => v },
+  {
+    runtime: 'pool',
+    key: 'of',
+    flag: '--pool-of',
+    arg: 'id',
+    env: 'FAASBENCH_POOL_OF',
+    help: 'pool: the runtime whose instances are pre-warmed (default: container)',
+    choices: POOLABLE_RUNTIMES,
+    parse: oneOf('--pool-of', POOLABLE_RUNTIMES),
+  },
+  {
+    runtime: 'pool',
+    key: 'size',
+    flag: '--pool-size',
+    arg: 'n',
+    env: 'FAASBENCH_POOL_SIZE',
+    help: 'pool: instances kept pre-warmed per deployment (default: 2)',
+    parse: whole('--pool-size', 0, 10_000),
+  },
+  {
+    runtime: 'pool',
+    key: 'refill',
+    flag: '--pool-refill',
+    arg: 'policy',
+    env: 'FAASBENCH_POOL_REFILL',
+    help: 'pool: refill as soon as one is handed out, or once the pool ran dry (default: eager)',
+    choices: POOL_REFILL_POLICIES,
+    parse: oneOf('--pool-refill', POOL_REFILL_POLICIES),
+  },
+  {
+    runtime: 'lambda',
+    key: 'concurrency',
+    flag: '--lambda-concurrency',
+    arg: 'n',
+    env: 'FAASBENCH_LAMBDA_CONCURRENCY',
+    help: 'lambda: most execution environments per function (default: 10)',
+    parse: whole('--lambda-concurrency', 1, 10_000),
+  },
+  {
+    runtime: 'lambda',
+    key: 'whenThrottled',
+    flag: '--lambda-throttle',
+    arg: 'policy',
+    env: 'FAASBENCH_LAMBDA_THROTTLE',
+    help: 'lambda: beyond the concurrency, queue for a free environment or answer 429 (default: queue)',
+    choices: LAMBDA_THROTTLE_CHOICES,
+    parse: oneOf('--lambda-throttle', LAMBDA_THROTTLE_CHOICES),
+  },
+  {
+    runtime: 'lambda',
+    key: 'timeoutMs',
+    flag: '--lambda-timeout-ms',
+    arg: 'ms',
+    env: 'FAASBENCH_LAMBDA_TIMEOUT_MS',
+    help: 'lambda: function timeout (default: 30000)',
+    parse: whole('--lambda-timeout-ms', 1, 86_400_000),
+  },
+  {
+    runtime: 'lambda',
+    key: 'memoryMb',
+    flag: '--lambda-memory-mb',
+    arg: 'mb',
+    env: 'FAASBENCH_LAMBDA_MEMORY_MB',
+    help: 'lambda: memory per environment; above it the environment is killed (default: 256)',
+    parse: whole('--lambda-memory-mb', 1, 1_048_576),
+  },
+  {
+    runtime: 'lambda',
+    key: 'idleTimeoutMs',
+    flag: '--lambda-idle-ms',
+    arg: 'ms',
+    env: 'FAASBENCH_LAMBDA_IDLE_MS',
+    help: 'lambda: an idle environment is stopped after this long (default: 600000)',
+    parse: whole('--lambda-idle-ms', 1, 86_400_000),
+  },
+  {
+    runtime: 'lambda',
+    key: 'freeze',
+    flag: '--lambda-freeze',
+    env: 'FAASBENCH_LAMBDA_FREEZE',
+    help: 'lambda: freeze environments between invocations (SIGSTOP; default: on; --no-lambda-freeze: off)',
+    parse: onOff('FAASBENCH_LAMBDA_FREEZE'),
+  },
+  {
+    runtime: 'lambda',
+    key: 'nodeClient',
+    flag: '--lambda-node-client',
+    arg: 'client',
+    env: 'FAASBENCH_LAMBDA_NODE_CLIENT',
+    help: "lambda: runtime client of the node variant (aws-lambda-ric: AWS's, see install-ric.sh; default: faasbench)",
+    choices: LAMBDA_NODE_CLIENTS,
+    parse: oneOf('--lambda-node-client', LAMBDA_NODE_CLIENTS),
+  },
+  {
+    runtime: 'container',
+    key: 'image',
+    flag: '--container-image',
+    arg: 'tag',
+    env: 'FAASBENCH_CONTAINER_IMAGE',
+    help: 'container: an existing local image serving HTTP on $PORT at $HOST, instead of the built ones',
+    parse: (v) => v,
+  },
+  {
+    runtime: 'container',
+    key: 'imageVariant',
+    flag: '--container-image-variant',
+    arg: 'kind',
+    env: 'FAASBENCH_CONTAINER_IMAGE_VARIANT',
+    help: 'container: the workload variant --container-image stands for (default: node)',
+    choices: IMAGE_VARIANTS,
+    parse: oneOf('--container-image-variant', IMAGE_VARIANTS),
+  },
+  {
+    runtime: 'process',
+    key: 'nativeMode',
+    flag: '--process-native',
+    arg: 'mode',
+    env: 'FAASBENCH_PROCESS_NATIVE',
+    help: 'process: run the native variant under busybox httpd, or one CGI process per request (default: httpd)',
+    choices: PROCESS_NATIVE_MODES,
+    parse: oneOf('--process-native', PROCESS_NATIVE_MODES),
+  },
+  {
+    runtime: 'wasmtime',
+    key: 'pooling',
+    flag: '--wasmtime-pooling',
+    env: 'FAASBENCH_WASMTIME_POOLING',
+    help: "wasmtime: wasmtime serve's pooling allocator (-O pooling-allocator; default: on; --no-wasmtime-pooling: off)",
+    parse: onOff('FAASBENCH_WASMTIME_POOLING'),
+  },
+  {
+    runtime: 'command',
+    key: 'specFile',
+    flag: '--command-spec',
+    arg: 'file',
+    env: 'FAASBENCH_COMMAND_SPEC',
+    help: 'command: the JSON spec naming the command that serves a deployment (README, "The command runtime")',
+    parse: (v) => v,
+  },
+  {
+    runtime: 'k8s',
+    key: 'kubeconfig',
+    flag: '--kubeconfig',
+    arg: 'file',
+    env: 'KUBECONFIG',
+    help: "k8s: the cluster's kubeconfig (a `:`-separated list is merged, as kubectl does; default: ~/.kube/config, else in-cluster)",
+    parse: (v) => v,
+  },
 ];
 
 /** The name commander gives a flag's value: `--pool-size` → poolSize (and `--no-lambda-freeze` → lambdaFreeze). */
@@ -255,7 +433,10 @@ export function flagAttribute(flag: string): string {
  * read for the settings no flag gave. A bad environment value throws, naming the
  * variable and what is valid (the CLI exits 2, as for a bad flag).
  */
-export function resolveRuntimeConfig(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+export function resolveRuntimeConfig(
+  flags: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv = process.env,
+): RuntimeConfig {
   const config = emptyRuntimeConfig();
   for (const s of RUNTIME_SETTINGS) {
     let value = flags[flagAttribute(s.flag)];

@@ -15,21 +15,61 @@ export interface RuntimeEntry {
 }
 
 export const RUNTIMES: RuntimeEntry[] = [
-  { id: 'wasm', default: true, create: async () => (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter() },
-  { id: 'node-wasi', default: false, create: async () => (await import('../runtimes/wasm/node-wasi-adapter.js')).nodeWasiAdapter() },
+  {
+    id: 'wasm',
+    default: true,
+    create: async () => (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter(),
+  },
+  {
+    id: 'node-wasi',
+    default: false,
+    create: async () => (await import('../runtimes/wasm/node-wasi-adapter.js')).nodeWasiAdapter(),
+  },
   // Skipped with the engine's reason when Docker is absent; the run goes on without it.
-  { id: 'container', default: true, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/container/adapter.js')).containerAdapter(c.container) },
-  { id: 'process', default: false, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/process/adapter.js')).processAdapter(c.process) },
+  {
+    id: 'container',
+    default: true,
+    create: async (c = emptyRuntimeConfig()) =>
+      (await import('../runtimes/container/adapter.js')).containerAdapter(c.container),
+  },
+  {
+    id: 'process',
+    default: false,
+    create: async (c = emptyRuntimeConfig()) =>
+      (await import('../runtimes/process/adapter.js')).processAdapter(c.process),
+  },
   // Pre-warmed pool of containers (--pool-of process|lambda|... pools another runtime).
   { id: 'pool', default: false, create: createPool },
-  { id: 'lambda', default: true, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/lambda/adapter.js')).lambdaAdapter(c.lambda) },
+  {
+    id: 'lambda',
+    default: true,
+    create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/lambda/adapter.js')).lambdaAdapter(c.lambda),
+  },
   // Native Wasm runtimes (runtimes/external/; install: runtimes/external/install/*.sh), opt-in.
-  { id: 'wasmtime', default: false, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/external/wasmtime/adapter.js')).wasmtimeAdapter(c.wasmtime) },
-  { id: 'wazero', default: false, create: async () => (await import('../runtimes/external/cgi/adapter.js')).wazeroAdapter() },
+  {
+    id: 'wasmtime',
+    default: false,
+    create: async (c = emptyRuntimeConfig()) =>
+      (await import('../runtimes/external/wasmtime/adapter.js')).wasmtimeAdapter(c.wasmtime),
+  },
+  {
+    id: 'wazero',
+    default: false,
+    create: async () => (await import('../runtimes/external/cgi/adapter.js')).wazeroAdapter(),
+  },
   // Any platform, from a spec file naming its serve command (--command-spec FILE).
-  { id: 'command', default: false, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/external/command/adapter.js')).commandAdapter(c.command) },
+  {
+    id: 'command',
+    default: false,
+    create: async (c = emptyRuntimeConfig()) =>
+      (await import('../runtimes/external/command/adapter.js')).commandAdapter(c.command),
+  },
   // Kubernetes through @kubernetes/client-node (--kubeconfig), opt-in: one namespace per run, removed at the end.
-  { id: 'k8s', default: false, create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/k8s/adapter.js')).k8sAdapter(c.k8s) },
+  {
+    id: 'k8s',
+    default: false,
+    create: async (c = emptyRuntimeConfig()) => (await import('../runtimes/k8s/adapter.js')).k8sAdapter(c.k8s),
+  },
 ];
 
 /** The pool over the registry entry `config.pool.of` (containers by default), created with the same config. */
@@ -37,7 +77,12 @@ async function createPool(c: RuntimeConfig = emptyRuntimeConfig()): Promise<Runt
   const { POOL_DEFAULTS, poolAdapter } = await import('../runtimes/pool/adapter.js');
   const of = c.pool.of ?? POOL_DEFAULTS.of;
   const inner = RUNTIMES.find((r) => r.id === of && r.id !== 'pool');
-  if (!inner) throw new Error(`--pool-of ${of}: not a runtime id (choose from: ${RUNTIMES.filter((r) => r.id !== 'pool').map((r) => r.id).join(', ')})`);
+  if (!inner)
+    throw new Error(
+      `--pool-of ${of}: not a runtime id (choose from: ${RUNTIMES.filter((r) => r.id !== 'pool')
+        .map((r) => r.id)
+        .join(', ')})`,
+    );
   return poolAdapter(() => inner.create(c), c.pool);
 }
 

@@ -54,6 +54,8 @@ export FAASBENCH_REQUIRE_K8S=1
 
 status=0
 npm run typecheck
+# Formatting (Prettier) and the linter with the layering rules (eslint.config.js).
+npm run lint
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json || status=$?
 
 # A closing line any CI reader understands.

@@ -25,9 +25,7 @@ afterEach(() => {
 });
 
 /** Starts `faasbench serve ARGS` and resolves with its URL once it prints its listening line. */
-function serve(
-  args: string[],
-): Promise<{
+function serve(args: string[]): Promise<{
   child: ChildProcess;
   url: string;
   stderr: () => string;

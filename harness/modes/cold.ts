@@ -29,7 +29,14 @@ export function startCell(ctx: CellContext, metric: string, kind: string): Cell 
           const readyNs = Number(process.hrtime.bigint() - t0);
           return [
             { phase: 'total', metric, value: readyNs, ok: true, iteration, request: request.name },
-            ...started.phases.map((p) => ({ phase: p.phase, metric, value: p.ns, ok: true, iteration, request: request.name })),
+            ...started.phases.map((p) => ({
+              phase: p.phase,
+              metric,
+              value: p.ns,
+              ok: true,
+              iteration,
+              request: request.name,
+            })),
           ];
         }
         const res = await adapter.invoke(instance, request);
@@ -38,15 +45,43 @@ export function startCell(ctx: CellContext, metric: string, kind: string): Cell 
         const verdict = checkResponse(request.expect, res.response);
         if (warm) return [];
         const rows: SampleOut[] = [
-          { phase: 'total', metric, value: totalNs, ok: verdict.ok, iteration, request: request.name, ...(verdict.ok ? {} : { error: verdict.reason }) },
+          {
+            phase: 'total',
+            metric,
+            value: totalNs,
+            ok: verdict.ok,
+            iteration,
+            request: request.name,
+            ...(verdict.ok ? {} : { error: verdict.reason }),
+          },
         ];
         if (verdict.ok) {
-          for (const p of started.phases) rows.push({ phase: p.phase, metric, value: p.ns, ok: true, iteration, request: request.name });
-          rows.push({ phase: 'first_response', metric, value: Math.max(0, totalNs - startedNs), ok: true, iteration, request: request.name });
+          for (const p of started.phases)
+            rows.push({ phase: p.phase, metric, value: p.ns, ok: true, iteration, request: request.name });
+          rows.push({
+            phase: 'first_response',
+            metric,
+            value: Math.max(0, totalNs - startedNs),
+            ok: true,
+            iteration,
+            request: request.name,
+          });
         }
         return rows;
       } catch (e) {
-        return warm ? [] : [{ phase: 'total', metric, value: Number(process.hrtime.bigint() - t0), ok: false, iteration, request: request.name, error: (e as Error).message }];
+        return warm
+          ? []
+          : [
+              {
+                phase: 'total',
+                metric,
+                value: Number(process.hrtime.bigint() - t0),
+                ok: false,
+                iteration,
+                request: request.name,
+                error: (e as Error).message,
+              },
+            ];
       } finally {
         if (instance) await adapter.stop(instance);
       }
@@ -73,12 +108,34 @@ export function requestCell(ctx: CellContext, metric: string, kind: string): Cel
         if (warm) return [];
         const verdict = checkResponse(request.expect, res.response);
         const rows: SampleOut[] = [
-          { phase: 'total', metric, value: res.totalNs, ok: verdict.ok, iteration, request: request.name, ...(verdict.ok ? {} : { error: verdict.reason }) },
+          {
+            phase: 'total',
+            metric,
+            value: res.totalNs,
+            ok: verdict.ok,
+            iteration,
+            request: request.name,
+            ...(verdict.ok ? {} : { error: verdict.reason }),
+          },
         ];
-        if (verdict.ok) for (const p of res.phases) rows.push({ phase: p.phase, metric, value: p.ns, ok: true, iteration, request: request.name });
+        if (verdict.ok)
+          for (const p of res.phases)
+            rows.push({ phase: p.phase, metric, value: p.ns, ok: true, iteration, request: request.name });
         return rows;
       } catch (e) {
-        return warm ? [] : [{ phase: 'total', metric, value: 0, ok: false, iteration, request: request.name, error: (e as Error).message }];
+        return warm
+          ? []
+          : [
+              {
+                phase: 'total',
+                metric,
+                value: 0,
+                ok: false,
+                iteration,
+                request: request.name,
+                error: (e as Error).message,
+              },
+            ];
       }
     },
     async teardown() {

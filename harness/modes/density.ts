@@ -27,17 +27,25 @@ const SOURCES: Source[] = ['rss', 'pss', 'cgroup', 'memavailable', 'heap'];
 async function mapLimit<T, R>(items: readonly T[], limit: number, f: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  const worker = async () => { for (let i = next++; i < items.length; i = next++) out[i] = await f(items[i]!); };
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await f(items[i]!);
+  };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
 
 /** Sum of adapter.usage() over the instances, per source (null where no instance reported it). */
-async function usageSum(adapter: RuntimeAdapter, instances: readonly Instance[]): Promise<Partial<Record<Source, number>>> {
+async function usageSum(
+  adapter: RuntimeAdapter,
+  instances: readonly Instance[],
+): Promise<Partial<Record<Source, number>>> {
   const all = await mapLimit(instances, 8, (i) => adapter.usage!(i).catch((): MemoryUsage => ({})));
-  const sum = (k: keyof MemoryUsage) => (all.some((u) => u[k] !== undefined) ? all.reduce((s, u) => s + (u[k] ?? 0), 0) : undefined);
+  const sum = (k: keyof MemoryUsage) =>
+    all.some((u) => u[k] !== undefined) ? all.reduce((s, u) => s + (u[k] ?? 0), 0) : undefined;
   const r: Partial<Record<Source, number>> = {};
-  const rss = sum('rssBytes'); const pss = sum('pssBytes'); const cg = sum('cgroupBytes');
+  const rss = sum('rssBytes');
+  const pss = sum('pssBytes');
+  const cg = sum('cgroupBytes');
   if (rss !== undefined) r.rss = rss;
   if (pss !== undefined) r.pss = pss;
   if (cg !== undefined) r.cgroup = cg;
@@ -48,13 +56,32 @@ export type StopReason = 'count' | 'budget' | 'failure' | 'time' | 'host-memory-
 
 /** Rows for the final state (pure, exported for tests). */
 export function densityRows(p: {
-  view: string; stop: StopReason; count: number; answering: number; memory: Partial<Record<Source, { bytes: number; scope: string }>>; error?: string;
+  view: string;
+  stop: StopReason;
+  count: number;
+  answering: number;
+  memory: Partial<Record<Source, { bytes: number; scope: string }>>;
+  error?: string;
 }): SampleOut[] {
   const base = { iteration: 0 };
   const ok = p.count > 0 && p.answering === p.count;
-  const error = p.error ?? (p.count === 0 ? 'no instance started' : p.answering < p.count ? `${p.count - p.answering} of ${p.count} instances did not answer correctly at the end` : undefined);
+  const error =
+    p.error ??
+    (p.count === 0
+      ? 'no instance started'
+      : p.answering < p.count
+        ? `${p.count - p.answering} of ${p.count} instances did not answer correctly at the end`
+        : undefined);
   const rows: SampleOut[] = [
-    { ...base, phase: 'total', metric: 'instances_count', value: p.count, ok, tags: { view: p.view, stop: p.stop }, ...(error ? { error } : {}) },
+    {
+      ...base,
+      phase: 'total',
+      metric: 'instances_count',
+      value: p.count,
+      ok,
+      tags: { view: p.view, stop: p.stop },
+      ...(error ? { error } : {}),
+    },
     { ...base, phase: 'check', metric: 'answering_count', value: p.answering, ok, tags: { view: p.view } },
   ];
   for (const s of SOURCES) {
@@ -63,8 +90,22 @@ export function densityRows(p: {
     const tags = { view: p.view, source: s, scope: m.scope };
     rows.push({ ...base, phase: 'memory', metric: 'memory_delta_bytes', value: Math.round(m.bytes), ok: true, tags });
     if (p.count > 0 && m.bytes > 0) {
-      rows.push({ ...base, phase: 'memory', metric: 'memory_per_instance_bytes', value: Math.round(m.bytes / p.count), ok: true, tags });
-      rows.push({ ...base, phase: 'total', metric: 'instances_per_gib', value: Math.round((p.count * 2 ** 30) / m.bytes), ok, tags: { view: p.view, source: s } });
+      rows.push({
+        ...base,
+        phase: 'memory',
+        metric: 'memory_per_instance_bytes',
+        value: Math.round(m.bytes / p.count),
+        ok: true,
+        tags,
+      });
+      rows.push({
+        ...base,
+        phase: 'total',
+        metric: 'instances_per_gib',
+        value: Math.round((p.count * 2 ** 30) / m.bytes),
+        ok,
+        tags: { view: p.view, source: s },
+      });
     }
   }
   return rows;
@@ -107,7 +148,9 @@ function densityCell(ctx: CellContext): Cell {
         const first = (await adapter.start(deployment)).instance;
         await answers(first);
         await adapter.stop(first);
-      } catch { /* the loop below will meet and record the failure */ }
+      } catch {
+        /* the loop below will meet and record the failure */
+      }
       const before: MemorySnapshot = snapshot();
       const total = memTotalBytes();
       const t0 = Date.now();
@@ -120,7 +163,10 @@ function densityCell(ctx: CellContext): Cell {
           const b0 = process.hrtime.bigint();
           const had = live.length;
           for (let k = 0; k < size; k++) {
-            if (Date.now() - t0 > o.timeLimitMs) { stop = 'time'; break; }
+            if (Date.now() - t0 > o.timeLimitMs) {
+              stop = 'time';
+              break;
+            }
             try {
               live.push((await adapter.start(deployment)).instance);
             } catch (e) {
@@ -131,30 +177,76 @@ function densityCell(ctx: CellContext): Cell {
           }
           const batchNs = Number(process.hrtime.bigint() - b0);
           const tags = { view, batch: batchNo, size: live.length - had };
-          rows.push({ iteration: 0, phase: 'batch', metric: 'deploy_batch_ns', value: batchNs, ok: stop !== 'failure', tags });
-          rows.push({ iteration: 0, phase: 'batch', metric: 'instances_count', value: live.length, ok: true, tags: { view, batch: batchNo } });
+          rows.push({
+            iteration: 0,
+            phase: 'batch',
+            metric: 'deploy_batch_ns',
+            value: batchNs,
+            ok: stop !== 'failure',
+            tags,
+          });
+          rows.push({
+            iteration: 0,
+            phase: 'batch',
+            metric: 'instances_count',
+            value: live.length,
+            ok: true,
+            tags: { view, batch: batchNo },
+          });
           batchNo++;
           if (stop === 'failure' || live.length === 0) break;
           // Check the newest and a few random others.
           const picks = new Set<Instance>([live[live.length - 1]!]);
-          for (let k = 0; k < o.checkSample && picks.size < live.length; k++) picks.add(live[Math.floor(Math.random() * live.length)]!);
+          for (let k = 0; k < o.checkSample && picks.size < live.length; k++)
+            picks.add(live[Math.floor(Math.random() * live.length)]!);
           for (const i of picks) {
             const bad = await answers(i);
-            if (bad) { stop = 'failure'; error = `instance ${i.id} stopped answering correctly: ${bad}`; break outer; }
+            if (bad) {
+              stop = 'failure';
+              error = `instance ${i.id} stopped answering correctly: ${bad}`;
+              break outer;
+            }
           }
           const now = snapshot();
           const g = growth(before, now);
-          for (const s of SOURCES) if (g[s] !== null) rows.push({ iteration: 0, phase: 'batch', metric: 'memory_delta_bytes', value: g[s]!, ok: true, tags: { view, batch: batchNo - 1, source: s } });
+          for (const s of SOURCES)
+            if (g[s] !== null)
+              rows.push({
+                iteration: 0,
+                phase: 'batch',
+                metric: 'memory_delta_bytes',
+                value: g[s]!,
+                ok: true,
+                tags: { view, batch: batchNo - 1, source: s },
+              });
           let own = Math.max(g.rss ?? 0, g.cgroup ?? 0);
           if (adapter.usage) {
             const u = await usageSum(adapter, live);
             own = Math.max(own, u.rss ?? 0, u.pss ?? 0, u.cgroup ?? 0);
-            for (const k of ['rss', 'pss', 'cgroup'] as const) if (u[k] !== undefined) rows.push({ iteration: 0, phase: 'batch', metric: 'memory_bytes', value: u[k]!, ok: true, tags: { view, batch: batchNo - 1, source: k, scope: 'instances' } });
+            for (const k of ['rss', 'pss', 'cgroup'] as const)
+              if (u[k] !== undefined)
+                rows.push({
+                  iteration: 0,
+                  phase: 'batch',
+                  metric: 'memory_bytes',
+                  value: u[k]!,
+                  ok: true,
+                  tags: { view, batch: batchNo - 1, source: k, scope: 'instances' },
+                });
           }
-          if (own >= o.budgetBytes) { stop = 'budget'; break; }
+          if (own >= o.budgetBytes) {
+            stop = 'budget';
+            break;
+          }
           const avail = memAvailableBytes();
-          if (avail !== null && total !== null && avail < total * 0.1) { stop = 'host-memory-low'; break; }
-          if (Date.now() - t0 > o.timeLimitMs) { stop = 'time'; break; }
+          if (avail !== null && total !== null && avail < total * 0.1) {
+            stop = 'host-memory-low';
+            break;
+          }
+          if (Date.now() - t0 > o.timeLimitMs) {
+            stop = 'time';
+            break;
+          }
         }
         // Every instance must still answer for the count to stand.
         const answering = (await mapLimit(live, 8, answers)).filter((r) => r === null).length;
@@ -163,18 +255,32 @@ function densityCell(ctx: CellContext): Cell {
         const memory: Partial<Record<Source, { bytes: number; scope: string }>> = {};
         if (adapter.usage) {
           const u = await usageSum(adapter, live);
-          for (const s of ['rss', 'pss', 'cgroup'] as const) if (u[s] !== undefined) memory[s] = { bytes: u[s]!, scope: 'instances' };
+          for (const s of ['rss', 'pss', 'cgroup'] as const)
+            if (u[s] !== undefined) memory[s] = { bytes: u[s]!, scope: 'instances' };
         }
-        for (const s of ['rss', 'pss', 'cgroup'] as const) if (!memory[s] && g[s] !== null) memory[s] = { bytes: g[s]!, scope: 'harness-process' };
+        for (const s of ['rss', 'pss', 'cgroup'] as const)
+          if (!memory[s] && g[s] !== null) memory[s] = { bytes: g[s]!, scope: 'harness-process' };
         // The V8 heap is where in-process instances live; for out-of-process ones it says nothing.
         if (!adapter.usage && g.heap !== null) memory.heap = { bytes: g.heap, scope: 'harness-process' };
         if (g.memavailable !== null) memory.memavailable = { bytes: g.memavailable, scope: 'host' };
         const noisy = SOURCES.filter((s) => memory[s] && memory[s]!.bytes <= 0);
         if (live.length > 0 && noisy.length > 0) {
-          ctx.warn(`${adapter.id}/${ctx.workload.name} density: no memory growth measured in ${noisy.map((s) => `${s} (${memory[s]!.scope})`).join(', ')} for ${live.length} ${view}: no per-GiB figure from it (host or process figures below the machine's noise: raise --max-instances)`);
+          ctx.warn(
+            `${adapter.id}/${ctx.workload.name} density: no memory growth measured in ${noisy.map((s) => `${s} (${memory[s]!.scope})`).join(', ')} for ${live.length} ${view}: no per-GiB figure from it (host or process figures below the machine's noise: raise --max-instances)`,
+          );
         }
-        if (stop === 'failure' && live.length > 0) ctx.warn(`${adapter.id}/${ctx.workload.name} density stopped at ${live.length}: ${error}`);
-        rows.push(...densityRows({ view, stop, count: live.length, answering, memory, ...(stop === 'failure' && live.length === 0 && error ? { error } : {}) }));
+        if (stop === 'failure' && live.length > 0)
+          ctx.warn(`${adapter.id}/${ctx.workload.name} density stopped at ${live.length}: ${error}`);
+        rows.push(
+          ...densityRows({
+            view,
+            stop,
+            count: live.length,
+            answering,
+            memory,
+            ...(stop === 'failure' && live.length === 0 && error ? { error } : {}),
+          }),
+        );
         return rows.map((r) => ({ ...r, request: request.name }));
       } finally {
         await stopAll();

@@ -21,7 +21,8 @@ function serversOf(owner: number): number[] {
     if (!/^\d+$/.test(name)) continue;
     try {
       if (/^State:\s+Z/m.test(readFileSync(`/proc/${name}/status`, 'utf8'))) continue;
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(`${OWNER_VARIABLE}=${owner}`)) pids.push(Number(name));
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(`${OWNER_VARIABLE}=${owner}`))
+        pids.push(Number(name));
     } catch {
       // gone meanwhile
     }
@@ -30,20 +31,43 @@ function serversOf(owner: number): number[] {
 }
 
 function startRun(out: string) {
-  const child = spawn(process.execPath, [
-    '--import', 'tsx', join(root, 'test', 'cli-entry.ts'),
-    'run', '--runtime', 'wazero', '--wasm', 'workloads/hello/build/hello.wasm', '-n', '400', '--warmup', '0', '-o', out, '-q', '--no-report',
-  ], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(root, 'test', 'cli-entry.ts'),
+      'run',
+      '--runtime',
+      'wazero',
+      '--wasm',
+      'workloads/hello/build/hello.wasm',
+      '-n',
+      '400',
+      '--warmup',
+      '0',
+      '-o',
+      out,
+      '-q',
+      '--no-report',
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
-  child.stdout.on('data', (b: Buffer) => { output += b.toString(); });
-  child.stderr.on('data', (b: Buffer) => { output += b.toString(); });
+  child.stdout.on('data', (b: Buffer) => {
+    output += b.toString();
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    output += b.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const serving = async (): Promise<number[]> => {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const s = serversOf(child.pid!);
       if (s.length > 0) return s;
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the run never started a server: ${output}`);
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`the run never started a server: ${output}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };

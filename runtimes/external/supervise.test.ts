@@ -34,7 +34,13 @@ describe('startServer', () => {
     ['log', { kind: 'log' as const, pattern: '^up on \\d+' }],
   ])('waits for readiness by %s, then stop() ends the process', async (_name, ready) => {
     const port = await freePort();
-    const { server, phases } = await startServer({ command: process.execPath, args: httpServer(port, 50), port, ready, startDeadlineMs: 10_000 });
+    const { server, phases } = await startServer({
+      command: process.execPath,
+      args: httpServer(port, 50),
+      port,
+      ready,
+      startDeadlineMs: 10_000,
+    });
     servers.push(server);
     expect(phases.map((p) => p.phase)).toEqual(['spawn', 'ready']);
     const res = await fetch(`http://127.0.0.1:${port}/`);
@@ -47,7 +53,13 @@ describe('startServer', () => {
 
   it('a server that exits at start is an error carrying its output', async () => {
     await expect(
-      startServer({ command: process.execPath, args: ['-e', 'console.error("bad config line 3"); process.exit(3)'], port: 1, ready: { kind: 'port' }, startDeadlineMs: 10_000 }),
+      startServer({
+        command: process.execPath,
+        args: ['-e', 'console.error("bad config line 3"); process.exit(3)'],
+        port: 1,
+        ready: { kind: 'port' },
+        startDeadlineMs: 10_000,
+      }),
     ).rejects.toThrow(/exited at start with code 3.*bad config line 3/s);
   });
 
@@ -55,13 +67,27 @@ describe('startServer', () => {
     const port = await freePort();
     const before = Date.now();
     await expect(
-      startServer({ command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'], port, ready: { kind: 'port' }, startDeadlineMs: 500 }),
+      startServer({
+        command: process.execPath,
+        args: ['-e', 'setInterval(() => {}, 1000)'],
+        port,
+        ready: { kind: 'port' },
+        startDeadlineMs: 500,
+      }),
     ).rejects.toThrow(/not ready within 500 ms \(port \d+ accepting\)/);
     expect(Date.now() - before).toBeLessThan(10_000);
   });
 
   it('a missing command is a one-line error', async () => {
-    await expect(startServer({ command: '/nonexistent/wasm-runtime', args: [], port: 1, ready: { kind: 'port' }, startDeadlineMs: 1000 })).rejects.toThrow(/nonexistent\/wasm-runtime: spawn .*ENOENT/);
+    await expect(
+      startServer({
+        command: '/nonexistent/wasm-runtime',
+        args: [],
+        port: 1,
+        ready: { kind: 'port' },
+        startDeadlineMs: 1000,
+      }),
+    ).rejects.toThrow(/nonexistent\/wasm-runtime: spawn .*ENOENT/);
   });
 });
 
@@ -74,7 +100,10 @@ describe('sweepOrphanedServers', () => {
       process.stdout.write(server.pid + '\\n');
       setInterval(() => {}, 1000);`;
     const root = join(import.meta.dirname, '..', '..');
-    const harness = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const harness = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const pid = await new Promise<number>((resolve, reject) => {
       let out = '';
       harness.stdout.on('data', (b: Buffer) => {
@@ -84,7 +113,13 @@ describe('sweepOrphanedServers', () => {
       harness.once('exit', () => reject(new Error(`harness exited early: ${out}`)));
     });
     // Ours, alive: a sweep leaves it (its owner runs).
-    const mine = await startServer({ command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000); console.log("up")'], port: 1, ready: { kind: 'log', pattern: '^up' }, startDeadlineMs: 10_000 });
+    const mine = await startServer({
+      command: process.execPath,
+      args: ['-e', 'setInterval(() => {}, 1000); console.log("up")'],
+      port: 1,
+      ready: { kind: 'log', pattern: '^up' },
+      startDeadlineMs: 10_000,
+    });
     servers.push(mine.server);
     expect(sweepOrphanedServers()).not.toContain(pid);
     harness.kill('SIGKILL');

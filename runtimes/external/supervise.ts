@@ -113,7 +113,12 @@ export async function startServer(spec: ServerSpec): Promise<{ server: Server; p
     [OWNER_VARIABLE]: String(process.pid),
   };
   const t0 = process.hrtime.bigint();
-  const child = spawn(spec.command, spec.args, { env, cwd: spec.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(spec.command, spec.args, {
+    env,
+    cwd: spec.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let log = '';
   let lineWaiter: ((line: string) => void) | null = null;
   let partial = '';
@@ -134,7 +139,11 @@ export async function startServer(spec: ServerSpec): Promise<{ server: Server; p
   });
   const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code, signal) =>
-      reject(new ServerStartError(`${spec.command} exited at start with ${signal ? `signal ${signal}` : `code ${code}`} before it was ready${tail()}`)),
+      reject(
+        new ServerStartError(
+          `${spec.command} exited at start with ${signal ? `signal ${signal}` : `code ${code}`} before it was ready${tail()}`,
+        ),
+      ),
     );
   });
   exited.catch(() => {});
@@ -184,14 +193,23 @@ export async function startServer(spec: ServerSpec): Promise<{ server: Server; p
       });
     }
     const guarded = ready.catch((e: Error) => {
-      if (deadline.aborted) throw new ServerStartError(`${spec.command} was not ready within ${spec.startDeadlineMs} ms (${describeReadiness(r, spec.port)})${tail()}`);
+      if (deadline.aborted)
+        throw new ServerStartError(
+          `${spec.command} was not ready within ${spec.startDeadlineMs} ms (${describeReadiness(r, spec.port)})${tail()}`,
+        );
       throw e;
     });
     guarded.catch(() => {});
     await Promise.race([guarded, exited]);
     lineWaiter = null;
     const t2 = process.hrtime.bigint();
-    return { server, phases: [{ phase: 'spawn', ns: Number(t1 - t0) }, { phase: 'ready', ns: Number(t2 - t1) }] };
+    return {
+      server,
+      phases: [
+        { phase: 'spawn', ns: Number(t1 - t0) },
+        { phase: 'ready', ns: Number(t2 - t1) },
+      ],
+    };
   } catch (e) {
     if (server) await server.stop();
     else killGroup(child.pid ?? -1);
@@ -202,7 +220,11 @@ export async function startServer(spec: ServerSpec): Promise<{ server: Server; p
 }
 
 export function describeReadiness(r: Readiness, port: number): string {
-  return r.kind === 'port' ? `port ${port} accepting` : r.kind === 'http' ? `GET ${r.path} on port ${port} answering` : `a log line matching /${r.pattern}/`;
+  return r.kind === 'port'
+    ? `port ${port} accepting`
+    : r.kind === 'http'
+      ? `GET ${r.path} on port ${port} answering`
+      : `a log line matching /${r.pattern}/`;
 }
 
 function ownerOf(pid: number): number | null {

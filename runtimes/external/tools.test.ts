@@ -22,18 +22,31 @@ describe('lookupTool', () => {
     const cache = join(tmp, 'cache1');
     fake(join(cache, `wazero-${TOOLS.wazero.pinned}`, 'wazero'), `v${TOOLS.wazero.pinned}`);
     fake(join(tmp, 'bin1', 'wazero'), 'v9.9.9');
-    expect(lookupTool('wazero', cache, join(tmp, 'bin1'))).toEqual({ ok: true, path: join(cache, `wazero-${TOOLS.wazero.pinned}`, 'wazero'), version: TOOLS.wazero.pinned, pinned: true });
+    expect(lookupTool('wazero', cache, join(tmp, 'bin1'))).toEqual({
+      ok: true,
+      path: join(cache, `wazero-${TOOLS.wazero.pinned}`, 'wazero'),
+      version: TOOLS.wazero.pinned,
+      pinned: true,
+    });
   });
 
   it('falls back to PATH, marked as not pinned', () => {
     fake(join(tmp, 'bin2', 'wasmtime'), 'wasmtime 47.0.1 (abc 2026-01-01)');
-    expect(lookupTool('wasmtime', join(tmp, 'empty'), `/nonexistent:${join(tmp, 'bin2')}`)).toEqual({ ok: true, path: join(tmp, 'bin2', 'wasmtime'), version: '47.0.1', pinned: false });
+    expect(lookupTool('wasmtime', join(tmp, 'empty'), `/nonexistent:${join(tmp, 'bin2')}`)).toEqual({
+      ok: true,
+      path: join(tmp, 'bin2', 'wasmtime'),
+      version: '47.0.1',
+      pinned: false,
+    });
   });
 
   it('without either, says what it looked for and how to install', () => {
     const r = lookupTool('wasmtime', join(tmp, 'empty'), '/nonexistent');
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toMatch(/wasmtime 48\.0\.8 is not installed \(looked for .*wasmtime-48\.0\.8\/bin\/wasmtime and wasmtime on PATH\); install: bash runtimes\/external\/install\/install-wasmtime\.sh/);
+    if (!r.ok)
+      expect(r.reason).toMatch(
+        /wasmtime 48\.0\.8 is not installed \(looked for .*wasmtime-48\.0\.8\/bin\/wasmtime and wasmtime on PATH\); install: bash runtimes\/external\/install\/install-wasmtime\.sh/,
+      );
   });
 
   it('a binary that does not print a version is not taken', () => {

@@ -28,7 +28,8 @@ export const TOOLS: Record<ToolName, ToolInfo> = {
   wasmtime: {
     pinned: '48.0.8',
     binary: 'bin/wasmtime',
-    install: 'bash runtimes/external/install/install-wasmtime.sh (cargo install wasmtime-cli --locked; ~20-40 min the first time)',
+    install:
+      'bash runtimes/external/install/install-wasmtime.sh (cargo install wasmtime-cli --locked; ~20-40 min the first time)',
     versionArgs: ['--version'],
     parseVersion: (out) => /^wasmtime (\S+)/.exec(out.trim())?.[1] ?? null,
   },
@@ -59,7 +60,11 @@ function onPath(command: string, pathEnv: string): string | null {
 
 function versionOf(tool: ToolName, path: string): string | null {
   try {
-    const out = execFileSync(path, TOOLS[tool].versionArgs, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(path, TOOLS[tool].versionArgs, {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return TOOLS[tool].parseVersion(out);
   } catch {
     return null;
@@ -88,9 +93,13 @@ export function lookupTool(tool: ToolName, root: string, pathEnv: string): ToolL
   else {
     const other = onPath(tool, pathEnv);
     const v = other ? versionOf(tool, other) : null;
-    result = other && v !== null
-      ? { ok: true, path: other, version: v, pinned: false }
-      : { ok: false, reason: `${tool} ${info.pinned} is not installed (looked for ${cached} and ${tool} on PATH); install: ${info.install}` };
+    result =
+      other && v !== null
+        ? { ok: true, path: other, version: v, pinned: false }
+        : {
+            ok: false,
+            reason: `${tool} ${info.pinned} is not installed (looked for ${cached} and ${tool} on PATH); install: ${info.install}`,
+          };
   }
   return result;
 }

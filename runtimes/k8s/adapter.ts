@@ -81,7 +81,12 @@ type Inst = OwnInstance<K8sInstanceData, K8sDeploymentData>;
 
 /** A DNS-1035 label: lower-case alphanumerics and '-', starting with a letter, ≤ `max` characters. */
 export function dnsName(s: string, max = 50): string {
-  const v = s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').slice(0, max).replace(/-+$/, '');
+  const v = s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, max)
+    .replace(/-+$/, '');
   return v === '' ? 'fn' : v;
 }
 
@@ -93,7 +98,12 @@ export function imageFor(workload: LoadedWorkload, variant: VariantKind): string
   return `faasbench/${dnsName(workload.name)}-${variant}:${sha}`;
 }
 
-function appObjects(namespace: string, app: string, image: string, replicas: number): { deployment: k8s.V1Deployment; service: k8s.V1Service } {
+function appObjects(
+  namespace: string,
+  app: string,
+  image: string,
+  replicas: number,
+): { deployment: k8s.V1Deployment; service: k8s.V1Service } {
   const labels = { [LABEL]: '1', [APP_LABEL]: app };
   return {
     deployment: {
@@ -191,7 +201,15 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
       // A kubeconfig naming an unreachable server would otherwise wait for TCP's own timeout (minutes).
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`cluster ${kc.getCurrentCluster()?.server ?? '?'} did not answer within ${AVAILABLE_TIMEOUT_MS / 1000} s`)), AVAILABLE_TIMEOUT_MS);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `cluster ${kc.getCurrentCluster()?.server ?? '?'} did not answer within ${AVAILABLE_TIMEOUT_MS / 1000} s`,
+              ),
+            ),
+          AVAILABLE_TIMEOUT_MS,
+        );
       });
       try {
         info = await Promise.race([describeCluster(kc), late]);
@@ -256,7 +274,12 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
     const extra = d.data.baseInUse;
     const app = extra ? dnsName(`${d.data.base}-${++d.data.extras}`, 63) : d.data.base;
     if (!extra) d.data.baseInUse = true;
-    const instance: Inst = { id: `${namespace}/${app}`, deployment: d, data: { app, extra }, pathPrefix: d.data.pathPrefix };
+    const instance: Inst = {
+      id: `${namespace}/${app}`,
+      deployment: d,
+      data: { app, extra },
+      pathPrefix: d.data.pathPrefix,
+    };
     try {
       const phases = await this.untilReady(namespace, app, async () => {
         if (extra) {
@@ -277,11 +300,19 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
   private async scale(namespace: string, name: string, replicas: number): Promise<void> {
     await this.kube()
       .makeApiClient(k8s.AppsV1Api)
-      .replaceNamespacedDeploymentScale({ name, namespace, body: { metadata: { name, namespace }, spec: { replicas } } });
+      .replaceNamespacedDeploymentScale({
+        name,
+        namespace,
+        body: { metadata: { name, namespace }, spec: { replicas } },
+      });
   }
 
   /** Opens a pod watch on the app, runs `trigger`, and resolves with the phases once a pod is Ready. */
-  private async untilReady(namespace: string, app: string, trigger: () => Promise<void>): Promise<StartResult['phases']> {
+  private async untilReady(
+    namespace: string,
+    app: string,
+    trigger: () => Promise<void>,
+  ): Promise<StartResult['phases']> {
     const kc = this.kube();
     let settle!: { resolve: () => void; reject: (e: Error) => void };
     const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -305,13 +336,16 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
         if (type === 'ADDED' || type === 'MODIFIED') onPod(obj, at);
       },
       (err: unknown) => {
-        if (err && !(err instanceof Error && err.name === 'AbortError')) settle.reject(apiError(`watching pods of ${app}`, err));
+        if (err && !(err instanceof Error && err.name === 'AbortError'))
+          settle.reject(apiError(`watching pods of ${app}`, err));
         else settle.reject(new Error(`the pod watch of ${app} ended before it was ready`));
       },
     );
     const timer = setTimeout(() => {
       const p = lastPod as k8s.V1Pod | null;
-      const status = p ? `pod ${p.metadata?.name} is ${p.status?.phase ?? 'unknown'}${p.spec?.nodeName ? ` on ${p.spec.nodeName}` : ', not scheduled'}` : 'no pod was created';
+      const status = p
+        ? `pod ${p.metadata?.name} is ${p.status?.phase ?? 'unknown'}${p.spec?.nodeName ? ` on ${p.spec.nodeName}` : ', not scheduled'}`
+        : 'no pod was created';
       settle.reject(new Error(`${app} not ready within ${this.startTimeoutMs} ms: ${status}`));
     }, this.startTimeoutMs);
     try {
@@ -334,13 +368,21 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
 
   async invoke(i: Inst, req: FunctionRequest): Promise<InvokeResult> {
     if (!this.servesRequests) {
-      throw new Error('the cluster\'s nodes are simulated by kwok: pods do not run, so nothing can answer (cold start is measured to ready)');
+      throw new Error(
+        "the cluster's nodes are simulated by kwok: pods do not run, so nothing can answer (cold start is measured to ready)",
+      );
     }
     const namespace = await this.ns();
     const kc = this.kube();
     const server = new URL(kc.getCurrentCluster()!.server);
     const path = `${server.pathname.replace(/\/$/, '')}/api/v1/namespaces/${namespace}/services/${i.data.app}:http/proxy${i.deployment.data.pathPrefix}${req.path}${req.query ? `?${req.query}` : ''}`;
-    const opts: https.RequestOptions = { method: req.method, host: server.hostname, port: server.port || (server.protocol === 'https:' ? 443 : 80), path, headers: { ...req.headers } };
+    const opts: https.RequestOptions = {
+      method: req.method,
+      host: server.hostname,
+      port: server.port || (server.protocol === 'https:' ? 443 : 80),
+      path,
+      headers: { ...req.headers },
+    };
     await kc.applyToHTTPSOptions(opts);
     const t0 = process.hrtime.bigint();
     const response = await new Promise<InvokeResult['response']>((resolve, reject) => {
@@ -349,7 +391,8 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
           resolve({ status: res.statusCode ?? 0, headers, body: new Uint8Array(Buffer.concat(chunks)) });
         });
         res.on('error', reject);
@@ -366,12 +409,18 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
     const { app, extra } = i.data;
     try {
       if (extra) {
-        await kc.makeApiClient(k8s.AppsV1Api).deleteNamespacedDeployment({ name: app, namespace, propagationPolicy: 'Background' }).catch((e: unknown) => {
-          if (!isNotFound(e)) throw e;
-        });
-        await kc.makeApiClient(k8s.CoreV1Api).deleteNamespacedService({ name: app, namespace }).catch((e: unknown) => {
-          if (!isNotFound(e)) throw e;
-        });
+        await kc
+          .makeApiClient(k8s.AppsV1Api)
+          .deleteNamespacedDeployment({ name: app, namespace, propagationPolicy: 'Background' })
+          .catch((e: unknown) => {
+            if (!isNotFound(e)) throw e;
+          });
+        await kc
+          .makeApiClient(k8s.CoreV1Api)
+          .deleteNamespacedService({ name: app, namespace })
+          .catch((e: unknown) => {
+            if (!isNotFound(e)) throw e;
+          });
       } else {
         await this.scale(namespace, app, 0);
       }
@@ -388,7 +437,8 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
     for (;;) {
       const pods = (await core.listNamespacedPod({ namespace, labelSelector: `${APP_LABEL}=${app}` })).items;
       if (pods.length === 0) return;
-      if (Date.now() > end) throw new Error(`${app}: ${pods.length} pod(s) still there ${this.stopTimeoutMs} ms after the stop`);
+      if (Date.now() > end)
+        throw new Error(`${app}: ${pods.length} pod(s) still there ${this.stopTimeoutMs} ms after the stop`);
       await sleep(50);
     }
   }

@@ -56,7 +56,8 @@ export function loadKubeConfig(paths?: string): k8s.KubeConfig {
     else if (existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')) kc.loadFromCluster();
     else throw new Error('no kubeconfig: give --kubeconfig FILE or set KUBECONFIG (~/.kube/config does not exist)');
   }
-  if (!kc.getCurrentCluster()) throw new Error(`kubeconfig has no current cluster (context '${kc.getCurrentContext()}')`);
+  if (!kc.getCurrentCluster())
+    throw new Error(`kubeconfig has no current cluster (context '${kc.getCurrentContext()}')`);
   return kc;
 }
 
@@ -64,7 +65,10 @@ export function loadKubeConfig(paths?: string): k8s.KubeConfig {
 export function apiError(what: string, e: unknown): Error {
   if (e instanceof k8s.ApiException) {
     const body: unknown = typeof e.body === 'string' ? safeJson(e.body) : e.body;
-    const msg = body && typeof body === 'object' && 'message' in body ? String((body as { message: unknown }).message) : String(e.body).slice(0, 200);
+    const msg =
+      body && typeof body === 'object' && 'message' in body
+        ? String((body as { message: unknown }).message)
+        : String(e.body).slice(0, 200);
     return new Error(`${what}: HTTP ${e.code}: ${msg}`, { cause: e });
   }
   const err = e as Error & { code?: string };
@@ -127,7 +131,13 @@ export async function describeCluster(kc: k8s.KubeConfig): Promise<ClusterInfo> 
 
 /** The doctor line: `v1.34.4 at https://…, 3 nodes (3 ready, simulated by kwok), CRDs: none`. */
 export function describeLine(c: ClusterInfo): string {
-  const sim = c.simulatedNodes === 0 ? '' : c.simulatedNodes === c.readyNodes ? ', simulated by kwok: pods do not run' : `, ${c.simulatedNodes} simulated by kwok`;
-  const crds = c.crds.length === 0 ? 'none of SpinKube/Knative' : c.crds.map((n) => `${KNOWN_CRDS[n]} (${n})`).join(', ');
+  const sim =
+    c.simulatedNodes === 0
+      ? ''
+      : c.simulatedNodes === c.readyNodes
+        ? ', simulated by kwok: pods do not run'
+        : `, ${c.simulatedNodes} simulated by kwok`;
+  const crds =
+    c.crds.length === 0 ? 'none of SpinKube/Knative' : c.crds.map((n) => `${KNOWN_CRDS[n]} (${n})`).join(', ');
   return `${c.version} at ${c.server} (context ${c.context}), ${c.nodes} node${c.nodes === 1 ? '' : 's'} (${c.readyNodes} ready${sim}), CRDs: ${crds}`;
 }

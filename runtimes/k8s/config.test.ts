@@ -31,13 +31,18 @@ function kubeconfig(name: string, server: string, current?: string): string {
 }
 
 describe('loadKubeConfig', () => {
-  it('loads the file given, and merges a list in order (the first one\'s current context wins)', () => {
+  it("loads the file given, and merges a list in order (the first one's current context wins)", () => {
     const a = kubeconfig('a', 'https://127.0.0.1:1', 'a');
     const b = kubeconfig('b', 'https://127.0.0.1:2', 'b');
     expect(loadKubeConfig(a).getCurrentCluster()?.server).toBe('https://127.0.0.1:1');
     const merged = loadKubeConfig(`${a}:${b}`);
     expect(merged.getCurrentCluster()?.server).toBe('https://127.0.0.1:1');
-    expect(merged.getContexts().map((c) => c.name).sort()).toEqual(['a', 'b']);
+    expect(
+      merged
+        .getContexts()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['a', 'b']);
   });
 
   it('refuses a missing file and one with no current cluster, in one sentence', () => {
@@ -65,8 +70,18 @@ describe('names', () => {
   });
 
   it('describes a cluster in one line, saying when its nodes are simulated', () => {
-    const base = { server: 'https://c:6443', context: 'ctx', version: 'v1.34.4', nodes: 2, readyNodes: 2, simulatedNodes: 0, crds: [] };
-    expect(describeLine(base)).toBe('v1.34.4 at https://c:6443 (context ctx), 2 nodes (2 ready), CRDs: none of SpinKube/Knative');
+    const base = {
+      server: 'https://c:6443',
+      context: 'ctx',
+      version: 'v1.34.4',
+      nodes: 2,
+      readyNodes: 2,
+      simulatedNodes: 0,
+      crds: [],
+    };
+    expect(describeLine(base)).toBe(
+      'v1.34.4 at https://c:6443 (context ctx), 2 nodes (2 ready), CRDs: none of SpinKube/Knative',
+    );
     expect(describeLine({ ...base, simulatedNodes: 2, crds: ['spinapps.core.spinkube.dev'] })).toBe(
       'v1.34.4 at https://c:6443 (context ctx), 2 nodes (2 ready, simulated by kwok: pods do not run), CRDs: SpinKube SpinApp (spinapps.core.spinkube.dev)',
     );

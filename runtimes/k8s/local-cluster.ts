@@ -37,7 +37,9 @@ export interface ControlPlaneBinaries {
 }
 
 /** Where install-control-plane.sh puts things (`cacheDir` defaults to ~/.cache/faasbench/k8s). */
-export function findControlPlane(cacheDir = join(homedir(), '.cache', 'faasbench', 'k8s')): { ok: true; bin: ControlPlaneBinaries } | { ok: false; reason: string } {
+export function findControlPlane(
+  cacheDir = join(homedir(), '.cache', 'faasbench', 'k8s'),
+): { ok: true; bin: ControlPlaneBinaries } | { ok: false; reason: string } {
   const bin = join(cacheDir, `bin-v${K8S_VERSION}`);
   const b: ControlPlaneBinaries = {
     etcd: '/usr/bin/etcd',
@@ -47,7 +49,8 @@ export function findControlPlane(cacheDir = join(homedir(), '.cache', 'faasbench
     kwok: join(cacheDir, `kwok-v${KWOK_VERSION}`, 'kwok'),
   };
   const missing = Object.values(b).filter((p) => !existsSync(p));
-  if (missing.length > 0) return { ok: false, reason: `missing ${missing.join(', ')}: run bash runtimes/k8s/install-control-plane.sh` };
+  if (missing.length > 0)
+    return { ok: false, reason: `missing ${missing.join(', ')}: run bash runtimes/k8s/install-control-plane.sh` };
   return { ok: true, bin: b };
 }
 
@@ -77,13 +80,54 @@ async function openssl(dir: string, args: string[]): Promise<void> {
 
 /** CA, API-server serving cert (127.0.0.1, localhost, kubernetes.default…), service-account key pair. */
 async function makeCerts(dir: string): Promise<void> {
-  await openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=faasbench-test-ca']);
+  await openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=faasbench-test-ca',
+  ]);
   writeFileSync(
     join(dir, 'san.cnf'),
     'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n',
   );
-  await openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'apiserver.key', '-out', 'apiserver.csr', '-subj', '/CN=kube-apiserver']);
-  await openssl(dir, ['x509', '-req', '-in', 'apiserver.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'apiserver.crt', '-days', '2', '-extfile', 'san.cnf']);
+  await openssl(dir, [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'apiserver.key',
+    '-out',
+    'apiserver.csr',
+    '-subj',
+    '/CN=kube-apiserver',
+  ]);
+  await openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    'apiserver.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'apiserver.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'san.cnf',
+  ]);
   await openssl(dir, ['genrsa', '-out', 'sa.key', '2048']);
   await openssl(dir, ['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
 }
@@ -100,7 +144,14 @@ function kubeconfigText(server: string, caFile: string, token: string): string {
 }
 
 /** `method path` on the API server with the token (JSON body if given); resolves with the status and body, never rejects on an HTTP status. */
-function api(server: string, ca: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+function api(
+  server: string,
+  ca: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
@@ -240,7 +291,12 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
       (
         await startServer({
           command: bin.scheduler,
-          args: [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${schedulerPort}`],
+          args: [
+            `--kubeconfig=${kubeconfig}`,
+            '--leader-elect=false',
+            '--bind-address=127.0.0.1',
+            `--secure-port=${schedulerPort}`,
+          ],
           port: schedulerPort,
           ready: { kind: 'port' },
           startDeadlineMs: deadlineMs,
@@ -257,12 +313,17 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
       const manifest = {
         apiVersion: 'v1',
         kind: 'Node',
-        metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' }, labels: { type: 'kwok', 'kubernetes.io/hostname': name } },
+        metadata: {
+          name,
+          annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+          labels: { type: 'kwok', 'kubernetes.io/hostname': name },
+        },
         spec: {},
         status: { allocatable: { cpu: '32', memory: '256Gi', pods }, capacity: { cpu: '32', memory: '256Gi', pods } },
       };
       const r = await api(server, caText, token, 'POST', '/api/v1/nodes', manifest);
-      if (r.status !== 201) throw new Error(`local cluster: creating node ${name}: HTTP ${r.status} ${r.body.slice(0, 300)}`);
+      if (r.status !== 201)
+        throw new Error(`local cluster: creating node ${name}: HTTP ${r.status} ${r.body.slice(0, 300)}`);
     }
     const kwokPort = await freePort();
     servers.push(
@@ -288,8 +349,12 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
       deadline,
       async () => {
         const r = await api(server, caText, token, 'GET', '/api/v1/nodes');
-        const list = JSON.parse(r.body) as { items: Array<{ status?: { conditions?: Array<{ type: string; status: string }> } }> };
-        const ready = list.items.filter((i) => i.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+        const list = JSON.parse(r.body) as {
+          items: Array<{ status?: { conditions?: Array<{ type: string; status: string }> } }>;
+        };
+        const ready = list.items.filter((i) =>
+          i.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        ).length;
         return ready >= nodes.length;
       },
       () => '',

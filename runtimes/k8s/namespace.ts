@@ -16,7 +16,10 @@ export const PID_LABEL = 'faasbench.pid';
 
 /** A label value: at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric. */
 export function labelValue(s: string): string {
-  const v = s.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  const v = s
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   return v === '' ? 'x' : v;
 }
 
@@ -34,13 +37,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Creates the run's namespace and waits (≤ deadlineMs) for its default service account, without which no pod is admitted. */
 export async function createRunNamespace(kc: k8s.KubeConfig, runId: string, deadlineMs = 30_000): Promise<string> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  const name = `faasbench-${labelValue(runId).toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 63).replace(/-+$/, '');
+  const name = `faasbench-${labelValue(runId)
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')}`
+    .slice(0, 63)
+    .replace(/-+$/, '');
   try {
     await core.createNamespace({
       body: {
         metadata: {
           name,
-          labels: { [LABEL]: '1', [RUN_LABEL]: labelValue(runId), [HOST_LABEL]: labelValue(hostname()), [PID_LABEL]: String(process.pid) },
+          labels: {
+            [LABEL]: '1',
+            [RUN_LABEL]: labelValue(runId),
+            [HOST_LABEL]: labelValue(hostname()),
+            [PID_LABEL]: String(process.pid),
+          },
         },
       },
     });
@@ -55,7 +67,10 @@ export async function createRunNamespace(kc: k8s.KubeConfig, runId: string, dead
     } catch (e) {
       if (!isNotFound(e)) throw apiError(`namespace ${name}`, e);
     }
-    if (Date.now() > end) throw new Error(`namespace ${name}: its default service account did not appear within ${deadlineMs} ms (is kube-controller-manager running?)`);
+    if (Date.now() > end)
+      throw new Error(
+        `namespace ${name}: its default service account did not appear within ${deadlineMs} ms (is kube-controller-manager running?)`,
+      );
     await sleep(100);
   }
 }

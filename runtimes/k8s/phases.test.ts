@@ -14,11 +14,24 @@ const scheduled: k8s.V1Pod = {
 };
 const running: k8s.V1Pod = {
   ...scheduled,
-  status: { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False' }], containerStatuses: [{ name: 'fn', image: 'i', imageID: '', ready: false, restartCount: 0, state: { running: {} } }] },
+  status: {
+    phase: 'Running',
+    conditions: [
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'Ready', status: 'False' },
+    ],
+    containerStatuses: [{ name: 'fn', image: 'i', imageID: '', ready: false, restartCount: 0, state: { running: {} } }],
+  },
 };
 const ready: k8s.V1Pod = {
   ...running,
-  status: { ...running.status, conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }] },
+  status: {
+    ...running.status,
+    conditions: [
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'Ready', status: 'True' },
+    ],
+  },
 };
 
 describe('milestonesOf', () => {
@@ -66,11 +79,34 @@ describe('podFailure', () => {
   it('names an unschedulable pod and an image that cannot be pulled; null while things progress', () => {
     expect(podFailure(pending)).toBeNull();
     expect(podFailure(running)).toBeNull();
-    const unsched: k8s.V1Pod = { metadata: { name: 'p' }, status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Too many pods.' }] } };
+    const unsched: k8s.V1Pod = {
+      metadata: { name: 'p' },
+      status: {
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/1 nodes are available: 1 Too many pods.',
+          },
+        ],
+      },
+    };
     expect(podFailure(unsched)).toBe('p cannot be scheduled: 0/1 nodes are available: 1 Too many pods.');
     const pull: k8s.V1Pod = {
       metadata: { name: 'p' },
-      status: { containerStatuses: [{ name: 'fn', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'not found' } } }] },
+      status: {
+        containerStatuses: [
+          {
+            name: 'fn',
+            image: 'i',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { waiting: { reason: 'ImagePullBackOff', message: 'not found' } },
+          },
+        ],
+      },
     };
     expect(podFailure(pull)).toBe('p: container fn ImagePullBackOff: not found');
   });

@@ -38,16 +38,25 @@ export function milestonesOf(pod: k8s.V1Pod): Set<Milestone> {
 /** Why this pod will not become ready without outside help, or null. */
 export function podFailure(pod: k8s.V1Pod): string | null {
   const name = pod.metadata?.name ?? 'pod';
-  const sched = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+  const sched = pod.status?.conditions?.find(
+    (c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable',
+  );
   if (sched) return `${name} cannot be scheduled: ${sched.message ?? sched.reason}`;
   for (const s of pod.status?.containerStatuses ?? []) {
     const w = s.state?.waiting;
-    if (w?.reason && /ErrImagePull|ImagePullBackOff|InvalidImageName|CrashLoopBackOff|CreateContainerConfigError|CreateContainerError/.test(w.reason)) {
+    if (
+      w?.reason &&
+      /ErrImagePull|ImagePullBackOff|InvalidImageName|CrashLoopBackOff|CreateContainerConfigError|CreateContainerError/.test(
+        w.reason,
+      )
+    ) {
       return `${name}: container ${s.name} ${w.reason}${w.message ? `: ${w.message}` : ''}`;
     }
-    if (s.state?.terminated) return `${name}: container ${s.name} exited (${s.state.terminated.reason ?? `code ${s.state.terminated.exitCode}`})`;
+    if (s.state?.terminated)
+      return `${name}: container ${s.name} exited (${s.state.terminated.reason ?? `code ${s.state.terminated.exitCode}`})`;
   }
-  if (pod.status?.phase === 'Failed') return `${name} failed: ${pod.status.reason ?? pod.status.message ?? 'no reason given'}`;
+  if (pod.status?.phase === 'Failed')
+    return `${name} failed: ${pod.status.reason ?? pod.status.message ?? 'no reason given'}`;
   return null;
 }
 

@@ -54,35 +54,42 @@ for (const tool of ['wazero', 'wasmtime'] as ToolName[]) {
       expect(env['version']).toMatch(/^\d+\.\d+\.\d+/);
     });
 
-    it.each(['hello', 'echo', 'json'])('serves %s: every test-size manifest request answered as the manifest says', async (name) => {
-      const w = loadWorkload(join(builtinWorkloadsDir(), name));
-      const a = new CgiRuntimeAdapter(tool);
-      adapters.push(a);
-      const { instance, phases } = await a.start(await a.prepare(w, 'wasm'));
-      expect(phases.map((p) => p.phase)).toEqual(['compile', 'spawn', 'ready']);
-      const requests = w.requests.filter((r) => r.size === 'test');
-      expect(requests.length).toBeGreaterThan(0);
-      for (const r of requests) {
-        const res = await a.invoke(instance, r);
-        expect(checkResponse(r.expect, res.response), `${name} ${r.name}`).toEqual({ ok: true });
-        // The front's own view of the per-request cold start.
-        expect(res.phases.map((p) => p.phase)).toEqual(['spawn', 'process']);
-      }
-      const { server } = instance.data as { server: { pid: number } };
-      expect((await a.usage(instance)).rssBytes).toBeGreaterThan(1 << 20);
-      await a.stop(instance);
-      expect(alive(server.pid)).toBe(false);
-    });
+    it.each(['hello', 'echo', 'json'])(
+      'serves %s: every test-size manifest request answered as the manifest says',
+      async (name) => {
+        const w = loadWorkload(join(builtinWorkloadsDir(), name));
+        const a = new CgiRuntimeAdapter(tool);
+        adapters.push(a);
+        const { instance, phases } = await a.start(await a.prepare(w, 'wasm'));
+        expect(phases.map((p) => p.phase)).toEqual(['compile', 'spawn', 'ready']);
+        const requests = w.requests.filter((r) => r.size === 'test');
+        expect(requests.length).toBeGreaterThan(0);
+        for (const r of requests) {
+          const res = await a.invoke(instance, r);
+          expect(checkResponse(r.expect, res.response), `${name} ${r.name}`).toEqual({ ok: true });
+          // The front's own view of the per-request cold start.
+          expect(res.phases.map((p) => p.phase)).toEqual(['spawn', 'process']);
+        }
+        const { server } = instance.data as { server: { pid: number } };
+        expect((await a.usage(instance)).rssBytes).toBeGreaterThan(1 << 20);
+        await a.stop(instance);
+        expect(alive(server.pid)).toBe(false);
+      },
+    );
 
     it('a guest past its deadline is killed and answered 504; a trap is a 500; the app keeps serving', async () => {
       const a = new CgiRuntimeAdapter(tool, { deadlineMs: 1500 });
       adapters.push(a);
-      const loop = await a.start(await a.prepare(bareWorkload(`loop-${tool}`, cgiGuest('never', { kind: 'loop' })), 'wasm'));
+      const loop = await a.start(
+        await a.prepare(bareWorkload(`loop-${tool}`, cgiGuest('never', { kind: 'loop' })), 'wasm'),
+      );
       const get = { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() };
       const stuck = await a.invoke(loop.instance, get);
       expect(stuck.response.status).toBe(504);
       expect(Buffer.from(stuck.response.body).toString()).toMatch(/timed out after 1500 ms/);
-      const trap = await a.start(await a.prepare(bareWorkload(`trap-${tool}`, cgiGuest('half', { kind: 'trap' })), 'wasm'));
+      const trap = await a.start(
+        await a.prepare(bareWorkload(`trap-${tool}`, cgiGuest('half', { kind: 'trap' })), 'wasm'),
+      );
       const trapped = await a.invoke(trap.instance, get);
       expect(trapped.response.status).toBe(500);
       expect(Buffer.from(trapped.response.body).toString()).toMatch(/exited with code|unreachable/);

@@ -21,7 +21,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadedWorkload, VariantKind } from '../../../model/workload.js';
 import { httpInvoke } from '../../shared/http.js';
-import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../../types.js';
+import type {
+  Availability,
+  Capabilities,
+  Deployment,
+  FunctionRequest,
+  Instance,
+  InvokeResult,
+  MemoryUsage,
+  RuntimeAdapter,
+  StartResult,
+} from '../../types.js';
 import { freePort, startServer, sweepOrphanedServers, type Server } from '../supervise.js';
 import { findTool, type ToolName } from '../tools.js';
 import { processMemory } from '../../shared/procfs.js';
@@ -55,7 +65,10 @@ export class CgiRuntimeAdapter implements RuntimeAdapter {
   private readonly live = new Set<Instance>();
   private swept = false;
 
-  constructor(readonly tool: ToolName, opts: CgiRuntimeOptions = {}) {
+  constructor(
+    readonly tool: ToolName,
+    opts: CgiRuntimeOptions = {},
+  ) {
     this.id = opts.id ?? tool;
     this.deadlineMs = opts.deadlineMs ?? 10_000;
     this.maxProcs = opts.maxProcs ?? 64;
@@ -74,16 +87,27 @@ export class CgiRuntimeAdapter implements RuntimeAdapter {
     }
     const t = findTool(this.tool);
     if (!t.ok) return { ok: false, reason: t.reason };
-    return { ok: true, detail: `${this.tool} ${t.version}${t.pinned ? '' : ' (from PATH, not the pinned build)'} at ${t.path}, process per request` };
+    return {
+      ok: true,
+      detail: `${this.tool} ${t.version}${t.pinned ? '' : ' (from PATH, not the pinned build)'} at ${t.path}, process per request`,
+    };
   }
 
   async describeVersions(): Promise<Record<string, string>> {
-    return { ...describeRunner(this.tool), cgi_front: frontLaunch().kind, deadline_ms: String(this.deadlineMs), max_procs: String(this.maxProcs) };
+    return {
+      ...describeRunner(this.tool),
+      cgi_front: frontLaunch().kind,
+      deadline_ms: String(this.deadlineMs),
+      max_procs: String(this.maxProcs),
+    };
   }
 
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
     const path = workload.variantPaths[variant];
-    if (variant !== 'wasm' || !path) throw new Error(`${this.id} runs wasm (preview1 WAGI) variants; ${workload.name} has no ${variant === 'wasm' ? 'wasm variant' : `support here for ${variant}`}`);
+    if (variant !== 'wasm' || !path)
+      throw new Error(
+        `${this.id} runs wasm (preview1 WAGI) variants; ${workload.name} has no ${variant === 'wasm' ? 'wasm variant' : `support here for ${variant}`}`,
+      );
     const t = findTool(this.tool);
     if (!t.ok) throw new Error(t.reason);
     return { runtime: this.id, workload, variant, data: { wasm: path } };
@@ -96,13 +120,33 @@ export class CgiRuntimeAdapter implements RuntimeAdapter {
       const compiled = await compileForCgi(this.tool, wasm, workdir);
       const port = await freePort();
       const launch = frontLaunch();
-      const args = [...launch.prefix, '--listen', `127.0.0.1:${port}`, '--deadline-ms', String(this.deadlineMs), '--max-procs', String(this.maxProcs), '--', compiled.command, ...compiled.args];
+      const args = [
+        ...launch.prefix,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--deadline-ms',
+        String(this.deadlineMs),
+        '--max-procs',
+        String(this.maxProcs),
+        '--',
+        compiled.command,
+        ...compiled.args,
+      ];
       const { server, phases } = await startServer({
-        command: launch.command, args, cwd: launch.cwd, port,
-        ready: { kind: 'log', pattern: `^${READY_PREFIX}` }, startDeadlineMs: this.startDeadlineMs,
+        command: launch.command,
+        args,
+        cwd: launch.cwd,
+        port,
+        ready: { kind: 'log', pattern: `^${READY_PREFIX}` },
+        startDeadlineMs: this.startDeadlineMs,
       });
       const data: CgiInstanceData = { server, workdir, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
-      const instance: Instance = { id: `${this.id}-${server.pid}`, deployment: d, url: `http://127.0.0.1:${port}`, data };
+      const instance: Instance = {
+        id: `${this.id}-${server.pid}`,
+        deployment: d,
+        url: `http://127.0.0.1:${port}`,
+        data,
+      };
       this.live.add(instance);
       return { instance, phases: [{ phase: 'compile', ns: compiled.compileNs }, ...phases] };
     } catch (e) {

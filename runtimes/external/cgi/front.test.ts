@@ -15,14 +15,25 @@ afterAll(async () => {
 });
 
 async function front(script: string, over: Partial<FrontOptions> = {}): Promise<string> {
-  const s = await startFront({ host: '127.0.0.1', port: 0, deadlineMs: 5000, maxProcs: 4, maxBodyBytes: 1024, command: '/bin/sh', args: ['-c', script], ...over });
+  const s = await startFront({
+    host: '127.0.0.1',
+    port: 0,
+    deadlineMs: 5000,
+    maxProcs: 4,
+    maxBodyBytes: 1024,
+    command: '/bin/sh',
+    args: ['-c', script],
+    ...over,
+  });
   servers.push(s);
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 }
 
 describe('CGI front', () => {
   it('hands the command the CGI variables and the body, and relays its answer', async () => {
-    const url = await front('printf "Status: 201 Created\\nContent-Type: text/plain\\nX-Seen: $REQUEST_METHOD $PATH_INFO $QUERY_STRING $CONTENT_LENGTH $HTTP_X_TRACE\\nServer-Timing: guest;dur=1\\n\\n"; cat');
+    const url = await front(
+      'printf "Status: 201 Created\\nContent-Type: text/plain\\nX-Seen: $REQUEST_METHOD $PATH_INFO $QUERY_STRING $CONTENT_LENGTH $HTTP_X_TRACE\\nServer-Timing: guest;dur=1\\n\\n"; cat',
+    );
     const res = await fetch(`${url}/a/b?x=1`, { method: 'POST', body: 'payload', headers: { 'x-trace': 't1' } });
     expect(res.status).toBe(201);
     expect(res.headers.get('x-seen')).toBe('POST /a/b x=1 7 t1');
@@ -60,7 +71,9 @@ describe('CGI front', () => {
   });
 
   it('parses its arguments and refuses what it cannot use', () => {
-    expect(parseFrontArgs(['--listen', '127.0.0.1:8080', '--deadline-ms', '500', '--', 'wazero', 'run', 'fn.wasm'])).toMatchObject({ host: '127.0.0.1', port: 8080, deadlineMs: 500, command: 'wazero', args: ['run', 'fn.wasm'] });
+    expect(
+      parseFrontArgs(['--listen', '127.0.0.1:8080', '--deadline-ms', '500', '--', 'wazero', 'run', 'fn.wasm']),
+    ).toMatchObject({ host: '127.0.0.1', port: 8080, deadlineMs: 500, command: 'wazero', args: ['run', 'fn.wasm'] });
     expect(() => parseFrontArgs(['--listen', '127.0.0.1:8080'])).toThrow(/usage/);
     expect(() => parseFrontArgs(['--listen', 'nowhere', '--', 'x'])).toThrow(/HOST:PORT/);
     expect(() => parseFrontArgs(['--max-procs', '0', '--', 'x'])).toThrow(/bad value: --max-procs 0/);

@@ -43,9 +43,20 @@ export interface FrontOptions {
 
 export function parseFrontArgs(argv: string[]): FrontOptions {
   const sep = argv.indexOf('--');
-  if (sep < 0 || sep === argv.length - 1) throw new Error('usage: front --listen HOST:PORT [--deadline-ms N] [--max-procs N] [--max-body BYTES] -- COMMAND ARGS…');
+  if (sep < 0 || sep === argv.length - 1)
+    throw new Error(
+      'usage: front --listen HOST:PORT [--deadline-ms N] [--max-procs N] [--max-body BYTES] -- COMMAND ARGS…',
+    );
   const flags = argv.slice(0, sep);
-  const o: FrontOptions = { host: '127.0.0.1', port: 0, deadlineMs: 10_000, maxProcs: 64, maxBodyBytes: 64 * 2 ** 20, command: argv[sep + 1]!, args: argv.slice(sep + 2) };
+  const o: FrontOptions = {
+    host: '127.0.0.1',
+    port: 0,
+    deadlineMs: 10_000,
+    maxProcs: 64,
+    maxBodyBytes: 64 * 2 ** 20,
+    command: argv[sep + 1]!,
+    args: argv.slice(sep + 2),
+  };
   for (let i = 0; i < flags.length; i += 2) {
     const [flag, value] = [flags[i]!, flags[i + 1]];
     if (value === undefined) throw new Error(`${flag} needs a value`);
@@ -88,32 +99,50 @@ export function startFront(o: FrontOptions): Promise<http.Server> {
   const limit = limiter(o.maxProcs);
   const server = http.createServer((req, res) => {
     // The shared reader: a declared or grown body over the limit is a 413 (connection closed), the rest unread.
-    readBodyLimited(req, o.maxBodyBytes).then(({ body, tooLarge }) => {
-      if (tooLarge) {
-        res.shouldKeepAlive = false;
-        return plain(res, 413, `request body over ${o.maxBodyBytes} bytes`);
-      }
-      const url = req.url ?? '/';
-      const q = url.indexOf('?');
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      const request: FunctionRequest = { method: req.method ?? 'GET', path: q < 0 ? url : url.slice(0, q), query: q < 0 ? '' : url.slice(q + 1), headers, body };
-      const serverInfo = { serverName: o.host, serverPort: o.port, remoteAddr: req.socket.remoteAddress ?? '127.0.0.1', scriptName: '' };
-      limit(() => runCgiProcess(o.command, request, { args: o.args, timeoutMs: o.deadlineMs, serverInfo })).then(
-        (r) => {
-          const timing = formatServerTiming([{ phase: 'spawn', ns: r.spawnNs }, { phase: 'process', ns: r.totalNs }]);
-          // The command's header lines as written (repeats kept: several Set-Cookie stay several);
-          // Server-Timing is the server's measurement: a guest's own is not passed on.
-          const raw = r.fields.filter(([n]) => n !== 'server-timing').flatMap(([n, v]) => [n, v]);
-          res.writeHead(r.status, [...raw, 'server-timing', timing]);
-          res.end(r.body);
-        },
-        (e: Error) => {
-          const timedOut = e instanceof CgiProcessError && /timed out after/.test(e.message);
-          plain(res, timedOut ? 504 : 500, e.message);
-        },
-      );
-    }, () => {}); // the client went away while sending: nobody to answer
+    readBodyLimited(req, o.maxBodyBytes).then(
+      ({ body, tooLarge }) => {
+        if (tooLarge) {
+          res.shouldKeepAlive = false;
+          return plain(res, 413, `request body over ${o.maxBodyBytes} bytes`);
+        }
+        const url = req.url ?? '/';
+        const q = url.indexOf('?');
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(req.headers))
+          if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        const request: FunctionRequest = {
+          method: req.method ?? 'GET',
+          path: q < 0 ? url : url.slice(0, q),
+          query: q < 0 ? '' : url.slice(q + 1),
+          headers,
+          body,
+        };
+        const serverInfo = {
+          serverName: o.host,
+          serverPort: o.port,
+          remoteAddr: req.socket.remoteAddress ?? '127.0.0.1',
+          scriptName: '',
+        };
+        limit(() => runCgiProcess(o.command, request, { args: o.args, timeoutMs: o.deadlineMs, serverInfo })).then(
+          (r) => {
+            const timing = formatServerTiming([
+              { phase: 'spawn', ns: r.spawnNs },
+              { phase: 'process', ns: r.totalNs },
+            ]);
+            // The command's header lines as written (repeats kept: several Set-Cookie stay several);
+            // Server-Timing is the server's measurement: a guest's own is not passed on.
+            const raw = r.fields.filter(([n]) => n !== 'server-timing').flatMap(([n, v]) => [n, v]);
+            res.writeHead(r.status, [...raw, 'server-timing', timing]);
+            res.end(r.body);
+          },
+          (e: Error) => {
+            const timedOut = e instanceof CgiProcessError && /timed out after/.test(e.message);
+            plain(res, timedOut ? 504 : 500, e.message);
+          },
+        );
+      },
+      () => {},
+    ); // the client went away while sending: nobody to answer
   });
   // Many short requests on kept-alive connections, as the harness sends them.
   server.keepAliveTimeout = 60_000;
@@ -138,7 +167,10 @@ async function main(): Promise<void> {
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));
   // Orphaned (the harness was killed): reparenting means the parent is gone.
   const parent = process.ppid;
-  if (parent > 1) setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 500).unref();
+  if (parent > 1)
+    setInterval(() => {
+      if (process.ppid !== parent) process.exit(0);
+    }, 500).unref();
   process.stdout.write(`${READY_PREFIX}http://${o.host}:${port}\n`);
 }
 

@@ -27,11 +27,19 @@ export function frontLaunch(): FrontLaunch {
   const source = join(root, 'runtimes', 'external', 'cgi', 'front.ts');
   if (existsSync(compiled)) {
     const built = statSync(compiled).mtimeMs;
-    const fresh = !existsSync(source) || SOURCES.every((s) => !existsSync(join(root, 'runtimes', s)) || statSync(join(root, 'runtimes', s)).mtimeMs <= built);
+    const fresh =
+      !existsSync(source) ||
+      SOURCES.every(
+        (s) => !existsSync(join(root, 'runtimes', s)) || statSync(join(root, 'runtimes', s)).mtimeMs <= built,
+      );
     if (fresh) return { command: process.execPath, prefix: [compiled], cwd: root, kind: 'dist' };
   }
   if (!existsSync(source)) throw new Error(`the CGI front is missing (looked for ${compiled} and ${source})`);
   // tsx's ESM entry by absolute URL: the front may run in any folder (a command runtime's {dir}).
-  const tsx = join(dirname(createRequire(join(root, 'package.json')).resolve('tsx/package.json')), 'dist', 'loader.mjs');
+  const tsx = join(
+    dirname(createRequire(join(root, 'package.json')).resolve('tsx/package.json')),
+    'dist',
+    'loader.mjs',
+  );
   return { command: process.execPath, prefix: ['--import', pathToFileURL(tsx).href, source], cwd: root, kind: 'tsx' };
 }

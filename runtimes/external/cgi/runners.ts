@@ -54,7 +54,10 @@ export async function compileForCgi(tool: ToolName, wasm: string, workdir: strin
     }
   } catch (e) {
     const err = e as Error & { stderr?: string };
-    throw new Error(`${tool} could not compile ${wasm}: ${(err.stderr || err.message).trim().split('\n').slice(-5).join(' ')}`, { cause: e });
+    throw new Error(
+      `${tool} could not compile ${wasm}: ${(err.stderr || err.message).trim().split('\n').slice(-5).join(' ')}`,
+      { cause: e },
+    );
   }
   return { command: bin, args, compileNs: Number(process.hrtime.bigint() - t0) };
 }
@@ -62,8 +65,9 @@ export async function compileForCgi(tool: ToolName, wasm: string, workdir: strin
 /** The version and the per-request command shape, for the results header (which prefixes the runtime id). */
 export function describeRunner(tool: ToolName): Record<string, string> {
   const t = requireTool(tool);
-  const shape = tool === 'wasmtime'
-    ? `wasmtime compile, then per request: wasmtime run ${wasmtimeCodegenFlags().join(' ')} --allow-precompiled -S inherit-env=y fn.cwasm`
-    : 'wazero compile -cachedir, then per request: wazero run -cachedir -env-inherit fn.wasm';
+  const shape =
+    tool === 'wasmtime'
+      ? `wasmtime compile, then per request: wasmtime run ${wasmtimeCodegenFlags().join(' ')} --allow-precompiled -S inherit-env=y fn.cwasm`
+      : 'wazero compile -cachedir, then per request: wazero run -cachedir -env-inherit fn.wasm';
   return { version: t.version, binary: t.path, per_request: shape };
 }

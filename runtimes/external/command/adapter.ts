@@ -19,7 +19,17 @@ import { dirname, join } from 'node:path';
 import type { LoadedWorkload, VariantKind } from '../../../model/workload.js';
 import { httpInvoke } from '../../shared/http.js';
 import { processMemory } from '../../shared/procfs.js';
-import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../../types.js';
+import type {
+  Availability,
+  Capabilities,
+  Deployment,
+  FunctionRequest,
+  Instance,
+  InvokeResult,
+  MemoryUsage,
+  RuntimeAdapter,
+  StartResult,
+} from '../../types.js';
 import { frontLaunch } from '../cgi/launch.js';
 import { freePort, startServer, sweepOrphanedServers, type Readiness, type Server } from '../supervise.js';
 import { requireTool } from '../tools.js';
@@ -47,7 +57,11 @@ interface CommandInstanceData {
 
 function readiness(spec: CommandSpec): Readiness {
   const r = spec.ready;
-  return 'port' in r ? { kind: 'port' } : 'http' in r ? { kind: 'http', path: r.http } : { kind: 'log', pattern: r.log };
+  return 'port' in r
+    ? { kind: 'port' }
+    : 'http' in r
+      ? { kind: 'http', path: r.http }
+      : { kind: 'log', pattern: r.log };
 }
 
 export class CommandAdapter implements RuntimeAdapter {
@@ -68,16 +82,24 @@ export class CommandAdapter implements RuntimeAdapter {
       } catch (e) {
         error = (e as Error).message;
       }
-    } else if (!spec) error = 'no command spec given (run --command-spec FILE, or FAASBENCH_COMMAND_SPEC; see the README, "The command runtime")';
+    } else if (!spec)
+      error =
+        'no command spec given (run --command-spec FILE, or FAASBENCH_COMMAND_SPEC; see the README, "The command runtime")';
     this.spec = spec;
     this.specError = error;
     this.id = spec?.id ?? 'command';
-    this.description = spec?.description ?? (spec ? `command: ${spec.command.join(' ')}` : 'a platform served by a command named in a spec file');
+    this.description =
+      spec?.description ??
+      (spec ? `command: ${spec.command.join(' ')}` : 'a platform served by a command named in a spec file');
     this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
   }
 
   capabilities(): Capabilities {
-    return { variants: this.spec?.variants ?? ['wasm'], modes: ['cold', 'warm', 'throughput', 'density'], freshInstancePerRequest: this.spec?.freshInstancePerRequest ?? false };
+    return {
+      variants: this.spec?.variants ?? ['wasm'],
+      modes: ['cold', 'warm', 'throughput', 'density'],
+      freshInstancePerRequest: this.spec?.freshInstancePerRequest ?? false,
+    };
   }
 
   private value(p: Placeholder, ctx: Partial<Record<Placeholder, string>>): string {
@@ -92,7 +114,11 @@ export class CommandAdapter implements RuntimeAdapter {
     if (!this.spec?.version) return null;
     const [cmd, ...args] = this.spec.version.map((a) => expand(a, (p) => this.value(p, { host: '127.0.0.1' })));
     try {
-      return execFileSync(cmd!, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n')[0] ?? '';
+      return (
+        execFileSync(cmd!, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] })
+          .trim()
+          .split('\n')[0] ?? ''
+      );
     } catch (e) {
       throw new Error(`${this.spec.version.join(' ')} failed: ${(e as Error).message.split('\n')[0]}`, { cause: e });
     }
@@ -120,13 +146,20 @@ export class CommandAdapter implements RuntimeAdapter {
     } catch (e) {
       version = `unknown (${(e as Error).message})`;
     }
-    return { command: JSON.stringify(this.spec.command), ready: JSON.stringify(this.spec.ready), ...(version ? { version } : {}) };
+    return {
+      command: JSON.stringify(this.spec.command),
+      ready: JSON.stringify(this.spec.ready),
+      ...(version ? { version } : {}),
+    };
   }
 
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
     if (!this.spec) throw new Error(this.specError!);
     const path = workload.variantPaths[variant];
-    if (!this.spec.variants.includes(variant)) throw new Error(`${this.id} takes ${this.spec.variants.join(', ')} variants (its spec's "variants"), not ${variant}`);
+    if (!this.spec.variants.includes(variant))
+      throw new Error(
+        `${this.id} takes ${this.spec.variants.join(', ')} variants (its spec's "variants"), not ${variant}`,
+      );
     if (!path) throw new Error(`${workload.name} has no ${variant} variant`);
     return { runtime: this.id, workload, variant, data: { module: path } };
   }
@@ -137,7 +170,14 @@ export class CommandAdapter implements RuntimeAdapter {
     const dir = mkdtempSync(join(tmpdir(), `faasbench-command-${spec.id}-`));
     try {
       const port = await freePort();
-      const ctx: Partial<Record<Placeholder, string>> = { host: '127.0.0.1', port: String(port), module, dir, workload: d.workload.name, variant: d.variant };
+      const ctx: Partial<Record<Placeholder, string>> = {
+        host: '127.0.0.1',
+        port: String(port),
+        module,
+        dir,
+        workload: d.workload.name,
+        variant: d.variant,
+      };
       const sub = (text: string): string => expand(text, (p) => this.value(p, ctx));
       for (const [name, content] of Object.entries(spec.files)) {
         const file = join(dir, name);
@@ -150,9 +190,22 @@ export class CommandAdapter implements RuntimeAdapter {
         return [f.command, ...f.prefix];
       });
       const env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, sub(v)]));
-      const { server, phases } = await startServer({ command: argv[0]!, args: argv.slice(1), env, cwd: dir, port, ready: readiness(spec), startDeadlineMs: spec.startTimeoutMs });
+      const { server, phases } = await startServer({
+        command: argv[0]!,
+        args: argv.slice(1),
+        env,
+        cwd: dir,
+        port,
+        ready: readiness(spec),
+        startDeadlineMs: spec.startTimeoutMs,
+      });
       const data: CommandInstanceData = { server, dir, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
-      const instance: Instance = { id: `${this.id}-${server.pid}`, deployment: d, url: `http://127.0.0.1:${port}`, data };
+      const instance: Instance = {
+        id: `${this.id}-${server.pid}`,
+        deployment: d,
+        url: `http://127.0.0.1:${port}`,
+        data,
+      };
       this.live.add(instance);
       return { instance, phases };
     } catch (e) {

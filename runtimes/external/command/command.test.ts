@@ -22,8 +22,16 @@ afterAll(async () => {
 describe('command spec', () => {
   it('fills defaults and validates each field, naming it', () => {
     const s = parseCommandSpec({ command: ['srv', '{host}:{port}'] });
-    expect(s).toMatchObject({ id: 'command', ready: { port: true }, variants: ['wasm'], freshInstancePerRequest: false, startTimeoutMs: 20_000 });
-    expect(() => parseCommandSpec({ command: [] }, 'x.json')).toThrow(/x\.json: command: Array must contain at least 1/);
+    expect(s).toMatchObject({
+      id: 'command',
+      ready: { port: true },
+      variants: ['wasm'],
+      freshInstancePerRequest: false,
+      startTimeoutMs: 20_000,
+    });
+    expect(() => parseCommandSpec({ command: [] }, 'x.json')).toThrow(
+      /x\.json: command: Array must contain at least 1/,
+    );
     expect(() => parseCommandSpec({ command: ['a'], variants: ['python'] })).toThrow(/variants\.0: Invalid enum value/);
     expect(() => parseCommandSpec({ command: ['a'], ready: { tcp: 1 } })).toThrow(/ready/);
     expect(() => parseCommandSpec({ command: ['a'], extra: 1 })).toThrow(/Unrecognized key.*extra/);
@@ -39,15 +47,22 @@ describe('command spec', () => {
     const a = new CommandAdapter();
     expect(await a.available()).toMatchObject({ ok: false, reason: expect.stringMatching(/--command-spec FILE/) });
     const b = new CommandAdapter({ specFile: '/nonexistent/spec.json' });
-    expect(await b.available()).toMatchObject({ ok: false, reason: expect.stringMatching(/cannot read the command spec \(ENOENT\)/) });
+    expect(await b.available()).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/cannot read the command spec \(ENOENT\)/),
+    });
   });
 
   it('every example spec parses', () => {
-    for (const f of ['wazero-cgi.json', 'wasmtime-cgi.json', 'wasmtime-serve.json', 'spin.json']) expect(readCommandSpec(join(examples, f)).command.length).toBeGreaterThan(0);
+    for (const f of ['wazero-cgi.json', 'wasmtime-cgi.json', 'wasmtime-serve.json', 'spin.json'])
+      expect(readCommandSpec(join(examples, f)).command.length).toBeGreaterThan(0);
   });
 });
 
-const cases: Array<[ToolName, string]> = [['wazero', 'wazero-cgi.json'], ['wasmtime', 'wasmtime-cgi.json']];
+const cases: Array<[ToolName, string]> = [
+  ['wazero', 'wazero-cgi.json'],
+  ['wasmtime', 'wasmtime-cgi.json'],
+];
 for (const [tool, file] of cases) {
   const found = findTool(tool);
   describe.skipIf(!found.ok && !required)(`command runtime with ${tool} as the command (${file})`, () => {
@@ -62,7 +77,9 @@ for (const [tool, file] of cases) {
       const { instance, phases } = await a.start(await a.prepare(w, 'wasm'));
       expect(phases.map((p) => p.phase)).toEqual(['spawn', 'ready']);
       for (const r of w.requests.filter((q) => q.size === 'test')) {
-        expect(checkResponse(r.expect, (await a.invoke(instance, r)).response), `${name} ${r.name}`).toEqual({ ok: true });
+        expect(checkResponse(r.expect, (await a.invoke(instance, r)).response), `${name} ${r.name}`).toEqual({
+          ok: true,
+        });
       }
       expect((await a.usage(instance)).rssBytes).toBeGreaterThan(1 << 20);
       await a.stop(instance);

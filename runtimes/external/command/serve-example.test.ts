@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!found.ok && !required)('command runtime with wasmtime serve as the command', () => {
-  it('serves hello\'s component through examples/wasmtime-serve.json', async () => {
+  it("serves hello's component through examples/wasmtime-serve.json", async () => {
     expect(found.ok, found.ok ? '' : found.reason).toBe(true);
     const file = join(tmp, 'hello.component.wasm');
     writeFileSync(file, await helloComponent());
@@ -33,7 +33,8 @@ describe.skipIf(!found.ok && !required)('command runtime with wasmtime serve as 
     expect(await a.available()).toMatchObject({ ok: true });
     const { instance } = await a.start(await a.prepare({ ...hello, variantPaths: { component: file } }, 'component'));
     const get = hello.requests.find((r) => r.size === 'test')!;
-    for (let i = 0; i < 3; i++) expect(checkResponse(get.expect, (await a.invoke(instance, get)).response)).toEqual({ ok: true });
+    for (let i = 0; i < 3; i++)
+      expect(checkResponse(get.expect, (await a.invoke(instance, get)).response)).toEqual({ ok: true });
     await a.stop(instance);
   });
 });

@@ -36,12 +36,23 @@ const Ready = z.union([
 
 export const CommandSpecSchema = z
   .object({
-    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case letters, digits and -').default('command'),
+    id: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, 'lower-case letters, digits and -')
+      .default('command'),
     description: z.string().optional(),
     command: z.array(z.string()).min(1),
     ready: Ready.default({ port: true }),
     variants: z.array(z.enum(VARIANT_KINDS)).min(1).default(['wasm']),
-    files: z.record(z.string().regex(/^[^/\0][^\0]*$/).refine((p) => !p.split('/').includes('..'), 'no ".." in file names'), z.string()).default({}),
+    files: z
+      .record(
+        z
+          .string()
+          .regex(/^[^/\0][^\0]*$/)
+          .refine((p) => !p.split('/').includes('..'), 'no ".." in file names'),
+        z.string(),
+      )
+      .default({}),
     env: z.record(z.string()).default({}),
     version: z.array(z.string()).min(1).optional(),
     startTimeoutMs: z.number().int().positive().default(20_000),
@@ -58,8 +69,16 @@ export class CommandSpecError extends Error {
 /** Parses a spec (already JSON-decoded); every problem is named by its field path. */
 export function parseCommandSpec(json: unknown, file = 'command spec'): CommandSpec {
   const r = CommandSpecSchema.safeParse(json);
-  if (!r.success) throw new CommandSpecError(`${file}: ${r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`);
-  for (const text of [...r.data.command, ...Object.values(r.data.files), ...Object.values(r.data.env), ...(r.data.version ?? [])]) {
+  if (!r.success)
+    throw new CommandSpecError(
+      `${file}: ${r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`,
+    );
+  for (const text of [
+    ...r.data.command,
+    ...Object.values(r.data.files),
+    ...Object.values(r.data.env),
+    ...(r.data.version ?? []),
+  ]) {
     checkPlaceholders(text, file);
   }
   return r.data;
@@ -70,7 +89,9 @@ export function readCommandSpec(file: string): CommandSpec {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CommandSpecError(`${file}: cannot read the command spec (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new CommandSpecError(
+      `${file}: cannot read the command spec (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   let json: unknown;
   try {
@@ -81,7 +102,17 @@ export function readCommandSpec(file: string): CommandSpec {
   return parseCommandSpec(json, file);
 }
 
-export const PLACEHOLDERS = ['host', 'port', 'module', 'dir', 'workload', 'variant', 'node', 'wasmtime', 'wazero'] as const;
+export const PLACEHOLDERS = [
+  'host',
+  'port',
+  'module',
+  'dir',
+  'workload',
+  'variant',
+  'node',
+  'wasmtime',
+  'wazero',
+] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export const CGI_FRONT_ARG = '{faasbench-cgi}';
 
@@ -91,12 +122,16 @@ function checkPlaceholders(text: string, file: string): void {
   if (text === CGI_FRONT_ARG) return;
   for (const m of text.matchAll(TOKEN)) {
     if (m[1] !== undefined && !(PLACEHOLDERS as readonly string[]).includes(m[1])) {
-      throw new CommandSpecError(`${file}: unknown placeholder {${m[1]}} in ${JSON.stringify(text)} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}, and ${CGI_FRONT_ARG} as a whole argument)`);
+      throw new CommandSpecError(
+        `${file}: unknown placeholder {${m[1]}} in ${JSON.stringify(text)} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}, and ${CGI_FRONT_ARG} as a whole argument)`,
+      );
     }
   }
 }
 
 /** `text` with every placeholder replaced; values are looked up lazily (so {wasmtime} is only resolved when used). */
 export function expand(text: string, value: (p: Placeholder) => string): string {
-  return text.replace(TOKEN, (all, name: string | undefined) => (all === '{{' ? '{' : all === '}}' ? '}' : value(name as Placeholder)));
+  return text.replace(TOKEN, (all, name: string | undefined) =>
+    all === '{{' ? '{' : all === '}}' ? '}' : value(name as Placeholder),
+  );
 }

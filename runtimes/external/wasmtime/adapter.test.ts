@@ -44,7 +44,9 @@ describe('wasmtime adapter, without the binary', () => {
   });
 
   it('states the pooling allocator either way on the serve command line', () => {
-    expect(serveArgs('/x.wasm', 8080, true)).toEqual(expect.arrayContaining(['--addr', '127.0.0.1:8080', '-O', 'pooling-allocator=y', '/x.wasm']));
+    expect(serveArgs('/x.wasm', 8080, true)).toEqual(
+      expect.arrayContaining(['--addr', '127.0.0.1:8080', '-O', 'pooling-allocator=y', '/x.wasm']),
+    );
     expect(serveArgs('/x.wasm', 8080, false)).toContain('pooling-allocator=n');
   });
 });
@@ -58,20 +60,24 @@ describe.skipIf(!found.ok && !required)('wasmtime adapter against the real wasmt
     expect(await a.describeVersions()).toMatchObject({ version: expect.stringMatching(/^\d+\./), pooling: 'on' });
   });
 
-  it.each([true, false])('wasmtime serve (pooling %s) answers hello\'s component as the manifest says, then stops', async (pooling) => {
-    const file = join(tmp, `hello-${pooling}.wasm`);
-    writeFileSync(file, await helloComponent());
-    const w: LoadedWorkload = { ...hello, variantPaths: { ...hello.variantPaths, component: file } };
-    const a = new WasmtimeAdapter({ pooling });
-    adapters.push(a);
-    const { instance, phases } = await a.start(await a.prepare(w, 'component'));
-    expect(phases.map((p) => p.phase)).toEqual(['spawn', 'ready']);
-    for (let i = 0; i < 3; i++) expect(checkResponse(get.expect, (await a.invoke(instance, get)).response)).toEqual({ ok: true });
-    expect((await a.usage(instance)).rssBytes).toBeGreaterThan(1 << 20);
-    const pid = (instance.data as { server: { pid: number } }).server.pid;
-    await a.stop(instance);
-    expect(alive(pid)).toBe(false);
-  });
+  it.each([true, false])(
+    "wasmtime serve (pooling %s) answers hello's component as the manifest says, then stops",
+    async (pooling) => {
+      const file = join(tmp, `hello-${pooling}.wasm`);
+      writeFileSync(file, await helloComponent());
+      const w: LoadedWorkload = { ...hello, variantPaths: { ...hello.variantPaths, component: file } };
+      const a = new WasmtimeAdapter({ pooling });
+      adapters.push(a);
+      const { instance, phases } = await a.start(await a.prepare(w, 'component'));
+      expect(phases.map((p) => p.phase)).toEqual(['spawn', 'ready']);
+      for (let i = 0; i < 3; i++)
+        expect(checkResponse(get.expect, (await a.invoke(instance, get)).response)).toEqual({ ok: true });
+      expect((await a.usage(instance)).rssBytes).toBeGreaterThan(1 << 20);
+      const pid = (instance.data as { server: { pid: number } }).server.pid;
+      await a.stop(instance);
+      expect(alive(pid)).toBe(false);
+    },
+  );
 
   it('a component given as the wasm artifact (run --wasm) is served by wasmtime serve', async () => {
     const file = join(tmp, 'bare.wasm');

@@ -20,7 +20,17 @@ import http from 'node:http';
 import type { LoadedWorkload, VariantKind } from '../../../model/workload.js';
 import { httpInvoke } from '../../shared/http.js';
 import { processMemory } from '../../shared/procfs.js';
-import type { Availability, Capabilities, Deployment, FunctionRequest, Instance, InvokeResult, MemoryUsage, RuntimeAdapter, StartResult } from '../../types.js';
+import type {
+  Availability,
+  Capabilities,
+  Deployment,
+  FunctionRequest,
+  Instance,
+  InvokeResult,
+  MemoryUsage,
+  RuntimeAdapter,
+  StartResult,
+} from '../../types.js';
 import { CgiRuntimeAdapter } from '../cgi/adapter.js';
 import { describeRunner, MEMORY_CAP_BYTES } from '../cgi/runners.js';
 import { freePort, startServer, sweepOrphanedServers, type Server } from '../supervise.js';
@@ -64,7 +74,22 @@ export function serveArgs(component: string, port: number, pooling: boolean): st
   // wit-component keep wasi:filesystem/sockets imports even when unused; without it serve refuses
   // them at start). No --dir and no network inheritance: no files and no sockets are reachable,
   // as with the reference runtime's component host.
-  return ['serve', '--addr', `127.0.0.1:${port}`, '--max-instance-reuse-count', '1', '-S', 'cli=y', '-O', `pooling-allocator=${pooling ? 'y' : 'n'}`, '-W', `max-memory-size=${MEMORY_CAP_BYTES}`, '-C', 'cache=n', component];
+  return [
+    'serve',
+    '--addr',
+    `127.0.0.1:${port}`,
+    '--max-instance-reuse-count',
+    '1',
+    '-S',
+    'cli=y',
+    '-O',
+    `pooling-allocator=${pooling ? 'y' : 'n'}`,
+    '-W',
+    `max-memory-size=${MEMORY_CAP_BYTES}`,
+    '-C',
+    'cache=n',
+    component,
+  ];
 }
 
 interface ServeDeployment {
@@ -91,12 +116,19 @@ export class WasmtimeAdapter implements RuntimeAdapter {
     this.id = opts.id ?? 'wasmtime';
     this.pooling = opts.pooling ?? WASMTIME_DEFAULTS.pooling;
     this.startDeadlineMs = opts.startDeadlineMs ?? 30_000;
-    this.cgi = new CgiRuntimeAdapter('wasmtime', { id: this.id, ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}) });
+    this.cgi = new CgiRuntimeAdapter('wasmtime', {
+      id: this.id,
+      ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+    });
     this.description = `Wasmtime CLI: wasmtime serve for components (pooling allocator ${this.pooling ? 'on' : 'off'}), wasmtime run per request behind a CGI front for preview1 modules`;
   }
 
   capabilities(): Capabilities {
-    return { variants: ['wasm', 'component'], modes: ['cold', 'warm', 'throughput', 'density'], freshInstancePerRequest: true };
+    return {
+      variants: ['wasm', 'component'],
+      modes: ['cold', 'warm', 'throughput', 'density'],
+      freshInstancePerRequest: true,
+    };
   }
 
   async available(): Promise<Availability> {
@@ -106,18 +138,34 @@ export class WasmtimeAdapter implements RuntimeAdapter {
     }
     const t = findTool('wasmtime');
     if (!t.ok) return { ok: false, reason: t.reason };
-    return { ok: true, detail: `wasmtime ${t.version}${t.pinned ? '' : ' (from PATH, not the pinned build)'} at ${t.path}; serve (pooling ${this.pooling ? 'on' : 'off'}) for components, run per request for preview1` };
+    return {
+      ok: true,
+      detail: `wasmtime ${t.version}${t.pinned ? '' : ' (from PATH, not the pinned build)'} at ${t.path}; serve (pooling ${this.pooling ? 'on' : 'off'}) for components, run per request for preview1`,
+    };
   }
 
   async describeVersions(): Promise<Record<string, string>> {
-    return { ...describeRunner('wasmtime'), serve: `wasmtime ${serveArgs('fn.wasm', 0, this.pooling).join(' ')}`, pooling: this.pooling ? 'on' : 'off' };
+    return {
+      ...describeRunner('wasmtime'),
+      serve: `wasmtime ${serveArgs('fn.wasm', 0, this.pooling).join(' ')}`,
+      pooling: this.pooling ? 'on' : 'off',
+    };
   }
 
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
     const path = workload.variantPaths[variant];
-    if ((variant !== 'wasm' && variant !== 'component') || !path) throw new Error(`${this.id} runs wasm (preview1) and component (wasi:http) variants; ${workload.name} has no ${variant} variant here`);
+    if ((variant !== 'wasm' && variant !== 'component') || !path)
+      throw new Error(
+        `${this.id} runs wasm (preview1) and component (wasi:http) variants; ${workload.name} has no ${variant} variant here`,
+      );
     requireTool('wasmtime');
-    if (variant === 'component' || isComponentFile(path)) return { runtime: this.id, workload, variant, data: { kind: 'serve', component: path } satisfies ServeDeployment };
+    if (variant === 'component' || isComponentFile(path))
+      return {
+        runtime: this.id,
+        workload,
+        variant,
+        data: { kind: 'serve', component: path } satisfies ServeDeployment,
+      };
     return this.cgi.prepare(workload, variant);
   }
 
@@ -126,11 +174,23 @@ export class WasmtimeAdapter implements RuntimeAdapter {
     if (dep.kind !== 'serve') return this.cgi.start(d);
     const port = await freePort();
     const { server, phases } = await startServer({
-      command: requireTool('wasmtime').path, args: serveArgs(dep.component!, port, this.pooling), port,
-      ready: { kind: 'log', pattern: SERVE_READY }, startDeadlineMs: this.startDeadlineMs,
+      command: requireTool('wasmtime').path,
+      args: serveArgs(dep.component!, port, this.pooling),
+      port,
+      ready: { kind: 'log', pattern: SERVE_READY },
+      startDeadlineMs: this.startDeadlineMs,
     });
-    const data: ServeInstanceData = { kind: 'serve', server, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
-    const instance: Instance = { id: `${this.id}-serve-${server.pid}`, deployment: d, url: `http://127.0.0.1:${port}`, data };
+    const data: ServeInstanceData = {
+      kind: 'serve',
+      server,
+      agent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    };
+    const instance: Instance = {
+      id: `${this.id}-serve-${server.pid}`,
+      deployment: d,
+      url: `http://127.0.0.1:${port}`,
+      data,
+    };
     this.live.add(instance);
     return { instance, phases };
   }
