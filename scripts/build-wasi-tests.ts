@@ -13,6 +13,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { COMPILER_ENV } from './compiler-env.js';
 
 const FLAGS = ['--target=wasm32-wasi', '-O2', '-std=c11', '-Wall', '-Werror', '-Wl,--strip-debug'];
 
@@ -27,7 +28,11 @@ function build(check: boolean): number {
       const name = src.slice(0, -2);
       const out = join(scratch, `${name}.wasm`);
       try {
-        execFileSync('clang', [...FLAGS, '-o', out, src], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+        execFileSync('clang', [...FLAGS, '-o', out, src], {
+          cwd: dir,
+          env: COMPILER_ENV,
+          stdio: ['ignore', 'inherit', 'inherit'],
+        });
       } catch {
         console.error(`build-wasi-tests: ${src}: clang failed`);
         return 1;

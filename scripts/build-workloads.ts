@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { listWorkloadDirs, sha256 } from '../model/workload.js';
+import { COMPILER_ENV } from './compiler-env.js';
 
 type Kind = 'wasm' | 'native';
 
@@ -77,7 +78,7 @@ async function buildAll(
       // Run from the workload folder with relative source paths, so no absolute path can leak into the binary.
       const [cmd, args] = COMPILERS[kind](entry.source, out, relative(dir, includeDir));
       try {
-        execFileSync(cmd, args, { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+        execFileSync(cmd, args, { cwd: dir, env: COMPILER_ENV, stdio: ['ignore', 'inherit', 'inherit'] });
       } catch {
         console.error(`build-workloads: ${manifest.name} (${kind}): ${cmd} failed`);
         return 1;
