@@ -56,6 +56,7 @@ status=0
 npm run typecheck
 # Formatting (Prettier) and the linter with the layering rules (eslint.config.js).
 npm run lint
+rm -f test-artifacts/vitest.json # a crashed run must not report the previous run's counts
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json || status=$?
 
 # A closing line any CI reader understands.

@@ -18,6 +18,9 @@ describe('faasbench run (reference Wasm runtime)', () => {
       'hello',
       '--runtime',
       'wasm',
+      // The preview1 module only: hello's component variant joins when it has been built.
+      '--variant',
+      'wasm',
       '-n',
       '20',
       '--warmup',
@@ -84,7 +87,7 @@ describe('faasbench run (reference Wasm runtime)', () => {
 describe('bad input gets one clear line and exit 2', () => {
   it.each([
     [['run', '--runtime', 'nope'], /unknown runtime 'nope' \(choose from: wasm, node-wasi/],
-    [['run', '--mode', 'fast'], /unknown mode 'fast' \(choose from: cold, warm, throughput, density, micro\)/],
+    [['run', '--mode', 'fast'], /unknown mode 'fast' \(choose from: cold, warm, throughput, density, micro, trace\)/],
     [['run', '--iterations', '0'], /--iterations must be from 1 to/],
     [['run', '--iterations', 'ten'], /--iterations must be a whole number/],
     [['run', '--bogus'], /unknown option '--bogus'/],

@@ -14,6 +14,20 @@ export interface DoctorLine {
   text: string;
 }
 
+/** Doctor reports, it never hangs: a runtime whose probe (or its cleanup) takes longer is reported as not answering. */
+const PROBE_MS = 30_000;
+
+class ProbeTimeout extends Error {}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ProbeTimeout(`did not answer within ${ms / 1000} s`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
+
 /** `config`: the runtimes' settings as `run` would resolve them with no flags (the FAASBENCH_* fallbacks, e.g. which runtime the pool holds). */
 export async function doctorReport(
   config: RuntimeConfig = resolveRuntimeConfig({}, process.env),
@@ -24,21 +38,20 @@ export async function doctorReport(
     : `unavailable: ${status.availability.reason}`;
   const runtimes: DoctorLine[] = [];
   for (const entry of RUNTIMES) {
-    try {
+    const probe = async (): Promise<DoctorLine> => {
       const adapter = await entry.create(config);
       try {
         const a = await adapter.available();
-        runtimes.push({
-          id: entry.id,
-          default: entry.default,
-          ok: a.ok,
-          text: a.ok ? (a.detail ?? 'available') : a.reason,
-        });
+        return { id: entry.id, default: entry.default, ok: a.ok, text: a.ok ? (a.detail ?? 'available') : a.reason };
       } finally {
-        await adapter.dispose().catch(() => {});
+        await withTimeout(adapter.dispose(), PROBE_MS).catch(() => {});
       }
+    };
+    try {
+      runtimes.push(await withTimeout(probe(), PROBE_MS));
     } catch (e) {
-      runtimes.push({ id: entry.id, default: entry.default, ok: false, text: `cannot load: ${(e as Error).message}` });
+      const why = e instanceof ProbeTimeout ? e.message : `cannot load: ${(e as Error).message}`;
+      runtimes.push({ id: entry.id, default: entry.default, ok: false, text: why });
     }
   }
   return { engine, runtimes };

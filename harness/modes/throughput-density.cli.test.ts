@@ -20,6 +20,9 @@ describe('run -m throughput,density', () => {
         'hello',
         '-r',
         'wasm',
+        // The preview1 module only: hello's component variant joins when it has been built.
+        '--variant',
+        'wasm',
         '-m',
         'throughput,density',
         '--duration',

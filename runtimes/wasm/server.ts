@@ -22,7 +22,13 @@ import { cgiEnvironment, parseCgiOutput } from '../shared/cgi.js';
 import { formatServerTiming, readBodyLimited } from '../shared/http.js';
 import type { FunctionRequest } from '../types.js';
 import type { ExecOutcome, Executor, GuestFs } from './executor.js';
-import { componentResponseFields, serveComponent, type ComponentTarget } from './component/serve.js';
+import type { ComponentTarget } from './component/serve.js';
+
+// The component path (WASI 0.2, jco glue, preview2-shim) is loaded the first time a
+// component is served: a preview1-only host (the wasm container image, which ships no
+// node_modules) never loads it, and its cold start does not pay for it.
+let componentServing: Promise<typeof import('./component/serve.js')> | undefined;
+const loadComponentServing = () => (componentServing ??= import('./component/serve.js'));
 
 export interface WagiServerOptions {
   module: WebAssembly.Module;
@@ -281,21 +287,26 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
     for (const [k, v] of Object.entries(req.headers))
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     if (target.component) {
-      void serveComponent(target.component, req, body, path, query, startedAt).then(
-        (r) => {
-          if (r.failure) log(r.failure);
-          if (r.fromGuest && budget.refuses(r.body.length))
-            return overloaded(
-              res,
-              `server busy: a ${r.body.length}-byte response would pass the budget of ${budget.max} bytes (${budget.held} held)`,
-            );
-          send(res, r.status, componentResponseFields(r), r.body, r.fromGuest);
-        },
-        (e: Error) => {
-          log(`executor failed: ${e.message}`);
-          sendPlain(res, 500, `executor failed: ${e.message}\n`);
-        },
-      );
+      const component = target.component;
+      void loadComponentServing()
+        .then(({ serveComponent, componentResponseFields }) =>
+          serveComponent(component, req, body, path, query, startedAt).then((r) => ({ r, componentResponseFields })),
+        )
+        .then(
+          ({ r, componentResponseFields }) => {
+            if (r.failure) log(r.failure);
+            if (r.fromGuest && budget.refuses(r.body.length))
+              return overloaded(
+                res,
+                `server busy: a ${r.body.length}-byte response would pass the budget of ${budget.max} bytes (${budget.held} held)`,
+              );
+            send(res, r.status, componentResponseFields(r), r.body, r.fromGuest);
+          },
+          (e: Error) => {
+            log(`executor failed: ${e.message}`);
+            sendPlain(res, 500, `executor failed: ${e.message}\n`);
+          },
+        );
       return;
     }
     const fnReq: FunctionRequest = { method: req.method ?? 'GET', path, query, headers, body };
