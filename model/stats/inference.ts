@@ -181,7 +181,7 @@ export function bootstrapQuantileCI(
   return percentileInterval(stats, confidence);
 }
 
-function percentileInterval(stats: Float64Array, confidence: number): Interval {
+export function percentileInterval(stats: Float64Array, confidence: number): Interval {
   const tail = (1 - confidence) / 2;
   const lo = quantileInPlace(stats, tail);
   const hi = quantileInPlace(stats, 1 - tail);
@@ -202,6 +202,47 @@ export type Verdict =
 
 /** Below this many samples on either side a bootstrap interval is degenerate (n = 1 gives [r, r]): no verdict. */
 export const MIN_COMPARE_N = 5;
+
+/** A ratio of quantiles, candidate over baseline: 0/0 (both zero) is "no difference", x/0 is unbounded. */
+export const quantileRatio = (baseline: number, candidate: number): number =>
+  baseline === 0 ? (candidate === 0 ? 1 : Infinity) : candidate / baseline;
+
+/** How a quantile is named in messages: 'median', 'p99 quantile'. */
+export const quantileName = (q: number): string => (q === 0.5 ? 'median' : `p${Math.round(q * 1000) / 10} quantile`);
+
+/** Why a sample cannot be compared (a value that is not finite, or negative values), or null when it can. */
+export function unusableSample(name: string, xs: ArrayLike<number> & Iterable<number>): string | null {
+  let negative = false;
+  for (const v of xs) {
+    if (!Number.isFinite(v)) return `the ${name} holds a value that is not a finite number (${v})`;
+    if (v < 0) negative = true;
+  }
+  return negative ? `the ${name} has negative values: a ratio of them means nothing` : null;
+}
+
+/** The verdict on a finite ratio and interval: significant when the interval excludes 1, words from the metric's unit. */
+export function judge(
+  ratio: number,
+  interval: Interval,
+  enough: boolean,
+  metric: string,
+): Pick<Comparison, 'significant' | 'verdict' | 'regression'> {
+  const significant = enough && (interval.lo > 1 || interval.hi < 1);
+  const regression = metricDirection(metric) === 'lower-is-better' ? ratio > 1 : ratio < 1;
+  const timeLike = /_ns$|_rps$|_per_s$/.test(metric);
+  const verdict: Verdict = !enough
+    ? 'too few samples'
+    : !significant
+      ? 'no significant difference'
+      : regression
+        ? timeLike
+          ? 'slower'
+          : 'worse'
+        : timeLike
+          ? 'faster'
+          : 'better';
+  return { significant, verdict, regression };
+}
 
 export interface Comparison {
   /** Quantile compared: 0.5 for the median. */
@@ -254,21 +295,16 @@ export function compareSamples(
     ['candidate', candidate],
   ] as const) {
     if (xs.length === 0) return undecided(`no samples in the ${name}`);
-    let negative = false;
-    for (const v of xs) {
-      if (!Number.isFinite(v)) return undecided(`the ${name} holds a value that is not a finite number (${v})`);
-      if (v < 0) negative = true;
-    }
-    if (negative) return undecided(`the ${name} has negative values: a ratio of them means nothing`);
+    const why = unusableSample(name, xs);
+    if (why) return undecided(why);
   }
   const a = Float64Array.from(baseline);
   const b = Float64Array.from(candidate);
   const qa = quantileInPlace(Float64Array.from(a), q);
   const qb = quantileInPlace(Float64Array.from(b), q);
-  const what = q === 0.5 ? 'median' : `p${Math.round(q * 1000) / 10} quantile`;
+  const what = quantileName(q);
   // 0/0 (both zero) is "no difference"; x/0 is an unbounded ratio: no verdict.
-  const ratioOf = (x: number, y: number) => (x === 0 ? (y === 0 ? 1 : Infinity) : y / x);
-  const ratio = ratioOf(qa, qb);
+  const ratio = quantileRatio(qa, qb);
   if (!Number.isFinite(ratio)) return undecided(`the baseline ${what} is 0: the ratio is unbounded`, qa, qb);
   const random = rng(seed);
   const nextA = replicator(a, q, random, opts.forceResample);
@@ -277,7 +313,7 @@ export function compareSamples(
   for (let i = 0; i < resamples; i++) {
     const ra = nextA();
     const rb = nextB();
-    stats[i] = ratioOf(ra, rb);
+    stats[i] = quantileRatio(ra, rb);
   }
   const interval = percentileInterval(stats, confidence);
   if (!Number.isFinite(interval.lo) || !Number.isFinite(interval.hi)) {
@@ -292,21 +328,6 @@ export function compareSamples(
     };
   }
   const enough = a.length >= MIN_COMPARE_N && b.length >= MIN_COMPARE_N;
-  const significant = enough && (interval.lo > 1 || interval.hi < 1);
-  const direction = metricDirection(metric);
-  const bigger = ratio > 1;
-  const regression = direction === 'lower-is-better' ? bigger : ratio < 1;
-  const timeLike = /_ns$|_rps$|_per_s$/.test(metric);
-  const verdict: Verdict = !enough
-    ? 'too few samples'
-    : !significant
-      ? 'no significant difference'
-      : regression
-        ? timeLike
-          ? 'slower'
-          : 'worse'
-        : timeLike
-          ? 'faster'
-          : 'better';
+  const { significant, verdict, regression } = judge(ratio, interval, enough, metric);
   return { q, baseline: qa, candidate: qb, ratio, interval, significant, verdict, regression, undecided: null };
 }

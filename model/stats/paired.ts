@@ -8,12 +8,14 @@
 // quantile), so a duet verdict reads like a two-file one. Pure and seeded: pinned.
 
 import {
-  metricDirection,
+  judge,
   MIN_COMPARE_N,
+  percentileInterval,
   quantileInPlace,
+  quantileName,
+  quantileRatio,
+  unusableSample,
   type Comparison,
-  type Interval,
-  type Verdict,
 } from './inference.js';
 import { rng } from '../random.js';
 
@@ -64,18 +66,15 @@ export function comparePaired(
     ['baseline', baseline],
     ['candidate', candidate],
   ] as const) {
-    for (const v of xs) {
-      if (!Number.isFinite(v)) return undecided(`the ${name} holds a value that is not a finite number (${v})`);
-      if (v < 0) return undecided(`the ${name} has negative values: a ratio of them means nothing`);
-    }
+    const why = unusableSample(name, xs);
+    if (why) return undecided(why);
   }
   const a = Float64Array.from(baseline);
   const b = Float64Array.from(candidate);
   const qa = quantileInPlace(Float64Array.from(a), q);
   const qb = quantileInPlace(Float64Array.from(b), q);
-  const ratioOf = (x: number, y: number) => (x === 0 ? (y === 0 ? 1 : Infinity) : y / x);
-  const ratio = ratioOf(qa, qb);
-  const what = q === 0.5 ? 'median' : `p${Math.round(q * 1000) / 10} quantile`;
+  const ratio = quantileRatio(qa, qb);
+  const what = quantileName(q);
   if (!Number.isFinite(ratio)) return undecided(`the baseline ${what} is 0: the ratio is unbounded`, qa, qb);
   if (ratio === 0) return undecided(`the candidate ${what} is 0: the ratio's precision is unbounded`, qa, qb);
   const random = rng(seed);
@@ -88,10 +87,9 @@ export function comparePaired(
       ra[i] = a[j]!;
       rb[i] = b[j]!;
     }
-    stats[r] = ratioOf(quantileInPlace(ra, q), quantileInPlace(rb, q));
+    stats[r] = quantileRatio(quantileInPlace(ra, q), quantileInPlace(rb, q));
   }
-  const tail = (1 - confidence) / 2;
-  const interval: Interval = { lo: quantileInPlace(stats, tail), hi: quantileInPlace(stats, 1 - tail), confidence };
+  const interval = percentileInterval(stats, confidence);
   if (!Number.isFinite(interval.lo) || !Number.isFinite(interval.hi) || interval.lo <= 0) {
     return {
       ...undecided(
@@ -104,20 +102,7 @@ export function comparePaired(
     };
   }
   const enough = n >= MIN_COMPARE_N;
-  const significant = enough && (interval.lo > 1 || interval.hi < 1);
-  const regression = metricDirection(metric) === 'lower-is-better' ? ratio > 1 : ratio < 1;
-  const timeLike = /_ns$|_rps$|_per_s$/.test(metric);
-  const verdict: Verdict = !enough
-    ? 'too few samples'
-    : !significant
-      ? 'no significant difference'
-      : regression
-        ? timeLike
-          ? 'slower'
-          : 'worse'
-        : timeLike
-          ? 'faster'
-          : 'better';
+  const { significant, verdict, regression } = judge(ratio, interval, enough, metric);
   const precision = Math.max(ratio / interval.lo, interval.hi / ratio) - 1;
   return {
     q,
