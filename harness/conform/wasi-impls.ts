@@ -3,10 +3,9 @@
 
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../runtimes/shared/module-worker.js';
 import { WasiExit, WasiHost, WasiLimit } from '../../runtimes/wasm/wasi/host.js';
 import type { WasiImplementation, WasiRunResult } from './wasi.js';
 
@@ -175,16 +174,5 @@ function startWorker(): { worker: Worker; ready: Promise<string | null> } {
 
 /** The worker from dist (wasi-worker.js) or from source under tsx/vitest (wasi-worker.ts). */
 function spawnWorker(): Worker {
-  const self = import.meta.url;
-  if (self.endsWith('.ts')) {
-    const target = new URL('./wasi-worker.ts', self).href;
-    const api = pathToFileURL(
-      createRequire(self)
-        .resolve('tsx/esm/api')
-        .replace(/\.cjs$/, '.mjs'),
-    ).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(new URL('./wasi-worker.js', self));
+  return startModuleWorker(import.meta.url, 'wasi-worker');
 }

@@ -26,9 +26,8 @@
 // when another one is idle, so a guest that spins never holds up the requests behind
 // it while a thread could serve them.
 
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../shared/module-worker.js';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_LIMITS, type ExecLimits, type ExecOutcome, type ExecRequest, type Executor } from './executor.js';
 import {
@@ -103,19 +102,8 @@ const EMPTY = new Uint8Array(0);
 
 /** Starts a guest thread from dist (guest-thread.js) or from source under tsx/vitest (guest-thread.ts). */
 function spawnGuestThread(limits: ExecLimits, claims: Int32Array): Worker {
-  const self = import.meta.url;
   const workerData: GuestThreadData = { limits, claims };
-  if (self.endsWith('.ts')) {
-    const target = new URL('./guest-thread.ts', self).href;
-    const api = pathToFileURL(
-      createRequire(self)
-        .resolve('tsx/esm/api')
-        .replace(/\.cjs$/, '.mjs'),
-    ).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-    return new Worker(boot, { eval: true, workerData });
-  }
-  return new Worker(new URL('./guest-thread.js', self), { workerData });
+  return startModuleWorker(import.meta.url, 'guest-thread', { workerData });
 }
 
 export class GuestThreadExecutor implements Executor {

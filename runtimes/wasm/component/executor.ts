@@ -11,9 +11,8 @@
 //                             request gets a 504, a new thread takes its place, the
 //                             others keep serving.
 
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../shared/module-worker.js';
 import type { HttpExchangeRequest } from './host.js';
 import type { PreparedComponent } from './prepare.js';
 import { ComponentRunner, type ComponentOutcome, type RunOptions } from './runner.js';
@@ -67,18 +66,7 @@ interface Slot {
 const EMPTY = new Uint8Array(0);
 
 function spawn(): Worker {
-  const self = import.meta.url;
-  if (self.endsWith('.ts')) {
-    const target = new URL('./component-thread.ts', self).href;
-    const api = pathToFileURL(
-      createRequire(self)
-        .resolve('tsx/esm/api')
-        .replace(/\.cjs$/, '.mjs'),
-    ).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(new URL('./component-thread.js', self));
+  return startModuleWorker(import.meta.url, 'component-thread');
 }
 
 export class ComponentThreadExecutor implements ComponentExecutor {
