@@ -24,9 +24,9 @@ import { httpInvoke } from '../../shared/http.js';
 import type {
   Availability,
   Capabilities,
-  Deployment,
+  OwnDeployment,
   FunctionRequest,
-  Instance,
+  OwnInstance,
   InvokeResult,
   MemoryUsage,
   RuntimeAdapter,
@@ -50,19 +50,22 @@ export interface CgiRuntimeOptions {
   startDeadlineMs?: number;
 }
 
-interface CgiInstanceData {
+export interface CgiInstanceData {
   server: Server;
   workdir: string;
   agent: http.Agent;
 }
 
-export class CgiRuntimeAdapter implements RuntimeAdapter {
+export type CgiDeployment = { wasm: string };
+export type CgiInstance = OwnInstance<CgiInstanceData, CgiDeployment>;
+
+export class CgiRuntimeAdapter implements RuntimeAdapter<CgiDeployment, CgiInstanceData> {
   readonly id: string;
   readonly description: string;
   private readonly deadlineMs: number;
   private readonly maxProcs: number;
   private readonly startDeadlineMs: number;
-  private readonly live = new Set<Instance>();
+  private readonly live = new Set<CgiInstance>();
   private swept = false;
 
   constructor(
@@ -102,7 +105,7 @@ export class CgiRuntimeAdapter implements RuntimeAdapter {
     };
   }
 
-  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
+  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<CgiDeployment>> {
     const path = workload.variantPaths[variant];
     if (variant !== 'wasm' || !path)
       throw new Error(
@@ -113,8 +116,8 @@ export class CgiRuntimeAdapter implements RuntimeAdapter {
     return { runtime: this.id, workload, variant, data: { wasm: path } };
   }
 
-  async start(d: Deployment): Promise<StartResult> {
-    const { wasm } = d.data as { wasm: string };
+  async start(d: OwnDeployment<CgiDeployment>): Promise<StartResult<CgiInstance>> {
+    const { wasm } = d.data;
     const workdir = mkdtempSync(join(tmpdir(), `faasbench-${this.tool}-`));
     try {
       const compiled = await compileForCgi(this.tool, wasm, workdir);
@@ -141,7 +144,7 @@ export class CgiRuntimeAdapter implements RuntimeAdapter {
         startDeadlineMs: this.startDeadlineMs,
       });
       const data: CgiInstanceData = { server, workdir, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
-      const instance: Instance = {
+      const instance: CgiInstance = {
         id: `${this.id}-${server.pid}`,
         deployment: d,
         url: `http://127.0.0.1:${port}`,
@@ -155,22 +158,22 @@ export class CgiRuntimeAdapter implements RuntimeAdapter {
     }
   }
 
-  invoke(i: Instance, r: FunctionRequest): Promise<InvokeResult> {
-    const data = i.data as CgiInstanceData;
+  invoke(i: CgiInstance, r: FunctionRequest): Promise<InvokeResult> {
+    const data = i.data;
     // The front answers a stuck guest with 504 at the deadline; the client waits a little longer than that.
     return httpInvoke(i.url!, r, data.agent, this.deadlineMs + 5_000);
   }
 
-  async stop(i: Instance): Promise<void> {
-    const data = i.data as CgiInstanceData;
+  async stop(i: CgiInstance): Promise<void> {
+    const data = i.data;
     this.live.delete(i);
     data.agent.destroy();
     await data.server.stop();
     rmSync(data.workdir, { recursive: true, force: true });
   }
 
-  async usage(i: Instance): Promise<MemoryUsage> {
-    return processMemory((i.data as CgiInstanceData).server.pid);
+  async usage(i: CgiInstance): Promise<MemoryUsage> {
+    return processMemory(i.data.server.pid);
   }
 
   async dispose(): Promise<void> {
@@ -180,8 +183,4 @@ export class CgiRuntimeAdapter implements RuntimeAdapter {
 
 export function wazeroAdapter(opts: CgiRuntimeOptions = {}): CgiRuntimeAdapter {
   return new CgiRuntimeAdapter('wazero', opts);
-}
-
-export function wasmtimePerRequestAdapter(opts: CgiRuntimeOptions = {}): CgiRuntimeAdapter {
-  return new CgiRuntimeAdapter('wasmtime', opts);
 }

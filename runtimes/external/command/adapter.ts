@@ -22,9 +22,9 @@ import { processMemory } from '../../shared/procfs.js';
 import type {
   Availability,
   Capabilities,
-  Deployment,
+  OwnDeployment,
   FunctionRequest,
-  Instance,
+  OwnInstance,
   InvokeResult,
   MemoryUsage,
   RuntimeAdapter,
@@ -64,13 +64,16 @@ function readiness(spec: CommandSpec): Readiness {
       : { kind: 'log', pattern: r.log };
 }
 
-export class CommandAdapter implements RuntimeAdapter {
+type CommandDeployment = { module: string };
+type CommandInstance = OwnInstance<CommandInstanceData, CommandDeployment>;
+
+export class CommandAdapter implements RuntimeAdapter<CommandDeployment, CommandInstanceData> {
   readonly id: string;
   readonly description: string;
   private readonly spec: CommandSpec | null;
   private readonly specError: string | null;
   private readonly timeoutMs: number;
-  private readonly live = new Set<Instance>();
+  private readonly live = new Set<CommandInstance>();
   private swept = false;
 
   constructor(opts: CommandAdapterOptions = {}) {
@@ -153,7 +156,7 @@ export class CommandAdapter implements RuntimeAdapter {
     };
   }
 
-  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
+  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<CommandDeployment>> {
     if (!this.spec) throw new Error(this.specError!);
     const path = workload.variantPaths[variant];
     if (!this.spec.variants.includes(variant))
@@ -164,9 +167,9 @@ export class CommandAdapter implements RuntimeAdapter {
     return { runtime: this.id, workload, variant, data: { module: path } };
   }
 
-  async start(d: Deployment): Promise<StartResult> {
+  async start(d: OwnDeployment<CommandDeployment>): Promise<StartResult<CommandInstance>> {
     const spec = this.spec!;
-    const { module } = d.data as { module: string };
+    const { module } = d.data;
     const dir = mkdtempSync(join(tmpdir(), `faasbench-command-${spec.id}-`));
     try {
       const port = await freePort();
@@ -200,7 +203,7 @@ export class CommandAdapter implements RuntimeAdapter {
         startDeadlineMs: spec.startTimeoutMs,
       });
       const data: CommandInstanceData = { server, dir, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
-      const instance: Instance = {
+      const instance: CommandInstance = {
         id: `${this.id}-${server.pid}`,
         deployment: d,
         url: `http://127.0.0.1:${port}`,
@@ -214,20 +217,20 @@ export class CommandAdapter implements RuntimeAdapter {
     }
   }
 
-  invoke(i: Instance, r: FunctionRequest): Promise<InvokeResult> {
-    return httpInvoke(i.url!, r, (i.data as CommandInstanceData).agent, this.timeoutMs);
+  invoke(i: CommandInstance, r: FunctionRequest): Promise<InvokeResult> {
+    return httpInvoke(i.url!, r, i.data.agent, this.timeoutMs);
   }
 
-  async stop(i: Instance): Promise<void> {
-    const data = i.data as CommandInstanceData;
+  async stop(i: CommandInstance): Promise<void> {
+    const data = i.data;
     this.live.delete(i);
     data.agent.destroy();
     await data.server.stop();
     rmSync(data.dir, { recursive: true, force: true });
   }
 
-  async usage(i: Instance): Promise<MemoryUsage> {
-    return processMemory((i.data as CommandInstanceData).server.pid);
+  async usage(i: CommandInstance): Promise<MemoryUsage> {
+    return processMemory(i.data.server.pid);
   }
 
   async dispose(): Promise<void> {

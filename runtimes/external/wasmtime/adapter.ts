@@ -23,15 +23,15 @@ import { processMemory } from '../../shared/procfs.js';
 import type {
   Availability,
   Capabilities,
-  Deployment,
   FunctionRequest,
-  Instance,
   InvokeResult,
+  OwnDeployment,
+  OwnInstance,
   MemoryUsage,
   RuntimeAdapter,
   StartResult,
 } from '../../types.js';
-import { CgiRuntimeAdapter } from '../cgi/adapter.js';
+import { CgiRuntimeAdapter, type CgiDeployment, type CgiInstance, type CgiInstanceData } from '../cgi/adapter.js';
 import { describeRunner, MEMORY_CAP_BYTES } from '../cgi/runners.js';
 import { freePort, startServer, sweepOrphanedServers, type Server } from '../supervise.js';
 import { findTool, requireTool } from '../tools.js';
@@ -103,13 +103,23 @@ interface ServeInstanceData {
   agent: http.Agent;
 }
 
-export class WasmtimeAdapter implements RuntimeAdapter {
+/** Components go to `wasmtime serve`; preview1 modules to the CGI front (the CGI adapter's own state). */
+type WasmtimeDeployment = ServeDeployment | CgiDeployment;
+type WasmtimeDeploymentOf = OwnDeployment<ServeDeployment> | OwnDeployment<CgiDeployment>;
+type ServeInstance = OwnInstance<ServeInstanceData, ServeDeployment>;
+type WasmtimeInstance = ServeInstance | CgiInstance;
+
+const servedDeployment = (d: WasmtimeDeploymentOf): d is OwnDeployment<ServeDeployment> =>
+  'kind' in d.data && d.data.kind === 'serve';
+const servedInstance = (i: WasmtimeInstance): i is ServeInstance => 'kind' in i.data && i.data.kind === 'serve';
+
+export class WasmtimeAdapter implements RuntimeAdapter<WasmtimeDeployment, ServeInstanceData | CgiInstanceData> {
   readonly id: string;
   readonly description: string;
   private readonly pooling: boolean;
   private readonly startDeadlineMs: number;
   private readonly cgi: CgiRuntimeAdapter;
-  private readonly live = new Set<Instance>();
+  private readonly live = new Set<ServeInstance>();
   private swept = false;
 
   constructor(opts: WasmtimeAdapterOptions = {}) {
@@ -152,7 +162,7 @@ export class WasmtimeAdapter implements RuntimeAdapter {
     };
   }
 
-  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment> {
+  async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<WasmtimeDeploymentOf> {
     const path = workload.variantPaths[variant];
     if ((variant !== 'wasm' && variant !== 'component') || !path)
       throw new Error(
@@ -169,13 +179,13 @@ export class WasmtimeAdapter implements RuntimeAdapter {
     return this.cgi.prepare(workload, variant);
   }
 
-  async start(d: Deployment): Promise<StartResult> {
-    const dep = d.data as Partial<ServeDeployment>;
-    if (dep.kind !== 'serve') return this.cgi.start(d);
+  async start(d: WasmtimeDeploymentOf): Promise<StartResult<WasmtimeInstance>> {
+    if (!servedDeployment(d)) return this.cgi.start(d);
+    const dep = d.data;
     const port = await freePort();
     const { server, phases } = await startServer({
       command: requireTool('wasmtime').path,
-      args: serveArgs(dep.component!, port, this.pooling),
+      args: serveArgs(dep.component, port, this.pooling),
       port,
       ready: { kind: 'log', pattern: SERVE_READY },
       startDeadlineMs: this.startDeadlineMs,
@@ -185,7 +195,7 @@ export class WasmtimeAdapter implements RuntimeAdapter {
       server,
       agent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
     };
-    const instance: Instance = {
+    const instance: ServeInstance = {
       id: `${this.id}-serve-${server.pid}`,
       deployment: d,
       url: `http://127.0.0.1:${port}`,
@@ -195,24 +205,21 @@ export class WasmtimeAdapter implements RuntimeAdapter {
     return { instance, phases };
   }
 
-  invoke(i: Instance, r: FunctionRequest): Promise<InvokeResult> {
-    const data = i.data as Partial<ServeInstanceData>;
-    if (data.kind !== 'serve') return this.cgi.invoke(i, r);
-    return httpInvoke(i.url!, r, data.agent!, 30_000);
+  invoke(i: WasmtimeInstance, r: FunctionRequest): Promise<InvokeResult> {
+    if (!servedInstance(i)) return this.cgi.invoke(i, r);
+    return httpInvoke(i.url!, r, i.data.agent, 30_000);
   }
 
-  async stop(i: Instance): Promise<void> {
-    const data = i.data as Partial<ServeInstanceData>;
-    if (data.kind !== 'serve') return this.cgi.stop(i);
+  async stop(i: WasmtimeInstance): Promise<void> {
+    if (!servedInstance(i)) return this.cgi.stop(i);
     this.live.delete(i);
-    data.agent!.destroy();
-    await data.server!.stop();
+    i.data.agent.destroy();
+    await i.data.server.stop();
   }
 
-  async usage(i: Instance): Promise<MemoryUsage> {
-    const data = i.data as Partial<ServeInstanceData>;
-    if (data.kind !== 'serve') return this.cgi.usage(i);
-    return processMemory(data.server!.pid);
+  async usage(i: WasmtimeInstance): Promise<MemoryUsage> {
+    if (!servedInstance(i)) return this.cgi.usage(i);
+    return processMemory(i.data.server.pid);
   }
 
   async dispose(): Promise<void> {
