@@ -13,7 +13,7 @@ import { rng, shuffled } from '../model/random.js';
 import { gitInfo, machineInfo, newRunId } from './machine.js';
 import type { HeaderRow } from '../model/results/schema.js';
 import { ResultsWriter, resultsDirProblem } from '../model/results/writer.js';
-import type { RuntimeEntry } from './runtimes.js';
+import { openRuntimes, type RuntimeEntry } from './runtimes.js';
 import { VARIANT_KINDS, type LoadedWorkload, type SampleRequest } from '../model/workload.js';
 
 export interface RunOptions {
@@ -138,25 +138,18 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
   // Every adapter created, available or not: each may hold worker threads, servers or
   // timers, and one left undisposed keeps the process from ever exiting. Whatever
   // fails before the sampling loop (its own finally disposes them) disposes them here.
-  const created: RuntimeAdapter[] = [];
-  const adapters: RuntimeAdapter[] = [];
-  const skipped: RunOutcome['skipped'] = [];
+  let created: RuntimeAdapter[] = [];
+  let adapters: RuntimeAdapter[];
+  let skipped: RunOutcome['skipped'];
   let runId: string;
   let resultsFile: string;
   let out: ResultsWriter;
   try {
-    for (const entry of opts.runtimes) {
-      const adapter = await entry.create(opts.runtimeConfig ?? emptyRuntimeConfig());
-      created.push(adapter);
-      const a = await adapter.available();
-      if (a.ok) adapters.push(adapter);
-      else {
-        skipped.push({ runtime: entry.id, reason: a.reason });
-        progress.log(`skipping runtime ${entry.id}: ${a.reason}`);
-      }
-    }
-    if (adapters.length === 0)
-      throw new Error(`no runtime is available (${skipped.map((s) => `${s.runtime}: ${s.reason}`).join('; ')})`);
+    ({
+      created,
+      available: adapters,
+      skipped,
+    } = await openRuntimes(opts.runtimes, opts.runtimeConfig ?? emptyRuntimeConfig(), (m) => progress.log(m)));
     runId = newRunId();
     resultsFile = join(opts.outDir, `${runId}.jsonl`);
     out = new ResultsWriter(resultsFile, await runHeader(opts, runId, adapters, skipped));

@@ -89,3 +89,45 @@ async function createPool(c: RuntimeConfig = emptyRuntimeConfig()): Promise<Runt
 export function runtimeIds(): string[] {
   return RUNTIMES.map((r) => r.id);
 }
+
+export interface OpenedRuntimes {
+  /** Every adapter created, available or not: the caller disposes them all (each may hold threads, servers, timers). */
+  created: RuntimeAdapter[];
+  /** Those that can run here, in the order given. */
+  available: RuntimeAdapter[];
+  /** Those that cannot, with why. */
+  skipped: Array<{ runtime: string; reason: string }>;
+}
+
+/**
+ * The run's set-up of its runtimes, shared by the run loop (harness/run.ts) and the
+ * duet gate (harness/duet/duet.ts): each entry's adapter created from `config`, asked
+ * whether it can run here, and skipped with its reason (told to `log`) when not. When
+ * none can run, or a create()/available() throws, every adapter created so far is
+ * disposed before the error is thrown: the caller then owns nothing.
+ */
+export async function openRuntimes(
+  entries: RuntimeEntry[],
+  config: RuntimeConfig,
+  log: (message: string) => void,
+): Promise<OpenedRuntimes> {
+  const opened: OpenedRuntimes = { created: [], available: [], skipped: [] };
+  try {
+    for (const entry of entries) {
+      const adapter = await entry.create(config);
+      opened.created.push(adapter);
+      const a = await adapter.available();
+      if (a.ok) opened.available.push(adapter);
+      else {
+        opened.skipped.push({ runtime: entry.id, reason: a.reason });
+        log(`skipping runtime ${entry.id}: ${a.reason}`);
+      }
+    }
+    if (opened.available.length === 0)
+      throw new Error(`no runtime is available (${opened.skipped.map((s) => `${s.runtime}: ${s.reason}`).join('; ')})`);
+  } catch (e) {
+    await Promise.all(opened.created.map((a) => a.dispose().catch(() => {})));
+    throw e;
+  }
+  return opened;
+}

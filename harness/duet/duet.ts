@@ -12,7 +12,14 @@
 // taken, tagged `side: baseline|candidate` (model/duet.ts); the gate judges that
 // file, never this runner's memory. Built on the adapters' and the cold mode's
 // public functions (not harness/run.ts's loop, whose rounds are fixed in number and
-// whose order is a shuffle of independent cells, not pairs).
+// whose order is a shuffle of independent cells, not pairs); the runtimes are set up
+// by the same helper as the run loop's (openRuntimes in harness/runtimes.ts).
+//
+// The two sides differ in what they serve (two modules, components or workload
+// folders on one shared adapter per runtime) or in what serves it (sideRuntimeConfig:
+// two container images, two serving commands): then each side gets an adapter of its
+// own, made from its own settings, and a pair is still one sample of each, back to
+// back, of the same workload and variant.
 
 import { join } from 'node:path';
 import type { Mode, RuntimeAdapter, VariantKind } from '../../runtimes/types.js';
@@ -20,13 +27,13 @@ import { requestCell, startCell } from '../modes/cold.js';
 import type { Cell, CellContext } from '../modes/types.js';
 import { emptyRuntimeConfig, resolveModeOptions, type RuntimeConfig } from '../options.js';
 import type { Progress } from '../progress.js';
-import type { RuntimeEntry } from '../runtimes.js';
+import { openRuntimes, type OpenedRuntimes, type RuntimeEntry } from '../runtimes.js';
 import { gitInfo, machineInfo, newRunId } from '../machine.js';
 import { FAASBENCH_VERSION, pickRequest } from '../run.js';
 import { rng, shuffled } from '../../model/random.js';
 import { ResultsWriter, resultsDirProblem } from '../../model/results/writer.js';
 import type { HeaderRow, SampleRow } from '../../model/results/schema.js';
-import { DUET_TAG, pairDuet, type DuetSide } from '../../model/duet.js';
+import { DUET_SIDES, DUET_TAG, pairDuet, type DuetSide } from '../../model/duet.js';
 import { comparePaired } from '../../model/stats/paired.js';
 import { VARIANT_KINDS, type LoadedWorkload } from '../../model/workload.js';
 
@@ -44,6 +51,14 @@ export interface DuetOptions {
   candidate: LoadedWorkload;
   runtimes: RuntimeEntry[];
   runtimeConfig?: RuntimeConfig;
+  /**
+   * Each side's own runtime settings, when what differs is what serves the workload
+   * (`gate --baseline-image/--image`: the container runtime with another image a side;
+   * `--baseline-command/--command`: the command runtime with another command a side).
+   * Then every runtime gets one adapter per side; absent, both sides share one adapter
+   * per runtime made from runtimeConfig.
+   */
+  sideRuntimeConfig?: Record<DuetSide, RuntimeConfig>;
   /** Variants to measure (default: every variant both sides have that the runtime accepts). */
   variants?: VariantKind[];
   /** What the gate will judge: decides which cells run and when the precision is reached. */
@@ -81,6 +96,19 @@ export interface DuetOutcome {
   skipped: Array<{ runtime: string; reason: string }>;
 }
 
+/** One runtime's adapter for each side (the same one unless the sides have their own settings), under one runtime id. */
+interface SidedRuntime {
+  id: string;
+  adapters: Record<DuetSide, RuntimeAdapter>;
+}
+
+/** The settings given for a side's runtimes (only those set), for the header. */
+const givenConfig = (c: RuntimeConfig): Record<string, object> =>
+  Object.fromEntries(Object.entries(c).filter(([, v]) => Object.keys(v as object).length > 0)) as Record<
+    string,
+    object
+  >;
+
 interface Duo {
   runtime: string;
   variant: VariantKind;
@@ -113,7 +141,7 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
   const sides: Record<DuetSide, LoadedWorkload> = { baseline: opts.baseline, candidate: opts.candidate };
   const metrics = [...new Set(opts.gated.map((g) => g.metric))];
   const created: RuntimeAdapter[] = [];
-  const adapters: RuntimeAdapter[] = [];
+  const runtimes: SidedRuntime[] = [];
   const skipped: DuetOutcome['skipped'] = [];
   const duos: Duo[] = [];
   let out: ResultsWriter | null = null;
@@ -124,18 +152,41 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
   let stoppedBy: DuetStop = 'max-pairs';
   let precision = NaN;
   try {
-    for (const entry of opts.runtimes) {
-      const adapter = await entry.create(opts.runtimeConfig ?? emptyRuntimeConfig());
-      created.push(adapter);
-      const a = await adapter.available();
-      if (a.ok) adapters.push(adapter);
-      else {
-        skipped.push({ runtime: entry.id, reason: a.reason });
-        progress.log(`skipping runtime ${entry.id}: ${a.reason}`);
+    if (!opts.sideRuntimeConfig) {
+      const o = await openRuntimes(opts.runtimes, opts.runtimeConfig ?? emptyRuntimeConfig(), (m) => progress.log(m));
+      created.push(...o.created);
+      skipped.push(...o.skipped);
+      for (const a of o.available) runtimes.push({ id: a.id, adapters: { baseline: a, candidate: a } });
+    } else {
+      const opened = {} as Record<DuetSide, OpenedRuntimes>;
+      for (const side of DUET_SIDES) {
+        const o = await openRuntimes(opts.runtimes, opts.sideRuntimeConfig[side], (m) => progress.log(`${side}: ${m}`));
+        created.push(...o.created);
+        skipped.push(...o.skipped.map((s) => ({ runtime: s.runtime, reason: `${side}: ${s.reason}` })));
+        opened[side] = o;
       }
+      // openRuntimes creates one adapter per entry, in order: entry i's adapters are created[i] of each side.
+      opts.runtimes.forEach((entry, i) => {
+        const b = opened.baseline.created[i]!;
+        const c = opened.candidate.created[i]!;
+        if (!opened.baseline.available.includes(b) || !opened.candidate.available.includes(c)) return;
+        // One id for both sides, so that their samples pair (a command spec may name each side's runtime its own way).
+        runtimes.push({ id: b.id === c.id ? b.id : entry.id, adapters: { baseline: b, candidate: c } });
+      });
+      if (runtimes.length === 0)
+        throw new Error(
+          `no runtime is available to both sides (${skipped.map((s) => `${s.runtime}: ${s.reason}`).join('; ')})`,
+        );
     }
-    if (adapters.length === 0)
-      throw new Error(`no runtime is available (${skipped.map((s) => `${s.runtime}: ${s.reason}`).join('; ')})`);
+    const versions: Record<string, string> = {
+      faasbench: FAASBENCH_VERSION,
+      node: process.versions.node,
+      v8: process.versions.v8,
+    };
+    for (const r of runtimes)
+      for (const side of opts.sideRuntimeConfig ? DUET_SIDES : (['baseline'] as const))
+        for (const [k, v] of Object.entries((await r.adapters[side].describeVersions?.()) ?? {}))
+          versions[`${opts.sideRuntimeConfig ? `${side}.` : ''}${r.id}.${k}`] = v;
     const header: HeaderRow = {
       type: 'header',
       schema: 1,
@@ -144,13 +195,25 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
       command: opts.command,
       git: gitInfo(process.cwd()),
       machine: machineInfo(),
-      versions: { faasbench: FAASBENCH_VERSION, node: process.versions.node, v8: process.versions.v8 },
+      versions,
       flags: [...process.execArgv],
       seed: opts.seed,
       config: {
-        duet: { baseline: opts.baseline.name, candidate: opts.candidate.name, tag: DUET_TAG },
+        duet: {
+          baseline: opts.baseline.name,
+          candidate: opts.candidate.name,
+          tag: DUET_TAG,
+          ...(opts.sideRuntimeConfig
+            ? {
+                runtimeConfig: {
+                  baseline: givenConfig(opts.sideRuntimeConfig.baseline),
+                  candidate: givenConfig(opts.sideRuntimeConfig.candidate),
+                },
+              }
+            : {}),
+        },
         workloads: [...new Set([opts.baseline.name, opts.candidate.name])],
-        runtimes: adapters.map((a) => a.id),
+        runtimes: runtimes.map((r) => r.id),
         skippedRuntimes: skipped,
         modes: ['cold' satisfies Mode],
         warmup: opts.warmup,
@@ -163,15 +226,23 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
     };
     out = new ResultsWriter(resultsFile, header);
     for (const s of skipped) out.event('warning', `runtime unavailable: ${s.reason}`, { runtime: s.runtime });
-    for (const adapter of adapters) {
-      const caps = adapter.capabilities();
-      if (!caps.modes.includes('cold')) {
-        out.event('warning', `${adapter.id} does not measure cold starts`, { runtime: adapter.id });
+    for (const rt of runtimes) {
+      const caps = { baseline: rt.adapters.baseline.capabilities(), candidate: rt.adapters.candidate.capabilities() };
+      if (!caps.baseline.modes.includes('cold') || !caps.candidate.modes.includes('cold')) {
+        out.event('warning', `${rt.id} does not measure cold starts`, { runtime: rt.id });
+        continue;
+      }
+      // Else the "same" metric would be a per-request cold start on one side and a server start on the other.
+      if (caps.baseline.freshInstancePerRequest !== caps.candidate.freshInstancePerRequest) {
+        const msg = `${rt.id}: the sides measure different cold starts (only the ${caps.baseline.freshInstancePerRequest ? 'baseline' : 'candidate'} serves a fresh instance per request)`;
+        out.event('error', msg, { runtime: rt.id });
+        progress.log(`error: ${msg}`);
         continue;
       }
       for (const variant of VARIANT_KINDS) {
         if (
-          !caps.variants.includes(variant) ||
+          !caps.baseline.variants.includes(variant) ||
+          !caps.candidate.variants.includes(variant) ||
           !opts.baseline.variantPaths[variant] ||
           !opts.candidate.variantPaths[variant]
         )
@@ -179,14 +250,16 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
         if (opts.variants && !opts.variants.includes(variant)) continue;
         const w = out;
         const ctxOf = async (side: DuetSide): Promise<CellContext> => ({
-          adapter,
+          adapter: rt.adapters[side],
           workload: sides[side],
           variant,
-          deployment: await adapter.prepare(sides[side], variant),
+          deployment: await rt.adapters[side].prepare(sides[side], variant).catch((e: Error) => {
+            throw new Error(`${side}: ${e.message}`, { cause: e });
+          }),
           request: pickRequest(sides[side]),
           options: modeOptions,
           warn: (m: string) => {
-            w.event('warning', `${side}: ${m}`, { runtime: adapter.id, workload: sides[side].name });
+            w.event('warning', `${side}: ${m}`, { runtime: rt.id, workload: sides[side].name });
             progress.log(`warning: ${side}: ${m}`);
           },
         });
@@ -194,8 +267,8 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
         try {
           ctx = { baseline: await ctxOf('baseline'), candidate: await ctxOf('candidate') };
         } catch (e) {
-          const msg = `${adapter.id}/${variant}: prepare failed: ${(e as Error).message}`;
-          out.event('error', msg, { runtime: adapter.id });
+          const msg = `${rt.id}/${variant}: prepare failed: ${(e as Error).message}`;
+          out.event('error', msg, { runtime: rt.id });
           progress.log(`error: ${msg}`);
           continue;
         }
@@ -203,11 +276,11 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
           const b = cellFor(ctx.baseline, metric);
           const c = cellFor(ctx.candidate, metric);
           if (!b || !c) {
-            out.event('info', `${adapter.id} has no ${metric}`, { runtime: adapter.id });
+            out.event('info', `${rt.id} has no ${metric}`, { runtime: rt.id });
             continue;
           }
           duos.push({
-            runtime: adapter.id,
+            runtime: rt.id,
             variant,
             metric,
             cells: { baseline: b, candidate: c },
