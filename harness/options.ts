@@ -44,6 +44,8 @@ export interface ModeSettings {
   budgetMiB?: number;
   /** density: most instances. */
   maxInstances?: number;
+  /** density: full ramps per runtime × workload × variant. */
+  densityRepeats?: number;
   /** trace: what was given (the CLI records the complete settings, defaults included, so the header states the compression). */
   trace?: Partial<TraceOptions>;
 }
@@ -79,6 +81,13 @@ export interface DensityOptions {
   batch: number;
   /** Random instances checked after each batch, besides the newest. */
   checkSample: number;
+  /**
+   * Full ramps (zero → stop → zero) per runtime × workload × variant, interleaved with
+   * the other runtimes' by the run loop: one instances_per_gib per source each, so the
+   * headline has a median with an interval (one ramp is a "single measurement").
+   */
+  repeats: number;
+  /** The whole measurement's time limit, every repetition together (each deploys for an equal share of what is left). */
   timeLimitMs: number;
 }
 
@@ -87,6 +96,7 @@ export const DENSITY_DEFAULTS: DensityOptions = {
   maxInstances: 1000,
   batch: 0,
   checkSample: 4,
+  repeats: 3,
   timeLimitMs: 20_000,
 };
 
@@ -163,6 +173,7 @@ export function resolveModeOptions(base: { iterations: number; warmup: number },
       ...DENSITY_DEFAULTS,
       ...(s.budgetMiB !== undefined ? { budgetBytes: Math.round(s.budgetMiB * 2 ** 20) } : {}),
       ...(s.maxInstances !== undefined ? { maxInstances: s.maxInstances } : {}),
+      ...(s.densityRepeats !== undefined ? { repeats: s.densityRepeats } : {}),
     },
     micro: { timeMs: 500, minSamples: Math.max(1, Math.min(base.iterations, 64)) },
     trace: { ...TRACE_DEFAULTS, ...s.trace },

@@ -19,6 +19,7 @@ import { summarizeSamples } from '../../model/summary.js';
 import { VARIANT_KINDS, resolveWorkloads, type LoadedWorkload } from '../../model/workload.js';
 import { loadWasmFile } from '../workloads-wasm.js';
 import {
+  DENSITY_DEFAULTS,
   LOAD_CLIENTS,
   RUNTIME_SETTINGS,
   TRACE_DEFAULTS,
@@ -55,6 +56,7 @@ interface RunFlags {
   slo?: number;
   budgetMib?: number;
   maxInstances?: number;
+  densityRepeats?: number;
   loadClient?: LoadClient;
   traceFile?: string;
   traceFunctions?: number;
@@ -149,6 +151,7 @@ function modeSettings(f: RunFlags, modes: readonly Mode[]): ModeSettings {
     ...(f.slo !== undefined ? { sloNs: f.slo } : {}),
     ...(f.budgetMib !== undefined ? { budgetMiB: f.budgetMib } : {}),
     ...(f.maxInstances !== undefined ? { maxInstances: f.maxInstances } : {}),
+    ...(f.densityRepeats !== undefined ? { densityRepeats: f.densityRepeats } : {}),
     ...(f.loadClient ? { loadClient: f.loadClient } : {}),
   };
 }
@@ -256,6 +259,11 @@ export function registerRun(program: Command): void {
       '--max-instances <n>',
       'density: stop at this many instances (default: 1000)',
       intOption('--max-instances', 1, 1_000_000),
+    )
+    .option(
+      '--density-repeats <n>',
+      `density: full ramps per runtime × workload, interleaved across runtimes, within the ${DENSITY_DEFAULTS.timeLimitMs / 1000} s limit (default: ${DENSITY_DEFAULTS.repeats})`,
+      intOption('--density-repeats', 1, 100),
     )
     .option(
       '--trace-file <csv>',

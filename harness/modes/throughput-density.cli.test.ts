@@ -37,6 +37,8 @@ describe('run -m throughput,density', () => {
         '10',
         '--budget-mib',
         '512',
+        '--density-repeats',
+        '2',
         '-o',
         dir,
         '--no-report',
@@ -50,7 +52,8 @@ describe('run -m throughput,density', () => {
     // --verbose: every series (tags in words), then the headline.
     expect(r.stdout).toMatch(/max_throughput_rps \([24] connections\)/);
     expect(r.stdout).toMatch(/slo_rate_rps \((crossed at \S+ req\/s|never crossed), SLO p99 ≤ 50 ms\)/);
-    expect(r.stdout).toMatch(/instances_count \(stopped by count, apps\)\s+1\s+10\b/);
+    // Two full ramps (--density-repeats 2): n = 2, each to 10.
+    expect(r.stdout).toMatch(/instances_count \(stopped by count, apps\)\s+2\s+10\b/);
     expect(r.stdout).toMatch(
       /\nhello · throughput, median requests\/s \(closed loop, best connection count\)\n {2}wasm · wasm +[\d,.]+ req\/s at [24] connections/,
     );
@@ -67,6 +70,7 @@ describe('run -m throughput,density', () => {
       sloNs: 50_000_000,
       maxInstances: 10,
       budgetMiB: 512,
+      densityRepeats: 2,
     });
     const s = run!.samples;
     expect(
@@ -79,10 +83,20 @@ describe('run -m throughput,density', () => {
         .filter((x) => x.mode === 'throughput' && x.metric === 'latency_ns' && x.phase === 'total')
         .map((x) => x.tags?.['rate']),
     ).toEqual([50, 100]);
-    expect(s.find((x) => x.mode === 'density' && x.metric === 'instances_count' && x.phase === 'total')).toMatchObject({
-      value: 10,
-      ok: true,
-    });
+    // One count and one figure per memory source from each repetition, the repetition in `iteration`.
+    expect(
+      s
+        .filter((x) => x.mode === 'density' && x.metric === 'instances_count' && x.phase === 'total')
+        .map((x) => [x.iteration, x.value, x.ok]),
+    ).toEqual([
+      [0, 10, true],
+      [1, 10, true],
+    ]);
+    expect(
+      s
+        .filter((x) => x.mode === 'density' && x.metric === 'instances_per_gib' && x.tags?.['source'] === 'pss')
+        .map((x) => x.iteration),
+    ).toEqual([0, 1]);
     expect(s.every((x) => Number.isInteger(x.value))).toBe(true);
   });
 
