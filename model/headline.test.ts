@@ -1,7 +1,8 @@
 // The headline is like for like: one memory source for every runtime (cgroup when
 // all have it, else PSS), throughput at each runtime's best connection count with
 // the count stated, ratios as words from the reference's side, a runtime that beats
-// the reference pointed out, one measurement called "single measurement".
+// the reference pointed out, one measurement called "single measurement", a few (density's
+// 3 ramps) a median and a ratio each with its interval but no verdict.
 import { describe, expect, it } from 'vitest';
 import { demoSeries, syntheticSamples, type SyntheticSeries } from '../reports/synthetic.js';
 import type { SampleRow } from './results/schema.js';
@@ -114,9 +115,67 @@ describe('headlines', () => {
     );
     expect(dens).not.toMatch(/\(single measurement\)/);
     expect(find(hs, 'throughput').sentence).toMatch(
-      /^Throughput, 3 measurements each \(too few for a verdict\): wasm · wasm \([\d,]+ req\/s at 64 connections\) is 1\.\d× less throughput than container · native;/,
+      /^Throughput, 3 measurements each \(too few for a verdict\): wasm · wasm \([\d,]+ req\/s at 64 connections\) is 1\.\d× less throughput than container · native \(1\.\d+–1\.\d+×\);/,
     );
     for (const h of hs) expect(h.sentence).not.toMatch(/0\.00×|NaN|Infinity|\{/);
+  });
+
+  it('density repeated (3 ramps a runtime): the median with its interval, a ratio with its interval, no verdict', () => {
+    const perGib = (runtime: string, variant: string, view: string, median: number, n = 3): SyntheticSeries => ({
+      runtime,
+      variant,
+      mode: 'density',
+      metric: 'instances_per_gib',
+      median,
+      n,
+      spread: 0.1,
+      tags: { view, source: 'pss' },
+    });
+    const list = [
+      perGib('wasm', 'wasm', 'apps', 50_000),
+      perGib('node-wasi', 'wasm', 'apps', 9_000),
+      perGib('container', 'native', 'instances', 130),
+    ];
+    const d = find(headlines(list), 'density');
+    const rowsOf = (runtime: string) => seriesOf(list).find((s) => s.runtime === runtime)!.values;
+    const wasm = d.entries.find((e) => e.runtime === 'wasm')!;
+    const container = d.entries.find((e) => e.runtime === 'container')!;
+    // Three figures each (one per ramp): the median of them, and the order-statistic interval (all three: min to max).
+    const three = [...rowsOf('wasm')].sort((a, b) => a - b);
+    expect(three).toHaveLength(3);
+    expect(wasm).toMatchObject({ n: 3, median: three[1], ci: { lo: three[0], hi: three[2] } });
+    expect(wasm.ci.lo).toBeLessThan(wasm.ci.hi);
+    // The ratio of medians, with a bootstrap interval around it; under 5 a side: no verdict.
+    const k = container.vsReference!;
+    expect(k.ratio).toBeCloseTo(container.median / wasm.median, 12);
+    expect(k.interval.lo).toBeLessThan(k.ratio);
+    expect(k.interval.hi).toBeGreaterThan(k.ratio);
+    expect(k.verdict).toBe('too few samples');
+    expect(container.beatsReference).toBe(false);
+    expect(comparisonText('density', container, wasm, 'candidate')).toMatch(
+      /^3\d\d× less dense than wasm · wasm \(\d{3}–\d{3}×; under 5 measurements: no verdict\)$/,
+    );
+    expect(d.sentence).toMatch(
+      /^Density \(PSS\), 3 measurements each \(too few for a verdict\): wasm · wasm \(\d\d,\d{3} instances\/GiB as idle apps\) is \d\.\d× denser than node-wasi · wasm \(\d\.\d–\d\.\d×\); 3\d\d× denser than container · native \(\d{3}–\d{3}×\)\.$/,
+    );
+    expect(d.sentence).not.toMatch(/single measurement/);
+
+    // One ramp on one side (a file from before density repeated, or a time limit that allowed one): said, no interval.
+    const mixed = find(headlines([list[0]!, list[1]!, perGib('container', 'native', 'instances', 130, 1)]), 'density');
+    const single = mixed.entries.find((e) => e.runtime === 'container')!;
+    expect(single.n).toBe(1);
+    expect(comparisonText('density', single, mixed.reference!, 'candidate')).toMatch(
+      /^3\d\d× less dense than wasm · wasm \(single measurement\)$/,
+    );
+    expect(mixed.sentence).toMatch(
+      /^Density \(PSS\), 1–3 measurements each \(too few for a verdict\): .* is \d\.\d× denser than node-wasi · wasm \(\d\.\d–\d\.\d×\); 3\d\d× denser than container · native \(single measurement\)\.$/,
+    );
+    // Every figure one ramp: said once, bare ratios.
+    const ones = find(headlines(list.map((s) => ({ ...s, n: 1 }))), 'density');
+    expect(ones.entries.every((e) => e.n === 1)).toBe(true);
+    expect(ones.sentence).toMatch(
+      /^Density \(PSS\), single measurements: wasm · wasm \([\d,]+ instances\/GiB as idle apps\) is \d\.\d× denser than node-wasi · wasm; 3\d\d× denser than container · native\.$/,
+    );
   });
 
   it('a runtime that beats the reference is said and flagged; from its own side it is faster', () => {

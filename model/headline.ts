@@ -15,8 +15,14 @@
 //   charges them to everyone); a runtime without the chosen source is listed as
 //   missing, never filled in from another source. Only without any cgroup or PSS
 //   figure does it fall back to the source most runtimes have; host MemAvailable
-//   comes last: it is noisy on a shared machine.
-// Pure; comparisons use seeded bootstrap intervals (same seed, same sentence).
+//   comes last: it is noisy on a shared machine. The density mode repeats its ramp
+//   (3 by default), one figure per ramp, so the figure is the median over the ramps
+//   with its interval, as for cold start and throughput; files from before it
+//   repeated hold one figure: "single measurement".
+// Every figure: the median with its order-statistic interval; every ratio: medians'
+// ratio with a seeded bootstrap interval (same seed, same sentence). Below
+// MIN_COMPARE_N measurements a side (3 ramps, 3 closed-loop steps) the ratio keeps
+// its interval but gets no verdict; with one measurement it is a bare ratio. Pure.
 
 import { factorRangeText, factorText, sourceText } from './labels.js';
 import { median } from './stats/descriptive.js';
@@ -294,7 +300,9 @@ const WORDS: Record<Question, { better: string; worse: string }> = {
  * The comparison of `e` with the reference `ref` in words, from the reference's side
  * ("84–170× faster than container · native") or from the candidate's ("84–170×
  * slower than wasm · wasm"). Factors are always ≥ 1 (the ratio is inverted rather
- * than printed as 0.00×); one measurement on either side is said, not judged.
+ * than printed as 0.00×); one measurement on either side is said, not judged; under
+ * MIN_COMPARE_N a side the ratio comes with its interval and no verdict.
+ * `saidAlready`: the caveat (single measurement, too few) is stated elsewhere.
  */
 export function comparisonText(
   q: Question,
@@ -316,8 +324,9 @@ export function comparisonText(
   const word = refBetter === (side === 'reference') ? WORDS[q].better : WORDS[q].worse;
   if (Math.min(e.n, ref.n) <= 1)
     return `${factorText(f)} ${word} than ${other}${saidAlready ? '' : ' (single measurement)'}`;
+  // A few measurements a side (density's 3 ramps): the ratio with its interval, but no verdict.
   if (k.verdict === 'too few samples')
-    return `${factorText(f)} ${word} than ${other}${saidAlready ? '' : ` (under ${MIN_COMPARE_N} measurements: no verdict)`}`;
+    return `${factorText(f)} ${word} than ${other} (${factorRangeText(lo, hi)}${saidAlready ? '' : `; under ${MIN_COMPARE_N} measurements: no verdict`})`;
   if (!k.significant) return `not significantly different from ${other} (${factorRangeText(lo, hi)})`;
   return `${factorRangeText(lo, hi)} ${word} than ${other}`;
 }
@@ -348,7 +357,10 @@ function headlineSentence(h: Headline, opts: { reference: string }): string {
     : allFew
       ? `, ${Math.min(...counts) === Math.max(...counts) ? Math.max(...counts) : `${Math.min(...counts)}–${Math.max(...counts)}`} measurements each (too few for a verdict)`
       : '';
-  const parts = others.map((e) => comparisonText(h.question, e, ref, 'reference', allSingle || allFew));
+  // Said once above, except a single measurement among a few: that one is named ("single measurement").
+  const parts = others.map((e) =>
+    comparisonText(h.question, e, ref, 'reference', allSingle || (allFew && Math.min(e.n, ref.n) > 1)),
+  );
   const beat = others.filter((e) => e.beatsReference).map(entryLabel);
   const note = beat.length ? ` Note: ${beat.join(', ')} beat${beat.length === 1 ? 's' : ''} the reference here.` : '';
   return `${what}${caveat}: ${entryLabel(ref)} (${fmt(ref)}) is ${parts.join('; ')}.${note}`;
