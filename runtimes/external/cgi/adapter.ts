@@ -32,9 +32,9 @@ import type {
   RuntimeAdapter,
   StartResult,
 } from '../../types.js';
-import { freePort, startServer, sweepOrphanedServers, type Server } from '../supervise.js';
+import { ServedApps, type ServedProcess } from '../served-apps.js';
+import { freePort, startServer, sweepOrphanedServers } from '../supervise.js';
 import { findTool, type ToolName } from '../tools.js';
-import { processMemory } from '../../shared/procfs.js';
 import { READY_PREFIX } from './front.js';
 import { frontLaunch } from './launch.js';
 import { compileForCgi, describeRunner } from './runners.js';
@@ -50,11 +50,8 @@ export interface CgiRuntimeOptions {
   startDeadlineMs?: number;
 }
 
-export interface CgiInstanceData {
-  server: Server;
-  workdir: string;
-  agent: http.Agent;
-}
+/** The front's process, its client agent, and the app's private folder (the compiled module). */
+export type CgiInstanceData = ServedProcess & { dir: string };
 
 export type CgiDeployment = { wasm: string };
 export type CgiInstance = OwnInstance<CgiInstanceData, CgiDeployment>;
@@ -65,7 +62,7 @@ export class CgiRuntimeAdapter implements RuntimeAdapter<CgiDeployment, CgiInsta
   private readonly deadlineMs: number;
   private readonly maxProcs: number;
   private readonly startDeadlineMs: number;
-  private readonly live = new Set<CgiInstance>();
+  private readonly apps = new ServedApps<CgiInstance>();
   private swept = false;
 
   constructor(
@@ -143,14 +140,18 @@ export class CgiRuntimeAdapter implements RuntimeAdapter<CgiDeployment, CgiInsta
         ready: { kind: 'log', pattern: `^${READY_PREFIX}` },
         startDeadlineMs: this.startDeadlineMs,
       });
-      const data: CgiInstanceData = { server, workdir, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
+      const data: CgiInstanceData = {
+        server,
+        dir: workdir,
+        agent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+      };
       const instance: CgiInstance = {
         id: `${this.id}-${server.pid}`,
         deployment: d,
         url: `http://127.0.0.1:${port}`,
         data,
       };
-      this.live.add(instance);
+      this.apps.add(instance);
       return { instance, phases: [{ phase: 'compile', ns: compiled.compileNs }, ...phases] };
     } catch (e) {
       rmSync(workdir, { recursive: true, force: true });
@@ -164,20 +165,16 @@ export class CgiRuntimeAdapter implements RuntimeAdapter<CgiDeployment, CgiInsta
     return httpInvoke(i.url!, r, data.agent, this.deadlineMs + 5_000);
   }
 
-  async stop(i: CgiInstance): Promise<void> {
-    const data = i.data;
-    this.live.delete(i);
-    data.agent.destroy();
-    await data.server.stop();
-    rmSync(data.workdir, { recursive: true, force: true });
+  stop(i: CgiInstance): Promise<void> {
+    return this.apps.stop(i);
   }
 
   async usage(i: CgiInstance): Promise<MemoryUsage> {
-    return processMemory(i.data.server.pid);
+    return this.apps.usage(i);
   }
 
-  async dispose(): Promise<void> {
-    await Promise.all([...this.live].map((i) => this.stop(i)));
+  dispose(): Promise<void> {
+    return this.apps.stopAll();
   }
 }
 

@@ -18,7 +18,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { LoadedWorkload, VariantKind } from '../../../model/workload.js';
 import { httpInvoke } from '../../shared/http.js';
-import { processMemory } from '../../shared/procfs.js';
 import type {
   Availability,
   Capabilities,
@@ -31,7 +30,8 @@ import type {
   StartResult,
 } from '../../types.js';
 import { frontLaunch } from '../cgi/launch.js';
-import { freePort, startServer, sweepOrphanedServers, type Readiness, type Server } from '../supervise.js';
+import { ServedApps, type ServedProcess } from '../served-apps.js';
+import { freePort, startServer, sweepOrphanedServers, type Readiness } from '../supervise.js';
 import { requireTool } from '../tools.js';
 import { CGI_FRONT_ARG, expand, readCommandSpec, type CommandSpec, type Placeholder } from './spec.js';
 
@@ -39,6 +39,8 @@ import { CGI_FRONT_ARG, expand, readCommandSpec, type CommandSpec, type Placehol
 export interface CommandConfig {
   /** The spec file (`run --command-spec FILE`). */
   specFile?: string;
+  /** A spec already parsed (the duet gate's `--baseline-command`/`--command`: one per side); wins over specFile. */
+  spec?: CommandSpec;
 }
 
 export interface CommandAdapterOptions {
@@ -49,11 +51,7 @@ export interface CommandAdapterOptions {
   requestTimeoutMs?: number;
 }
 
-interface CommandInstanceData {
-  server: Server;
-  dir: string;
-  agent: http.Agent;
-}
+type CommandInstanceData = ServedProcess & { dir: string };
 
 function readiness(spec: CommandSpec): Readiness {
   const r = spec.ready;
@@ -73,7 +71,7 @@ export class CommandAdapter implements RuntimeAdapter<CommandDeployment, Command
   private readonly spec: CommandSpec | null;
   private readonly specError: string | null;
   private readonly timeoutMs: number;
-  private readonly live = new Set<CommandInstance>();
+  private readonly apps = new ServedApps<CommandInstance>();
   private swept = false;
 
   constructor(opts: CommandAdapterOptions = {}) {
@@ -209,7 +207,7 @@ export class CommandAdapter implements RuntimeAdapter<CommandDeployment, Command
         url: `http://127.0.0.1:${port}`,
         data,
       };
-      this.live.add(instance);
+      this.apps.add(instance);
       return { instance, phases };
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
@@ -221,20 +219,16 @@ export class CommandAdapter implements RuntimeAdapter<CommandDeployment, Command
     return httpInvoke(i.url!, r, i.data.agent, this.timeoutMs);
   }
 
-  async stop(i: CommandInstance): Promise<void> {
-    const data = i.data;
-    this.live.delete(i);
-    data.agent.destroy();
-    await data.server.stop();
-    rmSync(data.dir, { recursive: true, force: true });
+  stop(i: CommandInstance): Promise<void> {
+    return this.apps.stop(i);
   }
 
   async usage(i: CommandInstance): Promise<MemoryUsage> {
-    return processMemory(i.data.server.pid);
+    return this.apps.usage(i);
   }
 
-  async dispose(): Promise<void> {
-    await Promise.all([...this.live].map((i) => this.stop(i)));
+  dispose(): Promise<void> {
+    return this.apps.stopAll();
   }
 }
 

@@ -19,7 +19,6 @@ import { openSync, readSync, closeSync } from 'node:fs';
 import http from 'node:http';
 import type { LoadedWorkload, VariantKind } from '../../../model/workload.js';
 import { httpInvoke } from '../../shared/http.js';
-import { processMemory } from '../../shared/procfs.js';
 import type {
   Availability,
   Capabilities,
@@ -33,7 +32,8 @@ import type {
 } from '../../types.js';
 import { CgiRuntimeAdapter, type CgiDeployment, type CgiInstance, type CgiInstanceData } from '../cgi/adapter.js';
 import { describeRunner, MEMORY_CAP_BYTES } from '../cgi/runners.js';
-import { freePort, startServer, sweepOrphanedServers, type Server } from '../supervise.js';
+import { ServedApps, type ServedProcess } from '../served-apps.js';
+import { freePort, startServer, sweepOrphanedServers } from '../supervise.js';
 import { findTool, requireTool } from '../tools.js';
 
 /** The user's settings of this runtime (flags of `faasbench run`, resolved in harness/options.ts). */
@@ -97,11 +97,8 @@ interface ServeDeployment {
   component: string;
 }
 
-interface ServeInstanceData {
-  kind: 'serve';
-  server: Server;
-  agent: http.Agent;
-}
+/** A `wasmtime serve` process (it keeps nothing on disk of its own). */
+type ServeInstanceData = ServedProcess & { kind: 'serve' };
 
 /** Components go to `wasmtime serve`; preview1 modules to the CGI front (the CGI adapter's own state). */
 type WasmtimeDeployment = ServeDeployment | CgiDeployment;
@@ -119,7 +116,7 @@ export class WasmtimeAdapter implements RuntimeAdapter<WasmtimeDeployment, Serve
   private readonly pooling: boolean;
   private readonly startDeadlineMs: number;
   private readonly cgi: CgiRuntimeAdapter;
-  private readonly live = new Set<ServeInstance>();
+  private readonly apps = new ServedApps<ServeInstance>();
   private swept = false;
 
   constructor(opts: WasmtimeAdapterOptions = {}) {
@@ -201,7 +198,7 @@ export class WasmtimeAdapter implements RuntimeAdapter<WasmtimeDeployment, Serve
       url: `http://127.0.0.1:${port}`,
       data,
     };
-    this.live.add(instance);
+    this.apps.add(instance);
     return { instance, phases };
   }
 
@@ -212,19 +209,16 @@ export class WasmtimeAdapter implements RuntimeAdapter<WasmtimeDeployment, Serve
 
   async stop(i: WasmtimeInstance): Promise<void> {
     if (!servedInstance(i)) return this.cgi.stop(i);
-    this.live.delete(i);
-    i.data.agent.destroy();
-    await i.data.server.stop();
+    return this.apps.stop(i);
   }
 
   async usage(i: WasmtimeInstance): Promise<MemoryUsage> {
     if (!servedInstance(i)) return this.cgi.usage(i);
-    return processMemory(i.data.server.pid);
+    return this.apps.usage(i);
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([...this.live].map((i) => this.stop(i)));
-    await this.cgi.dispose();
+    await Promise.all([this.apps.stopAll(), this.cgi.dispose()]);
   }
 }
 
