@@ -283,6 +283,14 @@ export function workloadHeadlines(workload: string, series: Series[], opts: Head
   return out;
 }
 
+/**
+ * The confidence of a median's interval in words: "95%", or below it what the
+ * interval really covers. The order-statistic interval cannot reach 95% under 6
+ * measurements; it is then the whole range, e.g. 75% for density's 3 ramps.
+ */
+export const confidenceText = (ci: Interval): string =>
+  ci.confidence >= 0.95 ? '95%' : `${Math.floor(ci.confidence * 100)}%`;
+
 /** Every workload's headlines, workloads in name order. */
 export function buildHeadlines(series: Series[], opts: HeadlineOptions): Headline[] {
   const workloads = [...new Set(series.filter((s) => s.values.length > 0).map((s) => s.workload))].sort();

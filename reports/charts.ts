@@ -16,7 +16,7 @@
 //   point selection bound to the legend).
 
 import type { Headline } from '../model/headline.js';
-import { entryLabel } from '../model/headline.js';
+import { confidenceText, entryLabel } from '../model/headline.js';
 import { metricText, sourceText } from '../model/labels.js';
 import { median } from '../model/stats/descriptive.js';
 import { quantileInPlace } from '../model/stats/inference.js';
@@ -182,6 +182,13 @@ const QUESTION_AXIS: Record<string, string> = {
   density: 'instances per GiB',
 };
 
+/** The whiskers' confidence: 95%, or the range of levels when some figures have too few measurements for it (3 ramps: 75%). */
+function whiskerLevel(entries: readonly Headline['entries'][number][]): string {
+  const levels = entries.filter((e) => e.n > 1).map((e) => Math.min(0.95, e.ci.confidence));
+  const lo = Math.min(...levels);
+  return lo >= 0.95 ? '95%' : Math.max(...levels) === lo ? `${Math.floor(lo * 100)}%` : `${Math.floor(lo * 100)}–95%`;
+}
+
 /** One horizontal bar per runtime · variant, best first, with its interval and its figure in words. */
 function answerChart(h: Headline, appCold: Headline | undefined, palette: Map<string, string>): ChartSpec {
   const rows = h.entries.map((e) => ({ e, app: false }));
@@ -209,7 +216,7 @@ function answerChart(h: Headline, appCold: Headline | undefined, palette: Map<st
       app,
       ci: single
         ? 'single measurement: no interval'
-        : `${formatValue(e.ci.lo, e.metric)} – ${formatValue(e.ci.hi, e.metric)} (95%)`,
+        : `${formatValue(e.ci.lo, e.metric)} – ${formatValue(e.ci.hi, e.metric)} (${confidenceText(e.ci)}${e.ci.confidence < 0.95 ? `: all ${e.n}` : ''})`,
       n: e.n,
     };
   });
@@ -232,7 +239,9 @@ function answerChart(h: Headline, appCold: Headline | undefined, palette: Map<st
           : h.basis;
   const subtitle = [
     `${h.better === 'lower' ? 'shorter' : 'longer'} is better${log ? ' · log scale' : ''}`,
-    allSingle ? 'one measurement each: no intervals' : 'whiskers: 95% CI of the median',
+    allSingle
+      ? 'one measurement each: no intervals'
+      : `whiskers: ${whiskerLevel(rows.map((r) => r.e))} CI of the median`,
     basis,
   ];
   for (const m of h.missing) subtitle.push(`not shown: ${label(m)}: ${m.reason}`);

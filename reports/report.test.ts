@@ -258,6 +258,64 @@ describe('a ratio the report cannot decide', () => {
   });
 });
 
+describe('density from repeated ramps', () => {
+  it('three ramps a runtime: the cell, chart and Markdown give the median, its interval with what it covers, and the ratio with its interval', () => {
+    // As harness/modes/density.ts writes them: one instances_per_gib per source per ramp, the ramp in `iteration`.
+    const ramps = (runtime: string, variant: string, view: string, values: number[]) =>
+      values.map((value, iteration) => ({
+        type: 'sample' as const,
+        workload: 'hello',
+        variant,
+        runtime,
+        mode: 'density',
+        phase: 'total',
+        metric: 'instances_per_gib',
+        value,
+        ok: true,
+        iteration,
+        tags: { view, source: 'pss' },
+      }));
+    const m = buildReportModel(
+      [
+        {
+          file: 'd.jsonl',
+          header: syntheticHeader(),
+          events: [],
+          end: null,
+          warnings: [],
+          samples: [
+            ...ramps('wasm', 'wasm', 'apps', [50_000, 46_000, 52_000]),
+            ...ramps('container', 'native', 'instances', [130, 120, 135]),
+          ],
+        },
+      ],
+      { resamples: 300 },
+    );
+    const cell = m.tables[0]!.rows.find((r) => r.runtime === 'container')!.cells.density!;
+    expect(cell).toMatchObject({ n: 3, median: 130, ci: { lo: 120, hi: 135, confidence: 0.75 } });
+    expect(cell.vsReferenceText).toMatch(
+      /^3\d\d× less dense than wasm · wasm \(3\d\d–4\d\d×; under 5 measurements: no verdict\)$/,
+    );
+    // The min–max of three covers 75%, and says so: never labelled 95%.
+    const html = renderHtml(m);
+    expect(html).toContain('75% CI 120 instances/GiB–135 instances/GiB, n=3');
+    expect(html).not.toMatch(/95% CI [^<]*n=3/);
+    const chart = m.charts.find((c) => c.id === 'answer-density-hello')!.spec as {
+      data: { values: { ci: string; n: number }[] };
+    };
+    expect(chart.data.values.map((v) => [v.n, v.ci])).toEqual([
+      [3, '46,000 instances/GiB – 52,000 instances/GiB (75%: all 3)'],
+      [3, '120 instances/GiB – 135 instances/GiB (75%: all 3)'],
+    ]);
+    expect(JSON.stringify(m.charts.find((c) => c.id === 'answer-density-hello')!.spec)).toContain(
+      'whiskers: 75% CI of the median',
+    );
+    expect(renderMarkdown(m)).toMatch(
+      /\| container \| native \| 130 instances\/GiB as live instances · 3\d\d× less dense than wasm · wasm \(3\d\d–4\d\d×; under 5 measurements: no verdict\) \|/,
+    );
+  });
+});
+
 describe('faasbench report', () => {
   it('writes HTML, CSVs, Markdown and chart images', async () => {
     const r = await runCliInProcess(['report', results, '--out', join(dir, 'out', 'r')]);

@@ -98,7 +98,7 @@ export function writeSyntheticResults(
  * draws: cold starts with phases, the Wasm app cold start, closed-loop throughput per
  * connection count (3 repetitions each), open-loop latency per offered rate and
  * percentile (rates relative to each runtime's maximum; one failed step), density
- * per memory source (one measurement each; the pool has no cgroup figure, so the
+ * per memory source (one ramp each, as older files; the pool has no cgroup figure, so the
  * headline must fall back to PSS for everyone) and the pool's idle cost. `scale`
  * multiplies the cold-start sample counts (1 → 100 per cold series).
  */
@@ -185,7 +185,8 @@ export function demoSeries(scale = 1): SyntheticSeries[] {
       tags: { slo_ns: 10_000_000, crossed_at_rps: Math.round(rps) },
     });
   }
-  // Density rows shaped as harness/modes/density.ts writes them (one measurement per cell).
+  // Density rows of one ramp per cell, as files from before harness/modes/density.ts repeated its ramp (3 by
+  // default now): the "single measurement" path. Repeated ramps are tested in reports/report.test.ts.
   const density: [string, string, string, Record<string, number>][] = [
     ['wasm', 'wasm', 'apps', { pss: 52_000, rss: 48_000, cgroup: 50_000, memavailable: 255_000, heap: 90_000 }],
     ['node-wasi', 'wasm', 'apps', { pss: 9_000, rss: 8_500, cgroup: 8_800 }],

@@ -9,6 +9,7 @@
 
 import type { RunResults } from '../../model/results/reader.js';
 import { metricText, tagsText } from '../../model/labels.js';
+import { confidenceText } from '../../model/headline.js';
 import { formatValue } from '../../model/summary.js';
 import type { ChartSpec } from '../charts.js';
 import {
@@ -35,7 +36,7 @@ function cellHtml(c: HeadlineCell | undefined, isReference: boolean): string {
   const ci =
     c.n <= 1
       ? 'single measurement'
-      : `95% CI ${formatValue(c.ci.lo, c.metric)}–${formatValue(c.ci.hi, c.metric)}, n=${c.n}`;
+      : `${confidenceText(c.ci)} CI ${formatValue(c.ci.lo, c.metric)}–${formatValue(c.ci.hi, c.metric)}, n=${c.n}`;
   const basis = c.basis ? ` <span class="basis">${esc(c.basis)}</span>` : '';
   const k = c.vsReference;
   const cls = !k
@@ -119,7 +120,7 @@ const METHOD: [string, string][] = [
   ],
   [
     'Statistics',
-    'Medians with exact order-statistic 95% intervals; ratios of medians with seeded bootstrap 95% intervals; a difference is claimed only when the interval excludes 1 and both sides have at least 5 samples. A figure from one measurement is labelled “single measurement”. Nothing is removed as an outlier; noise is flagged under warnings.',
+    'Medians with exact order-statistic 95% intervals (under 6 measurements no such interval reaches 95%: the whole range is given with what it covers, 75% for 3, as for density’s 3 ramps); ratios of medians with seeded bootstrap 95% intervals; a difference is claimed only when the interval excludes 1 and both sides have at least 5 samples. A figure from one measurement is labelled “single measurement”. Nothing is removed as an outlier; noise is flagged under warnings.',
   ],
 ];
 
@@ -132,7 +133,7 @@ export function renderHtml(m: ReportModel): string {
       const what = [metricText(s.metric), s.phase === 'total' ? '' : s.phase, tagsText(s.tags)]
         .filter(Boolean)
         .join(' · ');
-      return `<tr><td>${esc(s.workload)}</td><td>${esc(s.runtime)}</td><td>${esc(s.variant)}</td><td>${esc(s.mode)}</td><td>${esc(what)} <code class="raw">${esc(s.metric)}</code></td><td>${s.n}</td><td>${esc(formatValue(s.median, s.metric))}</td><td>${s.n <= 1 ? 'single measurement' : `${esc(formatValue(s.medianCi.lo, s.metric))}–${esc(formatValue(s.medianCi.hi, s.metric))}`}</td><td>${esc(formatValue(s.p90, s.metric))}</td><td>${esc(formatValue(s.p99, s.metric))}</td><td>${(s.cv * 100).toFixed(1)}%</td><td>${s.failed}</td></tr>`;
+      return `<tr><td>${esc(s.workload)}</td><td>${esc(s.runtime)}</td><td>${esc(s.variant)}</td><td>${esc(s.mode)}</td><td>${esc(what)} <code class="raw">${esc(s.metric)}</code></td><td>${s.n}</td><td>${esc(formatValue(s.median, s.metric))}</td><td>${s.n <= 1 ? 'single measurement' : `${esc(formatValue(s.medianCi.lo, s.metric))}–${esc(formatValue(s.medianCi.hi, s.metric))}${s.medianCi.confidence < 0.95 ? ` (${confidenceText(s.medianCi)})` : ''}`}</td><td>${esc(formatValue(s.p90, s.metric))}</td><td>${esc(formatValue(s.p99, s.metric))}</td><td>${(s.cv * 100).toFixed(1)}%</td><td>${s.failed}</td></tr>`;
     })
     .join('\n');
 
