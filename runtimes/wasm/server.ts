@@ -243,13 +243,20 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
     body: Uint8Array | string,
     fromGuest = false,
     fallback = true,
+    trailers?: ReadonlyArray<readonly [string, string]>,
   ): void => {
     if (res.headersSent || res.destroyed) return;
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     try {
       const flat = flatFields(fields);
+      // A component's trailers need chunked framing (no length), announced in Trailer; Node writes them after the body.
+      const withTrailers = trailers !== undefined && trailers.length > 0 && status !== 204 && status !== 304;
+      if (withTrailers) {
+        flat.push('trailer', [...new Set(trailers.map(([n]) => n))].join(', '));
+        res.addTrailers(trailers.map(([n, v]): [string, string] => [n, v]));
+      }
       // 204 and 304 carry no body and (204) must not say a length; Node drops their body itself.
-      if (status !== 204 && status !== 304) flat.push('content-length', String(bytes.length));
+      else if (status !== 204 && status !== 304) flat.push('content-length', String(bytes.length));
       res.writeHead(status, flat);
       budget.writeBody(res, bytes, fromGuest);
     } catch (e) {
@@ -300,7 +307,7 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
                 res,
                 `server busy: a ${r.body.length}-byte response would pass the budget of ${budget.max} bytes (${budget.held} held)`,
               );
-            send(res, r.status, componentResponseFields(r), r.body, r.fromGuest);
+            send(res, r.status, componentResponseFields(r), r.body, r.fromGuest, true, r.trailers);
           },
           (e: Error) => {
             log(`executor failed: ${e.message}`);

@@ -1,8 +1,9 @@
 // A component app behind the WAGI core (server.ts, serve/host.ts): the HTTP request
 // as the component sees it (method, path and query as routed, the Host header as
 // authority, header fields in arrival order with repeats), the executor's outcome as
-// the response (500/504 with the reason when the guest failed), and the phases as
-// Server-Timing: instantiate (0 when a reused instance served), handler, dispatch.
+// the response (500/504 with the reason when the guest failed; its trailers after the
+// body), and the phases as Server-Timing: instantiate (0 when a reused instance
+// served), handler, dispatch.
 
 import type http from 'node:http';
 import { formatServerTiming } from '../../shared/http.js';
@@ -21,6 +22,8 @@ export interface ComponentAnswer {
   status: number;
   headers: Array<[string, string]>;
   body: Uint8Array;
+  /** The guest's trailers, sent after the body (chunked framing). */
+  trailers?: Array<[string, string]>;
   timing: string;
   /** The guest's own response (counts against the response budget); false for our 500/504. */
   fromGuest: boolean;
@@ -69,6 +72,7 @@ export async function serveComponent(
     status: r.status,
     headers: r.headers,
     body: r.body,
+    ...(r.trailers?.length ? { trailers: r.trailers } : {}),
     timing: formatServerTiming(phases),
     fromGuest: ok,
     ...(ok ? {} : { failure: `${t.prepared.name}: ${'message' in o.end ? o.end.message : o.end.kind}` }),
