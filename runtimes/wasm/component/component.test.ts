@@ -104,6 +104,22 @@ describe('wasi:http components', { timeout: 60_000 }, () => {
     expect(reused.map((o) => o.reused)).toEqual([false, true, true, false]);
   });
 
+  it('reuse N keeps one instance per component: two apps served in turn on one runner each count on', async () => {
+    const counting = (extra: string) =>
+      prep(
+        `(global.set $n (i32.add (global.get $n) (i32.const 1))) (i32.store8 (i32.const 2048) (i32.add (i32.const 48) (global.get $n))) ${ANSWER(1)}`,
+        `(global $n (mut i32) (i32.const 0)) ${extra}`,
+      );
+    // Different bytes (an unused global), so two components, not one cached twice.
+    const [a, b] = [await counting(''), await counting('(global $unused i32 (i32.const 7))')];
+    const r = new ComponentRunner();
+    const seen = [a, b, a, b, a, b].map((c) => text(r.run(c, GET, { reuse: 128 }).response!.body));
+    expect(seen).toEqual(['1', '1', '2', '2', '3', '3']);
+    r.forget(a);
+    expect(text(r.run(a, GET, { reuse: 128 }).response!.body)).toBe('1');
+    expect(text(r.run(b, GET, { reuse: 128 }).response!.body)).toBe('4');
+  });
+
   it('sandbox: outbound HTTP is denied (HTTP-request-denied), sockets are access-denied, no directory is preopened', async () => {
     const out = await prep(
       `(call $http_out (call $oreq_new (call $fields_new)) (i32.const 0) (i32.const 0) (i32.const 512))

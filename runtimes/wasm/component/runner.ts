@@ -3,7 +3,10 @@
 // memories), incoming-handler.handle(request, response-out), and what came out.
 // Reuse (`reuse: N`) keeps an instance for up to N requests, like wasmtime serve's
 // --max-instance-reuse-count: faster, and what a guest keeps in its globals and memory
-// is then visible to the next request (runner.test.ts shows both).
+// is then visible to the next request (component.test.ts shows both). A kept instance
+// is per component (up to MAX_KEPT components per runner, the least recently used
+// dropped first), so apps served in turn on one thread each keep their own, as
+// wasmtime serve (one component per process) keeps its instances.
 //
 // The server, the benchmarks and `conform http` call this through ComponentExecutor;
 // they do not know whether it runs on this thread or a guest thread with a deadline.
@@ -76,9 +79,13 @@ interface Handler {
   handle(request: unknown, outparam: unknown): void;
 }
 
+/** Components whose reused instance a runner (one per guest thread) keeps at once. */
+export const MAX_KEPT = 64;
+
 export class ComponentRunner {
   private readonly host = new ComponentHost();
-  private kept: { component: PreparedComponent; handler: Handler; served: number } | null = null;
+  /** Reused instances by component, least recently used first. */
+  private readonly kept = new Map<PreparedComponent, { handler: Handler; served: number }>();
 
   run(component: PreparedComponent, req: HttpExchangeRequest, opts: RunOptions = {}): ComponentOutcome {
     const reuse = Math.max(1, opts.reuse ?? 1);
@@ -89,25 +96,32 @@ export class ComponentRunner {
     let reused = false;
     try {
       let handler: Handler;
-      if (this.kept && this.kept.component === component && this.kept.served < reuse) {
-        handler = this.kept.handler;
-        this.kept.served++;
+      const kept = this.kept.get(component);
+      if (kept && kept.served < reuse) {
+        handler = kept.handler;
+        kept.served++;
         reused = true;
+        // Most recently used last.
+        this.kept.delete(component);
+        this.kept.set(component, kept);
       } else {
-        this.kept = null;
+        this.kept.delete(component);
         const exports = component.instantiate(
           (f) => component.modules.get(f)!,
           this.host.imports,
           imageHook(component),
         );
         handler = exports[component.handlerExport] as Handler;
-        if (reuse > 1) this.kept = { component, handler, served: 1 };
+        if (reuse > 1) {
+          this.kept.set(component, { handler, served: 1 });
+          if (this.kept.size > MAX_KEPT) this.kept.delete(this.kept.keys().next().value!);
+        }
       }
       t1 = process.hrtime.bigint();
       handler.handle(request, outparam);
     } catch (e) {
       end = classify(e);
-      this.kept = null; // an instance that trapped is not used again
+      this.kept.delete(component); // an instance that trapped is not used again
     }
     const t2 = process.hrtime.bigint();
     if (t1 === t0) t1 = t2;
@@ -122,7 +136,8 @@ export class ComponentRunner {
       else if (!out.bodyFinished)
         end = { kind: 'no-response', message: 'the handler returned without finishing the response body' };
     }
-    if (reuse <= 1 || (this.kept && this.kept.served >= reuse)) this.kept = null;
+    const left = this.kept.get(component);
+    if (reuse <= 1 || (left && left.served >= reuse)) this.kept.delete(component);
     return {
       end,
       ...(end.kind === 'ok' && out.response ? { response: out.response } : {}),
@@ -136,7 +151,8 @@ export class ComponentRunner {
 
   /** Drops a kept instance (its app stopped). */
   forget(component?: PreparedComponent): void {
-    if (!component || this.kept?.component === component) this.kept = null;
+    if (component) this.kept.delete(component);
+    else this.kept.clear();
   }
 }
 
