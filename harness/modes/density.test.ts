@@ -215,6 +215,26 @@ describe('density repetitions', () => {
     }
   });
 
+  it("charges an adapter's own processes only: no harness-process figure where usage() reports none", async () => {
+    // A runtime serving from processes of its own reports PSS only: the harness's RSS and
+    // cgroup growth (the cgroup holds whatever else runs on the host) must not stand in.
+    const base = referenceWasmAdapter();
+    const adapter = wrapped(base, { usage: async () => ({ pssBytes: 4096 }) });
+    try {
+      const { rows } = await densityOf(adapter, { maxInstances: 3, batch: 3, repeats: 1 });
+      const sources = rows
+        .filter((r) => r.phase === 'memory' && r.metric === 'memory_delta_bytes')
+        .map((r) => `${r.tags!.source}:${r.tags!.scope}`);
+      expect(sources).toContain('pss:instances');
+      expect(sources.filter((s) => s.endsWith(':harness-process'))).toEqual([]);
+      expect(rows.find((r) => r.metric === 'instances_per_gib' && r.tags!.source === 'pss')!.value).toBe(
+        Math.round(2 ** 30 / 4096),
+      );
+    } finally {
+      await base.dispose();
+    }
+  });
+
   it('shares: each repetition an equal part of what is left; a later one only if its first instance can be up', () => {
     const share = (spentMs: number, r: number, firstUpMs = 0) =>
       repetitionShareMs({ limitMs: 30_000, spentMs, repeats: 3, r, firstUpMs });

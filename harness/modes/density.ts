@@ -300,8 +300,13 @@ function densityCell(ctx: CellContext): Cell {
         for (const s of ['rss', 'pss', 'cgroup'] as const)
           if (u[s] !== undefined) memory[s] = { bytes: u[s]!, scope: 'instances' };
       }
-      for (const s of ['rss', 'pss', 'cgroup'] as const)
-        if (!memory[s] && g[s] !== null) memory[s] = { bytes: g[s]!, scope: 'harness-process' };
+      // The harness's own growth (and its cgroup's, which on most hosts holds far more than
+      // the harness) stands for in-process instances only: an adapter with usage() serves
+      // from processes of its own, and a figure it does not report is not filled in from
+      // ours, or the headline would compare its instances with everything else running.
+      if (!adapter.usage)
+        for (const s of ['rss', 'pss', 'cgroup'] as const)
+          if (g[s] !== null) memory[s] = { bytes: g[s]!, scope: 'harness-process' };
       // The V8 heap is where in-process instances live; for out-of-process ones it says nothing.
       if (!adapter.usage && g.heap !== null) memory.heap = { bytes: g.heap, scope: 'harness-process' };
       if (g.memavailable !== null) memory.memavailable = { bytes: g.memavailable, scope: 'host' };
