@@ -18,9 +18,7 @@ export const RUNTIMES: RuntimeEntry[] = [
   {
     id: 'wasm',
     default: true,
-    // --preinit / --reuse: the reference runtime's own axes, a series per value.
-    create: async (c = emptyRuntimeConfig()) =>
-      (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter({ series: c.wasm }),
+    create: async () => (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter(),
   },
   {
     id: 'node-wasi',

@@ -254,7 +254,7 @@ describe('faasbench gate --baseline-wasm --wasm (end to end, reference runtime)'
     [
       'both forms',
       ['--baseline-wasm', 'x.wasm', '--wasm', 'x.wasm', '--workload', 'hello'],
-      /either --baseline-wasm\/--wasm or --baseline-workload\/--workload, not both/,
+      /give one duet form, not several \(--baseline-wasm\/--wasm and --baseline-workload\/--workload\)/,
     ],
     [
       'a results file too',
@@ -264,7 +264,7 @@ describe('faasbench gate --baseline-wasm --wasm (end to end, reference runtime)'
     [
       'a missing module',
       ['--baseline-wasm', join(dir, 'none.wasm'), '--wasm', join(dir, 'none.wasm')],
-      /--wasm .*none\.wasm: no such file/,
+      /^faasbench: --baseline-wasm .*none\.wasm: no such file/,
     ],
     [
       'a bad precision',

@@ -1,7 +1,11 @@
-// The duet form of `faasbench gate`: `--baseline-wasm A.wasm --wasm B.wasm` (or
-// `--baseline-workload DIR --workload DIR`) measures both interleaved in this job
-// (harness/duet/duet.ts) and gates on the paired ratio (model/stats/paired.ts),
-// reading back the results file it wrote, like the two-file gate. Same exit codes,
+// The duet form of `faasbench gate`: two sides measured interleaved in this job
+// (harness/duet/duet.ts), gated on the paired ratio (model/stats/paired.ts), reading
+// back the results file it wrote, like the two-file gate. The sides differ in what is
+// served (`--baseline-wasm A.wasm --wasm B.wasm`, `--baseline-component A --component
+// B`, `--baseline-workload DIR --workload DIR`: one runtime serves both) or in what
+// serves it (`--baseline-image IMG:A --image IMG:B`: the container runtime, an image a
+// side; `--baseline-command 'CMD…' --command 'CMD…'`: the command runtime, a serving
+// command a side), the workload being the same (`--workload`, default hello). Same exit codes,
 // annotations and Markdown as the two-file gate (gate.ts); the differences:
 //  - the interval is a paired bootstrap over pairs of back-to-back samples, so the
 //    noise both sides shared cancels;
@@ -14,12 +18,15 @@
 //    the median only (a p99 needs far more pairs to reach the same precision; opt in
 //    with --metric cold_start_ns:p99).
 
+import { existsSync } from 'node:fs';
+import { parse as parseShellWords } from 'shell-quote';
 import type { RunResults } from '../../model/results/reader.js';
 import { UnusableInputError } from '../../model/results/load.js';
 import { pairDuet } from '../../model/duet.js';
 import { comparePaired } from '../../model/stats/paired.js';
 import { metricDirection, MIN_COMPARE_N } from '../../model/stats/inference.js';
-import { resolveWorkloads, type LoadedWorkload } from '../../model/workload.js';
+import { resolveWorkloads, type LoadedWorkload, type VariantKind } from '../../model/workload.js';
+import { parseCommandSpec, readCommandSpec, type CommandSpec } from '../../runtimes/external/command/spec.js';
 import type { DuetOutcome } from '../duet/duet.js';
 import type { GateCheck, GateMetric, GateOptions, GateStatus } from './gate.js';
 
@@ -165,4 +172,88 @@ export function workloadArg(flag: string, value: string): LoadedWorkload {
   } catch (e) {
     throw new Error((e as Error).message.replace(/^--workload /, `${flag} `), { cause: e });
   }
+}
+
+/** The duet forms: a pair of flags each, baseline then candidate (the attribute names are commander's). */
+export const DUET_FORMS = [
+  { form: 'wasm', flags: ['--baseline-wasm', '--wasm'], keys: ['baselineWasm', 'wasm'] },
+  { form: 'component', flags: ['--baseline-component', '--component'], keys: ['baselineComponent', 'component'] },
+  { form: 'workload', flags: ['--baseline-workload', '--workload'], keys: ['baselineWorkload', 'workload'] },
+  { form: 'image', flags: ['--baseline-image', '--image'], keys: ['baselineImage', 'image'] },
+  { form: 'command', flags: ['--baseline-command', '--command'], keys: ['baselineCommand', 'command'] },
+] as const;
+export type DuetForm = (typeof DUET_FORMS)[number]['form'];
+
+/** The runtime a form that varies what serves the workload runs on. */
+export const SERVED_BY: Partial<Record<DuetForm, string>> = { image: 'container', command: 'command' };
+
+/**
+ * Which duet form these flags ask for (null: none, the two-file gate), or why they
+ * are refused. With --baseline-image/--image or --baseline-command/--command a lone
+ * --workload is the workload both sides serve, not a form of its own.
+ */
+export function duetForm(flags: Readonly<Record<string, unknown>>): DuetForm | null {
+  const given = (keys: readonly string[]) => keys.some((k) => flags[k] !== undefined);
+  const servedBy = DUET_FORMS.filter((f) => SERVED_BY[f.form] && given(f.keys));
+  const used = DUET_FORMS.filter((f) =>
+    f.form === 'workload' && servedBy.length > 0 ? flags['baselineWorkload'] !== undefined : given(f.keys),
+  );
+  if (used.length === 0) return null;
+  if (used.length > 1)
+    throw new Error(
+      `give one duet form, not several (${used.map((f) => f.flags.join('/')).join(' and ')}); the forms: ${DUET_FORMS.map((f) => f.flags.join('/')).join(', ')}`,
+    );
+  const f = used[0]!;
+  if (!f.keys.every((k) => flags[k] !== undefined))
+    throw new Error(`a duet gate needs both ${f.flags[0]} and ${f.flags[1]}`);
+  return f.form;
+}
+
+const ENV_WORD = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
+/**
+ * The command runtime's spec for one side of `--baseline-command`/`--command`: a
+ * command line with the command runtime's placeholders ({host}, {port}, {module},
+ * {node}, {wasmtime}, {wazero}, … and {faasbench-cgi} as a whole word), split into
+ * words like a POSIX shell would (quotes and backslashes, by shell-quote, a
+ * well-kept library) but never run by one: no variable expansion ($NAME stays as
+ * written), no globbing, and an operator (| ; & > <) or a comment is refused. Leading
+ * NAME=value words set the server's environment (`PORT={port} {node} server.mjs`).
+ * The server is ready when its port accepts connections; each cold start is a new
+ * server process (spawn → ready → first response). A value naming an existing .json
+ * file is a full spec file instead (README, "The command runtime": readiness, fresh
+ * instance per request, files).
+ */
+export function commandSpecArg(flag: string, value: string, variants: readonly VariantKind[] = ['wasm']): CommandSpec {
+  if (/\.json$/i.test(value.trim()) && existsSync(value)) {
+    try {
+      return readCommandSpec(value);
+    } catch (e) {
+      throw new Error(`${flag} ${(e as Error).message}`, { cause: e });
+    }
+  }
+  const what = `${flag} ${JSON.stringify(value)}`;
+  const words: string[] = [];
+  for (const w of parseShellWords(value, (name) => `$${name}`)) {
+    if (typeof w === 'string') words.push(w);
+    else if ('comment' in w) throw new Error(`${what}: a # comment; the command is not run by a shell (quote the #)`);
+    else if (w.op === 'glob') words.push(w.pattern);
+    else
+      throw new Error(
+        `${what}: '${w.op}' is a shell operator; the command is not run by a shell (one program and its arguments)`,
+      );
+  }
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length && ENV_WORD.test(words[i]!); i++) {
+    const eq = words[i]!.indexOf('=');
+    env[words[i]!.slice(0, eq)] = words[i]!.slice(eq + 1);
+  }
+  const argv = words.slice(i);
+  if (argv.length === 0) throw new Error(`${what}: no command to run`);
+  if (![...argv, ...Object.values(env)].some((w) => w.includes('{port}')))
+    throw new Error(
+      `${what}: the server must listen where faasbench connects: put {port} in it (e.g. --listen {host}:{port}, or PORT={port} before the command)`,
+    );
+  return parseCommandSpec({ description: `command: ${value}`, command: argv, env, variants: [...variants] }, what);
 }

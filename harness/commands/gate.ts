@@ -5,8 +5,9 @@
 // It fails closed: a gated series it cannot judge (no correct samples on one side,
 // a zero baseline, an unbounded ratio or interval) is an error, exit 2, never a pass.
 // Names from the results files are escaped for the terminal and for Markdown.
-// The duet form (--baseline-wasm/--wasm, --baseline-workload/--workload) measures
-// both sides here, interleaved, and is judged in gate-duet.ts.
+// The duet forms (--baseline-wasm/--wasm, --baseline-component/--component,
+// --baseline-workload/--workload, --baseline-image/--image, --baseline-command/
+// --command) measure both sides here, interleaved, and are judged in gate-duet.ts.
 
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -21,6 +22,9 @@ import { resultsDirProblem } from '../../model/results/writer.js';
 import { VARIANT_KINDS, type VariantKind } from '../../model/workload.js';
 import { RUNTIME_SETTINGS } from '../options.js';
 import { runtimeIds } from '../runtimes.js';
+import type { DuetForm } from './gate-duet.js';
+import type { RuntimeConfig } from '../options.js';
+import type { LoadedWorkload } from '../../model/workload.js';
 
 export interface GateMetric {
   metric: string;
@@ -262,8 +266,14 @@ interface GateFlags {
   // The duet form (gate-duet.ts).
   baselineWasm?: string;
   wasm?: string;
+  baselineComponent?: string;
+  component?: string;
   baselineWorkload?: string;
   workload?: string;
+  baselineImage?: string;
+  image?: string;
+  baselineCommand?: string;
+  command?: string;
   runtime?: string[];
   variant?: string[];
   precision: number;
@@ -302,10 +312,10 @@ function report(checks: GateCheck[], notes: string[], md: string, flags: Pick<Ga
 /** Inserts `line` under the Markdown's heading. */
 const underHeading = (md: string, line: string) => md.replace(/\n\n/, `\n\n${line}\n\n`);
 
-/** `gate --baseline-wasm A --wasm B` / `--baseline-workload D --workload D`: run both interleaved, then judge the file written. */
-async function duetAction(flags: GateFlags): Promise<void> {
+/** The duet forms (`gate --baseline-wasm A --wasm B`, …): run both sides interleaved, then judge the file written. */
+async function duetAction(form: DuetForm, flags: GateFlags): Promise<void> {
   const [
-    { DUET_DEFAULTS, duetGate, duetSummaryLine, workloadArg },
+    { DUET_DEFAULTS, SERVED_BY, commandSpecArg, duetGate, duetSummaryLine, workloadArg },
     { DUET_METRICS, runDuet },
     { loadWasmFile },
     { RUNTIMES },
@@ -328,22 +338,64 @@ async function duetAction(flags: GateFlags): Promise<void> {
   for (const m of metrics)
     if (!(DUET_METRICS as readonly string[]).includes(m.metric))
       throw new Error(`a duet measures ${DUET_METRICS.join(' and ')} only, not ${m.metric}`);
-  let baseline, candidate;
-  if (flags.baselineWasm !== undefined && flags.wasm !== undefined) {
+  // The image and command forms: one runtime, each side its own image or command; the workload is the same.
+  const servedBy = SERVED_BY[form];
+  if (servedBy && flags.runtime && flags.runtime.some((r) => r !== servedBy))
+    throw new Error(
+      `--baseline-${form}/--${form} run on the ${servedBy} runtime: give no --runtime, or --runtime ${servedBy}`,
+    );
+  let sideRuntimeConfig: Record<'baseline' | 'candidate', RuntimeConfig> | undefined;
+  let baseline: LoadedWorkload, candidate: LoadedWorkload;
+  const [baselineName, currentName] = {
+    wasm: [flags.baselineWasm, flags.wasm],
+    component: [flags.baselineComponent, flags.component],
+    workload: [flags.baselineWorkload, flags.workload],
+    image: [flags.baselineImage, flags.image],
+    command: [flags.baselineCommand, flags.command],
+  }[form] as [string, string];
+  if (form === 'wasm' || form === 'component') {
     // Probed through one reference runtime, disposed whatever happens (its threads would keep the process alive).
+    // Refused like run --wasm/--component (one sentence), naming the side's own flag.
     const adapter = (await import('../../runtimes/wasm/adapter.js')).referenceWasmAdapter();
+    const load = (flag: string, file: string) =>
+      loadWasmFile(file, adapter, form).catch((e: Error) => {
+        throw new Error(e.message.replace(new RegExp(`^--${form} `), `${flag} `), { cause: e });
+      });
     try {
-      baseline = await loadWasmFile(flags.baselineWasm, adapter);
-      candidate = await loadWasmFile(flags.wasm, adapter);
+      baseline = await load(`--baseline-${form}`, baselineName);
+      candidate = await load(`--${form}`, currentName);
     } finally {
       await adapter.dispose();
     }
+  } else if (form === 'workload') {
+    baseline = workloadArg('--baseline-workload', baselineName);
+    candidate = workloadArg('--workload', currentName);
   } else {
-    baseline = workloadArg('--baseline-workload', flags.baselineWorkload!);
-    candidate = workloadArg('--workload', flags.workload!);
+    baseline = candidate = workloadArg('--workload', flags.workload ?? 'hello');
+    const side = (value: string, flag: string): RuntimeConfig => {
+      if (form === 'image') {
+        if (runtimeConfig.container.image !== undefined)
+          throw new Error(
+            '--container-image (or FAASBENCH_CONTAINER_IMAGE) cannot go with --baseline-image/--image: each side names its own image',
+          );
+        return { ...runtimeConfig, container: { ...runtimeConfig.container, image: value } };
+      }
+      if (runtimeConfig.command.specFile !== undefined)
+        throw new Error(
+          '--command-spec (or FAASBENCH_COMMAND_SPEC) cannot go with --baseline-command/--command: each side gives its own command',
+        );
+      return {
+        ...runtimeConfig,
+        command: { spec: commandSpecArg(flag, value, (flags.variant as VariantKind[] | undefined) ?? ['wasm']) },
+      };
+    };
+    sideRuntimeConfig = {
+      baseline: side(baselineName, `--baseline-${form}`),
+      candidate: side(currentName, `--${form}`),
+    };
   }
   const maxRegression = flags.maxRegression ?? DUET_DEFAULTS.maxRegression;
-  const ids = flags.runtime ?? [...DUET_DEFAULTS.runtimes];
+  const ids = servedBy ? [servedBy] : (flags.runtime ?? [...DUET_DEFAULTS.runtimes]);
   const progress = createProgress({ quiet: flags.quiet === true });
   const abort = new AbortController();
   const onSignal = () => {
@@ -359,6 +411,7 @@ async function duetAction(flags: GateFlags): Promise<void> {
       candidate,
       runtimes: RUNTIMES.filter((r) => ids.includes(r.id)),
       runtimeConfig,
+      ...(sideRuntimeConfig ? { sideRuntimeConfig } : {}),
       ...(flags.variant ? { variants: flags.variant as VariantKind[] } : {}),
       gated: metrics.map((m) => ({ metric: m.metric, q: m.q })),
       warmup: flags.warmup,
@@ -384,6 +437,11 @@ async function duetAction(flags: GateFlags): Promise<void> {
     process.exitCode = 130;
     return;
   }
+  // Nothing was sampled (a side could not be prepared, no runtime here takes the variant): say why.
+  if (outcome.samples === 0)
+    throw new UnusableInputError(
+      `the duet measured nothing: ${[...outcome.skipped.map((s) => `runtime ${s.runtime} skipped: ${s.reason}`), ...outcome.errors].join('; ') || 'no runtime here runs both sides'}`,
+    );
   // Judged from the file, like the two-file gate: what is gated is what was written.
   const loaded = loadResultsFile(outcome.resultsFile, { requireComplete: true });
   const opts = {
@@ -392,14 +450,12 @@ async function duetAction(flags: GateFlags): Promise<void> {
     seed: flags.seed,
     resamples: flags.resamples,
     precision: flags.precision,
-    baselineName: flags.baselineWasm ?? flags.baselineWorkload!,
-    currentName: flags.wasm ?? flags.workload!,
+    baselineName,
+    currentName,
   };
+  const errors = loaded.runs.flatMap((r) => r.events.filter((e) => e.level === 'error').map((e) => e.message));
   const checks = duetGate(loaded.runs, opts);
-  const notes = [
-    ...outcome.skipped.map((s) => `runtime ${s.runtime} skipped: ${s.reason}`),
-    ...loaded.runs.flatMap((r) => r.events.filter((e) => e.level === 'error').map((e) => e.message)),
-  ];
+  const notes = [...outcome.skipped.map((s) => `runtime ${s.runtime} skipped: ${s.reason}`), ...errors];
   report(
     checks,
     notes,
@@ -412,7 +468,7 @@ export function registerGate(program: Command): void {
   const cmd = program
     .command('gate')
     .description(
-      'CI gate: fail (exit 1) when CURRENT regresses from the baseline by more than --max-regression, significantly (exit 2: unusable input or cannot decide); or, with --baseline-wasm/--wasm or --baseline-workload/--workload, measure both interleaved here and gate on the paired ratio',
+      'CI gate: fail (exit 1) when CURRENT regresses from the baseline by more than --max-regression, significantly (exit 2: unusable input or cannot decide); or, with --baseline-X/--X (wasm, component, workload, image, command), measure both interleaved here and gate on the paired ratio',
     )
     .argument('[CURRENT.jsonl]', 'results of the run under test (two-file form)')
     .option('-b, --baseline <BASE.jsonl>', 'baseline results file (two-file form)')
@@ -445,11 +501,26 @@ export function registerGate(program: Command): void {
     )
     .option('--baseline-wasm <file>', 'duet: the baseline bare WAGI .wasm (with --wasm)')
     .option('--wasm <file>', 'duet: the candidate bare WAGI .wasm (with --baseline-wasm)')
+    .option('--baseline-component <file>', 'duet: the baseline wasi:http component (with --component)')
+    .option('--component <file>', 'duet: the candidate wasi:http component (with --baseline-component)')
     .option('--baseline-workload <name|dir>', 'duet: the baseline workload (with --workload)')
-    .option('-w, --workload <name|dir>', 'duet: the candidate workload (with --baseline-workload)')
+    .option(
+      '-w, --workload <name|dir>',
+      'duet: the candidate workload (with --baseline-workload); with --baseline-image/--image or --baseline-command/--command, the workload both sides serve (default: hello)',
+    )
+    .option(
+      '--baseline-image <tag>',
+      'duet: the baseline local Docker image serving the workload on $PORT (with --image; container runtime)',
+    )
+    .option('--image <tag>', 'duet: the candidate local Docker image (with --baseline-image)')
+    .option(
+      '--baseline-command <cmd>',
+      "duet: the baseline serving command, e.g. 'my-server --listen {host}:{port} {module}', or a command spec .json (with --command; command runtime)",
+    )
+    .option('--command <cmd>', 'duet: the candidate serving command (with --baseline-command)')
     .option(
       '-r, --runtime <id...>',
-      `duet: runtimes to measure both on (default: wasm): ${runtimeIds().join(', ')}`,
+      `duet: runtimes to measure both on (default: wasm; container for images, command for commands): ${runtimeIds().join(', ')}`,
       listOption(runtimeIds(), 'runtime'),
     )
     .option(
@@ -479,12 +550,22 @@ export function registerGate(program: Command): void {
     .addHelpText(
       'after',
       `
-Duet form: faasbench gate --baseline-wasm OLD.wasm --wasm NEW.wasm  (or --baseline-workload DIR --workload DIR)
-  runs both in this job, interleaved pair by pair in a seeded random order, on the same
-  runtime(s), until every gated ratio's 95% interval (a paired bootstrap over the pairs)
-  is within ±--precision or --budget-seconds is spent; writes an ordinary results file
-  (rows tagged side=baseline|candidate) to --out and gates on it. A series whose
-  precision was not enough to rule out a regression above --max-regression is a warning.
+Duet forms: both sides measured in this job, interleaved pair by pair in a seeded
+random order, until every gated ratio's 95% interval (a paired bootstrap over the pairs)
+is within ±--precision or --budget-seconds is spent; an ordinary results file (rows
+tagged side=baseline|candidate) goes to --out and is gated. A series whose precision
+was not enough to rule out a regression above --max-regression is a warning.
+  faasbench gate --baseline-wasm OLD.wasm --wasm NEW.wasm            two WAGI modules (-r: default wasm)
+  faasbench gate --baseline-component OLD.wasm --component NEW.wasm  two wasi:http components
+  faasbench gate --baseline-workload DIR --workload DIR              two workload folders
+  faasbench gate --baseline-image fn:old --image fn:new -w hello     two local images serving hello's
+      HTTP contract on $PORT (container runtime; --container-image-variant: which variant they stand for)
+  faasbench gate --baseline-command 'old-srv --listen {host}:{port} {module}' \
+                 --command 'new-srv --listen {host}:{port} {module}' -w hello
+      two builds serving the same workload (command runtime): no shell, quotes as in sh,
+      leading NAME=value words set the environment, {port} required; each cold start is
+      a new server (spawn → port open → first response); a .json value is a full command
+      spec (README, "The command runtime"); --variant picks the artifact for {module}
 
 Exit codes (the gate never passes on input it cannot judge):
   0  no significant regression above --max-regression (warnings may be printed)
@@ -497,20 +578,14 @@ Exit codes (the gate never passes on input it cannot judge):
   130 a duet interrupted (Ctrl-C): no verdict`,
     )
     .action(async (currentFile: string | undefined, flags: GateFlags) => {
-      const duetWasm = flags.baselineWasm !== undefined || flags.wasm !== undefined;
-      const duetWorkload = flags.baselineWorkload !== undefined || flags.workload !== undefined;
-      if (duetWasm || duetWorkload) {
-        if (duetWasm && duetWorkload)
-          throw new Error('give either --baseline-wasm/--wasm or --baseline-workload/--workload, not both');
+      // Loaded here, not at start-up: the duet's modules (a shell-word parser, zod) cost every other verb nothing.
+      const form = (await import('./gate-duet.js')).duetForm(flags);
+      if (form) {
         if (flags.baseline !== undefined || currentFile !== undefined)
           throw new Error(
-            'a duet gate measures both sides itself: give no --baseline or CURRENT.jsonl with --baseline-wasm/--wasm or --baseline-workload/--workload',
+            `a duet gate measures both sides itself: give no --baseline or CURRENT.jsonl with --baseline-${form}/--${form}`,
           );
-        if (duetWasm && (flags.baselineWasm === undefined || flags.wasm === undefined))
-          throw new Error('a duet gate needs both --baseline-wasm and --wasm');
-        if (duetWorkload && (flags.baselineWorkload === undefined || flags.workload === undefined))
-          throw new Error('a duet gate needs both --baseline-workload and --workload');
-        await duetAction(flags);
+        await duetAction(form, flags);
         return;
       }
       if (flags.baseline === undefined)

@@ -14,6 +14,8 @@ import { wasmFileWorkload } from '../workloads-wasm.js';
 import { RUNTIMES } from '../runtimes.js';
 import { createProgress } from '../progress.js';
 import { runDuet, type DuetOptions } from './duet.js';
+import { emptyRuntimeConfig } from '../options.js';
+import { parseCommandSpec } from '../../runtimes/external/command/spec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fb-duet-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -86,6 +88,23 @@ describe('runDuet', () => {
     expect(r!.samples.filter((x) => x.tags?.side === 'candidate' && !x.ok)).toHaveLength(5);
     expect(pairDuet(r!.samples)[0]!.baseline).toEqual([]);
   }, 60_000);
+
+  it('refuses sides whose cold starts mean different things (a fresh instance per request on one side only)', async () => {
+    const side = (fresh: boolean) => ({
+      ...emptyRuntimeConfig(),
+      command: { spec: parseCommandSpec({ command: ['{node}', 'srv.mjs', '{port}'], freshInstancePerRequest: fresh }) },
+    });
+    const out = await run(
+      opts({
+        runtimes: RUNTIMES.filter((r) => r.id === 'command'),
+        sideRuntimeConfig: { baseline: side(true), candidate: side(false) },
+      }),
+    );
+    expect(out).toMatchObject({ stoppedBy: 'failed', samples: 0 });
+    expect(out.errors[0]).toBe(
+      'command: the sides measure different cold starts (only the baseline serves a fresh instance per request)',
+    );
+  }, 30_000);
 
   it('refuses a metric it cannot measure before starting anything', async () => {
     await expect(run(opts({ gated: [{ metric: 'latency_ns', q: 0.5 }] }))).rejects.toThrow(

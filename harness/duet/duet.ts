@@ -94,6 +94,10 @@ export interface DuetOutcome {
   precision: number;
   elapsedMs: number;
   skipped: Array<{ runtime: string; reason: string }>;
+  /** The errors written to the results file's events (a side that could not be prepared, set up, or never answered). */
+  errors: string[];
+  /** Sample rows written (0: nothing could be measured). */
+  samples: number;
 }
 
 /** One runtime's adapter for each side (the same one unless the sides have their own settings), under one runtime id. */
@@ -151,6 +155,7 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
   const t0 = performance.now();
   let stoppedBy: DuetStop = 'max-pairs';
   let precision = NaN;
+  const errors: string[] = [];
   try {
     if (!opts.sideRuntimeConfig) {
       const o = await openRuntimes(opts.runtimes, opts.runtimeConfig ?? emptyRuntimeConfig(), (m) => progress.log(m));
@@ -235,6 +240,7 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
       // Else the "same" metric would be a per-request cold start on one side and a server start on the other.
       if (caps.baseline.freshInstancePerRequest !== caps.candidate.freshInstancePerRequest) {
         const msg = `${rt.id}: the sides measure different cold starts (only the ${caps.baseline.freshInstancePerRequest ? 'baseline' : 'candidate'} serves a fresh instance per request)`;
+        errors.push(msg);
         out.event('error', msg, { runtime: rt.id });
         progress.log(`error: ${msg}`);
         continue;
@@ -268,6 +274,7 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
           ctx = { baseline: await ctxOf('baseline'), candidate: await ctxOf('candidate') };
         } catch (e) {
           const msg = `${rt.id}/${variant}: prepare failed: ${(e as Error).message}`;
+          errors.push(msg);
           out.event('error', msg, { runtime: rt.id });
           progress.log(`error: ${msg}`);
           continue;
@@ -296,10 +303,11 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
     }
     if (duos.length === 0) {
       stoppedBy = 'failed';
-      out.event('error', 'nothing to measure: no runtime here can run both sides for the gated metrics');
+      errors.push('nothing to measure: no runtime here can run both sides for the gated metrics');
+      out.event('error', errors.at(-1)!);
       return finish();
     }
-    ({ stoppedBy, precision } = await rounds(opts, duos, out, progress, signal, t0));
+    ({ stoppedBy, precision } = await rounds(opts, duos, out, errors, progress, signal, t0));
     return finish();
   } finally {
     for (const d of duos) if (d.ready) for (const c of Object.values(d.cells)) await c.teardown().catch(() => {});
@@ -324,6 +332,8 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
       precision,
       elapsedMs: performance.now() - t0,
       skipped,
+      errors,
+      samples: out?.sampleCount ?? 0,
     };
   }
 }
@@ -335,10 +345,12 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
  * gate reports.
  */
 function worstPrecision(duos: Duo[], gated: DuetGateSeries[], seed: number, resamples: number): number {
-  let worst = 0;
+  // NaN when no series is still sampling: nothing was reached (never "0, precise enough").
+  let worst = NaN;
   for (const s of pairDuet(duos.filter((d) => !d.done).flatMap((d) => d.rows))) {
     for (const g of gated) {
       if (g.metric !== s.metric) continue;
+      if (Number.isNaN(worst)) worst = 0;
       const c = comparePaired(s.baseline, s.candidate, { q: g.q, seed, resamples, metric: s.metric });
       const p = c.undecided === null ? c.precision : Infinity;
       if (!(p <= worst)) worst = p;
@@ -351,6 +363,7 @@ async function rounds(
   opts: DuetOptions,
   duos: Duo[],
   out: ResultsWriter,
+  errors: string[],
   progress: Progress,
   signal: AbortSignal,
   t0: number,
@@ -374,6 +387,7 @@ async function rounds(
         } catch (e) {
           d.done = true;
           const msg = `${d.runtime}/${d.variant}/${d.metric}: setup failed: ${(e as Error).message}`;
+          errors.push(msg);
           out.event('error', msg, where);
           progress.log(`error: ${msg}`);
           continue;
@@ -411,12 +425,15 @@ async function rounds(
         if (!d.okSeen[side] && d.failures[side] >= failFast) {
           d.done = true;
           const msg = `${side} ${d.runtime}/${d.variant}/${d.metric}: gave up after ${d.failures[side]} failed samples and none correct`;
+          errors.push(msg);
           out.event('error', msg, where);
           progress.log(`error: ${msg}`);
           break;
         }
       }
     }
+    // Every pair of cells gave up in this round: stop now, before a precision check over nothing.
+    if (duos.every((d) => d.done)) return { stoppedBy: 'failed', precision };
     const elapsed = performance.now() - t0;
     const pairsDone = round + 1 - opts.warmup;
     // The bar shows the time budget spent (the precision usually ends the run before it fills).
