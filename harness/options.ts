@@ -23,6 +23,7 @@ import type { ContainerConfig } from '../runtimes/container/adapter.js';
 import type { CommandConfig } from '../runtimes/external/command/adapter.js';
 import type { WasmtimeConfig } from '../runtimes/external/wasmtime/adapter.js';
 import type { K8sConfig } from '../runtimes/k8s/adapter.js';
+import { MAX_REUSE, PREINIT_KINDS, type Preinit, type WasmSeriesConfig } from '../runtimes/wasm/series.js';
 import type { LambdaConfig } from '../runtimes/lambda/adapter.js';
 import type { PoolConfig, RefillPolicy } from '../runtimes/pool/adapter.js';
 import type { NativeMode, ProcessConfig } from '../runtimes/process/adapter.js';
@@ -210,11 +211,13 @@ export interface RuntimeConfig {
   command: CommandConfig;
   wasmtime: WasmtimeConfig;
   k8s: K8sConfig;
+  /** The reference runtime's own axes (SERIES_SETTINGS): each value a series of its own. */
+  wasm: WasmSeriesConfig;
 }
 
 /** Nothing set: every adapter on its defaults. */
 export function emptyRuntimeConfig(): RuntimeConfig {
-  return { container: {}, process: {}, lambda: {}, pool: {}, command: {}, wasmtime: {}, k8s: {} };
+  return { container: {}, process: {}, lambda: {}, pool: {}, command: {}, wasmtime: {}, k8s: {}, wasm: {} };
 }
 
 export const POOL_REFILL_POLICIES = ['eager', 'on-demand'] as const satisfies readonly RefillPolicy[];
@@ -240,7 +243,7 @@ export interface RuntimeSetting {
   /** Valid values, shown in --help and in every refusal. */
   choices?: readonly string[];
   /** Checks and converts a flag or environment value; throws an Error whose message says what is valid. */
-  parse(value: string): string | number | boolean;
+  parse(value: string): string | number | boolean | readonly (string | number)[];
 }
 
 function whole(what: string, min: number, max: number) {
@@ -433,6 +436,48 @@ export const RUNTIME_SETTINGS: readonly RuntimeSetting[] = [
   },
 ];
 
+/** `a,b,c` → its items, each checked by `one`; empty items and repeats refused (a repeat would be one series twice). */
+function listOf<T extends string | number>(what: string, one: (v: string) => T) {
+  return (value: string): T[] => {
+    const items = value.split(',').map((x) => x.trim());
+    if (items.some((x) => x === ''))
+      throw new Error(`${what}: '${value}' has an empty item (give a comma-separated list)`);
+    const out = items.map(one);
+    const twice = out.find((x, i) => out.indexOf(x) !== i);
+    if (twice !== undefined) throw new Error(`${what}: ${twice} is given twice`);
+    return out;
+  };
+}
+
+/**
+ * The reference runtime's measured axes (runtimes/wasm/series.ts): lists, each value
+ * its own series (rows tagged preinit=…, reuse=…), swept by `faasbench run`; `faasbench
+ * serve` takes one value of each. Flags --preinit and --reuse, with FAASBENCH_* as for
+ * the runtime settings. Not in RUNTIME_SETTINGS: those are scalar settings every verb
+ * that starts runtimes takes (the gate's duet too), these are sweep axes of `run`.
+ */
+export const SERIES_SETTINGS: readonly RuntimeSetting[] = [
+  {
+    runtime: 'wasm',
+    key: 'preinit',
+    flag: '--preinit',
+    arg: 'kinds',
+    env: 'FAASBENCH_PREINIT',
+    help: 'wasm: how modules are pre-initialised, a series per value (comma-separated): plain (compile at deploy), code-cache (V8 caches reused), wizer (pre-initialised by Wizer at prepare; preview1 modules only) (default: plain, untagged)',
+    choices: PREINIT_KINDS,
+    parse: listOf('--preinit', (v) => oneOf('--preinit', PREINIT_KINDS)(v) as Preinit),
+  },
+  {
+    runtime: 'wasm',
+    key: 'reuse',
+    flag: '--reuse',
+    arg: 'n',
+    env: 'FAASBENCH_REUSE',
+    help: `wasm: requests one component instance may serve, a series per value (comma-separated, e.g. 1,128; like wasmtime serve --max-instance-reuse-count; preview1 modules: 1 only) (default: 1, untagged)`,
+    parse: listOf('--reuse', whole('--reuse', 1, MAX_REUSE)),
+  },
+];
+
 /** The name commander gives a flag's value: `--pool-size` → poolSize (and `--no-lambda-freeze` → lambdaFreeze). */
 export function flagAttribute(flag: string): string {
   return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -449,7 +494,7 @@ export function resolveRuntimeConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): RuntimeConfig {
   const config = emptyRuntimeConfig();
-  for (const s of RUNTIME_SETTINGS) {
+  for (const s of [...RUNTIME_SETTINGS, ...SERIES_SETTINGS]) {
     let value = flags[flagAttribute(s.flag)];
     if (value === undefined) {
       const raw = env[s.env];

@@ -66,6 +66,8 @@ interface LiveCell {
   failures: number;
   /** Wall time spent in sample() so far, ms. */
   spentMs: number;
+  /** The deployment's series tags (prepareSeries), written on each of its rows. */
+  tags?: Readonly<Record<string, string | number>>;
 }
 
 export function pickRequest(w: LoadedWorkload, name?: string): SampleRequest {
@@ -182,34 +184,51 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
             if (opts.variants && !opts.variants.includes(variant)) continue;
             if (signal.aborted) break;
             try {
-              const deployment = await adapter.prepare(workload, variant);
-              const ctx = {
-                adapter,
-                workload,
-                variant,
-                deployment,
-                request: pickRequest(workload, opts.request),
-                options: modeOptions,
-                warn: (m: string) => {
-                  out.event('warning', m, { runtime: adapter.id, workload: workload.name });
-                  progress.log(`warning: ${m}`);
-                },
-                log: (m: string) => progress.log(m),
-                signal,
-              };
-              for (const cell of measurement.cells(ctx)) {
-                cells.push({
-                  cell,
-                  runtime: adapter.id,
-                  workload: workload.name,
+              // One deployment, or one per series of the adapter's own axes (tagged; why a series cannot apply is said once).
+              const prepared = adapter.prepareSeries
+                ? await adapter.prepareSeries(workload, variant)
+                : [await adapter.prepare(workload, variant)];
+              const refusals = new Map<string, string[]>();
+              for (const deployment of prepared) {
+                if ('refused' in deployment) {
+                  const tags = Object.entries(deployment.tags).map(([k, v]) => `${k}=${v}`);
+                  refusals.set(deployment.refused, [...(refusals.get(deployment.refused) ?? []), tags.join(',')]);
+                  continue;
+                }
+                const ctx = {
+                  adapter,
+                  workload,
                   variant,
-                  mode,
-                  ready: false,
-                  done: false,
-                  okSeen: false,
-                  failures: 0,
-                  spentMs: 0,
-                });
+                  deployment,
+                  request: pickRequest(workload, opts.request),
+                  options: modeOptions,
+                  warn: (m: string) => {
+                    out.event('warning', m, { runtime: adapter.id, workload: workload.name });
+                    progress.log(`warning: ${m}`);
+                  },
+                  log: (m: string) => progress.log(m),
+                  signal,
+                };
+                for (const cell of measurement.cells(ctx)) {
+                  cells.push({
+                    cell,
+                    runtime: adapter.id,
+                    workload: workload.name,
+                    variant,
+                    mode,
+                    ready: false,
+                    done: false,
+                    okSeen: false,
+                    failures: 0,
+                    spentMs: 0,
+                    ...(deployment.tags && Object.keys(deployment.tags).length ? { tags: deployment.tags } : {}),
+                  });
+                }
+              }
+              for (const [why, series] of refusals) {
+                const msg = `${adapter.id}/${workload.name}/${variant}: not measured (${series.join('; ')}): ${why}`;
+                out.event('info', msg, { runtime: adapter.id, workload: workload.name });
+                progress.log(msg);
               }
             } catch (e) {
               const msg = `${adapter.id}/${workload.name}/${variant}: prepare failed: ${(e as Error).message}`;
@@ -307,7 +326,14 @@ async function runRounds(
       }
       c.spentMs += performance.now() - t0;
       for (const r of rows)
-        out.sample({ workload: c.workload, variant: c.variant, runtime: c.runtime, mode: c.mode, ...r });
+        out.sample({
+          workload: c.workload,
+          variant: c.variant,
+          runtime: c.runtime,
+          mode: c.mode,
+          ...r,
+          ...(c.tags ? { tags: { ...c.tags, ...r.tags } } : {}),
+        });
       const failed = rows.find((r) => r.phase === 'total' && !r.ok);
       if (failed) {
         c.failures++;

@@ -18,7 +18,9 @@ export const RUNTIMES: RuntimeEntry[] = [
   {
     id: 'wasm',
     default: true,
-    create: async () => (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter(),
+    // --preinit / --reuse: the reference runtime's own axes, a series per value.
+    create: async (c = emptyRuntimeConfig()) =>
+      (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter({ series: c.wasm }),
   },
   {
     id: 'node-wasi',

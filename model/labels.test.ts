@@ -12,6 +12,12 @@ describe('labels', () => {
     expect(tagsText('source=memavailable')).toBe('host MemAvailable');
     expect(tagsText('odd_key=x')).toBe('odd key x');
     expect(tagsText('')).toBe('');
+    expect(tagsText('preinit=wizer,reuse=128')).toBe(
+      'pre-initialised by Wizer, instance reused for up to 128 requests',
+    );
+    expect(tagsText('preinit=code-cache,reuse=1')).toBe('V8 code cache, fresh instance per request');
+    expect(tagsText('preinit=plain')).toBe('compiled at deploy');
+    expect(tagsText('preinit=constructor')).toBe('preinit constructor');
     for (const t of ['connections=1', 'a=b,c=d', 'slo_ns=5,crossed_at_rps=none'])
       expect(tagsText(t)).not.toMatch(/[{}=]/);
   });

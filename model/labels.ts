@@ -18,6 +18,15 @@ const TAG_WORDS: Record<string, (v: string) => string> = {
   size: (v) => `${num(v)} started`,
   loop: (v) => `${v} loop`,
   saturated: (v) => (v === 'true' ? 'saturated' : 'not saturated'),
+  // The reference runtime's series axes (runtimes/wasm/series.ts).
+  preinit: (v) => (Object.hasOwn(PREINIT_WORDS, v) ? PREINIT_WORDS[v]! : `preinit ${v}`),
+  reuse: (v) => (v === '1' ? 'fresh instance per request' : `instance reused for up to ${num(v)} requests`),
+};
+
+const PREINIT_WORDS: Record<string, string> = {
+  plain: 'compiled at deploy',
+  'code-cache': 'V8 code cache',
+  wizer: 'pre-initialised by Wizer',
 };
 
 const SOURCE_WORDS: Record<string, string> = {

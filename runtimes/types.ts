@@ -44,7 +44,19 @@ export interface Deployment<D = unknown> {
   runtime: string;
   workload: LoadedWorkload;
   variant: VariantKind;
+  /**
+   * The series this deployment stands for when an adapter prepares several of one
+   * variant (prepareSeries: preinit=wizer, reuse=128): the run loop writes them on
+   * every sample row of its cells, so each is a series of its own.
+   */
+  readonly tags?: Readonly<Record<string, string | number>>;
   readonly data?: D;
+}
+
+/** A series an adapter cannot prepare for this workload variant: its tags and why, in one sentence. */
+export interface RefusedSeries {
+  tags: Readonly<Record<string, string | number>>;
+  refused: string;
 }
 
 /**
@@ -139,6 +151,12 @@ export interface RuntimeAdapter<D = unknown, I = unknown> {
   /** Can this runtime run here? If not, say why so the run can go on without it. */
   available(): Promise<Availability>;
   prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Deployment<D>>;
+  /**
+   * When the adapter measures axes of its own (the reference runtime's preinit and
+   * reuse N): one tagged deployment per series, or why a series does not apply. The
+   * run loop calls this instead of prepare() when it is there.
+   */
+  prepareSeries?(workload: LoadedWorkload, variant: VariantKind): Promise<Array<Deployment<D> | RefusedSeries>>;
   /** A cold start: a new instance (for fresh-per-request runtimes, a new app). */
   start(deployment: Deployment<D>): Promise<StartResult<Instance<I, D>>>;
   invoke(instance: Instance<I, D>, request: FunctionRequest): Promise<InvokeResult>;

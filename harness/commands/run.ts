@@ -22,6 +22,7 @@ import {
   DENSITY_DEFAULTS,
   LOAD_CLIENTS,
   RUNTIME_SETTINGS,
+  SERIES_SETTINGS,
   TRACE_DEFAULTS,
   resolveRuntimeConfig,
   type LoadClient,
@@ -311,6 +312,8 @@ export function registerRun(program: Command): void {
     );
   // One flag per runtime setting (pool, lambda, container, process), from the one table of them.
   for (const s of RUNTIME_SETTINGS) for (const o of runtimeSettingOptions(s)) run.addOption(o);
+  // The reference runtime's sweep axes (--preinit, --reuse): each value a series of its own, tagged on its rows.
+  for (const s of SERIES_SETTINGS) for (const o of runtimeSettingOptions(s)) run.addOption(o);
   run.action(async (flags: RunFlags) => {
     // Checked (and created) first: a run that cannot write its results must not start anything.
     const outProblem = resultsDirProblem(resolve(flags.out));

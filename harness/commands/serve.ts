@@ -8,10 +8,12 @@
 // Every refusal at start (bad flag, duplicate or invalid app name, unreadable or
 // invalid module, address in use) is one sentence and exit 2 (cli.ts's main).
 
-import { type Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { AppListError, collectApps } from '../../runtimes/wasm/serve/apps.js';
 import { runServe } from '../../runtimes/wasm/serve/run.js';
 import { intOption } from './options.js';
+import { SERIES_SETTINGS } from '../options.js';
+import type { Preinit } from '../../runtimes/wasm/series.js';
 
 interface ServeFlags {
   app?: string[];
@@ -23,6 +25,29 @@ interface ServeFlags {
   maxBody?: number;
   headersTimeout?: number;
   maxConnections?: number;
+  preinit?: Preinit;
+  reuse?: number;
+}
+
+/**
+ * One value of a series axis (--preinit, --reuse): `run` sweeps a list, a serve process
+ * serves every app one way. Parsed by the same setting as run's, so the errors read alike.
+ */
+function oneSeriesValue(flag: '--preinit' | '--reuse') {
+  const setting = SERIES_SETTINGS.find((s) => s.flag === flag)!;
+  return (value: string): string | number => {
+    let values: readonly (string | number)[];
+    try {
+      values = setting.parse(value) as readonly (string | number)[];
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+    if (values.length !== 1)
+      throw new InvalidArgumentError(
+        `${flag} takes one value here (serve serves every app one way; faasbench run sweeps a list)`,
+      );
+    return values[0]!;
+  };
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -77,6 +102,16 @@ export function registerServe(program: Command): void {
       'open connections at most; requests on more get 503 (default 10000)',
       intOption('--max-connections', 1, 1_000_000),
     )
+    .option(
+      '--preinit <kind>',
+      "plain (default), code-cache (component glue through V8's code cache; a preview1 app is compiled once at start anyway), or wizer (each preview1 app pre-initialised by Wizer at start, cached)",
+      oneSeriesValue('--preinit'),
+    )
+    .option(
+      '--reuse <n>',
+      'requests one component instance may serve (default 1: a fresh instance each, like wasmtime serve --max-instance-reuse-count); preview1 apps: 1 only',
+      oneSeriesValue('--reuse'),
+    )
     .addHelpText(
       'after',
       '\nExample:\n  faasbench serve --app hello=workloads/hello/build/hello.wasm --listen 127.0.0.1:8080\n  curl http://127.0.0.1:8080/hello/        # or: curl -H "Host: hello.localhost" http://127.0.0.1:8080/\n  curl http://127.0.0.1:8080/.faasbench/health\n',
@@ -98,6 +133,8 @@ export function registerServe(program: Command): void {
         ...(flags.threads ? { threads: flags.threads } : {}),
         ...(flags.deadline ? { deadlineMs: flags.deadline } : {}),
         ...(flags.memory ? { memoryCapBytes: flags.memory * 2 ** 20 } : {}),
+        ...(flags.preinit ? { preinit: flags.preinit } : {}),
+        ...(flags.reuse ? { reuse: flags.reuse } : {}),
         http: {
           ...(flags.maxBody !== undefined ? { maxBodyBytes: flags.maxBody } : {}),
           ...(flags.headersTimeout ? { headersTimeoutMs: flags.headersTimeout } : {}),

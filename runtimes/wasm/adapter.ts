@@ -37,6 +37,7 @@ import {
 import { GuestThreadExecutor } from './guest-threads.js';
 import { ServedWasmAdapter } from './served-adapter.js';
 import { startWagiServer, type WagiServer } from './server.js';
+import type { WasmSeriesConfig } from './series.js';
 
 interface WasmDeployment {
   bytes: Uint8Array;
@@ -179,6 +180,8 @@ export interface ReferenceWasmOptions extends Partial<ModuleLimits> {
   fs?: GuestFs;
   /** Live instances (apps) at most (default DEFAULT_MAX_APPS served, DEFAULT_MAX_INSTANCES in process); start() past it fails with a sentence. */
   maxInstances?: number;
+  /** Served form only: the preinit and reuse axes, a tagged series per combination (series.ts). */
+  series?: WasmSeriesConfig;
 }
 
 /**
@@ -197,6 +200,7 @@ export function referenceWasmAdapter(opts: ReferenceWasmOptions = {}): ServedWas
     ...(opts.threads ? { threads: opts.threads } : {}),
     ...(opts.fs ? { fs: opts.fs } : {}),
     ...(opts.maxInstances ? { maxInstances: opts.maxInstances } : {}),
+    ...(opts.series ? { series: opts.series } : {}),
   });
 }
 

@@ -12,6 +12,13 @@
 // Process ownership: the child has an IPC channel; it shuts itself down when the
 // channel closes (this process ended, even by SIGKILL), and is killed by dispose(),
 // by this process's exit hook, and respawned by the next start() if it died.
+// Series (series.ts): with --preinit/--reuse the adapter prepares one deployment per
+// combination (prepareSeries), tagged; the serve process deploys each as asked
+// (serve/run.ts: code-cache, reuse N), and a `wizer` deployment carries the module
+// Wizer pre-initialised here at prepare (wizer.ts), so its app cold start compiles the
+// pre-initialised bytes. A series that does not apply to the variant is refused in one
+// sentence (reuse > 1 of a preview1 module, wizer of a component).
+//
 // usage() reads /proc of the serve process: each live app is charged an equal share
 // of the process's growth since it was spawned empty, so the density mode's sum over
 // apps is the process's growth.
@@ -31,6 +38,7 @@ import type {
   MemoryUsage,
   OwnDeployment,
   OwnInstance,
+  RefusedSeries,
   RuntimeAdapter,
   StartResult,
 } from '../types.js';
@@ -38,6 +46,8 @@ import type { GuestFs } from './executor.js';
 import { DEFAULT_MODULE_LIMITS, compileCommand, readWasmFile, type PrepareOptions } from './module.js';
 import { prepareComponent } from './component/prepare.js';
 import type { ServeConfig, ServeControl, ServeExecutorKind, ServeReply } from './serve/run.js';
+import { seriesOf, seriesRefusal, seriesTags, type WasmSeries, type WasmSeriesConfig } from './series.js';
+import { wizen } from './wizer.js';
 
 export interface ServedWasmOptions {
   id: string;
@@ -53,6 +63,8 @@ export interface ServedWasmOptions {
   maxInstances?: number;
   /** Spawn → ready, and each deploy, must happen within this (default 30 s). */
   startDeadlineMs?: number;
+  /** Axes measured as series (--preinit, --reuse); default: plain, a fresh instance per request, untagged. */
+  series?: WasmSeriesConfig;
 }
 
 /** Live apps per adapter by default: they share one listener and one process, so the bound is memory, not file descriptors. */
@@ -62,6 +74,8 @@ interface ServedDeployment {
   bytes: Uint8Array;
   name: string;
   fs?: GuestFs;
+  /** How its apps are deployed (preinit, reuse N). */
+  series: WasmSeries;
 }
 interface ServedInstance {
   app: string;
@@ -220,6 +234,8 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private usageCache: { at: number; mem: { rss: number; pss: number } } | null = null;
   private readonly exitHook = () => this.proc?.child.kill('SIGKILL');
+  /** Component files found to answer one request per instance (the refusal), or not (null). */
+  private readonly reuseProbes = new Map<string, string | null>();
 
   constructor(opts: ServedWasmOptions) {
     this.id = opts.id;
@@ -267,7 +283,72 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
     return { proc, spawnNs: Number(process.hrtime.bigint() - t0) };
   }
 
+  /** The first series of the axes given (plain, reuse 1 when none): what a caller that asks for one deployment gets. */
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<ServedDeployment>> {
+    const config = this.opts.series ?? {};
+    const series = seriesOf(config)[0]!;
+    const refused = seriesRefusal(variant === 'component' ? 'component' : 'wasm', series);
+    if (refused) throw new Error(refused);
+    const d = await this.prepareOne(workload, variant, series, seriesTags(config, series));
+    const once = series.reuse > 1 ? await this.servesOnce(d) : null;
+    if (once) throw new Error(once);
+    return d;
+  }
+
+  /** One deployment per series of the axes given (each tagged), or why a series does not apply to this variant. */
+  async prepareSeries(
+    workload: LoadedWorkload,
+    variant: VariantKind,
+  ): Promise<Array<OwnDeployment<ServedDeployment> | RefusedSeries>> {
+    const config = this.opts.series ?? {};
+    const out: Array<OwnDeployment<ServedDeployment> | RefusedSeries> = [];
+    for (const series of seriesOf(config)) {
+      const tags = seriesTags(config, series);
+      const refused = seriesRefusal(variant === 'component' ? 'component' : 'wasm', series);
+      if (refused) {
+        out.push({ tags, refused });
+        continue;
+      }
+      const d = await this.prepareOne(workload, variant, series, tags);
+      const once = series.reuse > 1 ? await this.servesOnce(d) : null;
+      out.push(once ? { tags, refused: once } : d);
+    }
+    return out;
+  }
+
+  /**
+   * Whether a component answers only one request per instance (componentize-js's fetch
+   * event does: its second request on one instance gets no response), found by asking
+   * one instance twice; why, in one sentence, or null when it serves both. Once per
+   * component file: the answer does not depend on the series.
+   */
+  private async servesOnce(d: OwnDeployment<ServedDeployment>): Promise<string | null> {
+    const path = d.workload.variantPaths[d.variant]!;
+    let known = this.reuseProbes.get(path);
+    if (known === undefined) {
+      const request = d.workload.requests.find((r) => r.size === 'test') ?? d.workload.requests[0]!;
+      const { instance } = await this.start({ ...d, data: { ...d.data, series: { ...d.data.series, reuse: 2 } } });
+      try {
+        const first = await this.invoke(instance, request);
+        const second = await this.invoke(instance, request);
+        known =
+          second.response.status >= 500 && first.response.status < 500
+            ? `reuse ${d.data.series.reuse} does not apply to ${d.workload.name}'s component: it answers one request per instance (as componentize-js's fetch event does); a second request on one instance got ${second.response.status} (${Buffer.from(second.response.body).toString('utf8').trim().split('\n')[0]!.slice(0, 120)})`
+            : null;
+      } finally {
+        await this.stop(instance);
+      }
+      this.reuseProbes.set(path, known);
+    }
+    return known === null ? null : known.replace(/^reuse \d+/, `reuse ${d.data.series.reuse}`);
+  }
+
+  private async prepareOne(
+    workload: LoadedWorkload,
+    variant: VariantKind,
+    series: WasmSeries,
+    tags: Record<string, string | number>,
+  ): Promise<OwnDeployment<ServedDeployment>> {
     const path = workload.variantPaths[variant];
     const runs = this.capabilities().variants;
     if (!runs.includes(variant))
@@ -276,7 +357,9 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
       throw new Error(
         `${this.id}: ${workload.name} has no ${variant} variant${workload.unbuilt?.[variant] ? ` (${workload.unbuilt[variant]})` : ''}`,
       );
-    const bytes = readWasmFile(path, this.moduleOptions.maxModuleBytes ?? DEFAULT_MODULE_LIMITS.maxModuleBytes);
+    let bytes = readWasmFile(path, this.moduleOptions.maxModuleBytes ?? DEFAULT_MODULE_LIMITS.maxModuleBytes);
+    // Offline, once per content (cached on disk): the app cold start then deploys the pre-initialised module.
+    if (series.preinit === 'wizer' && variant !== 'component') bytes = (await wizen(bytes, workload.name)).bytes;
     // Refused here, in one sentence, before any app starts (the serve process checks again).
     if (variant === 'component')
       await prepareComponent(
@@ -293,12 +376,12 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
     const fs: GuestFs | undefined = scratch ? { ...this.opts.fs, scratch } : this.opts.fs;
     // The platform is up before the first app cold start is measured.
     await this.process();
-    const data: ServedDeployment = { bytes, name: workload.name, ...(fs ? { fs } : {}) };
-    return { runtime: this.id, workload, variant, data };
+    const data: ServedDeployment = { bytes, name: workload.name, series, ...(fs ? { fs } : {}) };
+    return { runtime: this.id, workload, variant, data, ...(Object.keys(tags).length ? { tags } : {}) };
   }
 
   async start(d: OwnDeployment<ServedDeployment>): Promise<StartResult<ServedApp>> {
-    const { bytes, name, fs } = d.data;
+    const { bytes, name, fs, series } = d.data;
     if (this.live.size + this.starting >= this.maxInstances) {
       throw new Error(
         `${this.id}: cannot start another instance of ${name}: ${this.live.size + this.starting} are live, the limit of live instances (maxInstances)`,
@@ -309,7 +392,16 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
       let { proc, spawnNs } = await this.process();
       const nonce = ++this.nonce;
       const app = `a${nonce}`;
-      const message = { op: 'deploy', name: app, argv0: name, bytes, nonce, ...(fs ? { fs } : {}) } as const;
+      const message = {
+        op: 'deploy',
+        name: app,
+        argv0: name,
+        bytes,
+        nonce,
+        ...(fs ? { fs } : {}),
+        ...(series.preinit === 'code-cache' ? { preinit: 'code-cache' as const } : {}),
+        ...(series.reuse > 1 ? { reuse: series.reuse } : {}),
+      } as const;
       let t0 = process.hrtime.bigint();
       let r: ServeReply & { ok: true };
       try {

@@ -14,6 +14,8 @@ export interface ComponentLoad {
   modules: Array<[string, WebAssembly.Module]>;
   images: Array<[string, MemoryImage]>;
   bytes: number;
+  /** Compile the glue with V8's code cache, and write the cache after the first request (prepare.ts, loadGlueCached). */
+  codeCache?: boolean;
 }
 
 export type ToComponentThread =

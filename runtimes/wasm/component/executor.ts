@@ -187,6 +187,7 @@ export class ComponentThreadExecutor implements ComponentExecutor {
         modules: [...c.modules],
         images: [...c.images],
         bytes: c.bytes,
+        ...(c.codeCache ? { codeCache: true } : {}),
       };
       slot.held.add(key);
     }
