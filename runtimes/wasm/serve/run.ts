@@ -13,7 +13,10 @@
 //     20, node 20), and a redeployed app starts on code V8 has already tiered up. Only
 //     redeploys gain: `faasbench serve` itself compiles each app once at start anyway.
 //   - code-cache, component: its glue through V8's code cache (component/prepare.ts) and
-//     its core modules kept alive the same way;
+//     its core modules kept alive the same way. A plain component deploy has no nonce
+//     either (its transpile is cached by content), so its core modules too come from
+//     V8's cache whenever an app of the same bytes is alive (in a run, the instance
+//     cell's app is): between plain and code-cache, only the glue differs for certain;
 //   - wizer: the adapter deploys the bytes Wizer made at prepare; the CLI wizens each
 //     preview1 app at start (../wizer.ts);
 //   - reuse N: a component app's instance serves up to N requests; a preview1 app is
