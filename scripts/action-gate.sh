@@ -25,15 +25,26 @@ else
 fi
 
 args=(gate --out "$out" --markdown "$out/gate.md" --quiet)
-if [[ -n "${INPUT_BASELINE_WASM:-}${INPUT_WASM:-}" ]]; then
-  [[ -n "${INPUT_BASELINE_WASM:-}" && -n "${INPUT_WASM:-}" ]] || fail "give both baseline-wasm and wasm"
-  [[ -z "${INPUT_BASELINE_WORKLOAD:-}${INPUT_WORKLOAD:-}" ]] || fail "give either baseline-wasm/wasm or baseline-workload/workload, not both"
-  args+=(--baseline-wasm "$INPUT_BASELINE_WASM" --wasm "$INPUT_WASM")
-elif [[ -n "${INPUT_BASELINE_WORKLOAD:-}" && -n "${INPUT_WORKLOAD:-}" ]]; then
-  args+=(--baseline-workload "$INPUT_BASELINE_WORKLOAD" --workload "$INPUT_WORKLOAD")
-else
-  fail "give baseline-wasm and wasm, or baseline-workload and workload"
-fi
+# One pair of inputs: what differs between the sides. With images or commands, a lone
+# workload input is the workload both sides serve, not a pair of its own.
+served_by=""
+[[ -n "${INPUT_BASELINE_IMAGE:-}${INPUT_IMAGE:-}" ]] && served_by+=" image"
+[[ -n "${INPUT_BASELINE_COMMAND:-}${INPUT_COMMAND:-}" ]] && served_by+=" command"
+pairs=()
+[[ -n "${INPUT_BASELINE_WASM:-}${INPUT_WASM:-}" ]] && pairs+=(wasm)
+[[ -n "${INPUT_BASELINE_COMPONENT:-}${INPUT_COMPONENT:-}" ]] && pairs+=(component)
+if [[ -n "${INPUT_BASELINE_WORKLOAD:-}" || ( -n "${INPUT_WORKLOAD:-}" && -z "$served_by" ) ]]; then pairs+=(workload); fi
+for f in $served_by; do pairs+=("$f"); done
+(( ${#pairs[@]} > 0 )) || fail "give one pair of inputs: baseline-wasm/wasm, baseline-component/component, baseline-workload/workload, baseline-image/image or baseline-command/command"
+(( ${#pairs[@]} == 1 )) || fail "give one pair of inputs, not several (${pairs[*]})"
+form="${pairs[0]}"
+upper="$(tr 'a-z' 'A-Z' <<< "$form")"
+base_var="INPUT_BASELINE_$upper"
+cand_var="INPUT_$upper"
+[[ -n "${!base_var:-}" && -n "${!cand_var:-}" ]] || fail "give both baseline-$form and $form"
+args+=("--baseline-$form" "${!base_var}" "--$form" "${!cand_var}")
+[[ -n "$served_by" && -n "${INPUT_WORKLOAD:-}" ]] && args+=(--workload "$INPUT_WORKLOAD")
+[[ -n "${INPUT_VARIANT:-}" ]] && args+=(--variant "$INPUT_VARIANT")
 [[ -n "${INPUT_RUNTIME:-}" ]] && args+=(--runtime "$INPUT_RUNTIME")
 [[ -n "${INPUT_MAX_REGRESSION:-}" ]] && args+=(--max-regression "$INPUT_MAX_REGRESSION")
 [[ -n "${INPUT_PRECISION:-}" ]] && args+=(--precision "$INPUT_PRECISION")

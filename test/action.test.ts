@@ -3,7 +3,10 @@
 // `run` script executed by `bash --noprofile --norc -eo pipefail` in a workspace,
 // with GITHUB_ACTION_PATH, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files; then the
 // action's outputs resolved from the step's outputs. faasbench runs from source
-// (input `faasbench`) instead of `npm ci` in the action's folder.
+// (input `faasbench`) instead of `npm ci` in the action's folder; to check how the
+// image and command inputs become flags without a Docker engine, a stand-in
+// faasbench that only records its arguments takes its place (the forms themselves
+// are tested end to end in harness/commands/gate-forms.test.ts).
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from './cli-helpers.js';
 import { spinGuest } from './spin-guest.js';
+import { handlerModule, helloComponent, watComponent } from '../runtimes/wasm/component/wat.js';
 
 interface ActionYaml {
   runs: { using: string; steps: Array<{ id?: string; shell?: string; run?: string; env?: Record<string, string> }> };
@@ -152,5 +156,66 @@ describe('action.yml (composite) as a runner runs it', () => {
     const r = await runAction({ wasm: slow, faasbench: FAASBENCH }, 'bad');
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('::error title=faasbench gate::give both baseline-wasm and wasm');
+    const several = await runAction({ 'baseline-wasm': a, wasm: a, image: 'x:b', faasbench: FAASBENCH }, 'several');
+    expect(several.code).toBe(2);
+    expect(several.stdout).toContain('::error title=faasbench gate::give one pair of inputs, not several (wasm image)');
+    const half = await runAction({ 'baseline-command': 'srv {port}', workload: 'hello', faasbench: FAASBENCH }, 'half');
+    expect(half.stdout).toContain('::error title=faasbench gate::give both baseline-command and command');
   }, 30_000);
+
+  it('components: a regression between two wasi:http components fails the step', async () => {
+    const base = join(dir, 'hello.component.wasm');
+    const spun = join(dir, 'spun.component.wasm');
+    writeFileSync(base, await helloComponent());
+    const spin = `(local.set $i (i32.const 30000000)) (block $done (loop $l (br_if $done (i32.eqz (local.get $i))) (i32.store (i32.const 2048) (local.get $i)) (local.set $i (i32.sub (local.get $i) (i32.const 1))) (br $l)))`;
+    writeFileSync(spun, await watComponent(handlerModule({ prelude: spin })));
+    const r = await runAction(
+      { 'baseline-component': base, component: spun, 'budget-seconds': '3', faasbench: FAASBENCH },
+      'component',
+    );
+    expect(r.stdout + r.stderr).toMatch(
+      /^::error title=faasbench gate::wasm\/component-hello-component → component-spun-component\/component cold_start_ns median: regressed/m,
+    );
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ verdict: 'fail', 'exit-code': '1' });
+  }, 100_000);
+
+  it.each([
+    [
+      'images',
+      { 'baseline-image': 'fn:old', image: 'fn:new', workload: 'echo' },
+      ['--baseline-image', 'fn:old', '--image', 'fn:new', '--workload', 'echo'],
+    ],
+    [
+      'commands',
+      {
+        'baseline-command': "old-srv --listen '{host}:{port}' {module}",
+        command: 'PORT={port} new-srv {module}',
+        variant: 'node,wasm',
+      },
+      [
+        '--baseline-command',
+        "old-srv --listen '{host}:{port}' {module}",
+        '--command',
+        'PORT={port} new-srv {module}',
+        '--variant',
+        'node,wasm',
+      ],
+    ],
+  ])(
+    '%s: the inputs become the duet flags, each value one argument, no --runtime unless given',
+    async (name, given, flags) => {
+      const recorded = join(dir, `${name}-args.txt`);
+      const stub = join(dir, `${name}-stub.sh`);
+      writeFileSync(stub, `printf '%s\\n' "$@" > '${recorded}'\n`);
+      const r = await runAction({ ...given, faasbench: `bash ${stub}` }, name);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const args = readFileSync(recorded, 'utf8').split('\n').slice(0, -1);
+      expect(args.slice(0, 5)).toEqual(['gate', '--out', 'faasbench-gate', '--markdown', 'faasbench-gate/gate.md']);
+      expect(args.slice(6, 6 + flags.length)).toEqual(flags);
+      expect(args).not.toContain('--runtime');
+      expect(r.outputs).toMatchObject({ verdict: 'pass', 'exit-code': '0' });
+    },
+    30_000,
+  );
 });

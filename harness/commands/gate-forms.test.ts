@@ -17,7 +17,7 @@ import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
 import { handlerModule, helloComponent, watComponent } from '../../runtimes/wasm/component/wat.js';
 import { connectEngine, engineStatus } from '../../runtimes/container/engine.js';
 import { ImageBuilder } from '../../runtimes/container/images.js';
-import { commandSpecArg, duetForm } from './gate-duet.js';
+import { DUET_FORMS, commandSpecArg, duetForm } from './gate-duet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fb-gate-forms-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,6 +54,20 @@ describe('duetForm (which form the flags ask for)', () => {
       /not several \(--baseline-component\/--component and --baseline-image\/--image\)/,
     );
   });
+});
+
+describe('gate --help', () => {
+  it('lists every duet form with its flags and an example each', async () => {
+    const r = await runCli(['gate', '--help']);
+    expect(r.code).toBe(0);
+    for (const f of DUET_FORMS) {
+      expect(r.stdout).toContain(`${f.flags[0]} <`);
+      // One example each: both flags, the candidate's maybe on a continuation line.
+      expect(r.stdout).toMatch(
+        new RegExp(String.raw`^  faasbench gate ${f.flags[0]} [^\n]*(\\\n +)?${f.flags[1]} `, 'm'),
+      );
+    }
+  }, 30_000);
 });
 
 describe('commandSpecArg (a serving command → a command runtime spec)', () => {

@@ -560,7 +560,7 @@ was not enough to rule out a regression above --max-regression is a warning.
   faasbench gate --baseline-workload DIR --workload DIR              two workload folders
   faasbench gate --baseline-image fn:old --image fn:new -w hello     two local images serving hello's
       HTTP contract on $PORT (container runtime; --container-image-variant: which variant they stand for)
-  faasbench gate --baseline-command 'old-srv --listen {host}:{port} {module}' \
+  faasbench gate --baseline-command 'old-srv --listen {host}:{port} {module}' \\
                  --command 'new-srv --listen {host}:{port} {module}' -w hello
       two builds serving the same workload (command runtime): no shell, quotes as in sh,
       leading NAME=value words set the environment, {port} required; each cold start is

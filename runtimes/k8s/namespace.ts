@@ -8,9 +8,8 @@
 import { hostname } from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import { apiError, isNotFound } from './cluster.js';
-import { LABEL } from './kinds.js';
 
-export { LABEL };
+export const LABEL = 'faasbench';
 export const RUN_LABEL = 'faasbench.run';
 export const HOST_LABEL = 'faasbench.host';
 export const PID_LABEL = 'faasbench.pid';

@@ -16,8 +16,6 @@ export interface ComponentTarget {
   executor: ComponentExecutor;
   /** Requests per instance (1: a fresh instance each, the default). */
   reuse?: number;
-  /** Outbound HTTP allowed to these HOST:PORT entries only (outbound.ts); none: all denied. */
-  allowedOutboundHosts?: readonly string[];
 }
 
 export interface ComponentAnswer {
@@ -57,10 +55,7 @@ export async function serveComponent(
       body,
       ...(req.rawTrailers.length ? { trailers: pairs(req.rawTrailers) } : {}),
     },
-    {
-      reuse: t.reuse ?? 1,
-      ...(t.allowedOutboundHosts?.length ? { outbound: { allowedHosts: t.allowedOutboundHosts } } : {}),
-    },
+    { reuse: t.reuse ?? 1 },
   );
   const phases = [
     { phase: 'instantiate', ns: o.instantiateNs },
