@@ -23,6 +23,8 @@ import type { ContainerConfig } from '../runtimes/container/adapter.js';
 import type { CommandConfig } from '../runtimes/external/command/adapter.js';
 import type { WasmtimeConfig } from '../runtimes/external/wasmtime/adapter.js';
 import type { K8sConfig } from '../runtimes/k8s/adapter.js';
+import { parseLoadTemplate } from '../runtimes/k8s/images.js';
+import { K8S_KINDS } from '../runtimes/k8s/kinds.js';
 import { MAX_REUSE, PREINIT_KINDS, type Preinit, type WasmSeriesConfig } from '../runtimes/wasm/series.js';
 import type { LambdaConfig } from '../runtimes/lambda/adapter.js';
 import type { PoolConfig, RefillPolicy } from '../runtimes/pool/adapter.js';
@@ -433,6 +435,34 @@ export const RUNTIME_SETTINGS: readonly RuntimeSetting[] = [
     env: 'KUBECONFIG',
     help: "k8s: the cluster's kubeconfig (a `:`-separated list is merged, as kubectl does; default: ~/.kube/config, else in-cluster)",
     parse: (v) => v,
+  },
+  {
+    runtime: 'k8s',
+    key: 'kind',
+    flag: '--k8s-kind',
+    arg: 'kind',
+    env: 'FAASBENCH_K8S_KIND',
+    help: 'k8s: deploy variants as Deployments, SpinKube SpinApps (components) or Knative Services; auto: SpinApp for components and Knative for containers when their CRDs exist, else Deployment (default: auto)',
+    choices: K8S_KINDS,
+    parse: oneOf('--k8s-kind', K8S_KINDS),
+  },
+  {
+    runtime: 'k8s',
+    key: 'imageRegistry',
+    flag: '--k8s-image-registry',
+    arg: 'registry',
+    env: 'FAASBENCH_K8S_IMAGE_REGISTRY',
+    help: 'k8s: build each image here and push it (docker tag + docker push) as REGISTRY/faasbench/…; pods pull it from there',
+    parse: (v) => v,
+  },
+  {
+    runtime: 'k8s',
+    key: 'imageLoad',
+    flag: '--k8s-image-load',
+    arg: 'command',
+    env: 'FAASBENCH_K8S_IMAGE_LOAD',
+    help: "k8s: build each image here and load it into the cluster with this command, {image} its tag (e.g. 'kind load docker-image {image}')",
+    parse: (v) => (parseLoadTemplate(v), v),
   },
 ];
 

@@ -48,7 +48,7 @@ export interface HttpProbeResponse {
   error?: string;
 }
 
-export type HttpCaseGroup = 'methods' | 'paths' | 'headers' | 'status' | 'bodies' | 'trailers' | 'failures';
+export type HttpCaseGroup = 'methods' | 'paths' | 'headers' | 'status' | 'bodies' | 'trailers' | 'failures' | 'sandbox';
 
 export interface HttpCase {
   name: string;
@@ -572,6 +572,22 @@ export function httpCases(): HttpCase[] {
       request: { method: 'GET', path: '/unfinished' },
       check: refusedBroken,
       thenServes: true,
+    },
+
+    // ---- sandbox ----
+    {
+      name: 'outbound denied by default',
+      group: 'sandbox',
+      why: 'outgoing-handler.handle: HTTP-request-denied when the deployment allows no outbound host (servers run without an allow-list here)',
+      // Port 9 (discard) has no listener here: performed, the request would fail with connection-refused instead.
+      request: { method: 'GET', path: '/outbound?to=127.0.0.1:9&path=/' },
+      check: (r) =>
+        okWith(r, () => {
+          const body = r.body.toString('utf8');
+          return body === '{"result":"error","tag":"HTTP-request-denied"}'
+            ? null
+            : `the guest got ${body.slice(0, 200)}`;
+        }),
     },
   ];
 }

@@ -4,25 +4,27 @@
 // - One namespace per run (namespace.ts), created at the first prepare(), deleted (and
 //   waited for) at dispose(); a dead harness's namespace is swept by the next
 //   available() on the same host.
-// - prepare(): the workload variant becomes a Deployment at 0 replicas + a ClusterIP
-//   Service. The container image is the variant's, named
-//   faasbench/<workload>-<variant>:<first 12 hex of the artifact's SHA-256>: a real
-//   cluster must be able to pull or find it (README, "Kubernetes"); on kwok's simulated
-//   nodes nothing is pulled.
-// - start(), the cold start: the Deployment scaled 0 → 1, timed to the pod's Ready, in
-//   phases from a pod watch opened before the call (phases.ts: accepted, created,
-//   scheduled, started, ready). A second start() while the first instance lives (density)
-//   deploys a new app (its own Deployment + Service at 1 replica): density counts apps.
+// - prepare(): the variant becomes an app of one of three kinds (kinds.ts: a Deployment
+//   + ClusterIP Service, a SpinKube SpinApp for components, a Knative Service), chosen
+//   by --k8s-kind (auto: by the CRDs the cluster has), deployed at zero pods. Its image
+//   comes from images.ts: named after the artifact and expected on the nodes, or built
+//   here and loaded into the cluster (--k8s-image-load) or pushed (--k8s-image-registry).
+// - start(), the cold start: the app brought from 0 to 1 pod, timed to the pod's Ready,
+//   in phases from a pod watch opened before the trigger (phases.ts: accepted, created,
+//   scheduled, started, ready). The trigger is the kind's own: the Deployment's or the
+//   SpinApp's replicas set to 1, or for Knative the first request to the revision (the
+//   activator holds it while the autoscaler makes a pod: Knative's scale from zero). A
+//   second start() while the first instance lives (density) deploys a new app at one
+//   pod: density counts apps.
 // - invoke(): through the API server's service proxy
-//   (/api/v1/namespaces/NS/services/NAME:http/proxy/…), which works from anywhere the
+//   (/api/v1/namespaces/NS/services/NAME:PORT/proxy/…), which works from anywhere the
 //   kubeconfig works and needs only the RBAC in the README. On simulated nodes no pod
 //   runs, so nothing answers: capabilities().servesRequests is false there, and the
 //   harness measures cold start to ready only (README says which figures those are).
-// - stop(): scale back to 0 (or delete the extra app) and wait until its pods are gone,
-//   so the next cold start begins from zero pods.
+// - stop(): back to 0 (replicas 0; Knative scales to zero on its own once idle) or the
+//   extra app deleted, and waits until its pods are gone, so the next cold start begins
+//   from zero pods.
 
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
@@ -38,13 +40,40 @@ import type {
   StartResult,
 } from '../types.js';
 import { apiError, describeCluster, describeLine, isNotFound, loadKubeConfig, type ClusterInfo } from './cluster.js';
-import { createRunNamespace, deleteNamespace, LABEL, sweepDeadRuns } from './namespace.js';
+import { dnsName, ImageDeliverer, type BuildImage, type RunOptions } from './images.js';
+import {
+  chooseKind,
+  deploymentObjects,
+  describeKinds,
+  KNATIVE_API,
+  knativeServiceObject,
+  pathPrefixOf,
+  podMaker,
+  podSelector,
+  SPIN_EXECUTOR,
+  SPIN_EXECUTOR_API,
+  SPIN_EXECUTOR_CRD,
+  SPINAPP_API,
+  spinAppObject,
+  spinExecutorObject,
+  variantsFor,
+  type AppSpec,
+  type K8sKind,
+  type K8sKindSetting,
+} from './kinds.js';
+import { createRunNamespace, deleteNamespace, sweepDeadRuns } from './namespace.js';
 import { PhaseClock, podFailure } from './phases.js';
 
 /** The user's settings of this runtime (flags of `faasbench run`, resolved in harness/options.ts). */
 export interface K8sConfig {
   /** Kubeconfig file(s), `:`-separated (--kubeconfig, else KUBECONFIG); unset: ~/.kube/config, else in-cluster. */
   kubeconfig?: string;
+  /** --k8s-kind: what a variant is deployed as (default auto: kinds.ts). */
+  kind?: K8sKindSetting;
+  /** --k8s-image-registry: build each image here and push it to this registry (host[:port][/path]). */
+  imageRegistry?: string;
+  /** --k8s-image-load: build each image here and load it with this command template ({image} = its tag). */
+  imageLoad?: string;
 }
 
 /** Settings no flag sets (tests). */
@@ -55,14 +84,18 @@ export interface K8sInternals {
   startTimeoutMs?: number;
   /** stop() waits this long for the pods to go (default 60 s). */
   stopTimeoutMs?: number;
+  /** Knative scales an idle revision to zero itself (window 6 s + the cluster's grace period, 30 s by default): stop() waits this long (default 300 s). */
+  knativeStopTimeoutMs?: number;
+  /** How images are built and commands run (tests). */
+  buildImage?: BuildImage;
+  runCommand?: (argv: string[], o?: RunOptions) => Promise<void>;
 }
 
-const APP_LABEL = 'faasbench.app';
 const AVAILABLE_TIMEOUT_MS = 10_000;
-const PORT = 8080;
 
 interface K8sDeploymentData {
-  /** The Deployment/Service scaled 0 → 1 by a cold start. */
+  kind: K8sKind;
+  /** The app brought 0 → 1 by a cold start. */
   base: string;
   baseInUse: boolean;
   extras: number;
@@ -72,98 +105,40 @@ interface K8sDeploymentData {
 
 interface K8sInstanceData {
   app: string;
-  /** A density app of its own (deleted on stop), not the base Deployment (scaled to 0). */
+  /** A density app of its own (deleted on stop), not the base app (back to 0 on stop). */
   extra: boolean;
+  /** The Service the API server proxies requests to, NAME:PORT. */
+  target: string;
+  /** Headers every request carries (Knative's activator routes by them). */
+  headers: Record<string, string>;
 }
 
 type Dep = OwnDeployment<K8sDeploymentData>;
 type Inst = OwnInstance<K8sInstanceData, K8sDeploymentData>;
 
-/** A DNS-1035 label: lower-case alphanumerics and '-', starting with a letter, ≤ `max` characters. */
-export function dnsName(s: string, max = 50): string {
-  const v = s
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/^[^a-z]+/, '')
-    .slice(0, max)
-    .replace(/-+$/, '');
-  return v === '' ? 'fn' : v;
-}
-
-/** The image a variant stands for (see the file comment). */
-export function imageFor(workload: LoadedWorkload, variant: VariantKind): string {
-  const path = workload.variantPaths[variant];
-  if (!path) throw new Error(`${workload.name} has no ${variant} variant here`);
-  const sha = createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 12);
-  return `faasbench/${dnsName(workload.name)}-${variant}:${sha}`;
-}
-
-function appObjects(
-  namespace: string,
-  app: string,
-  image: string,
-  replicas: number,
-): { deployment: k8s.V1Deployment; service: k8s.V1Service } {
-  const labels = { [LABEL]: '1', [APP_LABEL]: app };
-  return {
-    deployment: {
-      metadata: { name: app, namespace, labels },
-      spec: {
-        replicas,
-        selector: { matchLabels: { [APP_LABEL]: app } },
-        template: {
-          metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            terminationGracePeriodSeconds: 1,
-            containers: [
-              {
-                name: 'fn',
-                image,
-                imagePullPolicy: 'IfNotPresent',
-                env: [
-                  { name: 'PORT', value: String(PORT) },
-                  { name: 'HOST', value: '0.0.0.0' },
-                ],
-                ports: [{ name: 'http', containerPort: PORT }],
-                // As the container runtime: ready when the port accepts.
-                readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1, initialDelaySeconds: 0 },
-                // As the container runtime's hardening and 256 MiB limit.
-                resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
-                securityContext: {
-                  runAsUser: 65534,
-                  runAsNonRoot: true,
-                  readOnlyRootFilesystem: true,
-                  allowPrivilegeEscalation: false,
-                  capabilities: { drop: ['ALL'] },
-                },
-              },
-            ],
-          },
-        },
-      },
-    },
-    service: {
-      metadata: { name: app, namespace, labels },
-      spec: { selector: { [APP_LABEL]: app }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
-    },
-  };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ignoreNotFound = (e: unknown) => {
+  if (!isNotFound(e)) throw e;
+};
+/** Custom objects are scaled by a JSON merge patch of spec.replicas (SpinApp's scale subresource is optional). */
+const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstanceData> {
   readonly id = 'k8s';
-  readonly description = 'Kubernetes: a Deployment + Service per workload variant, cold start = scale 0 → 1';
+  readonly description =
+    'Kubernetes: a Deployment, SpinApp or Knative Service per workload variant, cold start = 0 → 1 pod';
   readonly runId: string;
   private kc: k8s.KubeConfig | null = null;
   private cluster: ClusterInfo | null = null;
   private namespace: Promise<string> | null = null;
-  /** Deployments prepared per workload-variant name. */
+  private spinExecutor: Promise<void> | null = null;
+  /** Apps prepared per workload-variant name. */
   private readonly prepared = new Map<string, number>();
   private readonly startTimeoutMs: number;
   private readonly stopTimeoutMs: number;
+  private readonly knativeStopTimeoutMs: number;
+  private readonly images: ImageDeliverer;
+  private readonly kindSetting: K8sKindSetting;
 
   constructor(
     private readonly config: K8sConfig = {},
@@ -172,6 +147,13 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
     this.runId = internals.runId ?? `${process.pid}-${Date.now().toString(36)}`;
     this.startTimeoutMs = internals.startTimeoutMs ?? 60_000;
     this.stopTimeoutMs = internals.stopTimeoutMs ?? 60_000;
+    this.knativeStopTimeoutMs = internals.knativeStopTimeoutMs ?? 300_000;
+    this.kindSetting = config.kind ?? 'auto';
+    this.images = new ImageDeliverer(
+      { registry: config.imageRegistry, loadTemplate: config.imageLoad },
+      internals.buildImage,
+      internals.runCommand,
+    );
   }
 
   /** Nodes simulated by kwok run no pods: nothing answers (the harness then measures to ready). Known after available(). */
@@ -181,7 +163,7 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
 
   capabilities(): Capabilities {
     return {
-      variants: ['node', 'native', 'wasm'],
+      variants: variantsFor(this.kindSetting, this.cluster?.crds ?? []),
       modes: this.servesRequests ? ['cold', 'warm', 'density'] : ['cold', 'density'],
       freshInstancePerRequest: false,
       servesRequests: this.servesRequests,
@@ -191,6 +173,10 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
   private kube(): k8s.KubeConfig {
     this.kc ??= loadKubeConfig(this.config.kubeconfig);
     return this.kc;
+  }
+
+  private custom(): k8s.CustomObjectsApi {
+    return this.kube().makeApiClient(k8s.CustomObjectsApi);
   }
 
   async available(): Promise<Availability> {
@@ -227,7 +213,7 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
   }
 
   async describeVersions(): Promise<Record<string, string>> {
-    const c = this.cluster ?? (await describeCluster(this.kube()));
+    const c = await this.clusterInfo();
     return {
       server: c.server,
       version: c.version,
@@ -235,7 +221,20 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
       readyNodes: String(c.readyNodes),
       simulatedNodes: String(c.simulatedNodes),
       crds: c.crds.join(',') || 'none',
+      // Which kind each class of variant is deployed as in this run, and how images got there.
+      ...describeKinds(this.kindSetting, c.crds),
+      images:
+        this.config.imageRegistry !== undefined
+          ? `pushed to ${this.config.imageRegistry}`
+          : this.config.imageLoad !== undefined
+            ? `loaded with: ${this.config.imageLoad}`
+            : 'expected on the nodes',
     };
+  }
+
+  private async clusterInfo(): Promise<ClusterInfo> {
+    this.cluster ??= await describeCluster(this.kube());
+    return this.cluster;
   }
 
   private ns(): Promise<string> {
@@ -245,51 +244,150 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
   }
 
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<Dep> {
-    const image = imageFor(workload, variant);
+    const kind = chooseKind(this.kindSetting, variant, (await this.clusterInfo()).crds);
+    const image = await this.images.image(workload, variant);
     const namespace = await this.ns();
     // The harness prepares a variant once per mode: the second gets its own app (…-p2), so cells never share one.
     const first = dnsName(`${workload.name}-${variant}`);
     const n = (this.prepared.get(first) ?? 0) + 1;
     this.prepared.set(first, n);
     const base = n === 1 ? first : `${first}-p${n}`;
-    const { deployment, service } = appObjects(namespace, base, image, 0);
-    const kc = this.kube();
     try {
-      await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({ namespace, body: deployment });
-      await kc.makeApiClient(k8s.CoreV1Api).createNamespacedService({ namespace, body: service });
+      if (kind === 'spinapp') await this.ensureSpinExecutor(namespace);
+      await this.createApp(kind, { namespace, app: base, image, variant }, false);
     } catch (e) {
-      throw apiError(`deploying ${base} in ${namespace}`, e);
+      throw apiError(`deploying ${kind} ${base} in ${namespace}`, e);
     }
     return {
       runtime: this.id,
       workload,
       variant,
-      data: { base, baseInUse: false, extras: 0, image, pathPrefix: variant === 'native' ? '/cgi-bin/fn' : '' },
+      data: { kind, base, baseInUse: false, extras: 0, image, pathPrefix: pathPrefixOf(variant) },
     };
+  }
+
+  /** The SpinAppExecutor the SpinApps name, in the run's namespace: the cluster's own (from `default`) copied, else SpinKube's default. */
+  private ensureSpinExecutor(namespace: string): Promise<void> {
+    if (this.spinExecutor) return this.spinExecutor;
+    this.spinExecutor = (async () => {
+      if (!(await this.clusterInfo()).crds.includes(SPIN_EXECUTOR_CRD)) return;
+      let spec: Record<string, unknown> | undefined;
+      try {
+        const own = (await this.custom().getNamespacedCustomObject({
+          ...SPIN_EXECUTOR_API,
+          namespace: 'default',
+          name: SPIN_EXECUTOR,
+        })) as { spec?: Record<string, unknown> };
+        spec = own.spec;
+      } catch {
+        /* none there (or not ours to read): SpinKube's default */
+      }
+      await this.custom().createNamespacedCustomObject({
+        ...SPIN_EXECUTOR_API,
+        namespace,
+        body: spinExecutorObject(namespace, spec),
+      });
+    })();
+    this.spinExecutor.catch(() => (this.spinExecutor = null));
+    return this.spinExecutor;
+  }
+
+  /** Creates an app: the base at zero pods, a density app (`extra`) at one. */
+  private async createApp(kind: K8sKind, s: AppSpec, extra: boolean): Promise<void> {
+    const kc = this.kube();
+    const replicas = extra ? 1 : 0;
+    if (kind === 'deployment') {
+      const { deployment, service } = deploymentObjects(s, replicas);
+      await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({ namespace: s.namespace, body: deployment });
+      await kc.makeApiClient(k8s.CoreV1Api).createNamespacedService({ namespace: s.namespace, body: service });
+    } else if (kind === 'spinapp') {
+      await this.custom().createNamespacedCustomObject({
+        ...SPINAPP_API,
+        namespace: s.namespace,
+        body: spinAppObject(s, replicas),
+      });
+    } else {
+      await this.custom().createNamespacedCustomObject({
+        ...KNATIVE_API,
+        namespace: s.namespace,
+        body: knativeServiceObject(s, extra),
+      });
+    }
+  }
+
+  private async deleteApp(kind: K8sKind, namespace: string, name: string): Promise<void> {
+    const kc = this.kube();
+    if (kind === 'deployment') {
+      await kc
+        .makeApiClient(k8s.AppsV1Api)
+        .deleteNamespacedDeployment({ name, namespace, propagationPolicy: 'Background' })
+        .catch(ignoreNotFound);
+      await kc.makeApiClient(k8s.CoreV1Api).deleteNamespacedService({ name, namespace }).catch(ignoreNotFound);
+    } else {
+      // The operator's Deployment and the revisions are owned by the object: garbage-collected with it.
+      const api = kind === 'spinapp' ? SPINAPP_API : KNATIVE_API;
+      await this.custom()
+        .deleteNamespacedCustomObject({ ...api, namespace, name, propagationPolicy: 'Background' })
+        .catch(ignoreNotFound);
+    }
+  }
+
+  private async scale(kind: K8sKind, namespace: string, name: string, replicas: number): Promise<void> {
+    if (kind === 'deployment') {
+      await this.kube()
+        .makeApiClient(k8s.AppsV1Api)
+        .replaceNamespacedDeploymentScale({
+          name,
+          namespace,
+          body: { metadata: { name, namespace }, spec: { replicas } },
+        });
+    } else if (kind === 'spinapp') {
+      await this.custom().patchNamespacedCustomObject(
+        { ...SPINAPP_API, namespace, name, body: { spec: { replicas } } },
+        MERGE_PATCH,
+      );
+    } else {
+      throw new Error('a Knative Service is not scaled by faasbench: its autoscaler does it');
+    }
   }
 
   async start(d: Dep): Promise<StartResult<Inst>> {
     const namespace = await this.ns();
-    const kc = this.kube();
+    const { kind } = d.data;
     const extra = d.data.baseInUse;
     const app = extra ? dnsName(`${d.data.base}-${++d.data.extras}`, 63) : d.data.base;
     if (!extra) d.data.baseInUse = true;
     const instance: Inst = {
       id: `${namespace}/${app}`,
       deployment: d,
-      data: { app, extra },
+      data: { app, extra, target: kind === 'deployment' ? `${app}:http` : `${app}:80`, headers: {} },
       pathPrefix: d.data.pathPrefix,
     };
+    const selector = podSelector(kind, app);
     try {
-      const phases = await this.untilReady(namespace, app, async () => {
-        if (extra) {
-          const { deployment, service } = appObjects(namespace, app, d.data.image, 1);
-          await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({ namespace, body: deployment });
-          await kc.makeApiClient(k8s.CoreV1Api).createNamespacedService({ namespace, body: service });
-        } else {
-          await this.scale(namespace, app, 1);
-        }
-      });
+      let trigger: () => Promise<void>;
+      let triggerNote = (): string => '';
+      if (extra) {
+        trigger = () => this.createApp(kind, { namespace, app, image: d.data.image, variant: d.variant }, true);
+      } else if (kind === 'knative') {
+        // Not timed: the previous instance's pod gone (Knative scales to zero on its own), the revision known.
+        await this.untilNoPods(namespace, selector, app, this.knativeStopTimeoutMs);
+        const revision = await this.knativeRevision(namespace, app);
+        instance.data.target = `${revision}:80`;
+        // The revision's Service leads to the activator while no pod runs; it routes by these headers.
+        instance.data.headers = { 'knative-serving-namespace': namespace, 'knative-serving-revision': revision };
+        let outcome = 'no answer yet';
+        trigger = async () => {
+          // The request is the trigger: sent, not awaited (it is answered once a pod is ready).
+          void this.proxyRequest(instance, { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() })
+            .then((r) => (outcome = `HTTP ${r.response.status}`))
+            .catch((e: Error) => (outcome = e.message));
+        };
+        triggerNote = () => `; the triggering request to ${revision}: ${outcome}`;
+      } else {
+        trigger = () => this.scale(kind, namespace, app, 1);
+      }
+      const phases = await this.untilReady(namespace, selector, app, kind, trigger, triggerNote);
       return { instance, phases };
     } catch (e) {
       await this.stop(instance).catch(() => {});
@@ -297,21 +395,31 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
     }
   }
 
-  private async scale(namespace: string, name: string, replicas: number): Promise<void> {
-    await this.kube()
-      .makeApiClient(k8s.AppsV1Api)
-      .replaceNamespacedDeploymentScale({
-        name,
-        namespace,
-        body: { metadata: { name, namespace }, spec: { replicas } },
-      });
+  /** The Knative Service's latest revision, waited for (≤ start timeout): no revision means no Knative controller. */
+  private async knativeRevision(namespace: string, app: string): Promise<string> {
+    const end = Date.now() + this.startTimeoutMs;
+    for (;;) {
+      const ksvc = (await this.custom().getNamespacedCustomObject({ ...KNATIVE_API, namespace, name: app })) as {
+        status?: { latestReadyRevisionName?: string; latestCreatedRevisionName?: string };
+      };
+      const rev = ksvc.status?.latestReadyRevisionName ?? ksvc.status?.latestCreatedRevisionName;
+      if (rev) return rev;
+      if (Date.now() > end)
+        throw new Error(
+          `Knative Service ${app} has no revision ${this.startTimeoutMs} ms after it was created: nothing acted on it, ${podMaker('knative')}`,
+        );
+      await sleep(200);
+    }
   }
 
-  /** Opens a pod watch on the app, runs `trigger`, and resolves with the phases once a pod is Ready. */
+  /** Opens a pod watch on `selector`, runs `trigger`, and resolves with the phases once a pod is Ready. */
   private async untilReady(
     namespace: string,
+    selector: string,
     app: string,
+    kind: K8sKind,
     trigger: () => Promise<void>,
+    note: () => string,
   ): Promise<StartResult['phases']> {
     const kc = this.kube();
     let settle!: { resolve: () => void; reject: (e: Error) => void };
@@ -330,7 +438,7 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
     };
     const controller = await new k8s.Watch(kc).watch(
       `/api/v1/namespaces/${namespace}/pods`,
-      { labelSelector: `${APP_LABEL}=${app}` },
+      { labelSelector: selector },
       (type: string, obj: k8s.V1Pod) => {
         const at = process.hrtime.bigint();
         if (type === 'ADDED' || type === 'MODIFIED') onPod(obj, at);
@@ -345,8 +453,8 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
       const p = lastPod as k8s.V1Pod | null;
       const status = p
         ? `pod ${p.metadata?.name} is ${p.status?.phase ?? 'unknown'}${p.spec?.nodeName ? ` on ${p.spec.nodeName}` : ', not scheduled'}`
-        : 'no pod was created';
-      settle.reject(new Error(`${app} not ready within ${this.startTimeoutMs} ms: ${status}`));
+        : `no pod (${selector}) appeared: they are made by ${podMaker(kind)}`;
+      settle.reject(new Error(`${kind} ${app} not ready within ${this.startTimeoutMs} ms: ${status}${note()}`));
     }, this.startTimeoutMs);
     try {
       if (early.length > 0) throw new Error(`${app} already has a pod (${early[0]!.metadata?.name}) before its start`);
@@ -372,16 +480,21 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
         "the cluster's nodes are simulated by kwok: pods do not run, so nothing can answer (cold start is measured to ready)",
       );
     }
+    return this.proxyRequest(i, req);
+  }
+
+  /** One request through the API server's service proxy to the instance's Service. */
+  private async proxyRequest(i: Inst, req: FunctionRequest): Promise<InvokeResult> {
     const namespace = await this.ns();
     const kc = this.kube();
     const server = new URL(kc.getCurrentCluster()!.server);
-    const path = `${server.pathname.replace(/\/$/, '')}/api/v1/namespaces/${namespace}/services/${i.data.app}:http/proxy${i.deployment.data.pathPrefix}${req.path}${req.query ? `?${req.query}` : ''}`;
+    const path = `${server.pathname.replace(/\/$/, '')}/api/v1/namespaces/${namespace}/services/${i.data.target}/proxy${i.deployment.data.pathPrefix}${req.path}${req.query ? `?${req.query}` : ''}`;
     const opts: https.RequestOptions = {
       method: req.method,
       host: server.hostname,
       port: server.port || (server.protocol === 'https:' ? 443 : 80),
       path,
-      headers: { ...req.headers },
+      headers: { ...req.headers, ...i.data.headers },
     };
     await kc.applyToHTTPSOptions(opts);
     const t0 = process.hrtime.bigint();
@@ -405,40 +518,26 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
 
   async stop(i: Inst): Promise<void> {
     const namespace = await this.ns();
-    const kc = this.kube();
     const { app, extra } = i.data;
+    const { kind } = i.deployment.data;
     try {
-      if (extra) {
-        await kc
-          .makeApiClient(k8s.AppsV1Api)
-          .deleteNamespacedDeployment({ name: app, namespace, propagationPolicy: 'Background' })
-          .catch((e: unknown) => {
-            if (!isNotFound(e)) throw e;
-          });
-        await kc
-          .makeApiClient(k8s.CoreV1Api)
-          .deleteNamespacedService({ name: app, namespace })
-          .catch((e: unknown) => {
-            if (!isNotFound(e)) throw e;
-          });
-      } else {
-        await this.scale(namespace, app, 0);
-      }
+      if (extra) await this.deleteApp(kind, namespace, app);
+      else if (kind !== 'knative') await this.scale(kind, namespace, app, 0);
     } catch (e) {
       throw apiError(`stopping ${app}`, e);
     }
-    await this.untilNoPods(namespace, app);
+    // Knative's base app goes back to zero by itself; its next start() waits for that (not timed), not this stop.
+    if (extra || kind !== 'knative') await this.untilNoPods(namespace, podSelector(kind, app), app, this.stopTimeoutMs);
     if (!extra) i.deployment.data.baseInUse = false;
   }
 
-  private async untilNoPods(namespace: string, app: string): Promise<void> {
+  private async untilNoPods(namespace: string, selector: string, app: string, timeoutMs: number): Promise<void> {
     const core = this.kube().makeApiClient(k8s.CoreV1Api);
-    const end = Date.now() + this.stopTimeoutMs;
+    const end = Date.now() + timeoutMs;
     for (;;) {
-      const pods = (await core.listNamespacedPod({ namespace, labelSelector: `${APP_LABEL}=${app}` })).items;
+      const pods = (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
       if (pods.length === 0) return;
-      if (Date.now() > end)
-        throw new Error(`${app}: ${pods.length} pod(s) still there ${this.stopTimeoutMs} ms after the stop`);
+      if (Date.now() > end) throw new Error(`${app}: ${pods.length} pod(s) still there after ${timeoutMs} ms`);
       await sleep(50);
     }
   }
@@ -447,6 +546,7 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
   async dispose(): Promise<void> {
     const ns = this.namespace;
     this.namespace = null;
+    this.spinExecutor = null;
     if (!ns) return;
     const name = await ns.catch(() => null);
     if (name) await deleteNamespace(this.kube(), name);

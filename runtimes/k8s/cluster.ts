@@ -3,7 +3,7 @@
 // ~/.kube/config, else in-cluster; the harness resolves the flag/variable and passes
 // the list here), the server's version, its nodes (and whether they are simulated by
 // kwok, in which case no pod really runs), and the CRDs of the platforms the issue
-// names (SpinKube's SpinApp, Knative Serving's Service).
+// names (SpinKube's SpinApp and SpinAppExecutor, Knative Serving's Service).
 //
 // Kept apart from the adapter so doctor-style questions cost no namespace.
 
@@ -15,6 +15,7 @@ import * as k8s from '@kubernetes/client-node';
 /** CRDs faasbench looks for: name → what it means. */
 export const KNOWN_CRDS: Record<string, string> = {
   'spinapps.core.spinkube.dev': 'SpinKube SpinApp',
+  'spinappexecutors.core.spinkube.dev': 'SpinKube SpinAppExecutor',
   'services.serving.knative.dev': 'Knative Service',
 };
 

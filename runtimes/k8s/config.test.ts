@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
-import { dnsName, imageFor } from './adapter.js';
+import { dnsName, imageFor } from './images.js';
 import { describeLine, loadKubeConfig } from './cluster.js';
 import { labelValue } from './namespace.js';
 

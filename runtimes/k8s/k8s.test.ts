@@ -5,13 +5,16 @@
 // these tests instead of skipping them.
 //
 // What is real: every API call, the Deployment → ReplicaSet → Pod chain, scheduling,
-// the watch events the phases come from, namespace deletion. What is simulated: the
-// node (kwok marks pods running and ready; nothing runs, nothing answers).
+// the watch events the phases come from, namespace deletion, and the SpinKube and
+// Knative CRDs (test-crds.ts) with their objects. What is simulated: the node (kwok
+// marks pods running and ready; nothing runs, nothing answers), and the SpinKube
+// operator where a test needs one (a stand-in below makes the pods a SpinApp's replicas
+// ask for); no Knative controller runs at all.
 
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorReport } from '../../harness/commands/doctor.js';
@@ -19,10 +22,20 @@ import { emptyRuntimeConfig } from '../../harness/options.js';
 import { readResults } from '../../model/results/reader.js';
 import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
 import { REPO_ROOT, runCli } from '../../test/cli-helpers.js';
-import { K8sAdapter } from './adapter.js';
+import { K8sAdapter, type K8sConfig, type K8sInternals } from './adapter.js';
 import { loadKubeConfig } from './cluster.js';
 import { findControlPlane, startLocalCluster, type LocalCluster } from './local-cluster.js';
 import { HOST_LABEL, LABEL, labelValue, PID_LABEL } from './namespace.js';
+import { KNATIVE_API, SPIN_APP_LABEL, SPINAPP_API, SPIN_EXECUTOR_API } from './kinds.js';
+import {
+  installCrds,
+  KNATIVE_SERVICE_CRD_MANIFEST,
+  removeCrds,
+  SPIN_EXECUTOR_CRD_MANIFEST,
+  SPINAPP_CRD_MANIFEST,
+} from './test-crds.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const found = findControlPlane();
 const required = process.env['FAASBENCH_REQUIRE_K8S'] === '1';
@@ -45,10 +58,66 @@ describe.skipIf(!found.ok && !required)(
       await cluster?.stop();
     }, 60_000);
 
+    const core = () => kc.makeApiClient(k8s.CoreV1Api);
+    const custom = () => kc.makeApiClient(k8s.CustomObjectsApi);
     const faasbenchNamespaces = async () =>
-      (await kc.makeApiClient(k8s.CoreV1Api).listNamespace({ labelSelector: `${LABEL}=1` })).items
+      (await core().listNamespace({ labelSelector: `${LABEL}=1` })).items
         .filter((n) => n.status?.phase !== 'Terminating')
         .map((n) => n.metadata!.name!);
+    const podsIn = async (namespace: string, labelSelector?: string) =>
+      (await core().listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) })).items;
+    const hello = () => loadWorkload(join(builtinWorkloadsDir(), 'hello'));
+
+    /** An adapter on the test cluster, available() checked. */
+    async function readyAdapter(config: Omit<K8sConfig, 'kubeconfig'> = {}, internals: K8sInternals = {}) {
+      const a = new K8sAdapter({ kubeconfig: cluster.kubeconfig, ...config }, internals);
+      const av = await a.available();
+      expect(av.ok, av.ok ? '' : av.reason).toBe(true);
+      return a;
+    }
+
+    /** `faasbench run -r k8s` of many cold starts in a child process (to be interrupted). */
+    function spawnColdRun(out: string): ChildProcess {
+      return spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--no-turbo-fast-api-calls',
+          join(REPO_ROOT, 'test', 'cli-entry.ts'),
+          'run',
+          '-r',
+          'k8s',
+          '--kubeconfig',
+          cluster.kubeconfig,
+          '-w',
+          'hello',
+          '--variant',
+          'node',
+          '-m',
+          'cold',
+          '--iterations',
+          '200',
+          '-o',
+          out,
+          '--no-report',
+          '-q',
+        ],
+        { cwd: REPO_ROOT, stdio: 'ignore' },
+      );
+    }
+
+    /** The namespace of the harness with this pid, once a first pod exists in it (the run is under way); ≤ 60 s. */
+    async function runUnderWay(pid: number): Promise<string | undefined> {
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const ns = (await core().listNamespace({ labelSelector: `${LABEL}=1,${PID_LABEL}=${pid}` })).items[0]?.metadata
+          ?.name;
+        if (ns && (await podsIn(ns)).length > 0) return ns;
+        await sleep(100);
+      }
+      return undefined;
+    }
 
     it('says what it found: version, nodes (simulated), CRDs; a missing kubeconfig is one sentence', async () => {
       const a = new K8sAdapter({ kubeconfig: cluster.kubeconfig });
@@ -81,44 +150,25 @@ describe.skipIf(!found.ok && !required)(
           /^v1\.34\.4 at https:\/\/127\.0\.0\.1:\d+ \(context faasbench-local\), 1 node \(1 ready, simulated by kwok: pods do not run\), CRDs: none of SpinKube\/Knative$/,
         ),
       });
-      // A SpinKube SpinApp CRD (its name and group; the schema does not matter here) is found.
-      const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
-      await ext.createCustomResourceDefinition({
-        body: {
-          metadata: { name: 'spinapps.core.spinkube.dev' },
-          spec: {
-            group: 'core.spinkube.dev',
-            names: { kind: 'SpinApp', plural: 'spinapps', singular: 'spinapp' },
-            scope: 'Namespaced',
-            versions: [
-              {
-                name: 'v1alpha1',
-                served: true,
-                storage: true,
-                schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } },
-              },
-            ],
-          },
-        },
-      });
+      // The SpinKube and Knative CRDs are found (and named) once installed.
+      const crds = [SPINAPP_CRD_MANIFEST, KNATIVE_SERVICE_CRD_MANIFEST];
+      await installCrds(kc, crds);
       try {
         const again = await doctorReport({ ...emptyRuntimeConfig(), k8s: { kubeconfig: cluster.kubeconfig } });
         expect(again.runtimes.find((x) => x.id === 'k8s')?.text).toMatch(
-          /CRDs: SpinKube SpinApp \(spinapps\.core\.spinkube\.dev\)$/,
+          /CRDs: (SpinKube SpinApp \(spinapps\.core\.spinkube\.dev\)|Knative Service \(services\.serving\.knative\.dev\))(, (SpinKube SpinApp|Knative Service) \([a-z.]+\))$/,
         );
       } finally {
-        await ext.deleteCustomResourceDefinition({ name: 'spinapps.core.spinkube.dev' });
+        await removeCrds(kc, crds);
       }
     });
 
     it('cold start: scale 0 → 1 to ready with phases from the watch, twice, then everything it made is gone', async () => {
-      const a = new K8sAdapter({ kubeconfig: cluster.kubeconfig }, { runId: 'cold-test' });
-      expect((await a.available()).ok).toBe(true);
-      const w = await loadWorkload(join(builtinWorkloadsDir(), 'hello'));
-      const d = await a.prepare(w, 'node');
+      const a = await readyAdapter({}, { runId: 'cold-test' });
+      const d = await a.prepare(await hello(), 'node');
       const ns = (await a.namespaceName())!;
       expect(ns).toBe('faasbench-cold-test');
-      const nsObj = await kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: ns });
+      const nsObj = await core().readNamespace({ name: ns });
       expect(nsObj.metadata?.labels).toMatchObject({
         [LABEL]: '1',
         'faasbench.run': 'cold-test',
@@ -132,7 +182,7 @@ describe.skipIf(!found.ok && !required)(
         const { instance, phases } = await a.start(d);
         expect(phases.map((p) => p.phase)).toEqual(['accepted', 'created', 'scheduled', 'started', 'ready']);
         expect(phases.every((p) => Number.isInteger(p.ns) && p.ns >= 0)).toBe(true);
-        const pods = (await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: ns })).items;
+        const pods = await podsIn(ns);
         expect(pods).toHaveLength(1);
         expect(pods[0]!.spec?.nodeName).toBe(cluster.nodes[0]);
         expect(pods[0]!.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
@@ -140,17 +190,15 @@ describe.skipIf(!found.ok && !required)(
           a.invoke(instance, { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() }),
         ).rejects.toThrow(/simulated by kwok/);
         await a.stop(instance);
-        expect((await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: ns })).items).toHaveLength(0);
+        expect(await podsIn(ns)).toHaveLength(0);
       }
       await a.dispose();
-      await expect(kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: ns })).rejects.toMatchObject({ code: 404 });
+      await expect(core().readNamespace({ name: ns })).rejects.toMatchObject({ code: 404 });
     });
 
     it("density: a second start deploys a new app; a full node fails the start at once with the scheduler's reason", async () => {
-      const a = new K8sAdapter({ kubeconfig: cluster.kubeconfig }, { runId: 'density-test', startTimeoutMs: 60_000 });
-      expect((await a.available()).ok).toBe(true);
-      const w = await loadWorkload(join(builtinWorkloadsDir(), 'hello'));
-      const d = await a.prepare(w, 'native');
+      const a = await readyAdapter({}, { runId: 'density-test', startTimeoutMs: 60_000 });
+      const d = await a.prepare(await hello(), 'native');
       const started = [];
       let failure: Error | null = null;
       const t0 = Date.now();
@@ -175,17 +223,16 @@ describe.skipIf(!found.ok && !required)(
         ['hello-native', ...Array.from({ length: 11 }, (_, k) => `hello-native-${k + 1}`)].sort(),
       );
       for (const i of started) await a.stop(i);
-      expect((await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: ns })).items).toHaveLength(0);
+      expect(await podsIn(ns)).toHaveLength(0);
       await a.dispose();
       expect(await faasbenchNamespaces()).not.toContain(ns);
     });
 
     it("sweeps the namespace of a harness that died on this host, and leaves a live one's", async () => {
-      const core = kc.makeApiClient(k8s.CoreV1Api);
       // A pid that existed and is gone: a child that has exited.
       const dead = spawnSync('true').pid!;
       const make = (name: string, pid: number) =>
-        core.createNamespace({
+        core().createNamespace({
           body: {
             metadata: {
               name,
@@ -201,49 +248,14 @@ describe.skipIf(!found.ok && !required)(
       const left = await faasbenchNamespaces();
       expect(left).toContain('faasbench-live-run');
       expect(left).not.toContain('faasbench-dead-run');
-      await core.deleteNamespace({ name: 'faasbench-live-run' });
+      await core().deleteNamespace({ name: 'faasbench-live-run' });
     });
 
     it('a harness killed with SIGKILL mid-run leaves its namespace, which the next start sweeps', async () => {
       const out = mkdtempSync(join(tmpdir(), 'faasbench-k8s-kill-'));
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          '--no-turbo-fast-api-calls',
-          join(REPO_ROOT, 'test', 'cli-entry.ts'),
-          'run',
-          '-r',
-          'k8s',
-          '--kubeconfig',
-          cluster.kubeconfig,
-          '-w',
-          'hello',
-          '--variant',
-          'node',
-          '-m',
-          'cold',
-          '--iterations',
-          '200',
-          '-o',
-          out,
-          '--no-report',
-          '-q',
-        ],
-        { cwd: REPO_ROOT, stdio: 'ignore' },
-      );
+      const child = spawnColdRun(out);
       try {
-        const core = kc.makeApiClient(k8s.CoreV1Api);
-        const deadline = Date.now() + 60_000;
-        let mine: string | undefined;
-        // Its namespace and a first pod exist: the run is under way.
-        while (!mine && Date.now() < deadline) {
-          const ns = (await core.listNamespace({ labelSelector: `${LABEL}=1,${PID_LABEL}=${child.pid}` })).items[0]
-            ?.metadata?.name;
-          if (ns && (await core.listNamespacedPod({ namespace: ns })).items.length > 0) mine = ns;
-          else await new Promise((r) => setTimeout(r, 100));
-        }
+        const mine = await runUnderWay(child.pid!);
         expect(mine).toBeDefined();
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGKILL');
@@ -252,15 +264,11 @@ describe.skipIf(!found.ok && !required)(
         const av = await new K8sAdapter({ kubeconfig: cluster.kubeconfig }).available();
         expect(av.ok && av.detail).toMatch(/swept 1 namespace\(s\) of dead runs/);
         // Swept means deleted: the namespace and its pods go.
+        const all = async () =>
+          (await core().listNamespace({ labelSelector: `${LABEL}=1` })).items.map((n) => n.metadata?.name);
         const end = Date.now() + 60_000;
-        while (
-          (await core.listNamespace({ labelSelector: `${LABEL}=1` })).items.some((n) => n.metadata?.name === mine) &&
-          Date.now() < end
-        )
-          await new Promise((r) => setTimeout(r, 200));
-        expect(
-          (await core.listNamespace({ labelSelector: `${LABEL}=1` })).items.map((n) => n.metadata?.name),
-        ).not.toContain(mine);
+        while ((await all()).includes(mine) && Date.now() < end) await sleep(200);
+        expect(await all()).not.toContain(mine);
       } finally {
         child.kill('SIGKILL');
         rmSync(out, { recursive: true, force: true });
@@ -269,49 +277,15 @@ describe.skipIf(!found.ok && !required)(
 
     it('Ctrl-C (SIGINT) mid-run: the harness removes its namespace before it exits', async () => {
       const out = mkdtempSync(join(tmpdir(), 'faasbench-k8s-int-'));
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          '--no-turbo-fast-api-calls',
-          join(REPO_ROOT, 'test', 'cli-entry.ts'),
-          'run',
-          '-r',
-          'k8s',
-          '--kubeconfig',
-          cluster.kubeconfig,
-          '-w',
-          'hello',
-          '--variant',
-          'node',
-          '-m',
-          'cold',
-          '--iterations',
-          '200',
-          '-o',
-          out,
-          '--no-report',
-          '-q',
-        ],
-        { cwd: REPO_ROOT, stdio: 'ignore' },
-      );
+      const child = spawnColdRun(out);
       try {
-        const core = kc.makeApiClient(k8s.CoreV1Api);
-        const deadline = Date.now() + 60_000;
-        let mine: string | undefined;
-        while (!mine && Date.now() < deadline) {
-          const ns = (await core.listNamespace({ labelSelector: `${LABEL}=1,${PID_LABEL}=${child.pid}` })).items[0]
-            ?.metadata?.name;
-          if (ns && (await core.listNamespacedPod({ namespace: ns })).items.length > 0) mine = ns;
-          else await new Promise((r) => setTimeout(r, 100));
-        }
+        const mine = await runUnderWay(child.pid!);
         expect(mine).toBeDefined();
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGINT');
         await exited;
         expect(
-          (await core.listNamespace({ labelSelector: `${LABEL}=1` })).items.map((n) => n.metadata?.name),
+          (await core().listNamespace({ labelSelector: `${LABEL}=1` })).items.map((n) => n.metadata?.name),
         ).not.toContain(mine);
       } finally {
         child.kill('SIGKILL');
@@ -355,7 +329,15 @@ describe.skipIf(!found.ok && !required)(
             readdirSync(out).find((f) => f.endsWith('.jsonl'))!,
           ),
         );
-        expect(run!.header.versions).toMatchObject({ 'k8s.version': 'v1.34.4', 'k8s.simulatedNodes': '1' });
+        expect(run!.header.versions).toMatchObject({
+          'k8s.version': 'v1.34.4',
+          'k8s.simulatedNodes': '1',
+          // Which kind ran: no SpinKube or Knative CRD here, so containers are Deployments and components cannot run.
+          'k8s.kind.setting': 'auto',
+          'k8s.kind.containers': 'deployment',
+          'k8s.kind.components': 'none',
+          'k8s.images': 'expected on the nodes',
+        });
         const cold = run!.samples.filter((x) => x.runtime === 'k8s' && x.mode === 'cold');
         expect(cold.filter((x) => x.phase === 'total').map((x) => [x.metric, x.ok])).toEqual([
           ['cold_start_ready_ns', true],
@@ -376,6 +358,249 @@ describe.skipIf(!found.ok && !required)(
       } finally {
         rmSync(out, { recursive: true, force: true });
       }
+    });
+
+    /**
+     * A stand-in for SpinKube's spin-operator, enough for the cold-start path: every 50 ms
+     * it makes each SpinApp's pod count (labelled core.spinkube.dev/app-name) match its
+     * spec.replicas, pods kwok then schedules and marks ready, and removes the pods of a
+     * deleted SpinApp. Records the replicas it saw asked for.
+     */
+    function standInSpinOperator(namespace: string) {
+      let running = true;
+      const replicasSeen = new Map<string, number[]>();
+      const loop = (async () => {
+        while (running) {
+          const list = (await custom().listNamespacedCustomObject({ ...SPINAPP_API, namespace })) as {
+            items: Array<{ metadata: { name: string }; spec: { image: string; replicas?: number } }>;
+          };
+          for (const app of list.items) {
+            const name = app.metadata.name;
+            const want = app.spec.replicas ?? 1;
+            const seen = replicasSeen.get(name) ?? [];
+            if (seen.at(-1) !== want) replicasSeen.set(name, [...seen, want]);
+            const pods = (await podsIn(namespace, `${SPIN_APP_LABEL}=${name}`)).filter(
+              (p) => !p.metadata?.deletionTimestamp,
+            );
+            for (let k = pods.length; k < want; k++)
+              await core().createNamespacedPod({
+                namespace,
+                body: {
+                  metadata: { generateName: `${name}-`, labels: { [SPIN_APP_LABEL]: name } },
+                  spec: { containers: [{ name: 'spin', image: app.spec.image }], terminationGracePeriodSeconds: 0 },
+                },
+              });
+            for (const p of pods.slice(want))
+              await core()
+                .deleteNamespacedPod({ namespace, name: p.metadata!.name!, gracePeriodSeconds: 0 })
+                .catch(() => {});
+          }
+          // A deleted SpinApp's pods go (the real operator's Deployment is owned by the SpinApp: garbage-collected).
+          const apps = new Set(list.items.map((x) => x.metadata.name));
+          for (const p of await podsIn(namespace, SPIN_APP_LABEL))
+            if (!apps.has(p.metadata?.labels?.[SPIN_APP_LABEL] ?? '') && !p.metadata?.deletionTimestamp)
+              await core()
+                .deleteNamespacedPod({ namespace, name: p.metadata!.name!, gracePeriodSeconds: 0 })
+                .catch(() => {});
+          await sleep(50);
+        }
+      })();
+      return {
+        replicasSeen,
+        stop: async () => {
+          running = false;
+          await loop;
+        },
+      };
+    }
+
+    describe('SpinKube: component variants as SpinApps', () => {
+      const crds = [SPINAPP_CRD_MANIFEST, SPIN_EXECUTOR_CRD_MANIFEST];
+      beforeAll(() => installCrds(kc, crds), 60_000);
+      afterAll(() => removeCrds(kc, crds), 60_000);
+
+      it('deploys a SpinApp (image, executor, 0 replicas) with its executor; a cold start scales it 0 → 1 → 0; all gone with the namespace', async () => {
+        const a = await readyAdapter({}, { runId: 'spin-test' });
+        expect(a.capabilities().variants).toContain('component');
+        expect(await a.describeVersions()).toMatchObject({
+          'kind.setting': 'auto',
+          'kind.components': 'spinapp',
+          'kind.containers': 'deployment',
+        });
+        const w = await hello();
+        const d = await a.prepare(w, 'component');
+        const ns = (await a.namespaceName())!;
+        const read = async () =>
+          (await custom().getNamespacedCustomObject({ ...SPINAPP_API, namespace: ns, name: 'hello-component' })) as {
+            metadata: { labels: Record<string, string> };
+            spec: Record<string, unknown>;
+          };
+        const app = await read();
+        // Every field survived the CRD's structural schema (a misnamed one would have been pruned).
+        expect(app.spec).toEqual({
+          image: expect.stringMatching(/^faasbench\/hello-component:[0-9a-f]{12}$/),
+          executor: 'containerd-shim-spin',
+          replicas: 0,
+          resources: { limits: { memory: '256Mi' }, requests: { cpu: '10m', memory: '32Mi' } },
+        });
+        expect(app.metadata.labels).toMatchObject({ [LABEL]: '1', 'faasbench.app': 'hello-component' });
+        const executor = (await custom().getNamespacedCustomObject({
+          ...SPIN_EXECUTOR_API,
+          namespace: ns,
+          name: 'containerd-shim-spin',
+        })) as { spec: unknown };
+        expect(executor.spec).toEqual({
+          createDeployment: true,
+          deploymentConfig: { runtimeClassName: 'wasmtime-spin-v2', installDefaultCACerts: true },
+        });
+
+        const operator = standInSpinOperator(ns);
+        try {
+          const { instance, phases } = await a.start(d);
+          expect(phases.map((p) => p.phase)).toEqual(['accepted', 'created', 'scheduled', 'started', 'ready']);
+          expect((await read()).spec['replicas']).toBe(1);
+          const pods = await podsIn(ns, `${SPIN_APP_LABEL}=hello-component`);
+          expect(pods).toHaveLength(1);
+          expect(pods[0]!.spec?.nodeName).toBe(cluster.nodes[0]);
+          await a.stop(instance);
+          expect((await read()).spec['replicas']).toBe(0);
+          expect(await podsIn(ns)).toHaveLength(0);
+          // Density: a second app of its own, created at one replica, deleted on stop.
+          const first = await a.start(d);
+          const second = await a.start(d);
+          expect(second.instance.id).toBe(`${ns}/hello-component-1`);
+          await a.stop(second.instance);
+          await expect(
+            custom().getNamespacedCustomObject({ ...SPINAPP_API, namespace: ns, name: 'hello-component-1' }),
+          ).rejects.toMatchObject({ code: 404 });
+          await a.stop(first.instance);
+          expect(operator.replicasSeen.get('hello-component')).toEqual([0, 1, 0, 1, 0]);
+        } finally {
+          await operator.stop();
+        }
+        await a.dispose();
+        await expect(core().readNamespace({ name: ns })).rejects.toMatchObject({ code: 404 });
+      });
+
+      it('with no SpinKube operator the start fails at its timeout, saying no pod appeared and who makes them', async () => {
+        const a = await readyAdapter({ kind: 'spinapp' }, { runId: 'spin-nop-test', startTimeoutMs: 2_000 });
+        expect(a.capabilities().variants).toEqual(['component']);
+        const d = await a.prepare(await hello(), 'component');
+        await expect(a.start(d)).rejects.toThrow(
+          /^spinapp hello-component not ready within 2000 ms: no pod \(core\.spinkube\.dev\/app-name=hello-component\) appeared: they are made by the SpinKube spin-operator \(no SpinKube operator running\?\)$/,
+        );
+        const ns = (await a.namespaceName())!;
+        // The failed start put it back to zero.
+        const app = (await custom().getNamespacedCustomObject({
+          ...SPINAPP_API,
+          namespace: ns,
+          name: 'hello-component',
+        })) as { spec: { replicas: number } };
+        expect(app.spec.replicas).toBe(0);
+        await a.dispose();
+        expect(await faasbenchNamespaces()).not.toContain(ns);
+      });
+    });
+
+    describe('Knative: container variants as Knative Services', () => {
+      const crds = [KNATIVE_SERVICE_CRD_MANIFEST];
+      beforeAll(() => installCrds(kc, crds), 60_000);
+      afterAll(() => removeCrds(kc, crds), 60_000);
+
+      it('deploys a Knative Service scaling 0 ↔ 1; with no Knative Serving a start fails clearly; all gone with the namespace', async () => {
+        const a = await readyAdapter({}, { runId: 'knative-test', startTimeoutMs: 2_000, knativeStopTimeoutMs: 5_000 });
+        expect(await a.describeVersions()).toMatchObject({ 'kind.containers': 'knative', 'kind.components': 'none' });
+        expect(a.capabilities().variants).not.toContain('component');
+        const d = await a.prepare(await hello(), 'node');
+        const ns = (await a.namespaceName())!;
+        type Ksvc = {
+          metadata: { labels: Record<string, string> };
+          spec: {
+            template: {
+              metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+              spec: { containers: Array<{ image: string; env: Array<{ name: string; value: string }> }> };
+            };
+          };
+        };
+        const ksvc = (await custom().getNamespacedCustomObject({
+          ...KNATIVE_API,
+          namespace: ns,
+          name: 'hello-node',
+        })) as Ksvc;
+        expect(ksvc.metadata.labels).toMatchObject({ [LABEL]: '1', 'faasbench.app': 'hello-node' });
+        expect(ksvc.spec.template.metadata.labels).toEqual({ [LABEL]: '1', 'faasbench.app': 'hello-node' });
+        expect(ksvc.spec.template.metadata.annotations).toMatchObject({
+          'autoscaling.knative.dev/min-scale': '0',
+          'autoscaling.knative.dev/max-scale': '1',
+          'autoscaling.knative.dev/target': '1',
+        });
+        expect(ksvc.spec.template.spec.containers[0]!.image).toMatch(/^faasbench\/hello-node:[0-9a-f]{12}$/);
+        // No controller: no revision.
+        await expect(a.start(d)).rejects.toThrow(
+          /^Knative Service hello-node has no revision 2000 ms after it was created: nothing acted on it, Knative Serving's controller, autoscaler and activator \(no Knative Serving running\?\)$/,
+        );
+        // A revision named (as Knative's controller would), still nobody to make its pod: the request that
+        // should wake it goes nowhere, and the start says so at its timeout.
+        await custom().patchNamespacedCustomObjectStatus(
+          {
+            ...KNATIVE_API,
+            namespace: ns,
+            name: 'hello-node',
+            body: { status: { latestCreatedRevisionName: 'hello-node-00001' } },
+          },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        );
+        await expect(a.start(d)).rejects.toThrow(
+          /^knative hello-node not ready within 2000 ms: no pod \(serving\.knative\.dev\/service=hello-node\) appeared: .*no Knative Serving running\?\); the triggering request to hello-node-00001: HTTP 404$/,
+        );
+        await a.dispose();
+        expect(await faasbenchNamespaces()).not.toContain(ns);
+      });
+
+      it('--k8s-kind deployment still deploys a Deployment where Knative exists', async () => {
+        const a = await readyAdapter({ kind: 'deployment' }, { runId: 'forced-deployment-test' });
+        expect(await a.describeVersions()).toMatchObject({
+          'kind.setting': 'deployment',
+          'kind.containers': 'deployment',
+        });
+        await a.prepare(await hello(), 'wasm');
+        const ns = (await a.namespaceName())!;
+        const apps = kc.makeApiClient(k8s.AppsV1Api);
+        expect((await apps.readNamespacedDeployment({ name: 'hello-wasm', namespace: ns })).spec?.replicas).toBe(0);
+        expect(
+          ((await custom().listNamespacedCustomObject({ ...KNATIVE_API, namespace: ns })) as { items: unknown[] })
+            .items,
+        ).toEqual([]);
+        await a.dispose();
+      });
+    });
+
+    it('--k8s-image-load: the image is built, the template run on it, and the pods run that image', async () => {
+      const ran: string[][] = [];
+      const a = await readyAdapter(
+        { imageLoad: 'kind load docker-image {image} --name bench' },
+        {
+          runId: 'image-load-test',
+          // No Docker engine is used here: the build is a stand-in; the load command is recorded.
+          buildImage: async (w, v) => ({ tag: `faasbench/${w.name}-${v}:built0123456789`, socketPath: '/run/x.sock' }),
+          runCommand: async (argv) => void ran.push(argv),
+        },
+      );
+      expect(await a.describeVersions()).toMatchObject({
+        images: 'loaded with: kind load docker-image {image} --name bench',
+      });
+      await a.prepare(await hello(), 'native');
+      const ns = (await a.namespaceName())!;
+      const dep = await kc
+        .makeApiClient(k8s.AppsV1Api)
+        .readNamespacedDeployment({ name: 'hello-native', namespace: ns });
+      const c = dep.spec!.template.spec!.containers[0]!;
+      expect(c.image).toBe('faasbench/hello-native:built0123456789');
+      expect(c.args).toEqual(['-p', '8080']);
+      expect(ran).toEqual([
+        ['kind', 'load', 'docker-image', 'faasbench/hello-native:built0123456789', '--name', 'bench'],
+      ]);
+      await a.dispose();
     });
   },
 );

@@ -8,8 +8,9 @@
 import { hostname } from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import { apiError, isNotFound } from './cluster.js';
+import { LABEL } from './kinds.js';
 
-export const LABEL = 'faasbench';
+export { LABEL };
 export const RUN_LABEL = 'faasbench.run';
 export const HOST_LABEL = 'faasbench.host';
 export const PID_LABEL = 'faasbench.pid';

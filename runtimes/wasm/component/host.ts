@@ -16,7 +16,9 @@
 //     and clocks are replaced together.
 //   - Sandbox: no filesystem (get-directories returns no preopens), no sockets
 //     (every socket and name lookup is access-denied), no outbound HTTP
-//     (outgoing-handler.handle answers HTTP-request-denied) unless allowed by host.
+//     (outgoing-handler.handle answers HTTP-request-denied) except to the hosts on the
+//     deployment's allow-list (outbound.ts: HOST:PORT entries; such a request is
+//     performed by a helper thread while the guest thread blocks).
 //
 // One ComponentHost serves many requests, one at a time: begin() opens a request's
 // scope, finish() closes it and returns what the guest produced. Every resource object
@@ -24,6 +26,13 @@
 // so a resource kept by a reused instance cannot reach the next request's data.
 
 import { random, insecure, insecureSeed } from '@bytecodealliance/preview2-shim/random';
+import {
+  DEFAULT_OUTBOUND_TIMEOUT_MS,
+  SyncOutboundClient,
+  outboundDecision,
+  type OutboundErrorCode,
+  type OutboundPolicy,
+} from './outbound.js';
 
 /** A request as the component sees it. Header values are bytes (latin1 strings from Node). */
 export interface HttpExchangeRequest {
@@ -101,6 +110,8 @@ class Scope {
   constructor(
     readonly req: HttpExchangeRequest,
     readonly limits: ComponentLimits,
+    /** Outbound HTTP allowed to these hosts only (none: every request denied). */
+    readonly outbound?: OutboundPolicy,
   ) {
     this.stdout = new Sink(limits.stdoutBytes, 'stdout');
     this.stderr = new Sink(limits.stderrBytes, 'stderr');
@@ -140,6 +151,8 @@ function sleepUntil(deadline: bigint): void {
 export class ComponentHost {
   private scope: Scope | null = null;
   readonly imports: Record<string, Record<string, unknown>>;
+  /** Performs allowed outbound requests (its helper thread starts on the first one). */
+  private readonly outboundClient = new SyncOutboundClient();
 
   constructor() {
     this.imports = this.build();
@@ -148,9 +161,10 @@ export class ComponentHost {
   begin(
     req: HttpExchangeRequest,
     limits: ComponentLimits = DEFAULT_COMPONENT_LIMITS,
+    outbound?: OutboundPolicy,
   ): { request: unknown; outparam: unknown } {
     if (this.scope) this.scope.closed = true;
-    this.scope = new Scope(req, limits);
+    this.scope = new Scope(req, limits, outbound);
     return { request: this.newIncomingRequest(), outparam: this.newOutparam() };
   }
 
@@ -388,28 +402,33 @@ export class ComponentHost {
     };
 
     const METHODS = new Set(['get', 'head', 'post', 'put', 'delete', 'connect', 'options', 'trace', 'patch']);
+    /** The body of the incoming request, or of an outbound request's response. */
     class IncomingBody {
       private streamTaken = false;
-      constructor(private readonly scope: Scope) {}
+      constructor(
+        private readonly scope: Scope,
+        private readonly data: Uint8Array = scope.req.body,
+        private readonly trailers: ReadonlyArray<readonly [string, string]> | undefined = scope.req.trailers,
+      ) {}
       stream(): InputStream {
         if (this.streamTaken) throw undefined;
         this.streamTaken = true;
-        return new InputStream(this.scope.req.body, this.scope);
+        return new InputStream(this.data, this.scope);
       }
       static finish(body: IncomingBody): FutureTrailers {
-        return new FutureTrailers(body.scope);
+        return new FutureTrailers(body.trailers);
       }
     }
     class FutureTrailers {
       private taken = false;
-      constructor(private readonly scope: Scope) {}
+      constructor(private readonly trailers: ReadonlyArray<readonly [string, string]> | undefined) {}
       subscribe(): Pollable {
         return READY();
       }
       get(): unknown {
         if (this.taken) return { tag: 'err' };
         this.taken = true;
-        const t = this.scope.req.trailers;
+        const t = this.trailers;
         return { tag: 'ok', val: { tag: 'ok', val: t && t.length ? lockedFields(t) : undefined } };
       }
     }
@@ -450,8 +469,11 @@ export class ComponentHost {
       private written = false;
       finished = false;
       readonly sink: Sink;
-      constructor(readonly scope: Scope) {
-        this.sink = new Sink(scope.limits.bodyBytes, 'response body');
+      constructor(
+        readonly scope: Scope,
+        what = 'response body',
+      ) {
+        this.sink = new Sink(scope.limits.bodyBytes, what);
       }
       write(): OutputStream {
         if (this.written) throw undefined;
@@ -510,8 +532,9 @@ export class ComponentHost {
         s.response = { status: r.status, headers: r.headersRes.entries(), body: body.sink, finished: body.finished };
       }
     }
-    // Outbound HTTP is refused: these exist so a component importing them links, and
-    // can build a request, but handle() denies it.
+    // Outbound HTTP: a request is built with these; handle() denies it unless its
+    // authority is on the scope's allow-list, and then it is performed (outbound.ts)
+    // when the guest first waits for or takes the response.
     class RequestOptions {
       private t: Record<string, bigint | undefined> = {};
       connectTimeout(): bigint | undefined {
@@ -544,7 +567,10 @@ export class ComponentHost {
       }
       body(): OutgoingBody {
         if (this.b) throw undefined;
-        this.b = new OutgoingBody(live());
+        this.b = new OutgoingBody(live(), 'outgoing request body');
+        return this.b;
+      }
+      bodyRes(): OutgoingBody | null {
         return this.b;
       }
       method(): unknown {
@@ -575,23 +601,112 @@ export class ComponentHost {
         return this.h;
       }
     }
+    /** A pollable that performs the pending request when polled or blocked on, then is ready. */
+    class PerformPollable extends Pollable {
+      constructor(private readonly perform: () => void) {
+        super(0n);
+      }
+      override ready(): boolean {
+        this.perform();
+        return true;
+      }
+      override block(): void {
+        this.perform();
+      }
+    }
+    const methodName = (m: unknown): string => {
+      const v = m as { tag: string; val?: string };
+      return v.tag === 'other' ? String(v.val) : v.tag.toUpperCase();
+    };
+    const latin1Str = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
+    const nsToMs = (ns: bigint | undefined): number => (ns === undefined ? Infinity : Math.ceil(Number(ns) / 1e6));
+    const outboundClient = this.outboundClient;
     class FutureIncomingResponse {
+      private result: { tag: 'ok'; val: IncomingResponse } | { tag: 'err'; val: OutboundErrorCode } | null = null;
+      private taken = false;
+      constructor(
+        private readonly scope: Scope,
+        private readonly request: OutgoingRequest,
+        private readonly key: string,
+        private readonly options: RequestOptions | undefined,
+      ) {}
+      /** Sends the request and waits for the whole response, once. */
+      private readonly settle = (): void => {
+        if (this.result) return;
+        if (this.scope.closed) throw new Error('resource used after its request ended');
+        const body = this.request.bodyRes();
+        if (body && !body.finished) {
+          // Performed whole, not streamed: an open body would be sent cut short.
+          this.result = {
+            tag: 'err',
+            val: {
+              tag: 'internal-error',
+              val: 'this host sends outgoing requests whole: finish the request body (outgoing-body.finish) before waiting for the response',
+            },
+          };
+          return;
+        }
+        const o = this.options;
+        const timeoutMs = Math.max(
+          1,
+          Math.min(
+            this.scope.outbound?.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS,
+            nsToMs(o?.connectTimeout()),
+            nsToMs(o?.firstByteTimeout()),
+          ),
+        );
+        const headers: Array<[string, string]> = [
+          ['host', this.request.authority() ?? this.key],
+          ...this.request
+            .headers()
+            .entries()
+            .map(([n, v]): [string, string] => [n, latin1Str(v)]),
+        ];
+        const r = outboundClient.perform({
+          method: methodName(this.request.method()),
+          key: this.key,
+          pathWithQuery: this.request.pathWithQuery() ?? '/',
+          headers,
+          body: body ? body.sink.bytes() : new Uint8Array(0),
+          timeoutMs,
+          maxBodyBytes: this.scope.limits.bodyBytes,
+        });
+        this.result = r.ok
+          ? { tag: 'ok', val: new IncomingResponse(this.scope, r.status, r.headers, r.body, r.trailers) }
+          : { tag: 'err', val: r.error };
+      };
       subscribe(): Pollable {
-        return READY();
+        return new PerformPollable(this.settle);
       }
       get(): unknown {
-        return { tag: 'ok', val: { tag: 'err', val: { tag: 'HTTP-request-denied' } } };
+        if (this.taken) return { tag: 'err' };
+        this.settle();
+        this.taken = true;
+        return { tag: 'ok', val: this.result };
       }
     }
     class IncomingResponse {
+      private consumed = false;
+      private readonly headersRes: Fields;
+      constructor(
+        private readonly scope: Scope,
+        private readonly code: number,
+        headers: Array<[string, string]>,
+        private readonly data: Uint8Array,
+        private readonly trailers: Array<[string, string]>,
+      ) {
+        this.headersRes = lockedFields(headers);
+      }
       status(): number {
-        return 0;
+        return this.code;
       }
       headers(): Fields {
-        return new Fields();
+        return this.headersRes;
       }
-      consume(): never {
-        throw undefined;
+      consume(): IncomingBody {
+        if (this.consumed) throw undefined;
+        this.consumed = true;
+        return new IncomingBody(this.scope, this.data, this.trailers);
       }
     }
     this.newIncomingRequest = () => new IncomingRequest(live());
@@ -665,8 +780,16 @@ export class ComponentHost {
         httpErrorCode: () => undefined,
       },
       'wasi:http/outgoing-handler': {
-        handle: () => {
-          throw { tag: 'HTTP-request-denied' };
+        handle: (request: OutgoingRequest, options?: RequestOptions) => {
+          const s = live();
+          const sch = request.scheme() as { tag: string; val?: string } | undefined;
+          const scheme = sch === undefined || sch.tag === 'HTTP' ? 'http' : sch.tag === 'HTTPS' ? 'https' : null;
+          if (scheme === null) throw { tag: 'HTTP-protocol-error' };
+          const d = outboundDecision(s.outbound, scheme, request.authority());
+          if (!d.allowed) throw { tag: 'HTTP-request-denied' };
+          if (scheme === 'https')
+            throw { tag: 'internal-error', val: 'this host performs outbound http only, not https' };
+          return new FutureIncomingResponse(s, request, d.key, options);
         },
       },
       'wasi:sockets/network': { Network },

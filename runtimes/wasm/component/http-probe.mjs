@@ -25,7 +25,19 @@
 //   /no-response     returns without setting the response
 //   /error-response  sets the outparam to an error-code (internal-error)
 //   /unfinished      sets a response and writes a body, never finishes it
-import { Fields, IncomingBody, OutgoingBody, OutgoingResponse, ResponseOutparam } from 'wasi:http/types@0.2.10';
+//   /outbound?to=HOST:PORT&path=P[&body=B]
+//                    an outgoing request (wasi:http/outgoing-handler) to http://HOST:PORT/P
+//                    (a POST of B when given); 200 with JSON: { result: 'ok', status,
+//                    body, answer (its x-answer field) } or { result: 'error', tag }
+import {
+  Fields,
+  IncomingBody,
+  OutgoingBody,
+  OutgoingRequest,
+  OutgoingResponse,
+  ResponseOutparam,
+} from 'wasi:http/types@0.2.10';
+import { handle as outgoingHandle } from 'wasi:http/outgoing-handler@0.2.10';
 
 const enc = new TextEncoder();
 const bytes = (s) => enc.encode(s);
@@ -79,7 +91,7 @@ const queryInt = (params, name, dflt) => {
   return Number.isSafeInteger(n) && n >= 0 ? n : dflt;
 };
 
-/** The whole request body and its trailers. */
+/** The whole body and trailers of an incoming request or response. */
 function readBody(request) {
   const body = request.consume();
   const stream = body.stream();
@@ -323,6 +335,43 @@ function handle(request, outparam) {
         throw new Error('probe: trapping midway on purpose');
       },
     });
+  }
+  if (route === '/outbound') {
+    const to = latin1(params.get('to') ?? new Uint8Array());
+    const target = latin1(params.get('path') ?? bytes('/'));
+    const send = params.get('body');
+    let result;
+    try {
+      const headers = new Fields();
+      headers.append('x-from-guest', bytes('probe'));
+      const req = new OutgoingRequest(headers);
+      req.setScheme({ tag: 'HTTP' });
+      req.setAuthority(to);
+      req.setPathWithQuery(target);
+      if (send) req.setMethod({ tag: 'post' });
+      const body = req.body();
+      if (send) {
+        const out = body.write();
+        writeBlocking(out, send);
+        dispose(out);
+      }
+      const future = outgoingHandle(req, undefined);
+      OutgoingBody.finish(body, undefined);
+      future.subscribe().block();
+      const got = future.get();
+      if (!got || got.tag !== 'ok') result = { result: 'error', tag: 'future-not-ready' };
+      else if (got.val.tag === 'err') result = { result: 'error', tag: errorTag(got.val.val) };
+      else {
+        const response = got.val.val;
+        const status = response.status();
+        const answer = response.headers().get('x-answer').map(latin1);
+        const { body: got2 } = readBody(response);
+        result = { result: 'ok', status, answer, body: latin1(got2) };
+      }
+    } catch (e) {
+      result = { result: 'error', tag: errorTag(e) };
+    }
+    return respond(outparam, { headers: [['content-type', 'application/json']], write: text(JSON.stringify(result)) });
   }
   if (route === '/no-response') return;
   if (route === '/error-response') {

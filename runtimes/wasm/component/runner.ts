@@ -21,6 +21,7 @@ import {
   type HttpExchangeResponse,
 } from './host.js';
 import type { PreparedComponent } from './prepare.js';
+import type { OutboundPolicy } from './outbound.js';
 import { IMAGE_IMPORT, memoryFromImage, type MemoryImage } from './memory-image.js';
 
 const hooks = new WeakMap<
@@ -73,6 +74,8 @@ export interface RunOptions {
   limits?: ComponentLimits;
   /** Requests one instance may serve; 1 (default) = a fresh instance per request. */
   reuse?: number;
+  /** The deployment's outbound HTTP allow-list (outbound.ts); none: every outbound request is denied. */
+  outbound?: OutboundPolicy;
 }
 
 interface Handler {
@@ -89,7 +92,7 @@ export class ComponentRunner {
 
   run(component: PreparedComponent, req: HttpExchangeRequest, opts: RunOptions = {}): ComponentOutcome {
     const reuse = Math.max(1, opts.reuse ?? 1);
-    const { request, outparam } = this.host.begin(req, opts.limits ?? DEFAULT_COMPONENT_LIMITS);
+    const { request, outparam } = this.host.begin(req, opts.limits ?? DEFAULT_COMPONENT_LIMITS, opts.outbound);
     let end: ComponentEnd = { kind: 'ok' };
     const t0 = process.hrtime.bigint();
     let t1 = t0;

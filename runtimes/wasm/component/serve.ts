@@ -16,6 +16,8 @@ export interface ComponentTarget {
   executor: ComponentExecutor;
   /** Requests per instance (1: a fresh instance each, the default). */
   reuse?: number;
+  /** Outbound HTTP allowed to these HOST:PORT entries only (outbound.ts); none: all denied. */
+  allowedOutboundHosts?: readonly string[];
 }
 
 export interface ComponentAnswer {
@@ -55,7 +57,10 @@ export async function serveComponent(
       body,
       ...(req.rawTrailers.length ? { trailers: pairs(req.rawTrailers) } : {}),
     },
-    { reuse: t.reuse ?? 1 },
+    {
+      reuse: t.reuse ?? 1,
+      ...(t.allowedOutboundHosts?.length ? { outbound: { allowedHosts: t.allowedOutboundHosts } } : {}),
+    },
   );
   const phases = [
     { phase: 'instantiate', ns: o.instantiateNs },

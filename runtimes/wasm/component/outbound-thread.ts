@@ -1,0 +1,99 @@
+// The helper thread of SyncOutboundClient (outbound.ts): performs a component's allowed
+// outbound HTTP request with node:http while the guest thread blocks, then posts the
+// answer on the port and wakes the guest thread through the shared flag. Bounded: a
+// timeout over the whole exchange (connect to last byte), the response body cap, and
+// the guest's deadline (which terminates the guest thread, and this thread with it).
+// Errors become wasi:http error-codes.
+
+import http from 'node:http';
+import { workerData, type MessagePort } from 'node:worker_threads';
+import type { OutboundErrorCode, OutboundRequest, OutboundResult } from './outbound.js';
+
+const { port, flag } = workerData as { port: MessagePort; flag: SharedArrayBuffer };
+const wake = new Int32Array(flag);
+
+function pairs(raw: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
+  return out;
+}
+
+function errorCode(e: NodeJS.ErrnoException): OutboundErrorCode {
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return { tag: 'connection-refused' };
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return { tag: 'connection-terminated' };
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return { tag: 'DNS-error', val: { rcode: e.code, infoCode: undefined } };
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return { tag: 'destination-unavailable' };
+    default:
+      return { tag: 'internal-error', val: e.message };
+  }
+}
+
+function perform(r: OutboundRequest & { seq: number }): Promise<OutboundResult> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (res: OutboundResult) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(res);
+      req.destroy();
+    };
+    const fail = (error: OutboundErrorCode) => finish({ seq: r.seq, ok: false, error });
+    const sep = r.key.lastIndexOf(':');
+    const host = r.key.slice(0, sep).replace(/^\[|\]$/g, '');
+    let connected = false;
+    const req = http.request({
+      host,
+      port: Number(r.key.slice(sep + 1)),
+      method: r.method,
+      path: r.pathWithQuery,
+      headers: r.headers.flat(),
+      setHost: false,
+      agent: false,
+    });
+    const timer = setTimeout(
+      () => fail({ tag: connected ? 'HTTP-response-timeout' : 'connection-timeout' }),
+      r.timeoutMs,
+    );
+    req.on('socket', (s) => s.once('connect', () => (connected = true)));
+    req.on('error', (e) => fail(errorCode(e)));
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > r.maxBodyBytes) return fail({ tag: 'HTTP-response-body-size', val: BigInt(r.maxBodyBytes) });
+        chunks.push(c);
+      });
+      res.on('aborted', () => fail({ tag: 'HTTP-response-incomplete' }));
+      res.on('error', (e) => fail(errorCode(e)));
+      res.on('end', () =>
+        finish({
+          seq: r.seq,
+          ok: true,
+          status: res.statusCode ?? 0,
+          headers: pairs(res.rawHeaders),
+          body: Buffer.concat(chunks, size),
+          trailers: pairs(res.rawTrailers),
+        }),
+      );
+    });
+    req.end(r.body);
+  });
+}
+
+port.on('message', (r: OutboundRequest & { seq: number }) => {
+  void perform(r).then((res) => {
+    port.postMessage(res);
+    Atomics.store(wake, 0, 1);
+    Atomics.notify(wake, 0);
+  });
+});
