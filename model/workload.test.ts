@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { guestModule } from '../test/wasm-fixtures.js';
 import { conformWorkloads } from '../harness/conform/workloads.js';
-import { builtinWorkloadsDir, loadWorkload, resolveWorkloads, WorkloadError } from './workload.js';
+import { builtinWorkloadsDir, isComponentVariant, loadWorkload, resolveWorkloads, WorkloadError } from './workload.js';
 import { loadWasmFile, wasmFileWorkload } from '../harness/workloads-wasm.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'faasbench-byo-'));
@@ -47,7 +47,7 @@ describe('bring your own workload folder', () => {
     const report = await conformWorkloads([w!], { sizes: ['test'] });
     // The component variant comes along when built (scripts/test.sh builds it): its artifact and build record are copied too.
     expect(w!.unbuilt, 'component variant not built: npx tsx scripts/build-components.ts').toBeUndefined();
-    expect(report.rows.map((r) => r.variant).sort()).toEqual(['component', 'native', 'node', 'wasm']);
+    expect(report.rows.map((r) => r.variant).sort()).toEqual(['component', 'component-c', 'native', 'node', 'wasm']);
     expect(report.ok).toBe(true);
   });
 
@@ -112,6 +112,24 @@ describe('bad manifests are refused with field path and reason', () => {
     expect(() => loadWorkload(dir)).toThrow(
       new RegExp(`wasm artifact ${file} has SHA-256 [0-9a-f]{64}, manifest says [0-9a-f]{64}`),
     );
+  });
+
+  it('checks the component-c artifact like the wasm one: missing (with how to build it) or stale is refused', () => {
+    const dir = copyOf('hello');
+    expect(loadWorkload(dir).variantPaths['component-c']).toBe(join(dir, 'build', 'hello.component-c.wasm'));
+    const file = join(dir, 'build', 'hello.component-c.wasm');
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 1] ^= 1;
+    writeFileSync(file, bytes);
+    expect(() => loadWorkload(dir)).toThrow(
+      new RegExp(`component-c artifact ${file} has SHA-256 [0-9a-f]{64}, manifest says [0-9a-f]{64}`),
+    );
+    rmSync(file);
+    expect(() => loadWorkload(dir)).toThrow(
+      /component-c variant artifact .* is missing \(run scripts\/build-c-components\.ts\)/,
+    );
+    expect(isComponentVariant('component-c') && isComponentVariant('component')).toBe(true);
+    expect(isComponentVariant('wasm') || isComponentVariant('native') || isComponentVariant('node')).toBe(false);
   });
 
   it('refuses a missing bodyFile, naming it', () => {

@@ -9,8 +9,17 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { checkRegularFile, FileRefused, notADirectory, readRegularFile, type ReadLimits } from './safe-read.js';
 
-export const VARIANT_KINDS = ['wasm', 'native', 'node', 'component'] as const;
+export const VARIANT_KINDS = ['wasm', 'native', 'node', 'component', 'component-c'] as const;
 export type VariantKind = (typeof VARIANT_KINDS)[number];
+/**
+ * The variants that are wasi:http components (WASI 0.2), served by a component host:
+ * `component` (the node handler through componentize-js) and `component-c` (the C
+ * source through a WAGI bridge, scripts/build-c-components.ts).
+ */
+export const COMPONENT_KINDS: readonly VariantKind[] = ['component', 'component-c'];
+export function isComponentVariant(kind: VariantKind): boolean {
+  return COMPONENT_KINDS.includes(kind);
+}
 export const REQUEST_SIZES = ['test', 'small', 'large'] as const;
 export type RequestSize = (typeof REQUEST_SIZES)[number];
 
@@ -108,6 +117,12 @@ export const ManifestSchema = z
         native: ArtifactVariant.optional(),
         node: NodeVariant.optional(),
         component: ComponentVariant.optional(),
+        /**
+         * The C source as a wasi:http component: built deterministically (clang, wit-bindgen's
+         * C bindings, jco's preview1 reactor adapter) by scripts/build-c-components.ts, so
+         * committed and pinned like the wasm and native artifacts.
+         */
+        'component-c': ArtifactVariant.optional(),
       })
       .strict()
       .refine((v) => Object.keys(v).length > 0, { message: 'declare at least one variant' }),
@@ -239,7 +254,7 @@ export function loadWorkload(dir: string): LoadedWorkload {
   }
   const manifest = parseManifest(json, file);
   const variantPaths: Partial<Record<VariantKind, string>> = {};
-  for (const kind of ['wasm', 'native'] as const) {
+  for (const kind of ['wasm', 'native', 'component-c'] as const) {
     const v = manifest.variants[kind];
     if (!v) continue;
     const p = join(abs, v.artifact);
@@ -247,7 +262,7 @@ export function loadWorkload(dir: string): LoadedWorkload {
     const { bytes, realPath } = guarded(
       what,
       () => readRegularFile(p, inFolder(abs, ARTIFACT_MAX_BYTES)),
-      ' (run scripts/build-workloads)',
+      kind === 'component-c' ? ' (run scripts/build-c-components.ts)' : ' (run scripts/build-workloads)',
     );
     const actual = sha256(bytes);
     if (actual !== v.sha256) {

@@ -26,6 +26,12 @@ npx tsx scripts/build-wasi-tests.ts --check
 # bundled sources must match their manifests; components come from the cache in
 # ~/.cache/faasbench/component-builds (10-30 s each the first time, seconds after).
 npx tsx scripts/build-components.ts --check
+# The workloads' component-c variants (each C source as a wasi:http component through the
+# WAGI bridge, committed): wit-bindgen's C generator, pinned, built from crates.io into
+# ~/.cache/faasbench (~20 min wall niced under load, 6 min CPU, the first time; instant
+# after), then every C component must rebuild byte for byte.
+bash runtimes/wasm/component/install/install-wit-bindgen.sh || echo "test.sh: wit-bindgen install failed (build-c-components --check will fail)"
+npx tsx scripts/build-c-components.ts --check
 
 # The WASI host's utimensat addon (exact host-directory file times): ~2 s with
 # node-gyp, cached in a gitignored build/ (instant when unchanged). A failed build

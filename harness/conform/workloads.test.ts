@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/cli-helpers.js';
 import type { FunctionResponse } from '../../runtimes/types.js';
-import { builtinWorkloadsDir, REQUEST_SIZES, resolveWorkloads, type LoadedWorkload } from '../../model/workload.js';
+import {
+  builtinWorkloadsDir,
+  isComponentVariant,
+  REQUEST_SIZES,
+  resolveWorkloads,
+  type LoadedWorkload,
+  type VariantKind,
+} from '../../model/workload.js';
 import { artifactSizes, conformTable, conformWorkloads, diffResponses, type VariantRunners } from './workloads.js';
 
 const workloads = resolveWorkloads(undefined);
@@ -26,7 +33,7 @@ describe('the built-in workload suite', () => {
     for (const w of workloads) {
       expect(
         Object.keys(w.variantPaths)
-          .filter((k) => k !== 'component')
+          .filter((k) => !isComponentVariant(k as VariantKind))
           .sort(),
         w.name,
       ).toEqual(['native', 'node', 'wasm']);
@@ -61,9 +68,25 @@ describe('the built-in workload suite', () => {
     180_000,
   );
 
+  // The C source as a component (scripts/build-c-components.ts, committed and pinned like
+  // the wasm artifact, --check in scripts/test.sh) against wasm, native and node: every size.
+  it.each(workloads.map((w) => [w.name, w] as const))(
+    '%s: the component-c variant answers like wasm, native and node (every size)',
+    async (_name, w) => {
+      expect(w.variantPaths['component-c'], 'component-c variant declared').toBeDefined();
+      const report = await conformWorkloads([w], { variants: ['wasm', 'native', 'node', 'component-c'] });
+      const failures = report.rows.filter((r) => !r.ok).map((r) => `${r.request}/${r.variant}: ${r.reason}`);
+      expect(failures.concat(report.diffs)).toEqual([]);
+      expect(report.rows.filter((r) => r.variant === 'component-c').length).toBe(w.requests.length);
+    },
+    180_000,
+  );
+
   it('prints artifact sizes per variant', () => {
     const table = artifactSizes(workloads);
-    expect(table.split('\n')[0]).toMatch(/^workload\s+wasm bytes\s+native bytes\s+node bytes\s+component bytes$/);
+    expect(table.split('\n')[0]).toMatch(
+      /^workload\s+wasm bytes\s+native bytes\s+node bytes\s+component bytes\s+component-c bytes$/,
+    );
     expect(table).toMatch(/\nhello\s+\d+\s+\d+\s+\d+/);
   });
 });

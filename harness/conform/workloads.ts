@@ -18,6 +18,7 @@ import { componentRequestOf, functionResponseOf } from '../../runtimes/wasm/comp
 import { median } from '../../model/stats/descriptive.js';
 import { checkResponse } from '../verify.js';
 import {
+  isComponentVariant,
   VARIANT_KINDS,
   type LoadedWorkload,
   type RequestSize,
@@ -59,7 +60,7 @@ export function defaultRunners(opts: { timeoutMs?: number } = {}): VariantRunner
         return parsed.response;
       };
     }
-    if (kind === 'component') {
+    if (isComponentVariant(kind)) {
       const component = await prepareComponent(readWasmFile(path), basename(path));
       components ??= new ComponentThreadExecutor({ size: 1, deadlineMs: opts.timeoutMs ?? 60_000 });
       const ex = components;

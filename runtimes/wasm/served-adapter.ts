@@ -27,7 +27,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
+import { isComponentVariant, type LoadedWorkload, type VariantKind } from '../../model/workload.js';
 import { httpInvoke } from '../shared/http.js';
 import { pssBytes, rssBytes } from '../shared/procfs.js';
 import type {
@@ -251,7 +251,8 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
 
   capabilities(): Capabilities {
     // Components (wasi:http, WASI 0.2) run on faasbench's own host only, not node:wasi.
-    const variants: VariantKind[] = this.opts.executor === 'node-wasi' ? ['wasm'] : ['wasm', 'component'];
+    const variants: VariantKind[] =
+      this.opts.executor === 'node-wasi' ? ['wasm'] : ['wasm', 'component', 'component-c'];
     return { variants, modes: ['cold', 'warm', 'throughput', 'density', 'micro'], freshInstancePerRequest: true };
   }
 
@@ -287,7 +288,7 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<OwnDeployment<ServedDeployment>> {
     const config = this.opts.series ?? {};
     const series = seriesOf(config)[0]!;
-    const refused = seriesRefusal(variant === 'component' ? 'component' : 'wasm', series);
+    const refused = seriesRefusal(isComponentVariant(variant) ? 'component' : 'wasm', series);
     if (refused) throw new Error(refused);
     const d = await this.prepareOne(workload, variant, series, seriesTags(config, series));
     const once = series.reuse > 1 ? await this.servesOnce(d) : null;
@@ -304,7 +305,7 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
     const out: Array<OwnDeployment<ServedDeployment> | RefusedSeries> = [];
     for (const series of seriesOf(config)) {
       const tags = seriesTags(config, series);
-      const refused = seriesRefusal(variant === 'component' ? 'component' : 'wasm', series);
+      const refused = seriesRefusal(isComponentVariant(variant) ? 'component' : 'wasm', series);
       if (refused) {
         out.push({ tags, refused });
         continue;
@@ -359,9 +360,9 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
       );
     let bytes = readWasmFile(path, this.moduleOptions.maxModuleBytes ?? DEFAULT_MODULE_LIMITS.maxModuleBytes);
     // Offline, once per content (cached on disk): the app cold start then deploys the pre-initialised module.
-    if (series.preinit === 'wizer' && variant !== 'component') bytes = (await wizen(bytes, workload.name)).bytes;
+    if (series.preinit === 'wizer' && !isComponentVariant(variant)) bytes = (await wizen(bytes, workload.name)).bytes;
     // Refused here, in one sentence, before any app starts (the serve process checks again).
-    if (variant === 'component')
+    if (isComponentVariant(variant))
       await prepareComponent(
         bytes,
         workload.name,
