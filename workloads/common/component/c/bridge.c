@@ -50,6 +50,26 @@ static bool bytes_put(bytes_t *b, const void *p, size_t n) {
   return true;
 }
 
+// ---- small string helpers (no printf: it would more than double a small workload's code) ----
+
+// `dst` = a + b + c, cut to fit `cap` (NUL-terminated).
+static void say(char *dst, size_t cap, const char *a, const char *b, const char *c) {
+  const char *parts[] = {a, b, c};
+  size_t n = 0;
+  for (size_t i = 0; i < 3; i++)
+    for (const char *q = parts[i]; q && *q && n + 1 < cap; q++) dst[n++] = *q;
+  dst[n] = 0;
+}
+
+// `v` in decimal, written at the end of `buf` (24 bytes); returns where it starts.
+static const char *decimal(char buf[24], uint64_t v) {
+  char *p = buf + 23;
+  *p = 0;
+  do *--p = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  return p;
+}
+
 // ---- the request: wasi:http → CGI environment and body ----
 
 // The environment, "NAME=value" strings in cgiEnvironment's order.
@@ -187,12 +207,12 @@ static void build_env(env_t *env, const char *method, const char *target, size_t
     size_t n = (size_t)(end - authority) < sizeof server_name - 1 ? (size_t)(end - authority) : sizeof server_name - 1;
     memcpy(server_name, authority, n);
     server_name[n] = 0;
-    if (end != authority + strlen(authority)) snprintf(server_port, sizeof server_port, "%s", end + 1);
+    if (end != authority + strlen(authority)) say(server_port, sizeof server_port, end + 1, NULL, NULL);
   }
   const char *q = memchr(target, '?', target_len);
   size_t path_len = q ? (size_t)(q - target) : target_len;
-  char length[24];
-  snprintf(length, sizeof length, "%zu", body_len);
+  char digits[24];
+  const char *length = decimal(digits, body_len);
   env_addz(env, "GATEWAY_INTERFACE", "CGI/1.1");
   env_addz(env, "SERVER_PROTOCOL", "HTTP/1.1");
   env_addz(env, "SERVER_SOFTWARE", "faasbench");
@@ -285,7 +305,7 @@ static bool parse_cgi(const uint8_t *out, size_t len, cgi_response_t *res, line_
     if (i + 2 < len && out[i + 1] == '\r' && out[i + 2] == '\n') { end = i; body_start = i + 3; found = true; break; }
   }
   if (!found) {
-    snprintf(res->reason, sizeof res->reason, "CGI output has no blank line after its headers");
+    say(res->reason, sizeof res->reason, "CGI output has no blank line after its headers", NULL, NULL);
     return false;
   }
   int status = -1;
@@ -299,7 +319,7 @@ static bool parse_cgi(const uint8_t *out, size_t len, cgi_response_t *res, line_
     const char *le = line_end > p && line_end[-1] == '\r' ? line_end - 1 : line_end;
     const char *colon = memchr(p, ':', (size_t)(le - p));
     if (!colon || colon == p) {
-      snprintf(res->reason, sizeof res->reason, "malformed CGI header line");
+      say(res->reason, sizeof res->reason, "malformed CGI header line", NULL, NULL);
       return false;
     }
     const char *ns = p, *ne = colon;
@@ -307,7 +327,7 @@ static bool parse_cgi(const uint8_t *out, size_t len, cgi_response_t *res, line_
     while (ne > ns && (ne[-1] == ' ' || ne[-1] == '\t')) ne--;
     size_t nlen = (size_t)(ne - ns);
     if (nlen == 0 || names_used + nlen + 1 > names_cap) {
-      snprintf(res->reason, sizeof res->reason, "invalid CGI header name");
+      say(res->reason, sizeof res->reason, "invalid CGI header name", NULL, NULL);
       return false;
     }
     char *name = names + names_used;
@@ -315,7 +335,7 @@ static bool parse_cgi(const uint8_t *out, size_t len, cgi_response_t *res, line_
       char c = ns[k];
       name[k] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
       if (!is_token_char((unsigned char)name[k])) {
-        snprintf(res->reason, sizeof res->reason, "invalid CGI header name");
+        say(res->reason, sizeof res->reason, "invalid CGI header name", NULL, NULL);
         return false;
       }
     }
@@ -326,7 +346,9 @@ static bool parse_cgi(const uint8_t *out, size_t len, cgi_response_t *res, line_
     while (ve > vs && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
     for (const char *c = vs; c < ve; c++)
       if (bad_value_byte((unsigned char)*c)) {
-        snprintf(res->reason, sizeof res->reason, "invalid byte 0x%02x in CGI header %s", (unsigned char)*c, name);
+        static const char hex[] = "0123456789abcdef";
+        char byte[] = {'0', 'x', hex[(unsigned char)*c >> 4], hex[*c & 15], 0};
+        say(res->reason, sizeof res->reason, "invalid byte ", byte, " in a CGI header");
         return false;
       }
     if (strcmp(name, "status") == 0) {
@@ -335,8 +357,9 @@ static bool parse_cgi(const uint8_t *out, size_t len, cgi_response_t *res, line_
                 vs[2] >= '0' && vs[2] <= '9' && (vlen == 3 || vs[3] == ' ' || vs[3] == '\t');
       int s = ok ? (vs[0] - '0') * 100 + (vs[1] - '0') * 10 + (vs[2] - '0') : 0;
       if (!ok || s < 200 || s > 599) {
-        snprintf(res->reason, sizeof res->reason, status >= 0 ? "more than one Status in CGI output"
-                                                              : "invalid CGI Status (a guest answers 200..599)");
+        say(res->reason, sizeof res->reason,
+            status >= 0 ? "more than one Status in CGI output" : "invalid CGI Status (a guest answers 200..599)", NULL,
+            NULL);
         return false;
       }
       status = s;
@@ -345,7 +368,7 @@ static bool parse_cgi(const uint8_t *out, size_t len, cgi_response_t *res, line_
       if (strcmp(name, "content-type") == 0) content_type = true;
       if (strcmp(name, "location") == 0) location = true;
     } else {
-      snprintf(res->reason, sizeof res->reason, "too many CGI header lines");
+      say(res->reason, sizeof res->reason, "too many CGI header lines", NULL, NULL);
       return false;
     }
     if (!nl) break;
@@ -355,7 +378,7 @@ static bool parse_cgi(const uint8_t *out, size_t len, cgi_response_t *res, line_
     if (location) status = 302;
     else if (content_type) status = 200;
     else {
-      snprintf(res->reason, sizeof res->reason, "CGI response has neither Content-Type, Location nor Status");
+      say(res->reason, sizeof res->reason, "CGI response has neither Content-Type, Location nor Status", NULL, NULL);
       return false;
     }
   }
@@ -427,9 +450,11 @@ static void send_response(wasi_http_types_own_response_outparam_t out, int statu
 
 static void send_plain(wasi_http_types_own_response_outparam_t out, int status, const char *message) {
   char body[256];
-  int n = snprintf(body, sizeof body, "%s\n", message);
+  say(body, sizeof body - 1, message, NULL, NULL);
+  size_t n = strlen(body);
+  body[n++] = '\n';
   line_t ct = {"content-type", 12, "text/plain", 10};
-  send_response(out, status, &ct, 1, (const uint8_t *)body, n < 0 ? 0 : (size_t)n);
+  send_response(out, status, &ct, 1, (const uint8_t *)body, n);
 }
 
 // ---- the export ----
@@ -481,8 +506,9 @@ void exports_wasi_http_incoming_handler_handle(exports_wasi_http_incoming_handle
   env_free(&env);
 
   if (code != 0) {
-    char why[64];
-    snprintf(why, sizeof why, "the function exited with code %d", code);
+    char why[64], digits[24];
+    const char *number = decimal(digits, (uint64_t)(code < 0 ? -(int64_t)code : code));
+    say(why, sizeof why, "the function exited with code ", code < 0 ? "-" : "", number);
     send_plain(out, 500, why);
   } else {
     enum { MAX_LINES = 256 };
