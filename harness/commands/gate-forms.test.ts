@@ -3,7 +3,9 @@
 // parsing (pure); and end to end through the CLI: two wasi:http components on the
 // reference runtime (a candidate doing far more work fails; a core module or a
 // component without the handler is refused with run --component's own sentence),
-// two serving commands on the command runtime, and two local Docker images on the
+// two serving commands on the command runtime (and two spec files, wazero against
+// wasmtime: skipped when they are not installed, failed under scripts/test.sh's
+// FAASBENCH_REQUIRE_EXTERNAL=1 like the external runtimes' tests), and two local Docker images on the
 // container runtime (skipped, with the reason, only when no engine answers). Pair
 // counts are tiny; no test asserts a timing.
 
@@ -17,6 +19,7 @@ import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
 import { handlerModule, helloComponent, watComponent } from '../../runtimes/wasm/component/wat.js';
 import { connectEngine, engineStatus } from '../../runtimes/container/engine.js';
 import { ImageBuilder } from '../../runtimes/container/images.js';
+import { findTool } from '../../runtimes/external/tools.js';
 import { DUET_FORMS, commandSpecArg, duetForm } from './gate-duet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fb-gate-forms-'));
@@ -275,6 +278,37 @@ describe('gate --baseline-command --command (command runtime)', () => {
     },
     30_000,
   );
+});
+
+const required = process.env['FAASBENCH_REQUIRE_EXTERNAL'] === '1';
+const tools = [findTool('wazero'), findTool('wasmtime')];
+describe.skipIf(!tools.every((t) => t.ok) && !required)('gate with command spec files: wazero vs wasmtime', () => {
+  it('two runtime builds, each side its own spec (a fresh instance per request), paired under one runtime id', async () => {
+    for (const t of tools) expect(t.ok, t.ok ? '' : t.reason).toBe(true);
+    const examples = join(REPO_ROOT, 'runtimes/external/command/examples');
+    const out = join(dir, 'specs');
+    const r = await runCli(
+      [
+        'gate',
+        '--baseline-command',
+        join(examples, 'wazero-cgi.json'),
+        '--command',
+        join(examples, 'wasmtime-cgi.json'),
+        '--out',
+        out,
+        ...TINY,
+      ],
+      { timeoutMs: 90_000 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/correct pairs command\/wasm\/cold_start_ns: 5\./);
+    const run = resultsIn(out);
+    expect(new Set(run.samples.map((s) => `${s.runtime}/${String(s.tags?.side)}`))).toEqual(
+      new Set(['command/baseline', 'command/candidate']),
+    );
+    expect(run.header.versions['baseline.command.version']).toMatch(/^v?1\.12\.\d/);
+    expect(run.header.versions['candidate.command.version']).toMatch(/^wasmtime 48\.0\.\d/);
+  }, 100_000);
 });
 
 const engine = connectEngine();
