@@ -373,9 +373,7 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
         // Not timed: the previous instance's pod gone (Knative scales to zero on its own), the revision known.
         await this.untilNoPods(namespace, selector, app, this.knativeStopTimeoutMs);
         const revision = await this.knativeRevision(namespace, app);
-        instance.data.target = `${revision}:80`;
-        // The revision's Service leads to the activator while no pod runs; it routes by these headers.
-        instance.data.headers = { 'knative-serving-namespace': namespace, 'knative-serving-revision': revision };
+        this.aimAtRevision(instance, namespace, revision);
         let outcome = 'no answer yet';
         trigger = async () => {
           // The request is the trigger: sent, not awaited (it is answered once a pod is ready).
@@ -388,11 +386,24 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
         trigger = () => this.scale(kind, namespace, app, 1);
       }
       const phases = await this.untilReady(namespace, selector, app, kind, trigger, triggerNote);
+      // A density app's requests, too, go to its revision (the Knative Service's own Service is not proxied).
+      if (extra && kind === 'knative')
+        this.aimAtRevision(instance, namespace, await this.knativeRevision(namespace, app));
       return { instance, phases };
     } catch (e) {
       await this.stop(instance).catch(() => {});
       throw e;
     }
+  }
+
+  /**
+   * Requests to a Knative app go to its revision's Service (the Knative Service's own is an
+   * ExternalName to the ingress, which the API server does not proxy). While no pod runs it
+   * leads to the activator, which routes by these headers (the ingress would set them).
+   */
+  private aimAtRevision(i: Inst, namespace: string, revision: string): void {
+    i.data.target = `${revision}:80`;
+    i.data.headers = { 'knative-serving-namespace': namespace, 'knative-serving-revision': revision };
   }
 
   /** The Knative Service's latest revision, waited for (≤ start timeout): no revision means no Knative controller. */

@@ -1,11 +1,13 @@
 // The k8s runtime's pieces that need no cluster: which kubeconfig is used (a
 // `:`-separated list merged in order, a missing one refused in one sentence), the
-// names and label values it gives Kubernetes, and the image a variant stands for.
+// names and label values it gives Kubernetes, the image a variant stands for, and the
+// CLI's refusal of a bad kind or image-load template before anything starts.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/cli-helpers.js';
 import { builtinWorkloadsDir, loadWorkload } from '../../model/workload.js';
 import { dnsName, imageFor } from './images.js';
 import { describeLine, loadKubeConfig } from './cluster.js';
@@ -86,4 +88,18 @@ describe('names', () => {
       'v1.34.4 at https://c:6443 (context ctx), 2 nodes (2 ready, simulated by kwok: pods do not run), CRDs: SpinKube SpinApp (spinapps.core.spinkube.dev)',
     );
   });
+});
+
+describe('faasbench run flags of the k8s runtime', () => {
+  it('refuses an unknown --k8s-kind and an --k8s-image-load template without {image}, exit 2, before any cluster is asked', async () => {
+    const kind = await runCli(['run', '-r', 'k8s', '--k8s-kind', 'lambda', '-w', 'hello', '-q']);
+    expect(kind.code).toBe(2);
+    expect(kind.stderr).toMatch(/--k8s-kind: 'lambda' is not one of: auto, deployment, spinapp, knative/);
+    const load = await runCli(['run', '-r', 'k8s', '--k8s-image-load', 'kind load docker-image', '-w', 'hello', '-q']);
+    expect(load.code).toBe(2);
+    expect(load.stderr).toMatch(/the template must contain \{image\}/);
+    const env = await runCli(['run', '-r', 'k8s', '-w', 'hello', '-q'], { env: { FAASBENCH_K8S_KIND: 'x' } });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/FAASBENCH_K8S_KIND=x: --k8s-kind: 'x' is not one of/);
+  }, 60_000);
 });
