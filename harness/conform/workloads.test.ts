@@ -187,7 +187,9 @@ describe('faasbench conform workloads (CLI)', () => {
   it('--sizes prints artifact sizes per variant', async () => {
     const r = await runCli(['conform', 'workloads', '--sizes']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^workload\s+wasm bytes\s+native bytes\s+node bytes\s+component bytes\n/);
+    expect(r.stdout).toMatch(
+      /^workload\s+wasm bytes\s+native bytes\s+node bytes\s+component bytes\s+component-c bytes\n/,
+    );
     expect(r.stdout.trim().split('\n')).toHaveLength(workloads.length + 1);
   });
 });
