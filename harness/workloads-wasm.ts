@@ -33,8 +33,18 @@ function readWasmArg(file: string, kind: WasmFileKind = 'wasm'): { bytes: Buffer
   }
 }
 
+/** What a --component file may do beyond answering: its outbound HTTP allow-list (run --allow-outbound). */
+export interface WasmFileOptions {
+  allowedOutboundHosts?: string[];
+}
+
 /** The synthetic workload for `file`, expecting `status` (pure; the probe is below). */
-export function wasmFileWorkload(file: string, status: number, kind: WasmFileKind = 'wasm'): LoadedWorkload {
+export function wasmFileWorkload(
+  file: string,
+  status: number,
+  kind: WasmFileKind = 'wasm',
+  opts: WasmFileOptions = {},
+): LoadedWorkload {
   const abs = resolve(file);
   const { bytes, realPath } = readWasmArg(abs, kind);
   const stem =
@@ -50,7 +60,15 @@ export function wasmFileWorkload(file: string, status: number, kind: WasmFileKin
     {
       name,
       description: `${abs} (${what}; checked only for a status below 500)`,
-      variants: { [kind]: { artifact: basename(abs), sha256: sha256(bytes) } },
+      variants: {
+        [kind]: {
+          artifact: basename(abs),
+          sha256: sha256(bytes),
+          ...(kind === 'component' && opts.allowedOutboundHosts?.length
+            ? { allowedOutboundHosts: opts.allowedOutboundHosts }
+            : {}),
+        },
+      },
       requests: [{ name: 'get', size: 'test', method: 'GET', path: '/', expect: { status } }],
     },
     `--${kind} ${file}`,
@@ -85,9 +103,10 @@ export async function loadWasmFile(
   file: string,
   adapter?: RuntimeAdapter,
   kind: WasmFileKind = 'wasm',
+  opts: WasmFileOptions = {},
 ): Promise<LoadedWorkload> {
   readWasmArg(file, kind);
-  const probe = wasmFileWorkload(file, 200, kind);
+  const probe = wasmFileWorkload(file, 200, kind, opts);
   const own = adapter === undefined;
   const a: RuntimeAdapter = adapter ?? (await import('../runtimes/wasm/adapter.js')).referenceWasmAdapter();
   try {
@@ -112,7 +131,7 @@ export async function loadWasmFile(
           `--${kind} ${file}: GET / answered ${response.status} (${preview}); a --${kind} function must answer GET / with a status below 500`,
         );
       }
-      return wasmFileWorkload(file, response.status, kind);
+      return wasmFileWorkload(file, response.status, kind, opts);
     } finally {
       await a.stop(instance);
     }

@@ -8,6 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { checkRegularFile, FileRefused, notADirectory, readRegularFile, type ReadLimits } from './safe-read.js';
+import { parseOutboundHost } from './outbound-host.js';
 
 export const VARIANT_KINDS = ['wasm', 'native', 'node', 'component', 'component-c'] as const;
 export type VariantKind = (typeof VARIANT_KINDS)[number];
@@ -43,6 +44,19 @@ const ArtifactVariant = z
   })
   .strict();
 
+const OutboundHosts = z
+  .array(
+    z.string().superRefine((v, ctx) => {
+      try {
+        parseOutboundHost(v);
+      } catch (e) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
+      }
+    }),
+  )
+  .max(64)
+  .refine((a) => new Set(a.map((h) => h.toLowerCase())).size === a.length, { message: 'lists a host twice' });
+
 /**
  * A wasi:http component (WASI 0.2), built from `source` by scripts/build-components.ts.
  * A JS component is ~13 MB and componentize-js's snapshot differs from build to build,
@@ -59,6 +73,12 @@ const ComponentVariant = z
     bundleSha256: sha256Hex.optional(),
     /** Pinned bytes instead (a component brought as is, e.g. `run --component`): checked like the other artifacts. */
     sha256: sha256Hex.optional(),
+    /**
+     * Outbound HTTP (wasi:http/outgoing-handler) is denied unless the request's authority
+     * is one of these HOST:PORT entries, e.g. ["127.0.0.1:8080"] (the reference runtime
+     * then performs it: runtimes/wasm/component/outbound.ts). Absent or empty: all denied.
+     */
+    allowedOutboundHosts: OutboundHosts.optional(),
   })
   .strict()
   .refine((v) => (v.bundleSha256 === undefined) !== (v.sha256 === undefined), {

@@ -17,7 +17,8 @@ import { RUNTIMES, runtimeIds } from '../runtimes.js';
 import { runSummaryText } from '../../model/run-summary.js';
 import { summarizeSamples } from '../../model/summary.js';
 import { VARIANT_KINDS, resolveWorkloads, type LoadedWorkload } from '../../model/workload.js';
-import { loadWasmFile } from '../workloads-wasm.js';
+import { loadWasmFile, type WasmFileOptions } from '../workloads-wasm.js';
+import { collectOutbound } from './serve.js';
 import {
   DENSITY_DEFAULTS,
   LOAD_CLIENTS,
@@ -39,6 +40,7 @@ interface RunFlags {
   workload?: string[];
   wasm?: string[];
   component?: string[];
+  allowOutbound?: string[];
   runtime?: string[];
   mode?: string[];
   variant?: string[];
@@ -162,12 +164,16 @@ function modeSettings(f: RunFlags, modes: readonly Mode[]): ModeSettings {
  * whatever happens: its worker threads would otherwise keep the process alive after
  * an error.
  */
-async function probeWasmFiles(files: string[], kind: 'wasm' | 'component' = 'wasm'): Promise<LoadedWorkload[]> {
+async function probeWasmFiles(
+  files: string[],
+  kind: 'wasm' | 'component' = 'wasm',
+  opts: WasmFileOptions = {},
+): Promise<LoadedWorkload[]> {
   if (files.length === 0) return [];
   const adapter = (await import('../../runtimes/wasm/adapter.js')).referenceWasmAdapter();
   try {
     const out: LoadedWorkload[] = [];
-    for (const f of files) out.push(await loadWasmFile(f, adapter, kind));
+    for (const f of files) out.push(await loadWasmFile(f, adapter, kind, opts));
     return out;
   } finally {
     await adapter.dispose();
@@ -198,6 +204,11 @@ export function registerRun(program: Command): void {
       '--component <file...>',
       'a wasi:http component (WASI 0.2) as a workload (GET /, must answer with a status below 500); repeatable',
       listOption(null, 'component'),
+    )
+    .option(
+      '--allow-outbound <host:port>',
+      'the --component files may make outbound HTTP requests to this host, plain http (repeatable; default: none, every request denied)',
+      collectOutbound,
     )
     .option(
       '-r, --runtime <id...>',
@@ -320,13 +331,21 @@ export function registerRun(program: Command): void {
     if (outProblem) throw new Error(`--out ${flags.out}: ${outProblem}`);
     // flag > FAASBENCH_* > default, before anything starts: a bad environment value exits 2 like a bad flag.
     const runtimeConfig = resolveRuntimeConfig(flags, process.env);
+    if (flags.allowOutbound && !flags.component)
+      throw new Error(
+        "--allow-outbound applies to --component files (a workload's component variant lists allowedOutboundHosts in its workload.json)",
+      );
     // --wasm/--component alone run only those files; with --workload, both.
     const workloads = [
       ...((flags.wasm || flags.component) && !flags.workload
         ? []
         : resolveWorkloads(flags.workload ?? DEFAULT_WORKLOADS)),
       ...(await probeWasmFiles(flags.wasm ?? [])),
-      ...(await probeWasmFiles(flags.component ?? [], 'component')),
+      ...(await probeWasmFiles(
+        flags.component ?? [],
+        'component',
+        flags.allowOutbound ? { allowedOutboundHosts: flags.allowOutbound } : {},
+      )),
     ];
     const ids = flags.runtime ?? RUNTIMES.filter((r) => r.default).map((r) => r.id);
     const runtimes = RUNTIMES.filter((r) => ids.includes(r.id));

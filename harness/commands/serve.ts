@@ -12,6 +12,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { AppListError, collectApps } from '../../runtimes/wasm/serve/apps.js';
 import { runServe } from '../../runtimes/wasm/serve/run.js';
 import { intOption } from './options.js';
+import { parseOutboundHost } from '../../model/outbound-host.js';
 import { SERIES_SETTINGS } from '../options.js';
 import type { Preinit } from '../../runtimes/wasm/series.js';
 
@@ -27,6 +28,7 @@ interface ServeFlags {
   maxConnections?: number;
   preinit?: Preinit;
   reuse?: number;
+  allowOutbound?: string[];
 }
 
 /**
@@ -51,6 +53,15 @@ function oneSeriesValue(flag: '--preinit' | '--reuse') {
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** --allow-outbound HOST:PORT, repeatable, each checked as a manifest's allowedOutboundHosts entry. */
+export const collectOutbound = (value: string, previous: string[] = []): string[] => {
+  try {
+    return [...previous, parseOutboundHost(value)];
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+};
 
 /** HOST:PORT, [v6]:PORT or PORT alone (on 127.0.0.1). */
 export function parseListen(value: string): { host: string; port: number } {
@@ -112,6 +123,11 @@ export function registerServe(program: Command): void {
       'requests one component instance may serve (default 1: a fresh instance each, like wasmtime serve --max-instance-reuse-count); preview1 apps: 1 only',
       oneSeriesValue('--reuse'),
     )
+    .option(
+      '--allow-outbound <host:port>',
+      'component apps may make outbound HTTP requests (wasi:http/outgoing-handler) to this host, plain http (repeatable; default: none, every request denied)',
+      collectOutbound,
+    )
     .addHelpText(
       'after',
       '\nExample:\n  faasbench serve --app hello=workloads/hello/build/hello.wasm --listen 127.0.0.1:8080\n  curl http://127.0.0.1:8080/hello/        # or: curl -H "Host: hello.localhost" http://127.0.0.1:8080/\n  curl http://127.0.0.1:8080/.faasbench/health\n',
@@ -135,6 +151,7 @@ export function registerServe(program: Command): void {
         ...(flags.memory ? { memoryCapBytes: flags.memory * 2 ** 20 } : {}),
         ...(flags.preinit ? { preinit: flags.preinit } : {}),
         ...(flags.reuse ? { reuse: flags.reuse } : {}),
+        ...(flags.allowOutbound ? { allowedOutboundHosts: flags.allowOutbound } : {}),
         http: {
           ...(flags.maxBody !== undefined ? { maxBodyBytes: flags.maxBody } : {}),
           ...(flags.headersTimeout ? { headersTimeoutMs: flags.headersTimeout } : {}),

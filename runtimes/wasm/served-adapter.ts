@@ -76,6 +76,8 @@ interface ServedDeployment {
   fs?: GuestFs;
   /** How its apps are deployed (preinit, reuse N). */
   series: WasmSeries;
+  /** A component's outbound HTTP allow-list (its manifest's allowedOutboundHosts). */
+  allowedOutboundHosts?: string[];
 }
 interface ServedInstance {
   app: string;
@@ -377,12 +379,19 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
     const fs: GuestFs | undefined = scratch ? { ...this.opts.fs, scratch } : this.opts.fs;
     // The platform is up before the first app cold start is measured.
     await this.process();
-    const data: ServedDeployment = { bytes, name: workload.name, series, ...(fs ? { fs } : {}) };
+    const allowed = variant === 'component' ? workload.manifest.variants.component?.allowedOutboundHosts : undefined;
+    const data: ServedDeployment = {
+      bytes,
+      name: workload.name,
+      series,
+      ...(fs ? { fs } : {}),
+      ...(allowed?.length ? { allowedOutboundHosts: allowed } : {}),
+    };
     return { runtime: this.id, workload, variant, data, ...(Object.keys(tags).length ? { tags } : {}) };
   }
 
   async start(d: OwnDeployment<ServedDeployment>): Promise<StartResult<ServedApp>> {
-    const { bytes, name, fs, series } = d.data;
+    const { bytes, name, fs, series, allowedOutboundHosts } = d.data;
     if (this.live.size + this.starting >= this.maxInstances) {
       throw new Error(
         `${this.id}: cannot start another instance of ${name}: ${this.live.size + this.starting} are live, the limit of live instances (maxInstances)`,
@@ -402,6 +411,7 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
         ...(fs ? { fs } : {}),
         ...(series.preinit === 'code-cache' ? { preinit: 'code-cache' as const } : {}),
         ...(series.reuse > 1 ? { reuse: series.reuse } : {}),
+        ...(allowedOutboundHosts ? { allowedOutboundHosts } : {}),
       } as const;
       let t0 = process.hrtime.bigint();
       let r: ServeReply & { ok: true };

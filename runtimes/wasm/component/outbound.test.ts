@@ -9,6 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHttpProbe } from '../../../harness/conform/http-probe.js';
+import { wasmFileWorkload } from '../../../harness/workloads-wasm.js';
+import { parseManifest } from '../../../model/workload.js';
+import { runCliInProcess } from '../../../test/in-process-cli.js';
+import { referenceWasmAdapter } from '../adapter.js';
+import { runServe } from '../serve/run.js';
 import { ComponentThreadExecutor } from './executor.js';
 import { DEFAULT_COMPONENT_LIMITS } from './host.js';
 import { authorityKey, outboundDecision, parseOutboundHost, type OutboundPolicy } from './outbound.js';
@@ -41,7 +46,38 @@ describe('the allow-list', () => {
   });
 });
 
+describe('the allow-list in a manifest and on the command line', () => {
+  const manifest = (hosts: unknown) => ({
+    name: 'probe',
+    description: 'a component allowed to call out',
+    variants: { component: { artifact: 'p.wasm', sha256: '0'.repeat(64), allowedOutboundHosts: hosts } },
+    requests: [{ name: 'get', size: 'test', method: 'GET', path: '/', expect: { status: 200 } }],
+  });
+
+  it('is checked strictly in a manifest', () => {
+    expect(parseManifest(manifest(['127.0.0.1:8080', 'api.example.com:443'])).variants.component).toMatchObject({
+      allowedOutboundHosts: ['127.0.0.1:8080', 'api.example.com:443'],
+    });
+    expect(() => parseManifest(manifest(['127.0.0.1']))).toThrow(
+      /variants\.component\.allowedOutboundHosts\.0.*expected HOST:PORT/,
+    );
+    expect(() => parseManifest(manifest(['http://127.0.0.1:80']))).toThrow(/expected HOST:PORT/);
+    expect(() => parseManifest(manifest(['a:1', 'A:1']))).toThrow(/lists a host twice/);
+    expect(() => parseManifest(manifest('127.0.0.1:80'))).toThrow(/allowedOutboundHosts/);
+  });
+
+  it('is refused on the command line when malformed, and on run without --component (exit 2)', async () => {
+    const serve = await runCliInProcess(['serve', '--app', 'x=/nonexistent.wasm', '--allow-outbound', '127.0.0.1']);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toContain('expected HOST:PORT');
+    const run = await runCliInProcess(['run', '--allow-outbound', '127.0.0.1:8080', '-r', 'wasm', '-n', '3']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--allow-outbound applies to --component files');
+  });
+});
+
 describe('outbound requests from a component', { timeout: 600_000 }, () => {
+  let probePath: string;
   let probe: PreparedComponent;
   let upstream: http.Server;
   let port = 0;
@@ -49,8 +85,8 @@ describe('outbound requests from a component', { timeout: 600_000 }, () => {
   const executor = new ComponentThreadExecutor({ size: 1, deadlineMs: 20_000 });
 
   beforeAll(async () => {
-    const { path } = await buildHttpProbe();
-    probe = await prepareComponent(readFileSync(path), 'probe');
+    probePath = (await buildHttpProbe()).path;
+    probe = await prepareComponent(readFileSync(probePath), 'probe');
     upstream = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -133,5 +169,59 @@ describe('outbound requests from a component', { timeout: 600_000 }, () => {
     expect(
       await outbound(`to=127.0.0.1:${dead}&path=/`, { outbound: { allowedHosts: [`127.0.0.1:${dead}`] } }),
     ).toEqual({ result: 'error', tag: 'connection-refused' });
+  });
+
+  it('faasbench serve: --allow-outbound (allowedOutboundHosts) lets its component apps through, and only then', async () => {
+    const query = `outbound?to=127.0.0.1:${port}&path=/served`;
+    for (const allowed of [false, true]) {
+      const running = await runServe({
+        apps: [{ name: 'probe', path: probePath, from: 'test' }],
+        threads: 1,
+        signals: false,
+        say: () => {},
+        log: () => {},
+        ...(allowed ? { allowedOutboundHosts: [`127.0.0.1:${port}`] } : {}),
+      });
+      try {
+        const r = await fetch(`${running.host.url}/probe/${query}`);
+        expect(await r.json()).toEqual(
+          allowed
+            ? { result: 'ok', status: 201, answer: ['yes'], body: 'got GET /served ' }
+            : { result: 'error', tag: 'HTTP-request-denied' },
+        );
+      } finally {
+        await running.stop('test');
+      }
+    }
+  });
+
+  it("the wasm runtime deploys a --component workload with its manifest's allow-list (run --allow-outbound)", async () => {
+    const adapter = referenceWasmAdapter({ threads: 1 });
+    try {
+      for (const allowed of [false, true]) {
+        const w = wasmFileWorkload(
+          probePath,
+          200,
+          'component',
+          allowed ? { allowedOutboundHosts: [`127.0.0.1:${port}`] } : {},
+        );
+        const { instance } = await adapter.start(await adapter.prepare(w, 'component'));
+        const res = await adapter.invoke(instance, {
+          method: 'GET',
+          path: '/outbound',
+          query: `to=127.0.0.1:${port}&path=/adapter`,
+          headers: {},
+          body: new Uint8Array(),
+        });
+        expect(JSON.parse(Buffer.from(res.response.body).toString())).toEqual(
+          allowed
+            ? { result: 'ok', status: 201, answer: ['yes'], body: 'got GET /adapter ' }
+            : { result: 'error', tag: 'HTTP-request-denied' },
+        );
+        await adapter.stop(instance);
+      }
+    } finally {
+      await adapter.dispose();
+    }
   });
 });

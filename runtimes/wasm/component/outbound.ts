@@ -19,6 +19,7 @@
 // guest thread and the helper with it.
 
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { parseOutboundHost } from '../../../model/outbound-host.js';
 import { startModuleWorker } from '../../shared/module-worker.js';
 
 export interface OutboundPolicy {
@@ -30,20 +31,8 @@ export interface OutboundPolicy {
 
 export const DEFAULT_OUTBOUND_TIMEOUT_MS = 10_000;
 
-const NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const IPV6 = /^\[[0-9a-f:.]+\]$/;
-
-/** Checks one allow-list entry and returns it normalised (host lower-cased); throws a sentence saying what is wrong. */
-export function parseOutboundHost(entry: string): string {
-  const m = /^(.+):(\d{1,5})$/.exec(entry);
-  const port = m ? Number(m[2]) : NaN;
-  const host = m ? m[1]!.toLowerCase() : '';
-  if (!m || !(port >= 1 && port <= 65_535) || !(NAME.test(host) || IPV6.test(host)))
-    throw new Error(
-      `outbound host ${JSON.stringify(entry)}: expected HOST:PORT (a host name, an IPv4 address or [IPv6], and a port from 1 to 65535), e.g. 127.0.0.1:8080`,
-    );
-  return `${host}:${port}`;
-}
+/** HOST:PORT entries are checked where the manifest is (model/workload.ts), and the same way for the CLI flags. */
+export { parseOutboundHost };
 
 /** An authority as sent (host, host:port, [v6]:port) → HOST:PORT with the scheme's default port; null if malformed. */
 export function authorityKey(authority: string, defaultPort: number): string | null {
@@ -65,7 +54,7 @@ export function outboundDecision(
   if (!authority) return { allowed: false, why: 'the request names no authority' };
   const key = authorityKey(authority, scheme === 'https' ? 443 : 80);
   if (!key) return { allowed: false, why: `malformed authority ${JSON.stringify(authority)}` };
-  return policy.allowedHosts.includes(key)
+  return policy.allowedHosts.some((h) => h.toLowerCase() === key)
     ? { allowed: true, key }
     : { allowed: false, why: `${key} is not on the allow-list` };
 }

@@ -36,6 +36,7 @@ import {
   type PreparedComponent,
 } from '../component/prepare.js';
 import { startServeHost, type ServeHost, type ServeHostOptions } from './host.js';
+import { parseOutboundHost } from '../../../model/outbound-host.js';
 import { seriesRefusal, type Preinit } from '../series.js';
 import { wizen } from '../wizer.js';
 
@@ -60,6 +61,8 @@ export interface ServeConfig {
   preinit?: Preinit;
   /** Requests per component instance for every app named at start (default 1: a fresh instance each). */
   reuse?: number;
+  /** Outbound HTTP allowed to these HOST:PORT entries for every component app named at start (default: none, all denied). */
+  allowedOutboundHosts?: readonly string[];
   http?: Omit<ServeHostOptions, 'executor' | 'host' | 'port' | 'log'>;
   /** After a signal, running requests get this long to finish (default 1500 ms; the process is gone within 2 s). */
   graceMs?: number;
@@ -109,6 +112,8 @@ export async function runServe(cfg: ServeConfig): Promise<RunningServe> {
   };
   const preinit = cfg.preinit ?? 'plain';
   const reuse = cfg.reuse ?? 1;
+  // Checked before anything starts: a bad entry is one sentence and no server.
+  const outbound = outboundOf(cfg.allowedOutboundHosts);
   // Compile everything before listening: a bad module is one sentence and no server.
   const compiled: Array<{ name: string; module: WebAssembly.Module | null; component?: PreparedComponent }> = [];
   const t0 = Date.now();
@@ -166,7 +171,7 @@ export async function runServe(cfg: ServeConfig): Promise<RunningServe> {
     host.deploy({
       name: c.name,
       module: c.module,
-      ...(c.component ? { component: { prepared: c.component, executor: components, reuse } } : {}),
+      ...(c.component ? { component: { prepared: c.component, executor: components, reuse, ...outbound } } : {}),
       ...(cfg.fs ? { fs: cfg.fs } : {}),
     });
 
@@ -226,8 +231,15 @@ export type ServeControl =
       preinit?: 'code-cache';
       /** Requests per component instance (absent: 1). */
       reuse?: number;
+      /** A component's outbound HTTP allow-list, HOST:PORT entries (absent: all denied). */
+      allowedOutboundHosts?: string[];
     }
   | { op: 'undeploy'; id: number; name: string };
+
+/** The allow-list for a component target, each entry checked (a bad one is refused in one sentence). */
+function outboundOf(hosts: readonly string[] | undefined): { allowedOutboundHosts?: string[] } {
+  return hosts?.length ? { allowedOutboundHosts: hosts.map(parseOutboundHost) } : {};
+}
 
 export type ServeReply =
   | { ready: { port: number; executor: string } }
@@ -253,6 +265,12 @@ export function serveControl(
     const component = isComponent(m.bytes);
     const refused = seriesRefusal(component ? 'component' : 'wasm', { preinit: 'plain', reuse: m.reuse ?? 1 });
     if (refused) return send({ id: m.id, ok: false, error: refused });
+    let outbound: { allowedOutboundHosts?: string[] };
+    try {
+      outbound = outboundOf(m.allowedOutboundHosts);
+    } catch (e) {
+      return send({ id: m.id, ok: false, error: (e as Error).message });
+    }
     if (component) {
       // No nonce for a component: its transpiled form is cached by content hash (a nonce
       // would make every deploy a ~10 s transpile); its core modules are compiled anew.
@@ -267,7 +285,7 @@ export function serveControl(
             running.host.deploy({
               name: m.name,
               module: null,
-              component: { prepared, executor: running.components, reuse: m.reuse ?? 1 },
+              component: { prepared, executor: running.components, reuse: m.reuse ?? 1, ...outbound },
             });
           } catch (e) {
             return send({ id: m.id, ok: false, error: (e as Error).message });
