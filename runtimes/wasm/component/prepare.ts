@@ -219,20 +219,35 @@ export async function prepareComponent(
  * adds a call per function: ~30 % slower instantiation) and it would be a module
  * record held for the life of the process.
  */
-export function loadGlue(path: string, name = 'component', opts: { jspiShadow?: boolean } = {}): InstantiateFn {
+export function loadGlue(
+  path: string,
+  name = 'component',
+  opts: { jspiShadow?: boolean; debugLog?: boolean } = {},
+): InstantiateFn {
   return new Function(`${glueSource(path, name, opts)}\n//# sourceURL=${pathToFileURL(path).href}`)() as InstantiateFn;
 }
 
+/** jco-transpile's debug logger, as its glue defines it (glueSource makes it do nothing). */
+export const JCO_DEBUG_LOG =
+  /const _debugLog = \(\.\.\.args\) => \{\s*if \(!globalThis\?\.process\?\.env\?\.JCO_DEBUG\) \{ return; \}\s*console\.debug\(\.\.\.args\);\s*\};/;
+
 /** The glue as the body of a function returning `instantiate` (see loadGlue). */
-function glueSource(path: string, name: string, opts: { jspiShadow?: boolean }): string {
+function glueSource(path: string, name: string, opts: { jspiShadow?: boolean; debugLog?: boolean }): string {
   const src = readFileSync(path, 'utf8');
   const exportsSeen = src.match(/^(export|import)\b.*$/gm) ?? [];
   if (exportsSeen.length !== 2 || !/^export function instantiate\(/m.test(src) || !/^export const _util\b/m.test(src)) {
     throw new ComponentError(`${name}: unexpected transpiler output (${exportsSeen.length} import/export lines)`);
   }
-  const body = src
+  let body = src
     .replace(/^export function instantiate\(/m, 'function instantiate(')
     .replace(/^export const _util\b/m, 'const _util');
+  // jco-transpile 0.15's glue calls _debugLog a dozen times per import call, each
+  // building its arguments and reading process.env.JCO_DEBUG (a lookup in the C++
+  // environment every time): 14 % of a reused small component's request in a profile.
+  // Unless JCO_DEBUG is set when the glue loads, it is a function that does nothing,
+  // which V8 inlines away with its arguments. Glue of another shape is left as it is.
+  if (opts.debugLog !== true && !process.env['JCO_DEBUG'])
+    body = body.replace(JCO_DEBUG_LOG, 'const _debugLog = () => {};');
   // The glue calls WebAssembly.promising (JSPI) for each realloc export inside a try and
   // falls back to the plain export when it throws, as it does on Node 20. The throw, in
   // a 30,000-line function, cost ~10 ms per instance (over half of the glue's time on
