@@ -6,13 +6,14 @@
 //   available() on the same host.
 // - prepare(): the variant becomes an app of one of three kinds (kinds.ts: a Deployment
 //   + ClusterIP Service, a SpinKube SpinApp for components, a Knative Service), chosen
-//   by --k8s-kind (auto: by the CRDs the cluster has), deployed at zero pods. Its image
+//   by --k8s-kind (auto: by the CRDs the cluster has), deployed at zero pods (a SpinApp:
+//   autoscaled, and the Deployment its operator makes scaled to 0 here, waited for). Its image
 //   comes from images.ts: named after the artifact and expected on the nodes, or built
 //   here and loaded into the cluster (--k8s-image-load) or pushed (--k8s-image-registry).
 // - start(), the cold start: the app brought from 0 to 1 pod, timed to the pod's Ready,
 //   in phases from a pod watch opened before the trigger (phases.ts: accepted, created,
-//   scheduled, started, ready). The trigger is the kind's own: the Deployment's or the
-//   SpinApp's replicas set to 1, or for Knative the first request to the revision (the
+//   scheduled, started, ready). The trigger is the kind's own: the Deployment's replicas
+//   set to 1 (ours, or the one the spin-operator made for a SpinApp), or for Knative the first request to the revision (the
 //   activator holds it while the autoscaler makes a pod: Knative's scale from zero). A
 //   second start() while the first instance lives (density) deploys a new app at one
 //   pod: density counts apps.
@@ -120,8 +121,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ignoreNotFound = (e: unknown) => {
   if (!isNotFound(e)) throw e;
 };
-/** Custom objects are scaled by a JSON merge patch of spec.replicas (SpinApp's scale subresource is optional). */
-const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstanceData> {
   readonly id = 'k8s';
@@ -258,6 +257,7 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
     } catch (e) {
       throw apiError(`deploying ${kind} ${base} in ${namespace}`, e);
     }
+    if (kind === 'spinapp') await this.zeroSpinDeployment(namespace, base);
     return {
       runtime: this.id,
       workload,
@@ -292,7 +292,37 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
     return this.spinExecutor;
   }
 
-  /** Creates an app: the base at zero pods, a density app (`extra`) at one. */
+  /**
+   * An autoscaled SpinApp's Deployment, made by the spin-operator, starts at the
+   * Deployment default of one replica: waited for (≤ the start timeout; none means no
+   * operator acts, said in one sentence), scaled to 0, and its pods waited out, so the
+   * first cold start begins from zero. Not timed.
+   */
+  private async zeroSpinDeployment(namespace: string, app: string): Promise<void> {
+    const apps = this.kube().makeApiClient(k8s.AppsV1Api);
+    const end = Date.now() + this.startTimeoutMs;
+    for (;;) {
+      try {
+        await apps.readNamespacedDeployment({ name: app, namespace });
+        break;
+      } catch (e) {
+        if (!isNotFound(e)) throw apiError(`reading the Deployment of SpinApp ${app}`, e);
+      }
+      if (Date.now() > end)
+        throw new Error(
+          `SpinApp ${app}: no Deployment ${this.startTimeoutMs} ms after it was created (no SpinKube operator running?)`,
+        );
+      await sleep(100);
+    }
+    try {
+      await this.scale('spinapp', namespace, app, 0);
+    } catch (e) {
+      throw apiError(`scaling the Deployment of SpinApp ${app} to 0`, e);
+    }
+    await this.untilNoPods(namespace, podSelector('spinapp', app), app, this.stopTimeoutMs);
+  }
+
+  /** Creates an app: the base at zero pods (a SpinApp: autoscaled), a density app (`extra`) at one. */
   private async createApp(kind: K8sKind, s: AppSpec, extra: boolean): Promise<void> {
     const kc = this.kube();
     const replicas = extra ? 1 : 0;
@@ -304,7 +334,7 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
       await this.custom().createNamespacedCustomObject({
         ...SPINAPP_API,
         namespace: s.namespace,
-        body: spinAppObject(s, replicas),
+        body: spinAppObject(s, extra ? 1 : undefined),
       });
     } else {
       await this.custom().createNamespacedCustomObject({
@@ -332,8 +362,9 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
     }
   }
 
+  /** Sets the replicas of a Deployment: ours, or the one the spin-operator made for an autoscaled SpinApp (same name). */
   private async scale(kind: K8sKind, namespace: string, name: string, replicas: number): Promise<void> {
-    if (kind === 'deployment') {
+    if (kind === 'deployment' || kind === 'spinapp') {
       await this.kube()
         .makeApiClient(k8s.AppsV1Api)
         .replaceNamespacedDeploymentScale({
@@ -341,11 +372,6 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
           namespace,
           body: { metadata: { name, namespace }, spec: { replicas } },
         });
-    } else if (kind === 'spinapp') {
-      await this.custom().patchNamespacedCustomObject(
-        { ...SPINAPP_API, namespace, name, body: { spec: { replicas } } },
-        MERGE_PATCH,
-      );
     } else {
       throw new Error('a Knative Service is not scaled by faasbench: its autoscaler does it');
     }

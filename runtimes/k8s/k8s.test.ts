@@ -361,52 +361,74 @@ describe.skipIf(!found.ok && !required)(
     });
 
     /**
-     * A stand-in for SpinKube's spin-operator, enough for the cold-start path: every 50 ms
-     * it makes each SpinApp's pod count (labelled core.spinkube.dev/app-name) match its
-     * spec.replicas, pods kwok then schedules and marks ready, and removes the pods of a
-     * deleted SpinApp. Records the replicas it saw asked for.
+     * A stand-in for SpinKube's spin-operator, doing what it does for the cold-start path:
+     * every 50 ms, each SpinApp gets a Deployment of its name (owned by it, pods labelled
+     * core.spinkube.dev/app-name=<name>), with spec.replicas when the app has a count and
+     * none when it is autoscaled (the Deployment default of 1; the replica count is then
+     * left to whoever scales it), and the Deployment of a deleted SpinApp goes. The pods
+     * are the real ReplicaSet controller's, placed by the real scheduler on kwok nodes.
      */
     function standInSpinOperator(namespace: string) {
       let running = true;
-      const replicasSeen = new Map<string, number[]>();
+      const apps = kc.makeApiClient(k8s.AppsV1Api);
       const loop = (async () => {
         while (running) {
           const list = (await custom().listNamespacedCustomObject({ ...SPINAPP_API, namespace })) as {
-            items: Array<{ metadata: { name: string }; spec: { image: string; replicas?: number } }>;
+            items: Array<{
+              apiVersion: string;
+              kind: string;
+              metadata: { name: string; uid: string };
+              spec: { image: string; replicas?: number; enableAutoscaling?: boolean };
+            }>;
           };
+          const made = (await apps.listNamespacedDeployment({ namespace, labelSelector: SPIN_APP_LABEL })).items;
           for (const app of list.items) {
             const name = app.metadata.name;
-            const want = app.spec.replicas ?? 1;
-            const seen = replicasSeen.get(name) ?? [];
-            if (seen.at(-1) !== want) replicasSeen.set(name, [...seen, want]);
-            const pods = (await podsIn(namespace, `${SPIN_APP_LABEL}=${name}`)).filter(
-              (p) => !p.metadata?.deletionTimestamp,
-            );
-            for (let k = pods.length; k < want; k++)
-              await core().createNamespacedPod({
+            const replicas = app.spec.enableAutoscaling ? undefined : (app.spec.replicas ?? 1);
+            const mine = made.find((d) => d.metadata?.name === name);
+            if (!mine) {
+              const labels = { [SPIN_APP_LABEL]: name };
+              await apps.createNamespacedDeployment({
                 namespace,
                 body: {
-                  metadata: { generateName: `${name}-`, labels: { [SPIN_APP_LABEL]: name } },
-                  spec: { containers: [{ name: 'spin', image: app.spec.image }], terminationGracePeriodSeconds: 0 },
+                  metadata: {
+                    name,
+                    labels,
+                    ownerReferences: [
+                      { apiVersion: app.apiVersion, kind: app.kind, name, uid: app.metadata.uid, controller: true },
+                    ],
+                  },
+                  spec: {
+                    ...(replicas === undefined ? {} : { replicas }),
+                    selector: { matchLabels: labels },
+                    template: {
+                      metadata: { labels },
+                      spec: {
+                        containers: [{ name, image: app.spec.image, command: ['/'] }],
+                        terminationGracePeriodSeconds: 0,
+                      },
+                    },
+                  },
                 },
               });
-            for (const p of pods.slice(want))
-              await core()
-                .deleteNamespacedPod({ namespace, name: p.metadata!.name!, gracePeriodSeconds: 0 })
-                .catch(() => {});
+            } else if (replicas !== undefined && mine.spec?.replicas !== replicas) {
+              await apps.replaceNamespacedDeploymentScale({
+                name,
+                namespace,
+                body: { metadata: { name, namespace }, spec: { replicas } },
+              });
+            }
           }
-          // A deleted SpinApp's pods go (the real operator's Deployment is owned by the SpinApp: garbage-collected).
-          const apps = new Set(list.items.map((x) => x.metadata.name));
-          for (const p of await podsIn(namespace, SPIN_APP_LABEL))
-            if (!apps.has(p.metadata?.labels?.[SPIN_APP_LABEL] ?? '') && !p.metadata?.deletionTimestamp)
-              await core()
-                .deleteNamespacedPod({ namespace, name: p.metadata!.name!, gracePeriodSeconds: 0 })
+          const live = new Set(list.items.map((x) => x.metadata.name));
+          for (const d of made)
+            if (!live.has(d.metadata!.name!))
+              await apps
+                .deleteNamespacedDeployment({ namespace, name: d.metadata!.name!, propagationPolicy: 'Background' })
                 .catch(() => {});
           await sleep(50);
         }
       })();
       return {
-        replicasSeen,
         stop: async () => {
           running = false;
           await loop;
@@ -419,7 +441,7 @@ describe.skipIf(!found.ok && !required)(
       beforeAll(() => installCrds(kc, crds), 60_000);
       afterAll(() => removeCrds(kc, crds), 60_000);
 
-      it('deploys a SpinApp (image, executor, 0 replicas) with its executor; a cold start scales it 0 → 1 → 0; all gone with the namespace', async () => {
+      it("deploys an autoscaled SpinApp with its executor; its operator's Deployment is scaled 0 → 1 → 0 by the cold start; density adds SpinApps at 1 replica; all gone with the namespace", async () => {
         const a = await readyAdapter({}, { runId: 'spin-test' });
         expect(a.capabilities().variants).toContain('component');
         expect(await a.describeVersions()).toMatchObject({
@@ -427,54 +449,67 @@ describe.skipIf(!found.ok && !required)(
           'kind.components': 'spinapp',
           'kind.containers': 'deployment',
         });
-        const w = await hello();
-        const d = await a.prepare(w, 'component');
-        const ns = (await a.namespaceName())!;
-        const read = async () =>
-          (await custom().getNamespacedCustomObject({ ...SPINAPP_API, namespace: ns, name: 'hello-component' })) as {
-            metadata: { labels: Record<string, string> };
-            spec: Record<string, unknown>;
-          };
-        const app = await read();
-        // Every field survived the CRD's structural schema (a misnamed one would have been pruned).
-        expect(app.spec).toEqual({
-          image: expect.stringMatching(/^faasbench\/hello-component:[0-9a-f]{12}$/),
-          executor: 'containerd-shim-spin',
-          replicas: 0,
-          resources: { limits: { memory: '256Mi' }, requests: { cpu: '10m', memory: '32Mi' } },
-        });
-        expect(app.metadata.labels).toMatchObject({ [LABEL]: '1', 'faasbench.app': 'hello-component' });
-        const executor = (await custom().getNamespacedCustomObject({
-          ...SPIN_EXECUTOR_API,
-          namespace: ns,
-          name: 'containerd-shim-spin',
-        })) as { spec: unknown };
-        expect(executor.spec).toEqual({
-          createDeployment: true,
-          deploymentConfig: { runtimeClassName: 'wasmtime-spin-v2', installDefaultCACerts: true },
-        });
-
+        // The run's namespace is faasbench-<run id>; the operator watches it from before it exists.
+        const ns = 'faasbench-spin-test';
         const operator = standInSpinOperator(ns);
+        const apps = kc.makeApiClient(k8s.AppsV1Api);
+        const replicas = async (name: string) =>
+          (await apps.readNamespacedDeployment({ name, namespace: ns })).spec?.replicas;
         try {
+          const d = await a.prepare(await hello(), 'component');
+          expect(await a.namespaceName()).toBe(ns);
+          const app = (await custom().getNamespacedCustomObject({
+            ...SPINAPP_API,
+            namespace: ns,
+            name: 'hello-component',
+          })) as { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> };
+          // Every field survived the CRD's structural schema (a misnamed one would have been pruned).
+          expect(app.spec).toEqual({
+            image: expect.stringMatching(/^faasbench\/hello-component:[0-9a-f]{12}$/),
+            executor: 'containerd-shim-spin',
+            enableAutoscaling: true,
+            resources: { limits: { memory: '256Mi' }, requests: { cpu: '10m', memory: '32Mi' } },
+          });
+          expect(app.metadata.labels).toMatchObject({ [LABEL]: '1', 'faasbench.app': 'hello-component' });
+          const executor = (await custom().getNamespacedCustomObject({
+            ...SPIN_EXECUTOR_API,
+            namespace: ns,
+            name: 'containerd-shim-spin',
+          })) as { spec: unknown };
+          expect(executor.spec).toEqual({
+            createDeployment: true,
+            deploymentConfig: { runtimeClassName: 'wasmtime-spin-v2', installDefaultCACerts: true },
+          });
+          // prepare() left the operator's Deployment (created at its default of 1) at 0, with no pod.
+          expect(await replicas('hello-component')).toBe(0);
+          expect(await podsIn(ns)).toHaveLength(0);
+
           const { instance, phases } = await a.start(d);
           expect(phases.map((p) => p.phase)).toEqual(['accepted', 'created', 'scheduled', 'started', 'ready']);
-          expect((await read()).spec['replicas']).toBe(1);
+          expect(await replicas('hello-component')).toBe(1);
           const pods = await podsIn(ns, `${SPIN_APP_LABEL}=hello-component`);
           expect(pods).toHaveLength(1);
           expect(pods[0]!.spec?.nodeName).toBe(cluster.nodes[0]);
           await a.stop(instance);
-          expect((await read()).spec['replicas']).toBe(0);
+          expect(await replicas('hello-component')).toBe(0);
           expect(await podsIn(ns)).toHaveLength(0);
-          // Density: a second app of its own, created at one replica, deleted on stop.
+          // Density: a second app of its own, a SpinApp at one replica, deleted on stop.
           const first = await a.start(d);
           const second = await a.start(d);
           expect(second.instance.id).toBe(`${ns}/hello-component-1`);
+          const extra = (await custom().getNamespacedCustomObject({
+            ...SPINAPP_API,
+            namespace: ns,
+            name: 'hello-component-1',
+          })) as { spec: Record<string, unknown> };
+          expect(extra.spec['replicas']).toBe(1);
+          expect(extra.spec['enableAutoscaling']).toBe(false);
           await a.stop(second.instance);
           await expect(
             custom().getNamespacedCustomObject({ ...SPINAPP_API, namespace: ns, name: 'hello-component-1' }),
           ).rejects.toMatchObject({ code: 404 });
           await a.stop(first.instance);
-          expect(operator.replicasSeen.get('hello-component')).toEqual([0, 1, 0, 1, 0]);
+          expect(await podsIn(ns)).toHaveLength(0);
         } finally {
           await operator.stop();
         }
@@ -482,21 +517,27 @@ describe.skipIf(!found.ok && !required)(
         await expect(core().readNamespace({ name: ns })).rejects.toMatchObject({ code: 404 });
       });
 
-      it('with no SpinKube operator the start fails at its timeout, saying no pod appeared and who makes them', async () => {
+      it('with no SpinKube operator, prepare fails at the start timeout in one sentence; a start whose pods never come names who makes them', async () => {
         const a = await readyAdapter({ kind: 'spinapp' }, { runId: 'spin-nop-test', startTimeoutMs: 2_000 });
         expect(a.capabilities().variants).toEqual(['component']);
-        const d = await a.prepare(await hello(), 'component');
-        await expect(a.start(d)).rejects.toThrow(
-          /^spinapp hello-component not ready within 2000 ms: no pod \(core\.spinkube\.dev\/app-name=hello-component\) appeared: they are made by the SpinKube spin-operator \(no SpinKube operator running\?\)$/,
+        await expect(a.prepare(await hello(), 'component')).rejects.toThrow(
+          /^SpinApp hello-component: no Deployment 2000 ms after it was created \(no SpinKube operator running\?\)$/,
         );
         const ns = (await a.namespaceName())!;
-        // The failed start put it back to zero.
-        const app = (await custom().getNamespacedCustomObject({
-          ...SPINAPP_API,
-          namespace: ns,
-          name: 'hello-component',
-        })) as { spec: { replicas: number } };
-        expect(app.spec.replicas).toBe(0);
+        // An operator's Deployment that never gets a pod (here: its pods are refused, as without the RuntimeClass).
+        const operator = standInSpinOperator(ns);
+        try {
+          await core().createNamespacedResourceQuota({
+            namespace: ns,
+            body: { metadata: { name: 'no-pods' }, spec: { hard: { pods: '0' } } },
+          });
+          const d = await a.prepare(await hello(), 'component');
+          await expect(a.start(d)).rejects.toThrow(
+            /^spinapp hello-component-p2 not ready within 2000 ms: no pod \(core\.spinkube\.dev\/app-name=hello-component-p2\) appeared: they are made by the Deployment the SpinKube spin-operator made \(no SpinKube operator running, or no RuntimeClass wasmtime-spin-v2\?\)$/,
+          );
+        } finally {
+          await operator.stop();
+        }
         await a.dispose();
         expect(await faasbenchNamespaces()).not.toContain(ns);
       });

@@ -66,8 +66,9 @@ const spec = {
 };
 
 describe('objects', () => {
-  it('a SpinApp: image, executor, replicas (and the containers’ resources), nothing else', () => {
-    expect(spinAppObject({ ...spec, app: 'hello-component', variant: 'component' }, 0)).toEqual({
+  it('a SpinApp: image, executor, resources, and autoscaling (never replicas 0: SpinKube refuses it) or 1 replica', () => {
+    const app = { ...spec, app: 'hello-component', variant: 'component' as const };
+    expect(spinAppObject(app)).toEqual({
       apiVersion: 'core.spinkube.dev/v1alpha1',
       kind: 'SpinApp',
       metadata: {
@@ -78,10 +79,13 @@ describe('objects', () => {
       spec: {
         image: 'reg.example:5000/faasbench/hello-node:abc',
         executor: 'containerd-shim-spin',
-        replicas: 0,
+        enableAutoscaling: true,
         resources: { limits: { memory: '256Mi' }, requests: { cpu: '10m', memory: '32Mi' } },
       },
     });
+    // A density app: a fixed replica count, without autoscaling (the webhook allows one or the other).
+    expect(spinAppObject(app, 1).spec).toMatchObject({ replicas: 1 });
+    expect(spinAppObject(app, 1).spec).not.toHaveProperty('enableAutoscaling');
     expect(spinExecutorObject('ns').spec).toEqual({
       createDeployment: true,
       deploymentConfig: { runtimeClassName: 'wasmtime-spin-v2', installDefaultCACerts: true },
@@ -132,7 +136,7 @@ describe('objects', () => {
     expect(podSelector('deployment', 'a')).toBe('faasbench.app=a');
     expect(podSelector('spinapp', 'a')).toBe('core.spinkube.dev/app-name=a');
     expect(podSelector('knative', 'a')).toBe('serving.knative.dev/service=a');
-    expect(podMaker('spinapp')).toMatch(/no SpinKube operator running\?/);
+    expect(podMaker('spinapp')).toMatch(/no SpinKube operator running, or no RuntimeClass wasmtime-spin-v2\?/);
     expect(podMaker('knative')).toMatch(/no Knative Serving running\?/);
   });
 });

@@ -3,9 +3,12 @@
 //   deployment  a Deployment + ClusterIP Service (container variants: node, native, wasm);
 //               cold start = spec.replicas 0 → 1 through the scale subresource.
 //   spinapp     a SpinKube SpinApp (core.spinkube.dev/v1alpha1; component variants), run by
-//               the containerd-shim-spin executor; cold start = spec.replicas 0 → 1, the
-//               spin-operator turning it into a Deployment whose pods carry
-//               core.spinkube.dev/app-name=<name>.
+//               the containerd-shim-spin executor. SpinKube's admission webhook refuses
+//               replicas 0 ("replicas must be > 0") unless enableAutoscaling is set, and then
+//               the spin-operator leaves the replica count of the Deployment it makes
+//               (named as the app, pods labelled core.spinkube.dev/app-name=<name>) to an
+//               external autoscaler (HPA, KEDA): faasbench is that autoscaler. Cold start =
+//               that Deployment scaled 0 → 1, as KEDA scales a SpinApp from zero.
 //   knative     a Knative Serving Service (serving.knative.dev/v1; container variants) that
 //               scales to zero; cold start = the first request to its revision while no
 //               pod runs, the activator holding it until the autoscaler has made one pod
@@ -128,7 +131,7 @@ export function podMaker(kind: K8sKind): string {
     case 'deployment':
       return 'kube-controller-manager (its ReplicaSet controller)';
     case 'spinapp':
-      return 'the SpinKube spin-operator (no SpinKube operator running?)';
+      return `the Deployment the SpinKube spin-operator made (no SpinKube operator running, or no RuntimeClass ${SPIN_RUNTIME_CLASS}?)`;
     case 'knative':
       return "Knative Serving's controller, autoscaler and activator (no Knative Serving running?)";
   }
@@ -224,12 +227,13 @@ export interface CustomObject {
 }
 
 /**
- * A SpinApp at `replicas`. spec: image (the OCI image holding spin.toml and the
- * component), executor (the SpinAppExecutor in the same namespace), replicas, and the
- * same resources as the containers. Nothing else: readiness is the operator's default
- * (the Spin HTTP trigger's port).
+ * A SpinApp. spec: image (the OCI image holding spin.toml and the component), executor
+ * (the SpinAppExecutor in the same namespace), the same resources as the containers, and
+ * either `replicas` (a density app: 1) or, with none given, enableAutoscaling: the
+ * operator's Deployment is then scaled by faasbench (see the file comment). Nothing
+ * else: readiness is the operator's default.
  */
-export function spinAppObject(s: AppSpec, replicas: number): CustomObject {
+export function spinAppObject(s: AppSpec, replicas?: number): CustomObject {
   return {
     apiVersion: `${SPINAPP_API.group}/${SPINAPP_API.version}`,
     kind: 'SpinApp',
@@ -237,7 +241,7 @@ export function spinAppObject(s: AppSpec, replicas: number): CustomObject {
     spec: {
       image: s.image,
       executor: SPIN_EXECUTOR,
-      replicas,
+      ...(replicas === undefined ? { enableAutoscaling: true } : { replicas }),
       resources: { limits: { memory: '256Mi' }, requests: { cpu: '10m', memory: '32Mi' } },
     },
   };

@@ -57,8 +57,9 @@ export const SPINAPP_CRD_MANIFEST = crd('core.spinkube.dev', 'v1alpha1', 'SpinAp
       properties: {
         image: { ...str, minLength: 1 },
         executor: str,
-        replicas: { type: 'integer', format: 'int32', minimum: 0, _default: 1 },
-        enableAutoscaling: { type: 'boolean' },
+        replicas: { type: 'integer', format: 'int32' },
+        enableAutoscaling: { type: 'boolean', _default: false },
+        imagePullPolicy: str,
         resources: { type: 'object', properties: { limits: quantities, requests: quantities } },
         checks: { type: 'object', x_kubernetes_preserve_unknown_fields: true },
         variables: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
