@@ -162,6 +162,13 @@ export interface RuntimeAdapter<D = unknown, I = unknown> {
   invoke(instance: Instance<I, D>, request: FunctionRequest): Promise<InvokeResult>;
   stop(instance: Instance<I, D>): Promise<void>;
   usage?(instance: Instance<I, D>): Promise<MemoryUsage>;
+  /**
+   * Drop what this adapter keeps that outlives its instances (a shared serve process
+   * and the memory it grew), so a memory measurement that follows starts as from
+   * nothing. Called with no instance live (the density mode, before each ramp); an
+   * adapter without such state has no need of it.
+   */
+  freshHost?(): Promise<void>;
   /** What the adapter measured of itself; written to the results once, before dispose. */
   runReport?(): AdapterMeasurement[];
   /** Release everything this adapter created (called on exit and Ctrl-C). */

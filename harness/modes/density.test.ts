@@ -42,12 +42,21 @@ async function densityOf(
   return { rows, warnings };
 }
 
+/**
+ * The host's own state stays on the adapter itself: a wrapper made with Object.create
+ * would otherwise take freshHost()'s writes (this.proc = null) as its own properties
+ * and read a serve process the adapter no longer has.
+ */
+function hostOf(base: RuntimeAdapter): Partial<RuntimeAdapter> {
+  return base.freshHost ? { freshHost: () => base.freshHost!() } : {};
+}
+
 /** The reference runtime with its start, stop and usage observed or replaced (held as any runtime is: instances of unknown state). */
 function wrapped(
   base: RuntimeAdapter,
   over: Partial<Pick<RuntimeAdapter, 'start' | 'stop' | 'usage'>>,
 ): RuntimeAdapter {
-  return Object.assign(Object.create(base) as RuntimeAdapter, over);
+  return Object.assign(Object.create(base) as RuntimeAdapter, hostOf(base), over);
 }
 
 describe('density mode', () => {
@@ -56,7 +65,7 @@ describe('density mode', () => {
     const base: RuntimeAdapter = referenceWasmAdapter();
     const started: Instance[] = [];
     const stopped = new Set<string>();
-    const adapter: RuntimeAdapter = Object.assign(Object.create(base) as RuntimeAdapter, {
+    const adapter: RuntimeAdapter = Object.assign(Object.create(base) as RuntimeAdapter, hostOf(base), {
       start: async (d: Parameters<RuntimeAdapter['start']>[0]) => {
         const r = await base.start(d);
         started.push(r.instance);
@@ -104,7 +113,7 @@ describe('density mode', () => {
     // Held as any runtime is (the harness's view: instances of unknown state).
     const base: RuntimeAdapter = referenceWasmAdapter();
     let n = 0;
-    const adapter: RuntimeAdapter = Object.assign(Object.create(base) as RuntimeAdapter, {
+    const adapter: RuntimeAdapter = Object.assign(Object.create(base) as RuntimeAdapter, hostOf(base), {
       start: async (d: Parameters<RuntimeAdapter['start']>[0]) => {
         if (++n > 4) throw new Error('out of slots');
         return base.start(d);
@@ -210,6 +219,37 @@ describe('density repetitions', () => {
       expect(totals[0]!.value).toBeGreaterThanOrEqual(1);
       expect(warnings.filter((w) => /repetitions done/.test(w))).toHaveLength(1);
       expect(warnings.join('\n')).toMatch(/density: 1 of 3 repetitions done, the 0.3 s time limit spent/);
+    } finally {
+      await base.dispose();
+    }
+  });
+
+  it('starts every ramp from a fresh host: a serve process shared by the apps is replaced between ramps, never while one is live', async () => {
+    const served = referenceWasmAdapter();
+    const base: RuntimeAdapter = served;
+    const pids: Array<number | undefined> = [];
+    const adapter = wrapped(base, {
+      start: async (d: Parameters<RuntimeAdapter['start']>[0]) => {
+        const r = await base.start(d);
+        pids.push(served.pid());
+        return r;
+      },
+    });
+    try {
+      const { rows } = await densityOf(adapter, { maxInstances: 2, batch: 2, repeats: 3 });
+      const counts = rows.filter((r) => r.phase === 'total' && r.metric === 'instances_count');
+      expect(counts.map((r) => r.value)).toEqual([2, 2, 2]);
+      // Each ramp: one warm-up start, then its 2 apps, all in one serve process; the next ramp a new one.
+      expect(pids).toHaveLength(9);
+      const perRamp = [pids.slice(0, 3), pids.slice(3, 6), pids.slice(6, 9)];
+      for (const r of perRamp) expect(new Set(r).size).toBe(1);
+      expect(new Set(perRamp.map((r) => r[0])).size).toBe(3);
+      // With an app live, there is nothing to drop.
+      const live = (await base.start(await base.prepare(resolveWorkloads(['hello'])[0]!, 'wasm'))).instance;
+      const pid = served.pid();
+      await served.freshHost();
+      expect(served.pid()).toBe(pid);
+      await base.stop(live);
     } finally {
       await base.dispose();
     }

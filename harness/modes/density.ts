@@ -184,6 +184,10 @@ function densityCell(ctx: CellContext): Cell {
   const ramp = async (iteration: number, deadline: number): Promise<SampleOut[]> => {
     const began = Date.now();
     const rows: SampleOut[] = [];
+    // Each ramp from a host as fresh as the first one's: a serve process shared by all of a
+    // runtime's apps keeps the memory an earlier ramp grew, and its later ramps, reusing
+    // it, would read denser than the first (measured: wasm PSS per GiB 10,706 → 12,387).
+    await adapter.freshHost?.();
     // One start/stop first, so one-time costs (code loaded, caches) are not charged per instance.
     try {
       const first = (await adapter.start(deployment)).instance;

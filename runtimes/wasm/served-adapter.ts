@@ -21,7 +21,8 @@
 //
 // usage() reads /proc of the serve process: each live app is charged an equal share
 // of the process's growth since it was spawned empty, so the density mode's sum over
-// apps is the process's growth.
+// apps is the process's growth. freshHost() ends an idle serve process, so the next
+// start spawns an empty one: each density ramp is measured from the same footing.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -471,6 +472,14 @@ export class ServedWasmAdapter implements RuntimeAdapter<ServedDeployment, Serve
       ...(rss ? { rssBytes: Math.round(Math.max(0, rss - proc.baseline.rss) / n) } : {}),
       ...(pss ? { pssBytes: Math.round(Math.max(0, pss - proc.baseline.pss) / n) } : {}),
     };
+  }
+
+  async freshHost(): Promise<void> {
+    if (this.live.size > 0 || this.starting > 0) return; // apps are live: not idle, nothing to drop
+    const proc = this.proc ?? (this.spawning ? await this.spawning.catch(() => null) : null);
+    this.proc = null;
+    this.usageCache = null;
+    await proc?.stop();
   }
 
   async dispose(): Promise<void> {
