@@ -60,6 +60,19 @@ describe.skipIf(!found.ok && !required)('wasmtime adapter against the real wasmt
     expect(await a.describeVersions()).toMatchObject({ version: expect.stringMatching(/^\d+\./), pooling: 'on' });
   });
 
+  it.each(['echo', 'sha256'])(
+    "wasmtime serve answers %s's component-c variant (the C source behind the WAGI bridge) as the manifest says",
+    async (name) => {
+      const w = loadWorkload(join(builtinWorkloadsDir(), name));
+      const a = new WasmtimeAdapter();
+      adapters.push(a);
+      const { instance } = await a.start(await a.prepare(w, 'component-c'));
+      for (const r of w.requests.filter((q) => q.size === 'test'))
+        expect(checkResponse(r.expect, (await a.invoke(instance, r)).response), r.name).toEqual({ ok: true });
+      await a.stop(instance);
+    },
+  );
+
   it.each([true, false])(
     "wasmtime serve (pooling %s) answers hello's component as the manifest says, then stops",
     async (pooling) => {

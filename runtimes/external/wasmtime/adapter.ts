@@ -17,7 +17,7 @@
 
 import { openSync, readSync, closeSync } from 'node:fs';
 import http from 'node:http';
-import type { LoadedWorkload, VariantKind } from '../../../model/workload.js';
+import { isComponentVariant, type LoadedWorkload, type VariantKind } from '../../../model/workload.js';
 import { httpInvoke } from '../../shared/http.js';
 import type {
   Availability,
@@ -132,7 +132,7 @@ export class WasmtimeAdapter implements RuntimeAdapter<WasmtimeDeployment, Serve
 
   capabilities(): Capabilities {
     return {
-      variants: ['wasm', 'component'],
+      variants: ['wasm', 'component', 'component-c'],
       modes: ['cold', 'warm', 'throughput', 'density'],
       freshInstancePerRequest: true,
     };
@@ -161,12 +161,12 @@ export class WasmtimeAdapter implements RuntimeAdapter<WasmtimeDeployment, Serve
 
   async prepare(workload: LoadedWorkload, variant: VariantKind): Promise<WasmtimeDeploymentOf> {
     const path = workload.variantPaths[variant];
-    if ((variant !== 'wasm' && variant !== 'component') || !path)
+    if ((variant !== 'wasm' && !isComponentVariant(variant)) || !path)
       throw new Error(
-        `${this.id} runs wasm (preview1) and component (wasi:http) variants; ${workload.name} has no ${variant} variant here`,
+        `${this.id} runs wasm (preview1) and component (wasi:http: component, component-c) variants; ${workload.name} has no ${variant} variant here`,
       );
     requireTool('wasmtime');
-    if (variant === 'component' || isComponentFile(path))
+    if (isComponentVariant(variant) || isComponentFile(path))
       return {
         runtime: this.id,
         workload,
