@@ -517,13 +517,39 @@ describe.skipIf(!found.ok && !required)(
         await expect(core().readNamespace({ name: ns })).rejects.toMatchObject({ code: 404 });
       });
 
-      it('with no SpinKube operator, prepare fails at the start timeout in one sentence; a start whose pods never come names who makes them', async () => {
+      it("with no SpinKube operator, prepare fails at the start timeout in one sentence; a start whose pods never come names who makes them; the cluster's own executor is copied", async () => {
+        // The cluster's executor in `default` (as SpinKube's install puts it), with its own RuntimeClass.
+        const own = { createDeployment: true, deploymentConfig: { runtimeClassName: 'my-spin-class' } };
+        await custom().createNamespacedCustomObject({
+          ...SPIN_EXECUTOR_API,
+          namespace: 'default',
+          body: {
+            apiVersion: 'core.spinkube.dev/v1alpha1',
+            kind: 'SpinAppExecutor',
+            metadata: { name: 'containerd-shim-spin' },
+            spec: own,
+          },
+        });
         const a = await readyAdapter({ kind: 'spinapp' }, { runId: 'spin-nop-test', startTimeoutMs: 2_000 });
         expect(a.capabilities().variants).toEqual(['component']);
-        await expect(a.prepare(await hello(), 'component')).rejects.toThrow(
-          /^SpinApp hello-component: no Deployment 2000 ms after it was created \(no SpinKube operator running\?\)$/,
-        );
+        try {
+          await expect(a.prepare(await hello(), 'component')).rejects.toThrow(
+            /^SpinApp hello-component: no Deployment 2000 ms after it was created \(no SpinKube operator running\?\)$/,
+          );
+        } finally {
+          await custom().deleteNamespacedCustomObject({
+            ...SPIN_EXECUTOR_API,
+            namespace: 'default',
+            name: 'containerd-shim-spin',
+          });
+        }
         const ns = (await a.namespaceName())!;
+        const copied = (await custom().getNamespacedCustomObject({
+          ...SPIN_EXECUTOR_API,
+          namespace: ns,
+          name: 'containerd-shim-spin',
+        })) as { spec: unknown };
+        expect(copied.spec).toEqual(own);
         // An operator's Deployment that never gets a pod (here: its pods are refused, as without the RuntimeClass).
         const operator = standInSpinOperator(ns);
         try {
