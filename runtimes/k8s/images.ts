@@ -28,6 +28,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'shell-quote';
 import type { LoadedWorkload, VariantKind } from '../../model/workload.js';
+import { isComponent } from './kinds.js';
 
 /** The user's choice of how images reach the cluster (harness/options.ts: --k8s-image-registry, --k8s-image-load). */
 export interface ImageDelivery {
@@ -172,12 +173,12 @@ export const buildInDocker: BuildImage = async (workload, variant) => {
   const { ImageBuilder } = await import('../container/images.js');
   const engine = connectEngine();
   const builder = new ImageBuilder(engine);
-  if (variant !== 'component')
+  if (!isComponent(variant))
     return { tag: (await builder.forVariant(workload, variant)).tag, socketPath: engine.socketPath };
-  const path = workload.variantPaths.component;
-  if (!path) throw new Error(`${workload.name} has no component variant here`);
+  const path = workload.variantPaths[variant];
+  if (!path) throw new Error(`${workload.name} has no ${variant} variant here`);
   const r = await builder.ensure({
-    repo: `faasbench/${dnsName(workload.name)}-component`,
+    repo: `faasbench/${dnsName(workload.name)}-${variant}`,
     dockerfile: 'FROM scratch\nCOPY rootfs/ /\nLABEL faasbench=1 faasbench.kind=spin\n',
     files: [
       { path: 'rootfs/spin.toml', mode: 0o644, data: Buffer.from(spinToml(workload.name)) },

@@ -531,7 +531,7 @@ describe.skipIf(!found.ok && !required)(
           },
         });
         const a = await readyAdapter({ kind: 'spinapp' }, { runId: 'spin-nop-test', startTimeoutMs: 2_000 });
-        expect(a.capabilities().variants).toEqual(['component']);
+        expect(a.capabilities().variants).toEqual(['component', 'component-c']);
         try {
           await expect(a.prepare(await hello(), 'component')).rejects.toThrow(
             /^SpinApp hello-component: no Deployment 2000 ms after it was created \(no SpinKube operator running\?\)$/,

@@ -22,6 +22,7 @@ const both = [SPINAPP_CRD, KNATIVE_SERVICE_CRD];
 describe('choosing the kind', () => {
   it('auto: SpinApp for components and Knative for containers when their CRDs exist, else a Deployment', () => {
     expect(chooseKind('auto', 'component', both)).toBe('spinapp');
+    expect(chooseKind('auto', 'component-c', both)).toBe('spinapp');
     expect(chooseKind('auto', 'node', both)).toBe('knative');
     expect(chooseKind('auto', 'native', [SPINAPP_CRD])).toBe('deployment');
     expect(chooseKind('auto', 'wasm', [])).toBe('deployment');
@@ -42,8 +43,8 @@ describe('choosing the kind', () => {
 
   it('offers the variants the setting can deploy here, and says in the header what ran', () => {
     expect(variantsFor('auto', [])).toEqual(['node', 'native', 'wasm']);
-    expect(variantsFor('auto', [SPINAPP_CRD])).toEqual(['node', 'native', 'wasm', 'component']);
-    expect(variantsFor('spinapp', [SPINAPP_CRD])).toEqual(['component']);
+    expect(variantsFor('auto', [SPINAPP_CRD])).toEqual(['node', 'native', 'wasm', 'component', 'component-c']);
+    expect(variantsFor('spinapp', [SPINAPP_CRD])).toEqual(['component', 'component-c']);
     expect(variantsFor('knative', both)).toEqual(['node', 'native', 'wasm']);
     expect(describeKinds('auto', both)).toEqual({
       'kind.setting': 'auto',

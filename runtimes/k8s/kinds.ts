@@ -58,6 +58,12 @@ export const KNATIVE_SERVICE_LABEL = 'serving.knative.dev/service';
 export const PORT = 8080;
 
 const CONTAINER_VARIANTS: readonly VariantKind[] = ['node', 'native', 'wasm'];
+/** wasi:http components (componentize-js's, and the C source behind a WAGI bridge): Spin runs them. */
+export const COMPONENT_VARIANTS: readonly VariantKind[] = ['component', 'component-c'];
+
+export function isComponent(v: VariantKind): boolean {
+  return COMPONENT_VARIANTS.includes(v);
+}
 
 /** The variants a kind setting can deploy on a cluster with these CRDs. */
 export function variantsFor(setting: K8sKindSetting, crds: readonly string[]): VariantKind[] {
@@ -67,15 +73,15 @@ export function variantsFor(setting: K8sKindSetting, crds: readonly string[]): V
     case 'knative':
       return [...CONTAINER_VARIANTS];
     case 'spinapp':
-      return ['component'];
+      return [...COMPONENT_VARIANTS];
     case 'auto':
-      return spin ? [...CONTAINER_VARIANTS, 'component'] : [...CONTAINER_VARIANTS];
+      return spin ? [...CONTAINER_VARIANTS, ...COMPONENT_VARIANTS] : [...CONTAINER_VARIANTS];
   }
 }
 
 /** The kind a variant is deployed as; throws one sentence when the setting cannot deploy it on this cluster. */
 export function chooseKind(setting: K8sKindSetting, variant: VariantKind, crds: readonly string[]): K8sKind {
-  const component = variant === 'component';
+  const component = isComponent(variant);
   const spin = crds.includes(SPINAPP_CRD);
   const knative = crds.includes(KNATIVE_SERVICE_CRD);
   if (setting === 'auto') {
