@@ -51,4 +51,15 @@ describe('noise warnings', () => {
   it('too few samples', () => {
     expect(kinds([100_003, 100_117, 100_201])).toEqual(['few-samples']);
   });
+
+  it('the way to more samples is the one the caller names (a mode without --iterations)', () => {
+    const few = [100_003, 150_117, 100_201];
+    expect(sampleWarnings(few).map((w) => w.hint.includes('raise --iterations'))).toEqual([true, true]);
+    const density = sampleWarnings(few, { moreSamples: 'raise --density-repeats' });
+    expect(density.map((w) => w.kind)).toEqual(['few-samples', 'high-cv']);
+    for (const w of density) {
+      expect(w.hint).toContain('raise --density-repeats');
+      expect(w.hint).not.toContain('--iterations');
+    }
+  });
 });

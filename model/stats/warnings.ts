@@ -18,6 +18,12 @@ export interface WarningOptions {
   minSamples?: number;
   /** Treat values as times (…_ns): check the timer's resolution. Default true. */
   timed?: boolean;
+  /**
+   * How to get more samples of this series, as a hint ends: "raise --iterations" by
+   * default; a mode whose samples are repetitions of a whole measurement says its
+   * own (density: "raise --density-repeats"), the caller knowing the mode.
+   */
+  moreSamples?: string;
 }
 
 function gcd(a: number, b: number): number {
@@ -27,7 +33,7 @@ function gcd(a: number, b: number): number {
 
 /** Warnings for one sample, given in measurement order (the first element is the first sample taken). */
 export function sampleWarnings(values: readonly number[], opts: WarningOptions = {}): StatWarning[] {
-  const { maxCv = 0.1, minSamples = 10, timed = true } = opts;
+  const { maxCv = 0.1, minSamples = 10, timed = true, moreSamples = 'raise --iterations' } = opts;
   const n = values.length;
   const out: StatWarning[] = [];
   if (n === 0) return out;
@@ -35,7 +41,7 @@ export function sampleWarnings(values: readonly number[], opts: WarningOptions =
     out.push({
       kind: 'few-samples',
       message: `only ${n} sample${n === 1 ? '' : 's'}`,
-      hint: `intervals from fewer than ${minSamples} samples are wide; raise --iterations`,
+      hint: `intervals from fewer than ${minSamples} samples are wide; ${moreSamples}`,
     });
   }
   const m = median(values);
@@ -44,7 +50,7 @@ export function sampleWarnings(values: readonly number[], opts: WarningOptions =
     out.push({
       kind: 'high-cv',
       message: `high variation: CV ${(c * 100).toFixed(1)}% (above ${(maxCv * 100).toFixed(0)}%)`,
-      hint: 'the machine may be busy or frequency-scaling: close other programs, pin the CPU governor, raise --iterations; compare medians, not means',
+      hint: `the machine may be busy or frequency-scaling: close other programs, pin the CPU governor, ${moreSamples}; compare medians, not means`,
     });
   }
   if (n >= 4) {
