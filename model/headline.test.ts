@@ -4,9 +4,9 @@
 // the reference pointed out, one measurement called "single measurement", a few (density's
 // 3 ramps) a median and a ratio each with its interval but no verdict.
 import { describe, expect, it } from 'vitest';
-import { demoSeries, syntheticSamples, type SyntheticSeries } from '../reports/synthetic.js';
+import { demoSeries, seriesDemo, syntheticSamples, type SyntheticSeries } from '../reports/synthetic.js';
 import type { SampleRow } from './results/schema.js';
-import { buildHeadlines, comparisonText, type Headline } from './headline.js';
+import { buildHeadlines, comparisonText, entryLabel, type Headline } from './headline.js';
 import { groupSeries } from './summary.js';
 
 const seriesOf = (list: SyntheticSeries[]) => [
@@ -60,7 +60,9 @@ describe('headlines', () => {
     );
     expect(odd.source).toBe('pss');
     expect(odd.entries.map((e) => e.runtime)).not.toContain('ext');
-    expect(odd.missing).toEqual([{ runtime: 'ext', variant: 'wasm', reason: 'no PSS figure (measured: RSS)' }]);
+    expect(odd.missing).toEqual([
+      { runtime: 'ext', variant: 'wasm', tags: '', reason: 'no PSS figure (measured: RSS)' },
+    ]);
   });
 
   it('throughput: each runtime at its best connection count, the count stated', () => {
@@ -239,6 +241,59 @@ describe('headlines', () => {
     expect(d.sentence).toBe(
       'Density (PSS): best process · wasm, 150 instances/GiB as live instances; the reference wasm · wasm has no PSS figure, so no ratios.',
     );
-    expect(d.missing).toEqual([{ runtime: 'wasm', variant: 'wasm', reason: 'no PSS figure (measured: cgroup)' }]);
+    expect(d.missing).toEqual([
+      { runtime: 'wasm', variant: 'wasm', tags: '', reason: 'no PSS figure (measured: cgroup)' },
+    ]);
+  });
+});
+
+describe("a runtime's own series (--preinit, --reuse)", () => {
+  const hs = headlines(seriesDemo());
+
+  it('each series is its own entry, labelled in words; the reference is the default series (plain, reuse 1)', () => {
+    const cold = find(hs, 'cold');
+    expect(cold.entries.map(entryLabel)).toEqual([
+      'wasm · component [plain, reuse 128]',
+      'wasm · wasm [wizer, reuse 1]',
+      'wasm · wasm [plain, reuse 1]',
+      'wasm · component [plain, reuse 1]',
+      'container · native',
+    ]);
+    expect(entryLabel(cold.reference!)).toBe('wasm · wasm [plain, reuse 1]');
+    expect(cold.sentence).toMatch(/^Cold start: wasm · wasm \[plain, reuse 1\] \(/);
+    expect(cold.sentence).toMatch(/; 2\.\d–2\.\d× slower than wasm · wasm \[wizer, reuse 1\];/);
+    expect(cold.sentence).toContain(
+      'Note: wasm · component [plain, reuse 128], wasm · wasm [wizer, reuse 1] beat the reference',
+    );
+    for (const h of hs) expect(h.sentence).not.toMatch(/[{}=]/);
+  });
+
+  it("every rule applies within a series: throughput at each series' best count, density from its own ramps", () => {
+    for (const q of ['throughput', 'density'] as const) {
+      const h = find(hs, q);
+      expect(h.entries).toHaveLength(5);
+      expect(new Set(h.entries.map(entryLabel)).size).toBe(5);
+    }
+    // Each entry's figure comes from its own series' rows (seriesDemo: the medians step by series), never another's.
+    // Within the synthetic spread (3%); the series' medians are 8% or more apart.
+    const near = (v: number, target: number) => Math.abs(v / target - 1) <= 0.04;
+    const at = (q: Headline['question'], label: string) => find(hs, q).entries.find((e) => entryLabel(e) === label)!;
+    expect(near(at('density', 'wasm · wasm [plain, reuse 1]').median, 40_000)).toBe(true);
+    expect(near(at('density', 'wasm · wasm [wizer, reuse 1]').median, 45_000)).toBe(true);
+    expect(near(at('density', 'wasm · component [plain, reuse 128]').median, 55_000)).toBe(true);
+    expect(near(at('throughput', 'wasm · component [plain, reuse 128]').median, 12_000)).toBe(true);
+    expect(at('throughput', 'wasm · component [plain, reuse 128]').tags).toBe('connections=64,preinit=plain,reuse=128');
+    const wizer = find(hs, 'throughput').entries.find((e) => e.tags.includes('preinit=wizer'))!;
+    expect(wizer.tags).toMatch(/^connections=(8|64),preinit=wizer,reuse=1$/);
+    expect(find(hs, 'density').entries.map((e) => e.n)).toEqual([3, 3, 3, 3, 3]);
+  });
+
+  it('without the default series measured, the reference is the series there is, and its label says which', () => {
+    const only = headlines(
+      seriesDemo().filter((s) => s.runtime !== 'wasm' || (s.tags?.['preinit'] === 'wizer' && s.mode === undefined)),
+    );
+    const cold = find(only, 'cold');
+    expect(entryLabel(cold.reference!)).toBe('wasm · wasm [wizer, reuse 1]');
+    expect(cold.sentence).toMatch(/^Cold start: wasm · wasm \[wizer, reuse 1\] \(/);
   });
 });

@@ -19,12 +19,18 @@
 //   (3 by default), one figure per ramp, so the figure is the median over the ramps
 //   with its interval, as for cold start and throughput; files from before it
 //   repeated hold one figure: "single measurement".
+// - series: a runtime measured in several series of its own (the wasm runtime's
+//   --preinit/--reuse, tagged preinit=…/reuse=…) gets one entry per series, each
+//   labelled with its series ("wasm · wasm [wizer, reuse 128]"), every rule above
+//   applied within the series. The reference is the reference runtime's default
+//   series (plain, reuse 1) when it was measured, so "beats the reference" also says
+//   which series beat the default; seriesLegend() gives the short words' meaning.
 // Every figure: the median with its order-statistic interval; every ratio: medians'
 // ratio with a seeded bootstrap interval (same seed, same sentence). Below
 // MIN_COMPARE_N measurements a side (3 ramps, 3 closed-loop steps) the ratio keeps
 // its interval but gets no verdict; with one measurement it is a bare ratio. Pure.
 
-import { factorRangeText, factorText, sourceText } from './labels.js';
+import { factorRangeText, factorText, measureTagsOf, seriesTagsOf, seriesText, sourceText } from './labels.js';
 import { median } from './stats/descriptive.js';
 import {
   compareSamples,
@@ -70,8 +76,8 @@ export interface Headline {
   /** Best first. */
   entries: HeadlineEntry[];
   reference: HeadlineEntry | null;
-  /** Runtimes with data for this question but not on the headline's basis, and why. */
-  missing: { runtime: string; variant: string; reason: string }[];
+  /** Runtimes (series) with data for this question but not on the headline's basis, and why; `tags`: the series'. */
+  missing: { runtime: string; variant: string; tags: string; reason: string }[];
   /** The density headline's memory source ('' for the others). */
   source: string;
   /** One sentence written from the figures. */
@@ -96,7 +102,9 @@ const QUESTIONS: { q: Question; title: string; unitMetric: string }[] = [
   { q: 'density', title: 'Density', unitMetric: 'instances_per_gib' },
 ];
 
-const pairKey = (s: { runtime: string; variant: string }) => `${s.runtime}\u0000${s.variant}`;
+/** One headline entry per runtime · variant · series (the series part of the tags; '' for most runtimes). */
+const pairKey = (s: { runtime: string; variant: string; tags: string }) =>
+  `${s.runtime}\u0000${s.variant}\u0000${seriesTagsOf(s.tags)}`;
 const tagOf = (tags: string, key: string): string | undefined => {
   for (const kv of tags ? tags.split(',') : []) {
     const at = kv.indexOf('=');
@@ -106,7 +114,18 @@ const tagOf = (tags: string, key: string): string | undefined => {
 };
 const connectionsText = (c: string) =>
   `${/^\d+$/.test(c) ? Number(c).toLocaleString('en-US') : c} connection${c === '1' ? '' : 's'}`;
-export const entryLabel = (e: { runtime: string; variant: string }): string => `${e.runtime} · ${e.variant}`;
+/** "wasm · wasm", with its series when it has one: "wasm · wasm [wizer, reuse 128]". */
+export const entryLabel = (e: { runtime: string; variant: string; tags?: string }): string => {
+  const series = seriesText(e.tags ?? '');
+  return `${e.runtime} · ${e.variant}${series ? ` [${series}]` : ''}`;
+};
+
+/** The runtime's default series: no series tags, or preinit plain and reuse 1 (what a run without --preinit/--reuse measures). */
+export const isDefaultSeries = (tags: string): boolean =>
+  seriesTagsOf(tags)
+    .split(',')
+    .filter(Boolean)
+    .every((kv) => kv === 'preinit=plain' || kv === 'reuse=1');
 
 interface Candidate {
   series: Series;
@@ -124,11 +143,11 @@ function pick(
   const chosen = new Map<string, Candidate>();
   if (q === 'cold' || q === 'appCold') {
     const metric = q === 'cold' ? 'cold_start_ns' : 'app_cold_start_ns';
-    // Untagged rows are the measurement; tagged ones (none today) would be another axis.
+    // Rows without a measurement tag are the measurement (series tags are part of the key); other tags would be another axis.
     for (const s of total.filter((x) => x.metric === metric)) add(s);
     for (const [k, l] of byPair)
       chosen.set(k, {
-        series: l.find((s) => !s.tags) ?? l.sort((a, b) => b.values.length - a.values.length)[0]!,
+        series: l.find((s) => !measureTagsOf(s.tags)) ?? l.sort((a, b) => b.values.length - a.values.length)[0]!,
         basis: '',
       });
     return {
@@ -197,6 +216,7 @@ function pick(
       missing.push({
         runtime: l[0]!.runtime,
         variant: l[0]!.variant,
+        tags: seriesTagsOf(l[0]!.tags),
         reason: `no ${sourceText(source)} figure (measured: ${has.join(', ') || 'none'})`,
       });
       continue;
@@ -249,11 +269,17 @@ export function workloadHeadlines(workload: string, series: Series[], opts: Head
     const better = metricDirection(unitMetric) === 'higher-is-better' ? 'higher' : 'lower';
     const sign = better === 'higher' ? -1 : 1;
     entries.sort((a, b) => sign * (a.median - b.median) || entryLabel(a).localeCompare(entryLabel(b)));
-    // The reference runtime's own variant first (wasm · wasm), else any of its variants.
+    // The reference runtime's own variant first (wasm · wasm), else any of its variants; its default series first.
+    const ofRef = entries.filter((e) => e.runtime === reference);
     const ref =
-      entries.find((e) => e.runtime === reference && e.variant === reference) ??
-      entries.find((e) => e.runtime === reference) ??
-      null;
+      [
+        (e: HeadlineEntry) => e.variant === reference && isDefaultSeries(e.tags),
+        (e: HeadlineEntry) => e.variant === reference,
+        (e: HeadlineEntry) => isDefaultSeries(e.tags),
+        () => true,
+      ]
+        .map((test) => ofRef.find(test))
+        .find((e) => e !== undefined) ?? null;
     if (ref) {
       for (const e of entries) {
         if (e === ref) continue;

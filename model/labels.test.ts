@@ -1,7 +1,17 @@
 // Words for keys and ratios: tags read as words (no "k=v", no braces), factors never
 // round to 0.00×, durations pick the readable unit.
 import { describe, expect, it } from 'vitest';
-import { durationText, factorRangeText, factorText, metricText, tagsText } from './labels.js';
+import {
+  durationText,
+  factorRangeText,
+  factorText,
+  measureTagsOf,
+  metricText,
+  seriesLegend,
+  seriesTagsOf,
+  seriesText,
+  tagsText,
+} from './labels.js';
 
 describe('labels', () => {
   it('tags in words', () => {
@@ -20,6 +30,24 @@ describe('labels', () => {
     expect(tagsText('preinit=constructor')).toBe('preinit constructor');
     for (const t of ['connections=1', 'a=b,c=d', 'slo_ns=5,crossed_at_rps=none'])
       expect(tagsText(t)).not.toMatch(/[{}=]/);
+  });
+
+  it("a series' tags apart from the measurement's, in short words, and what each means", () => {
+    const key = 'connections=64,preinit=wizer,reuse=128';
+    expect(seriesTagsOf(key)).toBe('preinit=wizer,reuse=128');
+    expect(measureTagsOf(key)).toBe('connections=64');
+    expect(seriesText(key)).toBe('wizer, reuse 128');
+    expect(seriesText('preinit=code-cache')).toBe('code-cache');
+    expect(seriesText('reuse=1000')).toBe('reuse 1,000');
+    expect(seriesText('connections=64,source=pss')).toBe('');
+    expect(seriesText('')).toBe('');
+    expect(seriesLegend(['preinit=wizer,reuse=128', 'preinit=plain,reuse=1', '', 'preinit=wizer,reuse=1'])).toEqual([
+      'plain: compiled at deploy',
+      'reuse 1: fresh instance per request',
+      'reuse 128: instance reused for up to 128 requests',
+      'wizer: pre-initialised by Wizer',
+    ]);
+    expect(seriesLegend(['connections=8', ''])).toEqual([]);
   });
 
   it('metric names without unit suffixes', () => {

@@ -42,6 +42,57 @@ export const sourceText = (s: string): string => (Object.hasOwn(SOURCE_WORDS, s)
 
 const num = (v: string) => (/^\d+$/.test(v) ? Number(v).toLocaleString('en-US') : v);
 
+/**
+ * The tags that name a deployment's series rather than a measurement: the reference
+ * runtime's axes (runtimes/wasm/series.ts: --preinit, --reuse). The run loop writes
+ * them on every row of a series' cells, beside the measurement's own tags
+ * (connections, source, ...). Listed here because model/ imports nothing of ours.
+ */
+export const SERIES_AXES = ['preinit', 'reuse'] as const;
+
+const splitTags = (tags: string): [string, string][] =>
+  (tags ? tags.split(',') : []).map((kv) => {
+    const at = kv.indexOf('=');
+    return at < 0 ? [kv, ''] : [kv.slice(0, at), kv.slice(at + 1)];
+  });
+const isAxis = (k: string) => (SERIES_AXES as readonly string[]).includes(k);
+
+/** The series part of a tagsKey(): "connections=64,preinit=wizer,reuse=128" → "preinit=wizer,reuse=128". */
+export const seriesTagsOf = (tags: string): string =>
+  splitTags(tags)
+    .filter(([k]) => isAxis(k))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+
+/** A tagsKey() without its series part: what the measurement itself was tagged with. */
+export const measureTagsOf = (tags: string): string =>
+  splitTags(tags)
+    .filter(([k]) => !isAxis(k))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+
+/**
+ * A series in the short words of its flags, for labels that must stay short (progress
+ * line, chart axes, table rows): "wizer, reuse 128"; '' for a deployment without
+ * series. The flag's own value is kept (what the user typed: --preinit wizer) and
+ * seriesLegend() says what each means.
+ */
+export function seriesText(tags: string): string {
+  return splitTags(tags)
+    .filter(([k]) => isAxis(k))
+    .map(([k, v]) => (k === 'reuse' ? `reuse ${num(v)}` : v))
+    .join(', ');
+}
+
+/** The words of every series value seen in these tagsKeys, one "short: long" each: "wizer: pre-initialised by Wizer". */
+export function seriesLegend(tagsList: Iterable<string>): string[] {
+  const seen = new Map<string, string>();
+  for (const tags of tagsList)
+    for (const [k, v] of splitTags(tags))
+      if (isAxis(k)) seen.set(k === 'reuse' ? `reuse ${num(v)}` : v, TAG_WORDS[k]!(v));
+  return [...seen].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([s, l]) => `${s}: ${l}`);
+}
+
 /** A tagsKey() ("a=1,b=2") in words: "64 connections, PSS". '' stays ''. */
 export function tagsText(tags: string): string {
   if (!tags) return '';

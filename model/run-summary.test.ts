@@ -2,7 +2,7 @@
 // figures and words as the report, every series only with --verbose, error events
 // escaped, colour only when asked for.
 import { describe, expect, it } from 'vitest';
-import { demoSeries, syntheticSamples } from '../reports/synthetic.js';
+import { demoSeries, seriesDemo, syntheticSamples } from '../reports/synthetic.js';
 import { hasTerminalControls } from './escape.js';
 import { RUNTIME_COLOURS } from './palette.js';
 import type { SampleRow } from './results/schema.js';
@@ -33,7 +33,8 @@ describe('end-of-run summary', () => {
       'hello · cold start, median (new instance per request)',
       'hello · app cold start, median (module not yet compiled)',
       'hello · throughput, median requests/s (closed loop, best connection count)',
-      'hello · density, instances per GiB (memory source: PSS, the same for every runtime)',
+      // The density figure is the median of the ramps: the heading says so.
+      'hello · density, median instances per GiB over the ramps (memory source: PSS, the same for every runtime)',
     ]);
     expect(text).toMatch(/\n {2}wasm · wasm +2\d\d\.\d µs +2\d\d\.\d µs … 2\d\d\.\d µs +reference\n/);
     expect(text).toMatch(
@@ -48,6 +49,28 @@ describe('end-of-run summary', () => {
     expect(text).not.toMatch(/cold_start_ns|\{|0\.00×/);
     expect(text).toMatch(/\(\d+ series in all: --verbose prints every one; the report has them too\)\n$/);
     expect(hasTerminalControls(text.replace(/\n/g, ''))).toBe(false);
+  });
+
+  it("a run with the wasm runtime's series: one row per series in words, what the words mean, no raw tag", () => {
+    const samples: SampleRow[] = seriesDemo()
+      .flatMap((s, i) => syntheticSamples(s, i + 1))
+      .map((r) => ({ type: 'sample', ...r }));
+    const text = runSummaryText([{ samples, events: [] }], { resamples: 200 });
+    const cold = text.split('hello · ')[1]!.split('\n').slice(1, 6);
+    expect(cold.map((l) => l.trim().split(/ {2,}/)[0])).toEqual([
+      'wasm · component [plain, reuse 128]',
+      'wasm · wasm [wizer, reuse 1]',
+      'wasm · wasm [plain, reuse 1]',
+      'wasm · component [plain, reuse 1]',
+      'container · native',
+    ]);
+    expect(text).toMatch(/\n {2}wasm · wasm \[plain, reuse 1\] +[\d.]+ µs .* reference\n/);
+    expect(text).toContain(
+      "series in brackets: plain: compiled at deploy; reuse 1: fresh instance per request; reuse 128: instance reused for up to 128 requests; wizer: pre-initialised by Wizer; ratios are against wasm's default series (plain, reuse 1) where it was measured",
+    );
+    expect(text).not.toMatch(/[{}]|preinit|reuse=/);
+    const verbose = runSummaryText([{ samples, events: [] }], { resamples: 200, verbose: true });
+    expect(verbose).not.toMatch(/[{}]/);
   });
 
   it('--verbose adds every series; colour swatches only when asked for', () => {

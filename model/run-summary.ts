@@ -7,7 +7,7 @@
 
 import { terminalText } from './escape.js';
 import { buildHeadlines, comparisonText, entryLabel, type Headline } from './headline.js';
-import { sourceText } from './labels.js';
+import { seriesLegend, sourceText } from './labels.js';
 import { ansiColour, runtimePalette } from './palette.js';
 import type { SampleRow } from './results/schema.js';
 import { formatValue, groupSeries, summarizeSamples, summaryTable } from './summary.js';
@@ -26,7 +26,8 @@ const QUESTION_LINE: Record<Headline['question'], string> = {
   cold: 'cold start, median (new instance per request)',
   appCold: 'app cold start, median (module not yet compiled)',
   throughput: 'throughput, median requests/s (closed loop, best connection count)',
-  density: 'density, instances per GiB',
+  // The density figure is the median of the ramps (--density-repeats, 3 by default), as the report says.
+  density: 'density, median instances per GiB over the ramps',
 };
 
 /** The headline block: one small table per workload × question. */
@@ -71,6 +72,12 @@ export function headlineText(samples: readonly SampleRow[], opts: RunSummaryOpti
     }
     for (const m of h.missing) out.push(`  (${terminalText(entryLabel(m))}: ${terminalText(m.reason)})`);
   }
+  // Rows of a runtime's series carry short words in brackets: say once what they mean and which one is the reference.
+  const legend = seriesLegend(headlines.flatMap((h) => [...h.entries, ...h.missing].map((e) => e.tags)));
+  if (legend.length)
+    out.push(
+      `series in brackets: ${terminalText(legend.join('; '))}; ratios are against ${terminalText(reference)}'s default series (plain, reuse 1) where it was measured`,
+    );
   return out.join('\n');
 }
 

@@ -37,11 +37,16 @@ export function renderMarkdown(m: ReportModel, opts: { maxWarnings?: number } = 
     out.push(`### ${md(t.workload)}`, '');
     for (const a of t.answers) out.push(`- ${md(a)}`);
     out.push('');
+    if (t.seriesLegend.length)
+      out.push(
+        `Series in brackets: ${md(t.seriesLegend.join('; '))}. Each series is its own row; ratios are against ${md(m.reference)}’s default series (plain, reuse 1) where it was measured.`,
+        '',
+      );
     out.push(`| runtime | variant | ${t.kinds.map((k) => HEADLINES.find((x) => x.kind === k)!.title).join(' | ')} |`);
     out.push(`| --- | --- | ${t.kinds.map(() => '---:').join(' | ')} |`);
     for (const r of t.rows)
       out.push(
-        `| ${md(r.runtime)} | ${md(r.variant)} | ${t.kinds.map((k) => cellMd(r.cells[k], r.runtime === m.reference)).join(' | ')} |`,
+        `| ${md(r.runtime)} | ${md(r.seriesText ? `${r.variant} [${r.seriesText}]` : r.variant)} | ${t.kinds.map((k) => cellMd(r.cells[k], r.runtime === m.reference)).join(' | ')} |`,
       );
     out.push('');
   }
@@ -51,7 +56,8 @@ export function renderMarkdown(m: ReportModel, opts: { maxWarnings?: number } = 
       `<details><summary>${m.warnings.length} statistics warning${m.warnings.length === 1 ? '' : 's'}</summary>`,
       '',
     );
-    for (const w of m.warnings.slice(0, max)) out.push(`- ${markdownCode(w.series)}: ${md(w.message)} — ${md(w.hint)}`);
+    // The series in words (reports/model.ts seriesName), not a code span of raw keys.
+    for (const w of m.warnings.slice(0, max)) out.push(`- ${md(w.series)}: ${md(w.message)} — ${md(w.hint)}`);
     if (m.warnings.length > max) out.push(`- … and ${m.warnings.length - max} more (see the HTML report)`);
     out.push('', '</details>', '');
   }

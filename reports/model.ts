@@ -6,7 +6,8 @@
 import type { RunResults } from '../model/results/reader.js';
 import type { EventRow, HeaderRow } from '../model/results/schema.js';
 import { summarize, type Summary } from '../model/stats/descriptive.js';
-import { comparisonText, workloadHeadlines, type Headline, type Question } from '../model/headline.js';
+import { comparisonText, isDefaultSeries, workloadHeadlines, type Headline, type Question } from '../model/headline.js';
+import { measureTagsOf, metricText, seriesLegend, seriesTagsOf, seriesText, tagsText } from '../model/labels.js';
 import { runtimePalette } from '../model/palette.js';
 import { medianCI, type Comparison, type Interval } from '../model/stats/inference.js';
 import { sampleWarnings, type StatWarning } from '../model/stats/warnings.js';
@@ -44,6 +45,9 @@ export const HEADLINES: { kind: HeadlineKind; title: string }[] = [
 export interface WorkloadRow {
   runtime: string;
   variant: string;
+  /** The series' tags (preinit=…,reuse=…; '' for a runtime without series) and their short words ("wizer, reuse 128"). */
+  series: string;
+  seriesText: string;
   cells: Partial<Record<HeadlineKind, HeadlineCell>>;
 }
 
@@ -56,6 +60,8 @@ export interface WorkloadTable {
   answers: string[];
   /** The headlines (one per question) the rows and answers come from. */
   headlines: Headline[];
+  /** What the series' short words mean ("wizer: pre-initialised by Wizer"), one each; empty without series. */
+  seriesLegend: string[];
 }
 
 export interface SeriesSummary extends Summary, SeriesKey {
@@ -95,15 +101,37 @@ export interface ModelOptions {
   readWarnings?: string[];
 }
 
-const seriesName = (s: {
+/** A series as a warning names it, in words: "wasm/hello/wasm [wizer, reuse 128] · throughput · 64 connections". */
+export const seriesName = (s: {
   runtime: string;
   workload: string;
   variant: string;
   metric: string;
   phase: string;
   tags: string;
-}) =>
-  `${s.runtime}/${s.workload}/${s.variant} ${s.metric}${s.phase === 'total' ? '' : `.${s.phase}`}${s.tags ? ` {${s.tags}}` : ''}`;
+}): string => {
+  const series = seriesText(s.tags);
+  return [
+    `${s.runtime}/${s.workload}/${s.variant}${series ? ` [${series}]` : ''}`,
+    metricText(s.metric),
+    s.phase === 'total' ? '' : s.phase,
+    tagsText(measureTagsOf(s.tags)),
+  ]
+    .filter(Boolean)
+    .join(' · ');
+};
+
+/**
+ * "raise --iterations" is the way to more samples of a cold start, not of the modes
+ * whose samples are repetitions of a whole measurement: the hint names what applies.
+ */
+export function moreSamplesHint(mode: string): string {
+  if (mode === 'density') return 'raise --density-repeats (full ramps per runtime)';
+  // CLOSED_LOOP_REPEATS in harness/modes/throughput.ts: no flag sets it (reports/ may not import the harness).
+  if (mode === 'throughput')
+    return 'lengthen each load step with --duration (the closed-loop steps are repeated a fixed number of times: no flag sets it)';
+  return 'raise --iterations';
+}
 
 export function buildReportModel(runs: (RunResults & { file?: string })[], opts: ModelOptions = {}): ReportModel {
   const reference = opts.reference ?? REFERENCE_RUNTIME;
@@ -131,10 +159,12 @@ export function buildReportModel(runs: (RunResults & { file?: string })[], opts:
   for (const s of withValues) {
     if (s.phase !== 'total') continue;
     // Throughput and density rows are already aggregates of a whole load run: few of them is normal.
-    const aggregate = s.mode === 'throughput' || s.mode === 'density' || s.tags !== '';
+    // A series' own tags (preinit/reuse) do not make its cold starts aggregates.
+    const aggregate = s.mode === 'throughput' || s.mode === 'density' || measureTagsOf(s.tags) !== '';
     for (const w of sampleWarnings(s.values, {
       timed: s.metric.endsWith('_ns') && !aggregate,
       minSamples: aggregate ? 0 : 10,
+      moreSamples: moreSamplesHint(s.mode),
     }))
       warnings.push({ ...w, series: seriesName(s) });
     if (s.failed > 0)
@@ -151,19 +181,30 @@ export function buildReportModel(runs: (RunResults & { file?: string })[], opts:
   for (const workload of workloads) {
     const headlines = workloadHeadlines(workload, series, { reference, seed, resamples });
     const inW = withValues.filter((s) => s.workload === workload && s.phase === 'total');
+    // One row per runtime · variant · series; the reference first, its default series first.
     const pairs = [
       ...new Map(
-        inW.map((s) => [`${s.runtime}\u0000${s.variant}`, { runtime: s.runtime, variant: s.variant }]),
+        inW.map((s) => {
+          const series = seriesTagsOf(s.tags);
+          return [`${s.runtime}\u0000${s.variant}\u0000${series}`, { runtime: s.runtime, variant: s.variant, series }];
+        }),
       ).values(),
     ].sort(
       (a, b) =>
-        (a.runtime === reference ? -1 : b.runtime === reference ? 1 : a.runtime.localeCompare(b.runtime)) ||
-        a.variant.localeCompare(b.variant),
+        // (Both rows of the reference runtime compare equal here: the next keys order them.)
+        Number(a.runtime !== reference) - Number(b.runtime !== reference) ||
+        a.runtime.localeCompare(b.runtime) ||
+        // The reference runtime's own variant (wasm · wasm) first, as the headline picks it.
+        (a.runtime === reference ? Number(a.variant !== reference) - Number(b.variant !== reference) : 0) ||
+        a.variant.localeCompare(b.variant) ||
+        Number(!isDefaultSeries(a.series)) - Number(!isDefaultSeries(b.series)) ||
+        a.series.localeCompare(b.series, 'en', { numeric: true }),
     );
-    const rows: WorkloadRow[] = pairs.map((p) => ({ ...p, cells: {} }));
+    const rows: WorkloadRow[] = pairs.map((p) => ({ ...p, seriesText: seriesText(p.series), cells: {} }));
     for (const h of headlines) {
       for (const e of h.entries) {
-        const row = rows.find((r) => r.runtime === e.runtime && r.variant === e.variant)!;
+        const series = seriesTagsOf(e.tags);
+        const row = rows.find((r) => r.runtime === e.runtime && r.variant === e.variant && r.series === series)!;
         row.cells[h.question] = {
           metric: e.metric,
           tags: e.tags,
@@ -188,6 +229,7 @@ export function buildReportModel(runs: (RunResults & { file?: string })[], opts:
       rows: shown,
       answers: headlines.map((h) => h.sentence),
       headlines,
+      seriesLegend: seriesLegend(shown.map((r) => r.series)),
     });
   }
 

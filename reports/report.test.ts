@@ -10,9 +10,9 @@ import { readResults } from '../model/results/reader.js';
 import { median } from '../model/stats/descriptive.js';
 import { renderHtml } from './html/render.js';
 import { renderMarkdown } from './markdown.js';
-import { buildReportModel } from './model.js';
+import { buildReportModel, moreSamplesHint } from './model.js';
 import { chartSvg } from './images.js';
-import { demoSeries, syntheticHeader, writeSyntheticResults } from './synthetic.js';
+import { demoSeries, seriesDemo, syntheticHeader, writeSyntheticResults } from './synthetic.js';
 import type { RunResults } from '../model/results/reader.js';
 import type { SampleRow } from '../model/results/schema.js';
 import { hasTerminalControls } from '../model/escape.js';
@@ -121,7 +121,7 @@ describe('report model', () => {
   });
 
   it('warns with hints and renders a Markdown summary with the sentences and ratios in words', () => {
-    expect(m.warnings.some((w) => w.kind === 'high-cv' && w.series === 'container/hello/native cold_start_ns')).toBe(
+    expect(m.warnings.some((w) => w.kind === 'high-cv' && w.series === 'container/hello/native · cold start')).toBe(
       true,
     );
     const md = renderMarkdown(m);
@@ -313,6 +313,66 @@ describe('density from repeated ramps', () => {
     expect(renderMarkdown(m)).toMatch(
       /\| container \| native \| 130 instances\/GiB as live instances · 3\d\d× less dense than wasm · wasm \(3\d\d–4\d\d×; under 5 measurements: no verdict\) \|/,
     );
+  });
+});
+
+describe("a run with the wasm runtime's series (--preinit, --reuse)", () => {
+  const file = join(dir, 'series.jsonl');
+  writeSyntheticResults(file, seriesDemo());
+  const m = buildReportModel(readResults(file), { resamples: 300 });
+  const md = renderMarkdown(m, { maxWarnings: 50 });
+
+  it('one headline row per series, the reference (default series) first, and what the words mean', () => {
+    expect(m.tables[0]!.rows.map((r) => `${r.runtime} · ${r.variant} [${r.seriesText}]`)).toEqual([
+      'wasm · wasm [plain, reuse 1]',
+      'wasm · wasm [wizer, reuse 1]',
+      'wasm · component [plain, reuse 1]',
+      'wasm · component [plain, reuse 128]',
+      'container · native []',
+    ]);
+    expect(md).toContain('| wasm | wasm \\[plain, reuse 1\\] | ');
+    expect(md).toContain('| wasm | wasm \\[wizer, reuse 1\\] | ');
+    expect(md).toContain(
+      'Series in brackets: plain: compiled at deploy; reuse 1: fresh instance per request; reuse 128: instance reused for up to 128 requests; wizer: pre-initialised by Wizer.',
+    );
+  });
+
+  it('warnings name tagged series in words, with the hint that applies to their mode; no raw tag anywhere', () => {
+    const w = (series: string) => m.warnings.find((x) => x.series === series);
+    expect(w('wasm/hello/wasm [wizer, reuse 1] · cold start')).toMatchObject({
+      kind: 'few-samples',
+      message: 'only 6 samples',
+    });
+    expect(w('wasm/hello/wasm [wizer, reuse 1] · cold start')!.hint).toContain('raise --iterations');
+    const tput = w('wasm/hello/wasm [wizer, reuse 1] · throughput · 64 connections')!;
+    expect(tput.kind).toBe('high-cv');
+    expect(tput.hint).toContain('--duration');
+    expect(tput.hint).not.toContain('--iterations');
+    const dens = w('wasm/hello/component [plain, reuse 1] · instances per GiB · PSS, apps')!;
+    expect(dens.kind).toBe('high-cv');
+    expect(dens.hint).toContain('raise --density-repeats');
+    expect(dens.hint).not.toContain('--iterations');
+    expect(md).toContain('- wasm/hello/wasm \\[wizer, reuse 1\\] · cold start: only 6 samples');
+    // Markdown, and every text a person reads in the HTML (scripts and styles aside), hold no raw tag.
+    expect(md).not.toMatch(/[{}]|preinit=|reuse=/);
+    const visible = renderHtml(m)
+      .replace(/<script[\s\S]*?<\/script>/g, '')
+      .replace(/<style>[\s\S]*?<\/style>/g, '')
+      .replace(/<[^>]*>/g, ' ');
+    expect(visible).not.toMatch(/[{}]|preinit=|reuse=/);
+    // Chart labels (axis categories, tooltips) name each series apart.
+    const labels = (
+      m.charts.find((c) => c.id === 'answer-cold-hello')!.spec as { data: { values: { label: string }[] } }
+    ).data.values.map((v) => v.label);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels).toContain('wasm · component [plain, reuse 128]');
+  });
+
+  it('the way to more samples per mode', () => {
+    expect(moreSamplesHint('cold')).toBe('raise --iterations');
+    expect(moreSamplesHint('density')).toContain('--density-repeats');
+    expect(moreSamplesHint('throughput')).toContain('--duration');
+    expect(moreSamplesHint('throughput')).not.toContain('--iterations');
   });
 });
 

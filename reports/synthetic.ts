@@ -219,3 +219,70 @@ export function demoSeries(scale = 1): SyntheticSeries[] {
   out.push({ runtime: 'pool', variant: 'node', mode: 'density', metric: 'idle_pss_bytes', median: 42_000_000, n: 3 });
   return out;
 }
+
+/**
+ * A run with the wasm runtime's own series (`--preinit plain,wizer --reuse 1,128`, as
+ * runtimes/wasm/series.ts tags them): wasm · wasm plain and wizer at reuse 1 (reuse
+ * 128 does not apply to preview1 modules), wasm · component plain at reuse 1 and 128,
+ * and a container beside them; cold start, closed-loop throughput (3 repetitions per
+ * count) and density (3 ramps, PSS). Some series are noisy or short on purpose so the
+ * statistics warnings name tagged series: a wizer cold start with 6 samples, a noisy
+ * throughput step and a noisy density.
+ */
+export function seriesDemo(): SyntheticSeries[] {
+  const wasmSeries: { variant: string; tags: Record<string, string | number>; cold: number; n: number }[] = [
+    { variant: 'wasm', tags: { preinit: 'plain', reuse: 1 }, cold: 250_000, n: 30 },
+    { variant: 'wasm', tags: { preinit: 'wizer', reuse: 1 }, cold: 120_000, n: 6 },
+    { variant: 'component', tags: { preinit: 'plain', reuse: 1 }, cold: 900_000, n: 30 },
+    { variant: 'component', tags: { preinit: 'plain', reuse: 128 }, cold: 40_000, n: 30 },
+  ];
+  const out: SyntheticSeries[] = [];
+  for (const [i, s] of wasmSeries.entries()) {
+    out.push({ runtime: 'wasm', variant: s.variant, median: s.cold, n: s.n, spread: 0.05, tags: s.tags });
+    for (const connections of [8, 64])
+      out.push({
+        runtime: 'wasm',
+        variant: s.variant,
+        mode: 'throughput',
+        metric: 'throughput_rps',
+        median: 8000 + 1000 * i + (connections === 64 ? 1000 : 0),
+        n: 3,
+        spread: i === 1 ? 0.6 : 0.03,
+        tags: { ...s.tags, connections },
+      });
+    out.push({
+      runtime: 'wasm',
+      variant: s.variant,
+      mode: 'density',
+      metric: 'instances_per_gib',
+      median: 40_000 + 5000 * i,
+      n: 3,
+      spread: i === 2 ? 0.6 : 0.03,
+      tags: { ...s.tags, view: 'apps', source: 'pss' },
+    });
+  }
+  out.push(
+    { runtime: 'container', variant: 'native', median: 450_000_000, n: 12, spread: 0.05 },
+    {
+      runtime: 'container',
+      variant: 'native',
+      mode: 'throughput',
+      metric: 'throughput_rps',
+      median: 12_000,
+      n: 3,
+      spread: 0.03,
+      tags: { connections: 64 },
+    },
+    {
+      runtime: 'container',
+      variant: 'native',
+      mode: 'density',
+      metric: 'instances_per_gib',
+      median: 130,
+      n: 3,
+      spread: 0.03,
+      tags: { view: 'instances', source: 'pss' },
+    },
+  );
+  return out;
+}

@@ -61,6 +61,12 @@ function sentenceHtml(sentence: string, beats: boolean): string {
   return `<li${beats ? ' class="beats" title="a runtime beat the reference here"' : ''}>${body}</li>`;
 }
 
+/** What the series' short words in brackets mean, and which series is the reference; nothing without series. */
+function seriesNote(t: WorkloadTable, m: ReportModel): string {
+  if (t.seriesLegend.length === 0) return '';
+  return `<p class="series-note">Series in brackets: ${esc(t.seriesLegend.join('; '))}. Each series is its own row; ratios are against ${esc(m.reference)}’s default series (plain, reuse 1) where it was measured.</p>`;
+}
+
 const chartDiv = (c: ChartSpec) => `<div class="vega" id="${esc(c.id)}" role="img" aria-label="${esc(c.title)}"></div>`;
 
 function workloadSection(t: WorkloadTable, m: ReportModel, many: boolean): string {
@@ -82,7 +88,7 @@ function workloadSection(t: WorkloadTable, m: ReportModel, many: boolean): strin
   const rows = t.rows
     .map(
       (r) =>
-        `<tr data-runtime="${esc(r.runtime)}" data-variant="${esc(r.variant)}"><td><span class="swatch" style="background:${esc(m.palette[r.runtime] ?? '#999')}"></span>${esc(r.runtime)}</td><td>${esc(r.variant)}</td>${t.kinds.map((k) => cellHtml(r.cells[k], r.runtime === m.reference)).join('')}</tr>`,
+        `<tr data-runtime="${esc(r.runtime)}" data-variant="${esc(r.variant)}"${r.series ? ` data-series="${esc(r.series)}"` : ''}><td><span class="swatch" style="background:${esc(m.palette[r.runtime] ?? '#999')}"></span>${esc(r.runtime)}</td><td>${esc(r.variant)}${r.seriesText ? ` [${esc(r.seriesText)}]` : ''}</td>${t.kinds.map((k) => cellHtml(r.cells[k], r.runtime === m.reference)).join('')}</tr>`,
     )
     .join('\n');
   const tabs = details.length
@@ -91,7 +97,7 @@ ${details.map((c) => `<section class="panel" id="${esc(c.id)}-panel" role="tabpa
     : '';
   return `<section class="workload" id="workload-${esc(t.workload)}">
 ${many ? `<h2>${esc(t.workload)}</h2>` : `<h2>The answer — ${esc(t.workload)}</h2>`}
-<ul class="answers">${sentences}</ul>${noRef}
+<ul class="answers">${sentences}</ul>${noRef}${seriesNote(t, m)}
 <div class="answer-grid">${answersCharts.map(chartDiv).join('')}</div>
 <details class="headline"><summary>Headline figures with intervals and ratios (table)</summary>
 <table class="summary" id="summary-${esc(t.workload)}" data-workload="${esc(t.workload)}"><thead><tr><th>runtime</th><th>variant</th>${heads}</tr></thead><tbody>
