@@ -3,7 +3,7 @@
 // sequence may reach the terminal, never one from a name.
 
 import { describe, expect, it } from 'vitest';
-import { createProgress } from './progress.js';
+import { createProgress, seriesCellLabel } from './progress.js';
 
 function fakeTty() {
   let out = '';
@@ -30,5 +30,18 @@ describe('progress output', () => {
     expect(rest).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     expect(rest).toContain('he\\x1b]0;pwned\\x07llo');
     expect(rest).toContain('guest said \\x1b[2J\\x9b31m\\x0afake line');
+  });
+});
+
+describe('cell labels', () => {
+  it("carry a deployment's series in words after the variant", () => {
+    const prefix = 'wasm/hello/wasm';
+    expect(seriesCellLabel('wasm/hello/wasm/cold', prefix, { preinit: 'wizer', reuse: 128 })).toBe(
+      'wasm/hello/wasm [wizer, reuse 128]/cold',
+    );
+    expect(seriesCellLabel('wasm/hello/wasm/density', prefix, { reuse: 1 })).toBe('wasm/hello/wasm [reuse 1]/density');
+    expect(seriesCellLabel('other label', prefix, { preinit: 'code-cache' })).toBe('other label [code-cache]');
+    expect(seriesCellLabel('wasm/hello/wasm/cold', prefix, undefined)).toBe('wasm/hello/wasm/cold');
+    expect(seriesCellLabel('wasm/hello/wasm/cold', prefix, {})).toBe('wasm/hello/wasm/cold');
   });
 });

@@ -1,9 +1,31 @@
 // Progress on a long run: one live line on a TTY, nothing when quiet or piped.
 // Labels and messages carry names from workload folders and failure reasons from
 // guests: their control characters are shown as visible escapes, so only our own
-// line-clearing sequence reaches the terminal.
+// line-clearing sequence reaches the terminal. A cell of a runtime's series is
+// labelled with the series' words, so its cells can be told apart while they run.
 
 import { terminalText } from '../model/escape.js';
+import { seriesText } from '../model/labels.js';
+
+/**
+ * A cell's label ("wasm/hello/wasm/cold", made by its mode) with its deployment's
+ * series after the variant: "wasm/hello/wasm [wizer, reuse 128]/cold". `prefix` is
+ * runtime/workload/variant; a label not starting with it gets the series at its end.
+ * No series tags: the label as it was.
+ */
+export function seriesCellLabel(
+  label: string,
+  prefix: string,
+  tags: Readonly<Record<string, string | number>> | undefined,
+): string {
+  const words = seriesText(
+    Object.entries(tags ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+  );
+  if (!words) return label;
+  return label.startsWith(prefix) ? `${prefix} [${words}]${label.slice(prefix.length)}` : `${label} [${words}]`;
+}
 
 export interface Progress {
   update(done: number, total: number, label: string): void;

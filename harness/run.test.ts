@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RuntimeAdapter } from '../runtimes/types.js';
-import { createProgress } from './progress.js';
+import { createProgress, type Progress } from './progress.js';
 import { readResults } from '../model/results/reader.js';
 import { runBenchmark } from './run.js';
 import type { RuntimeEntry } from './runtimes.js';
@@ -90,6 +90,58 @@ describe('run loop', () => {
     const totals = results.samples.filter((s) => s.mode === 'cold' && s.phase === 'total');
     expect(totals.filter((s) => s.runtime === 'slow')).toHaveLength(3);
     expect(results.events.some((e) => e.runtime === 'slow' && /time budget/.test(e.message))).toBe(true);
+  });
+});
+
+describe('cell labels of a runtime with series', () => {
+  it('name the series in words in the progress line and in messages', async () => {
+    const base = inMemoryAdapter('series', 0);
+    const entry: RuntimeEntry = {
+      ...base,
+      create: async (config) => {
+        const a = await base.create(config);
+        return {
+          ...a,
+          // The first series' every sample fails its check, so its label shows in a message too.
+          prepareSeries: async (workload, variant) => [
+            { runtime: 'series', workload, variant, tags: { preinit: 'wizer', reuse: 128 } },
+            { runtime: 'series', workload, variant, tags: { preinit: 'plain', reuse: 1 }, bad: true },
+          ],
+          invoke: async (instance, request) => {
+            const r = await a.invoke(instance, request);
+            return (instance.deployment as { bad?: boolean }).bad
+              ? { ...r, response: { ...r.response, status: 500 } }
+              : r;
+          },
+        };
+      },
+    };
+    const labels = new Set<string>();
+    const logs: string[] = [];
+    const progress: Progress = {
+      update: (_d, _t, label) => labels.add(label),
+      log: (m) => logs.push(m),
+      done: () => {},
+    };
+    await runBenchmark(
+      {
+        workloads: [hello],
+        runtimes: [entry],
+        modes: ['cold'],
+        iterations: 2,
+        warmup: 0,
+        seed: 1,
+        outDir: out,
+        command: ['test'],
+      },
+      progress,
+      new AbortController().signal,
+    );
+    expect([...labels].sort()).toEqual([
+      'series/hello/node [plain, reuse 1]/instance',
+      'series/hello/node [wizer, reuse 128]/instance',
+    ]);
+    expect(logs.some((l) => l.startsWith('sample failed: series/hello/node [plain, reuse 1]/instance: '))).toBe(true);
   });
 });
 

@@ -8,7 +8,7 @@ import { POOL_DEFAULTS } from '../runtimes/pool/adapter.js';
 import { MEASUREMENT_MODES } from './modes/index.js';
 import type { Cell } from './modes/types.js';
 import { emptyRuntimeConfig, resolveModeOptions, type ModeSettings, type RuntimeConfig } from './options.js';
-import type { Progress } from './progress.js';
+import { seriesCellLabel, type Progress } from './progress.js';
 import { rng, shuffled } from '../model/random.js';
 import { gitInfo, machineInfo, newRunId } from './machine.js';
 import type { HeaderRow } from '../model/results/schema.js';
@@ -56,6 +56,8 @@ export const FAASBENCH_VERSION = '0.1.0';
 
 interface LiveCell {
   cell: Cell;
+  /** The cell's label with its series in words ("wasm/hello/wasm [wizer, reuse 128]/cold"): progress and messages. */
+  label: string;
   runtime: string;
   workload: string;
   variant: string;
@@ -212,6 +214,7 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
                 for (const cell of measurement.cells(ctx)) {
                   cells.push({
                     cell,
+                    label: seriesCellLabel(cell.label, `${adapter.id}/${workload.name}/${variant}`, deployment.tags),
                     runtime: adapter.id,
                     workload: workload.name,
                     variant,
@@ -309,7 +312,7 @@ async function runRounds(
         } catch (e) {
           c.done = true;
           done += c.cell.rounds;
-          const msg = `${c.cell.label}: setup failed: ${(e as Error).message}`;
+          const msg = `${c.label}: setup failed: ${(e as Error).message}`;
           out.event('error', msg, where);
           progress.log(`error: ${msg}`);
           continue;
@@ -337,13 +340,13 @@ async function runRounds(
       const failed = rows.find((r) => r.phase === 'total' && !r.ok);
       if (failed) {
         c.failures++;
-        if (c.failures <= 3) progress.log(`sample failed: ${c.cell.label}: ${failed.error ?? 'not ok'}`);
+        if (c.failures <= 3) progress.log(`sample failed: ${c.label}: ${failed.error ?? 'not ok'}`);
       } else if (rows.length > 0) c.okSeen = true;
       done++;
       if (!c.okSeen && c.failures >= failFast) {
         c.done = true;
         done += c.cell.rounds - round - 1;
-        const msg = `${c.cell.label}: gave up after ${c.failures} failed samples and none correct`;
+        const msg = `${c.label}: gave up after ${c.failures} failed samples and none correct`;
         out.event('error', msg, where);
         progress.log(`error: ${msg}`);
       } else if (round === c.cell.rounds - 1) {
@@ -351,15 +354,15 @@ async function runRounds(
       } else if (c.spentMs > limits.budgetMs && round + 1 >= limits.minSamples) {
         c.done = true;
         done += c.cell.rounds - round - 1;
-        const msg = `${c.cell.label}: stopped at ${round + 1} of ${c.cell.rounds} rounds, its time budget of ${Math.round(limits.budgetMs / 1000)} s spent (raise --cell-seconds for more samples)`;
+        const msg = `${c.label}: stopped at ${round + 1} of ${c.cell.rounds} rounds, its time budget of ${Math.round(limits.budgetMs / 1000)} s spent (raise --cell-seconds for more samples)`;
         out.event('info', msg, where);
         progress.log(msg);
       }
       if (c.done && c.ready)
         await c.cell
           .teardown()
-          .catch((e: Error) => out.event('warning', `${c.cell.label}: teardown failed: ${e.message}`, where));
-      progress.update(done, total, c.cell.label);
+          .catch((e: Error) => out.event('warning', `${c.label}: teardown failed: ${e.message}`, where));
+      progress.update(done, total, c.label);
     }
   }
 }
