@@ -9,6 +9,7 @@ import { MEASUREMENT_MODES } from './modes/index.js';
 import type { Cell } from './modes/types.js';
 import { emptyRuntimeConfig, resolveModeOptions, type ModeSettings, type RuntimeConfig } from './options.js';
 import { seriesCellLabel, type Progress } from './progress.js';
+import { seriesText } from '../model/labels.js';
 import { rng, shuffled } from '../model/random.js';
 import { gitInfo, machineInfo, newRunId } from './machine.js';
 import type { HeaderRow } from '../model/results/schema.js';
@@ -194,7 +195,10 @@ export async function runBenchmark(opts: RunOptions, progress: Progress, signal:
               for (const deployment of prepared) {
                 if ('refused' in deployment) {
                   const tags = Object.entries(deployment.tags).map(([k, v]) => `${k}=${v}`);
-                  refusals.set(deployment.refused, [...(refusals.get(deployment.refused) ?? []), tags.join(',')]);
+                  refusals.set(deployment.refused, [
+                    ...(refusals.get(deployment.refused) ?? []),
+                    `[${seriesText(tags.join(','))}]`,
+                  ]);
                   continue;
                 }
                 const ctx = {

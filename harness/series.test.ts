@@ -112,8 +112,6 @@ describe('the run loop and series', () => {
     for (const n of byTags.values()) expect(n).toBe(12);
     expect(
       results.events.filter((e) => e.message.includes('reuse 7 does not apply here')).map((e) => e.message),
-    ).toEqual([
-      'series/hello/node: not measured (preinit=plain,reuse=7; preinit=wizer,reuse=7): reuse 7 does not apply here',
-    ]);
+    ).toEqual(['series/hello/node: not measured ([plain, reuse 7]; [wizer, reuse 7]): reuse 7 does not apply here']);
   });
 });
