@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { freePort, startServer, sweepOrphanedServers, type Server } from './supervise.js';
 
 const servers: Server[] = [];
@@ -88,6 +88,25 @@ describe('startServer', () => {
         startDeadlineMs: 1000,
       }),
     ).rejects.toThrow(/nonexistent\/wasm-runtime: spawn .*ENOENT/);
+  });
+
+  it('a missing command signals nothing: no pid means no kill (kill(1), then kill(-1): every process of the user)', async () => {
+    // Mocked, so that the code before this fix, which did exactly that, is harmless under test.
+    const kill = vi.spyOn(process, 'kill').mockImplementation(() => true);
+    try {
+      await expect(
+        startServer({
+          command: '/nonexistent/command-server',
+          args: ['{port}'],
+          port: 1,
+          ready: { kind: 'port' },
+          startDeadlineMs: 1000,
+        }),
+      ).rejects.toThrow(/ENOENT/);
+      expect(kill.mock.calls).toEqual([]);
+    } finally {
+      kill.mockRestore();
+    }
   });
 });
 

@@ -67,7 +67,13 @@ function hookExit(): void {
   });
 }
 
+/**
+ * SIGKILL to `pid`'s process group, else to `pid`. Only a real child's pid (> 1): for
+ * -1 the first call would be kill(1) (init) and, refused for a user who is not root,
+ * the second kill(-1), which is every process that user may signal.
+ */
 function killGroup(pid: number): void {
+  if (!Number.isInteger(pid) || pid <= 1) return;
   try {
     process.kill(-pid, 'SIGKILL');
   } catch {
@@ -212,7 +218,7 @@ export async function startServer(spec: ServerSpec): Promise<{ server: Server; p
     };
   } catch (e) {
     if (server) await server.stop();
-    else killGroup(child.pid ?? -1);
+    else if (child.pid !== undefined) killGroup(child.pid); // no pid: the spawn failed, nothing runs
     throw e;
   } finally {
     stopWaiting.abort();
