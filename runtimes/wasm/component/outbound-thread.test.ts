@@ -85,7 +85,7 @@ describe('the outbound helper thread and a hostile request', () => {
       pathWithQuery: '/right-length',
       headers: [
         ['host', `127.0.0.1:${port}`],
-        ['content-length', String(body.length)],
+        ['content-length', `00${body.length}`],
       ],
       body,
     });

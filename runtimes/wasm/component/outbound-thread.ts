@@ -67,7 +67,7 @@ function perform(r: OutboundRequest & { seq: number }): Promise<OutboundResult> 
     const host = r.key.slice(0, sep).replace(/^\[|\]$/g, '');
     let connected = false;
     const lengths = r.headers.filter(([n]) => n.toLowerCase() === 'content-length').map(([, v]) => v.trim());
-    if (lengths.some((v) => v !== String(r.body.length))) {
+    if (lengths.some((v) => !/^\d+$/.test(v) || Number(v) !== r.body.length)) {
       resolve({ seq: r.seq, ok: false, error: { tag: 'HTTP-request-body-size', val: BigInt(r.body.length) } });
       return;
     }
