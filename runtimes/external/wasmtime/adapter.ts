@@ -72,8 +72,13 @@ export function serveArgs(component: string, port: number, pooling: boolean): st
   // --max-instance-reuse-count 1: a fresh instance per request (48.0's default for WASIp2, 128 for WASIp3), stated so it holds for either.
   // -S cli=y: serve links the whole WASI 0.2 command world beside wasi:http (componentize-js and
   // wit-component keep wasi:filesystem/sockets imports even when unused; without it serve refuses
-  // them at start). No --dir and no network inheritance: no files and no sockets are reachable,
-  // as with the reference runtime's component host.
+  // them at start). No --dir and no network inheritance: no files and no raw sockets are reachable.
+  // Outbound HTTP is NOT restricted: wasmtime serve performs a component's
+  // wasi:http/outgoing-handler requests to any host and port, and 48.0 has no option to
+  // refuse or limit them (`-S help` lists none; checked with the conform http probe: a GET
+  // to a local port answered). The reference runtime's host refuses them unless allowed
+  // (component/outbound.ts). Run only components you trust on this runtime, or put the
+  // serve process in a network namespace of its own; the README says so.
   return [
     'serve',
     '--addr',
@@ -156,6 +161,8 @@ export class WasmtimeAdapter implements RuntimeAdapter<WasmtimeDeployment, Serve
       ...describeRunner('wasmtime'),
       serve: `wasmtime ${serveArgs('fn.wasm', 0, this.pooling).join(' ')}`,
       pooling: this.pooling ? 'on' : 'off',
+      // Said in every results header: unlike the reference runtime's, nothing here limits it.
+      outbound: 'unrestricted (wasmtime serve performs any wasi:http outgoing request)',
     };
   }
 
