@@ -30,6 +30,14 @@ FILE *wagi_stdout;
 extern char **environ;
 int wagi_workload_main(void);
 
+// Allocation that cannot fail silently: in Wasm a write through NULL does not trap, it
+// lands in low linear memory, so an allocation that failed ends the instance here (a
+// trap: the host answers 500) instead of corrupting what the guest holds.
+static void *must(void *p) {
+  if (!p) __builtin_trap();
+  return p;
+}
+
 // A growable byte buffer (the bridge's own: cgi.h belongs to the workloads).
 typedef struct {
   uint8_t *data;
@@ -37,9 +45,13 @@ typedef struct {
 } bytes_t;
 
 static bool bytes_put(bytes_t *b, const void *p, size_t n) {
+  if (n > SIZE_MAX - b->len) return false;
   if (b->len + n > b->cap) {
     size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->len + n) cap *= 2;
+    while (cap < b->len + n) {
+      if (cap > SIZE_MAX / 2) return false; // doubling would wrap (past 2 GiB on wasm32)
+      cap *= 2;
+    }
     uint8_t *d = realloc(b->data, cap);
     if (!d) return false;
     b->data = d;
@@ -81,10 +93,10 @@ typedef struct {
 static void env_add(env_t *e, const char *name, const char *value, size_t vlen) {
   if (e->n + 2 > e->cap) {
     e->cap = e->cap ? e->cap * 2 : 32;
-    e->vars = realloc(e->vars, e->cap * sizeof *e->vars);
+    e->vars = must(realloc(e->vars, e->cap * sizeof *e->vars));
   }
   size_t nlen = strlen(name);
-  char *s = malloc(nlen + 1 + vlen + 1);
+  char *s = must(malloc(nlen + 1 + vlen + 1));
   memcpy(s, name, nlen);
   s[nlen] = '=';
   memcpy(s + nlen + 1, value, vlen);
@@ -134,7 +146,7 @@ typedef struct {
 static void headers_collect(wasi_http_types_borrow_fields_t fields, headers_t *out) {
   wasi_http_types_list_tuple2_field_name_field_value_t entries;
   wasi_http_types_method_fields_entries(fields, &entries);
-  out->items = calloc(entries.len ? entries.len : 1, sizeof *out->items);
+  out->items = must(calloc(entries.len ? entries.len : 1, sizeof *out->items));
   out->n = 0;
   for (size_t i = 0; i < entries.len; i++) {
     const handler_string_t *name = &entries.ptr[i].f0;
@@ -147,7 +159,7 @@ static void headers_collect(wasi_http_types_borrow_fields_t fields, headers_t *o
       bytes_put(&h->value, ", ", 2);
     } else {
       h = &out->items[out->n++];
-      h->name = malloc(name->len + 1);
+      h->name = must(malloc(name->len + 1));
       for (size_t k = 0; k < name->len; k++) {
         char c = (char)name->ptr[k];
         h->name[k] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
@@ -234,7 +246,7 @@ static void build_env(env_t *env, const char *method, const char *target, size_t
     if (!strcmp(h->name, "content-type") || !strcmp(h->name, "content-length") || !strcmp(h->name, "authorization"))
       continue;
     size_t n = strlen(h->name);
-    char *var = malloc(5 + n + 1);
+    char *var = must(malloc(5 + n + 1));
     memcpy(var, "HTTP_", 5);
     for (size_t k = 0; k < n; k++) {
       char c = h->name[k];
@@ -514,7 +526,7 @@ void exports_wasi_http_incoming_handler_handle(exports_wasi_http_incoming_handle
     enum { MAX_LINES = 256 };
     line_t lines[MAX_LINES];
     size_t n_lines = 0;
-    char *names = malloc(output.len + 1);
+    char *names = must(malloc(output.len + 1));
     cgi_response_t parsed = {0};
     if (parse_cgi(output.data, output.len, &parsed, lines, MAX_LINES, &n_lines, names, output.len + 1))
       send_response(out, parsed.status, lines, n_lines, parsed.body, parsed.body_len);
