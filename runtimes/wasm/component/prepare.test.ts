@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JCO_DEBUG_LOG, prepareComponent } from './prepare.js';
+import { glueSource, JCO_DEBUG_LOG, prepareComponent } from './prepare.js';
 import { ComponentRunner } from './runner.js';
 import { helloComponent } from './wat.js';
 
@@ -14,6 +14,11 @@ describe('component glue patches', () => {
     const c = await prepareComponent(await helloComponent(), 'wat-hello');
     const glue = readFileSync(join(c.dir, 'fn.js'), 'utf8');
     expect(glue).toMatch(JCO_DEBUG_LOG);
+    // What is evaluated has the no-op in its place, unless asked for as emitted.
+    const served = glueSource(join(c.dir, 'fn.js'), 'wat-hello', {});
+    expect(served).not.toMatch(JCO_DEBUG_LOG);
+    expect(served).toContain('const _debugLog = () => {};');
+    expect(glueSource(join(c.dir, 'fn.js'), 'wat-hello', { debugLog: true })).toMatch(JCO_DEBUG_LOG);
     // The patched glue still serves (the logger sits on every import call's path).
     const o = new ComponentRunner().run(c, {
       method: 'GET',

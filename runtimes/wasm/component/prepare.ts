@@ -232,7 +232,7 @@ export const JCO_DEBUG_LOG =
   /const _debugLog = \(\.\.\.args\) => \{\s*if \(!globalThis\?\.process\?\.env\?\.JCO_DEBUG\) \{ return; \}\s*console\.debug\(\.\.\.args\);\s*\};/;
 
 /** The glue as the body of a function returning `instantiate` (see loadGlue). */
-function glueSource(path: string, name: string, opts: { jspiShadow?: boolean; debugLog?: boolean }): string {
+export function glueSource(path: string, name: string, opts: { jspiShadow?: boolean; debugLog?: boolean }): string {
   const src = readFileSync(path, 'utf8');
   const exportsSeen = src.match(/^(export|import)\b.*$/gm) ?? [];
   if (exportsSeen.length !== 2 || !/^export function instantiate\(/m.test(src) || !/^export const _util\b/m.test(src)) {
