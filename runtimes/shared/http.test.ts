@@ -121,6 +121,60 @@ describe('httpInvoke gives up within its timeout whatever the server sends', () 
   });
 });
 
+// A kept-alive connection closed by the server while idle, picked for a request in the
+// instant before the close arrived: the server here answers each connection's first
+// request and closes the connection when a second one comes on it, as a server whose
+// keep-alive timeout fired just then would.
+describe('httpInvoke on a kept-alive connection the server closed', () => {
+  const closers: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    await Promise.all(closers.map((c) => c()));
+  });
+
+  async function closesSecond(): Promise<{ url: string; connections: () => number; close(): Promise<void> }> {
+    let connections = 0;
+    const server = await rawServer((s) => {
+      connections++;
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      s.once('data', () => s.destroy());
+    });
+    closers.push(server.close);
+    return { ...server, connections: () => connections };
+  }
+
+  it('sends an idempotent request once more on a new connection', async () => {
+    const server = await closesSecond();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await httpInvoke(server.url, GET, agent, TIMEOUT_MS * 10);
+        expect([r.response.status, Buffer.from(r.response.body).toString()]).toEqual([200, 'ok']);
+      }
+      expect(server.connections()).toBe(3); // each reused connection failed once, its retry opened the next
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('fails a POST (not idempotent), and never retries a request on a new connection', async () => {
+    const server = await closesSecond();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const post: FunctionRequest = { ...GET, method: 'POST', body: Buffer.from('x') };
+    try {
+      await httpInvoke(server.url, post, agent, TIMEOUT_MS * 10);
+      await expect(httpInvoke(server.url, post, agent, TIMEOUT_MS * 10)).rejects.toThrow(HttpInvokeError);
+      // A server that closes a new connection without answering is a failure, not a stale connection.
+      const rude = await rawServer((s) => s.destroy());
+      closers.push(rude.close);
+      await expect(httpInvoke(rude.url, GET, new http.Agent({ keepAlive: true }), TIMEOUT_MS * 10)).rejects.toThrow(
+        HttpInvokeError,
+      );
+    } finally {
+      agent.destroy();
+    }
+  });
+});
+
 // The servers' shared body reader (Lambda's Runtime API and function URL): the whole
 // body up to the limit, nothing read of one declared or grown past it.
 describe('readBodyLimited', () => {
