@@ -38,6 +38,7 @@ describe('resolveModeOptions', () => {
         durationMs: 300,
         sloNs: 5e6,
         loadClient: 'raw',
+        throughputRepeats: 5,
         budgetMiB: 64,
         maxInstances: 7,
       },
@@ -49,7 +50,9 @@ describe('resolveModeOptions', () => {
       durationMs: 300,
       sloNs: 5e6,
       client: 'raw',
+      repeats: 5,
     });
+    expect(THROUGHPUT_DEFAULTS.repeats).toBe(3);
     expect(o.density).toEqual({ ...DENSITY_DEFAULTS, budgetBytes: 64 * 2 ** 20, maxInstances: 7 });
     expect(o.micro.minSamples).toBe(3);
   });

@@ -43,6 +43,8 @@ export interface ModeSettings {
   /** throughput: p99 objective, ns. */
   sloNs?: number;
   loadClient?: LoadClient;
+  /** throughput: times each closed-loop connection count is measured. */
+  throughputRepeats?: number;
   /** density: memory budget, MiB. */
   budgetMiB?: number;
   /** density: most instances. */
@@ -66,6 +68,12 @@ export interface ThroughputOptions {
   warmupMs: number;
   /** Closed-loop client: autocannon (default) or faasbench's raw client (cheaper per request, exact bytes). */
   client: LoadClient;
+  /**
+   * Each closed-loop connection count is measured this many times, interleaved (8, 64,
+   * 8, 64, …): one figure per count would have no interval, and the report would say
+   * "single measurement".
+   */
+  repeats: number;
 }
 
 export const THROUGHPUT_DEFAULTS: ThroughputOptions = {
@@ -75,6 +83,7 @@ export const THROUGHPUT_DEFAULTS: ThroughputOptions = {
   sloNs: 10_000_000,
   warmupMs: 500,
   client: 'autocannon',
+  repeats: 3,
 };
 
 export interface DensityOptions {
@@ -171,6 +180,7 @@ export function resolveModeOptions(base: { iterations: number; warmup: number },
       ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
       ...(s.sloNs !== undefined ? { sloNs: s.sloNs } : {}),
       ...(s.loadClient ? { client: s.loadClient } : {}),
+      ...(s.throughputRepeats !== undefined ? { repeats: s.throughputRepeats } : {}),
     },
     density: {
       ...DENSITY_DEFAULTS,

@@ -127,9 +127,7 @@ export const seriesName = (s: {
  */
 export function moreSamplesHint(mode: string): string {
   if (mode === 'density') return 'raise --density-repeats (full ramps per runtime)';
-  // CLOSED_LOOP_REPEATS in harness/modes/throughput.ts: no flag sets it (reports/ may not import the harness).
-  if (mode === 'throughput')
-    return 'lengthen each load step with --duration (the closed-loop steps are repeated a fixed number of times: no flag sets it)';
+  if (mode === 'throughput') return 'raise --throughput-repeats (closed-loop steps per connection count)';
   return 'raise --iterations';
 }
 

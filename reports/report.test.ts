@@ -346,7 +346,7 @@ describe("a run with the wasm runtime's series (--preinit, --reuse)", () => {
     expect(w('wasm/hello/wasm [wizer, reuse 1] · cold start')!.hint).toContain('raise --iterations');
     const tput = w('wasm/hello/wasm [wizer, reuse 1] · throughput · 64 connections')!;
     expect(tput.kind).toBe('high-cv');
-    expect(tput.hint).toContain('--duration');
+    expect(tput.hint).toContain('--throughput-repeats');
     expect(tput.hint).not.toContain('--iterations');
     const dens = w('wasm/hello/component [plain, reuse 1] · instances per GiB · PSS, apps')!;
     expect(dens.kind).toBe('high-cv');
@@ -371,7 +371,7 @@ describe("a run with the wasm runtime's series (--preinit, --reuse)", () => {
   it('the way to more samples per mode', () => {
     expect(moreSamplesHint('cold')).toBe('raise --iterations');
     expect(moreSamplesHint('density')).toContain('--density-repeats');
-    expect(moreSamplesHint('throughput')).toContain('--duration');
+    expect(moreSamplesHint('throughput')).toContain('--throughput-repeats');
     expect(moreSamplesHint('throughput')).not.toContain('--iterations');
   });
 });

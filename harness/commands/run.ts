@@ -24,6 +24,7 @@ import {
   LOAD_CLIENTS,
   RUNTIME_SETTINGS,
   SERIES_SETTINGS,
+  THROUGHPUT_DEFAULTS,
   TRACE_DEFAULTS,
   resolveRuntimeConfig,
   type LoadClient,
@@ -60,6 +61,7 @@ interface RunFlags {
   budgetMib?: number;
   maxInstances?: number;
   densityRepeats?: number;
+  throughputRepeats?: number;
   loadClient?: LoadClient;
   traceFile?: string;
   traceFunctions?: number;
@@ -155,6 +157,7 @@ function modeSettings(f: RunFlags, modes: readonly Mode[]): ModeSettings {
     ...(f.budgetMib !== undefined ? { budgetMiB: f.budgetMib } : {}),
     ...(f.maxInstances !== undefined ? { maxInstances: f.maxInstances } : {}),
     ...(f.densityRepeats !== undefined ? { densityRepeats: f.densityRepeats } : {}),
+    ...(f.throughputRepeats !== undefined ? { throughputRepeats: f.throughputRepeats } : {}),
     ...(f.loadClient ? { loadClient: f.loadClient } : {}),
   };
 }
@@ -256,6 +259,11 @@ export function registerRun(program: Command): void {
     )
     .option('--duration <s>', 'throughput: seconds per load step (default: 2)', secondsOption)
     .option('--slo <latency>', 'throughput: p99 latency objective, e.g. 500us, 2ms (default: 10ms)', sloOption)
+    .option(
+      '--throughput-repeats <n>',
+      `throughput: closed-loop steps per connection count, interleaved, so the headline has an interval (default: ${THROUGHPUT_DEFAULTS.repeats})`,
+      intOption('--throughput-repeats', 1, 100),
+    )
     .addOption(
       new Option(
         '--load-client <client>',

@@ -39,6 +39,8 @@ describe('run -m throughput,density', () => {
         '512',
         '--density-repeats',
         '2',
+        '--throughput-repeats',
+        '2',
         '-o',
         dir,
         '--no-report',
@@ -52,6 +54,9 @@ describe('run -m throughput,density', () => {
     // --verbose: every series (tags in words), then the headline.
     expect(r.stdout).toMatch(/max_throughput_rps \([24] connections\)/);
     expect(r.stdout).toMatch(/slo_rate_rps \((crossed at \S+ req\/s|never crossed), SLO p99 ≤ 50 ms\)/);
+    // Each connection count measured twice (--throughput-repeats 2).
+    expect(r.stdout).toMatch(/throughput_rps \(2 connections\)\s+2\s/);
+    expect(r.stdout).toMatch(/throughput_rps \(4 connections\)\s+2\s/);
     // Two full ramps (--density-repeats 2): n = 2, each to 10.
     expect(r.stdout).toMatch(/instances_count \(stopped by count, apps\)\s+2\s+10\b/);
     expect(r.stdout).toMatch(
@@ -71,13 +76,14 @@ describe('run -m throughput,density', () => {
       maxInstances: 10,
       budgetMiB: 512,
       densityRepeats: 2,
+      throughputRepeats: 2,
     });
     const s = run!.samples;
     expect(
       s
         .filter((x) => x.mode === 'throughput' && x.metric === 'throughput_rps' && x.phase === 'total')
         .map((x) => x.tags),
-    ).toEqual([2, 4, 2, 4, 2, 4].map((connections) => ({ connections }))); // each count 3 times, interleaved
+    ).toEqual([2, 4, 2, 4].map((connections) => ({ connections }))); // each count twice (--throughput-repeats 2), interleaved
     expect(
       s
         .filter((x) => x.mode === 'throughput' && x.metric === 'latency_ns' && x.phase === 'total')

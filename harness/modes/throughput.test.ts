@@ -174,6 +174,22 @@ describe('throughput mode', () => {
     expect(adapter.live.size).toBe(0);
   });
 
+  it('repeats each closed-loop count as often as asked (ThroughputOptions.repeats)', async () => {
+    const { rows, cell } = await runCell('Hello from faasbench\n', {
+      connections: [1, 4],
+      rates: [50],
+      durationMs: 200,
+      warmupMs: 50,
+      sloNs: 60e9,
+      repeats: 1,
+    });
+    expect(cell.rounds).toBe(2 * 1 + 1);
+    expect(rows.filter((r) => r.phase === 'total' && r.metric === 'throughput_rps').map((r) => r.tags)).toEqual([
+      { connections: 1 },
+      { connections: 4 },
+    ]);
+  });
+
   it('marks every step with wrong answers ok=false with the counts, and has no maximum', async () => {
     const { rows } = await runCell('Goodbye\n', { connections: [2], rates: [50], durationMs: 200, warmupMs: 0 });
     const totals = rows.filter((r) => r.phase === 'total');

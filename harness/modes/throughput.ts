@@ -1,7 +1,7 @@
 // Throughput: load on one running instance's URL from a separate generator process.
 //
 // One cell per runtime × workload × variant; each sample is one load step:
-//   1. closed loop at each connection count, CLOSED_LOOP_REPEATS times (interleaved:
+//   1. closed loop at each connection count, ThroughputOptions.repeats times (interleaved:
 //      8, 64, 8, 64, …) so the throughput headline has an interval → throughput_rps {connections}
 //   2. open loop at each offered rate (default: a sweep of fractions of the closed-loop
 //      maximum) → latency_ns {rate, percentile}, measured from the *intended* send time
@@ -19,8 +19,6 @@ import type { Cell, CellContext, MeasurementMode, SampleOut } from './types.js';
 
 // The options (ThroughputOptions, defaults) are defined in harness/options.ts and arrive complete in ctx.options.throughput.
 const SWEEP_STEPS = DEFAULT_SWEEP.length;
-/** Each closed-loop step is measured this many times: one figure per count would have no interval (the report says "single measurement"). */
-export const CLOSED_LOOP_REPEATS = 3;
 /** With the default sweep: extra open-loop steps bisecting between the last rate that met the SLO and the first that did not. */
 const REFINE_STEPS = 2;
 
@@ -200,7 +198,7 @@ function throughputCell(ctx: CellContext): Cell {
   const { adapter, deployment, request } = ctx;
   const o = ctx.options.throughput;
   const openSteps = o.rates.length > 0 ? o.rates.length : SWEEP_STEPS + REFINE_STEPS;
-  const closedSteps = o.connections.length * CLOSED_LOOP_REPEATS;
+  const closedSteps = o.connections.length * o.repeats;
   const rounds = closedSteps + openSteps;
   let wire = toWireRequest(request);
   let client = o.client;
