@@ -11,7 +11,7 @@ import { registerReport } from './commands/report.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
-import { FAASBENCH_VERSION } from './run.js';
+import { FAASBENCH_VERSION } from './machine.js';
 
 /** Errors a user can fix: printed as one line, exit 2. */
 export class UsageError extends Error {

@@ -4,7 +4,37 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { Machine } from '../model/results/schema.js';
+import type { HeaderRow, Machine } from '../model/results/schema.js';
+
+export const FAASBENCH_VERSION = '0.1.0';
+
+/**
+ * A results file's header: what every run records (id, time, command, git, machine,
+ * Node's flags, seed, and the versions of faasbench, Node and V8 beside the tools'
+ * own), with the run's `config`. The run loop and the duet gate both write one.
+ */
+export function headerRow(p: {
+  runId: string;
+  command: string[];
+  seed: number;
+  /** Versions and flags the adapters reported, keyed `<runtime>.<key>`. */
+  versions: Record<string, string>;
+  config: HeaderRow['config'];
+}): HeaderRow {
+  return {
+    type: 'header',
+    schema: 1,
+    runId: p.runId,
+    startedAt: new Date().toISOString(),
+    command: p.command,
+    git: gitInfo(process.cwd()),
+    machine: machineInfo(),
+    versions: { faasbench: FAASBENCH_VERSION, node: process.versions.node, v8: process.versions.v8, ...p.versions },
+    flags: [...process.execArgv],
+    seed: p.seed,
+    config: p.config,
+  };
+}
 
 export function machineInfo(): Machine {
   const cpus = os.cpus();

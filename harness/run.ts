@@ -11,7 +11,7 @@ import { emptyRuntimeConfig, resolveModeOptions, type ModeSettings, type Runtime
 import { seriesCellLabel, type Progress } from './progress.js';
 import { seriesText } from '../model/labels.js';
 import { rng, shuffled } from '../model/random.js';
-import { gitInfo, machineInfo, newRunId } from './machine.js';
+import { headerRow, newRunId } from './machine.js';
 import type { HeaderRow } from '../model/results/schema.js';
 import { ResultsWriter, resultsDirProblem } from '../model/results/writer.js';
 import { openRuntimes, type RuntimeEntry } from './runtimes.js';
@@ -53,8 +53,6 @@ export interface RunOutcome {
   skipped: Array<{ runtime: string; reason: string }>;
 }
 
-export const FAASBENCH_VERSION = '0.1.0';
-
 interface LiveCell {
   cell: Cell;
   /** The cell's label with its series in words ("wasm/hello/wasm [wizer, reuse 128]/cold"): progress and messages. */
@@ -92,25 +90,15 @@ async function runHeader(
   adapters: RuntimeAdapter[],
   skipped: RunOutcome['skipped'],
 ): Promise<HeaderRow> {
-  const versions: Record<string, string> = {
-    faasbench: FAASBENCH_VERSION,
-    node: process.versions.node,
-    v8: process.versions.v8,
-  };
+  const versions: Record<string, string> = {};
   for (const a of adapters) {
     for (const [k, v] of Object.entries((await a.describeVersions?.()) ?? {})) versions[`${a.id}.${k}`] = v;
   }
-  return {
-    type: 'header',
-    schema: 1,
+  return headerRow({
     runId,
-    startedAt: new Date().toISOString(),
     command: opts.command,
-    git: gitInfo(process.cwd()),
-    machine: machineInfo(),
-    versions,
-    flags: [...process.execArgv],
     seed: opts.seed,
+    versions,
     config: {
       workloads: opts.workloads.map((w) => w.name),
       runtimes: adapters.map((a) => a.id),
@@ -121,7 +109,7 @@ async function runHeader(
       ...(opts.modeOptions ?? {}),
       ...runtimeConfigOf(opts, adapters),
     },
-  };
+  });
 }
 
 /** The settings given for the runtimes of this run (the pool's inner one included), for the header; nothing when none was. */

@@ -28,11 +28,11 @@ import type { Cell, CellContext } from '../modes/types.js';
 import { emptyRuntimeConfig, resolveModeOptions, type RuntimeConfig } from '../options.js';
 import type { Progress } from '../progress.js';
 import { openRuntimes, type OpenedRuntimes, type RuntimeEntry } from '../runtimes.js';
-import { gitInfo, machineInfo, newRunId } from '../machine.js';
-import { FAASBENCH_VERSION, pickRequest } from '../run.js';
+import { headerRow, newRunId } from '../machine.js';
+import { pickRequest } from '../run.js';
 import { rng, shuffled } from '../../model/random.js';
 import { ResultsWriter, resultsDirProblem } from '../../model/results/writer.js';
-import type { HeaderRow, SampleRow } from '../../model/results/schema.js';
+import type { SampleRow } from '../../model/results/schema.js';
 import { DUET_SIDES, DUET_TAG, pairDuet, type DuetSide } from '../../model/duet.js';
 import { comparePaired } from '../../model/stats/paired.js';
 import { VARIANT_KINDS, type LoadedWorkload } from '../../model/workload.js';
@@ -183,26 +183,16 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
           `no runtime is available to both sides (${skipped.map((s) => `${s.runtime}: ${s.reason}`).join('; ')})`,
         );
     }
-    const versions: Record<string, string> = {
-      faasbench: FAASBENCH_VERSION,
-      node: process.versions.node,
-      v8: process.versions.v8,
-    };
+    const versions: Record<string, string> = {};
     for (const r of runtimes)
       for (const side of opts.sideRuntimeConfig ? DUET_SIDES : (['baseline'] as const))
         for (const [k, v] of Object.entries((await r.adapters[side].describeVersions?.()) ?? {}))
           versions[`${opts.sideRuntimeConfig ? `${side}.` : ''}${r.id}.${k}`] = v;
-    const header: HeaderRow = {
-      type: 'header',
-      schema: 1,
+    const header = headerRow({
       runId,
-      startedAt: new Date().toISOString(),
       command: opts.command,
-      git: gitInfo(process.cwd()),
-      machine: machineInfo(),
-      versions,
-      flags: [...process.execArgv],
       seed: opts.seed,
+      versions,
       config: {
         duet: {
           baseline: opts.baseline.name,
@@ -228,7 +218,7 @@ export async function runDuet(opts: DuetOptions, progress: Progress, signal: Abo
         budgetSeconds: opts.budgetMs / 1000,
         ...(opts.config ?? {}),
       },
-    };
+    });
     out = new ResultsWriter(resultsFile, header);
     for (const s of skipped) out.event('warning', `runtime unavailable: ${s.reason}`, { runtime: s.runtime });
     for (const rt of runtimes) {
