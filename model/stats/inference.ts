@@ -244,6 +244,21 @@ export function judge(
   return { significant, verdict, regression };
 }
 
+/** A comparison with no verdict (fail closed): why, and the quantiles where they were known. */
+export function undecidedComparison(reason: string, q: number, confidence: number, qa = NaN, qb = NaN): Comparison {
+  return {
+    q,
+    baseline: qa,
+    candidate: qb,
+    ratio: NaN,
+    interval: { lo: NaN, hi: NaN, confidence },
+    significant: false,
+    verdict: 'cannot decide',
+    regression: false,
+    undecided: reason,
+  };
+}
+
 export interface Comparison {
   /** Quantile compared: 0.5 for the median. */
   q: number;
@@ -277,17 +292,7 @@ export function compareSamples(
   opts: BootstrapOptions & { q?: number; metric?: string } = {},
 ): Comparison {
   const { resamples = 1000, seed = 1, confidence = 0.95, q = 0.5, metric = 'value_ns' } = opts;
-  const undecided = (reason: string, qa = NaN, qb = NaN): Comparison => ({
-    q,
-    baseline: qa,
-    candidate: qb,
-    ratio: NaN,
-    interval: { lo: NaN, hi: NaN, confidence },
-    significant: false,
-    verdict: 'cannot decide',
-    regression: false,
-    undecided: reason,
-  });
+  const undecided = (reason: string, qa = NaN, qb = NaN) => undecidedComparison(reason, q, confidence, qa, qb);
   // Fail closed: without a finite ratio and interval there is no verdict, not "no
   // significant difference" (NaN compares false with everything, so it would read as one).
   for (const [name, xs] of [

@@ -14,6 +14,7 @@ import {
   quantileInPlace,
   quantileName,
   quantileRatio,
+  undecidedComparison,
   unusableSample,
   type Comparison,
 } from './inference.js';
@@ -49,15 +50,7 @@ export function comparePaired(
   const { q = 0.5, resamples = 2000, seed = 1, confidence = 0.95, metric = 'value_ns' } = opts;
   const n = baseline.length;
   const undecided = (reason: string, qa = NaN, qb = NaN): PairedComparison => ({
-    q,
-    baseline: qa,
-    candidate: qb,
-    ratio: NaN,
-    interval: { lo: NaN, hi: NaN, confidence },
-    significant: false,
-    verdict: 'cannot decide',
-    regression: false,
-    undecided: reason,
+    ...undecidedComparison(reason, q, confidence, qa, qb),
     pairs: n,
     precision: NaN,
   });
