@@ -7,7 +7,7 @@ import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FunctionRequest } from '../types.js';
 import { Readable } from 'node:stream';
-import { HttpInvokeError, httpInvoke, readBodyLimited } from './http.js';
+import { HttpInvokeError, httpInvoke, readBodyLimited, withDispatch } from './http.js';
 
 const GET: FunctionRequest = { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() };
 const TIMEOUT_MS = 400;
@@ -206,5 +206,25 @@ describe('readBodyLimited', () => {
     );
     expect(await readBodyLimited(declared, 4)).toEqual({ body: Buffer.alloc(0), tooLarge: true });
     expect(read).toBe(false);
+  });
+});
+
+describe('withDispatch', () => {
+  it('adds the server time outside the phases as dispatch, never below 0; nothing without a start', () => {
+    const phases = [
+      { phase: 'instantiate', ns: 1_000 },
+      { phase: 'run', ns: 2_000 },
+    ];
+    expect(withDispatch(phases, undefined)).toEqual(phases);
+    const started = process.hrtime.bigint() - 1_000_000n; // 1 ms ago
+    const d = withDispatch(phases, started);
+    expect(d.slice(0, 2)).toEqual(phases);
+    expect(d[2]!.phase).toBe('dispatch');
+    expect(d[2]!.ns).toBeGreaterThanOrEqual(1_000_000 - 3_000);
+    // Phases longer than the time since the start (clocks read apart): 0, not negative.
+    expect(withDispatch([{ phase: 'run', ns: 1e12 }], process.hrtime.bigint())[1]).toEqual({
+      phase: 'dispatch',
+      ns: 0,
+    });
   });
 });

@@ -21,6 +21,17 @@ export function parseServerTiming(value: string | undefined): Phases {
   return phases;
 }
 
+/**
+ * A server's phases of one request, plus `dispatch` when it knows when the request
+ * reached it: the server time outside those phases (queueing, the hop to a guest
+ * thread, routing), so Server-Timing accounts for all of it.
+ */
+export function withDispatch(phases: Phases, startedAt: bigint | undefined): Phases {
+  if (startedAt === undefined) return phases;
+  const inside = phases.reduce((t, p) => t + p.ns, 0);
+  return [...phases, { phase: 'dispatch', ns: Math.max(0, Number(process.hrtime.bigint() - startedAt) - inside) }];
+}
+
 export function formatServerTiming(phases: Phases): string {
   return phases.map((p) => `${p.phase};dur=${(p.ns / 1e6).toFixed(4)}`).join(', ');
 }

@@ -19,7 +19,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { cgiEnvironment, parseCgiOutput } from '../shared/cgi.js';
-import { formatServerTiming, readBodyLimited } from '../shared/http.js';
+import { formatServerTiming, readBodyLimited, withDispatch } from '../shared/http.js';
 import type { FunctionRequest } from '../types.js';
 import type { ExecOutcome, Executor, GuestFs } from './executor.js';
 import type { ComponentTarget } from './component/serve.js';
@@ -338,15 +338,13 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
     running
       .then(
         (outcome) => {
-          const phases = [
-            { phase: 'instantiate', ns: outcome.instantiateNs },
-            { phase: 'run', ns: outcome.runNs },
-          ];
-          if (startedAt !== undefined)
-            phases.push({
-              phase: 'dispatch',
-              ns: Math.max(0, Number(process.hrtime.bigint() - startedAt) - outcome.instantiateNs - outcome.runNs),
-            });
+          const phases = withDispatch(
+            [
+              { phase: 'instantiate', ns: outcome.instantiateNs },
+              { phase: 'run', ns: outcome.runNs },
+            ],
+            startedAt,
+          );
           const timing: [string, string] = ['server-timing', formatServerTiming(phases)];
           const failure = describeFailure(outcome);
           if (failure) {

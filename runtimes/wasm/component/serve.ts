@@ -6,7 +6,7 @@
 // served), handler, dispatch.
 
 import type http from 'node:http';
-import { formatServerTiming } from '../../shared/http.js';
+import { formatServerTiming, withDispatch } from '../../shared/http.js';
 import type { ComponentExecutor } from './executor.js';
 import type { PreparedComponent } from './prepare.js';
 import { httpResponseOf } from './runner.js';
@@ -62,15 +62,13 @@ export async function serveComponent(
       ...(t.allowedOutboundHosts?.length ? { outbound: { allowedHosts: t.allowedOutboundHosts } } : {}),
     },
   );
-  const phases = [
-    { phase: 'instantiate', ns: o.instantiateNs },
-    { phase: 'handler', ns: o.handlerNs },
-  ];
-  if (startedAt !== undefined)
-    phases.push({
-      phase: 'dispatch',
-      ns: Math.max(0, Number(process.hrtime.bigint() - startedAt) - o.instantiateNs - o.handlerNs),
-    });
+  const phases = withDispatch(
+    [
+      { phase: 'instantiate', ns: o.instantiateNs },
+      { phase: 'handler', ns: o.handlerNs },
+    ],
+    startedAt,
+  );
   const r = httpResponseOf(o);
   const ok = o.end.kind === 'ok';
   return {
