@@ -40,6 +40,7 @@ import type {
   RuntimeAdapter,
   StartResult,
 } from '../types.js';
+import { flatHeaders } from '../shared/http.js';
 import { apiError, describeCluster, describeLine, isNotFound, loadKubeConfig, type ClusterInfo } from './cluster.js';
 import { dnsName, ImageDeliverer, type BuildImage, type RunOptions } from './images.js';
 import {
@@ -540,9 +541,7 @@ export class K8sAdapter implements RuntimeAdapter<K8sDeploymentData, K8sInstance
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers))
-            if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+          const headers = flatHeaders(res.headers);
           resolve({ status: res.statusCode ?? 0, headers, body: new Uint8Array(Buffer.concat(chunks)) });
         });
         res.on('error', reject);

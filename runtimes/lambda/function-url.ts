@@ -11,11 +11,10 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatServerTiming } from '../shared/http.js';
+import { flatHeaders, formatServerTiming, functionRequestOf, readBodyLimited } from '../shared/http.js';
 import type { FunctionRequest, FunctionResponse, Phases } from '../types.js';
 import { httpEventV2, httpResponseFromPayload } from './events.js';
 import { ThrottledError, type LambdaFunction } from './function.js';
-import { readBodyLimited } from '../shared/http.js';
 import { MAX_EVENT_BYTES } from './runtime-api.js';
 
 /** What a function URL needs of a function (a LambdaFunction; tests pass stand-ins). */
@@ -130,18 +129,12 @@ export async function startFunctionUrl(fn: UrlTarget, timeoutMs: number): Promis
       const { body, tooLarge: over } = await readBodyLimited(req, MAX_EVENT_BYTES);
       // An unread rest of the body cannot be followed by another request on this connection.
       if (over) return send(res, tooLarge(), [], true);
-      const raw = req.url ?? '/';
-      const q = raw.indexOf('?');
-      const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-      for (const [k, v] of Object.entries(req.headers))
-        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      const request: FunctionRequest = {
-        method: req.method ?? 'GET',
-        path: q < 0 ? raw : raw.slice(0, q),
-        query: q < 0 ? '' : raw.slice(q + 1),
-        headers,
+      // Fields go to the handler's event: a null-prototype object, so no field name can reach Object.prototype.
+      const request = functionRequestOf(
+        req,
         body,
-      };
+        flatHeaders(req.headers, Object.create(null) as Record<string, string>),
+      );
       const { response, phases } = await invokeHttp(fn, request, timeoutMs);
       send(res, response, phases, false);
     })().catch((e: Error) => {

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FunctionRequest } from '../types.js';
 import { Readable } from 'node:stream';
-import { HttpInvokeError, httpInvoke, readBodyLimited, withDispatch } from './http.js';
+import { flatHeaders, functionRequestOf, HttpInvokeError, httpInvoke, readBodyLimited, withDispatch } from './http.js';
 
 const GET: FunctionRequest = { method: 'GET', path: '/', query: '', headers: {}, body: new Uint8Array() };
 const TIMEOUT_MS = 400;
@@ -226,5 +226,24 @@ describe('withDispatch', () => {
       phase: 'dispatch',
       ns: 0,
     });
+  });
+});
+
+describe('flatHeaders and functionRequestOf', () => {
+  it('join repeated fields with ", ", drop absent ones, and split the path from the query at the first ?', () => {
+    const fields: http.IncomingHttpHeaders = { accept: 'a', 'x-many': ['1', '2'], 'set-cookie': undefined };
+    expect(flatHeaders(fields)).toEqual({ accept: 'a', 'x-many': '1, 2' });
+    const nullProto = flatHeaders(fields, Object.create(null) as Record<string, string>);
+    expect(Object.getPrototypeOf(nullProto)).toBeNull();
+    const req = { method: 'POST', url: '/p/q?a=1?b', headers: fields } as unknown as http.IncomingMessage;
+    expect(functionRequestOf(req, Buffer.from('x'))).toEqual({
+      method: 'POST',
+      path: '/p/q',
+      query: 'a=1?b',
+      headers: { accept: 'a', 'x-many': '1, 2' },
+      body: Buffer.from('x'),
+    });
+    const bare = { headers: {} } as unknown as http.IncomingMessage;
+    expect(functionRequestOf(bare, new Uint8Array())).toMatchObject({ method: 'GET', path: '/', query: '' });
   });
 });

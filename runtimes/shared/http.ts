@@ -36,6 +36,36 @@ export function formatServerTiming(phases: Phases): string {
   return phases.map((p) => `${p.phase};dur=${(p.ns / 1e6).toFixed(4)}`).join(', ');
 }
 
+/**
+ * Node's parsed header fields (names already lower-case) as one string each, repeated
+ * fields joined with ", " (RFC 9110 §5.3), into `into` (a fresh plain object unless
+ * given one, e.g. a null-prototype object for fields handed to user code).
+ */
+export function flatHeaders(
+  fields: http.IncomingHttpHeaders,
+  into: Record<string, string> = {},
+): Record<string, string> {
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) into[k] = Array.isArray(v) ? v.join(', ') : v;
+  return into;
+}
+
+/** A request a server received, with its body read, as the adapters' FunctionRequest. */
+export function functionRequestOf(
+  req: http.IncomingMessage,
+  body: Uint8Array,
+  headers: Record<string, string> = flatHeaders(req.headers),
+): FunctionRequest {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return {
+    method: req.method ?? 'GET',
+    path: q < 0 ? url : url.slice(0, q),
+    query: q < 0 ? '' : url.slice(q + 1),
+    headers,
+    body,
+  };
+}
+
 export class HttpInvokeError extends Error {
   override name = 'HttpInvokeError';
 }
@@ -130,9 +160,7 @@ function exchange(
           settled = true;
           clearTimeout(deadline);
           const totalNs = Number(process.hrtime.bigint() - start);
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers))
-            if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+          const headers = flatHeaders(res.headers);
           const phases = parseServerTiming(headers['server-timing']);
           resolve({ response: { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) }, totalNs, phases });
         });

@@ -19,7 +19,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { cgiEnvironment, parseCgiOutput } from '../shared/cgi.js';
-import { formatServerTiming, readBodyLimited, withDispatch } from '../shared/http.js';
+import { flatHeaders, formatServerTiming, readBodyLimited, withDispatch } from '../shared/http.js';
 import type { FunctionRequest } from '../types.js';
 import type { ExecOutcome, Executor, GuestFs } from './executor.js';
 import type { ComponentTarget } from './component/serve.js';
@@ -290,9 +290,7 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
         res,
         `server busy: ${budget.held} bytes of responses wait for their clients (budget ${budget.max})`,
       );
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const headers = flatHeaders(req.headers);
     if (target.component) {
       const component = target.component;
       void loadComponentServing()

@@ -24,9 +24,8 @@
 import { realpathSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { formatServerTiming, readBodyLimited } from '../../shared/http.js';
+import { formatServerTiming, functionRequestOf, readBodyLimited } from '../../shared/http.js';
 import { runCgiProcess, CgiProcessError } from '../../process/cgi.js';
-import type { FunctionRequest } from '../../types.js';
 
 export const READY_PREFIX = 'faasbench-cgi-front listening on ';
 
@@ -105,18 +104,7 @@ export function startFront(o: FrontOptions): Promise<http.Server> {
           res.shouldKeepAlive = false;
           return plain(res, 413, `request body over ${o.maxBodyBytes} bytes`);
         }
-        const url = req.url ?? '/';
-        const q = url.indexOf('?');
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers))
-          if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-        const request: FunctionRequest = {
-          method: req.method ?? 'GET',
-          path: q < 0 ? url : url.slice(0, q),
-          query: q < 0 ? '' : url.slice(q + 1),
-          headers,
-          body,
-        };
+        const request = functionRequestOf(req, body);
         const serverInfo = {
           serverName: o.host,
           serverPort: o.port,
