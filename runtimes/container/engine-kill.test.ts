@@ -24,6 +24,7 @@ import { describe, expect, it } from 'vitest';
 import { readResults } from '../../model/results/reader.js';
 import { ContainerAdapter } from './adapter.js';
 import { connectEngine, engineStatus } from './engine.js';
+import { spawnCli } from '../../test/cli-helpers.js';
 
 const DOCKERD = '/usr/sbin/dockerd';
 // The shared engine only has to exist and answer; under load it may take a while (patient, so the test is not skipped by accident).
@@ -32,7 +33,6 @@ const runnable =
   process.getuid?.() === 0 &&
   existsSync(DOCKERD) &&
   (await engineStatus(connectEngine(), 30_000)).availability.ok;
-const root = join(import.meta.dirname, '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function startEngine(dir: string): ChildProcess {
@@ -140,13 +140,8 @@ describe.skipIf(!runnable)('engine killed midway through a run', () => {
     let run: ChildProcess | null = null;
     try {
       await until('the private engine', up, 120_000);
-      run = spawn(
-        process.execPath,
+      run = spawnCli(
         [
-          '--import',
-          'tsx',
-          '-e',
-          "const {main}=await import('./harness/cli.ts'); await main(['node','faasbench',...process.argv.slice(1)])",
           'run',
           '--runtime',
           'container',
@@ -164,9 +159,8 @@ describe.skipIf(!runnable)('engine killed midway through a run', () => {
           '--no-report',
         ],
         {
-          cwd: root,
           stdio: ['ignore', 'ignore', openSync(join(dir, 'run.log'), 'a')],
-          env: { ...process.env, FAASBENCH_DOCKER_SOCKET: sock },
+          env: { FAASBENCH_DOCKER_SOCKET: sock },
         },
       );
       const runExit = new Promise((r) => run!.once('exit', r));

@@ -1,6 +1,6 @@
 // Ctrl-C during a run: the run verb stops, and the containers it started are gone.
 
-import { spawn } from 'node:child_process';
+import { spawnCli } from '../../test/cli-helpers.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,6 @@ import { connectEngine, engineStatus } from './engine.js';
 
 const engine = connectEngine();
 const up = (await engineStatus(engine)).availability.ok;
-const root = join(import.meta.dirname, '..', '..');
 
 async function containersOf(pid: number): Promise<number> {
   return (await engine.docker.listContainers({ all: true, filters: { label: [`faasbench.pid=${pid}`] } })).length;
@@ -18,33 +17,25 @@ async function containersOf(pid: number): Promise<number> {
 describe.skipIf(!up)('interrupting a container run', () => {
   it('SIGINT mid-run leaves no container behind and a results file', async () => {
     const out = mkdtempSync(join(tmpdir(), 'faasbench-int-'));
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '-e',
-        "const {main}=await import('./harness/cli.ts'); await main(['node','faasbench',...process.argv.slice(1)])",
-        'run',
-        '--runtime',
-        'container',
-        '--workload',
-        'hello',
-        '--variant',
-        'native',
-        '-n',
-        '200',
-        '--warmup',
-        '0',
-        '-o',
-        out,
-        '-q',
-        '--no-report',
-      ],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawnCli([
+      'run',
+      '--runtime',
+      'container',
+      '--workload',
+      'hello',
+      '--variant',
+      'native',
+      '-n',
+      '200',
+      '--warmup',
+      '0',
+      '-o',
+      out,
+      '-q',
+      '--no-report',
+    ]);
     let stdout = '';
-    child.stdout.on('data', (b: Buffer) => {
+    child.stdout!.on('data', (b: Buffer) => {
       stdout += b.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -3,7 +3,7 @@
 // harness, its CGI fronts end by themselves (their parent is gone). Against the real
 // wazero (FAASBENCH_REQUIRE_EXTERNAL=1 under scripts/test.sh makes its absence a failure).
 
-import { spawn } from 'node:child_process';
+import { spawnCli } from '../../test/cli-helpers.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,6 @@ import { findTool } from './tools.js';
 import { OWNER_VARIABLE } from './supervise.js';
 
 const required = process.env['FAASBENCH_REQUIRE_EXTERNAL'] === '1';
-const root = join(import.meta.dirname, '..', '..');
 
 /** Live (not zombie) processes labelled as owned by `owner`. */
 function serversOf(owner: number): number[] {
@@ -31,33 +30,26 @@ function serversOf(owner: number): number[] {
 }
 
 function startRun(out: string) {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'test', 'cli-entry.ts'),
-      'run',
-      '--runtime',
-      'wazero',
-      '--wasm',
-      'workloads/hello/build/hello.wasm',
-      '-n',
-      '400',
-      '--warmup',
-      '0',
-      '-o',
-      out,
-      '-q',
-      '--no-report',
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawnCli([
+    'run',
+    '--runtime',
+    'wazero',
+    '--wasm',
+    'workloads/hello/build/hello.wasm',
+    '-n',
+    '400',
+    '--warmup',
+    '0',
+    '-o',
+    out,
+    '-q',
+    '--no-report',
+  ]);
   let output = '';
-  child.stdout.on('data', (b: Buffer) => {
+  child.stdout!.on('data', (b: Buffer) => {
     output += b.toString();
   });
-  child.stderr.on('data', (b: Buffer) => {
+  child.stderr!.on('data', (b: Buffer) => {
     output += b.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
