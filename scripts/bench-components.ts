@@ -1,10 +1,12 @@
 // Component fresh-instance speed, in process, interleaved in one run (round by round,
 // in a shuffled order each round, so machine drift touches all alike):
 //
-//   js-jco        the hello JS component (componentize-js), jco's glue as jco emits it,
-//                 a fresh instance per request: the baseline
-//   js            as faasbench serves it: the glue with the WebAssembly.promising throw
-//                 removed and jco's per-call debug logger a no-op (prepare.ts, loadGlue)
+//   js-jco        the hello JS component (componentize-js), the newest transpiler's glue
+//                 (jco-transpile 0.15) as it emits it, a fresh instance per request: the
+//                 baseline
+//   js            as faasbench serves it: jco 1.12's glue, without the component-model
+//                 async runtime (prepare.ts says why), the WebAssembly.promising throw
+//                 removed (prepare.ts, loadGlue)
 //   js-image      the same, the initial memory applied once into an image and copied
 //                 into a new memory per instance (memory-image.ts; off by default)
 //   wat-small     a hand-written component (wat.ts: the least a wasi:http handler can be)
@@ -62,10 +64,12 @@ const jsBytes = readFileSync(hello.variantPaths.component);
 const js = await prepareComponent(jsBytes, 'hello.component.wasm');
 // The initial memory as one image copied into a new memory per instance (memory-image.ts; off by default).
 const image = await prepareComponent(jsBytes, 'hello.component.wasm', { memoryImage: true });
-// Evaluated the same way (not import(), which tsx would rewrite), only without the shadow.
+// The newest transpiler's glue (jco-transpile 0.15), evaluated the same way (not import(),
+// which tsx would rewrite), only without the shadow and with its debug logger.
+const jcoBaseline = await prepareComponent(jsBytes, 'hello.component.wasm', { transpiler: 'jco-transpile' });
 const jco: PreparedComponent = {
-  ...js,
-  instantiate: loadGlue(join(js.dir, 'fn.js'), 'jco', { jspiShadow: false, debugLog: true }),
+  ...jcoBaseline,
+  instantiate: loadGlue(join(jcoBaseline.dir, 'fn.js'), 'jco', { jspiShadow: false, debugLog: true }),
 };
 const small = await prepareComponent(await helloComponent(), 'wat-hello');
 if (!hello.variantPaths['component-c']) {

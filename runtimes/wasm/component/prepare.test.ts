@@ -1,4 +1,4 @@
-// The glue patches of prepare.ts hold on the glue the pinned jco-transpile emits: if
+// The glue patches of prepare.ts hold on the glue the pinned jco emits: if
 // an upgrade changes its shape, the patch would silently stop applying (the glue
 // still works, only slower), so this test says so instead.
 

@@ -5,11 +5,22 @@
 // 12 MB JS component takes ~10 s), so a second deployment of the same bytes only
 // compiles.
 //
-// Why jco's transpiler (@bytecodealliance/jco-transpile) and not our own component
-// linker: it implements the canonical ABI (lifting/lowering every WIT type, resource
-// tables, post-return) and is what preview2-shim is tested against; the glue it writes
-// takes the host's import object and a core-instantiation hook at instantiate() time,
-// which is exactly the seam a fresh-instance-per-request host needs.
+// Why jco's transpiler and not our own component linker: it implements the canonical
+// ABI (lifting/lowering every WIT type, resource tables, post-return) and is what
+// preview2-shim is tested against; the glue it writes takes the host's import object
+// and a core-instantiation hook at instantiate() time, which is exactly the seam a
+// fresh-instance-per-request host needs.
+//
+// Why jco 1.12.0 (npm alias jco-sync-glue) and not the newest transpiler: from jco
+// 1.13 on (and every @bytecodealliance/jco-transpile, 0.1–0.15) the sync glue carries
+// the component-model async runtime (WASI 0.3: a task, a subtask and their promises
+// created for every host call, some 4,000 lines of classes defined anew inside every
+// instantiate()). For a WASI 0.2 handler that runtime does nothing but cost: measured
+// on this machine, in process, one interleaved run, a fresh instance + request took
+// 688 µs with jco-transpile 0.15's glue and 91 µs with jco 1.10–1.12's on the smallest
+// component (wat.ts), 1,007 vs 311 µs on hello's C component, 8.4 vs 5.2 ms on its JS
+// component. The newest transpiler stays as the measured baseline (transpiler:
+// 'jco-transpile', scripts/bench-components.ts) and for its wasm-tools (wat.ts).
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -65,6 +76,11 @@ export interface ComponentPrepareOptions {
    */
   memoryImage?: boolean;
   /**
+   * Which transpiler writes the glue: 'jco' (jco 1.12.0, the default, see above) or
+   * 'jco-transpile' (jco-transpile 0.15.0, with the async runtime: the baseline).
+   */
+  transpiler?: Transpiler;
+  /**
    * Compile the JS glue with V8's code cache (glueCachePath: made by a guest thread
    * after its first request, so it holds the functions that request compiled). The
    * code-cache preinit series; default false (the glue is parsed anew).
@@ -75,8 +91,35 @@ export interface ComponentPrepareOptions {
 export const DEFAULT_COMPONENT_MEMORY_CAP = 256 * 2 ** 20;
 const COMPONENT_LAYER = [0x0d, 0x00, 0x01, 0x00];
 const HANDLER = /^wasi:http\/incoming-handler@0\.2\.\d+$/;
-/** Bumped when what we write into the cache changes. */
-const CACHE_FORMAT = 'jco-transpile-0.15.0-sync-1';
+export type Transpiler = 'jco' | 'jco-transpile';
+/** Per transpiler; bumped when what we write into the cache changes. */
+const CACHE_FORMAT: Record<Transpiler, string> = {
+  jco: 'jco-1.12.0-sync-1',
+  'jco-transpile': 'jco-transpile-0.15.0-sync-1',
+};
+
+interface Transpiled {
+  files: Record<string, Uint8Array>;
+  imports: string[];
+  exports: Array<[string, string]>;
+}
+
+async function transpile(bytes: Uint8Array, transpiler: Transpiler): Promise<Transpiled> {
+  if (transpiler === 'jco-transpile') {
+    const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
+    return transpileBytes(bytes, {
+      name: 'fn',
+      instantiation: 'sync',
+      emitTypescriptDeclarations: false,
+      noComponentErrorWrapping: true,
+    });
+  }
+  const { transpile: jco } = await import('jco-sync-glue');
+  // `typescript: false` (no .d.ts files) is read by jco 1.12 but missing from its typed options.
+  return (await jco(bytes, { name: 'fn', instantiation: 'sync', typescript: false } as Parameters<
+    typeof jco
+  >[1])) as Transpiled;
+}
 
 export function isComponent(bytes: Uint8Array): boolean {
   return (
@@ -105,19 +148,14 @@ async function transpiled(
   name: string,
   sha256: string,
   cacheRoot: string,
+  transpiler: Transpiler,
 ): Promise<{ dir: string; meta: CacheMeta }> {
-  const dir = join(cacheRoot, `${sha256}-${CACHE_FORMAT}`);
+  const dir = join(cacheRoot, `${sha256}-${CACHE_FORMAT[transpiler]}`);
   const metaPath = join(dir, 'meta.json');
   if (existsSync(metaPath)) return { dir, meta: JSON.parse(readFileSync(metaPath, 'utf8')) as CacheMeta };
-  const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
-  let out: Awaited<ReturnType<typeof transpileBytes>>;
+  let out: Transpiled;
   try {
-    out = await transpileBytes(bytes, {
-      name: 'fn',
-      instantiation: 'sync',
-      emitTypescriptDeclarations: false,
-      noComponentErrorWrapping: true,
-    });
+    out = await transpile(bytes, transpiler);
   } catch (e) {
     throw new ComponentError(`${name}: not a valid component (${firstLine(e)})`);
   }
@@ -161,7 +199,13 @@ export async function prepareComponent(
     );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const { dir, meta } = await transpiled(bytes, name, sha256, opts.cacheDir ?? componentCacheDir());
+  const { dir, meta } = await transpiled(
+    bytes,
+    name,
+    sha256,
+    opts.cacheDir ?? componentCacheDir(),
+    opts.transpiler ?? 'jco',
+  );
   const handlerExport = meta.exports.find((e) => HANDLER.test(e));
   if (!handlerExport) {
     const list = meta.exports.filter((e) => e.includes(':')).join(', ') || 'nothing';
@@ -213,8 +257,8 @@ export async function prepareComponent(
 }
 
 /**
- * Evaluates jco's sync-mode glue (an ES module of one `export function instantiate` and
- * an empty `export const _util`, no imports) as a plain function, not through import():
+ * Evaluates jco's sync-mode glue (an ES module of one `export function instantiate`,
+ * with jco-transpile an empty `export const _util` too, no imports) as a plain function, not through import():
  * a module loader hook (tsx, vitest) would otherwise rewrite it (esbuild's keepNames
  * adds a call per function: ~30 % slower instantiation) and it would be a module
  * record held for the life of the process.
@@ -229,19 +273,21 @@ export function loadGlue(
 
 /** jco-transpile's debug logger, as its glue defines it (glueSource makes it do nothing). */
 export const JCO_DEBUG_LOG =
-  /const _debugLog = \(\.\.\.args\) => \{\s*if \(!globalThis\?\.process\?\.env\?\.JCO_DEBUG\) \{ return; \}\s*console\.debug\(\.\.\.args\);\s*\};/;
+  /const _debugLog = \(\.\.\.args\) => \{\s*if \(!globalThis\?\.process\?\.env\?\.JCO_DEBUG\) \{ return; \}\s*console\.debug\(\.\.\.args\);\s*\};?/;
 
 /** The glue as the body of a function returning `instantiate` (see loadGlue). */
 export function glueSource(path: string, name: string, opts: { jspiShadow?: boolean; debugLog?: boolean }): string {
   const src = readFileSync(path, 'utf8');
   const exportsSeen = src.match(/^(export|import)\b.*$/gm) ?? [];
-  if (exportsSeen.length !== 2 || !/^export function instantiate\(/m.test(src) || !/^export const _util\b/m.test(src)) {
+  const util = /^export const _util\b/m.test(src); // jco-transpile's glue has it, jco 1.12's not
+  if (exportsSeen.length !== (util ? 2 : 1) || !/^export function instantiate\(/m.test(src)) {
     throw new ComponentError(`${name}: unexpected transpiler output (${exportsSeen.length} import/export lines)`);
   }
   let body = src
     .replace(/^export function instantiate\(/m, 'function instantiate(')
     .replace(/^export const _util\b/m, 'const _util');
-  // jco-transpile 0.15's glue calls _debugLog a dozen times per import call, each
+  // jco-transpile 0.15's glue calls _debugLog a dozen times per import call (jco 1.12's
+  // defines it and never calls it), each
   // building its arguments and reading process.env.JCO_DEBUG (a lookup in the C++
   // environment every time): 14 % of a reused small component's request in a profile.
   // Unless JCO_DEBUG is set when the glue loads, it is a function that does nothing,
