@@ -6,9 +6,10 @@
 //                 baseline
 //   js            as faasbench serves it: jco 1.12's glue, without the component-model
 //                 async runtime (prepare.ts says why), the WebAssembly.promising throw
-//                 removed (prepare.ts, loadGlue)
-//   js-image      the same, the initial memory applied once into an image and copied
-//                 into a new memory per instance (memory-image.ts; off by default)
+//                 removed (prepare.ts, loadGlue), the initial memory applied once into
+//                 an image that a recycled memory is reset to (memory-image.ts)
+//   js-segments   the same without the image: V8 applies the 10,000 data segments into
+//                 a new memory per instance
 //   wat-small     a hand-written component (wat.ts: the least a wasi:http handler can be)
 //   wat-reuse128  the same, one instance serving up to 128 requests (reuse N)
 //   c             hello's component-c variant: the C source behind the WAGI bridge
@@ -62,8 +63,8 @@ const REQ: HttpExchangeRequest = {
 
 const jsBytes = readFileSync(hello.variantPaths.component);
 const js = await prepareComponent(jsBytes, 'hello.component.wasm');
-// The initial memory as one image copied into a new memory per instance (memory-image.ts; off by default).
-const image = await prepareComponent(jsBytes, 'hello.component.wasm', { memoryImage: true });
+// Without the memory image: the data segments applied by V8 per instance.
+const segments = await prepareComponent(jsBytes, 'hello.component.wasm', { memoryImage: false });
 // The newest transpiler's glue (jco-transpile 0.15), evaluated the same way (not import(),
 // which tsx would rewrite), only without the shadow and with its debug logger.
 const jcoBaseline = await prepareComponent(jsBytes, 'hello.component.wasm', { transpiler: 'jco-transpile' });
@@ -108,7 +109,7 @@ const env = cgiEnvironment({ method: 'GET', path: '/', query: '', headers: {}, b
 const series: Series[] = [
   component('js-jco', jco),
   component('js', js),
-  component('js-image', image),
+  component('js-segments', segments),
   component('wat-small', small),
   component('wat-reuse128', small, 128),
   component('c', c),

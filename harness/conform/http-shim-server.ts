@@ -37,7 +37,8 @@ try {
   const path = process.argv[2];
   if (!path || !process.send)
     throw new Error('usage: started by conform http with a component path and an IPC channel');
-  const c = await prepareComponent(readFileSync(path), path);
+  // Its own memories: the shim's server instantiates without our image hook (prepare.ts, memoryImage).
+  const c = await prepareComponent(readFileSync(path), path, { memoryImage: false });
   const exports = c.instantiate((f) => c.modules.get(f)!, shimImports(c.imports));
   const handler = exports[c.handlerExport] as { handle: (req: unknown, out: unknown) => void };
   const { HTTPServer } = (await import('@bytecodealliance/preview2-shim/http')) as unknown as {

@@ -59,6 +59,32 @@ describe('wasi:http components', { timeout: 60_000 }, () => {
     for (let i = 0; i < 3; i++) expect(text(r.run(c, GET).response!.body)).toBe('Hello from faasbench\n');
   });
 
+  it('memoryImage: a memory comes back from the pool as a new one would be, and a grown one never comes back', async () => {
+    // Each request reads the byte at 1024 (in the image: 'H') and at 40000 (after it:
+    // zero) into its answer, then overwrites both; a memory handed on without its reset
+    // would show the writes of the request before.
+    const touch = `(i32.store8 (i32.const 2048) (i32.load8_u (i32.const 1024)))
+      (i32.store8 (i32.const 2049) (i32.add (i32.const 48) (i32.load8_u (i32.const 40000))))
+      (i32.store8 (i32.const 1024) (i32.const 88)) (i32.store8 (i32.const 40000) (i32.const 7)) ${ANSWER(2)}`;
+    const c = await prepareComponent(await watComponent(handlerModule({ prelude: touch })), 'pooled', {
+      cacheDir,
+      memoryImage: true,
+    });
+    expect(c.images.size).toBe(1);
+    const r = new ComponentRunner();
+    expect([1, 2, 3, 4].map(() => text(r.run(c, GET).response!.body))).toEqual(['H0', 'H0', 'H0', 'H0']);
+    expect(r.pooledMemories).toBe(3); // the first request's memory was new, the others came from the pool
+    // A guest that grows its memory sees its initial size each time: a grown memory is not pooled.
+    const grow = `(i32.store8 (i32.const 2048) (i32.add (i32.const 48) (memory.grow (i32.const 1)))) ${ANSWER(1)}`;
+    const g = await prepareComponent(await watComponent(handlerModule({ prelude: grow })), 'grows', {
+      cacheDir,
+      memoryImage: true,
+    });
+    const rg = new ComponentRunner();
+    expect([1, 2, 3].map(() => text(rg.run(g, GET).response!.body))).toEqual(['2', '2', '2']);
+    expect(rg.pooledMemories).toBe(0);
+  });
+
   it('gives the guest the path with its query', async () => {
     const c = await prep(
       `(call $path (local.get $req) (i32.const 512)) (local.set $ptr (i32.load (i32.const 516))) (local.set $len (i32.load (i32.const 520)))`,

@@ -68,11 +68,14 @@ export interface ComponentPrepareOptions {
   /** Where transpiled output is kept; default ~/.cache/faasbench/components (FAASBENCH_CACHE moves it). */
   cacheDir?: string;
   /**
-   * Apply data segments once into an image at prepare and copy it into a new memory per
-   * instance (memory-image.ts). Default false: measured slower on the hello JS component
-   * (a new 9.5 MB memory + copy per instance: instantiate ~25 ms vs ~18 ms with V8
-   * applying the 10,000 segments; scripts/bench-components.ts, series js-image). It pays
-   * only with recycled memories, which a guest that grows its memory defeats.
+   * Apply data segments once into an image at prepare and give every fresh instance a
+   * memory holding it: one recycled from a finished instance when there is one
+   * (memory-image.ts, MemoryPool), else a new one. Default true. Measured on the hello
+   * JS component (9.5 MB of initial memory in 10,000 segments), in process, one
+   * interleaved run: a fresh instance + request 3.2 ms with the pooled image, 5.8 ms
+   * with V8 applying the segments (scripts/bench-components.ts, js vs js-segments).
+   * Off for glue that registers finalizers (a finalizer of a finished instance could
+   * run guest code on a memory handed on).
    */
   memoryImage?: boolean;
   /**
@@ -220,9 +223,11 @@ export async function prepareComponent(
   const capPages = Math.floor((opts.memoryCapBytes ?? DEFAULT_COMPONENT_MEMORY_CAP) / PAGE_BYTES);
   const modules = new Map<string, WebAssembly.Module>();
   const images = new Map<string, MemoryImage>();
+  const imaging =
+    opts.memoryImage !== false && !readFileSync(join(dir, 'fn.js'), 'utf8').includes('FinalizationRegistry');
   for (const f of meta.files.filter((f) => f.endsWith('.wasm'))) {
     let core: Uint8Array = readFileSync(join(dir, f));
-    const imaged = opts.memoryImage === true ? extractMemoryImage(core, capPages) : null;
+    const imaged = imaging ? extractMemoryImage(core, capPages) : null;
     if (imaged) {
       try {
         modules.set(f, await WebAssembly.compile(imaged.bytes));

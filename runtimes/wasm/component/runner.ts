@@ -22,30 +22,7 @@ import {
 } from './host.js';
 import type { PreparedComponent } from './prepare.js';
 import type { OutboundPolicy } from './outbound.js';
-import { IMAGE_IMPORT, memoryFromImage, type MemoryImage } from './memory-image.js';
-
-const hooks = new WeakMap<
-  PreparedComponent,
-  (m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance
->();
-
-/** jco's instantiateCore hook: a module rewritten by memory-image.ts gets a new memory holding its image. */
-function imageHook(c: PreparedComponent): (m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance {
-  let hook = hooks.get(c);
-  if (!hook) {
-    const byModule = new Map<WebAssembly.Module, MemoryImage>();
-    for (const [f, img] of c.images) byModule.set(c.modules.get(f)!, img);
-    hook = (m, i) => {
-      const img = byModule.get(m);
-      return new WebAssembly.Instance(
-        m,
-        img ? { ...i, [IMAGE_IMPORT.module]: { [IMAGE_IMPORT.name]: memoryFromImage(img) } } : i,
-      );
-    };
-    hooks.set(c, hook);
-  }
-  return hook;
-}
+import { IMAGE_IMPORT, MemoryPool, type MemoryImage } from './memory-image.js';
 
 export type ComponentEnd =
   | { kind: 'ok' }
@@ -87,6 +64,37 @@ export const MAX_KEPT = 64;
 
 export class ComponentRunner {
   private readonly host = new ComponentHost();
+  private readonly pool = new MemoryPool();
+  /** Image memories the instance being created took, with their images (given back when it is not kept). */
+  private taken: Array<[MemoryImage, WebAssembly.Memory]> = [];
+  /** Per component: its core modules rewritten by memory-image.ts, by module. */
+  private readonly imaged = new WeakMap<PreparedComponent, Map<WebAssembly.Module, MemoryImage>>();
+
+  /** Memories the pool handed out again (memory-image.ts, MemoryPool). */
+  get pooledMemories(): number {
+    return this.pool.hits;
+  }
+
+  /** jco's instantiateCore hook: a module rewritten by memory-image.ts gets a memory holding its image. */
+  private hook(
+    c: PreparedComponent,
+  ): ((m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance) | undefined {
+    if (c.images.size === 0) return undefined;
+    let byModule = this.imaged.get(c);
+    if (!byModule) {
+      byModule = new Map();
+      for (const [f, img] of c.images) byModule.set(c.modules.get(f)!, img);
+      this.imaged.set(c, byModule);
+    }
+    const images = byModule;
+    return (m, i) => {
+      const img = images.get(m);
+      if (!img) return new WebAssembly.Instance(m, i);
+      const memory = this.pool.take(img);
+      this.taken.push([img, memory]);
+      return new WebAssembly.Instance(m, { ...i, [IMAGE_IMPORT.module]: { [IMAGE_IMPORT.name]: memory } });
+    };
+  }
   /** Reused instances by component, least recently used first. */
   private readonly kept = new Map<PreparedComponent, { handler: Handler; served: number }>();
 
@@ -112,7 +120,7 @@ export class ComponentRunner {
         const exports = component.instantiate(
           (f) => component.modules.get(f)!,
           this.host.imports,
-          imageHook(component),
+          this.hook(component),
         );
         handler = exports[component.handlerExport] as Handler;
         if (reuse > 1) {
@@ -141,6 +149,10 @@ export class ComponentRunner {
     }
     const left = this.kept.get(component);
     if (reuse <= 1 || (left && left.served >= reuse)) this.kept.delete(component);
+    // The memories of an instance not kept go back to the pool (fresh mode: every
+    // request's). A kept instance's stay with it; when it is dropped they are collected.
+    if (!this.kept.has(component) && !reused) for (const [img, memory] of this.taken) this.pool.give(img, memory);
+    this.taken = [];
     return {
       end,
       ...(end.kind === 'ok' && out.response ? { response: out.response } : {}),
@@ -154,8 +166,10 @@ export class ComponentRunner {
 
   /** Drops a kept instance (its app stopped). */
   forget(component?: PreparedComponent): void {
-    if (component) this.kept.delete(component);
-    else this.kept.clear();
+    if (component) {
+      this.kept.delete(component);
+      this.pool.forget(component.images.values());
+    } else this.kept.clear();
   }
 }
 
