@@ -34,6 +34,12 @@ export interface HttpProbeRequest {
   chunks?: Uint8Array[];
   /** Request trailers (chunked framing). */
   trailers?: Array<[string, string]>;
+  /**
+   * Sent piece by piece with chunked framing, each piece only once the response body has
+   * brought back as many bytes as were sent (an echo): the exchange ends only when the
+   * server streams both bodies while its handler runs.
+   */
+  duplex?: Uint8Array[];
 }
 
 export interface HttpProbeResponse {
@@ -96,7 +102,7 @@ export function sendProbe(port: number, req: HttpProbeRequest, timeoutMs: number
     const raw: string[] = ['host', PROBE_HOST];
     for (const [n, v] of req.headers ?? []) raw.push(n, v);
     if (req.body && !req.chunks) raw.push('content-length', String(req.body.length));
-    if (req.chunks || req.trailers) raw.push('transfer-encoding', 'chunked');
+    if (req.chunks || req.trailers || req.duplex) raw.push('transfer-encoding', 'chunked');
     let settled = false;
     const chunks: Buffer[] = [];
     let size = 0;
@@ -123,6 +129,17 @@ export function sendProbe(port: number, req: HttpProbeRequest, timeoutMs: number
       timeoutMs,
     );
     creq.on('error', (e) => finish({ complete: false, error: `connection: ${e.message}` }));
+    // Duplex: the next piece goes when the echo has caught up with what was sent.
+    const duplex = req.duplex ?? [];
+    let sent = 0;
+    let next = 0;
+    const sendNext = () => {
+      if (next >= duplex.length) return;
+      const piece = duplex[next++]!;
+      creq.write(piece);
+      sent += piece.length;
+      if (next === duplex.length) creq.end();
+    };
     creq.on('response', (res) => {
       status = res.statusCode ?? 0;
       headers = pairs(res.rawHeaders);
@@ -131,11 +148,13 @@ export function sendProbe(port: number, req: HttpProbeRequest, timeoutMs: number
         if (size > MAX_RESPONSE_BYTES)
           return finish({ complete: false, error: `response body over ${MAX_RESPONSE_BYTES} bytes` });
         chunks.push(c);
+        if (req.duplex && size >= sent) sendNext();
       });
       res.on('aborted', () => finish({ complete: false, error: 'the server cut the response' }));
       res.on('error', (e) => finish({ complete: false, error: `response: ${e.message}` }));
       res.on('end', () => finish({ complete: true, trailers: pairs(res.rawTrailers) }));
     });
+    if (req.duplex) return sendNext();
     if (req.chunks) for (const c of req.chunks) creq.write(c);
     else if (req.body && req.body.length) creq.write(req.body);
     if (req.trailers) creq.addTrailers(req.trailers);
@@ -314,6 +333,7 @@ export function httpCases(): HttpCase[] {
   const big = probePattern(8 * 2 ** 20);
   const pieces = Array.from({ length: 16 }, (_v, k) => big.subarray(k * 65536, (k + 1) * 65536));
   const streamed = Buffer.concat(pieces);
+  const duplexPieces = Array.from({ length: 4 }, (_v, k) => big.subarray(k * 1000, (k + 1) * 1000));
   const allBytes = Buffer.from(Array.from({ length: 256 }, (_v, i) => i));
   const cap = DEFAULT_COMPONENT_LIMITS.bodyBytes;
   return [
@@ -488,6 +508,14 @@ export function httpCases(): HttpCase[] {
       why: 'a chunked request body (16 writes of 64 KiB) arrives whole',
       request: { method: 'POST', path: '/echo', chunks: pieces },
       check: (r) => okWith(r, () => (r.status !== 200 ? `status ${r.status}` : sameBytes(r.body, streamed))),
+    },
+    {
+      name: 'full-duplex body',
+      group: 'bodies',
+      why: 'each request piece is echoed back before the client sends the next: both bodies stream while the handler runs (a host that waits for the whole request, or sends the response at the end, never finishes)',
+      request: { method: 'POST', path: '/duplex', duplex: duplexPieces },
+      check: (r) =>
+        okWith(r, () => (r.status !== 200 ? `status ${r.status}` : sameBytes(r.body, Buffer.concat(duplexPieces)))),
     },
     {
       name: 'large response body (8 MiB)',

@@ -23,6 +23,8 @@ import { flatHeaders, formatServerTiming, readBodyLimited, withDispatch } from '
 import type { FunctionRequest } from '../types.js';
 import type { ExecOutcome, Executor, GuestFs } from './executor.js';
 import type { ComponentTarget } from './component/serve.js';
+import type { HandleIo } from './component/executor.js';
+import type { ResponseTap } from './component/host.js';
 
 // The component path (WASI 0.2, jco glue, preview2-shim) is loaded the first time a
 // component is served: a preview1-only host (the wasm container image, which ships no
@@ -198,6 +200,8 @@ export interface WagiTarget {
 
 export interface WagiCoreOptions {
   executor: Executor;
+  /** Request body cap (default 16 MiB): a streamed component body past it gets a 413, or a cut response. */
+  maxBodyBytes?: number;
   log: (reason: string) => void;
   maxPendingResponseBytes?: number;
   sendProgressTimeoutMs?: number;
@@ -213,11 +217,15 @@ export interface WagiCoreOptions {
  */
 export interface WagiCore {
   budget: ResponseBudget;
-  /** Runs `target` for the request (path and query already routed) with its body; answers `res`. `startedAt` adds a `dispatch` phase (server time outside the instance). */
+  /**
+   * Runs `target` for the request (path and query already routed) with its body (null:
+   * a component's, read as its guest asks: readAndRun); answers `res`. `startedAt` adds
+   * a `dispatch` phase (server time outside the instance).
+   */
   run(
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    body: Buffer,
+    body: Buffer | null,
     target: WagiTarget,
     path: string,
     query: string,
@@ -279,7 +287,7 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
   const run = (
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    body: Buffer,
+    body: Buffer | null,
     target: WagiTarget,
     path: string,
     query: string,
@@ -290,16 +298,56 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
         res,
         `server busy: ${budget.held} bytes of responses wait for their clients (budget ${budget.max})`,
       );
-    const headers = flatHeaders(req.headers);
     if (target.component) {
       const component = target.component;
+      // The response streams once the guest has a head and a reason to (a wait, a
+      // megabyte, time: host.ts, Scope.emit): head and chunks are written as they come,
+      // the rest and the trailers (Server-Timing among them) when the guest returns. A
+      // guest failing after its head went out can only cut the response.
+      const tap: ResponseTap = {
+        head: (status, fields) => {
+          if (res.headersSent || res.destroyed) return;
+          try {
+            res.writeHead(status, flatFields([...streamedFields(fields), ['trailer', 'server-timing']]));
+          } catch (e) {
+            log(`${target.name}: could not write the streamed head: ${(e as Error).message}`);
+            res.destroy();
+          }
+        },
+        chunk: (bytes) => {
+          if (!res.destroyed) res.write(bytes);
+        },
+      };
+      const io: HandleIo = {
+        tap,
+        ...(body === null ? { body: { readable: req, maxBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY } } : {}),
+      };
       void loadComponentServing()
         .then(({ serveComponent, componentResponseFields }) =>
-          serveComponent(component, req, body, path, query, startedAt).then((r) => ({ r, componentResponseFields })),
+          serveComponent(component, req, body, path, query, startedAt, io).then((r) => ({
+            r,
+            componentResponseFields,
+          })),
         )
         .then(
           ({ r, componentResponseFields }) => {
             if (r.failure) log(r.failure);
+            if (r.requestTooLarge)
+              log(
+                `${target.name}: request body larger than ${opts.maxBodyBytes ?? DEFAULT_MAX_BODY} bytes: ${res.headersSent ? 'response cut' : '413'}`,
+              );
+            if (res.headersSent) {
+              // Streamed: the guest's good end finishes the response; anything else cuts it.
+              if (!r.fromGuest || r.requestTooLarge) return res.destroy();
+              res.addTrailers([...(r.trailers ?? []), ['server-timing', r.timing]]);
+              return void res.end(r.body);
+            }
+            if (r.requestTooLarge) {
+              res.shouldKeepAlive = false;
+              return sendPlain(res, 413, `request body larger than ${opts.maxBodyBytes ?? DEFAULT_MAX_BODY} bytes\n`, [
+                ['connection', 'close'],
+              ]);
+            }
             if (r.fromGuest && budget.refuses(r.body.length))
               return overloaded(
                 res,
@@ -309,11 +357,14 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
           },
           (e: Error) => {
             log(`executor failed: ${e.message}`);
+            if (res.headersSent) return res.destroy();
             sendPlain(res, 500, `executor failed: ${e.message}\n`);
           },
         );
       return;
     }
+    if (body === null) throw new Error(`app ${target.name}: a preview1 module takes its body whole`);
+    const headers = flatHeaders(req.headers);
     const fnReq: FunctionRequest = { method: req.method ?? 'GET', path, query, headers, body };
     const env = cgiEnvironment(fnReq, {
       serverName: '127.0.0.1',
@@ -412,6 +463,57 @@ export function readBody(
 
 const NO_BODY = Buffer.alloc(0);
 
+/** The request says it has a body (a length above 0, or chunked framing). */
+function hasBody(req: http.IncomingMessage): boolean {
+  const declared = req.headers['content-length'];
+  return (declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * Runs the target with the request's body: read whole first for a preview1 module (its
+ * stdin), streamed in as the guest reads it for a component with a body (a declared
+ * length over the cap is refused at once either way). A 413 closes the connection.
+ */
+export function readAndRun(
+  core: WagiCore,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  target: WagiTarget,
+  maxBody: number,
+  path: string,
+  query: string,
+  log: (reason: string) => void,
+  startedAt?: bigint,
+): void {
+  const refuse = () => {
+    log(`${target.name}: request body over ${maxBody} bytes: 413`);
+    refuseTooLarge(core, res, maxBody);
+  };
+  if (target.component && hasBody(req)) {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && /^[0-9]+$/.test(declared) && Number(declared) > maxBody) {
+      req.pause();
+      return refuse();
+    }
+    return core.run(req, res, null, target, path, query, startedAt);
+  }
+  readBody(req, maxBody, (body, tooLarge) => {
+    try {
+      if (tooLarge) return refuse();
+      core.run(req, res, body, target, path, query, startedAt);
+    } catch (e) {
+      log(`request failed: ${(e as Error).message}`);
+      res.destroy();
+    }
+  });
+}
+
+/** A streamed response's fields: the guest's, minus the framing Node writes itself and any Server-Timing of its own (ours is a trailer). */
+function streamedFields(fields: ReadonlyArray<readonly [string, string]>): Array<[string, string]> {
+  const drop = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'server-timing', 'trailer']);
+  return fields.filter(([n]) => !drop.has(n.toLowerCase())).map(([n, v]): [string, string] => [n, v]);
+}
+
 /** The 413 for a body over the limit; the connection closes after it (its body was not read). */
 export function refuseTooLarge(core: WagiCore, res: http.ServerResponse, maxBody: number): void {
   res.shouldKeepAlive = false;
@@ -425,6 +527,7 @@ export async function startWagiServer(opts: WagiServerOptions): Promise<WagiServ
   const core = createWagiCore({
     executor: opts.executor,
     log,
+    maxBodyBytes: maxBody,
     ...(opts.maxPendingResponseBytes !== undefined ? { maxPendingResponseBytes: opts.maxPendingResponseBytes } : {}),
     ...(opts.sendProgressTimeoutMs !== undefined ? { sendProgressTimeoutMs: opts.sendProgressTimeoutMs } : {}),
     port: () => port,
@@ -439,17 +542,14 @@ export async function startWagiServer(opts: WagiServerOptions): Promise<WagiServ
   const server = http.createServer((req, res) => {
     // A write error on a connection the client dropped is that connection's end, nothing more.
     res.on('error', () => {});
-    readBody(req, maxBody, (body, tooLarge) => {
-      try {
-        if (tooLarge) return refuseTooLarge(core, res, maxBody);
-        const url = req.url ?? '/';
-        const q = url.indexOf('?');
-        core.run(req, res, body, target, q < 0 ? url : url.slice(0, q), q < 0 ? '' : url.slice(q + 1));
-      } catch (e) {
-        log(`request failed: ${(e as Error).message}`);
-        res.destroy();
-      }
-    });
+    try {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      readAndRun(core, req, res, target, maxBody, q < 0 ? url : url.slice(0, q), q < 0 ? '' : url.slice(q + 1), log);
+    } catch (e) {
+      log(`request failed: ${(e as Error).message}`);
+      res.destroy();
+    }
   });
   server.keepAliveTimeout = 30_000;
 

@@ -11,16 +11,48 @@
 //                             request gets a 504, a new thread takes its place, the
 //                             others keep serving.
 
-import type { Worker } from 'node:worker_threads';
+import type http from 'node:http';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import { readBodyLimited } from '../../shared/http.js';
 import { startModuleWorker } from '../../shared/module-worker.js';
-import type { HttpExchangeRequest } from './host.js';
+import type { HttpExchangeRequest, ResponseTap } from './host.js';
 import type { PreparedComponent } from './prepare.js';
 import { ComponentRunner, type ComponentOutcome, type RunOptions } from './runner.js';
-import type { ComponentLoad, ComponentThreadReply, ToComponentThread } from './component-thread-protocol.js';
+import type {
+  BodyFeed,
+  ComponentLoad,
+  ComponentThreadData,
+  ComponentThreadReply,
+  ToComponentThread,
+} from './component-thread-protocol.js';
+
+/** A request body read as the guest asks for it, instead of whole before it runs. */
+export interface StreamedBody {
+  /** The request; its body is read from here (paused while the guest has a megabyte unread). */
+  readable: http.IncomingMessage;
+  /** Bytes past which the body is refused: the guest's stream fails and the outcome says requestTooLarge. */
+  maxBytes: number;
+}
+
+/** How a request's bodies move while its guest runs (both optional: whole otherwise). */
+export interface HandleIo {
+  /** The response as the guest writes it (host.ts, Scope.emit says when). */
+  tap?: ResponseTap;
+  /** The request body as it arrives (req.body is then ignored). */
+  body?: StreamedBody;
+}
+
+/** An outcome, and whether the streamed request body passed its cap. */
+export type HandledOutcome = ComponentOutcome & { requestTooLarge?: boolean };
 
 export interface ComponentExecutor {
   readonly name: string;
-  handle(component: PreparedComponent, req: HttpExchangeRequest, opts?: RunOptions): Promise<ComponentOutcome>;
+  handle(
+    component: PreparedComponent,
+    req: HttpExchangeRequest,
+    opts?: RunOptions,
+    io?: HandleIo,
+  ): Promise<HandledOutcome>;
   /** The component's app stopped: drop what is kept for it (threads, kept instances). */
   forget?(component: PreparedComponent): void;
   close(): Promise<void>;
@@ -29,8 +61,24 @@ export interface ComponentExecutor {
 export class InlineComponentExecutor implements ComponentExecutor {
   readonly name = 'inline';
   private readonly runner = new ComponentRunner();
-  async handle(component: PreparedComponent, req: HttpExchangeRequest, opts?: RunOptions): Promise<ComponentOutcome> {
-    return this.runner.run(component, req, opts);
+  async handle(
+    component: PreparedComponent,
+    req: HttpExchangeRequest,
+    opts?: RunOptions,
+    io: HandleIo = {},
+  ): Promise<HandledOutcome> {
+    // One thread: the guest cannot wait for bytes this thread would have to receive, so a
+    // streamed body is read whole first; the response tap works (called as the guest writes).
+    if (io.body) {
+      const { body, tooLarge } = await readBodyLimited(io.body.readable, io.body.maxBytes);
+      if (tooLarge) return tooLargeOutcome(io.body.maxBytes);
+      req = {
+        ...req,
+        body,
+        ...(io.body.readable.rawTrailers.length ? { trailers: pairs(io.body.readable.rawTrailers) } : {}),
+      };
+    }
+    return this.runner.run(component, req, opts, io.tap ? { tap: io.tap } : {});
   }
   forget(component: PreparedComponent): void {
     this.runner.forget(component);
@@ -50,12 +98,18 @@ interface Job {
   component: PreparedComponent;
   req: HttpExchangeRequest;
   opts: RunOptions;
-  resolve: (o: ComponentOutcome) => void;
+  io: HandleIo;
+  resolve: (o: HandledOutcome) => void;
   reject: (e: Error) => void;
+  /** Feeding a streamed body: resumes it when the guest asks for more; detach stops it. */
+  feeding?: { pulled(): void; detach(): void; tooLarge: boolean };
 }
 
 interface Slot {
   worker: Worker;
+  /** The streamed request body's way in (component-thread.ts, FedBody). */
+  feed: MessagePort;
+  wake: Int32Array;
   ready: Promise<void>;
   /** Component keys this thread holds. */
   held: Set<number>;
@@ -64,9 +118,37 @@ interface Slot {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Bytes of a streamed body sent ahead of the guest before reading pauses until it asks for more. */
+const FEED_AHEAD = 2 ** 20;
 
-function spawn(): Worker {
-  return startModuleWorker(import.meta.url, 'component-thread');
+function pairs(raw: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
+function tooLargeOutcome(max: number): HandledOutcome {
+  return {
+    end: { kind: 'limit', message: `request body larger than ${max} bytes` },
+    stdout: EMPTY,
+    stderr: EMPTY,
+    instantiateNs: 0,
+    handlerNs: 0,
+    reused: false,
+    requestTooLarge: true,
+  };
+}
+
+function spawn(): { worker: Worker; feed: MessagePort; wake: Int32Array } {
+  const channel = new MessageChannel();
+  const wake = new SharedArrayBuffer(4);
+  const data: ComponentThreadData = { feed: channel.port2, wake };
+  const worker = startModuleWorker(import.meta.url, 'component-thread', {
+    workerData: data,
+    transferList: [channel.port2],
+  });
+  channel.port1.unref();
+  return { worker, feed: channel.port1, wake: new Int32Array(wake) };
 }
 
 export class ComponentThreadExecutor implements ComponentExecutor {
@@ -89,9 +171,9 @@ export class ComponentThreadExecutor implements ComponentExecutor {
   }
 
   private newSlot(): Slot {
-    const worker = spawn();
+    const { worker, feed, wake } = spawn();
     worker.unref();
-    const slot: Slot = { worker, ready: Promise.resolve(), held: new Set(), job: null, timer: null };
+    const slot: Slot = { worker, feed, wake, ready: Promise.resolve(), held: new Set(), job: null, timer: null };
     slot.ready = new Promise<void>((resolve, reject) => {
       const onFirst = (m: ComponentThreadReply) => {
         if ('ready' in m) {
@@ -107,9 +189,13 @@ export class ComponentThreadExecutor implements ComponentExecutor {
       if ('ready' in m) return;
       const job = slot.job;
       if (!job || job.seq !== m.seq) return;
+      if ('head' in m) return job.io.tap?.head(m.head.status, m.head.headers);
+      if ('chunk' in m) return job.io.tap?.chunk(m.chunk);
+      if ('pull' in m) return job.feeding?.pulled();
+      const tooLarge = job.feeding?.tooLarge ?? false;
       this.finishJob(slot);
       if ('error' in m) job.reject(new Error(m.error));
-      else job.resolve(m.outcome);
+      else job.resolve(tooLarge ? { ...m.outcome, requestTooLarge: true } : m.outcome);
       this.pump();
     });
     worker.on('error', (e) => this.replace(slot, `guest thread failed: ${e.message}`, 'trap'));
@@ -122,7 +208,70 @@ export class ComponentThreadExecutor implements ComponentExecutor {
   private finishJob(slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
+    slot.job?.feeding?.detach();
     slot.job = null;
+  }
+
+  /**
+   * Feeds a streamed body to the slot's thread as it arrives: up to FEED_AHEAD bytes
+   * ahead of the guest, then paused until the guest asks (a pull); past maxBytes the
+   * guest's stream fails and the outcome says requestTooLarge.
+   */
+  private feed(slot: Slot, job: Job, body: StreamedBody): void {
+    const r = body.readable;
+    const post = (f: BodyFeed): void => {
+      slot.feed.postMessage(f);
+      Atomics.add(slot.wake, 0, 1);
+      Atomics.notify(slot.wake, 0);
+    };
+    let size = 0;
+    let ahead = 0;
+    let ended = false;
+    const state = { tooLarge: false, pulled: () => {}, detach: () => {} };
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > body.maxBytes) {
+        state.tooLarge = true;
+        post({ seq: job.seq, error: `request body larger than ${body.maxBytes} bytes` });
+        stop();
+        return;
+      }
+      post({ seq: job.seq, data: c });
+      ahead += c.length;
+      if (ahead >= FEED_AHEAD) r.pause();
+    };
+    const onEnd = (): void => {
+      ended = true;
+      const trailers = pairs(r.rawTrailers);
+      post({ seq: job.seq, end: true, ...(trailers.length ? { trailers } : {}) });
+      stop();
+    };
+    const onAborted = (): void => {
+      if (ended) return;
+      post({ seq: job.seq, error: 'the client closed the connection before the request body ended' });
+      stop();
+    };
+    const stop = (): void => {
+      r.off('data', onData);
+      r.off('end', onEnd);
+      r.off('aborted', onAborted);
+      r.off('error', onAborted);
+      state.pulled = () => {};
+    };
+    state.pulled = () => {
+      ahead = 0;
+      r.resume();
+    };
+    state.detach = () => {
+      stop();
+      // What the guest left unread is read and dropped, so the connection can serve the next request.
+      if (!ended && !state.tooLarge) r.resume();
+    };
+    job.feeding = state;
+    r.on('data', onData);
+    r.on('end', onEnd);
+    r.on('aborted', onAborted);
+    r.on('error', onAborted);
   }
 
   /** Ends a slot's thread (deadline or crash), answers its job, and starts a fresh thread in its place. */
@@ -132,6 +281,7 @@ export class ComponentThreadExecutor implements ComponentExecutor {
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
     void slot.worker.terminate();
+    slot.feed.close();
     if (!this.closed) this.slots[i] = this.newSlot();
     if (job) {
       if (kind === 'timeout') this.timeouts++;
@@ -147,12 +297,17 @@ export class ComponentThreadExecutor implements ComponentExecutor {
     this.pump();
   }
 
-  handle(component: PreparedComponent, req: HttpExchangeRequest, opts: RunOptions = {}): Promise<ComponentOutcome> {
+  handle(
+    component: PreparedComponent,
+    req: HttpExchangeRequest,
+    opts: RunOptions = {},
+    io: HandleIo = {},
+  ): Promise<HandledOutcome> {
     if (this.closed) return Promise.reject(new Error('executor closed'));
     // Threads start with the first request: a host with no component app pays nothing.
     while (this.slots.length < this.size) this.slots.push(this.newSlot());
     return new Promise((resolve, reject) => {
-      this.queue.push({ seq: ++this.seq, component, req, opts, resolve, reject });
+      this.queue.push({ seq: ++this.seq, component, req, opts, io, resolve, reject });
       this.pump();
     });
   }
@@ -191,7 +346,15 @@ export class ComponentThreadExecutor implements ComponentExecutor {
       };
       slot.held.add(key);
     }
-    const msg: ToComponentThread = { seq: job.seq, key, req: job.req, opts: job.opts, ...(load ? { load } : {}) };
+    const msg: ToComponentThread = {
+      seq: job.seq,
+      key,
+      req: job.io.body ? { ...job.req, body: EMPTY } : job.req,
+      opts: job.opts,
+      ...(load ? { load } : {}),
+      ...(job.io.tap ? { stream: true } : {}),
+      ...(job.io.body ? { bodyFollows: true } : {}),
+    };
     // The deadline runs from when the thread is ready to take the job.
     void slot.ready.then(() => {
       if (slot.job !== job) return;
@@ -200,6 +363,7 @@ export class ComponentThreadExecutor implements ComponentExecutor {
         this.deadlineMs,
       );
       slot.worker.postMessage(msg);
+      if (job.io.body) this.feed(slot, job, job.io.body);
     });
   }
 

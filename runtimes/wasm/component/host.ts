@@ -20,6 +20,10 @@
 //     deployment's allow-list (outbound.ts: HOST:PORT entries; such a request is
 //     performed by a helper thread while the guest thread blocks).
 //
+// Bodies stream both ways when the caller gives begin() a ResponseTap (the response's
+// head and pieces go out while the guest runs: Scope.emit says when) and a BodySource
+// (the request body arrives while the guest reads: component-thread.ts, FedBody).
+//
 // One ComponentHost serves many requests, one at a time: begin() opens a request's
 // scope, finish() closes it and returns what the guest produced. Every resource object
 // is bound to the scope that created it; once the scope is closed it refuses to act,
@@ -52,6 +56,30 @@ export interface HttpExchangeResponse {
   headers: Array<[string, string]>;
   body: Uint8Array;
   trailers?: Array<[string, string]>;
+}
+
+/**
+ * Where a response goes while its guest still runs: the head once, then the body in
+ * pieces (what is left when the guest returns comes in finish()). See Scope.emit for
+ * when the host streams.
+ */
+export interface ResponseTap {
+  head(status: number, headers: Array<[string, string]>): void;
+  chunk(bytes: Uint8Array): void;
+}
+
+/** A request body that arrives while the guest runs (fed to a guest thread by ComponentThreadExecutor). */
+export interface BodySource {
+  /** Up to `max` bytes that have arrived; an empty array when none has yet; null at the end of the body. */
+  read(max: number): Uint8Array | null;
+  /** Bytes to read, or the end, have arrived. */
+  available(): boolean;
+  /** Blocks this thread until more of the body, or its end, has arrived (or hrtime `until`, when given). */
+  wait(until?: bigint): void;
+  /** The request's trailers, once read() has returned null. */
+  trailers(): ReadonlyArray<readonly [string, string]> | undefined;
+  /** Why the body broke off (over its cap, the client gone), if it did. */
+  error(): string | undefined;
 }
 
 export interface ComponentLimits {
@@ -94,8 +122,23 @@ export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const latin1 = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 
+/**
+ * When a response streams. A tap present, the head goes out with the first piece, and a
+ * piece goes out: before the guest waits (a sleep, a poll, a request body still to
+ * come, an outbound request: what it wrote should not wait with it), when a megabyte
+ * is unsent, and on a write STREAM_AFTER_NS after the response was set or last
+ * streamed. A handler that answers at once is sent whole: one write with its length,
+ * and its Server-Timing in the head; a streamed one is sent chunked, with its
+ * Server-Timing as a trailer.
+ */
+const STREAM_BYTES = 2 ** 20;
+const STREAM_AFTER_NS = 100_000_000n;
+
 class Scope {
   closed = false;
+  /** The head went out through the tap. */
+  headSent = false;
+  private lastEmit = 0n;
   response: {
     status: number;
     headers: Array<[string, Uint8Array]>;
@@ -112,16 +155,49 @@ class Scope {
     readonly limits: ComponentLimits,
     /** Outbound HTTP allowed to these hosts only (none: every request denied). */
     readonly outbound?: OutboundPolicy,
+    readonly tap?: ResponseTap,
+    /** The request body as it arrives (else req.body, whole). */
+    readonly source?: BodySource,
   ) {
     this.stdout = new Sink(limits.stdoutBytes, 'stdout');
     this.stderr = new Sink(limits.stderrBytes, 'stderr');
+  }
+
+  /** The response was set: from now on its body may stream. */
+  responseSet(): void {
+    this.lastEmit = process.hrtime.bigint();
+    if (this.tap && this.response) this.response.body.onPush = () => this.emit(false);
+  }
+
+  /** Sends the head and what is unsent through the tap when it is time (always when `waiting`). */
+  emit(waiting: boolean): void {
+    const r = this.response;
+    if (!this.tap || !r || this.closed) return;
+    const unsent = r.body.unsent;
+    if (!waiting && unsent < STREAM_BYTES) {
+      if (unsent === 0 || process.hrtime.bigint() - this.lastEmit < STREAM_AFTER_NS) return;
+    }
+    if (!this.headSent) {
+      this.headSent = true;
+      this.tap.head(
+        r.status,
+        r.headers.map(([n, v]) => [n, Buffer.from(v).toString('latin1')]),
+      );
+    }
+    if (unsent > 0) this.tap.chunk(r.body.take());
+    this.lastEmit = process.hrtime.bigint();
   }
 }
 
 /** Bytes written by the guest, refused past a cap (the request then fails naming the cap). */
 class Sink {
   chunks: Uint8Array[] = [];
+  /** Bytes written in all (the cap counts them, streamed or not). */
   size = 0;
+  /** Bytes in `chunks`: written and not yet taken. */
+  unsent = 0;
+  /** Called after each write (a streaming response: Scope.emit). */
+  onPush: (() => void) | null = null;
   constructor(
     readonly cap: number,
     readonly what: string,
@@ -131,9 +207,19 @@ class Sink {
     // Copy: the glue hands us a view into guest memory that the next call may overwrite.
     this.chunks.push(Uint8Array.prototype.slice.call(b));
     this.size += b.length;
+    this.unsent += b.length;
+    if (this.onPush) this.onPush();
   }
+  /** The unsent bytes, taken. */
+  take(): Uint8Array {
+    const out = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.unsent);
+    this.chunks = [];
+    this.unsent = 0;
+    return out;
+  }
+  /** The unsent bytes (all of them when nothing streamed). */
   bytes(): Uint8Array {
-    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.unsent);
   }
 }
 
@@ -162,9 +248,10 @@ export class ComponentHost {
     req: HttpExchangeRequest,
     limits: ComponentLimits = DEFAULT_COMPONENT_LIMITS,
     outbound?: OutboundPolicy,
+    io: { tap?: ResponseTap; source?: BodySource } = {},
   ): { request: unknown; outparam: unknown } {
     if (this.scope) this.scope.closed = true;
-    this.scope = new Scope(req, limits, outbound);
+    this.scope = new Scope(req, limits, outbound, io.tap, io.source);
     return { request: this.newIncomingRequest(), outparam: this.newOutparam() };
   }
 
@@ -174,6 +261,10 @@ export class ComponentHost {
     responseError: unknown;
     outparamSet: boolean;
     bodyFinished: boolean;
+    /** The head (and maybe part of the body) went out through the tap: `response` holds the rest. */
+    streamed: boolean;
+    /** Why the streamed request body broke off, if it did. */
+    requestBodyError: string | undefined;
     stdout: Uint8Array;
     stderr: Uint8Array;
   } {
@@ -196,6 +287,8 @@ export class ComponentHost {
       responseError: s.responseError,
       outparamSet: s.outparamSet,
       bodyFinished: r?.finished ?? false,
+      streamed: s.headSent,
+      requestBodyError: s.source?.error(),
       stdout: s.stdout.bytes(),
       stderr: s.stderr.bytes(),
     };
@@ -212,6 +305,9 @@ export class ComponentHost {
       return s;
     };
 
+    /** The guest is about to block: what its response has so far goes out first (Scope.emit). */
+    const waiting = (): void => this.scope?.emit(true);
+
     // ---- wasi:io ----
     class IoError {
       constructor(readonly message: string) {}
@@ -226,7 +322,10 @@ export class ComponentHost {
         return this.at === 0n || process.hrtime.bigint() >= this.at;
       }
       block(): void {
-        if (this.at !== 0n) sleepUntil(this.at);
+        if (this.at !== 0n && !this.ready()) {
+          waiting();
+          sleepUntil(this.at);
+        }
       }
     }
     const READY = (): Pollable => new Pollable();
@@ -235,26 +334,44 @@ export class ComponentHost {
       for (;;) {
         const ready: number[] = [];
         let earliest = -1n;
+        let source: BodySource | null = null;
         list.forEach((p, i) => {
           if (p.ready()) ready.push(i);
+          else if (p instanceof SourcePollable) source = p.sourceOf();
           else if (earliest < 0n || p.at < earliest) earliest = p.at;
         });
         if (ready.length) return Uint32Array.from(ready);
-        sleepUntil(earliest);
+        waiting();
+        if (source === null) sleepUntil(earliest);
+        // A body still to come: wake on its bytes, or at the earliest clock.
+        else (source as BodySource).wait(earliest < 0n ? undefined : earliest);
       }
     }
     const closedErr = { tag: 'closed' };
+    const clampLen = (len: bigint): number => Number(len > 0x7fffffffn ? 0x7fffffffn : len);
+    /** The stream's end, or its failure when the body broke off. */
+    const endOf = (source: BodySource): unknown => {
+      const e = source.error();
+      return e === undefined ? closedErr : { tag: 'last-operation-failed', val: new IoError(e) };
+    };
     class InputStream {
       private pos = 0;
       constructor(
         private readonly data: Uint8Array,
         private readonly scope: Scope | null,
+        /** Bytes that arrive while the guest runs (a streamed request body) instead of `data`. */
+        private readonly source?: BodySource,
       ) {}
       private check(): void {
         if (this.scope && this.scope.closed) throw new Error('resource used after its request ended');
       }
       read(len: bigint): Uint8Array {
         this.check();
+        if (this.source) {
+          const b = this.source.read(clampLen(len));
+          if (b === null) throw endOf(this.source);
+          return b;
+        }
         if (this.pos >= this.data.length) {
           if (len === 0n && this.pos === this.data.length) return new Uint8Array(0);
           throw closedErr;
@@ -265,16 +382,39 @@ export class ComponentHost {
         return out;
       }
       blockingRead(len: bigint): Uint8Array {
-        return this.read(len);
+        for (;;) {
+          const b = this.read(len);
+          if (b.length > 0 || len === 0n || !this.source) return b;
+          waiting();
+          this.source.wait();
+        }
       }
       skip(len: bigint): bigint {
         return BigInt(this.read(len).length);
       }
       blockingSkip(len: bigint): bigint {
-        return this.skip(len);
+        return BigInt(this.blockingRead(len).length);
       }
       subscribe(): Pollable {
-        return READY();
+        return this.source ? new SourcePollable(this.source) : READY();
+      }
+    }
+    /** Ready when a streamed body has bytes to read or has ended. */
+    class SourcePollable extends Pollable {
+      constructor(private readonly source: BodySource) {
+        super(0n);
+      }
+      sourceOf(): BodySource {
+        return this.source;
+      }
+      override ready(): boolean {
+        return this.source.available();
+      }
+      override block(): void {
+        while (!this.source.available()) {
+          waiting();
+          this.source.wait();
+        }
       }
     }
     const WRITE_BUDGET = 1n << 20n;
@@ -409,26 +549,47 @@ export class ComponentHost {
         private readonly scope: Scope,
         private readonly data: Uint8Array = scope.req.body,
         private readonly trailers: ReadonlyArray<readonly [string, string]> | undefined = scope.req.trailers,
+        /** The incoming request's body as it arrives (the scope's source), else `data`. */
+        readonly source?: BodySource,
       ) {}
       stream(): InputStream {
         if (this.streamTaken) throw undefined;
         this.streamTaken = true;
-        return new InputStream(this.data, this.scope);
+        return new InputStream(this.data, this.scope, this.source);
       }
       static finish(body: IncomingBody): FutureTrailers {
-        return new FutureTrailers(body.trailers);
+        const source = body.source;
+        return new FutureTrailers(source ? () => source.trailers() : () => body.trailers, source);
       }
     }
     class FutureTrailers {
       private taken = false;
-      constructor(private readonly trailers: ReadonlyArray<readonly [string, string]> | undefined) {}
+      constructor(
+        private readonly trailers: () => ReadonlyArray<readonly [string, string]> | undefined,
+        /** A streamed body: its trailers come after its last byte (what the guest left unread is dropped). */
+        private readonly source?: BodySource,
+      ) {}
+      private drain(): void {
+        const src = this.source;
+        if (!src) return;
+        for (;;) {
+          const b = src.read(2 ** 20);
+          if (b === null) return;
+          if (b.length === 0) {
+            waiting();
+            src.wait();
+          }
+        }
+      }
       subscribe(): Pollable {
+        this.drain();
         return READY();
       }
       get(): unknown {
         if (this.taken) return { tag: 'err' };
+        this.drain();
         this.taken = true;
-        const t = this.trailers;
+        const t = this.trailers();
         return { tag: 'ok', val: { tag: 'ok', val: t && t.length ? lockedFields(t) : undefined } };
       }
     }
@@ -462,7 +623,7 @@ export class ComponentHost {
       consume(): IncomingBody {
         if (this.consumed) throw undefined;
         this.consumed = true;
-        return new IncomingBody(this.scope);
+        return new IncomingBody(this.scope, undefined, undefined, this.scope.source);
       }
     }
     class OutgoingBody {
@@ -530,6 +691,7 @@ export class ComponentHost {
         const body = r.bodyRes ?? new OutgoingBody(s);
         r.bodyRes = body;
         s.response = { status: r.status, headers: r.headersRes.entries(), body: body.sink, finished: body.finished };
+        s.responseSet();
       }
     }
     // Outbound HTTP: a request is built with these; handle() denies it unless its
@@ -662,6 +824,7 @@ export class ComponentHost {
             .entries()
             .map(([n, v]): [string, string] => [n, latin1Str(v)]),
         ];
+        waiting();
         const r = outboundClient.perform({
           method: methodName(this.request.method()),
           key: this.key,

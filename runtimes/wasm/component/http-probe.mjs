@@ -10,6 +10,10 @@
 //                    scheme, authority, header fields (values as latin1), body length
 //                    and checksum, request trailers; x-method repeats the method
 //   /echo            200, the request body back
+//   /duplex          sets its response, then echoes the request body piece by piece as
+//                    it arrives (blocking-read, blocking-write-and-flush): a client that
+//                    waits for each echo before sending more finishes only when the host
+//                    streams both bodies
 //   /status/N        set-status-code(N); x-set-status: ok | refused (then 200 stays)
 //   /header?name=&value=&via=append|set|from-list
 //                    tries to put the field in a fresh fields; x-header-result: ok or
@@ -220,6 +224,26 @@ function handle(request, outparam) {
         ['x-method', method],
       ],
       write: text(json),
+    });
+  }
+  if (route === '/duplex') {
+    const body = request.consume();
+    const input = body.stream();
+    return respond(outparam, {
+      headers: [['content-type', 'application/octet-stream']],
+      write: (out) => {
+        for (;;) {
+          let c;
+          try {
+            c = input.blockingRead(65536n);
+          } catch (e) {
+            if (errorTag(e) === 'closed') break;
+            throw e;
+          }
+          if (c.length) writeBlocking(out, c);
+        }
+        dispose(input);
+      },
     });
   }
   if (route === '/echo') {

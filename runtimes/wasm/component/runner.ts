@@ -17,8 +17,10 @@ import {
   ComponentLimit,
   DEFAULT_COMPONENT_LIMITS,
   type ComponentLimits,
+  type BodySource,
   type HttpExchangeRequest,
   type HttpExchangeResponse,
+  type ResponseTap,
 } from './host.js';
 import type { PreparedComponent } from './prepare.js';
 import type { OutboundPolicy } from './outbound.js';
@@ -45,6 +47,19 @@ export interface ComponentOutcome {
   handlerNs: number;
   /** True when a kept instance served (reuse > 1). */
   reused: boolean;
+  /**
+   * The head, and maybe part of the body, already went out through the tap (host.ts,
+   * Scope.emit): `response` holds the rest, and a failure can only cut the response.
+   */
+  streamed?: boolean;
+  /** The streamed request body broke off (over its cap, the client gone): why. */
+  requestBodyError?: string;
+}
+
+/** A request's streams while its guest runs: the response as it is written, the request body as it arrives. */
+export interface ExchangeIo {
+  tap?: ResponseTap;
+  source?: BodySource;
 }
 
 export interface RunOptions {
@@ -98,9 +113,14 @@ export class ComponentRunner {
   /** Reused instances by component, least recently used first. */
   private readonly kept = new Map<PreparedComponent, { handler: Handler; served: number }>();
 
-  run(component: PreparedComponent, req: HttpExchangeRequest, opts: RunOptions = {}): ComponentOutcome {
+  run(
+    component: PreparedComponent,
+    req: HttpExchangeRequest,
+    opts: RunOptions = {},
+    io: ExchangeIo = {},
+  ): ComponentOutcome {
     const reuse = Math.max(1, opts.reuse ?? 1);
-    const { request, outparam } = this.host.begin(req, opts.limits ?? DEFAULT_COMPONENT_LIMITS, opts.outbound);
+    const { request, outparam } = this.host.begin(req, opts.limits ?? DEFAULT_COMPONENT_LIMITS, opts.outbound, io);
     let end: ComponentEnd = { kind: 'ok' };
     const t0 = process.hrtime.bigint();
     let t1 = t0;
@@ -161,6 +181,8 @@ export class ComponentRunner {
       instantiateNs: reused ? 0 : Number(t1 - t0),
       handlerNs: Number(t2 - t1),
       reused,
+      ...(out.streamed ? { streamed: true } : {}),
+      ...(out.requestBodyError !== undefined ? { requestBodyError: out.requestBodyError } : {}),
     };
   }
 

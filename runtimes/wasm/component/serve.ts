@@ -7,7 +7,7 @@
 
 import type http from 'node:http';
 import { formatServerTiming, withDispatch } from '../../shared/http.js';
-import type { ComponentExecutor } from './executor.js';
+import type { ComponentExecutor, HandleIo } from './executor.js';
 import type { PreparedComponent } from './prepare.js';
 import { httpResponseOf } from './runner.js';
 
@@ -31,6 +31,10 @@ export interface ComponentAnswer {
   fromGuest: boolean;
   /** Why the guest failed, for the log. */
   failure?: string;
+  /** The head went out through the tap while the guest ran: `body` is the rest of the body. */
+  streamed: boolean;
+  /** The streamed request body passed its cap (a 413 when nothing went out yet). */
+  requestTooLarge: boolean;
 }
 
 function pairs(raw: string[]): Array<[string, string]> {
@@ -39,13 +43,19 @@ function pairs(raw: string[]): Array<[string, string]> {
   return out;
 }
 
+/**
+ * Runs the request through the component. `body` is the whole request body, or null
+ * when it streams in through `io.body`; `io.tap` takes the response while the guest
+ * still writes it (the caller writes head and chunks to the client).
+ */
 export async function serveComponent(
   t: ComponentTarget,
   req: http.IncomingMessage,
-  body: Uint8Array,
+  body: Uint8Array | null,
   path: string,
   query: string,
   startedAt?: bigint,
+  io: HandleIo = {},
 ): Promise<ComponentAnswer> {
   const o = await t.executor.handle(
     t.prepared,
@@ -54,13 +64,14 @@ export async function serveComponent(
       pathWithQuery: query ? `${path}?${query}` : path,
       ...(req.headers.host ? { authority: req.headers.host } : {}),
       headers: pairs(req.rawHeaders),
-      body,
-      ...(req.rawTrailers.length ? { trailers: pairs(req.rawTrailers) } : {}),
+      body: body ?? new Uint8Array(0),
+      ...(body && req.rawTrailers.length ? { trailers: pairs(req.rawTrailers) } : {}),
     },
     {
       reuse: t.reuse ?? 1,
       ...(t.allowedOutboundHosts?.length ? { outbound: { allowedHosts: t.allowedOutboundHosts } } : {}),
     },
+    body ? { ...(io.tap ? { tap: io.tap } : {}) } : io,
   );
   const phases = withDispatch(
     [
@@ -79,6 +90,8 @@ export async function serveComponent(
     timing: formatServerTiming(phases),
     fromGuest: ok,
     ...(ok ? {} : { failure: `${t.prepared.name}: ${'message' in o.end ? o.end.message : o.end.kind}` }),
+    streamed: o.streamed === true,
+    requestTooLarge: o.requestTooLarge === true,
   };
 }
 

@@ -26,7 +26,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Executor, GuestFs } from '../executor.js';
-import { createWagiCore, readBody, refuseTooLarge, type WagiTarget } from '../server.js';
+import { createWagiCore, readAndRun, type WagiTarget } from '../server.js';
 import type { ComponentTarget } from '../component/serve.js';
 
 export interface ServeApp {
@@ -120,6 +120,7 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
   const core = createWagiCore({
     executor: opts.executor,
     log,
+    maxBodyBytes: maxBody,
     ...(opts.maxPendingResponseBytes !== undefined ? { maxPendingResponseBytes: opts.maxPendingResponseBytes } : {}),
     ...(opts.sendProgressTimeoutMs !== undefined ? { sendProgressTimeoutMs: opts.sendProgressTimeoutMs } : {}),
     port: () => port,
@@ -195,18 +196,7 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
           pathInfo = slash < 0 ? '/' : path.slice(slash);
         }
         const target = routed.target;
-        readBody(req, maxBody, (body, tooLarge) => {
-          try {
-            if (tooLarge) {
-              log(`${target.name}: request body over ${maxBody} bytes: 413`);
-              return refuseTooLarge(core, res, maxBody);
-            }
-            core.run(req, res, body, target, pathInfo, query, startedAt);
-          } catch (e) {
-            log(`request failed: ${(e as Error).message}`);
-            res.destroy();
-          }
-        });
+        readAndRun(core, req, res, target, maxBody, pathInfo, query, log, startedAt);
       } catch (e) {
         log(`request failed: ${(e as Error).message}`);
         res.destroy();
