@@ -151,9 +151,12 @@ describe('ImageDeliverer', async () => {
     expect(() => new ImageDeliverer({ loadTemplate: 'kind load' }, build)).toThrow(/must contain \{image\}/);
   });
 
-  it("a component's image holds a Spin manifest serving every path from fn.wasm", () => {
+  it("a component's image holds a Spin manifest serving every path from fn.wasm, with the outbound allow-list", () => {
     expect(spinToml('Hello')).toBe(
       'spin_manifest_version = 2\n\n[application]\nname = "hello"\nversion = "0.1.0"\n\n[[trigger.http]]\nroute = "/..."\ncomponent = "fn"\n\n[component.fn]\nsource = "fn.wasm"\n',
+    );
+    expect(spinToml('echo', ['127.0.0.1:8080', '[::1]:9'])).toMatch(
+      /\[component\.fn\]\nsource = "fn\.wasm"\nallowed_outbound_hosts = \["http:\/\/127\.0\.0\.1:8080", "http:\/\/\[::1\]:9"\]\n$/,
     );
   });
 });

@@ -147,8 +147,16 @@ export interface LocalImage {
 
 export type BuildImage = (workload: LoadedWorkload, variant: VariantKind) => Promise<LocalImage>;
 
-/** The Spin manifest of a one-component app serving every path. */
-export function spinToml(app: string): string {
+/**
+ * The Spin manifest of a one-component app serving every path. Its outbound allow-list
+ * (the manifest's allowedOutboundHosts, HOST:PORT) becomes Spin's allowed_outbound_hosts
+ * (which names a scheme: http://HOST:PORT), so the app may reach under SpinKube what it
+ * may reach under the reference runtime, and nothing more (Spin denies the rest too).
+ */
+export function spinToml(app: string, allowedOutboundHosts: readonly string[] = []): string {
+  const allowed = allowedOutboundHosts.length
+    ? [`allowed_outbound_hosts = [${allowedOutboundHosts.map((h) => JSON.stringify(`http://${h}`)).join(', ')}]`]
+    : [];
   return [
     'spin_manifest_version = 2',
     '',
@@ -162,6 +170,7 @@ export function spinToml(app: string): string {
     '',
     '[component.fn]',
     'source = "fn.wasm"',
+    ...allowed,
     '',
   ].join('\n');
 }
@@ -181,7 +190,16 @@ export const buildInDocker: BuildImage = async (workload, variant) => {
     repo: `faasbench/${dnsName(workload.name)}-${variant}`,
     dockerfile: 'FROM scratch\nCOPY rootfs/ /\nLABEL faasbench=1 faasbench.kind=spin\n',
     files: [
-      { path: 'rootfs/spin.toml', mode: 0o644, data: Buffer.from(spinToml(workload.name)) },
+      {
+        path: 'rootfs/spin.toml',
+        mode: 0o644,
+        data: Buffer.from(
+          spinToml(
+            workload.name,
+            variant === 'component' ? (workload.manifest.variants.component?.allowedOutboundHosts ?? []) : [],
+          ),
+        ),
+      },
       { path: 'rootfs/fn.wasm', mode: 0o644, data: readFileSync(path) },
     ],
   });
