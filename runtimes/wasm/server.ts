@@ -118,6 +118,73 @@ export class ResponseBudget {
     return Math.max(1, Math.ceil(this.progressMs / 1000));
   }
 
+  /** Streamed answers' pending bytes and progress, per response (writePiece). */
+  private readonly streams = new WeakMap<
+    http.ServerResponse,
+    { pending: number; lastProgress: number; timer: NodeJS.Timeout | null }
+  >();
+
+  /**
+   * A piece of a streamed guest answer (its guest still running): held in the budget
+   * until the kernel takes it, with the same two bounds as writeBody. A piece that would
+   * pass the budget, or a client that takes nothing for progressMs while pieces wait,
+   * cuts the connection (the guest cannot be paused; what it writes is capped by its
+   * response cap). `end` finishes the response after this piece.
+   */
+  writePiece(res: http.ServerResponse, bytes: Uint8Array, end = false): void {
+    if (res.destroyed) return;
+    let st = this.streams.get(res);
+    if (!st) {
+      const state = { pending: 0, lastProgress: performance.now(), timer: null as NodeJS.Timeout | null };
+      st = state;
+      this.streams.set(res, state);
+      res.once('close', () => {
+        this.held -= state.pending;
+        state.pending = 0;
+        if (state.timer) clearTimeout(state.timer);
+      });
+    }
+    const state = st;
+    if (bytes.length > 0 && this.refuses(bytes.length)) {
+      this.log(
+        `server busy: a ${bytes.length}-byte piece of a streamed response would pass the budget of ${this.max} bytes (${this.held} held): connection cut`,
+      );
+      res.destroy();
+      return;
+    }
+    const n = bytes.length;
+    state.pending += n;
+    this.held += n;
+    if (this.held > this.peak) this.peak = this.held;
+    const written = () => {
+      state.pending -= n;
+      this.held -= n;
+      state.lastProgress = performance.now();
+    };
+    let taken = false;
+    const once = () => {
+      if (taken || res.destroyed) return;
+      taken = true;
+      written();
+    };
+    if (end) res.end(bytes, once);
+    else res.write(bytes, once);
+    if (!state.timer && res.writableLength > 0) {
+      const check = () => {
+        state.timer = null;
+        if (res.destroyed || res.writableLength === 0) return;
+        const idle = performance.now() - state.lastProgress;
+        if (idle < this.progressMs) {
+          state.timer = setTimeout(check, this.progressMs - idle).unref();
+          return;
+        }
+        this.log(`client took no response bytes for ${this.progressMs} ms: connection closed`);
+        res.destroy();
+      };
+      state.timer = setTimeout(check, this.progressMs).unref();
+    }
+  }
+
   /**
    * Writes `body` as the end of `res`; a guest's answer (`counted`) holds its bytes in
    * the budget until sent or abandoned. The server's own short answers (errors, 503s)
@@ -257,8 +324,10 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     try {
       const flat = flatFields(fields);
-      // A component's trailers need chunked framing (no length), announced in Trailer; Node writes them after the body.
-      const withTrailers = trailers !== undefined && trailers.length > 0 && status !== 204 && status !== 304;
+      // A component's trailers need chunked framing (no length), announced in Trailer; Node
+      // writes them after the body. Where there is none (HTTP/1.0, HEAD, 204/304) they are dropped.
+      const withTrailers =
+        trailers !== undefined && trailers.length > 0 && status !== 204 && status !== 304 && canChunk(res.req);
       if (withTrailers) {
         flat.push('trailer', [...new Set(trailers.map(([n]) => n))].join(', '));
         res.addTrailers(trailers.map(([n, v]): [string, string] => [n, v]));
@@ -269,6 +338,7 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
       budget.writeBody(res, bytes, fromGuest);
     } catch (e) {
       log(`could not write the response: ${(e as Error).message}`);
+      res.statusMessage = ''; // the failed writeHead's, else the fallback's status line would say it
       if (res.headersSent || !fallback) res.destroy();
       else send(res, 500, [['content-type', 'text/plain']], 'could not write the response\n', false, false);
     }
@@ -301,23 +371,10 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
     if (target.component) {
       const component = target.component;
       // The response streams once the guest has a head and a reason to (a wait, a
-      // megabyte, time: host.ts, Scope.emit): head and chunks are written as they come,
-      // the rest and the trailers (Server-Timing among them) when the guest returns. A
-      // guest failing after its head went out can only cut the response.
-      const tap: ResponseTap = {
-        head: (status, fields) => {
-          if (res.headersSent || res.destroyed) return;
-          try {
-            res.writeHead(status, flatFields([...streamedFields(fields), ['trailer', 'server-timing']]));
-          } catch (e) {
-            log(`${target.name}: could not write the streamed head: ${(e as Error).message}`);
-            res.destroy();
-          }
-        },
-        chunk: (bytes) => {
-          if (!res.destroyed) res.write(bytes);
-        },
-      };
+      // megabyte, time: host.ts, Scope.emit): StreamedAnswer writes head and pieces as
+      // they come, the rest and the trailers (Server-Timing among them) when the guest
+      // returns. A guest failing after its head went out can only cut the response.
+      const tap = new StreamedAnswer(req, res, budget, (why) => log(`${target.name}: ${why}`));
       const io: HandleIo = {
         tap,
         ...(body === null ? { body: { readable: req, maxBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY } } : {}),
@@ -336,11 +393,10 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
               log(
                 `${target.name}: request body larger than ${opts.maxBodyBytes ?? DEFAULT_MAX_BODY} bytes: ${res.headersSent ? 'response cut' : '413'}`,
               );
-            if (res.headersSent) {
+            if (tap.started) {
               // Streamed: the guest's good end finishes the response; anything else cuts it.
-              if (!r.fromGuest || r.requestTooLarge) return res.destroy();
-              res.addTrailers([...(r.trailers ?? []), ['server-timing', r.timing]]);
-              return void res.end(r.body);
+              if (!r.fromGuest || r.requestTooLarge) return tap.cut();
+              return tap.finish(r.body, r.trailers ?? [], r.timing);
             }
             if (r.requestTooLarge) {
               res.shouldKeepAlive = false;
@@ -348,16 +404,18 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
                 ['connection', 'close'],
               ]);
             }
-            if (r.fromGuest && budget.refuses(r.body.length))
+            // A head the tap kept (HEAD, HTTP/1.0, 204/304 cannot stream): the pieces it kept, then the rest.
+            const whole = tap.kept && r.fromGuest ? Buffer.concat([...tap.kept, r.body]) : r.body;
+            if (r.fromGuest && budget.refuses(whole.length))
               return overloaded(
                 res,
-                `server busy: a ${r.body.length}-byte response would pass the budget of ${budget.max} bytes (${budget.held} held)`,
+                `server busy: a ${whole.length}-byte response would pass the budget of ${budget.max} bytes (${budget.held} held)`,
               );
-            send(res, r.status, componentResponseFields(r), r.body, r.fromGuest, true, r.trailers);
+            send(res, r.status, componentResponseFields(r), whole, r.fromGuest, true, withoutTiming(r.trailers));
           },
           (e: Error) => {
             log(`executor failed: ${e.message}`);
-            if (res.headersSent) return res.destroy();
+            if (tap.started) return tap.cut();
             sendPlain(res, 500, `executor failed: ${e.message}\n`);
           },
         );
@@ -512,6 +570,83 @@ export function readAndRun(
 function streamedFields(fields: ReadonlyArray<readonly [string, string]>): Array<[string, string]> {
   const drop = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'server-timing', 'trailer']);
   return fields.filter(([n]) => !drop.has(n.toLowerCase())).map(([n, v]): [string, string] => [n, v]);
+}
+
+/** Chunked framing (so streaming and trailers) is possible: an HTTP/1.1 request other than HEAD. */
+function canChunk(req: http.IncomingMessage): boolean {
+  return (
+    req.method !== 'HEAD' && (req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1))
+  );
+}
+
+/** A guest's trailers without a Server-Timing of its own (the server's is the one that counts). */
+function withoutTiming(
+  trailers: ReadonlyArray<readonly [string, string]> | undefined,
+): Array<[string, string]> | undefined {
+  return trailers?.filter(([n]) => n.toLowerCase() !== 'server-timing').map(([n, v]): [string, string] => [n, v]);
+}
+
+/**
+ * A component's response written while its guest runs (the ResponseTap the host
+ * calls). Streams only where chunked framing can: an HTTP/1.1 request other than
+ * HEAD, a status with a body; otherwise it keeps head and pieces for the whole answer
+ * at the end. Pieces go through the response budget (ResponseBudget.writePiece). No
+ * write here throws: a field or trailer Node refuses cuts the connection.
+ */
+export class StreamedAnswer implements ResponseTap {
+  /** The head went out: the answer can only be finished or cut. */
+  started = false;
+  /** Pieces kept because this answer cannot stream (sent whole at the end). */
+  kept: Uint8Array[] | null = null;
+  private readonly canStream: boolean;
+
+  constructor(
+    req: http.IncomingMessage,
+    private readonly res: http.ServerResponse,
+    private readonly budget: ResponseBudget,
+    private readonly log: (why: string) => void,
+  ) {
+    this.canStream = canChunk(req);
+  }
+
+  head(status: number, fields: Array<[string, string]>): void {
+    if (!this.canStream || status === 204 || status === 304 || status < 200) {
+      this.kept = [];
+      return;
+    }
+    const res = this.res;
+    if (res.headersSent || res.destroyed) return;
+    try {
+      res.writeHead(status, flatFields([...streamedFields(fields), ['trailer', 'server-timing']]));
+      this.started = true;
+    } catch (e) {
+      this.log(`could not write the streamed head: ${(e as Error).message}`);
+      res.destroy();
+    }
+  }
+
+  chunk(bytes: Uint8Array): void {
+    if (this.kept) this.kept.push(bytes);
+    else if (this.started) this.budget.writePiece(this.res, bytes);
+  }
+
+  /** The guest's good end: the rest of the body, its trailers, ours. */
+  finish(rest: Uint8Array, trailers: ReadonlyArray<readonly [string, string]>, timing: string): void {
+    const res = this.res;
+    if (res.destroyed) return;
+    try {
+      res.addTrailers([...(withoutTiming(trailers) ?? []), ['server-timing', timing]]);
+    } catch (e) {
+      this.log(`could not write the trailers: ${(e as Error).message}`);
+      return this.cut();
+    }
+    this.budget.writePiece(res, rest, true);
+  }
+
+  /** A failure after the head went out: the client must not see a complete response. */
+  cut(): void {
+    this.res.destroy();
+  }
 }
 
 /** The 413 for a body over the limit; the connection closes after it (its body was not read). */

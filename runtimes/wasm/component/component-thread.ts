@@ -36,7 +36,9 @@ class FedBody implements BodySource {
   private ended = false;
   private failure: string | undefined;
   private trailerFields: Array<[string, string]> | undefined;
-  constructor(private readonly seq: number) {}
+  constructor(private readonly seq: number) {
+    this.drain();
+  }
 
   private drain(): void {
     for (let m = receiveMessageOnPort(feed as MessagePort); m; m = receiveMessageOnPort(feed as MessagePort)) {
@@ -92,6 +94,11 @@ class FedBody implements BodySource {
   }
 }
 
+/** Drops every message on the feed port (none is for a request without a streamed body). */
+function dropFeed(): void {
+  while (receiveMessageOnPort(feed as MessagePort));
+}
+
 const runner = new ComponentRunner();
 const components = new Map<number, PreparedComponent>();
 /** Code-cache components whose glue cache is still to be written, after their first request here. */
@@ -123,7 +130,9 @@ port.on('message', (m: ToComponentThread) => {
       head: (status, headers) => port.postMessage({ seq, head: { status, headers } } satisfies ComponentThreadReply),
       chunk: (chunk) => port.postMessage({ seq, chunk } satisfies ComponentThreadReply),
     };
+  // Whatever an earlier request's body left on the feed port goes now, read or not.
   if (m.bodyFollows) io.source = new FedBody(seq);
+  else dropFeed();
   let reply: ComponentThreadReply;
   if (!c) reply = { seq, error: `component ${m.key} was never sent to this thread` };
   else reply = { seq, outcome: runner.run(c, m.req, m.opts, io) };

@@ -120,6 +120,12 @@ interface Slot {
 const EMPTY = new Uint8Array(0);
 /** Bytes of a streamed body sent ahead of the guest before reading pauses until it asks for more. */
 const FEED_AHEAD = 2 ** 20;
+/**
+ * A guest waiting for request body bytes that do not come for this long gets a failed
+ * stream (and ends, freeing its thread): a client trickling or stalling its body holds
+ * a guest thread for this long at a time, and never past the deadline.
+ */
+export const BODY_STALL_MS = 2_000;
 
 function pairs(raw: string[]): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -227,8 +233,11 @@ export class ComponentThreadExecutor implements ComponentExecutor {
     let size = 0;
     let ahead = 0;
     let ended = false;
+    let stall: NodeJS.Timeout | null = null;
     const state = { tooLarge: false, pulled: () => {}, detach: () => {} };
     const onData = (c: Buffer): void => {
+      if (stall) clearTimeout(stall);
+      stall = null;
       size += c.length;
       if (size > body.maxBytes) {
         state.tooLarge = true;
@@ -256,16 +265,30 @@ export class ComponentThreadExecutor implements ComponentExecutor {
       r.off('end', onEnd);
       r.off('aborted', onAborted);
       r.off('error', onAborted);
+      if (stall) clearTimeout(stall);
+      stall = null;
       state.pulled = () => {};
     };
     state.pulled = () => {
       ahead = 0;
       r.resume();
+      if (!stall)
+        stall = setTimeout(() => {
+          stall = null;
+          post({ seq: job.seq, error: `request body stalled: no bytes for ${BODY_STALL_MS} ms` });
+          stop();
+        }, BODY_STALL_MS).unref();
     };
     state.detach = () => {
       stop();
-      // What the guest left unread is read and dropped, so the connection can serve the next request.
-      if (!ended && !state.tooLarge) r.resume();
+      if (ended || state.tooLarge) return;
+      // What the guest left unread is read and dropped, so the connection can serve the
+      // next request; still within the cap, or the connection is cut.
+      r.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > body.maxBytes) r.socket?.destroy();
+      });
+      r.resume();
     };
     job.feeding = state;
     r.on('data', onData);

@@ -99,6 +99,9 @@ export function extractMemoryImage(
  * keeps one memory per image and at most a byte budget in all, least recently used
  * dropped first.
  */
+/** Bytes after the image a pooled memory may have to zero (see MemoryPool.give). */
+const MAX_ZERO_TAIL = 4 * 2 ** 20;
+
 export class MemoryPool {
   /** Free memories by image, least recently given first. */
   private readonly free = new Map<MemoryImage, WebAssembly.Memory[]>();
@@ -135,6 +138,9 @@ export class MemoryPool {
   give(m: MemoryImage, memory: WebAssembly.Memory): void {
     const size = memory.buffer.byteLength;
     if (size !== m.limits.min * PAGE_BYTES || size > this.budgetBytes) return;
+    // Zeroing a long tail after the image touches every page of it; a new memory's zero
+    // pages cost nothing until the guest touches them. Past MAX_ZERO_TAIL, new is cheaper.
+    if (size - m.image.length > MAX_ZERO_TAIL) return;
     const list = this.free.get(m) ?? [];
     if (list.length >= this.perImage) return;
     list.push(memory);
