@@ -130,7 +130,9 @@ describe('GuestThreadExecutor', () => {
   });
 
   it('under heavy taking back (every busy thread counts as stuck), each request gets exactly its own answer', async () => {
-    const p = pool({ size: 3, pipeline: 4, stuckAfterMs: 0 });
+    // A deadline far past the test's length: on a loaded machine the default 10 s could end a
+    // request waiting its turn, and a replaced thread is not what this test is about.
+    const p = pool({ size: 3, pipeline: 4, stuckAfterMs: 0, deadlineMs: 300_000 });
     await p.ready();
     const mods = await Promise.all(['a', 'b', 'c', 'd'].map((n) => compileCommand(cgiGuest(`${n}\n`), n)));
     for (let round = 0; round < 10; round++) {
