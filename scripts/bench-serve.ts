@@ -14,12 +14,18 @@
 //      their bytes, so V8 shares their code: this is the host's own cost per app.
 //   4. SIGTERM under load: requests in flight (sleep 300 ms and hello), then SIGTERM:
 //      time to exit (target ≤ 2 s), and that no request hangs.
+//   5. Live idle instances: in a process of its own (the runtime's flags), N instances
+//      of hello (default 50,000), each with its own memory, kept alive and idle; PSS
+//      growth / N is the memory of one (target ≥ 50,000 at ≤ 8 KiB each). A sample of
+//      them (1 in 1,000) then runs hello's _start and must answer correctly, so the
+//      count is of working instances, not of objects.
 // Every server runs in its own process; the client (this process) is alone in its
 // event loop. Prints PASS/SHORT per target. Not a test.
 //
 // Run: flock /tmp/faasbench-bench.lock node --import tsx scripts/bench-serve.ts [--quick]  (~2 min; --quick ~1 min)
 // Flags: --quick, --c1 N (requests per server), --seconds S, --rounds R, --connections C,
-//        --apps N, --skip-http, --skip-apps, --skip-sigterm, --threads N.
+//        --apps N, --skip-http, --skip-apps, --skip-sigterm, --threads N,
+//        --instances N, --skip-instances.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { linkSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -36,6 +42,8 @@ import { parseServerTiming } from '../runtimes/shared/http.js';
 import * as procfs from '../runtimes/shared/procfs.js';
 import { referenceWasmAdapter } from '../runtimes/wasm/adapter.js';
 import { InlineExecutor } from '../runtimes/wasm/executor.js';
+import { memorySpecOf } from '../runtimes/wasm/memory.js';
+import { WasiHost } from '../runtimes/wasm/wasi/host.js';
 import { compileCommand } from '../runtimes/wasm/module.js';
 import { nodeWasiAdapter } from '../runtimes/wasm/node-wasi-adapter.js';
 import { startServeHost } from '../runtimes/wasm/serve/host.js';
@@ -355,14 +363,92 @@ async function sigtermUnderLoad(): Promise<void> {
   row('SIGTERM under load: requests hung', String(outcomes.hung), '0', outcomes.hung === 0);
 }
 
+/**
+ * Role: N live idle instances of hello in this process. Each has its own memory (a new
+ * one of the module's spec, as a fresh instance gets), all share the module's code and
+ * one WASI host's import object (as instances on one thread do). Prints one JSON line.
+ */
+async function idleInstancesChild(): Promise<void> {
+  const n = num('idle-instances', 50_000);
+  const module = await compileCommand(readFileSync(HELLO), 'hello');
+  const spec = memorySpecOf(module);
+  const host = new WasiHost();
+  const slot: { memory: WebAssembly.Memory | null } = { memory: null };
+  const imports = { ...host.imports, faasbench: slot as unknown as WebAssembly.ModuleImports };
+  const make = () => {
+    slot.memory = spec ? new WebAssembly.Memory({ initial: spec.initial, maximum: spec.maximum }) : null;
+    return new WebAssembly.Instance(module, imports);
+  };
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) {
+      (globalThis as { gc?: () => void }).gc?.();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const live: WebAssembly.Instance[] = [make()];
+  await settle();
+  const before = procfs.pssBytes(process.pid)!;
+  const t0 = Date.now();
+  for (let i = 1; i <= n; i++) live.push(make());
+  const makeMs = Date.now() - t0;
+  await settle();
+  const after = procfs.pssBytes(process.pid)!;
+  // A sample runs, each in its own instance, as a request would.
+  let sampled = 0;
+  let answered = 0;
+  for (let i = 1; i <= n; i += 1000) {
+    sampled++;
+    const inst = live[i]!;
+    host.begin({ args: ['hello'], env: [], stdin: new Uint8Array(), stdoutLimit: 1 << 20, stderrLimit: 1 << 20 });
+    host.attach(inst.exports['memory'] as WebAssembly.Memory);
+    try {
+      (inst.exports['_start'] as () => void)();
+    } catch {
+      // proc_exit(0) ends _start by throwing; the output says whether it answered
+    }
+    if (Buffer.from(host.finish().stdout).toString().endsWith(EXPECTED)) answered++;
+  }
+  process.stdout.write(`${JSON.stringify({ n, makeMs, before, after, sampled, answered, live: live.length })}\n`);
+}
+
+async function liveIdleInstances(): Promise<void> {
+  const n = num('instances', QUICK ? 10_000 : 50_000);
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, '--disable-wasm-trap-handler', '--expose-gc', SELF, '--idle-instances', String(n)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (c) => reject(new Error(`idle-instances child exited (${c})`)));
+  });
+  child.kill('SIGKILL');
+  const r = JSON.parse(line) as {
+    n: number;
+    makeMs: number;
+    before: number;
+    after: number;
+    sampled: number;
+    answered: number;
+  };
+  const per = (r.after - r.before) / r.n;
+  console.log(
+    `\n5. live idle instances: ${r.n} instances of hello in one process, each with its own memory, made in ${(r.makeMs / 1000).toFixed(1)} s; PSS ${(r.before / 2 ** 20).toFixed(0)} → ${(r.after / 2 ** 20).toFixed(0)} MiB: ${(per / 1024).toFixed(2)} KiB each; ${r.answered} of ${r.sampled} sampled instances then ran and answered correctly`,
+  );
+  row('live idle instances in one process', `${r.n}`, '≥ 50,000', r.n >= 50_000 && r.answered === r.sampled);
+  row('memory per live idle instance (PSS)', `${(per / 1024).toFixed(2)} KiB`, '≤ 8 KiB', per <= 8 * 1024);
+}
+
 async function main(): Promise<void> {
   if (has('bare')) return bareChild();
   if (has('inline-host')) return inlineHostChild();
+  if (has('idle-instances')) return idleInstancesChild();
   const t0 = Date.now();
   console.log(`bench:serve on hello — node ${process.version}, V8 ${process.versions.v8}`);
   await latencyAndSaturation();
   if (!has('skip-apps')) await appsOnOneListener();
   if (!has('skip-sigterm')) await sigtermUnderLoad();
+  if (!has('skip-instances')) await liveIdleInstances();
   console.log(`\nSummary (${((Date.now() - t0) / 1000).toFixed(0)} s; noisy unless the machine is quiet):`);
   for (const r of rows)
     console.log(
