@@ -20,6 +20,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_COMPONENT_LIMITS, FORBIDDEN_HEADERS } from '../../runtimes/wasm/component/host.js';
+import { rawPairs } from '../../runtimes/shared/http.js';
 import { runServe, type RunningServe } from '../../runtimes/wasm/serve/run.js';
 import type { ShimServerReply } from './http-shim-server.js';
 
@@ -142,7 +143,7 @@ export function sendProbe(port: number, req: HttpProbeRequest, timeoutMs: number
     };
     creq.on('response', (res) => {
       status = res.statusCode ?? 0;
-      headers = pairs(res.rawHeaders);
+      headers = rawPairs(res.rawHeaders, true);
       res.on('data', (c: Buffer) => {
         size += c.length;
         if (size > MAX_RESPONSE_BYTES)
@@ -152,7 +153,7 @@ export function sendProbe(port: number, req: HttpProbeRequest, timeoutMs: number
       });
       res.on('aborted', () => finish({ complete: false, error: 'the server cut the response' }));
       res.on('error', (e) => finish({ complete: false, error: `response: ${e.message}` }));
-      res.on('end', () => finish({ complete: true, trailers: pairs(res.rawTrailers) }));
+      res.on('end', () => finish({ complete: true, trailers: rawPairs(res.rawTrailers, true) }));
     });
     if (req.duplex) return sendNext();
     if (req.chunks) for (const c of req.chunks) creq.write(c);
@@ -160,12 +161,6 @@ export function sendProbe(port: number, req: HttpProbeRequest, timeoutMs: number
     if (req.trailers) creq.addTrailers(req.trailers);
     creq.end();
   });
-}
-
-function pairs(raw: string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
-  return out;
 }
 
 // ---------- what the probe sends back ----------

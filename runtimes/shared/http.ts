@@ -49,6 +49,16 @@ export function flatHeaders(
   return into;
 }
 
+/**
+ * Node's raw field list (rawHeaders, rawTrailers: name, value, name, value…) as pairs in
+ * arrival order, repeated names kept; names lower-cased when asked.
+ */
+export function rawPairs(raw: readonly string[], lowerCase = false): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([lowerCase ? raw[i]!.toLowerCase() : raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
 /** A request a server received, with its body read, as the adapters' FunctionRequest. */
 export function functionRequestOf(
   req: http.IncomingMessage,

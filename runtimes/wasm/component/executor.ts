@@ -13,7 +13,7 @@
 
 import type http from 'node:http';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
-import { readBodyLimited } from '../../shared/http.js';
+import { rawPairs, readBodyLimited } from '../../shared/http.js';
 import { startModuleWorker } from '../../shared/module-worker.js';
 import type { HttpExchangeRequest, ResponseTap } from './host.js';
 import type { PreparedComponent } from './prepare.js';
@@ -75,7 +75,7 @@ export class InlineComponentExecutor implements ComponentExecutor {
       req = {
         ...req,
         body,
-        ...(io.body.readable.rawTrailers.length ? { trailers: pairs(io.body.readable.rawTrailers) } : {}),
+        ...(io.body.readable.rawTrailers.length ? { trailers: rawPairs(io.body.readable.rawTrailers) } : {}),
       };
     }
     return this.runner.run(component, req, opts, io.tap ? { tap: io.tap } : {});
@@ -126,12 +126,6 @@ const FEED_AHEAD = 2 ** 20;
  * a guest thread for this long at a time, and never past the deadline.
  */
 export const BODY_STALL_MS = 2_000;
-
-function pairs(raw: string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
-  return out;
-}
 
 function tooLargeOutcome(max: number): HandledOutcome {
   return {
@@ -251,7 +245,7 @@ export class ComponentThreadExecutor implements ComponentExecutor {
     };
     const onEnd = (): void => {
       ended = true;
-      const trailers = pairs(r.rawTrailers);
+      const trailers = rawPairs(r.rawTrailers);
       post({ seq: job.seq, end: true, ...(trailers.length ? { trailers } : {}) });
       stop();
     };

@@ -15,16 +15,11 @@
 
 import http from 'node:http';
 import { workerData, type MessagePort } from 'node:worker_threads';
+import { rawPairs } from '../../shared/http.js';
 import type { OutboundErrorCode, OutboundRequest, OutboundResult } from './outbound.js';
 
 const { port, flag } = workerData as { port: MessagePort; flag: SharedArrayBuffer };
 const wake = new Int32Array(flag);
-
-function pairs(raw: string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
-  return out;
-}
 
 function errorCode(e: NodeJS.ErrnoException): OutboundErrorCode {
   switch (e.code) {
@@ -107,9 +102,9 @@ function perform(r: OutboundRequest & { seq: number }): Promise<OutboundResult> 
           seq: r.seq,
           ok: true,
           status: res.statusCode ?? 0,
-          headers: pairs(res.rawHeaders),
+          headers: rawPairs(res.rawHeaders, true),
           body: Buffer.concat(chunks, size),
-          trailers: pairs(res.rawTrailers),
+          trailers: rawPairs(res.rawTrailers, true),
         }),
       );
     });

@@ -6,7 +6,7 @@
 // served), handler, dispatch.
 
 import type http from 'node:http';
-import { formatServerTiming, withDispatch } from '../../shared/http.js';
+import { formatServerTiming, rawPairs, withDispatch } from '../../shared/http.js';
 import type { ComponentExecutor, HandleIo } from './executor.js';
 import type { PreparedComponent } from './prepare.js';
 import { httpResponseOf } from './runner.js';
@@ -37,12 +37,6 @@ export interface ComponentAnswer {
   requestTooLarge: boolean;
 }
 
-function pairs(raw: string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
-  return out;
-}
-
 /**
  * Runs the request through the component. `body` is the whole request body, or null
  * when it streams in through `io.body`; `io.tap` takes the response while the guest
@@ -63,9 +57,9 @@ export async function serveComponent(
       method: req.method ?? 'GET',
       pathWithQuery: query ? `${path}?${query}` : path,
       ...(req.headers.host ? { authority: req.headers.host } : {}),
-      headers: pairs(req.rawHeaders),
+      headers: rawPairs(req.rawHeaders),
       body: body ?? new Uint8Array(0),
-      ...(body && req.rawTrailers.length ? { trailers: pairs(req.rawTrailers) } : {}),
+      ...(body && req.rawTrailers.length ? { trailers: rawPairs(req.rawTrailers) } : {}),
     },
     {
       reuse: t.reuse ?? 1,
