@@ -118,10 +118,45 @@ export class ResponseBudget {
     return Math.max(1, Math.ceil(this.progressMs / 1000));
   }
 
+  /** What to release when a connection closes, for answers that may never see their own 'close' (see whenGone). */
+  private readonly onSocketClose = new WeakMap<Socket, Set<() => void>>();
+
+  /**
+   * Calls `release` once, when the answer finishes or is abandoned. An answer queued
+   * behind another on a pipelined connection gets neither 'finish' nor 'close' when the
+   * connection drops (Node destroys only the requests), so the connection's own 'close'
+   * releases it too: one listener per connection, whatever its answers.
+   */
+  private whenGone(res: http.ServerResponse, release: () => void): void {
+    const socket = res.req.socket;
+    let set = this.onSocketClose.get(socket);
+    if (!set) {
+      const fresh = new Set<() => void>();
+      set = fresh;
+      this.onSocketClose.set(socket, fresh);
+      socket.once('close', () => {
+        for (const fn of [...fresh]) fn();
+        fresh.clear();
+      });
+    }
+    const pending = set;
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      pending.delete(once);
+      release();
+    };
+    pending.add(once);
+    res.once('finish', once);
+    res.once('close', once);
+    if (socket.destroyed) once();
+  }
+
   /** Streamed answers' pending bytes and progress, per response (writePiece). */
   private readonly streams = new WeakMap<
     http.ServerResponse,
-    { pending: number; lastProgress: number; timer: NodeJS.Timeout | null }
+    { pending: number; lastProgress: number; timer: NodeJS.Timeout | null; gone: boolean }
   >();
 
   /**
@@ -135,16 +170,19 @@ export class ResponseBudget {
     if (res.destroyed) return;
     let st = this.streams.get(res);
     if (!st) {
-      const state = { pending: 0, lastProgress: performance.now(), timer: null as NodeJS.Timeout | null };
+      const state = { pending: 0, lastProgress: performance.now(), timer: null as NodeJS.Timeout | null, gone: false };
       st = state;
       this.streams.set(res, state);
-      res.once('close', () => {
+      // Whatever is still pending when the answer ends or is abandoned is released then.
+      this.whenGone(res, () => {
+        state.gone = true;
         this.held -= state.pending;
         state.pending = 0;
         if (state.timer) clearTimeout(state.timer);
       });
     }
     const state = st;
+    if (state.gone) return;
     if (bytes.length > 0 && this.refuses(bytes.length)) {
       this.log(
         `server busy: a ${bytes.length}-byte piece of a streamed response would pass the budget of ${this.max} bytes (${this.held} held): connection cut`,
@@ -152,23 +190,27 @@ export class ResponseBudget {
       res.destroy();
       return;
     }
-    const n = bytes.length;
-    state.pending += n;
-    this.held += n;
-    if (this.held > this.peak) this.peak = this.held;
-    const written = () => {
-      state.pending -= n;
-      this.held -= n;
-      state.lastProgress = performance.now();
-    };
-    let taken = false;
-    const once = () => {
-      if (taken || res.destroyed) return;
-      taken = true;
-      written();
-    };
-    if (end) res.end(bytes, once);
-    else res.write(bytes, once);
+    // In WRITE_CHUNK parts, each with its callback: progress is seen part by part, so a
+    // slow but steady reader of a large piece is never cut.
+    for (let at = 0; at < bytes.length || (at === 0 && end); at += WRITE_CHUNK) {
+      const part = bytes.subarray(at, Math.min(bytes.length, at + WRITE_CHUNK));
+      const n = part.length;
+      state.pending += n;
+      this.held += n;
+      if (this.held > this.peak) this.peak = this.held;
+      let taken = false;
+      const written = () => {
+        if (taken || state.gone) return;
+        taken = true;
+        state.pending -= n;
+        this.held -= n;
+        state.lastProgress = performance.now();
+      };
+      const last = at + WRITE_CHUNK >= bytes.length;
+      if (end && last) res.end(part, written);
+      else res.write(part, written);
+      if (last) break;
+    }
     if (!state.timer && res.writableLength > 0) {
       const check = () => {
         state.timer = null;
@@ -204,8 +246,7 @@ export class ResponseBudget {
       if (timer) clearTimeout(timer);
       this.progress.set(socket, performance.now());
     };
-    res.once('finish', release);
-    res.once('close', release);
+    this.whenGone(res, release);
     const progressed = () => this.progress.set(socket, performance.now());
     const watch = () => {
       if (done || timer) return;
@@ -375,9 +416,18 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
       // they come, the rest and the trailers (Server-Timing among them) when the guest
       // returns. A guest failing after its head went out can only cut the response.
       const tap = new StreamedAnswer(req, res, budget, (why) => log(`${target.name}: ${why}`));
+      // A body that passes the cap after its guest answered: the answer is finished, then the connection closed.
+      const overCap = () => {
+        const close = () => req.socket?.destroy();
+        if (res.writableFinished || res.destroyed) close();
+        else {
+          res.once('finish', close);
+          res.once('close', close);
+        }
+      };
       const io: HandleIo = {
         tap,
-        ...(body === null ? { body: { readable: req, maxBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY } } : {}),
+        ...(body === null ? { body: { readable: req, maxBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY, overCap } } : {}),
       };
       void loadComponentServing()
         .then(({ serveComponent, componentResponseFields }) =>
@@ -418,7 +468,11 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
             if (tap.started) return tap.cut();
             sendPlain(res, 500, `executor failed: ${e.message}\n`);
           },
-        );
+        )
+        .catch((e: Error) => {
+          log(`request failed: ${e.message}`);
+          res.destroy();
+        });
       return;
     }
     if (body === null) throw new Error(`app ${target.name}: a preview1 module takes its body whole`);

@@ -21,7 +21,7 @@ afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });
 
-async function serve(script: Script, budget?: number): Promise<{ port: number; log: string[] }> {
+async function serve(script: Script, budget?: number): Promise<{ port: number; log: string[]; held: () => number }> {
   const log: string[] = [];
   const executor: ComponentExecutor = {
     name: 'stand-in',
@@ -58,7 +58,7 @@ async function serve(script: Script, budget?: number): Promise<{ port: number; l
   });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.address() as AddressInfo).port, log };
+  return { port: (server.address() as AddressInfo).port, log, held: () => core.budget.held };
 }
 
 /** The raw bytes a client gets for one request written as `head`, until the server closes or `ms` pass. */
@@ -154,5 +154,29 @@ describe('a component response streamed while its guest runs', () => {
     await closed;
     expect(got.endsWith('0\r\n\r\n')).toBe(false);
     expect(log.some((l) => /piece of a streamed response would pass the budget/.test(l))).toBe(true);
+  });
+
+  it('releases what answers held when a pipelined connection drops, the queued ones too', async () => {
+    let n = 0;
+    const { port, held } = await serve(async (io) => {
+      n++;
+      if (n % 3 === 1) {
+        await new Promise((r) => setTimeout(r, 300)); // still running when the client hangs up
+        return { response: { status: 200, headers: [], body: new Uint8Array(2 ** 20) } };
+      }
+      io.tap!.head(200, [['content-type', 'application/octet-stream']]);
+      io.tap!.chunk(new Uint8Array(2 ** 20));
+      return ok('');
+    });
+    for (let round = 0; round < 3; round++) {
+      const s = net.connect(port, '127.0.0.1');
+      s.pause(); // reads nothing
+      s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(3));
+      // The second and third answers wait behind the first, which is still running.
+      await new Promise((r) => setTimeout(r, 150));
+      s.destroy();
+    }
+    for (let i = 0; i < 50 && held() !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(held()).toBe(0);
   });
 });

@@ -32,6 +32,12 @@ export interface StreamedBody {
   readable: http.IncomingMessage;
   /** Bytes past which the body is refused: the guest's stream fails and the outcome says requestTooLarge. */
   maxBytes: number;
+  /**
+   * The body passed maxBytes after its guest answered (read only to be dropped): what
+   * to do with the connection (the server: close it once the answer is out). Default:
+   * stop reading.
+   */
+  overCap?: () => void;
 }
 
 /** How a request's bodies move while its guest runs (both optional: whole otherwise). */
@@ -259,6 +265,8 @@ export class ComponentThreadExecutor implements ComponentExecutor {
       r.off('end', onEnd);
       r.off('aborted', onAborted);
       r.off('error', onAborted);
+      // Off its listener a flowing stream would go on being read (and dropped).
+      if (!ended) r.pause();
       if (stall) clearTimeout(stall);
       stall = null;
       state.pulled = () => {};
@@ -278,10 +286,14 @@ export class ComponentThreadExecutor implements ComponentExecutor {
       if (ended || state.tooLarge) return;
       // What the guest left unread is read and dropped, so the connection can serve the
       // next request; still within the cap, or the connection is cut.
-      r.on('data', (c: Buffer) => {
+      const drop = (c: Buffer): void => {
         size += c.length;
-        if (size > body.maxBytes) r.socket?.destroy();
-      });
+        if (size <= body.maxBytes) return;
+        r.off('data', drop);
+        r.pause();
+        (body.overCap ?? (() => {}))();
+      };
+      r.on('data', drop);
       r.resume();
     };
     job.feeding = state;

@@ -87,6 +87,9 @@ export function extractMemoryImage(
   return { bytes: stripped, image: { limits: rewritten.memory, image } };
 }
 
+/** Bytes after the image a pooled memory may have to zero (see MemoryPool.give). */
+const MAX_ZERO_TAIL = 4 * 2 ** 20;
+
 /**
  * Memories of finished fresh instances, made fresh again for the next one. A new
  * memory costs its page faults: measured on this machine, a new 145-page memory with
@@ -99,9 +102,6 @@ export function extractMemoryImage(
  * keeps one memory per image and at most a byte budget in all, least recently used
  * dropped first.
  */
-/** Bytes after the image a pooled memory may have to zero (see MemoryPool.give). */
-const MAX_ZERO_TAIL = 4 * 2 ** 20;
-
 export class MemoryPool {
   /** Free memories by image, least recently given first. */
   private readonly free = new Map<MemoryImage, WebAssembly.Memory[]>();
