@@ -3,7 +3,7 @@
 // with SIGKILL (its servers are ended by the next start; a live owner's are left).
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { freePort, startServer, sweepOrphanedServers, type Server } from './supervise.js';
@@ -63,19 +63,33 @@ describe('startServer', () => {
     ).rejects.toThrow(/exited at start with code 3.*bad config line 3/s);
   });
 
-  it('a server never ready is stopped at the deadline, with the reason', async () => {
+  // No wall-clock bound here: the reason names the deadline, and a start that hung past it
+  // would end at this test's own timeout instead.
+  it('a server never ready is stopped at the deadline, with the reason', { timeout: 60_000 }, async () => {
     const port = await freePort();
-    const before = Date.now();
+    const marker = `never-ready-${process.pid}-${Date.now()}`;
     await expect(
       startServer({
         command: process.execPath,
-        args: ['-e', 'setInterval(() => {}, 1000)'],
+        args: ['-e', `setInterval(() => {}, 1000); // ${marker}`],
         port,
         ready: { kind: 'port' },
         startDeadlineMs: 500,
       }),
     ).rejects.toThrow(/not ready within 500 ms \(port \d+ accepting\)/);
-    expect(Date.now() - before).toBeLessThan(10_000);
+    // And it was stopped: no process with its command line is left (given a moment to be reaped).
+    const alive = () =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .some((d) => {
+          try {
+            return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(marker);
+          } catch {
+            return false;
+          }
+        });
+    for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive()).toBe(false);
   });
 
   it('a missing command is a one-line error', async () => {
