@@ -70,6 +70,8 @@ export interface RunOptions {
   outbound?: OutboundPolicy;
 }
 
+type CoreHook = (m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance;
+
 interface Handler {
   handle(request: unknown, outparam: unknown): void;
 }
@@ -82,8 +84,8 @@ export class ComponentRunner {
   private readonly pool = new MemoryPool();
   /** Image memories the instance being created took, with their images (given back when it is not kept). */
   private taken: Array<[MemoryImage, WebAssembly.Memory]> = [];
-  /** Per component: its core modules rewritten by memory-image.ts, by module. */
-  private readonly imaged = new WeakMap<PreparedComponent, Map<WebAssembly.Module, MemoryImage>>();
+  /** Per component, made once: jco's instantiateCore hook for its modules rewritten by memory-image.ts. */
+  private readonly hooks = new WeakMap<PreparedComponent, CoreHook | undefined>();
 
   /** Memories the pool handed out again (memory-image.ts, MemoryPool). */
   get pooledMemories(): number {
@@ -91,25 +93,24 @@ export class ComponentRunner {
   }
 
   /** jco's instantiateCore hook: a module rewritten by memory-image.ts gets a memory holding its image. */
-  private hook(
-    c: PreparedComponent,
-  ): ((m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance) | undefined {
-    if (c.images.size === 0) return undefined;
-    let byModule = this.imaged.get(c);
-    if (!byModule) {
-      byModule = new Map();
-      for (const [f, img] of c.images) byModule.set(c.modules.get(f)!, img);
-      this.imaged.set(c, byModule);
+  private hook(c: PreparedComponent): CoreHook | undefined {
+    if (this.hooks.has(c)) return this.hooks.get(c);
+    let hook: CoreHook | undefined;
+    if (c.images.size > 0) {
+      const images = new Map<WebAssembly.Module, MemoryImage>();
+      for (const [f, img] of c.images) images.set(c.modules.get(f)!, img);
+      hook = (m, i) => {
+        const img = images.get(m);
+        if (!img) return new WebAssembly.Instance(m, i);
+        const memory = this.pool.take(img);
+        this.taken.push([img, memory]);
+        return new WebAssembly.Instance(m, { ...i, [IMAGE_IMPORT.module]: { [IMAGE_IMPORT.name]: memory } });
+      };
     }
-    const images = byModule;
-    return (m, i) => {
-      const img = images.get(m);
-      if (!img) return new WebAssembly.Instance(m, i);
-      const memory = this.pool.take(img);
-      this.taken.push([img, memory]);
-      return new WebAssembly.Instance(m, { ...i, [IMAGE_IMPORT.module]: { [IMAGE_IMPORT.name]: memory } });
-    };
+    this.hooks.set(c, hook);
+    return hook;
   }
+
   /** Reused instances by component, least recently used first. */
   private readonly kept = new Map<PreparedComponent, { handler: Handler; served: number }>();
 
