@@ -97,8 +97,8 @@ const HANDLER = /^wasi:http\/incoming-handler@0\.2\.\d+$/;
 export type Transpiler = 'jco' | 'jco-transpile';
 /** Per transpiler; bumped when what we write into the cache changes. */
 const CACHE_FORMAT: Record<Transpiler, string> = {
-  jco: 'jco-1.12.0-sync-1',
-  'jco-transpile': 'jco-transpile-0.15.0-sync-1',
+  jco: 'jco-1.12.0-sync-2',
+  'jco-transpile': 'jco-transpile-0.15.0-sync-2',
 };
 
 interface Transpiled {
@@ -143,6 +143,8 @@ interface CacheMeta {
   imports: string[];
   exports: string[];
   files: string[];
+  /** The glue registers finalizers (FinalizationRegistry): its memories must not be recycled (see memoryImage). */
+  finalizers: boolean;
 }
 
 /** Transpiles (or finds in the cache) and checks; does not compile. */
@@ -162,7 +164,13 @@ async function transpiled(
   } catch (e) {
     throw new ComponentError(`${name}: not a valid component (${firstLine(e)})`);
   }
-  const meta: CacheMeta = { imports: out.imports, exports: out.exports.map(([n]) => n), files: Object.keys(out.files) };
+  const glue = out.files['fn.js'];
+  const meta: CacheMeta = {
+    imports: out.imports,
+    exports: out.exports.map(([n]) => n),
+    files: Object.keys(out.files),
+    finalizers: glue !== undefined && Buffer.from(glue).includes('FinalizationRegistry'),
+  };
   // Written to a private temp directory and renamed in: a crash or a concurrent prepare never leaves half a cache entry.
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   mkdirSync(tmp, { recursive: true });
@@ -223,8 +231,7 @@ export async function prepareComponent(
   const capPages = Math.floor((opts.memoryCapBytes ?? DEFAULT_COMPONENT_MEMORY_CAP) / PAGE_BYTES);
   const modules = new Map<string, WebAssembly.Module>();
   const images = new Map<string, MemoryImage>();
-  const imaging =
-    opts.memoryImage !== false && !readFileSync(join(dir, 'fn.js'), 'utf8').includes('FinalizationRegistry');
+  const imaging = opts.memoryImage !== false && !meta.finalizers;
   for (const f of meta.files.filter((f) => f.endsWith('.wasm'))) {
     let core: Uint8Array = readFileSync(join(dir, f));
     const imaged = imaging ? extractMemoryImage(core, capPages) : null;
