@@ -59,6 +59,20 @@ export function rawPairs(raw: readonly string[], lowerCase = false): Array<[stri
   return out;
 }
 
+/** Pairs as Node's raw field list (name, value, name, value…) for writeHead: repeated names stay separate lines. */
+export function flatPairs(fields: ReadonlyArray<readonly [string, string]>): string[] {
+  const flat: string[] = [];
+  for (const [name, value] of fields) flat.push(name, value);
+  return flat;
+}
+
+/** The answer to this request can use chunked framing (so stream, and carry trailers): HTTP/1.1 or later, not HEAD. */
+export function canChunk(req: http.IncomingMessage): boolean {
+  return (
+    req.method !== 'HEAD' && (req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1))
+  );
+}
+
 /** A request a server received, with its body read, as the adapters' FunctionRequest. */
 export function functionRequestOf(
   req: http.IncomingMessage,

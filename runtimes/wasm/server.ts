@@ -19,18 +19,17 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { cgiEnvironment, parseCgiOutput } from '../shared/cgi.js';
-import { flatHeaders, formatServerTiming, readBodyLimited, withDispatch } from '../shared/http.js';
+import { canChunk, flatHeaders, flatPairs, formatServerTiming, readBodyLimited, withDispatch } from '../shared/http.js';
 import type { FunctionRequest } from '../types.js';
 import type { ExecOutcome, Executor, GuestFs } from './executor.js';
-import type { ComponentTarget } from './component/serve.js';
-import type { HandleIo } from './component/executor.js';
-import type { ResponseTap } from './component/host.js';
+import type { ComponentAnswer, ComponentTarget } from './component/serve.js';
 
 // The component path (WASI 0.2, jco glue, preview2-shim) is loaded the first time a
 // component is served: a preview1-only host (the wasm container image, which ships no
 // node_modules) never loads it, and its cold start does not pay for it.
 let componentServing: Promise<typeof import('./component/serve.js')> | undefined;
 const loadComponentServing = () => (componentServing ??= import('./component/serve.js'));
+type ComponentServing = typeof import('./component/serve.js');
 
 export interface WagiServerOptions {
   module: WebAssembly.Module;
@@ -286,13 +285,6 @@ export class ResponseBudget {
   }
 }
 
-/** Header fields as Node's raw list (name, value, name, value...): repeated names stay separate lines. */
-function flatFields(fields: ReadonlyArray<readonly [string, string]>): string[] {
-  const flat: string[] = [];
-  for (const [name, value] of fields) flat.push(name, value);
-  return flat;
-}
-
 /** One app as the core runs it: its module, argv[0], filesystem and where it is mounted. */
 export interface WagiTarget {
   /** The preview1 module; unused when `component` is set. */
@@ -364,7 +356,7 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
     if (res.headersSent || res.destroyed) return;
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     try {
-      const flat = flatFields(fields);
+      const flat = flatPairs(fields);
       // A component's trailers need chunked framing (no length), announced in Trailer; Node
       // writes them after the body. Where there is none (HTTP/1.0, HEAD, 204/304) they are dropped.
       const withTrailers =
@@ -395,6 +387,66 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
     sendPlain(res, 503, `${why}\n`, [['retry-after', String(budget.retryAfterSeconds)]]);
   };
 
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  /**
+   * A component app's answer. The response streams once the guest has a head and a
+   * reason to (a wait, a megabyte, time: host.ts, Scope.emit): StreamedAnswer writes
+   * head and pieces as they come, the rest and the trailers (Server-Timing among them)
+   * when the guest returns. A guest failing after its head went out can only cut it.
+   */
+  const answerComponent = async (
+    { serveComponent, componentResponseFields, StreamedAnswer }: ComponentServing,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    body: Buffer | null,
+    target: WagiTarget,
+    path: string,
+    query: string,
+    startedAt: bigint | undefined,
+  ): Promise<void> => {
+    const tap = new StreamedAnswer(req, res, budget, (why) => log(`${target.name}: ${why}`));
+    // A body that passes the cap after its guest answered: the answer is finished, then the connection closed.
+    const overCap = () => {
+      const close = () => req.socket?.destroy();
+      if (res.writableFinished || res.destroyed) close();
+      else {
+        res.once('finish', close);
+        res.once('close', close);
+      }
+    };
+    let r: ComponentAnswer;
+    try {
+      r = await serveComponent(target.component!, req, body, path, query, startedAt, {
+        tap,
+        ...(body === null ? { body: { readable: req, maxBytes: maxBody, overCap } } : {}),
+      });
+    } catch (e) {
+      log(`executor failed: ${(e as Error).message}`);
+      if (tap.started) return tap.cut();
+      return sendPlain(res, 500, `executor failed: ${(e as Error).message}\n`);
+    }
+    if (r.failure) log(r.failure);
+    if (r.requestTooLarge)
+      log(`${target.name}: request body larger than ${maxBody} bytes: ${res.headersSent ? 'response cut' : '413'}`);
+    if (tap.started) {
+      // Streamed: the guest's good end finishes the response; anything else cuts it.
+      if (!r.fromGuest || r.requestTooLarge) return tap.cut();
+      return tap.finish(r.body, r.trailers ?? [], r.timing);
+    }
+    if (r.requestTooLarge) {
+      res.shouldKeepAlive = false;
+      return sendPlain(res, 413, `request body larger than ${maxBody} bytes\n`, [['connection', 'close']]);
+    }
+    // A head the tap kept (HEAD, HTTP/1.0, 204/304 cannot stream): the pieces it kept, then the rest.
+    const whole = tap.kept && r.fromGuest ? Buffer.concat([...tap.kept, r.body]) : r.body;
+    if (r.fromGuest && budget.refuses(whole.length))
+      return overloaded(
+        res,
+        `server busy: a ${whole.length}-byte response would pass the budget of ${budget.max} bytes (${budget.held} held)`,
+      );
+    send(res, r.status, componentResponseFields(r), whole, r.fromGuest, true, r.trailers);
+  };
+
   const run = (
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -410,65 +462,8 @@ export function createWagiCore(opts: WagiCoreOptions): WagiCore {
         `server busy: ${budget.held} bytes of responses wait for their clients (budget ${budget.max})`,
       );
     if (target.component) {
-      const component = target.component;
-      // The response streams once the guest has a head and a reason to (a wait, a
-      // megabyte, time: host.ts, Scope.emit): StreamedAnswer writes head and pieces as
-      // they come, the rest and the trailers (Server-Timing among them) when the guest
-      // returns. A guest failing after its head went out can only cut the response.
-      const tap = new StreamedAnswer(req, res, budget, (why) => log(`${target.name}: ${why}`));
-      // A body that passes the cap after its guest answered: the answer is finished, then the connection closed.
-      const overCap = () => {
-        const close = () => req.socket?.destroy();
-        if (res.writableFinished || res.destroyed) close();
-        else {
-          res.once('finish', close);
-          res.once('close', close);
-        }
-      };
-      const io: HandleIo = {
-        tap,
-        ...(body === null ? { body: { readable: req, maxBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY, overCap } } : {}),
-      };
       void loadComponentServing()
-        .then(({ serveComponent, componentResponseFields }) =>
-          serveComponent(component, req, body, path, query, startedAt, io).then((r) => ({
-            r,
-            componentResponseFields,
-          })),
-        )
-        .then(
-          ({ r, componentResponseFields }) => {
-            if (r.failure) log(r.failure);
-            if (r.requestTooLarge)
-              log(
-                `${target.name}: request body larger than ${opts.maxBodyBytes ?? DEFAULT_MAX_BODY} bytes: ${res.headersSent ? 'response cut' : '413'}`,
-              );
-            if (tap.started) {
-              // Streamed: the guest's good end finishes the response; anything else cuts it.
-              if (!r.fromGuest || r.requestTooLarge) return tap.cut();
-              return tap.finish(r.body, r.trailers ?? [], r.timing);
-            }
-            if (r.requestTooLarge) {
-              res.shouldKeepAlive = false;
-              return sendPlain(res, 413, `request body larger than ${opts.maxBodyBytes ?? DEFAULT_MAX_BODY} bytes\n`, [
-                ['connection', 'close'],
-              ]);
-            }
-            // A head the tap kept (HEAD, HTTP/1.0, 204/304 cannot stream): the pieces it kept, then the rest.
-            const whole = tap.kept && r.fromGuest ? Buffer.concat([...tap.kept, r.body]) : r.body;
-            if (r.fromGuest && budget.refuses(whole.length))
-              return overloaded(
-                res,
-                `server busy: a ${whole.length}-byte response would pass the budget of ${budget.max} bytes (${budget.held} held)`,
-              );
-            send(res, r.status, componentResponseFields(r), whole, r.fromGuest, true, withoutTiming(r.trailers));
-          },
-          (e: Error) => {
-            log(`executor failed: ${e.message}`);
-            if (tap.started) return tap.cut();
-            sendPlain(res, 500, `executor failed: ${e.message}\n`);
-          },
-        )
+        .then((serving) => answerComponent(serving, req, res, body, target, path, query, startedAt))
         .catch((e: Error) => {
           log(`request failed: ${e.message}`);
           res.destroy();
@@ -618,89 +613,6 @@ export function readAndRun(
       res.destroy();
     }
   });
-}
-
-/** A streamed response's fields: the guest's, minus the framing Node writes itself and any Server-Timing of its own (ours is a trailer). */
-function streamedFields(fields: ReadonlyArray<readonly [string, string]>): Array<[string, string]> {
-  const drop = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'server-timing', 'trailer']);
-  return fields.filter(([n]) => !drop.has(n.toLowerCase())).map(([n, v]): [string, string] => [n, v]);
-}
-
-/** Chunked framing (so streaming and trailers) is possible: an HTTP/1.1 request other than HEAD. */
-function canChunk(req: http.IncomingMessage): boolean {
-  return (
-    req.method !== 'HEAD' && (req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1))
-  );
-}
-
-/** A guest's trailers without a Server-Timing of its own (the server's is the one that counts). */
-function withoutTiming(
-  trailers: ReadonlyArray<readonly [string, string]> | undefined,
-): Array<[string, string]> | undefined {
-  return trailers?.filter(([n]) => n.toLowerCase() !== 'server-timing').map(([n, v]): [string, string] => [n, v]);
-}
-
-/**
- * A component's response written while its guest runs (the ResponseTap the host
- * calls). Streams only where chunked framing can: an HTTP/1.1 request other than
- * HEAD, a status with a body; otherwise it keeps head and pieces for the whole answer
- * at the end. Pieces go through the response budget (ResponseBudget.writePiece). No
- * write here throws: a field or trailer Node refuses cuts the connection.
- */
-export class StreamedAnswer implements ResponseTap {
-  /** The head went out: the answer can only be finished or cut. */
-  started = false;
-  /** Pieces kept because this answer cannot stream (sent whole at the end). */
-  kept: Uint8Array[] | null = null;
-  private readonly canStream: boolean;
-
-  constructor(
-    req: http.IncomingMessage,
-    private readonly res: http.ServerResponse,
-    private readonly budget: ResponseBudget,
-    private readonly log: (why: string) => void,
-  ) {
-    this.canStream = canChunk(req);
-  }
-
-  head(status: number, fields: Array<[string, string]>): void {
-    if (!this.canStream || status === 204 || status === 304 || status < 200) {
-      this.kept = [];
-      return;
-    }
-    const res = this.res;
-    if (res.headersSent || res.destroyed) return;
-    try {
-      res.writeHead(status, flatFields([...streamedFields(fields), ['trailer', 'server-timing']]));
-      this.started = true;
-    } catch (e) {
-      this.log(`could not write the streamed head: ${(e as Error).message}`);
-      res.destroy();
-    }
-  }
-
-  chunk(bytes: Uint8Array): void {
-    if (this.kept) this.kept.push(bytes);
-    else if (this.started) this.budget.writePiece(this.res, bytes);
-  }
-
-  /** The guest's good end: the rest of the body, its trailers, ours. */
-  finish(rest: Uint8Array, trailers: ReadonlyArray<readonly [string, string]>, timing: string): void {
-    const res = this.res;
-    if (res.destroyed) return;
-    try {
-      res.addTrailers([...(withoutTiming(trailers) ?? []), ['server-timing', timing]]);
-    } catch (e) {
-      this.log(`could not write the trailers: ${(e as Error).message}`);
-      return this.cut();
-    }
-    this.budget.writePiece(res, rest, true);
-  }
-
-  /** A failure after the head went out: the client must not see a complete response. */
-  cut(): void {
-    this.res.destroy();
-  }
 }
 
 /** The 413 for a body over the limit; the connection closes after it (its body was not read). */

@@ -1,4 +1,4 @@
-// StreamedAnswer and ResponseBudget.writePiece (server.ts): a component's response
+// StreamedAnswer (component/serve.ts) and ResponseBudget.writePiece (server.ts): a component's response
 // written while its guest runs, driven here by a stand-in executor that calls the tap as
 // the component host does (head, pieces, then the outcome). What the server must never
 // do: throw (a trailer Node refuses cuts the connection; the process serves on), send a
