@@ -34,6 +34,19 @@ export function spawnCli(
   );
 }
 
+/** The CLI started (spawnCli) for a test that signals it: what it has printed so far (stdout and stderr), and its exit. */
+export function watchCli(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+  const child = spawnCli(args, opts);
+  let output = '';
+  child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
 /** The CLI run to its end (killed past timeoutMs), with what it printed. */
 export function runCli(
   args: string[],

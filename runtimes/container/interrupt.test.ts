@@ -1,6 +1,6 @@
 // Ctrl-C during a run: the run verb stops, and the containers it started are gone.
 
-import { spawnCli } from '../../test/cli-helpers.js';
+import { watchCli } from '../../test/cli-helpers.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ async function containersOf(pid: number): Promise<number> {
 describe.skipIf(!up)('interrupting a container run', () => {
   it('SIGINT mid-run leaves no container behind and a results file', async () => {
     const out = mkdtempSync(join(tmpdir(), 'faasbench-int-'));
-    const child = spawnCli([
+    const { child, exited, output } = watchCli([
       'run',
       '--runtime',
       'container',
@@ -34,24 +34,19 @@ describe.skipIf(!up)('interrupting a container run', () => {
       '-q',
       '--no-report',
     ]);
-    let stdout = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      stdout += b.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       const pid = child.pid!;
       // Wait until the run has a container of its own, then interrupt it.
       const deadline = Date.now() + 60_000;
       while ((await containersOf(pid)) === 0) {
         if (Date.now() > deadline || child.exitCode !== null)
-          throw new Error(`the run never started a container: ${stdout}`);
+          throw new Error(`the run never started a container: ${output()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
       child.kill('SIGINT');
       await exited;
       expect(await containersOf(pid)).toBe(0);
-      expect(stdout).toMatch(/results: .*\.jsonl/);
+      expect(output()).toMatch(/results: .*\.jsonl/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(out, { recursive: true, force: true });

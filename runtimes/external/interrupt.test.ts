@@ -3,7 +3,7 @@
 // harness, its CGI fronts end by themselves (their parent is gone). Against the real
 // wazero (FAASBENCH_REQUIRE_EXTERNAL=1 under scripts/test.sh makes its absence a failure).
 
-import { spawnCli } from '../../test/cli-helpers.js';
+import { watchCli } from '../../test/cli-helpers.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ function serversOf(owner: number): number[] {
 }
 
 function startRun(out: string) {
-  const child = spawnCli([
+  const { child, exited, output } = watchCli([
     'run',
     '--runtime',
     'wazero',
@@ -45,25 +45,17 @@ function startRun(out: string) {
     '-q',
     '--no-report',
   ]);
-  let output = '';
-  child.stdout!.on('data', (b: Buffer) => {
-    output += b.toString();
-  });
-  child.stderr!.on('data', (b: Buffer) => {
-    output += b.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const serving = async (): Promise<number[]> => {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const s = serversOf(child.pid!);
       if (s.length > 0) return s;
       if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`the run never started a server: ${output}`);
+        throw new Error(`the run never started a server: ${output()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  return { child, exited, serving, output: () => output };
+  return { child, exited, serving, output };
 }
 
 describe.skipIf(!findTool('wazero').ok && !required)('interrupting a run on an external runtime', () => {
